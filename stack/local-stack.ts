@@ -1,0 +1,245 @@
+// The local stack: Redis, livekit-server and livekit-sip on loopback, started by this process and
+// stopped by it. Each server runs in its own process group so that stop() ends it and anything it spawned.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { existsSync, mkdirSync, openSync, readFileSync, closeSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export const LIVEKIT_SERVER_VERSION = 'v1.13.5';
+export const LIVEKIT_SIP_VERSION = 'v1.8.0';
+
+export interface LocalStack {
+  livekitUrl: string;
+  apiKey: string;
+  apiSecret: string;
+  redisAddress: string;
+  /** Where livekit-sip takes calls: sip:<number>@127.0.0.1:<sipPort>. */
+  sipHost: string;
+  sipPort: number;
+  logDir: string;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  logDir?: string;
+  log?: (line: string) => void;
+}
+
+const HTTP_PORT = 7880;
+const SIP_PORT = 5060;
+
+function cacheBin(name: string, version: string): string {
+  const cache = process.env.WARM_TRANSFER_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'warm-transfer');
+  return join(cache, 'bin', `${name}-${version}`);
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const candidate = join(dir, name);
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Finds a server binary: explicit variable, then PATH, then the cache that stack/setup.sh fills. */
+export function findBinary(name: 'livekit-server' | 'livekit-sip'): string {
+  const variable = name === 'livekit-server' ? 'LIVEKIT_SERVER_BIN' : 'LIVEKIT_SIP_BIN';
+  const version = name === 'livekit-server' ? LIVEKIT_SERVER_VERSION : LIVEKIT_SIP_VERSION;
+  const found = process.env[variable] ?? onPath(name) ?? cacheBin(name, version);
+  if (!existsSync(found)) {
+    throw new Error(`${name} not found (looked at $${variable}, PATH and ${found}); run \`npm run setup\` to build it`);
+  }
+  return found;
+}
+
+/** The one API key pair in livekit.yaml, so the SDK, the SIP service and the server agree. */
+export function readKeys(): { apiKey: string; apiSecret: string } {
+  const text = readFileSync(join(repoRoot, 'livekit.yaml'), 'utf8');
+  const match = /^keys:\s*\n(?:\s*#.*\n)*\s+([\w-]+):\s*(\S+)/m.exec(text);
+  if (!match?.[1] || !match[2]) throw new Error('livekit.yaml has no keys: entry');
+  return { apiKey: match[1], apiSecret: match[2] };
+}
+
+function tcpOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = createConnection({ host, port });
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      done(ok);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once('connect', () => finish(true));
+    socket.once('error', () => finish(false));
+  });
+}
+
+async function freeTcpPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess, logFile?: string) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) {
+      throw new Error(`${what} exited with code ${child.exitCode} during start-up; see ${logFile}`);
+    }
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} was not ready within ${timeoutMs} ms; see ${logFile ?? 'its log'}`);
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** livekit-sip has no loopback-only health endpoint; a SIP OPTIONS that gets any answer means it is listening. */
+function sipAnswers(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = createSocket('udp4');
+    const timer = setTimeout(() => finish(false), 500);
+    function finish(ok: boolean) {
+      clearTimeout(timer);
+      socket.close();
+      done(ok);
+    }
+    socket.once('message', () => finish(true));
+    socket.once('error', () => finish(false));
+    socket.bind(0, '127.0.0.1', () => {
+      const local = socket.address().port;
+      const branch = `z9hG4bK${Math.random().toString(36).slice(2)}`;
+      const message = [
+        `OPTIONS sip:probe@127.0.0.1:${port} SIP/2.0`,
+        `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=${branch};rport`,
+        'Max-Forwards: 70',
+        `From: <sip:probe@127.0.0.1:${local}>;tag=${branch.slice(7)}`,
+        `To: <sip:probe@127.0.0.1:${port}>`,
+        `Call-ID: ${branch}@127.0.0.1`,
+        'CSeq: 1 OPTIONS',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n');
+      socket.send(message, port, '127.0.0.1');
+    });
+  });
+}
+
+class ProcessGroup {
+  private readonly children: ChildProcess[] = [];
+
+  start(name: string, command: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env) {
+    const fd = openSync(logFile, 'a');
+    const child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd], env });
+    closeSync(fd);
+    child.once('error', () => undefined);
+    this.children.push(child);
+    return child;
+  }
+
+  async stop(): Promise<void> {
+    const running = this.children.splice(0).reverse();
+    await Promise.all(running.map((child) => stopGroup(child)));
+  }
+}
+
+async function stopGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  signal('SIGTERM');
+  const timer = setTimeout(() => signal('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Starts Redis (unless one answers), livekit-server and livekit-sip, and waits until each is ready. */
+export async function startLocalStack(options: StackOptions = {}): Promise<LocalStack> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`[stack] ${line}\n`));
+  const logDir = options.logDir ?? join(repoRoot, '.stack', 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const group = new ProcessGroup();
+  const { apiKey, apiSecret } = readKeys();
+  try {
+    const redisAddress = await ensureRedis(group, logDir, log);
+    for (const [port, what] of [[HTTP_PORT, 'livekit-server HTTP']] as const) {
+      if (await tcpOpen('127.0.0.1', port)) {
+        throw new Error(`port ${port} (${what}) is already in use on 127.0.0.1; stop whatever holds it (another stack?)`);
+      }
+    }
+    const serverLog = join(logDir, 'livekit-server.log');
+    const server = group.start(
+      'livekit-server',
+      findBinary('livekit-server'),
+      ['--config', join(repoRoot, 'livekit.yaml'), '--redis-host', redisAddress, '--bind', '127.0.0.1', '--node-ip', '127.0.0.1'],
+      serverLog,
+    );
+    await waitFor('livekit-server', () => httpOk(`http://127.0.0.1:${HTTP_PORT}/`), 30_000, server, serverLog);
+    log(`livekit-server ${LIVEKIT_SERVER_VERSION} ready on ws://127.0.0.1:${HTTP_PORT} (log: ${serverLog})`);
+
+    const sipLog = join(logDir, 'livekit-sip.log');
+    const sipConfig =
+      readFileSync(join(repoRoot, 'stack', 'sip.yaml'), 'utf8') +
+      `\napi_key: ${apiKey}\napi_secret: ${apiSecret}\nws_url: ws://127.0.0.1:${HTTP_PORT}\nredis:\n  address: ${redisAddress}\n`;
+    const sip = group.start('livekit-sip', findBinary('livekit-sip'), ['--config-body', sipConfig], sipLog);
+    await waitFor('livekit-sip', () => sipAnswers(SIP_PORT), 30_000, sip, sipLog);
+    log(`livekit-sip ${LIVEKIT_SIP_VERSION} ready on udp 127.0.0.1:${SIP_PORT} (log: ${sipLog})`);
+
+    return {
+      livekitUrl: `ws://127.0.0.1:${HTTP_PORT}`,
+      apiKey,
+      apiSecret,
+      redisAddress,
+      sipHost: '127.0.0.1',
+      sipPort: SIP_PORT,
+      logDir,
+      stop: () => group.stop(),
+    };
+  } catch (error) {
+    await group.stop();
+    throw error;
+  }
+}
+
+async function ensureRedis(group: ProcessGroup, logDir: string, log: (line: string) => void): Promise<string> {
+  const configured = process.env.REDIS_URL ? new URL(process.env.REDIS_URL) : undefined;
+  const host = configured?.hostname || '127.0.0.1';
+  const port = Number(configured?.port || 6379);
+  if (await tcpOpen(host, port)) {
+    log(`using Redis at ${host}:${port}`);
+    return `${host}:${port}`;
+  }
+  if (configured) throw new Error(`REDIS_URL=${process.env.REDIS_URL} does not answer`);
+  const redisServer = onPath('redis-server');
+  if (!redisServer) throw new Error('no Redis on 127.0.0.1:6379 and redis-server is not installed; run `npm run setup`');
+  const free = await freeTcpPort();
+  const redisLog = join(logDir, 'redis.log');
+  const child = group.start('redis', redisServer, ['--bind', '127.0.0.1', '--port', String(free), '--save', '', '--appendonly', 'no'], redisLog);
+  await waitFor('redis-server', () => tcpOpen('127.0.0.1', free), 10_000, child, redisLog);
+  log(`started redis-server on 127.0.0.1:${free}`);
+  return `127.0.0.1:${free}`;
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Installs everything the local stack and the tests need, once; later runs only check.
+#   - Debian packages: SIPp (sip-tester), espeak-ng, sox, and the C libraries livekit-sip links against.
+#   - livekit-server and livekit-sip, built from their Go modules at pinned versions into a per-user cache.
+#   - npm dependencies (npm ci) when node_modules is missing or older than the lockfile.
+# Binaries already on PATH win over the cache (set LIVEKIT_SERVER_BIN / LIVEKIT_SIP_BIN to choose others).
+set -euo pipefail
+
+LIVEKIT_SERVER_VERSION=v1.13.5
+# livekit-sip v1.9.0 and later are not served by the Go module proxy this project can reach; v1.8.0 is.
+LIVEKIT_SIP_VERSION=v1.8.0
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cache=${WARM_TRANSFER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/warm-transfer}
+bin="$cache/bin"
+mkdir -p "$bin"
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
+
+missing_debs=()
+command -v sipp >/dev/null || missing_debs+=(sip-tester)
+command -v espeak-ng >/dev/null || missing_debs+=(espeak-ng)
+command -v sox >/dev/null || missing_debs+=(sox)
+command -v redis-server >/dev/null || missing_debs+=(redis-server)
+need_sip_build=0
+if [ -z "${LIVEKIT_SIP_BIN:-}" ] && ! command -v livekit-sip >/dev/null && [ ! -x "$bin/livekit-sip-$LIVEKIT_SIP_VERSION" ]; then
+  need_sip_build=1
+  command -v pkg-config >/dev/null || missing_debs+=(pkg-config)
+  for lib in opus:libopus-dev opusfile:libopusfile-dev soxr:libsoxr-dev; do
+    if ! command -v pkg-config >/dev/null || ! pkg-config --exists "${lib%%:*}"; then missing_debs+=("${lib#*:}"); fi
+  done
+fi
+if [ ${#missing_debs[@]} -gt 0 ]; then
+  command -v apt-get >/dev/null || die "missing ${missing_debs[*]}; install these Debian/Ubuntu packages (or their equivalents) and run again"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  say "installing Debian packages: ${missing_debs[*]}"
+  $sudo apt-get update -qq >&2 || die "apt-get update failed; install ${missing_debs[*]} by hand"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing_debs[@]}" >&2 \
+    || die "apt-get could not install ${missing_debs[*]}; install them by hand"
+fi
+
+command -v go >/dev/null || [ -n "${LIVEKIT_SERVER_BIN:-}${LIVEKIT_SIP_BIN:-}" ] || command -v livekit-server >/dev/null \
+  || die "Go is needed to build livekit-server and livekit-sip (https://go.dev/dl), or put both binaries on PATH"
+
+# go_build NAME MODULE_PACKAGE VERSION CGO
+go_build() {
+  local name=$1 pkg=$2 version=$3 cgo=$4 out="$bin/$1-$3"
+  [ -x "$out" ] && return 0
+  command -v go >/dev/null || die "$name is missing and Go is not installed to build it"
+  local tmp; tmp=$(mktemp -d)
+  say "building $name $version from $pkg (first time only; this takes a few minutes)"
+  local started=$SECONDS
+  # A throwaway module that requires the pinned version, instead of `go install pkg@version`: that form
+  # also reads the module's version list, which the module proxy refuses for livekit-sip.
+  ( cd "$tmp" && go mod init warm-transfer-build >/dev/null 2>&1 \
+      && go get "$pkg@$version" \
+      && CGO_ENABLED=$cgo GOFLAGS=-buildvcs=false go build -o "$out.partial" "$pkg" ) >&2 \
+    || { rm -rf "$tmp" "$out.partial"; die "building $name failed (see the go output above)"; }
+  mv "$out.partial" "$out"
+  rm -rf "$tmp"
+  say "built $name in $((SECONDS - started)) s -> $out"
+}
+
+if [ -z "${LIVEKIT_SERVER_BIN:-}" ] && ! command -v livekit-server >/dev/null; then
+  go_build livekit-server github.com/livekit/livekit-server/cmd/server "$LIVEKIT_SERVER_VERSION" 0
+fi
+if [ "$need_sip_build" -eq 1 ]; then
+  go_build livekit-sip github.com/livekit/sip/cmd/livekit-sip "$LIVEKIT_SIP_VERSION" 1
+fi
+
+cd "$root"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm dependencies"
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund >&2
+fi
+say "ready"
