@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Integration tests share one local stack and fixed SIP ports; unit tests are quick enough in series.
+    fileParallelism: false,
     projects: [
       {
         test: {
@@ -17,8 +19,6 @@ export default defineConfig({
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
-          // The integration tests share one local stack and one set of SIP ports.
-          fileParallelism: false,
           pool: 'forks',
         },
       },

@@ -1,0 +1,134 @@
+// The worker's configuration: read from the environment once, at start-up, and validated as a whole so
+// that every problem is reported together. A call must never reach "please hold" with a bad setting.
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+const seconds = (fallback: number, max: number) =>
+  z.coerce.number().positive().max(max).default(fallback);
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
+const schema = z
+  .object({
+    LIVEKIT_URL: z.string().regex(/^(wss?|https?):\/\//, 'must be a ws://, wss://, http:// or https:// URL'),
+    LIVEKIT_API_KEY: z.string().min(1),
+    LIVEKIT_API_SECRET: z.string().min(1),
+    AGENT_NAME: z.string().regex(/^[\w.-]+$/, 'letters, digits, dot, dash and underscore only').default('warm-transfer-agent'),
+    AGENT_GREETING: z.string().min(1).default('Hello, thanks for calling. How can I help you today?'),
+    AGENT_INSTRUCTIONS: optionalText,
+    WORKER_HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(8081),
+    WORKER_LOAD_THRESHOLD: z.coerce.number().gt(0).max(1).default(0.9),
+    WORKER_IDLE_PROCESSES: z.coerce.number().int().min(1).max(16).default(1),
+    OPENAI_API_KEY: optionalText,
+    OPENAI_BASE_URL: z.url().optional(),
+    OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+    OPENAI_STT_MODEL: z.string().min(1).default('whisper-1'),
+    OPENAI_TTS_MODEL: z.string().min(1).default('gpt-4o-mini-tts'),
+    OPENAI_TTS_VOICE: z.string().min(1).default('alloy'),
+    ESPEAK_VOICE: z.string().min(1).default('en-us'),
+    TTS_PROVIDER: z.enum(['auto', 'espeak', 'openai']).default('auto'),
+    WARM_TRANSFER_ENABLED: flag(true),
+    WARM_TRANSFER_DESTINATION: optionalText,
+    SIP_OUTBOUND_TRUNK_ID: optionalText,
+    HOLD_MUSIC: optionalText,
+    PASS_THROUGH_CALLER_NUMBER: flag(true),
+    AGENT_PHONE_NUMBER: optionalText,
+    RINGING_TIMEOUT_S: seconds(30, 75),
+    DECISION_TIMEOUT_S: seconds(20, 120),
+    TRANSFER_DEADLINE_S: seconds(300, 3600),
+    TRANSFER_TOPOLOGY: z.enum(['auto', 'move', 'bridge']).default('auto'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.HOLD_MUSIC && !existsSync(env.HOLD_MUSIC)) {
+      ctx.addIssue({ code: 'custom', path: ['HOLD_MUSIC'], message: `file not found: ${env.HOLD_MUSIC}` });
+    }
+    if (env.WARM_TRANSFER_ENABLED && env.WARM_TRANSFER_DESTINATION && !env.SIP_OUTBOUND_TRUNK_ID && !env.WARM_TRANSFER_DESTINATION.startsWith('sip:')) {
+      ctx.addIssue({ code: 'custom', path: ['SIP_OUTBOUND_TRUNK_ID'], message: 'required to dial a phone number or extension' });
+    }
+    if (env.TTS_PROVIDER === 'openai' && !env.OPENAI_API_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['TTS_PROVIDER'], message: 'openai needs OPENAI_API_KEY' });
+    }
+    if (!env.PASS_THROUGH_CALLER_NUMBER && !env.AGENT_PHONE_NUMBER) {
+      ctx.addIssue({ code: 'custom', path: ['AGENT_PHONE_NUMBER'], message: 'required when PASS_THROUGH_CALLER_NUMBER is off' });
+    }
+  });
+
+export type Env = z.output<typeof schema>;
+
+export interface WorkerConfig {
+  livekit: { url: string; apiKey: string; apiSecret: string };
+  agentName: string;
+  greeting: string;
+  instructions: string | undefined;
+  workerHttpPort: number;
+  idleProcesses: number;
+  loadThreshold: number;
+  openai: { apiKey: string; baseURL: string | undefined; model: string; sttModel: string; ttsModel: string; ttsVoice: string } | undefined;
+  espeakVoice: string;
+  /** Which TTS speaks: OpenAI's when a key is set (unless forced), else the embedded espeak-ng. */
+  tts: 'espeak' | 'openai';
+  transfer: {
+    enabled: boolean;
+    destination: string | undefined;
+    outboundTrunkId: string | undefined;
+    holdMusic: string | undefined;
+    passThroughCallerNumber: boolean;
+    agentPhoneNumber: string | undefined;
+    ringingTimeoutMs: number;
+    decisionTimeoutMs: number;
+    deadlineMs: number;
+    topology: 'auto' | 'move' | 'bridge';
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates the whole environment; throws one ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  return {
+    livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
+    agentName: e.AGENT_NAME,
+    greeting: e.AGENT_GREETING,
+    instructions: e.AGENT_INSTRUCTIONS,
+    workerHttpPort: e.WORKER_HTTP_PORT,
+    idleProcesses: e.WORKER_IDLE_PROCESSES,
+    loadThreshold: e.WORKER_LOAD_THRESHOLD,
+    openai: e.OPENAI_API_KEY
+      ? { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL, sttModel: e.OPENAI_STT_MODEL, ttsModel: e.OPENAI_TTS_MODEL, ttsVoice: e.OPENAI_TTS_VOICE }
+      : undefined,
+    espeakVoice: e.ESPEAK_VOICE,
+    tts: e.TTS_PROVIDER === 'auto' ? (e.OPENAI_API_KEY ? 'openai' : 'espeak') : e.TTS_PROVIDER,
+    transfer: {
+      enabled: e.WARM_TRANSFER_ENABLED,
+      destination: e.WARM_TRANSFER_DESTINATION,
+      outboundTrunkId: e.SIP_OUTBOUND_TRUNK_ID,
+      holdMusic: e.HOLD_MUSIC,
+      passThroughCallerNumber: e.PASS_THROUGH_CALLER_NUMBER,
+      agentPhoneNumber: e.AGENT_PHONE_NUMBER,
+      ringingTimeoutMs: e.RINGING_TIMEOUT_S * 1000,
+      decisionTimeoutMs: e.DECISION_TIMEOUT_S * 1000,
+      deadlineMs: e.TRANSFER_DEADLINE_S * 1000,
+      topology: e.TRANSFER_TOPOLOGY,
+    },
+  };
+}

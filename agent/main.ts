@@ -1,0 +1,30 @@
+// Entry point: validate the configuration, then hand over to the LiveKit Agents CLI.
+//   tsx agent/main.ts start | dev | connect --room <name>
+import { cli, ServerOptions } from '@livekit/agents';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig } from './config.ts';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+
+cli.runApp(
+  new ServerOptions({
+    agent: fileURLToPath(new URL('./worker.ts', import.meta.url)),
+    // Without an agentName the worker would also be dispatched into every room it creates itself.
+    agentName: config.agentName,
+    wsURL: config.livekit.url,
+    apiKey: config.livekit.apiKey,
+    apiSecret: config.livekit.apiSecret,
+    // runApp carries dev's unlimited load threshold into production; set it explicitly.
+    loadThreshold: config.loadThreshold,
+    numIdleProcesses: config.idleProcesses,
+    host: '127.0.0.1',
+    port: config.workerHttpPort,
+  }),
+);

@@ -1,0 +1,105 @@
+// The private consultation: a second agent session in the consultation room, talking only to the
+// destination. It speaks the briefing, answers questions, and reports spoken decisions through tools.
+import { llm, voice } from '@livekit/agents';
+import type { Room } from '@livekit/rtc-node';
+import { briefingInstructions, type BriefingInput } from '../../prompts/briefing.ts';
+import { SUMMARY_INSTRUCTIONS } from '../../prompts/briefing.ts';
+import type { Models } from '../models.ts';
+
+export type SpokenDecision = 'accept' | 'reject' | 'voicemail';
+
+export interface BriefingSession {
+  /** Speaks `text`; resolves when it has been played out, or at once if `signal` aborts. */
+  say(text: string, signal?: AbortSignal): Promise<void>;
+  /** Stops whatever is being said. */
+  interrupt(): void;
+  close(): Promise<void>;
+}
+
+export async function startBriefingSession(options: {
+  room: Room;
+  destinationIdentity: string;
+  models: Models;
+  input: BriefingInput;
+  onDecision: (decision: SpokenDecision) => void;
+}): Promise<BriefingSession> {
+  const { models, onDecision } = options;
+  const decide = (decision: SpokenDecision, description: string) =>
+    llm.tool({
+      description,
+      execute: async () => {
+        onDecision(decision);
+        return 'Noted.';
+      },
+    });
+  const agent = new voice.Agent({
+    instructions: briefingInstructions(options.input),
+    tools: {
+      accept_transfer: decide('accept', 'Call when the person says they will take the call. Not for questions or maybes.'),
+      decline_transfer: decide('reject', 'Call when the person says they cannot or will not take the call.'),
+      voicemail_detected: decide('voicemail', 'Call only when a voicemail greeting or answering machine answered.'),
+    },
+  });
+  const session = new voice.AgentSession({
+    vad: models.vad,
+    tts: models.tts,
+    ...(models.stt ? { stt: models.stt } : {}),
+    ...(models.llm ? { llm: models.llm } : {}),
+  });
+  await session.start({
+    agent,
+    room: options.room,
+    inputOptions: { participantIdentity: options.destinationIdentity, closeOnDisconnect: false },
+  });
+  let closed = false;
+  return {
+    async say(text, signal) {
+      if (closed) return;
+      const handle = session.say(text, { allowInterruptions: true });
+      const aborted = new Promise<void>((resolve) => {
+        if (signal?.aborted) resolve();
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+      await Promise.race([handle.waitForPlayout(), aborted]);
+    },
+    interrupt() {
+      if (!closed) void Promise.resolve(session.interrupt({ force: true })).catch(() => undefined);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await session.close().catch(() => undefined);
+    },
+  };
+}
+
+/** The conversation so far as plain lines, for the summary and for answering the destination's questions. */
+export function transcriptOf(history: llm.ChatContext): string {
+  const lines: string[] = [];
+  for (const item of history.items) {
+    if (item.type !== 'message' || (item.role !== 'user' && item.role !== 'assistant')) continue;
+    const text = item.textContent?.trim();
+    if (text) lines.push(`${item.role === 'user' ? 'Caller' : 'Agent'}: ${text}`);
+  }
+  return lines.join('\n');
+}
+
+/** Asks the model for a two-sentence summary; falls back to the reason when it cannot (or takes too long). */
+export async function summarize(model: llm.LLM | undefined, transcript: string, reason: string, timeoutMs: number): Promise<string> {
+  if (!model || !transcript) return reason;
+  const chatCtx = llm.ChatContext.empty();
+  chatCtx.addMessage({ role: 'system', content: SUMMARY_INSTRUCTIONS });
+  chatCtx.addMessage({ role: 'user', content: `Reason for the transfer: ${reason}\n\n${transcript}` });
+  const stream = model.chat({ chatCtx });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
+  try {
+    const collected = await Promise.race([stream.collect(), timeout]);
+    return collected?.text.trim() || reason;
+  } catch {
+    return reason;
+  } finally {
+    clearTimeout(timer);
+    stream.close();
+  }
+}

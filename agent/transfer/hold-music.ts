@@ -1,0 +1,107 @@
+// Hold music: decoded once into memory (at worker prewarm), then looped into a room as its own track.
+// Decoding ahead keeps "please hold" to music under a few hundred milliseconds: starting a track only
+// needs a publish, not an ffmpeg run.
+import { audioFramesFromFile, voice } from '@livekit/agents';
+import {
+  AudioFrame,
+  AudioSource,
+  LocalAudioTrack,
+  type Room,
+  TrackPublishOptions,
+  TrackSource,
+} from '@livekit/rtc-node';
+
+/** Telephone audio is 8 kHz; 24 kHz keeps music clean for WebRTC listeners at a quarter of 48 kHz's memory. */
+export const HOLD_SAMPLE_RATE = 24_000;
+const FRAME_MS = 20;
+const SAMPLES_PER_FRAME = (HOLD_SAMPLE_RATE * FRAME_MS) / 1000;
+
+export function builtinHoldMusicPath(): string {
+  return voice.getBuiltinAudioPath(voice.BuiltinAudioClip.HOLD_MUSIC);
+}
+
+export class HoldMusic {
+  private constructor(
+    readonly source: string,
+    private readonly pcm: Int16Array,
+  ) {}
+
+  /** Decodes the whole file; throws if it does not decode or holds no audio. */
+  static async load(path: string = builtinHoldMusicPath()): Promise<HoldMusic> {
+    const chunks: Int16Array[] = [];
+    let total = 0;
+    const frames = audioFramesFromFile(path, { sampleRate: HOLD_SAMPLE_RATE, numChannels: 1 });
+    for await (const frame of frames) {
+      chunks.push(frame.data);
+      total += frame.data.length;
+    }
+    if (total < SAMPLES_PER_FRAME) throw new Error(`hold music ${path} decoded to no audio`);
+    const pcm = new Int16Array(total);
+    let offset = 0;
+    for (const chunk of chunks) {
+      pcm.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return new HoldMusic(path, pcm);
+  }
+
+  get durationMs(): number {
+    return (this.pcm.length / HOLD_SAMPLE_RATE) * 1000;
+  }
+
+  /**
+   * Publishes the music into `room` and loops it until `stop()`; the returned promise resolves once
+   * the track is published (the caller hears music from then on).
+   */
+  async play(room: Room, trackName = 'hold-music'): Promise<HoldMusicPlayback> {
+    const source = new AudioSource(HOLD_SAMPLE_RATE, 1);
+    const track = LocalAudioTrack.createAudioTrack(trackName, source);
+    const options = new TrackPublishOptions();
+    options.source = TrackSource.SOURCE_MICROPHONE;
+    const publication = await room.localParticipant!.publishTrack(track, options);
+    const playback = new HoldMusicPlayback(room, source, track, publication.sid!);
+    void playback.loop(this.pcm);
+    return playback;
+  }
+}
+
+export class HoldMusicPlayback {
+  private stopped = false;
+  private done: Promise<void> | undefined;
+
+  constructor(
+    private readonly room: Room,
+    private readonly source: AudioSource,
+    private readonly track: LocalAudioTrack,
+    private readonly trackSid: string,
+  ) {}
+
+  loop(pcm: Int16Array): Promise<void> {
+    this.done = (async () => {
+      let offset = 0;
+      while (!this.stopped) {
+        const end = Math.min(offset + SAMPLES_PER_FRAME, pcm.length);
+        const data = new Int16Array(SAMPLES_PER_FRAME);
+        data.set(pcm.subarray(offset, end));
+        offset = end >= pcm.length ? 0 : end;
+        // captureFrame paces to real time, so this loop runs at the music's own speed.
+        await this.source.captureFrame(new AudioFrame(data, HOLD_SAMPLE_RATE, 1, SAMPLES_PER_FRAME)).catch(() => {
+          this.stopped = true;
+        });
+      }
+    })();
+    return this.done;
+  }
+
+  /** Stops the music and removes the track; safe to call more than once. */
+  async stop(): Promise<void> {
+    if (this.stopped && !this.done) return;
+    this.stopped = true;
+    this.source.clearQueue();
+    await this.done;
+    this.done = undefined;
+    await this.room.localParticipant?.unpublishTrack(this.trackSid).catch(() => undefined);
+    await this.track.close().catch(() => undefined);
+    await this.source.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The warm transfer as a value, and the one pure function that moves it along.
+ *
+ * State chart, in prose. Each line is "event → next phase [effects]"; any event not listed for a phase is
+ * ignored on purpose (same phase, no effects, `ignored: true`): that is how the first decision wins, and how
+ * late news (a second keypress, ringing after the answer, a dial result after the caller left) is dropped.
+ *
+ * idle: nothing has happened yet.
+ *   start → dialing [hold, dial]
+ * dialing{ringing}: the caller hears hold music; the destination is being called.
+ *   ringing → dialing{ringing: true}
+ *   answered → briefing [brief]
+ *   dial_failed{reason} → ended{reason} [unhold, tell_caller, finish]
+ *   caller_left → ended{caller_hung_up} [cancel_dial, finish]
+ *   cancel → ended{cancelled} [cancel_dial, unhold, tell_caller, finish]
+ *   deadline → ended{no_answer} [cancel_dial, unhold, tell_caller, finish]
+ *   (destination_left is ignored here: the dial itself reports why it failed, with the SIP status.)
+ * briefing{prompted, reprompted}: the destination is being told about the call, then asked to accept or reject.
+ *   prompted → briefing{prompted: true} [arm_decision_timer] (again after a re-prompt: the wait restarts)
+ *   decision{accept} → connecting [disarm_decision_timer, bridge]
+ *   decision{reject} → ended{rejected} [disarm_decision_timer, hang_up_destination, unhold, tell_caller, finish]
+ *   invalid_key → briefing [reprompt{invalid_key}] (the decision stays open)
+ *   decision_timeout, once prompted: the first → briefing{reprompted: true} [reprompt{timeout}, arm_decision_timer];
+ *     the second → ended{rejected, source: timeout} [hang_up_destination, unhold, tell_caller, finish]
+ *   voicemail → ended{voicemail} [disarm, hang_up_destination, unhold, tell_caller, finish]
+ *   destination_left → ended{destination_hung_up} [disarm, unhold, tell_caller, finish]
+ *   caller_left → notifying{caller_hung_up} [disarm, tell_destination_caller_left]
+ *   cancel → notifying{cancelled} [disarm, unhold, tell_caller, tell_destination_caller_left]
+ *   deadline → ended{timed_out} [disarm, hang_up_destination, unhold, tell_caller, finish]
+ * notifying{outcome}: the destination hears that the caller is gone, so nobody waits on a dead line.
+ *   notice_done → ended{outcome} [hang_up_destination, finish]
+ *   destination_left → ended{outcome} [finish]
+ *   deadline → ended{outcome} [hang_up_destination, finish]
+ * connecting{source}: accepted; the bridge is being built (the bridge effect stops the music).
+ *   bridge_ready → bridged
+ *   bridge_failed → ended{bridge_failed} [hang_up_destination, unhold, tell_caller, finish]
+ *   caller_left → ended{caller_hung_up} [hang_up_destination, finish]
+ *   destination_left → ended{destination_hung_up} [unhold, tell_caller, finish]
+ *   deadline → ended{timed_out} [hang_up_destination, unhold, tell_caller, finish]
+ *     (a bridge that hangs must not leave the caller on hold for ever)
+ * bridged{source}: caller and destination talk; the agent is out and waits for either side to hang up.
+ *   caller_left → ended{accepted} [hang_up_destination, finish]
+ *   destination_left → ended{accepted} [hang_up_caller, finish]
+ * ended{outcome, source?}: terminal; every event is ignored.
+ *
+ * Every way into `ended` declares `finish` last, so the orchestrator's single idempotent exit runs after the
+ * rest of the clean-up, and only once.
+ */
+import type { DecisionSource, DialFailure, TransferOutcome } from './outcome.ts';
+
+export type TransferPhase =
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'dialing'; readonly ringing: boolean }
+  | { readonly kind: 'briefing'; readonly prompted: boolean; readonly reprompted: boolean }
+  | { readonly kind: 'connecting'; readonly source: DecisionSource }
+  // `source` is carried through so an accepted transfer still reports how it was accepted.
+  | { readonly kind: 'bridged'; readonly source: DecisionSource }
+  | { readonly kind: 'notifying'; readonly outcome: TransferOutcome }
+  | { readonly kind: 'ended'; readonly outcome: TransferOutcome; readonly source?: DecisionSource };
+
+export type PhaseKind = TransferPhase['kind'];
+
+export type TransferEvent =
+  | { readonly type: 'start' }
+  | { readonly type: 'ringing' }
+  | { readonly type: 'answered' }
+  | { readonly type: 'dial_failed'; readonly reason: DialFailure; readonly sipStatus?: number }
+  | { readonly type: 'prompted' }
+  | { readonly type: 'decision'; readonly choice: 'accept' | 'reject'; readonly source: 'keypad' | 'voice' }
+  | { readonly type: 'invalid_key'; readonly digit: string }
+  | { readonly type: 'decision_timeout' }
+  | { readonly type: 'voicemail' }
+  | { readonly type: 'destination_left' }
+  | { readonly type: 'caller_left' }
+  | { readonly type: 'cancel' }
+  | { readonly type: 'bridge_ready' }
+  | { readonly type: 'bridge_failed'; readonly message: string }
+  | { readonly type: 'notice_done' }
+  | { readonly type: 'deadline' };
+
+export type TransferEffect =
+  | { readonly type: 'hold' }
+  | { readonly type: 'unhold' }
+  | { readonly type: 'dial' }
+  | { readonly type: 'cancel_dial' }
+  | { readonly type: 'brief' }
+  | { readonly type: 'reprompt'; readonly reason: 'invalid_key' | 'timeout' }
+  | { readonly type: 'arm_decision_timer' }
+  | { readonly type: 'disarm_decision_timer' }
+  | { readonly type: 'bridge' }
+  | { readonly type: 'tell_destination_caller_left' }
+  | { readonly type: 'hang_up_destination' }
+  | { readonly type: 'hang_up_caller' }
+  | { readonly type: 'tell_caller'; readonly outcome: TransferOutcome }
+  | { readonly type: 'finish'; readonly outcome: TransferOutcome };
+
+export interface Transition {
+  readonly phase: TransferPhase;
+  readonly effects: readonly TransferEffect[];
+  readonly ignored: boolean;
+}
+
+const HOLD = { type: 'hold' } as const;
+const UNHOLD = { type: 'unhold' } as const;
+const DIAL = { type: 'dial' } as const;
+const CANCEL_DIAL = { type: 'cancel_dial' } as const;
+const ARM = { type: 'arm_decision_timer' } as const;
+const DISARM = { type: 'disarm_decision_timer' } as const;
+const HANG_UP_DESTINATION = { type: 'hang_up_destination' } as const;
+const TELL_DESTINATION = { type: 'tell_destination_caller_left' } as const;
+
+const go = (phase: TransferPhase, ...effects: TransferEffect[]): Transition => ({ phase, effects, ignored: false });
+
+/** Ends the transfer with `finish` as the last effect. */
+function end(outcome: TransferOutcome, before: TransferEffect[], source?: DecisionSource): Transition {
+  const phase: TransferPhase = source === undefined ? { kind: 'ended', outcome } : { kind: 'ended', outcome, source };
+  return go(phase, ...before, { type: 'finish', outcome });
+}
+
+/** Ends the transfer while the caller is still on the line: off hold, tell them what happened, then finish. */
+function backToCaller(outcome: TransferOutcome, before: TransferEffect[], source?: DecisionSource): Transition {
+  return end(outcome, [...before, UNHOLD, { type: 'tell_caller', outcome }], source);
+}
+
+/** Pure: the next phase and the effects of getting there. Never throws; unexpected events come back `ignored`. */
+export function transition(phase: TransferPhase, event: TransferEvent): Transition {
+  return next(phase, event) ?? { phase, effects: [], ignored: true };
+}
+
+function next(phase: TransferPhase, event: TransferEvent): Transition | undefined {
+  switch (phase.kind) {
+    case 'idle':
+      return event.type === 'start' ? go({ kind: 'dialing', ringing: false }, HOLD, DIAL) : undefined;
+    case 'dialing':
+      switch (event.type) {
+        case 'ringing': return go({ kind: 'dialing', ringing: true });
+        case 'answered': return go({ kind: 'briefing', prompted: false, reprompted: false }, { type: 'brief' });
+        case 'dial_failed': return backToCaller(event.reason, []);
+        case 'caller_left': return end('caller_hung_up', [CANCEL_DIAL]);
+        case 'cancel': return backToCaller('cancelled', [CANCEL_DIAL]);
+        case 'deadline': return backToCaller('no_answer', [CANCEL_DIAL]);
+        default: return undefined;
+      }
+    case 'briefing':
+      return briefing(phase, event);
+    case 'notifying':
+      switch (event.type) {
+        case 'notice_done': return end(phase.outcome, [HANG_UP_DESTINATION]);
+        case 'destination_left': return end(phase.outcome, []);
+        case 'deadline': return end(phase.outcome, [HANG_UP_DESTINATION]);
+        default: return undefined;
+      }
+    case 'connecting':
+      switch (event.type) {
+        case 'bridge_ready': return go({ kind: 'bridged', source: phase.source });
+        case 'bridge_failed': return backToCaller('bridge_failed', [HANG_UP_DESTINATION]);
+        case 'caller_left': return end('caller_hung_up', [HANG_UP_DESTINATION]);
+        case 'destination_left': return backToCaller('destination_hung_up', []);
+        case 'deadline': return backToCaller('timed_out', [HANG_UP_DESTINATION]);
+        default: return undefined;
+      }
+    case 'bridged':
+      switch (event.type) {
+        case 'caller_left': return end('accepted', [HANG_UP_DESTINATION], phase.source);
+        case 'destination_left': return end('accepted', [{ type: 'hang_up_caller' }], phase.source);
+        default: return undefined;
+      }
+    case 'ended':
+      return undefined;
+  }
+}
+
+function briefing(phase: Extract<TransferPhase, { kind: 'briefing' }>, event: TransferEvent): Transition | undefined {
+  switch (event.type) {
+    case 'prompted':
+      return go({ ...phase, prompted: true }, ARM);
+    case 'decision':
+      return event.choice === 'accept'
+        ? go({ kind: 'connecting', source: event.source }, DISARM, { type: 'bridge' })
+        : backToCaller('rejected', [DISARM, HANG_UP_DESTINATION], event.source);
+    case 'invalid_key':
+      return go(phase, { type: 'reprompt', reason: 'invalid_key' });
+    case 'decision_timeout':
+      // The timer only runs once the question has been asked; a stale firing before that means nothing.
+      if (!phase.prompted) return undefined;
+      return phase.reprompted
+        ? backToCaller('rejected', [HANG_UP_DESTINATION], 'timeout')
+        : go({ ...phase, reprompted: true }, { type: 'reprompt', reason: 'timeout' }, ARM);
+    case 'voicemail':
+      return backToCaller('voicemail', [DISARM, HANG_UP_DESTINATION]);
+    case 'destination_left':
+      return backToCaller('destination_hung_up', [DISARM]);
+    case 'caller_left':
+      return go({ kind: 'notifying', outcome: 'caller_hung_up' }, DISARM, TELL_DESTINATION);
+    case 'cancel':
+      // The caller is still here and hears back first; the destination is told after, then let go.
+      return go(
+        { kind: 'notifying', outcome: 'cancelled' },
+        DISARM, UNHOLD, { type: 'tell_caller', outcome: 'cancelled' }, TELL_DESTINATION,
+      );
+    case 'deadline':
+      return backToCaller('timed_out', [DISARM, HANG_UP_DESTINATION]);
+    default:
+      return undefined;
+  }
+}

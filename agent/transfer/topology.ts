@@ -1,0 +1,184 @@
+// How the caller, the hold music and the destination are put together. Two ways, one interface:
+//   bridge (self-hosted LiveKit): the caller never leaves their room. Music is published into it while the
+//          caller's agent is muted; on acceptance the worker relays audio both ways between the caller's
+//          room and the consultation room, and forwards the caller's keypad presses.
+//   move   (LiveKit Cloud): the caller is moved into a hold room where the worker plays music; on acceptance
+//          the caller is moved into the consultation room with the destination, and the worker stops relaying
+//          nothing at all: the server carries the call.
+// `auto` tries a move once per server; an open-source server answers "not implemented", and from then on
+// that server gets the bridge.
+import { randomUUID } from 'node:crypto';
+import { type RemoteParticipant, type RemoteAudioTrack, type Room, RoomEvent, TrackKind } from '@livekit/rtc-node';
+import type { HoldMusic, HoldMusicPlayback } from './hold-music.ts';
+import { relayAudio, type AudioRelay } from './relay.ts';
+import { isNotImplemented, quietly, type RoomApi } from './room-api.ts';
+
+export type TopologyKind = 'bridge' | 'move';
+
+export interface CallerLeg {
+  room: Room;
+  identity: string;
+  /** Mutes or unmutes the caller's agent (it must neither hear nor speak while the caller is on hold). */
+  muteAgent(muted: boolean): void;
+}
+
+export interface Topology {
+  readonly kind: TopologyKind;
+  /** The caller hears music and nothing else; the caller's agent is muted. */
+  hold(): Promise<void>;
+  /** The caller is back with their agent. */
+  unhold(): Promise<void>;
+  /** Music off; caller and destination hear each other. */
+  connect(consultation: Room, destinationIdentity: string): Promise<void>;
+  /** Releases whatever the topology still holds (music, relays, the hold room). Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface TopologyDeps {
+  caller: CallerLeg;
+  music: HoldMusic;
+  api: RoomApi;
+  /** Joins a room as the worker (used for the hold room on Cloud). */
+  join(roomName: string): Promise<Room>;
+}
+
+function audioTrackOf(participant: RemoteParticipant | undefined): RemoteAudioTrack | undefined {
+  for (const publication of participant?.trackPublications.values() ?? []) {
+    if (publication.kind === TrackKind.KIND_AUDIO && publication.track) return publication.track as RemoteAudioTrack;
+  }
+  return undefined;
+}
+
+export class BridgeTopology implements Topology {
+  readonly kind = 'bridge' as const;
+  #music: HoldMusicPlayback | undefined;
+  #relays: AudioRelay[] = [];
+  #forwardDtmf: ((code: number, digit: string, participant: RemoteParticipant) => void) | undefined;
+
+  constructor(private readonly deps: TopologyDeps) {}
+
+  async hold(): Promise<void> {
+    this.deps.caller.muteAgent(true);
+    this.#music ??= await this.deps.music.play(this.deps.caller.room);
+  }
+
+  async unhold(): Promise<void> {
+    await this.#stopMusic();
+    this.deps.caller.muteAgent(false);
+  }
+
+  async connect(consultation: Room, destinationIdentity: string): Promise<void> {
+    const { room, identity } = this.deps.caller;
+    const callerTrack = audioTrackOf(room.remoteParticipants.get(identity));
+    const destinationTrack = audioTrackOf(consultation.remoteParticipants.get(destinationIdentity));
+    if (!callerTrack) throw new Error('the caller has no audio track to bridge');
+    if (!destinationTrack) throw new Error('the destination has no audio track to bridge');
+    // Relays first, music last: the caller hears music until the destination's voice is ready.
+    this.#relays.push(await relayAudio(destinationTrack, room, 'transfer-destination'));
+    this.#relays.push(await relayAudio(callerTrack, consultation, 'transfer-caller'));
+    await this.#stopMusic();
+    this.#forwardDtmf = (code, digit, participant) => {
+      if (participant.identity === identity) void consultation.localParticipant?.publishDtmf(code, digit).catch(() => undefined);
+    };
+    room.on(RoomEvent.DtmfReceived, this.#forwardDtmf);
+  }
+
+  async close(): Promise<void> {
+    if (this.#forwardDtmf) this.deps.caller.room.off(RoomEvent.DtmfReceived, this.#forwardDtmf);
+    this.#forwardDtmf = undefined;
+    await Promise.all(this.#relays.splice(0).map((relay) => relay.stop()));
+    await this.#stopMusic();
+  }
+
+  async #stopMusic(): Promise<void> {
+    const music = this.#music;
+    this.#music = undefined;
+    await music?.stop();
+  }
+}
+
+export class MoveTopology implements Topology {
+  readonly kind = 'move' as const;
+  #holdRoom: Room | undefined;
+  #holdRoomName: string | undefined;
+  #music: HoldMusicPlayback | undefined;
+  /** Where the caller is now; a departure from a room we moved them out of is not a hang-up. */
+  callerRoomName: string;
+
+  constructor(private readonly deps: TopologyDeps) {
+    this.callerRoomName = deps.caller.room.name!;
+  }
+
+  async hold(): Promise<void> {
+    const { api, caller } = this.deps;
+    const name = `wt-hold-${randomUUID()}`;
+    await api.createRoom(name, { emptyTimeoutS: 30, maxParticipants: 3 });
+    this.#holdRoomName = name;
+    try {
+      this.#holdRoom = await this.deps.join(name);
+      this.#music = await this.deps.music.play(this.#holdRoom);
+      caller.muteAgent(true);
+      await api.moveParticipant(caller.room.name!, caller.identity, name);
+      this.callerRoomName = name;
+    } catch (error) {
+      caller.muteAgent(false);
+      await this.close();
+      throw error;
+    }
+  }
+
+  async unhold(): Promise<void> {
+    const { api, caller } = this.deps;
+    if (this.callerRoomName !== caller.room.name) {
+      await api.moveParticipant(this.callerRoomName, caller.identity, caller.room.name!);
+      this.callerRoomName = caller.room.name!;
+    }
+    await this.close();
+    caller.muteAgent(false);
+  }
+
+  async connect(consultation: Room): Promise<void> {
+    await this.deps.api.moveParticipant(this.callerRoomName, this.deps.caller.identity, consultation.name!);
+    this.callerRoomName = consultation.name!;
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    const music = this.#music;
+    const room = this.#holdRoom;
+    const name = this.#holdRoomName;
+    this.#music = this.#holdRoom = this.#holdRoomName = undefined;
+    await music?.stop();
+    await room?.disconnect();
+    if (name) await quietly(this.deps.api.deleteRoom(name));
+  }
+}
+
+/** Per server URL: what a move attempt taught us. */
+const learned = new Map<string, TopologyKind>();
+
+/** Chooses the topology at hold time: forced by configuration, learned for this server, or tried. */
+export async function holdWithTopology(
+  mode: 'auto' | TopologyKind,
+  serverUrl: string,
+  deps: TopologyDeps,
+): Promise<Topology> {
+  const kind = mode === 'auto' ? (learned.get(serverUrl) ?? 'move') : mode;
+  if (kind === 'bridge') {
+    const bridge = new BridgeTopology(deps);
+    await bridge.hold();
+    return bridge;
+  }
+  const move = new MoveTopology(deps);
+  try {
+    await move.hold();
+    learned.set(serverUrl, 'move');
+    return move;
+  } catch (error) {
+    if (mode !== 'auto' || !isNotImplemented(error)) throw error;
+    learned.set(serverUrl, 'bridge');
+    const bridge = new BridgeTopology(deps);
+    await bridge.hold();
+    return bridge;
+  }
+}

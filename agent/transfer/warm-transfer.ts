@@ -1,0 +1,280 @@
+// One warm transfer, from "please hold" to bridged or back with the agent. The phase machine decides what
+// happens (phase.ts); this file only performs its effects against LiveKit and feeds it what it observes:
+// SIP progress, keypresses, spoken decisions, hang-ups. Every exit goes through `finish`.
+import { randomUUID } from 'node:crypto';
+import { AccessToken } from 'livekit-server-sdk';
+import { type RemoteParticipant, Room, RoomEvent } from '@livekit/rtc-node';
+import { briefingBody, briefingIntro, callerLeftNotice, reprompt } from '../../prompts/briefing.ts';
+import { callerMessage } from '../../prompts/outcomes.ts';
+import type { Models } from '../models.ts';
+import { type BriefingSession, startBriefingSession, summarize } from './briefing.ts';
+import { dial, type DialTarget } from './dial.ts';
+import type { HoldMusic } from './hold-music.ts';
+import { TransferMachine, type TransferResult } from './machine.ts';
+import type { TransferOutcome } from './outcome.ts';
+import type { TransferEffect, TransferEvent } from './phase.ts';
+import { quietly, type LiveKitCredentials, type RoomApi } from './room-api.ts';
+import { pii, TransferTimeline, type TimelineEntry } from './timeline.ts';
+import { type CallerLeg, holdWithTopology, type Topology, type TopologyKind } from './topology.ts';
+
+export const WORKER_IDENTITY = 'warm-transfer-agent';
+export const DESTINATION_IDENTITY = 'transfer-destination';
+/** How long the summary may take once the destination has answered before the reason is used instead. */
+const SUMMARY_GRACE_MS = 1500;
+const NOTICE_TIMEOUT_MS = 10_000;
+
+export interface WarmTransferDeps {
+  credentials: LiveKitCredentials;
+  api: RoomApi;
+  caller: CallerLeg;
+  /** Speaks to the caller (the caller's agent session). */
+  sayToCaller(text: string): void;
+  models: Models;
+  music: HoldMusic;
+  topology: 'auto' | TopologyKind;
+  ringingTimeoutMs: number;
+  decisionTimeoutMs: number;
+  deadlineMs: number;
+  onTimeline?: (entry: TimelineEntry) => void;
+  /** Where timeline JSON lines go (default stdout). */
+  sink?: (line: string) => void;
+}
+
+export interface TransferRequest {
+  target: DialTarget;
+  /** How the destination is named to people, e.g. "ext:1002" or "+15125551234". */
+  destinationLabel: string;
+  reason: string;
+  transcript: string;
+  /** Caller ID the destination sees. */
+  fromNumber: string | undefined;
+}
+
+export class WarmTransfer {
+  readonly id = randomUUID();
+  readonly timeline: TransferTimeline;
+  readonly machine: TransferMachine;
+  readonly consultationRoomName = `wt-${randomUUID()}`;
+  #consultation: Room | undefined;
+  #briefing: Promise<BriefingSession> | undefined;
+  #topology: Topology | undefined;
+  #summary: Promise<string> | undefined;
+  readonly #unlisten: (() => void)[] = [];
+  #finished = false;
+
+  constructor(
+    private readonly deps: WarmTransferDeps,
+    private readonly request: TransferRequest,
+  ) {
+    this.timeline = new TransferTimeline({ transferId: this.id, ...(deps.sink ? { sink: deps.sink } : {}) });
+    if (deps.onTimeline) this.timeline.on('event', deps.onTimeline);
+    this.machine = new TransferMachine({
+      decisionTimeoutMs: deps.decisionTimeoutMs,
+      deadlineMs: deps.deadlineMs,
+      runEffect: (effect, signal) => this.#perform(effect, signal),
+      onError: (error, effect) => this.timeline.record('error', { effect: effect.type, message: String(error) }),
+      onTransition: (from, event, to, ignored) => {
+        if (ignored) this.timeline.record('ignored', { phase: from.kind, event: event.type });
+        else if (event.type === 'decision') this.timeline.record('decision', { choice: event.choice, source: event.source });
+        else if (event.type === 'decision_timeout' && to.kind === 'ended') this.timeline.record('decision', { choice: 'reject', source: 'timeout' });
+      },
+    });
+  }
+
+  /** Starts the transfer; resolves at the first of bridged (agent out) or ended (caller back or gone). */
+  start(): Promise<'bridged' | 'ended'> {
+    this.timeline.record('started', {
+      destination: this.request.destinationLabel,
+      ...pii({ identity: this.deps.caller.identity, roomName: this.deps.caller.room.name ?? '' }),
+    });
+    this.#summary = summarize(this.deps.models.llm, this.request.transcript, this.request.reason, this.deps.ringingTimeoutMs);
+    this.#listen(this.deps.caller.room, RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => {
+      if (p.identity === this.deps.caller.identity && this.#callerIsIn(this.deps.caller.room)) this.#send({ type: 'caller_left' });
+    });
+    this.#send({ type: 'start' });
+    return this.machine.settled;
+  }
+
+  get done(): Promise<TransferResult> {
+    return this.machine.done;
+  }
+
+  /** The caller asked to stop waiting (keypad 0 on hold). */
+  cancel(): void {
+    this.#send({ type: 'cancel' });
+  }
+
+  #send(event: TransferEvent): void {
+    void this.machine.send(event);
+  }
+
+  #callerIsIn(room: Room): boolean {
+    const topology = this.#topology;
+    return !topology || topology.kind === 'bridge' || ('callerRoomName' in topology && topology.callerRoomName === room.name);
+  }
+
+  #listen(room: Room, event: RoomEvent, listener: (...args: never[]) => void): void {
+    room.on(event, listener as never);
+    this.#unlisten.push(() => room.off(event, listener as never));
+  }
+
+  async #perform(effect: TransferEffect, signal: AbortSignal): Promise<void> {
+    switch (effect.type) {
+      case 'hold':
+        this.#topology = await holdWithTopology(this.deps.topology, this.deps.credentials.url, {
+          caller: this.deps.caller,
+          music: this.deps.music,
+          api: this.deps.api,
+          join: (name) => this.#join(name),
+        });
+        this.timeline.record('hold_started', { topology: this.#topology.kind });
+        return;
+      case 'unhold':
+        await this.#topology?.unhold();
+        return;
+      case 'dial':
+        return this.#dial(signal);
+      case 'cancel_dial':
+      case 'hang_up_destination':
+        await quietly(this.deps.api.removeParticipant(this.consultationRoomName, DESTINATION_IDENTITY));
+        return;
+      case 'hang_up_caller':
+        await quietly(this.deps.api.removeParticipant(this.deps.caller.room.name!, this.deps.caller.identity));
+        return;
+      case 'brief':
+        return this.#brief(signal);
+      case 'reprompt': {
+        this.timeline.record('reprompted', { reason: effect.reason });
+        await (await this.#briefing)?.say(reprompt(effect.reason), signal);
+        return;
+      }
+      case 'bridge':
+        await (await this.#briefing)?.close();
+        await this.#topology!.connect(this.#consultation!, DESTINATION_IDENTITY);
+        this.timeline.record('bridged', { topology: this.#topology!.kind });
+        this.#send({ type: 'bridge_ready' });
+        return;
+      case 'tell_destination_caller_left': {
+        const phase = this.machine.phase;
+        const outcome: TransferOutcome = phase.kind === 'notifying' ? phase.outcome : 'caller_hung_up';
+        const briefing = await this.#briefing;
+        briefing?.interrupt();
+        await briefing?.say(callerLeftNotice(outcome), AbortSignal.any([signal, AbortSignal.timeout(NOTICE_TIMEOUT_MS)]));
+        this.#send({ type: 'notice_done' });
+        return;
+      }
+      case 'tell_caller': {
+        const message = callerMessage(effect.outcome);
+        if (message) this.deps.sayToCaller(message);
+        return;
+      }
+      case 'finish':
+        return this.#finish(effect.outcome);
+      case 'arm_decision_timer':
+      case 'disarm_decision_timer':
+        return; // the machine keeps its own timers
+    }
+  }
+
+  async #join(roomName: string): Promise<Room> {
+    const token = new AccessToken(this.deps.credentials.apiKey, this.deps.credentials.apiSecret, {
+      identity: WORKER_IDENTITY,
+      name: 'Warm transfer agent',
+      ttl: '1h',
+    });
+    token.kind = 'agent';
+    token.addGrant({ roomJoin: true, room: roomName, canPublish: true, canSubscribe: true, canPublishData: true });
+    const room = new Room();
+    await room.connect(this.deps.credentials.url, await token.toJwt(), { autoSubscribe: true, dynacast: false });
+    return room;
+  }
+
+  async #dial(signal: AbortSignal): Promise<void> {
+    const { api } = this.deps;
+    await api.createRoom(this.consultationRoomName, { emptyTimeoutS: 60, maxParticipants: 3 });
+    const room = await this.#join(this.consultationRoomName);
+    this.#consultation = room;
+    this.#watchConsultation(room);
+    this.#briefing = startBriefingSession({
+      room,
+      destinationIdentity: DESTINATION_IDENTITY,
+      models: this.deps.models,
+      input: { reason: this.request.reason, summary: this.request.reason, transcript: this.request.transcript },
+      onDecision: (decision) =>
+        this.#send(decision === 'voicemail' ? { type: 'voicemail' } : { type: 'decision', choice: decision, source: 'voice' }),
+    });
+    this.#briefing.catch(() => undefined);
+    this.timeline.record('dialing', { destination: this.request.destinationLabel, ...pii({ phoneNumber: this.request.fromNumber ?? '' }) });
+    const result = await dial(
+      this.deps.credentials,
+      {
+        target: this.request.target,
+        room: this.consultationRoomName,
+        identity: DESTINATION_IDENTITY,
+        fromNumber: this.request.fromNumber,
+        ringingTimeoutMs: this.deps.ringingTimeoutMs,
+      },
+      signal,
+    );
+    if (result.ok) {
+      this.timeline.record('answered', {});
+      this.#send({ type: 'answered' });
+    } else {
+      this.timeline.record('returned', { reason: result.reason, sipStatus: result.sipStatus ?? null, message: result.message });
+      this.#send({ type: 'dial_failed', reason: result.reason, ...(result.sipStatus ? { sipStatus: result.sipStatus } : {}) });
+    }
+  }
+
+  #watchConsultation(room: Room): void {
+    this.#listen(room, RoomEvent.ParticipantAttributesChanged, (changed: Record<string, string>, p: RemoteParticipant) => {
+      if (p.identity === DESTINATION_IDENTITY && changed['sip.callStatus'] === 'ringing') {
+        this.timeline.record('ringing', {});
+        this.#send({ type: 'ringing' });
+      }
+    });
+    this.#listen(room, RoomEvent.DtmfReceived, (_code: number, digit: string, p: RemoteParticipant) => {
+      // Only the destination decides; the caller's keys (forwarded after a bridge) never do.
+      if (p.identity !== DESTINATION_IDENTITY) return;
+      if (digit === '1') this.#send({ type: 'decision', choice: 'accept', source: 'keypad' });
+      else if (digit === '9') this.#send({ type: 'decision', choice: 'reject', source: 'keypad' });
+      else this.#send({ type: 'invalid_key', digit });
+    });
+    this.#listen(room, RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => {
+      if (p.identity === DESTINATION_IDENTITY) {
+        this.timeline.record('participant_left', { side: 'destination' });
+        this.#send({ type: 'destination_left' });
+      } else if (p.identity === this.deps.caller.identity && this.#callerIsIn(room)) {
+        this.#send({ type: 'caller_left' });
+      }
+    });
+  }
+
+  async #brief(signal: AbortSignal): Promise<void> {
+    const briefing = await this.#briefing!;
+    this.timeline.record('briefing_started', {});
+    // The introduction goes out at once; the summary (prepared while the phone rang) follows it.
+    const intro = briefing.say(briefingIntro(), signal);
+    const summary = await Promise.race([
+      this.#summary!,
+      new Promise<string>((resolve) => setTimeout(() => resolve(this.request.reason), SUMMARY_GRACE_MS)),
+    ]);
+    await intro;
+    if (signal.aborted) return;
+    await briefing.say(briefingBody({ summary }), signal);
+    if (signal.aborted) return;
+    this.timeline.record('prompted', {});
+    this.#send({ type: 'prompted' });
+  }
+
+  async #finish(outcome: TransferOutcome): Promise<void> {
+    if (this.#finished) return;
+    this.#finished = true;
+    for (const unlisten of this.#unlisten.splice(0)) unlisten();
+    const briefing = await this.#briefing?.catch(() => undefined);
+    await briefing?.close();
+    await this.#topology?.close();
+    await this.#consultation?.disconnect().catch(() => undefined);
+    await quietly(this.deps.api.deleteRoom(this.consultationRoomName));
+    this.timeline.record('ended', { outcome });
+  }
+}

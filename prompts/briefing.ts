@@ -1,0 +1,54 @@
+// What the agent says to, and how it behaves with, the person it is briefing in the consultation room.
+import type { TransferOutcome } from '../agent/transfer/outcome.ts';
+
+export const DECISION_QUESTION =
+  'Press 1 on your keypad to accept the transfer, press 9 to reject it, or let me know verbally.';
+
+export interface BriefingInput {
+  /** Who the caller asked for or why they are being transferred, in the caller agent's words. */
+  reason: string;
+  /** A short summary of the conversation so far (prepared while the phone rang). */
+  summary: string;
+  /** The conversation so far, one line per turn, for answering questions. */
+  transcript: string;
+}
+
+export function briefingIntro(): string {
+  return 'Hi, this is the virtual assistant with a call I would like to transfer to you.';
+}
+
+export function briefingBody({ summary }: Pick<BriefingInput, 'summary'>): string {
+  return `${summary} ${DECISION_QUESTION}`;
+}
+
+export function briefingInstructions({ reason, summary, transcript }: BriefingInput): string {
+  return [
+    'You are a phone assistant briefing a colleague before transferring a caller to them.',
+    'The caller is on hold and cannot hear you. Answer the colleague\'s questions about the call briefly,',
+    'using only the conversation below; say so when you do not know.',
+    'When the colleague agrees to take the call (for example "send them through", "yes, put them on"),',
+    'call accept_transfer. When they decline ("I can\'t take this now", "no"), call decline_transfer.',
+    'If you are clearly talking to a voicemail greeting or answering machine, call voicemail_detected.',
+    'Do not call these tools for anything else, and do not promise anything on the colleague\'s behalf.',
+    `Reason for the transfer: ${reason}`,
+    `Summary: ${summary}`,
+    'Conversation so far:',
+    transcript || '(no conversation recorded)',
+  ].join('\n');
+}
+
+export function reprompt(reason: 'invalid_key' | 'timeout'): string {
+  return reason === 'invalid_key'
+    ? `Sorry, that key does nothing here. ${DECISION_QUESTION}`
+    : `Are you still there? ${DECISION_QUESTION}`;
+}
+
+export function callerLeftNotice(outcome: TransferOutcome): string {
+  return outcome === 'cancelled'
+    ? 'The caller has decided not to wait, so there is no need to take this call. Thank you, goodbye.'
+    : 'The caller has hung up, so there is no call to take. Thank you, goodbye.';
+}
+
+export const SUMMARY_INSTRUCTIONS =
+  'Summarise this phone conversation for a colleague who is about to take the call, in two short spoken ' +
+  'sentences: who is calling, what they need, and anything already tried. No lists, no greeting.';
