@@ -1,0 +1,164 @@
+// The shape of one agent's settings document and what it becomes once checked. Every field is checked
+// on its own so problems are reported together; checks that relate fields (a destination needs its
+// trunk) run once every field is valid on its own, because before that the fields cannot be trusted.
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { formatDestination, parseDestination } from './destination.ts';
+import type { Destination } from './destination.ts';
+import { checkHoldMusicFile } from './hold-music.ts';
+import { allowlist, parseRules } from './rules.ts';
+import type { Allowlist, Rule } from './rules.ts';
+
+export interface AgentSettings {
+  agentId: string;
+  /** The file these settings were read from, as named to loadSettings. */
+  file: string;
+  organization: { warmTransferAvailable: boolean };
+  instructions: string | undefined;
+  greeting: string | undefined;
+  /** E.164; shown to destinations as caller ID when the caller's own number is not passed through. */
+  agentPhoneNumber: string | undefined;
+  warmTransfer: {
+    enabled: boolean;
+    /** The rules as split by the parser, one paragraph each: the text to show the model. */
+    rulesText: string;
+    rules: Rule[];
+    allowlist: Allowlist;
+    /** Absolute path; undefined means the built-in hold music. */
+    holdMusic: string | undefined;
+    passThroughCallerNumber: boolean;
+    ringingTimeoutMs: number;
+    decisionTimeoutMs: number;
+    progressNoteIntervalMs: number;
+  };
+  trunks: { pstnOutboundTrunkId: string | undefined; pbxOutboundTrunkId: string | undefined };
+  /** Caller key → destination of an ordinary (cold) transfer. */
+  keypad: ReadonlyMap<string, Destination>;
+  /** Absolute path of the JSON-lines file taken messages are appended to. */
+  messagesFile: string | undefined;
+}
+
+const seconds = (fallback: number, min: number, max: number) => z.number().min(min).max(max).default(fallback);
+const trunkId = z.string().regex(/^ST_\w+$/, 'must be a LiveKit SIP trunk id, such as ST_a1b2c3');
+
+const destination = z.string().transform((raw, ctx) => {
+  const parsed = parseDestination(raw);
+  if (parsed.ok) return parsed.destination;
+  ctx.addIssue({ code: 'custom', message: parsed.error });
+  return z.NEVER;
+});
+
+const rules = z
+  .string()
+  .default('')
+  .transform((text, ctx) => {
+    const parsed = parseRules(text);
+    if (parsed.ok) return parsed.rules;
+    for (const error of parsed.errors) ctx.addIssue({ code: 'custom', message: error });
+    return z.NEVER;
+  });
+
+// 0 is not offered: a caller waiting on hold presses 0 to stop waiting and return to the agent.
+const keypad = z
+  .record(z.string(), destination)
+  .default({})
+  .superRefine((keys, ctx) => {
+    for (const key of Object.keys(keys)) {
+      if (key === '0') ctx.addIssue({ code: 'custom', path: [key], message: 'key 0 is reserved: callers press 0 to stop waiting on hold' });
+      else if (!/^[1-9*#]$/.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'a keypad key is one of 1-9, * or #' });
+    }
+  });
+
+/** The schema for the settings file at `file`; relative paths in it are resolved against its folder. */
+export function agentSettingsSchema(file: string) {
+  const folder = dirname(file);
+  const holdMusic = z
+    .string()
+    .min(1)
+    .transform(async (path, ctx) => {
+      const absolute = resolve(folder, path);
+      const check = await checkHoldMusicFile(absolute, path);
+      if (!check.ok) ctx.addIssue({ code: 'custom', message: check.error });
+      return absolute;
+    });
+  const messagesFile = z
+    .string()
+    .min(1)
+    .transform((path, ctx) => {
+      const absolute = resolve(folder, path);
+      // The file is created on the first message, but its folder must exist or that message is lost.
+      if (!existsSync(dirname(absolute))) ctx.addIssue({ code: 'custom', message: `folder not found: ${dirname(absolute)}` });
+      return absolute;
+    });
+
+  return z
+    .strictObject({
+      agentId: z.string().regex(/^[\w.-]+$/, 'letters, digits, dot, dash and underscore only'),
+      organization: z.strictObject({ warmTransferAvailable: z.boolean().default(true) }).prefault({}),
+      instructions: z.string().optional(),
+      greeting: z.string().optional(),
+      agentPhoneNumber: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number, such as +15125550100').optional(),
+      warmTransfer: z
+        .strictObject({
+          enabled: z.boolean(),
+          rules,
+          holdMusic: holdMusic.optional(),
+          passThroughCallerNumber: z.boolean().default(true),
+          ringingTimeoutSeconds: seconds(30, 5, 120),
+          decisionTimeoutSeconds: seconds(20, 5, 300),
+          progressNoteIntervalSeconds: seconds(45, 10, 600),
+        })
+        .prefault({ enabled: false }),
+      trunks: z
+        .strictObject({
+          pstnOutboundTrunkId: trunkId.optional(),
+          pbx: z.strictObject({ outboundTrunkId: trunkId }).optional(),
+        })
+        .prefault({}),
+      keypad,
+      messages: z.strictObject({ file: messagesFile }).optional(),
+    })
+    .superRefine((s, ctx) => {
+      const named = [
+        ...s.warmTransfer.rules.flatMap((r) => r.destinations.map((d) => ({ d, where: `warmTransfer.rules rule ${r.index}` }))),
+        ...Object.entries(s.keypad).map(([key, d]) => ({ d, where: `keypad.${key}` })),
+      ];
+      const needs = (kind: Destination['kind'], has: unknown, path: string[]) => {
+        const first = named.find((n) => n.d.kind === kind);
+        if (first && !has) ctx.addIssue({ code: 'custom', path, message: `required to dial ${formatDestination(first.d)} (${first.where})` });
+      };
+      needs('extension', s.trunks.pbx, ['trunks', 'pbx']);
+      needs('phone', s.trunks.pstnOutboundTrunkId, ['trunks', 'pstnOutboundTrunkId']);
+      if (!s.warmTransfer.passThroughCallerNumber && !s.agentPhoneNumber) {
+        ctx.addIssue({ code: 'custom', path: ['agentPhoneNumber'], message: 'required when warmTransfer.passThroughCallerNumber is false: destinations are shown this number' });
+      }
+      if (s.warmTransfer.enabled && !s.warmTransfer.rules.some((r) => r.destinations.length > 0)) {
+        ctx.addIssue({ code: 'custom', path: ['warmTransfer', 'rules'], message: 'warm transfer is enabled but no rule names a destination' });
+      }
+    })
+    .transform(
+      (s): AgentSettings => ({
+        agentId: s.agentId,
+        file,
+        organization: s.organization,
+        instructions: s.instructions,
+        greeting: s.greeting,
+        agentPhoneNumber: s.agentPhoneNumber,
+        warmTransfer: {
+          enabled: s.warmTransfer.enabled,
+          rulesText: s.warmTransfer.rules.map((r) => r.text).join('\n\n'),
+          rules: s.warmTransfer.rules,
+          allowlist: allowlist(s.warmTransfer.rules),
+          holdMusic: s.warmTransfer.holdMusic,
+          passThroughCallerNumber: s.warmTransfer.passThroughCallerNumber,
+          ringingTimeoutMs: s.warmTransfer.ringingTimeoutSeconds * 1000,
+          decisionTimeoutMs: s.warmTransfer.decisionTimeoutSeconds * 1000,
+          progressNoteIntervalMs: s.warmTransfer.progressNoteIntervalSeconds * 1000,
+        },
+        trunks: { pstnOutboundTrunkId: s.trunks.pstnOutboundTrunkId, pbxOutboundTrunkId: s.trunks.pbx?.outboundTrunkId },
+        keypad: new Map(Object.entries(s.keypad)),
+        messagesFile: s.messages?.file,
+      }),
+    );
+}
