@@ -9,6 +9,7 @@ import type { DialTarget } from './transfer/dial.ts';
 import { HoldMusic } from './transfer/hold-music.ts';
 import { quietly, roomServiceApi } from './transfer/room-api.ts';
 import { warmTransferTool } from './transfer/tool.ts';
+import { probeTopology } from './transfer/topology.ts';
 
 export default defineAgent({
   prewarm: async (proc: JobProcess) => {
@@ -16,6 +17,7 @@ export default defineAgent({
     proc.userData.vad = await silero.VAD.load();
     // Decoded ahead so that "please hold" is music within a few hundred milliseconds.
     proc.userData.holdMusic = await HoldMusic.load(config.transfer.holdMusic);
+    if (config.transfer.topology === 'auto') await probeTopology(config.livekit.url, roomServiceApi(config.livekit));
   },
   entry: async (ctx: JobContext) => {
     const config = loadConfig();

@@ -157,6 +157,27 @@ export class MoveTopology implements Topology {
 /** Per server URL: what a move attempt taught us. */
 const learned = new Map<string, TopologyKind>();
 
+/**
+ * Learns, before any call needs it, whether this server can move participants: a move between two rooms
+ * that do not exist is answered "not implemented" by the open-source server and "not found" by Cloud.
+ * Without it the first transfer on a self-hosted server would spend a failed move before the music starts.
+ */
+export async function probeTopology(serverUrl: string, api: RoomApi): Promise<TopologyKind | undefined> {
+  const known = learned.get(serverUrl);
+  if (known) return known;
+  try {
+    await api.moveParticipant(`wt-probe-${randomUUID()}`, 'nobody', `wt-probe-${randomUUID()}`);
+  } catch (error) {
+    if (isNotImplemented(error)) {
+      learned.set(serverUrl, 'bridge');
+      return 'bridge';
+    }
+    // Any other answer (not found, permission) means the server has the call; the hold itself confirms it.
+    return undefined;
+  }
+  return undefined;
+}
+
 /** Chooses the topology at hold time: forced by configuration, learned for this server, or tried. */
 export async function holdWithTopology(
   mode: 'auto' | TopologyKind,

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeAlawFile } from './audio.ts';
+import { callOutcome } from './outcome.ts';
 import { ReceivedAudio } from './received.ts';
 import { DtmfSender } from './rtp.ts';
 import {
@@ -161,22 +162,9 @@ export class Phone {
 
   private onExit(code: number | null): void {
     this.poll(); // SIPp has flushed its logs: read the last lines before judging the call
+    clearInterval(this.timer);
     this.push({ type: 'exit', at: Date.now(), status: code ?? -1 });
-    this.resolveEnded(this.outcome(code));
-  }
-
-  private outcome(exitCode: number | null): CallEnd {
-    const find = (t: PhoneEventType) => this.events.find((e) => e.type === t);
-    const answered = find('answered');
-    const rejected = find('rejected');
-    const status = answered ? 200 : (rejected?.status ?? null);
-    const byes = this.events.filter((e) => e.type === 'bye-sent' || e.type === 'bye-received');
-    const cancel = find('cancel-sent') ?? find('cancel-received');
-    const end = (hungUpBy: CallEnd['hungUpBy'], reason: CallEnd['reason']): CallEnd => ({ hungUpBy, reason, status, exitCode, at: Date.now() });
-    if (byes[0]) return end(byes[0].type === 'bye-sent' ? 'local' : 'remote', 'bye');
-    if (cancel) return end(cancel.type === 'cancel-sent' ? 'local' : 'remote', 'cancelled');
-    if (rejected) return end(this.role === 'callee' ? 'local' : 'remote', 'rejected');
-    return end(null, this.closing ? 'closed' : 'error');
+    this.resolveEnded(callOutcome(this.events, this.role, code, this.closing !== null));
   }
 
   /** Wait for the first event of a type (or of any of the types), past or future; rejects on
@@ -276,7 +264,7 @@ export class Phone {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.sipp) await stopSipp(this.sipp);
-      else this.resolveEnded(this.outcome(null));
+      else this.resolveEnded(callOutcome(this.events, this.role, null, true));
       clearInterval(this.timer);
       this.socket.close();
       if (!process.env.PHONE_KEEP_LOGS) rmSync(this.logs.dir, { recursive: true, force: true });

@@ -76,6 +76,8 @@ function killGroup(p: SippProcess, signal: NodeJS.Signals): void {
  * screen output to stdoutPath. Waits until it has bound sipPort, or fails with its output.
  */
 export async function spawnSipp(args: string[], stdoutPath: string, sipPort: number, readyMs = 5000): Promise<SippProcess> {
+  // Readiness below means "someone bound the port", so a port that is already taken must fail here.
+  if ((await probe(sipPort)) === null) throw new Error(`UDP port ${sipPort} on ${LOOPBACK} is already in use`);
   const out = openSync(stdoutPath, 'a');
   const child = spawn('sipp', args, { detached: true, stdio: ['ignore', out, out] });
   closeSync(out);

@@ -1,0 +1,69 @@
+// Keypad 1 from the destination: the caller hears only hold music while the destination is briefed,
+// the caller's own keypresses decide nothing, and after the accept caller and destination hear each other.
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  at, DESTINATION_TONE_HZ, HOLD_TONE_HZ, placeTransferCall, startTransferWorker, timelineEntry, type TransferCall, type TransferCast,
+} from '../support/transfer-call.ts';
+
+const stack = inject('stack');
+let cast: TransferCast;
+let call: TransferCall | undefined;
+
+beforeAll(async () => {
+  cast = await startTransferWorker(stack, 'keypad-accept');
+});
+afterEach(async () => {
+  await call?.close();
+  call = undefined;
+});
+afterAll(async () => {
+  await cast?.close();
+});
+
+describe('warm transfer accepted with keypad 1', () => {
+  it('keeps the briefing private, ignores the caller\'s keys, then bridges caller and destination', async () => {
+    call = await placeTransferCall('keypad-accept');
+    const { caller, callee } = call;
+    await caller.waitAnswered(20_000);
+
+    const hold = await timelineEntry(cast.worker, 'hold_started', 45_000);
+    expect(hold.topology).toBe('bridge');
+    await callee.waitAnswered(20_000);
+    const prompted = await timelineEntry(cast.worker, 'prompted', 30_000);
+
+    // Privacy: from the answer to the question, the caller heard the music and nothing of the consultation.
+    const answered = at(await timelineEntry(cast.worker, 'answered', 1000));
+    expect(caller.received.toneRatio(HOLD_TONE_HZ, answered + 300, at(prompted))).toBeGreaterThan(0.6);
+    expect(caller.received.toneRatio(DESTINATION_TONE_HZ, answered, at(prompted))).toBeLessThan(0.02);
+    // The destination heard the briefing (speech) in the meantime.
+    expect(callee.received.rms(answered, at(prompted))).toBeGreaterThan(300);
+
+    // The caller pressing 1 or 9 decides nothing.
+    await caller.press('1');
+    await caller.press('9');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(cast.worker.timeline().some((e) => e.type === 'decision')).toBe(false);
+
+    const beforeAccept = Date.now();
+    await callee.press('1');
+    const decision = await timelineEntry(cast.worker, 'decision', 10_000);
+    expect(decision).toMatchObject({ choice: 'accept', source: 'keypad' });
+    const bridged = at(await timelineEntry(cast.worker, 'bridged', 10_000));
+
+    // Destination audio reaches the caller after the accept and not before.
+    const heard = await caller.waitForAudio({ minRms: 300, withinMs: 10_000, after: bridged });
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(caller.received.toneRatio(DESTINATION_TONE_HZ, heard, heard + 1500)).toBeGreaterThan(0.5);
+    expect(caller.received.toneRatio(DESTINATION_TONE_HZ, 0, beforeAccept)).toBeLessThan(0.02);
+    // The music stopped, and the caller's voice reaches the destination.
+    expect(caller.received.toneRatio(HOLD_TONE_HZ, heard + 500, heard + 1500)).toBeLessThan(0.1);
+    // (The caller's phone speaks one sentence every few seconds, so wait for the next one.)
+    await callee.waitForAudio({ minRms: 300, withinMs: 12_000, after: bridged + 300 });
+
+    // The caller hangs up: the destination's leg is ended too, and the transfer ends as accepted.
+    await caller.hangup();
+    const end = await callee.waitEnded(15_000);
+    expect(end.hungUpBy).toBe('remote');
+    expect(await timelineEntry(cast.worker, 'ended', 10_000)).toMatchObject({ outcome: 'accepted' });
+  });
+});

@@ -1,0 +1,109 @@
+// The cast of a warm-transfer test on the local stack: a scripted model, the worker, a caller phone
+// that dials in and asks for a person, and a destination phone behind the PSTN trunk (127.0.0.1:5080).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StackInfo } from '../integration/global-setup.ts';
+import { AGENT_NUMBER, callerNumber } from './calls.ts';
+import { FakeOpenAI, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude, allOf, not } from './fake-openai/index.ts';
+import { sineSamples, startCallee, startCaller, type CalleeOptions, type Phone } from './phone/index.ts';
+import { eventually } from './rooms.ts';
+import { startWorker, type RunningWorker } from './worker.ts';
+
+export const HOLD_TONE_HZ = 440;
+export const DESTINATION_TONE_HZ = 1000;
+export const PSTN_PORT = 5080;
+export const DESTINATION_NUMBER = '+15125551234';
+
+/** A 2 s, 440 Hz WAV: hold music a test can recognise by its pitch. */
+export function holdToneWav(): string {
+  const samples = sineSamples(HOLD_TONE_HZ, 2, 0.3);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + samples.length * 2, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(8000, 24);
+  header.writeUInt32LE(16000, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(samples.length * 2, 40);
+  const file = join(mkdtempSync(join(tmpdir(), 'hold-')), 'hold.wav');
+  writeFileSync(file, Buffer.concat([header, Buffer.from(samples.buffer)]));
+  return file;
+}
+
+/** The model: transfers when the caller mentions billing, then carries on after the tool's answer. */
+export function scriptedModel(): FakeOpenAI {
+  const model = new FakeOpenAI({ defaultChatReply: { text: 'Okay.' } });
+  model.onChat(systemPromptIncludes('Summarise this phone conversation'), { text: 'The caller has a billing dispute about a double charge.' });
+  model.onChat(hasToolResult('warm_transfer'), { text: 'Is there anything else I can help you with?' });
+  model.onChat(allOf(toolsInclude('warm_transfer'), lastUserMessageIncludes('billing'), not(hasToolResult('warm_transfer'))), {
+    toolCalls: [{ name: 'warm_transfer', arguments: { reason: 'Caller has a billing dispute about a double charge.' } }],
+  }, { once: true });
+  model.onTranscription('I have a billing dispute, can I talk to a person?');
+  return model;
+}
+
+export interface TransferCast {
+  model: FakeOpenAI;
+  worker: RunningWorker;
+  close(): Promise<void>;
+}
+
+export async function startTransferWorker(stack: StackInfo, name: string, env: Record<string, string> = {}, model = scriptedModel()): Promise<TransferCast> {
+  const server = await model.start();
+  try {
+    const worker = await startWorker(stack, name, {
+      OPENAI_API_KEY: 'test-key',
+      OPENAI_BASE_URL: server.baseURL,
+      TTS_PROVIDER: 'espeak',
+      WARM_TRANSFER_DESTINATION: DESTINATION_NUMBER,
+      HOLD_MUSIC: holdToneWav(),
+      RINGING_TIMEOUT_S: '15',
+      DECISION_TIMEOUT_S: '20',
+      AGENT_GREETING: 'Hello, how can I help?',
+      ...env,
+    });
+    return { model, worker, close: async () => { await worker.stop(); await server.close(); } };
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+}
+
+export interface TransferCall {
+  caller: Phone;
+  callee: Phone;
+  from: string;
+  close(): Promise<void>;
+}
+
+/** The caller dials in and asks about billing; the destination phone waits on the PSTN trunk's port. */
+export async function placeTransferCall(name: string, callee: CalleeOptions = {}): Promise<TransferCall> {
+  const destination = await startCallee({ port: PSTN_PORT, ringMs: 500, audio: { tone: DESTINATION_TONE_HZ }, name: `${name}-destination`, ...callee });
+  const from = callerNumber();
+  let caller: Phone;
+  try {
+    caller = await startCaller({ to: AGENT_NUMBER, from, audio: { speech: 'I have a billing dispute, can I talk to a person?', gapSeconds: 6 }, name: `${name}-caller` });
+  } catch (error) {
+    await destination.close();
+    throw error;
+  }
+  return { caller, callee: destination, from, close: async () => { await Promise.all([caller.close(), destination.close()]); } };
+}
+
+/** Waits for the first timeline entry of `type` (for the newest transfer) and returns it. */
+export async function timelineEntry(worker: RunningWorker, type: string, ms: number, after = 0): Promise<Record<string, unknown>> {
+  let found: Record<string, unknown> | undefined;
+  await eventually(() => {
+    found = worker.timeline().find((e) => e.type === type && Date.parse(String(e.at)) >= after);
+    return found !== undefined;
+  }, ms, `timeline entry ${type}`);
+  return found!;
+}
+
+export const at = (entry: Record<string, unknown>): number => Date.parse(String(entry.at));
