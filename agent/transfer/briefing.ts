@@ -55,7 +55,8 @@ export async function startBriefingSession(options: {
   return {
     async say(text, signal) {
       if (closed) return;
-      const handle = session.say(text, { allowInterruptions: true });
+      // The person answering usually says "hello?": that must not cut the briefing or the question short.
+      const handle = session.say(text, { allowInterruptions: false });
       const aborted = new Promise<void>((resolve) => {
         if (signal?.aborted) resolve();
         signal?.addEventListener('abort', () => resolve(), { once: true });

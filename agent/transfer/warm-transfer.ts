@@ -22,6 +22,7 @@ export const DESTINATION_IDENTITY = 'transfer-destination';
 /** How long the summary may take once the destination has answered before the reason is used instead. */
 const SUMMARY_GRACE_MS = 1500;
 const NOTICE_TIMEOUT_MS = 10_000;
+const BRIEFING_CLOSE_WAIT_MS = 2000;
 
 export interface WarmTransferDeps {
   credentials: LiveKitCredentials;
@@ -270,8 +271,10 @@ export class WarmTransfer {
     if (this.#finished) return;
     this.#finished = true;
     for (const unlisten of this.#unlisten.splice(0)) unlisten();
-    const briefing = await this.#briefing?.catch(() => undefined);
-    await briefing?.close();
+    // A briefing session may still be starting (it waits for the destination to join, which a busy or
+    // unanswered destination never does): close it whenever it is up, without waiting for that here.
+    const closing = this.#briefing?.then((briefing) => briefing.close()).catch(() => undefined);
+    await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, BRIEFING_CLOSE_WAIT_MS))]);
     await this.#topology?.close();
     await this.#consultation?.disconnect().catch(() => undefined);
     await quietly(this.deps.api.deleteRoom(this.consultationRoomName));

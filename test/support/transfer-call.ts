@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StackInfo } from '../integration/global-setup.ts';
 import { AGENT_NUMBER, callerNumber } from './calls.ts';
-import { FakeOpenAI, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude, allOf, not } from './fake-openai/index.ts';
+import { allOf, FakeOpenAI, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from './fake-openai/index.ts';
+import type { ChatRequest } from './fake-openai/matchers.ts';
 import { sineSamples, startCallee, startCaller, type CalleeOptions, type Phone } from './phone/index.ts';
 import { eventually } from './rooms.ts';
 import { startWorker, type RunningWorker } from './worker.ts';
@@ -37,14 +38,19 @@ export function holdToneWav(): string {
 }
 
 /** The model: transfers when the caller mentions billing, then carries on after the tool's answer. */
-export function scriptedModel(): FakeOpenAI {
+export const CALLER_REQUEST = 'I have a billing dispute, can I talk to a person?';
+
+export function scriptedModel(transcripts: string[] = Array.from({ length: 200 }, () => CALLER_REQUEST)): FakeOpenAI {
   const model = new FakeOpenAI({ defaultChatReply: { text: 'Okay.' } });
   model.onChat(systemPromptIncludes('Summarise this phone conversation'), { text: 'The caller has a billing dispute about a double charge.' });
   model.onChat(hasToolResult('warm_transfer'), { text: 'Is there anything else I can help you with?' });
-  model.onChat(allOf(toolsInclude('warm_transfer'), lastUserMessageIncludes('billing'), not(hasToolResult('warm_transfer'))), {
+  // Once per call: a conversation that already holds a tool result does not transfer again.
+  const noTransferYet = (request: ChatRequest) => !request.messages.some((m) => m.role === 'tool');
+  model.onChat(allOf(toolsInclude('warm_transfer'), lastUserMessageIncludes('billing'), noTransferYet), {
     toolCalls: [{ name: 'warm_transfer', arguments: { reason: 'Caller has a billing dispute about a double charge.' } }],
-  }, { once: true });
-  model.onTranscription('I have a billing dispute, can I talk to a person?');
+  });
+  // By default every utterance transcribes as the caller's request; the rule above transfers only once.
+  model.onTranscription(...transcripts);
   return model;
 }
 
@@ -107,3 +113,18 @@ export async function timelineEntry(worker: RunningWorker, type: string, ms: num
 }
 
 export const at = (entry: Record<string, unknown>): number => Date.parse(String(entry.at));
+
+/** Waits until the phone hears speech that is not the hold tone (the agent talking again). */
+export async function waitForSpeech(phone: Phone, after: number, ms: number): Promise<number> {
+  let heard = 0;
+  await eventually(() => {
+    for (let t = after; t + 500 <= Date.now(); t += 250) {
+      if (phone.received.rms(t, t + 500) > 300 && phone.received.toneRatio(HOLD_TONE_HZ, t, t + 500) < 0.3) {
+        heard = t;
+        return true;
+      }
+    }
+    return false;
+  }, ms, 'speech (not hold music) at the phone');
+  return heard;
+}

@@ -1,0 +1,68 @@
+// Someone hangs up mid-transfer: the destination during the briefing, or the caller while the
+// destination rings or is being briefed. Nobody is left on hold or on a dead line.
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { at, placeTransferCall, startTransferWorker, timelineEntry, waitForSpeech, type TransferCall, type TransferCast } from '../support/transfer-call.ts';
+
+const stack = inject('stack');
+let cast: TransferCast;
+let call: TransferCall | undefined;
+
+beforeAll(async () => {
+  cast = await startTransferWorker(stack, 'hangups');
+});
+afterEach(async () => {
+  await call?.close();
+  call = undefined;
+});
+afterAll(async () => {
+  await cast?.close();
+});
+
+describe('hang-ups during a warm transfer', () => {
+  it('destination hangs up during the briefing: the caller is back with the agent', async () => {
+    const started = Date.now();
+    call = await placeTransferCall('destination-hangs-up');
+    const { caller, callee } = call;
+    await callee.waitAnswered(45_000);
+    await timelineEntry(cast.worker, 'briefing_started', 10_000, started);
+    await new Promise((r) => setTimeout(r, 1500));
+    await callee.hangup();
+    const ended = await timelineEntry(cast.worker, 'ended', 15_000, started);
+    expect(ended.outcome).toBe('destination_hung_up');
+    await waitForSpeech(caller, at(ended), 20_000);
+  });
+
+  it('caller hangs up while the destination rings: the dial is cancelled', async () => {
+    const started = Date.now();
+    call = await placeTransferCall('caller-hangs-up-ringing', { behaviour: 'no-answer' });
+    const { caller, callee } = call;
+    await callee.waitForEvent('invite-received', 45_000);
+    await caller.hangup();
+    await callee.waitForEvent('cancel-received', 15_000);
+    expect(await timelineEntry(cast.worker, 'ended', 15_000, started)).toMatchObject({ outcome: 'caller_hung_up' });
+  });
+
+  it('caller hangs up during the briefing: the destination hears why before the line closes', async () => {
+    const started = Date.now();
+    call = await placeTransferCall('caller-hangs-up-briefing');
+    const { caller, callee } = call;
+    await callee.waitAnswered(45_000);
+    await timelineEntry(cast.worker, 'prompted', 30_000, started);
+    await new Promise((r) => setTimeout(r, 1000));
+    const hungUp = Date.now();
+    await caller.hangup();
+
+    const end = await callee.waitEnded(20_000);
+    expect(end.hungUpBy).toBe('remote');
+    // The notice: a few seconds of speech between the caller leaving and the destination's BYE.
+    const heard = callee.received.chunks.filter((c) => c.at > hungUp && c.at < end.at && rmsOf(c.samples) > 300);
+    expect(heard.length * 20).toBeGreaterThan(1500);
+    expect(await timelineEntry(cast.worker, 'ended', 10_000, started)).toMatchObject({ outcome: 'caller_hung_up' });
+  });
+});
+
+function rmsOf(samples: Int16Array): number {
+  let sum = 0;
+  for (const s of samples) sum += s * s;
+  return Math.sqrt(sum / Math.max(1, samples.length));
+}
