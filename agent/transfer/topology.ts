@@ -9,7 +9,6 @@
 // that server gets the bridge.
 import { randomUUID } from 'node:crypto';
 import { type RemoteParticipant, type RemoteAudioTrack, type Room, RoomEvent, TrackKind } from '@livekit/rtc-node';
-import type { HoldMusic, HoldMusicPlayback } from './hold-music.ts';
 import { relayAudio, type AudioRelay } from './relay.ts';
 import { isNotImplemented, quietly, type RoomApi } from './room-api.ts';
 
@@ -34,9 +33,15 @@ export interface Topology {
   close(): Promise<void>;
 }
 
+/** Hold music as the topologies need it (HoldMusic in production; a recorder in contract tests). */
+export interface MusicSource {
+  play(room: Room): Promise<{ stop(): Promise<void> }>;
+}
+type Playback = Awaited<ReturnType<MusicSource['play']>>;
+
 export interface TopologyDeps {
   caller: CallerLeg;
-  music: HoldMusic;
+  music: MusicSource;
   api: RoomApi;
   /** Joins a room as the worker (used for the hold room on Cloud). */
   join(roomName: string): Promise<Room>;
@@ -51,7 +56,7 @@ function audioTrackOf(participant: RemoteParticipant | undefined): RemoteAudioTr
 
 export class BridgeTopology implements Topology {
   readonly kind = 'bridge' as const;
-  #music: HoldMusicPlayback | undefined;
+  #music: Playback | undefined;
   #relays: AudioRelay[] = [];
   #forwardDtmf: ((code: number, digit: string, participant: RemoteParticipant) => void) | undefined;
 
@@ -101,7 +106,7 @@ export class MoveTopology implements Topology {
   readonly kind = 'move' as const;
   #holdRoom: Room | undefined;
   #holdRoomName: string | undefined;
-  #music: HoldMusicPlayback | undefined;
+  #music: Playback | undefined;
   /** Where the caller is now; a departure from a room we moved them out of is not a hang-up. */
   callerRoomName: string;
 
@@ -130,7 +135,9 @@ export class MoveTopology implements Topology {
   async unhold(): Promise<void> {
     const { api, caller } = this.deps;
     if (this.callerRoomName !== caller.room.name) {
-      await api.moveParticipant(this.callerRoomName, caller.identity, caller.room.name!);
+      // If the move back keeps failing, the hold room and its music stay: deleting the room would drop
+      // the caller, and music is better than silence while the failure is reported.
+      await retry(MOVE_BACK_ATTEMPTS, () => api.moveParticipant(this.callerRoomName, caller.identity, caller.room.name!));
       this.callerRoomName = caller.room.name!;
     }
     await this.close();
@@ -151,6 +158,19 @@ export class MoveTopology implements Topology {
     await music?.stop();
     await room?.disconnect();
     if (name) await quietly(this.deps.api.deleteRoom(name));
+  }
+}
+
+const MOVE_BACK_ATTEMPTS = 3;
+
+async function retry<T>(attempts: number, work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
   }
 }
 

@@ -99,7 +99,22 @@ export async function placeTransferCall(name: string, callee: CalleeOptions = {}
     await destination.close();
     throw error;
   }
-  return { caller, callee: destination, from, close: async () => { await Promise.all([caller.close(), destination.close()]); } };
+  return {
+    caller,
+    callee: destination,
+    from,
+    // End the call as a person would before killing the phones: a leg livekit-sip still holds would
+    // otherwise send its BYE later, to the next test's phone on the same port.
+    close: async () => {
+      await caller.hangup().catch(() => undefined);
+      const answered = destination.events.some((e) => e.type === 'answered');
+      const over = () => destination.events.some((e) => ['exit', 'bye-sent', 'bye-received'].includes(e.type));
+      if (answered && !over()) {
+        await destination.waitForEvent(['bye-received', 'exit'], 10_000).catch(() => destination.hangup().catch(() => undefined));
+      }
+      await Promise.all([caller.close(), destination.close()]);
+    },
+  };
 }
 
 /** Waits for the first timeline entry of `type` (for the newest transfer) and returns it. */

@@ -1,0 +1,170 @@
+// The Cloud path's contract with RoomService: which calls it makes, in which order, with which arguments,
+// and what happens to the caller when any one of them fails. (The open-source server cannot move
+// participants, so this path is checked against a recorder rather than a live server.)
+import type { Room } from '@livekit/rtc-node';
+import { describe, expect, it } from 'vitest';
+import type { RoomApi } from '../../agent/transfer/room-api.ts';
+import { holdWithTopology, MoveTopology, probeTopology, type TopologyDeps } from '../../agent/transfer/topology.ts';
+
+type Call = [string, ...string[]];
+type Method = keyof RoomApi;
+
+function recorder(failures: Partial<Record<Method, Error[]>> = {}) {
+  const calls: Call[] = [];
+  const fail = (method: Method) => {
+    const error = failures[method]?.shift();
+    if (error) throw error;
+  };
+  const api: RoomApi = {
+    async createRoom(name) {
+      calls.push(['createRoom', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
+      fail('createRoom');
+    },
+    async deleteRoom(name) {
+      calls.push(['deleteRoom', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
+      fail('deleteRoom');
+    },
+    async removeParticipant(room, identity) {
+      calls.push(['removeParticipant', room, identity]);
+      fail('removeParticipant');
+    },
+    async moveParticipant(room, identity, to) {
+      calls.push(['moveParticipant', room.replace(/[0-9a-f-]{36}$/, '<uuid>'), identity, to.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
+      fail('moveParticipant');
+    },
+  };
+  const muted: boolean[] = [];
+  const fakeRoom = (name: string) => ({ name, disconnect: async () => void calls.push(['disconnect', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]) }) as unknown as Room;
+  const deps: TopologyDeps = {
+    caller: { room: fakeRoom('call-room'), identity: 'sip_caller', muteAgent: (m) => void muted.push(m) },
+    api,
+    music: {
+      async play(room) {
+        calls.push(['play', room.name!.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
+        return { stop: async () => void calls.push(['stop']) };
+      },
+    },
+    join: async (name) => {
+      calls.push(['join', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
+      return fakeRoom(name);
+    },
+  };
+  return { calls, muted, deps };
+}
+
+const notImplemented = () => Object.assign(new Error('twirp error unimplemented: not implemented'), { code: 'unimplemented' });
+const consultation = { name: 'wt-consult' } as unknown as Room;
+
+describe('the Cloud (move) topology against RoomService', () => {
+  it('holds by moving the caller into a music room, and connects by moving them to the destination', async () => {
+    const { calls, muted, deps } = recorder();
+    const topology = new MoveTopology(deps);
+    await topology.hold();
+    await topology.connect(consultation);
+    expect(calls).toEqual([
+      ['createRoom', 'wt-hold-<uuid>'],
+      ['join', 'wt-hold-<uuid>'],
+      ['play', 'wt-hold-<uuid>'],
+      ['moveParticipant', 'call-room', 'sip_caller', 'wt-hold-<uuid>'],
+      ['moveParticipant', 'wt-hold-<uuid>', 'sip_caller', 'wt-consult'],
+      ['stop'],
+      ['disconnect', 'wt-hold-<uuid>'],
+      ['deleteRoom', 'wt-hold-<uuid>'],
+    ]);
+    expect(muted).toEqual([true]);
+    expect(topology.callerRoomName).toBe('wt-consult');
+  });
+
+  it('takes the caller off hold by moving them home, then removes the hold room', async () => {
+    const { calls, muted, deps } = recorder();
+    const topology = new MoveTopology(deps);
+    await topology.hold();
+    calls.length = 0;
+    await topology.unhold();
+    expect(calls).toEqual([
+      ['moveParticipant', 'wt-hold-<uuid>', 'sip_caller', 'call-room'],
+      ['stop'],
+      ['disconnect', 'wt-hold-<uuid>'],
+      ['deleteRoom', 'wt-hold-<uuid>'],
+    ]);
+    expect(muted).toEqual([true, false]);
+  });
+
+  it.each(['createRoom', 'moveParticipant'] as const)('if %s fails while holding, the caller stays home with the agent', async (method) => {
+    const { calls, muted, deps } = recorder({ [method]: [new Error('boom')] });
+    await expect(new MoveTopology(deps).hold()).rejects.toThrow('boom');
+    expect(muted.at(-1) ?? false).toBe(false);
+    expect(calls.filter(([m]) => m === 'moveParticipant' )).toHaveLength(method === 'moveParticipant' ? 1 : 0);
+    if (method === 'moveParticipant') expect(calls.slice(-3)).toEqual([['stop'], ['disconnect', 'wt-hold-<uuid>'], ['deleteRoom', 'wt-hold-<uuid>']]);
+  });
+
+  it('if the move to the destination fails, connect fails and the caller is still on hold (then can be brought home)', async () => {
+    const { calls, deps } = recorder();
+    const topology = new MoveTopology(deps);
+    await topology.hold();
+    deps.api.moveParticipant = async () => {
+      calls.push(['moveParticipant-failed']);
+      throw new Error('move failed');
+    };
+    await expect(topology.connect(consultation)).rejects.toThrow('move failed');
+    expect(calls.at(-1)).toEqual(['moveParticipant-failed']);
+    expect(topology.callerRoomName.startsWith('wt-hold-')).toBe(true);
+  });
+
+  it('retries the move home, and never deletes the hold room under a caller it could not move', async () => {
+    const once = recorder({ moveParticipant: [] });
+    const topology = new MoveTopology(once.deps);
+    await topology.hold();
+    once.deps.api.moveParticipant = (() => {
+      let attempts = 0;
+      return async () => {
+        attempts += 1;
+        once.calls.push(['moveParticipant-attempt', String(attempts)]);
+        if (attempts < 3) throw new Error('transient');
+      };
+    })();
+    await topology.unhold();
+    expect(once.calls.filter(([m]) => m === 'moveParticipant-attempt')).toHaveLength(3);
+    expect(once.calls.at(-1)).toEqual(['deleteRoom', 'wt-hold-<uuid>']);
+
+    const never = recorder();
+    const stuck = new MoveTopology(never.deps);
+    await stuck.hold();
+    never.deps.api.moveParticipant = async () => {
+      throw new Error('down');
+    };
+    await expect(stuck.unhold()).rejects.toThrow('down');
+    expect(never.calls.some(([m]) => m === 'deleteRoom')).toBe(false);
+  });
+});
+
+describe('choosing the topology', () => {
+  it('auto falls back to the bridge when the server cannot move, and remembers it for that server', async () => {
+    const first = recorder({ moveParticipant: [notImplemented()] });
+    const topology = await holdWithTopology('auto', 'wss://self-hosted.test', first.deps);
+    expect(topology.kind).toBe('bridge');
+    // The failed attempt cleaned up its hold room; the music now plays in the caller's own room.
+    expect(first.calls).toContainEqual(['deleteRoom', 'wt-hold-<uuid>']);
+    expect(first.calls.at(-1)).toEqual(['play', 'call-room']);
+
+    const second = recorder();
+    expect((await holdWithTopology('auto', 'wss://self-hosted.test', second.deps)).kind).toBe('bridge');
+    expect(second.calls).toEqual([['play', 'call-room']]);
+  });
+
+  it('the prewarm probe learns "bridge" from "not implemented" without any room', async () => {
+    const { calls, deps } = recorder({ moveParticipant: [notImplemented()] });
+    expect(await probeTopology('wss://probe.test', deps.api)).toBe('bridge');
+    expect(calls).toHaveLength(1);
+    const next = recorder();
+    expect((await holdWithTopology('auto', 'wss://probe.test', next.deps)).kind).toBe('bridge');
+  });
+
+  it('auto uses moves where they work, and forced "move" never falls back', async () => {
+    const cloud = recorder();
+    expect((await holdWithTopology('auto', 'wss://cloud.test', cloud.deps)).kind).toBe('move');
+    const forced = recorder({ moveParticipant: [notImplemented()] });
+    await expect(holdWithTopology('move', 'wss://forced.test', forced.deps)).rejects.toThrow('not implemented');
+    expect(forced.muted.at(-1)).toBe(false);
+  });
+});
