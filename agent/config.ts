@@ -39,7 +39,11 @@ const schema = z
     TTS_PROVIDER: z.enum(['auto', 'espeak', 'openai']).default('auto'),
     WARM_TRANSFER_ENABLED: flag(true),
     WARM_TRANSFER_DESTINATION: optionalText,
+    WARM_TRANSFER_RULES: optionalText,
+    AGENT_SETTINGS: optionalText,
+    MESSAGES_FILE: z.string().min(1).default('messages.jsonl'),
     SIP_OUTBOUND_TRUNK_ID: optionalText,
+    SIP_PBX_TRUNK_ID: optionalText,
     HOLD_MUSIC: optionalText,
     PASS_THROUGH_CALLER_NUMBER: flag(true),
     AGENT_PHONE_NUMBER: optionalText,
@@ -52,8 +56,8 @@ const schema = z
     if (env.HOLD_MUSIC && !existsSync(env.HOLD_MUSIC)) {
       ctx.addIssue({ code: 'custom', path: ['HOLD_MUSIC'], message: `file not found: ${env.HOLD_MUSIC}` });
     }
-    if (env.WARM_TRANSFER_ENABLED && env.WARM_TRANSFER_DESTINATION && !env.SIP_OUTBOUND_TRUNK_ID && !env.WARM_TRANSFER_DESTINATION.startsWith('sip:')) {
-      ctx.addIssue({ code: 'custom', path: ['SIP_OUTBOUND_TRUNK_ID'], message: 'required to dial a phone number or extension' });
+    if (env.AGENT_SETTINGS && !existsSync(env.AGENT_SETTINGS)) {
+      ctx.addIssue({ code: 'custom', path: ['AGENT_SETTINGS'], message: `no such file or folder: ${env.AGENT_SETTINGS}` });
     }
     if (env.TTS_PROVIDER === 'openai' && !env.OPENAI_API_KEY) {
       ctx.addIssue({ code: 'custom', path: ['TTS_PROVIDER'], message: 'openai needs OPENAI_API_KEY' });
@@ -77,10 +81,15 @@ export interface WorkerConfig {
   espeakVoice: string;
   /** Which TTS speaks: OpenAI's when a key is set (unless forced), else the embedded espeak-ng. */
   tts: 'espeak' | 'openai';
+  /** A settings file or folder (agent/settings); without it the settings come from these variables. */
+  settingsPath: string | undefined;
+  messagesFile: string;
   transfer: {
     enabled: boolean;
     destination: string | undefined;
+    rules: string | undefined;
     outboundTrunkId: string | undefined;
+    pbxTrunkId: string | undefined;
     holdMusic: string | undefined;
     passThroughCallerNumber: boolean;
     agentPhoneNumber: string | undefined;
@@ -118,10 +127,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       : undefined,
     espeakVoice: e.ESPEAK_VOICE,
     tts: e.TTS_PROVIDER === 'auto' ? (e.OPENAI_API_KEY ? 'openai' : 'espeak') : e.TTS_PROVIDER,
+    settingsPath: e.AGENT_SETTINGS,
+    messagesFile: e.MESSAGES_FILE,
     transfer: {
       enabled: e.WARM_TRANSFER_ENABLED,
       destination: e.WARM_TRANSFER_DESTINATION,
+      rules: e.WARM_TRANSFER_RULES,
       outboundTrunkId: e.SIP_OUTBOUND_TRUNK_ID,
+      pbxTrunkId: e.SIP_PBX_TRUNK_ID,
       holdMusic: e.HOLD_MUSIC,
       passThroughCallerNumber: e.PASS_THROUGH_CALLER_NUMBER,
       agentPhoneNumber: e.AGENT_PHONE_NUMBER,

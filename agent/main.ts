@@ -2,13 +2,21 @@
 //   tsx agent/main.ts start | dev | connect --room <name>
 import { cli, ServerOptions } from '@livekit/agents';
 import { fileURLToPath } from 'node:url';
+import { resolveSettings } from './agent-settings.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { SettingsError, warmTransferEnabled } from './settings/settings.ts';
 
 let config;
 try {
   config = loadConfig();
+  // Settings are checked here, before the worker registers, so no call ever meets a bad destination.
+  const settings = await resolveSettings(config);
+  for (const agent of settings.agents.values()) {
+    const transfer = warmTransferEnabled(agent) ? 'on' : agent.organization.warmTransferAvailable ? 'off' : 'not available to the organization';
+    console.error(`agent ${agent.agentId}: warm transfer ${transfer}; ${agent.warmTransfer.rules.length} rule(s); ${agent.keypad.size} keypad rule(s)`);
+  }
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
+  if (!(error instanceof ConfigError) && !(error instanceof SettingsError)) throw error;
   console.error(error.message);
   process.exit(1);
 }

@@ -1,84 +1,94 @@
-// The job: runs once per call, in its own process. Joins the caller's room, greets the caller, and
-// gives the conversation a warm_transfer tool when this agent may transfer.
+// The job: runs once per call, in its own process. Joins the caller's room, greets the caller, and gives
+// the conversation the tools this agent's settings allow: warm_transfer, take_message, keypad transfers.
 import { type JobContext, type JobProcess, defineAgent, log, voice, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
+import { type RemoteParticipant, RoomEvent } from '@livekit/rtc-node';
 import { callerInstructions } from '../prompts/caller.ts';
-import { loadConfig, type WorkerConfig } from './config.ts';
-import { createModels, type Models } from './models.ts';
-import type { DialTarget } from './transfer/dial.ts';
+import { agentIdFromMetadata, resolveSettings } from './agent-settings.ts';
+import { loadConfig } from './config.ts';
+import { takeMessageTool } from './messages.ts';
+import { createModels } from './models.ts';
+import { warmTransferEnabled, type SettingsSet } from './settings/settings.ts';
 import { HoldMusic } from './transfer/hold-music.ts';
 import { quietly, roomServiceApi } from './transfer/room-api.ts';
-import { warmTransferTool } from './transfer/tool.ts';
+import { transferTools } from './transfer/tool.ts';
 import { probeTopology } from './transfer/topology.ts';
+
+interface Prepared {
+  settings: SettingsSet;
+  /** Hold music by file ('' for the built-in), decoded once per process. */
+  music: Map<string, HoldMusic>;
+  vad: VAD;
+}
 
 export default defineAgent({
   prewarm: async (proc: JobProcess) => {
     const config = loadConfig();
-    proc.userData.vad = await silero.VAD.load();
-    // Decoded ahead so that "please hold" is music within a few hundred milliseconds.
-    proc.userData.holdMusic = await HoldMusic.load(config.transfer.holdMusic);
+    const settings = await resolveSettings(config);
+    const music = new Map<string, HoldMusic>();
+    for (const agent of settings.agents.values()) {
+      const file = agent.warmTransfer.holdMusic ?? '';
+      if (!music.has(file)) music.set(file, await HoldMusic.load(file || undefined));
+    }
+    const prepared: Prepared = { settings, music, vad: await silero.VAD.load() };
+    proc.userData.prepared = prepared;
     if (config.transfer.topology === 'auto') await probeTopology(config.livekit.url, roomServiceApi(config.livekit));
   },
   entry: async (ctx: JobContext) => {
     const config = loadConfig();
-    const models = createModels(config, ctx.proc.userData.vad as VAD);
+    const { settings: settingsSet, music, vad } = ctx.proc.userData.prepared as Prepared;
+    const settings = settingsSet.forAgent(agentIdFromMetadata(ctx.job.metadata));
+    const models = createModels(config, vad);
     await ctx.connect();
     const caller = await ctx.waitForParticipant();
+    const callerNumber = caller.attributes['sip.phoneNumber'];
     const session = new voice.AgentSession({
       vad: models.vad,
       tts: models.tts,
       ...(models.stt ? { stt: models.stt } : {}),
       ...(models.llm ? { llm: models.llm } : {}),
     });
-    const transfer = transferToolFor(ctx, config, models, caller.identity, caller.attributes['sip.phoneNumber'], () => session);
-    const agent = new voice.Agent({
-      instructions: callerInstructions({ instructions: config.instructions, canTransfer: transfer !== undefined }),
-      ...(transfer ? { tools: { warm_transfer: transfer.tool } } : {}),
+
+    const transfersOffered = warmTransferEnabled(settings) && models.llm !== undefined;
+    if (!settings.organization.warmTransferAvailable) log().info({ agentId: settings.agentId }, 'warm transfer is not available to this organization');
+    else if (settings.warmTransfer.enabled && !models.llm) log().warn('warm transfer needs a language model (OPENAI_API_KEY): not offered');
+    const api = roomServiceApi(config.livekit);
+    const transfers = transferTools({
+      credentials: config.livekit,
+      api,
+      room: ctx.room,
+      callerIdentity: caller.identity,
+      callerNumber,
+      session: () => session,
+      models,
+      music: music.get(settings.warmTransfer.holdMusic ?? '')!,
+      settings,
+      topology: config.transfer.topology,
+      deadlineMs: config.transfer.deadlineMs,
+      onBridgeEnded: () => void quietly(api.deleteRoom(ctx.room.name!)).then(() => ctx.shutdown('transfer completed')),
     });
+    const messagesFile = settings.messagesFile ?? config.messagesFile;
+    const agent = new voice.Agent({
+      instructions: callerInstructions({
+        instructions: settings.instructions,
+        rules: transfersOffered ? settings.warmTransfer.rulesText : undefined,
+        canTakeMessage: models.llm !== undefined,
+      }),
+      tools: {
+        ...(transfersOffered ? { warm_transfer: transfers.warmTransfer } : {}),
+        ...(models.llm
+          ? { take_message: takeMessageTool({ file: messagesFile, agentId: settings.agentId, callerNumber, roomName: ctx.room.name }) }
+          : {}),
+      },
+    });
+
+    // Keypad rules: "press 1 for sales" starts an ordinary transfer; other keys are ignored.
+    if (settings.keypad.size > 0) {
+      ctx.room.on(RoomEvent.DtmfReceived, (_code: number, digit: string, participant: RemoteParticipant) => {
+        if (participant.identity === caller.identity) void transfers.keypadTransfer(digit);
+      });
+    }
     await session.start({ agent, room: ctx.room, inputOptions: { participantIdentity: caller.identity } });
-    session.say(config.greeting);
+    session.say(settings.greeting ?? config.greeting);
   },
 });
-
-function transferToolFor(
-  ctx: JobContext,
-  config: WorkerConfig,
-  models: Models,
-  callerIdentity: string,
-  callerNumber: string | undefined,
-  session: () => voice.AgentSession,
-) {
-  const { transfer } = config;
-  if (!transfer.enabled || !transfer.destination) return undefined;
-  if (!models.llm) {
-    log().warn('warm transfer is configured but no language model is (set OPENAI_API_KEY): the agent cannot decide to transfer');
-    return undefined;
-  }
-  const api = roomServiceApi(config.livekit);
-  return warmTransferTool({
-    credentials: config.livekit,
-    api,
-    room: ctx.room,
-    callerIdentity,
-    callerNumber,
-    session,
-    models,
-    music: ctx.proc.userData.holdMusic as HoldMusic,
-    destination: { target: dialTarget(transfer.destination, transfer.outboundTrunkId), label: transfer.destination },
-    passThroughCallerNumber: transfer.passThroughCallerNumber,
-    agentPhoneNumber: transfer.agentPhoneNumber,
-    topology: transfer.topology,
-    ringingTimeoutMs: transfer.ringingTimeoutMs,
-    decisionTimeoutMs: transfer.decisionTimeoutMs,
-    deadlineMs: transfer.deadlineMs,
-    onBridgeEnded: () => {
-      void quietly(api.deleteRoom(ctx.room.name!)).then(() => ctx.shutdown('warm transfer completed'));
-    },
-  });
-}
-
-function dialTarget(destination: string, trunkId: string | undefined): DialTarget {
-  const sip = /^sips?:([^@\s]+)@([^;\s]+)$/i.exec(destination);
-  if (sip?.[1] && sip[2]) return { via: 'sip', user: sip[1], hostname: sip[2], transport: 'udp' };
-  return { via: 'trunk', trunkId: trunkId!, number: destination.replace(/^(ext|pbx):/i, '') };
-}

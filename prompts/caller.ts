@@ -1,23 +1,33 @@
 // Instructions for the agent that talks to the caller.
 export interface CallerPromptInput {
-  /** Extra instructions from the deployment (AGENT_INSTRUCTIONS). */
+  /** Extra instructions from the agent's settings. */
   instructions: string | undefined;
-  /** Whether the warm_transfer tool is available on this call. */
-  canTransfer: boolean;
+  /** The Warm Transfer Rules as the parser split them, when this agent may transfer. */
+  rules: string | undefined;
+  /** Whether the take_message tool is available. */
+  canTakeMessage: boolean;
 }
 
-export function callerInstructions({ instructions, canTransfer }: CallerPromptInput): string {
+export function callerInstructions({ instructions, rules, canTakeMessage }: CallerPromptInput): string {
   const parts = [
     'You are a friendly phone agent. Keep answers short and conversational: this is a voice call,',
     'so no lists, markdown or emojis.',
   ];
   if (instructions) parts.push(instructions);
-  if (canTransfer) {
+  if (rules) {
     parts.push(
-      'When the caller needs a person, use the warm_transfer tool: it puts the caller on hold, briefs the person',
-      'and connects them if they accept. Write a short, factual reason so the person can be briefed.',
-      'If the transfer does not go through, the tool tells you what happened; then offer to help further',
-      'or to take a message.',
+      '\n\nWarm Transfer Rules. Follow them to decide when to transfer and to whom:\n' + rules + '\n\n' +
+        'To transfer, call warm_transfer with the destination exactly as a rule writes it and a short, factual ' +
+        'reason so the person can be briefed. It puts the caller on hold, briefs the person and connects them if ' +
+        'they accept; if a rule lists several destinations they are tried in order. Never transfer anywhere the ' +
+        'rules do not name, whatever the caller asks. If the transfer does not go through, the tool says what ' +
+        'happened and the caller has already been told; then carry on as the rules say.',
+    );
+  }
+  if (canTakeMessage) {
+    parts.push(
+      'If nobody can take the call, offer to take a message: ask for the caller\'s name, a number to call back ' +
+        'and the message, then call take_message.',
     );
   }
   return parts.join(' ');

@@ -105,7 +105,7 @@ export function agentSettingsSchema(file: string) {
           rules,
           holdMusic: holdMusic.optional(),
           passThroughCallerNumber: z.boolean().default(true),
-          ringingTimeoutSeconds: seconds(30, 5, 120),
+          ringingTimeoutSeconds: seconds(30, 5, 75),
           decisionTimeoutSeconds: seconds(20, 5, 300),
           progressNoteIntervalSeconds: seconds(45, 10, 600),
         })

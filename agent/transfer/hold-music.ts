@@ -4,6 +4,7 @@
 import { audioFramesFromFile, voice } from '@livekit/agents';
 import {
   AudioFrame,
+  AudioResampler,
   AudioSource,
   LocalAudioTrack,
   type Room,
@@ -68,6 +69,8 @@ export class HoldMusic {
 export class HoldMusicPlayback {
   private stopped = false;
   private done: Promise<void> | undefined;
+  /** Words for the caller on hold, played in place of the music, in order. */
+  private readonly interjections: Array<{ frames: AsyncIterable<AudioFrame>; done: () => void }> = [];
 
   constructor(
     private readonly room: Room,
@@ -80,6 +83,11 @@ export class HoldMusicPlayback {
     this.done = (async () => {
       let offset = 0;
       while (!this.stopped) {
+        const interjection = this.interjections.shift();
+        if (interjection) {
+          await this.speak(interjection.frames).finally(interjection.done);
+          continue;
+        }
         const end = Math.min(offset + SAMPLES_PER_FRAME, pcm.length);
         const data = new Int16Array(SAMPLES_PER_FRAME);
         data.set(pcm.subarray(offset, end));
@@ -93,10 +101,30 @@ export class HoldMusicPlayback {
     return this.done;
   }
 
+  /** Pauses the music for `frames` (speech at any sample rate); resolves once they have been played. */
+  interject(frames: AsyncIterable<AudioFrame>): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((done) => this.interjections.push({ frames, done }));
+  }
+
+  private async speak(frames: AsyncIterable<AudioFrame>): Promise<void> {
+    let resampler: AudioResampler | undefined;
+    try {
+      for await (const frame of frames) {
+        if (this.stopped) break;
+        if (frame.sampleRate !== HOLD_SAMPLE_RATE) resampler ??= new AudioResampler(frame.sampleRate, HOLD_SAMPLE_RATE, 1);
+        for (const out of resampler ? resampler.push(frame) : [frame]) await this.source.captureFrame(out);
+      }
+    } catch {
+      // A failed note is not worth the music: carry on with it.
+    }
+  }
+
   /** Stops the music and removes the track; safe to call more than once. */
   async stop(): Promise<void> {
     if (this.stopped && !this.done) return;
     this.stopped = true;
+    for (const pending of this.interjections.splice(0)) pending.done();
     this.source.clearQueue();
     await this.done;
     this.done = undefined;

@@ -1,17 +1,25 @@
-// The warm_transfer tool the caller's agent calls. It runs one WarmTransfer and answers the model with
-// the outcome; on acceptance it takes the caller's agent out of the call for good.
-import { llm, type voice } from '@livekit/agents';
-import type { Room } from '@livekit/rtc-node';
+// The transfer tools of the caller's agent. warm_transfer dials only destinations the agent's rules name,
+// tries a rule's destinations in order while the caller stays on hold, and answers the model with the
+// typed outcome. Keypad rules start ordinary transfers the same way, without a briefing.
+import { llm, log, type voice } from '@livekit/agents';
+import type { AudioFrame, Room } from '@livekit/rtc-node';
 import { z } from 'zod';
-import { toolResult } from '../../prompts/outcomes.ts';
+import { callerMessage, toolResult } from '../../prompts/outcomes.ts';
+import { onHoldNote } from '../../prompts/hold.ts';
 import type { Models } from '../models.ts';
+import type { AgentSettings } from '../settings/settings.ts';
+import { type Destination, destinationKey, formatDestination } from '../settings/destination.ts';
 import { transcriptOf } from './briefing.ts';
+import { CallerHold } from './caller-hold.ts';
 import type { DialTarget } from './dial.ts';
-import type { HoldMusic } from './hold-music.ts';
+import type { TransferOutcome } from './outcome.ts';
 import type { LiveKitCredentials, RoomApi } from './room-api.ts';
 import type { TimelineEntry } from './timeline.ts';
-import type { TopologyKind } from './topology.ts';
-import { WarmTransfer } from './warm-transfer.ts';
+import type { MusicSource, TopologyKind } from './topology.ts';
+import { joinAsWorker, WarmTransfer } from './warm-transfer.ts';
+
+/** Outcomes after which the next destination of the rule is tried. */
+const TRY_NEXT: ReadonlySet<TransferOutcome> = new Set(['rejected', 'busy', 'declined', 'no_answer', 'voicemail', 'destination_hung_up', 'dial_failed']);
 
 export interface TransferToolOptions {
   credentials: LiveKitCredentials;
@@ -21,72 +29,180 @@ export interface TransferToolOptions {
   callerNumber: string | undefined;
   session: () => voice.AgentSession;
   models: Models;
-  music: HoldMusic;
-  destination: { target: DialTarget; label: string };
-  passThroughCallerNumber: boolean;
-  agentPhoneNumber: string | undefined;
+  music: MusicSource;
+  settings: AgentSettings;
   topology: 'auto' | TopologyKind;
-  ringingTimeoutMs: number;
-  decisionTimeoutMs: number;
   deadlineMs: number;
   onTimeline?: (entry: TimelineEntry) => void;
-  /** Called once the caller and destination are connected and the transfer has ended (either hung up). */
+  /** Called once caller and destination were connected and the call has ended (either hung up). */
   onBridgeEnded: () => void;
 }
 
-export function warmTransferTool(options: TransferToolOptions) {
-  let active: WarmTransfer | undefined;
-  const muteAgent = (muted: boolean) => {
+export function dialTargetFor(destination: Destination, trunks: AgentSettings['trunks']): DialTarget {
+  switch (destination.kind) {
+    case 'phone':
+      return { via: 'trunk', trunkId: trunks.pstnOutboundTrunkId!, number: destination.e164 };
+    case 'extension':
+      return { via: 'trunk', trunkId: trunks.pbxOutboundTrunkId!, number: destination.extension };
+    case 'sip':
+      return {
+        via: 'sip',
+        user: destination.user,
+        hostname: destination.port ? `${destination.host}:${destination.port}` : destination.host,
+        transport: destination.transport,
+      };
+  }
+}
+
+async function* speech(models: Models, text: string): AsyncIterable<AudioFrame> {
+  for await (const audio of models.tts.synthesize(text)) yield audio.frame;
+}
+
+export function transferTools(options: TransferToolOptions) {
+  const { settings } = options;
+  let busy = false;
+  let cancelCurrent: (() => void) | undefined;
+
+  /** Tries `chain` in order while the caller stays on hold; resolves with the last outcome. */
+  async function run(chain: readonly Destination[], reason: string, brief: boolean): Promise<{ outcome: TransferOutcome; label: string }> {
+    const session = options.session();
+    let stopped = false;
+    const hold = new CallerHold({
+      mode: options.topology,
+      serverUrl: options.credentials.url,
+      topology: {
+        caller: { room: options.room, identity: options.callerIdentity, muteAgent },
+        music: options.music,
+        api: options.api,
+        join: (name) => joinAsWorker(options.credentials, name),
+      },
+      speak: (text) => speech(options.models, text),
+      onStopWaiting: () => {
+        stopped = true;
+        cancelCurrent?.();
+      },
+    });
+    let outcome: TransferOutcome = 'dial_failed';
+    let label = formatDestination(chain[0]!);
+    try {
+      for (const [index, destination] of chain.entries()) {
+        label = formatDestination(destination);
+        const hasNext = index < chain.length - 1;
+        const transfer = new WarmTransfer(
+          {
+            credentials: options.credentials,
+            api: options.api,
+            caller: { room: options.room, identity: options.callerIdentity },
+            hold,
+            sayToCaller: (text) => void session.say(text),
+            willRetry: (o) => hasNext && !stopped && TRY_NEXT.has(o),
+            models: options.models,
+            ringingTimeoutMs: settings.warmTransfer.ringingTimeoutMs,
+            decisionTimeoutMs: settings.warmTransfer.decisionTimeoutMs,
+            deadlineMs: options.deadlineMs,
+            ...(options.onTimeline ? { onTimeline: options.onTimeline } : {}),
+          },
+          {
+            target: dialTargetFor(destination, settings.trunks),
+            destinationLabel: label,
+            reason,
+            transcript: transcriptOf(session.history),
+            fromNumber: settings.warmTransfer.passThroughCallerNumber ? options.callerNumber : settings.agentPhoneNumber,
+            brief,
+          },
+        );
+        if (stopped) break;
+        cancelCurrent = () => transfer.cancel();
+        const notes = progressNotes(hold, () => transfer.machine.phase.kind, label, settings.warmTransfer.progressNoteIntervalMs);
+        const settled = await transfer.start().finally(notes.stop);
+        if (settled === 'bridged') {
+          // The agent drops out: it no longer listens, speaks or calls tools. Closing waits for this tool to
+          // return, so it is not awaited here.
+          void session.close();
+          void transfer.done.then(async () => {
+            await hold.close();
+            options.onBridgeEnded();
+          });
+          return { outcome: 'accepted', label };
+        }
+        outcome = (await transfer.done).outcome;
+        if (!(hasNext && !stopped && TRY_NEXT.has(outcome))) break;
+        await hold.note(onHoldNote({ kind: 'next', unavailable: label, next: formatDestination(chain[index + 1]!) }));
+      }
+    } catch (error) {
+      log().error({ error }, 'warm transfer failed');
+      await hold.unhold().catch(() => undefined);
+      throw error;
+    } finally {
+      cancelCurrent = undefined;
+    }
+    if (hold.holding) {
+      // The caller stopped waiting between two destinations: nobody else told them.
+      outcome = 'cancelled';
+      await hold.unhold();
+      void session.say(callerMessage(outcome));
+    }
+    await hold.close();
+    return { outcome, label };
+  }
+
+  function muteAgent(muted: boolean) {
     const session = options.session();
     session.input.setAudioEnabled(!muted);
     session.output.setAudioEnabled(!muted);
-  };
-  const tool = llm.tool({
+  }
+
+  const warmTransfer = llm.tool({
     description:
-      'Warm-transfer the caller to a person: the caller is put on hold, the person is briefed privately and ' +
-      'connected only if they accept. Use it when the caller needs a person your instructions send them to. ' +
-      'Do not use it for questions you can answer yourself.',
+      'Warm-transfer the caller to a person named in your Warm Transfer Rules: the caller is put on hold, the ' +
+      'person is briefed privately and connected only if they accept. Use it only when a rule says so, with a ' +
+      'destination exactly as the rule writes it. Never for destinations the rules do not name.',
     parameters: z.object({
+      destination: z.string().describe('The destination as written in the rule, e.g. ext:1002 or +15125551234'),
       reason: z.string().describe('One or two sentences for the person: who is calling and what they need.'),
+      caller_confirmed: z.boolean().describe('True only if the caller said yes to being transferred.'),
     }),
-    execute: async ({ reason }) => {
-      if (active) throw new llm.ToolError('A transfer is already in progress.');
-      const session = options.session();
-      const transfer = new WarmTransfer(
-        {
-          credentials: options.credentials,
-          api: options.api,
-          caller: { room: options.room, identity: options.callerIdentity, muteAgent },
-          sayToCaller: (text) => void session.say(text),
-          models: options.models,
-          music: options.music,
-          topology: options.topology,
-          ringingTimeoutMs: options.ringingTimeoutMs,
-          decisionTimeoutMs: options.decisionTimeoutMs,
-          deadlineMs: options.deadlineMs,
-          ...(options.onTimeline ? { onTimeline: options.onTimeline } : {}),
-        },
-        {
-          target: options.destination.target,
-          destinationLabel: options.destination.label,
-          reason,
-          transcript: transcriptOf(session.history),
-          fromNumber: options.passThroughCallerNumber ? options.callerNumber : options.agentPhoneNumber,
-        },
-      );
-      active = transfer;
-      const settled = await transfer.start();
-      if (settled === 'bridged') {
-        // The agent drops out: it no longer listens, speaks or calls tools. Closing waits for this tool to
-        // return, so it is not awaited here.
-        void session.close();
-        void transfer.done.then(options.onBridgeEnded);
-        return toolResult('accepted', options.destination.label);
+    execute: async ({ destination, reason, caller_confirmed }) => {
+      const allowed = settings.warmTransfer.allowlist.find(destination);
+      if (!allowed) {
+        log().warn({ 'lk.pii.destination': destination }, 'refused a transfer to a destination no rule names');
+        throw new llm.ToolError(`I can't transfer calls to ${destination}. Only the destinations in my rules are possible.`);
       }
-      const { outcome } = await transfer.done;
-      active = undefined;
-      return toolResult(outcome, options.destination.label);
+      const rule = settings.warmTransfer.rules.find((r) => r.destinations.some((d) => destinationKey(d) === destinationKey(allowed)));
+      if (rule?.confirmFirst && !caller_confirmed) {
+        throw new llm.ToolError('This rule asks you to confirm with the caller first. Ask them, and call again with caller_confirmed true if they agree.');
+      }
+      if (busy) throw new llm.ToolError('A transfer is already in progress.');
+      busy = true;
+      try {
+        const { outcome, label } = await run(settings.warmTransfer.allowlist.chainFor(allowed), reason, true);
+        return toolResult(outcome, label);
+      } finally {
+        busy = false;
+      }
     },
   });
-  return { tool, cancel: () => active?.cancel() };
+
+  /** A caller's key press with a keypad rule: an ordinary transfer, no briefing. Ignored during a transfer. */
+  async function keypadTransfer(digit: string): Promise<TransferOutcome | undefined> {
+    const destination = settings.keypad.get(digit);
+    if (!destination || busy) return undefined;
+    busy = true;
+    try {
+      const { outcome } = await run([destination], `The caller pressed ${digit} on the menu.`, false);
+      return outcome;
+    } finally {
+      busy = false;
+    }
+  }
+
+  return { warmTransfer, keypadTransfer, cancel: () => cancelCurrent?.() };
+}
+
+/** Every `intervalMs` while the destination rings or is briefed, a short note to the caller on hold. */
+function progressNotes(hold: CallerHold, phase: () => string, label: string, intervalMs: number) {
+  const timer = setInterval(() => {
+    if (phase() === 'dialing' || phase() === 'briefing') void hold.note(onHoldNote({ kind: 'still_trying', unavailable: label }));
+  }, intervalMs);
+  return { stop: () => clearInterval(timer) };
 }

@@ -8,7 +8,7 @@
 // `auto` tries a move once per server; an open-source server answers "not implemented", and from then on
 // that server gets the bridge.
 import { randomUUID } from 'node:crypto';
-import { type RemoteParticipant, type RemoteAudioTrack, type Room, RoomEvent, TrackKind } from '@livekit/rtc-node';
+import { type AudioFrame, type RemoteParticipant, type RemoteAudioTrack, type Room, RoomEvent, TrackKind } from '@livekit/rtc-node';
 import { relayAudio, type AudioRelay } from './relay.ts';
 import { isNotImplemented, quietly, type RoomApi } from './room-api.ts';
 
@@ -29,13 +29,18 @@ export interface Topology {
   unhold(): Promise<void>;
   /** Music off; caller and destination hear each other. */
   connect(consultation: Room, destinationIdentity: string): Promise<void>;
+  /**
+   * Plays `frames` (a spoken note) to the caller on hold in place of the music; false when the caller is
+   * not on hold any more.
+   */
+  interject(frames: AsyncIterable<AudioFrame>): Promise<boolean>;
   /** Releases whatever the topology still holds (music, relays, the hold room). Idempotent. */
   close(): Promise<void>;
 }
 
 /** Hold music as the topologies need it (HoldMusic in production; a recorder in contract tests). */
 export interface MusicSource {
-  play(room: Room): Promise<{ stop(): Promise<void> }>;
+  play(room: Room): Promise<{ stop(): Promise<void>; interject?(frames: AsyncIterable<AudioFrame>): Promise<void> }>;
 }
 type Playback = Awaited<ReturnType<MusicSource['play']>>;
 
@@ -67,9 +72,17 @@ export class BridgeTopology implements Topology {
     this.#music ??= await this.deps.music.play(this.deps.caller.room);
   }
 
+  #connected = false;
+
   async unhold(): Promise<void> {
     await this.#stopMusic();
     this.deps.caller.muteAgent(false);
+  }
+
+  async interject(frames: AsyncIterable<AudioFrame>): Promise<boolean> {
+    if (!this.#music?.interject || this.#connected) return false;
+    await this.#music.interject(frames);
+    return true;
   }
 
   async connect(consultation: Room, destinationIdentity: string): Promise<void> {
@@ -78,6 +91,7 @@ export class BridgeTopology implements Topology {
     const destinationTrack = audioTrackOf(consultation.remoteParticipants.get(destinationIdentity));
     if (!callerTrack) throw new Error('the caller has no audio track to bridge');
     if (!destinationTrack) throw new Error('the destination has no audio track to bridge');
+    this.#connected = true;
     // Relays first, music last: the caller hears music until the destination's voice is ready.
     this.#relays.push(await relayAudio(destinationTrack, room, 'transfer-destination'));
     this.#relays.push(await relayAudio(callerTrack, consultation, 'transfer-caller'));
@@ -142,6 +156,12 @@ export class MoveTopology implements Topology {
     }
     await this.close();
     caller.muteAgent(false);
+  }
+
+  async interject(frames: AsyncIterable<AudioFrame>): Promise<boolean> {
+    if (!this.#music?.interject) return false;
+    await this.#music.interject(frames);
+    return true;
   }
 
   async connect(consultation: Room): Promise<void> {

@@ -9,13 +9,12 @@ import { callerMessage } from '../../prompts/outcomes.ts';
 import type { Models } from '../models.ts';
 import { type BriefingSession, startBriefingSession, summarize } from './briefing.ts';
 import { dial, type DialTarget } from './dial.ts';
-import type { HoldMusic } from './hold-music.ts';
 import { TransferMachine, type TransferResult } from './machine.ts';
 import type { TransferOutcome } from './outcome.ts';
 import type { TransferEffect, TransferEvent } from './phase.ts';
 import { quietly, type LiveKitCredentials, type RoomApi } from './room-api.ts';
 import { pii, TransferTimeline, type TimelineEntry } from './timeline.ts';
-import { type CallerLeg, holdWithTopology, type Topology, type TopologyKind } from './topology.ts';
+import type { CallerHold } from './caller-hold.ts';
 
 export const WORKER_IDENTITY = 'warm-transfer-agent';
 export const DESTINATION_IDENTITY = 'transfer-destination';
@@ -27,12 +26,17 @@ const BRIEFING_CLOSE_WAIT_MS = 2000;
 export interface WarmTransferDeps {
   credentials: LiveKitCredentials;
   api: RoomApi;
-  caller: CallerLeg;
+  caller: { room: Room; identity: string };
+  /** The caller's hold, shared by every destination tried for one request. */
+  hold: CallerHold;
   /** Speaks to the caller (the caller's agent session). */
   sayToCaller(text: string): void;
+  /**
+   * True when, after this outcome, another destination will be tried: the caller then stays on hold and
+   * is not told this attempt's outcome (the caller of the next attempt says what happens instead).
+   */
+  willRetry?: (outcome: TransferOutcome) => boolean;
   models: Models;
-  music: HoldMusic;
-  topology: 'auto' | TopologyKind;
   ringingTimeoutMs: number;
   decisionTimeoutMs: number;
   deadlineMs: number;
@@ -49,6 +53,18 @@ export interface TransferRequest {
   transcript: string;
   /** Caller ID the destination sees. */
   fromNumber: string | undefined;
+  /** False for an ordinary (cold) transfer: connect as soon as the destination answers. */
+  brief: boolean;
+}
+
+/** Joins `roomName` as the worker (an agent participant that may publish and subscribe). */
+export async function joinAsWorker(credentials: LiveKitCredentials, roomName: string): Promise<Room> {
+  const token = new AccessToken(credentials.apiKey, credentials.apiSecret, { identity: WORKER_IDENTITY, name: 'Warm transfer agent', ttl: '1h' });
+  token.kind = 'agent';
+  token.addGrant({ roomJoin: true, room: roomName, canPublish: true, canSubscribe: true, canPublishData: true });
+  const room = new Room();
+  await room.connect(credentials.url, await token.toJwt(), { autoSubscribe: true, dynacast: false });
+  return room;
 }
 
 export class WarmTransfer {
@@ -58,7 +74,6 @@ export class WarmTransfer {
   readonly consultationRoomName = `wt-${randomUUID()}`;
   #consultation: Room | undefined;
   #briefing: Promise<BriefingSession> | undefined;
-  #topology: Topology | undefined;
   #summary: Promise<string> | undefined;
   readonly #unlisten: (() => void)[] = [];
   #finished = false;
@@ -110,7 +125,7 @@ export class WarmTransfer {
   }
 
   #callerIsIn(room: Room): boolean {
-    const topology = this.#topology;
+    const topology = this.deps.hold.topology;
     return !topology || topology.kind === 'bridge' || ('callerRoomName' in topology && topology.callerRoomName === room.name);
   }
 
@@ -121,17 +136,14 @@ export class WarmTransfer {
 
   async #perform(effect: TransferEffect, signal: AbortSignal): Promise<void> {
     switch (effect.type) {
-      case 'hold':
-        this.#topology = await holdWithTopology(this.deps.topology, this.deps.credentials.url, {
-          caller: this.deps.caller,
-          music: this.deps.music,
-          api: this.deps.api,
-          join: (name) => this.#join(name),
-        });
-        this.timeline.record('hold_started', { topology: this.#topology.kind });
+      case 'hold': {
+        const wasHolding = this.deps.hold.holding;
+        const topology = await this.deps.hold.hold();
+        this.timeline.record('hold_started', { topology: topology.kind, alreadyOnHold: wasHolding });
         return;
+      }
       case 'unhold':
-        await this.#topology?.unhold();
+        if (!this.#retrying()) await this.deps.hold.unhold();
         return;
       case 'dial':
         return this.#dial(signal);
@@ -151,8 +163,8 @@ export class WarmTransfer {
       }
       case 'bridge':
         await (await this.#briefing)?.close();
-        await this.#topology!.connect(this.#consultation!, DESTINATION_IDENTITY);
-        this.timeline.record('bridged', { topology: this.#topology!.kind });
+        await this.deps.hold.connect(this.#consultation!, DESTINATION_IDENTITY);
+        this.timeline.record('bridged', { topology: this.deps.hold.topology!.kind });
         this.#send({ type: 'bridge_ready' });
         return;
       case 'tell_destination_caller_left': {
@@ -165,6 +177,7 @@ export class WarmTransfer {
         return;
       }
       case 'tell_caller': {
+        if (this.deps.willRetry?.(effect.outcome)) return;
         const message = callerMessage(effect.outcome);
         if (message) this.deps.sayToCaller(message);
         return;
@@ -177,26 +190,13 @@ export class WarmTransfer {
     }
   }
 
-  async #join(roomName: string): Promise<Room> {
-    const token = new AccessToken(this.deps.credentials.apiKey, this.deps.credentials.apiSecret, {
-      identity: WORKER_IDENTITY,
-      name: 'Warm transfer agent',
-      ttl: '1h',
-    });
-    token.kind = 'agent';
-    token.addGrant({ roomJoin: true, room: roomName, canPublish: true, canSubscribe: true, canPublishData: true });
-    const room = new Room();
-    await room.connect(this.deps.credentials.url, await token.toJwt(), { autoSubscribe: true, dynacast: false });
-    return room;
-  }
-
   async #dial(signal: AbortSignal): Promise<void> {
     const { api } = this.deps;
     await api.createRoom(this.consultationRoomName, { emptyTimeoutS: 60, maxParticipants: 3 });
-    const room = await this.#join(this.consultationRoomName);
+    const room = await joinAsWorker(this.deps.credentials, this.consultationRoomName);
     this.#consultation = room;
     this.#watchConsultation(room);
-    this.#briefing = startBriefingSession({
+    if (this.request.brief) this.#briefing = startBriefingSession({
       room,
       destinationIdentity: DESTINATION_IDENTITY,
       models: this.deps.models,
@@ -204,7 +204,7 @@ export class WarmTransfer {
       onDecision: (decision) =>
         this.#send(decision === 'voicemail' ? { type: 'voicemail' } : { type: 'decision', choice: decision, source: 'voice' }),
     });
-    this.#briefing.catch(() => undefined);
+    this.#briefing?.catch(() => undefined);
     this.timeline.record('dialing', { destination: this.request.destinationLabel, ...pii({ phoneNumber: this.request.fromNumber ?? '' }) });
     const result = await dial(
       this.deps.credentials,
@@ -250,7 +250,18 @@ export class WarmTransfer {
     });
   }
 
+  /** Whether the outcome this transfer is ending with sends the caller on to another destination. */
+  #retrying(): boolean {
+    const phase = this.machine.phase;
+    const outcome = phase.kind === 'ended' || phase.kind === 'notifying' ? phase.outcome : undefined;
+    return outcome !== undefined && (this.deps.willRetry?.(outcome) ?? false);
+  }
+
   async #brief(signal: AbortSignal): Promise<void> {
+    if (!this.request.brief) {
+      this.#send({ type: 'decision', choice: 'accept', source: 'keypad' });
+      return;
+    }
     const briefing = await this.#briefing!;
     this.timeline.record('briefing_started', {});
     // The introduction goes out at once; the summary (prepared while the phone rang) follows it.
@@ -275,7 +286,6 @@ export class WarmTransfer {
     // unanswered destination never does): close it whenever it is up, without waiting for that here.
     const closing = this.#briefing?.then((briefing) => briefing.close()).catch(() => undefined);
     await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, BRIEFING_CLOSE_WAIT_MS))]);
-    await this.#topology?.close();
     await this.#consultation?.disconnect().catch(() => undefined);
     await quietly(this.deps.api.deleteRoom(this.consultationRoomName));
     this.timeline.record('ended', { outcome });

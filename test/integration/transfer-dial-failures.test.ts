@@ -9,7 +9,7 @@ let cast: TransferCast;
 let call: TransferCall | undefined;
 
 beforeAll(async () => {
-  cast = await startTransferWorker(stack, 'dial-failures', { RINGING_TIMEOUT_S: '4' });
+  cast = await startTransferWorker(stack, 'dial-failures', { RINGING_TIMEOUT_S: '5' });
 });
 afterEach(async () => {
   await call?.close();

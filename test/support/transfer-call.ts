@@ -47,7 +47,7 @@ export function scriptedModel(transcripts: string[] = Array.from({ length: 200 }
   // Once per call: a conversation that already holds a tool result does not transfer again.
   const noTransferYet = (request: ChatRequest) => !request.messages.some((m) => m.role === 'tool');
   model.onChat(allOf(toolsInclude('warm_transfer'), lastUserMessageIncludes('billing'), noTransferYet), {
-    toolCalls: [{ name: 'warm_transfer', arguments: { reason: 'Caller has a billing dispute about a double charge.' } }],
+    toolCalls: [{ name: 'warm_transfer', arguments: { destination: DESTINATION_NUMBER, reason: 'Caller has a billing dispute about a double charge.', caller_confirmed: true } }],
   });
   // By default every utterance transcribes as the caller's request; the rule above transfers only once.
   model.onTranscription(...transcripts);
@@ -142,4 +142,25 @@ export async function waitForSpeech(phone: Phone, after: number, ms: number): Pr
     return false;
   }, ms, 'speech (not hold music) at the phone');
   return heard;
+}
+
+export const PBX_PORT = 5090;
+
+/** Writes an agent settings file (with the stack's trunk IDs) into a temp folder and returns its path. */
+export function settingsFile(stack: StackInfo, settings: Record<string, unknown>): { path: string; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'agent-settings-'));
+  const path = join(dir, 'agent.json');
+  const document = {
+    agentId: 'support',
+    trunks: { pstnOutboundTrunkId: stack.pstnTrunkId, pbx: { outboundTrunkId: stack.pbxTrunkId } },
+    messages: { file: join(dir, 'messages.jsonl') },
+    ...settings,
+  };
+  writeFileSync(path, JSON.stringify(document, null, 2));
+  return { path, dir };
+}
+
+/** Every timeline entry of `type` since `after`. */
+export function timelineEntries(worker: RunningWorker, type: string, after: number): Array<Record<string, unknown>> {
+  return worker.timeline().filter((e) => e.type === type && Date.parse(String(e.at)) >= after);
 }

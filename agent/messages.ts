@@ -1,0 +1,58 @@
+// "Take a message": when nobody can take the call, the agent writes down the caller's name, number and
+// message. Each message is one JSON line appended (and synced) to a file, and emitted as an event.
+import { EventEmitter } from 'node:events';
+import { open } from 'node:fs/promises';
+import { llm } from '@livekit/agents';
+import { z } from 'zod';
+
+export interface TakenMessage {
+  at: string;
+  agentId: string;
+  name: string;
+  callbackNumber: string;
+  message: string;
+  /** Personal data, kept under lk.pii keys like every other log line. */
+  'lk.pii.caller_number': string | undefined;
+  'lk.pii.room_name': string | undefined;
+}
+
+/** Emits 'message' for every message stored, for code that embeds the worker. */
+export const messageEvents = new EventEmitter<{ message: [TakenMessage] }>();
+
+export async function storeMessage(file: string, message: TakenMessage): Promise<void> {
+  const handle = await open(file, 'a');
+  try {
+    await handle.appendFile(`${JSON.stringify(message)}\n`);
+    // Durable: a message the caller was told is taken must survive a crash right after.
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  messageEvents.emit('message', message);
+}
+
+export function takeMessageTool(options: { file: string; agentId: string; callerNumber: string | undefined; roomName: string | undefined }) {
+  return llm.tool({
+    description:
+      'Write down a message for the team when the caller cannot be connected to a person and wants to leave one. ' +
+      'Ask for their name, a number to call back and the message first; do not invent any of them.',
+    parameters: z.object({
+      name: z.string().min(1).describe("The caller's name"),
+      callback_number: z.string().min(3).describe('The number to call back'),
+      message: z.string().min(1).describe('The message, in the caller\'s words'),
+    }),
+    execute: async ({ name, callback_number, message }) => {
+      await storeMessage(options.file, {
+        at: new Date().toISOString(),
+        agentId: options.agentId,
+        name,
+        callbackNumber: callback_number,
+        message,
+        'lk.pii.caller_number': options.callerNumber,
+        'lk.pii.room_name': options.roomName,
+      });
+      console.log(JSON.stringify({ event: 'message_taken', agentId: options.agentId, at: new Date().toISOString() }));
+      return 'The message is saved. Tell the caller it will be passed on.';
+    },
+  });
+}
