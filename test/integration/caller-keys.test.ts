@@ -36,7 +36,7 @@ describe("the caller's keypad", () => {
   it('press 1 for sales: connected to ext:2001 without a briefing', async () => {
     const started = Date.now();
     // No transfer by the model in this test: the destination behind the PSTN trunk must never ring.
-    call = await placeTransferCall('keypad-sales', { behaviour: 'no-answer' });
+    call = await placeTransferCall(stack, 'keypad-sales', { behaviour: 'no-answer' });
     sales = await startCallee({ port: PBX_PORT, ringMs: 300, audio: { tone: DESTINATION_TONE_HZ }, name: 'sales' });
     const { caller } = call;
     await caller.waitAnswered(20_000);
@@ -51,7 +51,7 @@ describe("the caller's keypad", () => {
 
   it('0 on hold stops the transfer: the caller is back with the agent and the person hears why', async () => {
     const started = Date.now();
-    call = await placeTransferCall('stop-waiting');
+    call = await placeTransferCall(stack, 'stop-waiting');
     const { caller, callee } = call;
     await callee.waitAnswered(45_000);
     await timelineEntry(cast.worker, 'prompted', 30_000, started);

@@ -24,7 +24,7 @@ afterAll(async () => {
 
 describe('an organization without warm transfer', () => {
   it('offers the model no transfer tool, and nothing is dialled', async () => {
-    call = await placeTransferCall('no-feature', { behaviour: 'no-answer' });
+    call = await placeTransferCall(stack, 'no-feature', { behaviour: 'no-answer' });
     await call.caller.waitAnswered(20_000);
     // Wait for the caller's request to reach the model.
     const deadline = Date.now() + 40_000;

@@ -58,7 +58,7 @@ describe('a rule with two destinations', () => {
   it('tries the second when the first is busy, telling the caller on hold, and the second accepts', async () => {
     const started = Date.now();
     pbx = await startCallee({ port: PBX_PORT, behaviour: 'busy', name: 'ext-1002' });
-    call = await placeTransferCall('fallback-accept');
+    call = await placeTransferCall(stack, 'fallback-accept');
     const { caller, callee } = call;
     await pbx.waitForEvent('invite-received', 45_000);
     expect((await pbx.waitForEvent('rejected', 10_000)).status).toBe(486);
@@ -80,7 +80,7 @@ describe('a rule with two destinations', () => {
   it('when every destination fails, the caller is told and a message is taken and stored', async () => {
     const started = Date.now();
     pbx = await startCallee({ port: PBX_PORT, behaviour: 'busy', name: 'ext-1002' });
-    call = await placeTransferCall('fallback-message', { behaviour: 'busy' });
+    call = await placeTransferCall(stack, 'fallback-message', { behaviour: 'busy' });
     await call.callee.waitForEvent('rejected', 60_000);
     const ended = timelineEntries(cast.worker, 'ended', started);
     await timelineEntry(cast.worker, 'ended', 15_000, started);

@@ -28,7 +28,7 @@ const cases: Array<{ behaviour: CalleeBehaviour; outcome: string; sipStatus: num
 describe('a warm transfer whose dial fails', () => {
   it.each(cases)('destination $behaviour: the caller is back with the agent ($outcome)', async ({ behaviour, outcome, sipStatus }) => {
     const started = Date.now();
-    call = await placeTransferCall(`dial-${behaviour}`, { behaviour });
+    call = await placeTransferCall(stack, `dial-${behaviour}`, { behaviour });
     const { caller, callee } = call;
     await caller.waitAnswered(20_000);
     await callee.waitForEvent('invite-received', 45_000);

@@ -21,7 +21,7 @@ afterAll(async () => {
 describe('hang-ups during a warm transfer', () => {
   it('destination hangs up during the briefing: the caller is back with the agent', async () => {
     const started = Date.now();
-    call = await placeTransferCall('destination-hangs-up');
+    call = await placeTransferCall(stack, 'destination-hangs-up');
     const { caller, callee } = call;
     await callee.waitAnswered(45_000);
     await timelineEntry(cast.worker, 'briefing_started', 10_000, started);
@@ -34,7 +34,7 @@ describe('hang-ups during a warm transfer', () => {
 
   it('caller hangs up while the destination rings: the dial is cancelled', async () => {
     const started = Date.now();
-    call = await placeTransferCall('caller-hangs-up-ringing', { behaviour: 'no-answer' });
+    call = await placeTransferCall(stack, 'caller-hangs-up-ringing', { behaviour: 'no-answer' });
     const { caller, callee } = call;
     await callee.waitForEvent('invite-received', 45_000);
     await caller.hangup();
@@ -44,7 +44,7 @@ describe('hang-ups during a warm transfer', () => {
 
   it('caller hangs up during the briefing: the destination hears why before the line closes', async () => {
     const started = Date.now();
-    call = await placeTransferCall('caller-hangs-up-briefing');
+    call = await placeTransferCall(stack, 'caller-hangs-up-briefing');
     const { caller, callee } = call;
     await callee.waitAnswered(45_000);
     await timelineEntry(cast.worker, 'prompted', 30_000, started);

@@ -22,7 +22,7 @@ afterAll(async () => {
 
 describe('warm transfer accepted with keypad 1', () => {
   it('keeps the briefing private, ignores the caller\'s keys, then bridges caller and destination', async () => {
-    call = await placeTransferCall('keypad-accept');
+    call = await placeTransferCall(stack, 'keypad-accept');
     const { caller, callee } = call;
     await caller.waitAnswered(20_000);
 

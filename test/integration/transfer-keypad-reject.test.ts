@@ -22,7 +22,7 @@ afterAll(async () => {
 
 describe('warm transfer rejected with keypad 9', () => {
   it('re-prompts on another key, then returns the caller to the agent', async () => {
-    call = await placeTransferCall('keypad-reject');
+    call = await placeTransferCall(stack, 'keypad-reject');
     const { caller, callee } = call;
     await caller.waitAnswered(20_000);
     await callee.waitAnswered(45_000);

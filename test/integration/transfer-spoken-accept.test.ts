@@ -1,7 +1,7 @@
 // The destination accepts by voice: their words are transcribed, the briefing agent's model calls
 // accept_transfer, and the caller is connected.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { allOf, hasToolResult, lastUserMessageIncludes, toolsInclude } from '../support/fake-openai/index.ts';
+import { allOf, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from '../support/fake-openai/index.ts';
 import {
   CALLER_REQUEST, DESTINATION_TONE_HZ, placeTransferCall, scriptedModel, startTransferWorker, timelineEntry, type TransferCall, type TransferCast,
 } from '../support/transfer-call.ts';
@@ -11,8 +11,11 @@ let cast: TransferCast;
 let call: TransferCall | undefined;
 
 beforeAll(async () => {
-  // The caller's request first; after that the caller is on hold and what is transcribed is the destination.
-  const model = scriptedModel([CALLER_REQUEST, ...Array.from({ length: 50 }, () => 'Sure, send them through.')]);
+  // Until the transfer starts (its summary is requested) what is heard is the caller's request; after that
+  // the caller is on hold, and what is transcribed is the destination.
+  const summaryRequested = systemPromptIncludes('Summarise this phone conversation');
+  const heard = () => (model.chats.some(summaryRequested) ? 'Sure, send them through.' : CALLER_REQUEST);
+  const model = scriptedModel(Array.from({ length: 200 }, () => heard));
   // The briefing agent hears "send them through" and accepts through its tool.
   model.onChat(hasToolResult('accept_transfer'), { text: 'Connecting you now.' });
   model.onChat(allOf(toolsInclude('accept_transfer'), lastUserMessageIncludes('send them through')), {
@@ -31,7 +34,7 @@ afterAll(async () => {
 describe('warm transfer accepted verbally', () => {
   it('connects the caller when the destination says "send them through"', async () => {
     const started = Date.now();
-    call = await placeTransferCall('spoken-accept', {
+    call = await placeTransferCall(stack, 'spoken-accept', {
       audio: { speech: 'Sure, send them through.', gapSeconds: 4 },
     });
     const { caller, callee } = call;

@@ -4,8 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StackInfo } from '../integration/global-setup.ts';
-import { AGENT_NUMBER, callerNumber } from './calls.ts';
-import { allOf, FakeOpenAI, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from './fake-openai/index.ts';
+import { AGENT_NUMBER, callerNumber, roomService } from './calls.ts';
+import { allOf, FakeOpenAI, type TranscriptionReply, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from './fake-openai/index.ts';
 import type { ChatRequest } from './fake-openai/matchers.ts';
 import { sineSamples, startCallee, startCaller, type CalleeOptions, type Phone } from './phone/index.ts';
 import { eventually } from './rooms.ts';
@@ -40,7 +40,7 @@ export function holdToneWav(): string {
 /** The model: transfers when the caller mentions billing, then carries on after the tool's answer. */
 export const CALLER_REQUEST = 'I have a billing dispute, can I talk to a person?';
 
-export function scriptedModel(transcripts: string[] = Array.from({ length: 200 }, () => CALLER_REQUEST)): FakeOpenAI {
+export function scriptedModel(transcripts: TranscriptionReply[] = Array.from({ length: 200 }, () => CALLER_REQUEST)): FakeOpenAI {
   const model = new FakeOpenAI({ defaultChatReply: { text: 'Okay.' } });
   model.onChat(systemPromptIncludes('Summarise this phone conversation'), { text: 'The caller has a billing dispute about a double charge.' });
   model.onChat(hasToolResult('warm_transfer'), { text: 'Is there anything else I can help you with?' });
@@ -89,7 +89,7 @@ export interface TransferCall {
 }
 
 /** The caller dials in and asks about billing; the destination phone waits on the PSTN trunk's port. */
-export async function placeTransferCall(name: string, callee: CalleeOptions = {}): Promise<TransferCall> {
+export async function placeTransferCall(stack: StackInfo, name: string, callee: CalleeOptions = {}): Promise<TransferCall> {
   const destination = await startCallee({ port: PSTN_PORT, ringMs: 500, audio: { tone: DESTINATION_TONE_HZ }, name: `${name}-destination`, ...callee });
   const from = callerNumber();
   let caller: Phone;
@@ -113,6 +113,11 @@ export async function placeTransferCall(name: string, callee: CalleeOptions = {}
         await destination.waitForEvent(['bye-received', 'exit'], 10_000).catch(() => destination.hangup().catch(() => undefined));
       }
       await Promise.all([caller.close(), destination.close()]);
+      // And wait until the call's job has cleaned up its room, so the next test's call meets an idle worker.
+      const rooms = roomService(stack);
+      await eventually(async () => !(await rooms.listRooms()).some((r) => r.name.startsWith(`call_${from}_`)), 20_000, 'the call room to close').catch(
+        () => undefined,
+      );
     },
   };
 }

@@ -1,0 +1,53 @@
+// The worker's configuration is checked once, at start, and every problem is reported together.
+import { describe, expect, it } from 'vitest';
+import { agentIdFromMetadata, resolveSettings } from '../../agent/agent-settings.ts';
+import { ConfigError, loadConfig } from '../../agent/config.ts';
+import { SettingsError } from '../../agent/settings/settings.ts';
+
+const base = { LIVEKIT_URL: 'ws://127.0.0.1:7880', LIVEKIT_API_KEY: 'devkey', LIVEKIT_API_SECRET: 'secret' };
+
+describe('worker configuration', () => {
+  it('applies defaults, and picks espeak-ng without an OpenAI key', () => {
+    const config = loadConfig(base);
+    expect(config.agentName).toBe('warm-transfer-agent');
+    expect(config.tts).toBe('espeak');
+    expect(config.openai).toBeUndefined();
+    expect(config.transfer).toMatchObject({ passThroughCallerNumber: true, ringingTimeoutMs: 30_000, topology: 'auto' });
+    expect(loadConfig({ ...base, OPENAI_API_KEY: 'k' }).tts).toBe('openai');
+  });
+
+  it('lists every problem at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        LIVEKIT_URL: 'localhost:7880',
+        LIVEKIT_API_KEY: 'devkey',
+        RINGING_TIMEOUT_S: '500',
+        TRANSFER_TOPOLOGY: 'teleport',
+        PASS_THROUGH_CALLER_NUMBER: 'no',
+        HOLD_MUSIC: '/nonexistent/hold.mp3',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const field of ['LIVEKIT_URL', 'LIVEKIT_API_SECRET', 'RINGING_TIMEOUT_S', 'TRANSFER_TOPOLOGY']) expect(problems).toContain(field);
+  });
+
+  it('checks the environment\'s transfer settings like a settings file, before any call', async () => {
+    const config = loadConfig({ ...base, WARM_TRANSFER_DESTINATION: '+44 20 7946 0958' });
+    await expect(resolveSettings(config)).rejects.toThrow(SettingsError);
+    await expect(resolveSettings(config)).rejects.toThrow(/not a US phone number/);
+    const ok = (await resolveSettings(loadConfig({ ...base, WARM_TRANSFER_DESTINATION: 'ext:1002', SIP_PBX_TRUNK_ID: 'ST_pbx' }))).forAgent(undefined);
+    expect(ok.warmTransfer.enabled).toBe(true);
+    expect(ok.warmTransfer.allowlist.find('pbx:1002')).toBeDefined();
+  });
+
+  it('reads the agent id from dispatch metadata, plain or JSON', () => {
+    expect(agentIdFromMetadata('support')).toBe('support');
+    expect(agentIdFromMetadata('{"agentId":"sales"}')).toBe('sales');
+    expect(agentIdFromMetadata('{"other":1}')).toBeUndefined();
+    expect(agentIdFromMetadata('  ')).toBeUndefined();
+  });
+});
