@@ -12,7 +12,6 @@ import { warmTransferEnabled, type SettingsSet } from './settings/settings.ts';
 import { HoldMusic } from './transfer/hold-music.ts';
 import { quietly, roomServiceApi } from './transfer/room-api.ts';
 import { transferTools } from './transfer/tool.ts';
-import { probeTopology } from './transfer/topology.ts';
 
 interface Prepared {
   settings: SettingsSet;
@@ -32,7 +31,6 @@ export default defineAgent({
     }
     const prepared: Prepared = { settings, music, vad: await silero.VAD.load() };
     proc.userData.prepared = prepared;
-    if (config.transfer.topology === 'auto') await probeTopology(config.livekit.url, roomServiceApi(config.livekit));
   },
   entry: async (ctx: JobContext) => {
     const config = loadConfig();

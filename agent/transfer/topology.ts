@@ -8,6 +8,9 @@
 // `auto` tries a move once per server; an open-source server answers "not implemented", and from then on
 // that server gets the bridge.
 import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type AudioFrame, type RemoteParticipant, type RemoteAudioTrack, type Room, RoomEvent, TrackKind } from '@livekit/rtc-node';
 import { relayAudio, type AudioRelay } from './relay.ts';
 import { isNotImplemented, quietly, type RoomApi } from './room-api.ts';
@@ -134,11 +137,12 @@ export class MoveTopology implements Topology {
     await api.createRoom(name, { emptyTimeoutS: 30, maxParticipants: 3 });
     this.#holdRoomName = name;
     try {
-      this.#holdRoom = await this.deps.join(name);
-      this.#music = await this.deps.music.play(this.#holdRoom);
+      // Move first: a server that cannot move says so before the worker has spent a join on the room.
       caller.muteAgent(true);
       await api.moveParticipant(caller.room.name!, caller.identity, name);
       this.callerRoomName = name;
+      this.#holdRoom = await this.deps.join(name);
+      this.#music = await this.deps.music.play(this.#holdRoom);
     } catch (error) {
       caller.muteAgent(false);
       await this.close();
@@ -194,28 +198,30 @@ async function retry<T>(attempts: number, work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Per server URL: what a move attempt taught us. */
-const learned = new Map<string, TopologyKind>();
-
 /**
- * Learns, before any call needs it, whether this server can move participants: a move between two rooms
- * that do not exist is answered "not implemented" by the open-source server and "not found" by Cloud.
- * Without it the first transfer on a self-hosted server would spend a failed move before the music starts.
+ * Per server URL: what a move attempt taught us. Jobs run in separate processes, so the answer is kept in
+ * a small file as well; a lost or unreadable file only costs one more attempt.
  */
-export async function probeTopology(serverUrl: string, api: RoomApi): Promise<TopologyKind | undefined> {
-  const known = learned.get(serverUrl);
-  if (known) return known;
+const memoryFile = join(tmpdir(), 'livekit-warm-transfer-topologies.json');
+const learned = new Map<string, TopologyKind>(readLearned());
+
+function readLearned(): Array<[string, TopologyKind]> {
   try {
-    await api.moveParticipant(`wt-probe-${randomUUID()}`, 'nobody', `wt-probe-${randomUUID()}`);
-  } catch (error) {
-    if (isNotImplemented(error)) {
-      learned.set(serverUrl, 'bridge');
-      return 'bridge';
-    }
-    // Any other answer (not found, permission) means the server has the call; the hold itself confirms it.
-    return undefined;
+    const parsed = JSON.parse(readFileSync(memoryFile, 'utf8')) as Record<string, unknown>;
+    return Object.entries(parsed).filter((entry): entry is [string, TopologyKind] => entry[1] === 'move' || entry[1] === 'bridge');
+  } catch {
+    return [];
   }
-  return undefined;
+}
+
+function learn(serverUrl: string, kind: TopologyKind): void {
+  if (learned.get(serverUrl) === kind) return;
+  learned.set(serverUrl, kind);
+  try {
+    writeFileSync(memoryFile, JSON.stringify(Object.fromEntries([...readLearned(), ...learned])));
+  } catch {
+    // Memory only: the next process tries once more.
+  }
 }
 
 /** Chooses the topology at hold time: forced by configuration, learned for this server, or tried. */
@@ -233,11 +239,11 @@ export async function holdWithTopology(
   const move = new MoveTopology(deps);
   try {
     await move.hold();
-    learned.set(serverUrl, 'move');
+    learn(serverUrl, 'move');
     return move;
   } catch (error) {
     if (mode !== 'auto' || !isNotImplemented(error)) throw error;
-    learned.set(serverUrl, 'bridge');
+    learn(serverUrl, 'bridge');
     const bridge = new BridgeTopology(deps);
     await bridge.hold();
     return bridge;
