@@ -27,7 +27,8 @@ const schema = z
     AGENT_GREETING: z.string().min(1).default('Hello, thanks for calling. How can I help you today?'),
     AGENT_INSTRUCTIONS: optionalText,
     WORKER_HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(8081),
-    WORKER_LOAD_THRESHOLD: z.coerce.number().gt(0).max(1).default(0.9),
+    // Above 1 the worker never reports itself full (the load is a CPU share from 0 to 1).
+    WORKER_LOAD_THRESHOLD: z.coerce.number().gt(0).max(100).default(0.9),
     WORKER_IDLE_PROCESSES: z.coerce.number().int().min(1).max(16).default(1),
     OPENAI_API_KEY: optionalText,
     OPENAI_BASE_URL: z.url().optional(),

@@ -4,7 +4,10 @@ import { cli, ServerOptions } from '@livekit/agents';
 import { fileURLToPath } from 'node:url';
 import { resolveSettings } from './agent-settings.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { cpuLoad } from './load.ts';
 import { SettingsError, warmTransferEnabled } from './settings/settings.ts';
+
+const MAX_REPORTED_LOAD = 0.95;
 
 let config;
 try {
@@ -31,6 +34,9 @@ cli.runApp(
     apiSecret: config.livekit.apiSecret,
     // runApp carries dev's unlimited load threshold into production; set it explicitly.
     loadThreshold: config.loadThreshold,
+    // The server gives a worker reporting a load of 1 no calls at all, whatever its threshold says; the
+    // threshold above decides when this worker is full, so the load reported never quite reaches 1.
+    loadFunc: async () => Math.min(cpuLoad(), MAX_REPORTED_LOAD),
     numIdleProcesses: config.idleProcesses,
     host: '127.0.0.1',
     port: config.workerHttpPort,

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SIPDispatchRuleInfo, SIPInboundTrunkInfo, SIPOutboundTrunkInfo, SipClient } from 'livekit-server-sdk';
+import { httpUrl } from '../agent/transfer/room-api.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -27,10 +28,6 @@ function readDefinition(file: string, field: 'trunk' | 'dispatch_rule'): unknown
   const parsed = JSON.parse(readFileSync(join(here, file), 'utf8')) as Record<string, unknown>;
   if (!(field in parsed)) throw new Error(`${file}: expected a top-level "${field}" object`);
   return parsed[field];
-}
-
-function httpUrl(url: string): string {
-  return url.replace(/^ws(s?):\/\//, 'http$1://');
 }
 
 async function applyInbound(sip: SipClient, file: string): Promise<string> {

@@ -6,27 +6,11 @@ import { join } from 'node:path';
 import { applyTrunks } from '../sip-trunk/apply.ts';
 import { AGENT_NUMBER } from '../test/support/calls.ts';
 import { startCaller, type Phone } from '../test/support/phone/index.ts';
+import { wavBytes } from '../test/support/wav.ts';
 import { startWorker, type RunningWorker } from '../test/support/worker.ts';
 import { startLocalStack } from './local-stack.ts';
 
 const CALL_SECONDS = 12;
-
-function wav(samples: Int16Array, sampleRate: number): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + samples.length * 2, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(samples.length * 2, 40);
-  return Buffer.concat([header, Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength)]);
-}
 
 const stack = await startLocalStack();
 let worker: RunningWorker | undefined;
@@ -47,7 +31,7 @@ try {
   await new Promise((r) => setTimeout(r, CALL_SECONDS * 1000));
   const speechMs = phone.received.chunks.filter((c) => phone!.received.rms(c.at, c.at + 20) > 300).length * 20;
   const file = join(stack.logDir, 'demo-call.wav');
-  writeFileSync(file, wav(phone.received.samples(), 8000));
+  writeFileSync(file, wavBytes(phone.received.samples(), 8000));
   console.log(`[demo] the caller heard ${(speechMs / 1000).toFixed(1)} s of speech; recording: ${file}`);
   await phone.hangup();
   if (speechMs < 500) throw new Error('the caller heard no greeting');

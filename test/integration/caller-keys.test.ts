@@ -1,5 +1,6 @@
 // The caller's keypad: a keypad rule ("press 1 for sales") connects the caller to that destination
 // without a briefing, and 0 pressed on hold stops the transfer (the person being briefed is told why).
+// And a long hold: the caller hears a short progress note between the music.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startCallee, type Phone } from '../support/phone/index.ts';
 import {
@@ -18,6 +19,7 @@ beforeAll(async () => {
       enabled: true,
       rules: 'If the caller has a billing dispute, warm transfer to +15125551234.',
       holdMusic: holdToneWav(),
+      progressNoteIntervalSeconds: 10,
     },
     keypad: { '1': 'ext:2001' },
   });
@@ -68,5 +70,18 @@ describe("the caller's keypad", () => {
     // The caller is off hold: speech, not music.
     const spoke = await waitForSpeech(caller, pressed, 20_000);
     expect(caller.received.toneRatio(HOLD_TONE_HZ, spoke, spoke + 500)).toBeLessThan(0.3);
+  });
+
+  it('a long hold: the caller hears a progress note between the music', async () => {
+    const started = Date.now();
+    call = await placeTransferCall(stack, 'progress-note', { behaviour: 'no-answer' });
+    const { caller, callee } = call;
+    await callee.waitForEvent('invite-received', 45_000);
+    const hold = at(await timelineEntry(cast.worker, 'hold_started', 5_000, started));
+    // Music first; then, about ten seconds in, speech that is not the music.
+    expect(caller.received.toneRatio(HOLD_TONE_HZ, hold + 1000, hold + 5000)).toBeGreaterThan(0.6);
+    const note = await waitForSpeech(caller, hold + 5000, 20_000);
+    expect(note - hold).toBeGreaterThan(8_000);
+    expect(callee.events.some((e) => e.type === 'answered')).toBe(false);
   });
 });

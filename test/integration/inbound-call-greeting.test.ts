@@ -1,13 +1,11 @@
 // A SIPp phone dials the inbound trunk; the named agent answers in that call's own room and greets the
 // caller with real (espeak-ng) speech that reaches the phone.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AGENT_NUMBER, callerNumber, findCallRoom } from '../support/calls.ts';
-import { startCaller, type Phone } from '../support/phone/index.ts';
+import { AGENT_KIND, AGENT_NUMBER, callerNumber, findCallRoom } from '../support/calls.ts';
+import { rms, startCaller, type Phone } from '../support/phone/index.ts';
 import { startWorker, type RunningWorker } from '../support/worker.ts';
 
 const stack = inject('stack');
-/** ParticipantInfo.Kind.AGENT in LiveKit's protocol. */
-const AGENT_KIND = 4;
 let worker: RunningWorker;
 let phone: Phone | undefined;
 
@@ -45,13 +43,7 @@ describe('an inbound call', () => {
     expect(heardAt).toBeGreaterThanOrEqual(answeredAt);
     // Speech, not a click: at least a second of loud audio within the first eight seconds after the answer.
     await new Promise((r) => setTimeout(r, Math.max(0, answeredAt + 8_000 - Date.now())));
-    const loud = phone.received.chunks.filter((c) => c.at < answeredAt + 8_000 && rmsOf(c.samples) > 500);
+    const loud = phone.received.chunks.filter((c) => c.at < answeredAt + 8_000 && rms(c.samples) > 500);
     expect(loud.length * 20).toBeGreaterThan(1000);
   });
 });
-
-function rmsOf(samples: Int16Array): number {
-  let sum = 0;
-  for (const s of samples) sum += s * s;
-  return Math.sqrt(sum / Math.max(1, samples.length));
-}

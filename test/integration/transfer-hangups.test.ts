@@ -1,6 +1,7 @@
 // Someone hangs up mid-transfer: the destination during the briefing, or the caller while the
 // destination rings or is being briefed. Nobody is left on hold or on a dead line.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { rms } from '../support/phone/index.ts';
 import { at, placeTransferCall, startTransferWorker, timelineEntry, waitForSpeech, type TransferCall, type TransferCast } from '../support/transfer-call.ts';
 
 const stack = inject('stack');
@@ -55,14 +56,8 @@ describe('hang-ups during a warm transfer', () => {
     const end = await callee.waitEnded(20_000);
     expect(end.hungUpBy).toBe('remote');
     // The notice: a few seconds of speech between the caller leaving and the destination's BYE.
-    const heard = callee.received.chunks.filter((c) => c.at > hungUp && c.at < end.at && rmsOf(c.samples) > 300);
+    const heard = callee.received.chunks.filter((c) => c.at > hungUp && c.at < end.at && rms(c.samples) > 300);
     expect(heard.length * 20).toBeGreaterThan(1500);
     expect(await timelineEntry(cast.worker, 'ended', 10_000, started)).toMatchObject({ outcome: 'caller_hung_up' });
   });
 });
-
-function rmsOf(samples: Int16Array): number {
-  let sum = 0;
-  for (const s of samples) sum += s * s;
-  return Math.sqrt(sum / Math.max(1, samples.length));
-}

@@ -4,6 +4,8 @@ import type { StackInfo } from '../integration/global-setup.ts';
 import { eventually } from './rooms.ts';
 
 export const AGENT_NUMBER = '+15550100';
+/** ParticipantInfo.Kind.AGENT in LiveKit's protocol. */
+export const AGENT_KIND = 4;
 
 export function roomService(stack: StackInfo): RoomServiceClient {
   return new RoomServiceClient(stack.livekitUrl.replace(/^ws/, 'http'), stack.apiKey, stack.apiSecret);

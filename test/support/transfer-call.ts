@@ -4,11 +4,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StackInfo } from '../integration/global-setup.ts';
-import { AGENT_NUMBER, callerNumber, roomService } from './calls.ts';
+import { AGENT_KIND, AGENT_NUMBER, callerNumber, roomService } from './calls.ts';
 import { allOf, FakeOpenAI, type TranscriptionReply, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from './fake-openai/index.ts';
 import type { ChatRequest } from './fake-openai/matchers.ts';
 import { sineSamples, startCallee, startCaller, type CalleeOptions, type Phone } from './phone/index.ts';
 import { eventually } from './rooms.ts';
+import { wavBytes } from './wav.ts';
 import { startWorker, type RunningWorker } from './worker.ts';
 
 export const HOLD_TONE_HZ = 440;
@@ -18,22 +19,8 @@ export const DESTINATION_NUMBER = '+15125551234';
 
 /** A 2 s, 440 Hz WAV: hold music a test can recognise by its pitch. */
 export function holdToneWav(): string {
-  const samples = sineSamples(HOLD_TONE_HZ, 2, 0.3);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + samples.length * 2, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(8000, 24);
-  header.writeUInt32LE(16000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(samples.length * 2, 40);
   const file = join(mkdtempSync(join(tmpdir(), 'hold-')), 'hold.wav');
-  writeFileSync(file, Buffer.concat([header, Buffer.from(samples.buffer)]));
+  writeFileSync(file, wavBytes(sineSamples(HOLD_TONE_HZ, 2, 0.3), 8000));
   return file;
 }
 
@@ -113,11 +100,18 @@ export async function placeTransferCall(stack: StackInfo, name: string, callee: 
         await destination.waitForEvent(['bye-received', 'exit'], 10_000).catch(() => destination.hangup().catch(() => undefined));
       }
       await Promise.all([caller.close(), destination.close()]);
-      // And wait until the call's job has cleaned up its room, so the next test's call meets an idle worker.
+      // And wait until the call's job has left its room, so the next test's call meets an idle worker.
       const rooms = roomService(stack);
-      await eventually(async () => !(await rooms.listRooms()).some((r) => r.name.startsWith(`call_${from}_`)), 20_000, 'the call room to close').catch(
-        () => undefined,
-      );
+      const agentStillThere = async () => {
+        for (const room of await rooms.listRooms()) {
+          if (!room.name.startsWith(`call_${from}_`)) continue;
+          if ((await rooms.listParticipants(room.name)).some((p) => p.kind === AGENT_KIND)) return true;
+        }
+        return false;
+      };
+      await eventually(async () => !(await agentStillThere()), 15_000, 'the agent to leave the call').catch(() => undefined);
+      // The server takes a moment to see the worker as free again after a job ends.
+      await new Promise((r) => setTimeout(r, 2000));
     },
   };
 }

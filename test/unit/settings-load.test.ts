@@ -3,24 +3,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings, SettingsError, warmTransferEnabled } from '../../agent/settings/settings.ts';
+import { wavBytes } from '../support/wav.ts';
 
 // A valid 8 kHz mono 16-bit WAV holding 100 ms of silence.
-function silentWav(): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + 1600, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(8000, 24);
-  header.writeUInt32LE(16000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(1600, 40);
-  return Buffer.concat([header, Buffer.alloc(1600)]);
-}
+const silentWav = (): Buffer => wavBytes(new Int16Array(800), 8000);
 
 const SUPPORT = {
   agentId: 'support',
