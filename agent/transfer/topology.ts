@@ -72,7 +72,13 @@ export class BridgeTopology implements Topology {
 
   async hold(): Promise<void> {
     this.deps.caller.muteAgent(true);
-    this.#music ??= await this.deps.music.play(this.deps.caller.room);
+    try {
+      this.#music ??= await this.deps.music.play(this.deps.caller.room);
+    } catch (error) {
+      // No music: better the caller keeps their agent than sits muted in silence.
+      this.deps.caller.muteAgent(false);
+      throw error;
+    }
   }
 
   #connected = false;

@@ -165,4 +165,11 @@ describe('choosing the topology', () => {
     await expect(holdWithTopology('move', server('forced'), forced.deps)).rejects.toThrow('not implemented');
     expect(forced.muted.at(-1)).toBe(false);
   });
+
+  it('a bridge hold whose music cannot start leaves the caller with their agent, not muted in silence', async () => {
+    const { muted, deps } = recorder();
+    deps.music = { play: async () => Promise.reject(new Error('publish failed')) };
+    await expect(holdWithTopology('bridge', server('no-music'), deps)).rejects.toThrow('publish failed');
+    expect(muted).toEqual([true, false]);
+  });
 });
