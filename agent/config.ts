@@ -1,5 +1,7 @@
 // The worker's configuration: read from the environment once, at start-up, and validated as a whole so
-// that every problem is reported together. A call must never reach "please hold" with a bad setting.
+// that every problem is reported together. The transfer variables (hold music, caller ID, rules) are checked
+// with the agent settings they become (agent-settings.ts), in the same pass at start-up.
+// A call must never reach "please hold" with a bad setting.
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
@@ -54,17 +56,11 @@ const schema = z
     TRANSFER_TOPOLOGY: z.enum(['auto', 'move', 'bridge']).default('auto'),
   })
   .superRefine((env, ctx) => {
-    if (env.HOLD_MUSIC && !existsSync(env.HOLD_MUSIC)) {
-      ctx.addIssue({ code: 'custom', path: ['HOLD_MUSIC'], message: `file not found: ${env.HOLD_MUSIC}` });
-    }
     if (env.AGENT_SETTINGS && !existsSync(env.AGENT_SETTINGS)) {
       ctx.addIssue({ code: 'custom', path: ['AGENT_SETTINGS'], message: `no such file or folder: ${env.AGENT_SETTINGS}` });
     }
     if (env.TTS_PROVIDER === 'openai' && !env.OPENAI_API_KEY) {
       ctx.addIssue({ code: 'custom', path: ['TTS_PROVIDER'], message: 'openai needs OPENAI_API_KEY' });
-    }
-    if (!env.PASS_THROUGH_CALLER_NUMBER && !env.AGENT_PHONE_NUMBER) {
-      ctx.addIssue({ code: 'custom', path: ['AGENT_PHONE_NUMBER'], message: 'required when PASS_THROUGH_CALLER_NUMBER is off' });
     }
   });
 

@@ -196,7 +196,7 @@ export function transferTools(options: TransferToolOptions) {
     }
   }
 
-  return { warmTransfer, keypadTransfer, cancel: () => cancelCurrent?.() };
+  return { warmTransfer, keypadTransfer };
 }
 
 /** Every `intervalMs` while the destination rings or is briefed, a short note to the caller on hold. */
