@@ -2,7 +2,9 @@
 // PBX, then a phone number), and a message taken when nobody can take the call.
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { allOf, FakeOpenAI, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from '../support/fake-openai/index.ts';
+import {
+  allOf, FakeOpenAI, hadToolResult, hasToolResult, lastUserMessageIncludes, not, systemPromptIncludes, toolsInclude,
+} from '../support/fake-openai/index.ts';
 import type { ChatRequest } from '../support/fake-openai/matchers.ts';
 import { startCallee, type Phone } from '../support/phone/index.ts';
 import {
@@ -21,8 +23,10 @@ function model(): FakeOpenAI {
   const noTransferYet = (request: ChatRequest) => !request.messages.some((m) => m.role === 'tool');
   fake.onChat(systemPromptIncludes('Summarise this phone conversation'), { text: 'The caller has a billing dispute.' });
   fake.onChat(hasToolResult('take_message'), { text: 'Thanks, I have passed your message on.' });
-  // Nobody could take the call: the model takes a message, as the tool's result suggests.
-  fake.onChat(hasToolResult('warm_transfer', 'busy'), {
+  // Nobody could take the call: the model takes a message, as the tool's result suggests. The caller keeps
+  // talking (the phone repeats its request), so the reply to that result may be interrupted by a new turn:
+  // the rule holds until a message has been taken, not only right after the result.
+  fake.onChat(allOf(hadToolResult('warm_transfer', 'busy'), not(hadToolResult('take_message'))), {
     toolCalls: [{ name: 'take_message', arguments: { name: 'Dana Caller', callback_number: '+15125550142', message: 'Please call me about the double charge.' } }],
   });
   fake.onChat(hasToolResult('warm_transfer'), { text: 'Anything else?' });

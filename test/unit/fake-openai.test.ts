@@ -5,6 +5,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   FakeOpenAI,
+  hadToolResult,
   hasToolResult,
   lastUserMessageIncludes,
   messageText,
@@ -110,6 +111,22 @@ describe('fake OpenAI server with the openai client', () => {
     ];
     expect((await streamed(turn)).text).toBe('You are connected.');
     expect((await streamed([...turn, { role: 'assistant', content: 'ok' }, user('thanks')])).text).toBe('Okay.');
+  });
+
+  it('matches a tool result anywhere in the history with hadToolResult', async () => {
+    server.onChat(hadToolResult('warm_transfer', 'busy'), { text: 'They were busy.' });
+    const call = { id: 'call_7', type: 'function' as const, function: { name: 'warm_transfer', arguments: '{}' } };
+    const turn: OpenAI.ChatCompletionMessageParam[] = [
+      user('transfer please'),
+      { role: 'assistant', content: null, tool_calls: [call] },
+      { role: 'tool', tool_call_id: 'call_7', content: '"busy"' },
+    ];
+    // The caller spoke after the result: the rule still holds.
+    expect((await streamed([...turn, user('hello?')])).text).toBe('They were busy.');
+    // A result that does not contain the text, or that belongs to another tool, does not match.
+    expect((await streamed([turn[0]!, turn[1]!, { role: 'tool', tool_call_id: 'call_7', content: '"connected"' }])).text).toBe('Okay.');
+    const other = { ...call, function: { name: 'take_message', arguments: '{}' } };
+    expect((await streamed([turn[0]!, { role: 'assistant', content: null, tool_calls: [other] }, turn[2]!])).text).toBe('Okay.');
   });
 
   it('transcribes uploads from a queue', async () => {

@@ -104,3 +104,19 @@ export function allOf(...matchers: ChatMatcher[]): ChatMatcher {
 export function not(matcher: ChatMatcher): ChatMatcher {
   return (req) => !matcher(req);
 }
+
+/**
+ * Some earlier message holds the result of a call to tool `name` (optionally containing `text`), wherever it
+ * is in the history. Unlike `hasToolResult` it still holds when the caller spoke after that result, which is
+ * what a live call does when a reply gets interrupted.
+ */
+export function hadToolResult(name: string, text?: string): ChatMatcher {
+  return (req) => {
+    const callIds = new Set(
+      req.messages.flatMap((m) => m.tool_calls ?? []).filter((c) => c.function.name === name).map((c) => c.id),
+    );
+    return req.messages.some(
+      (m) => m.role === 'tool' && callIds.has(m.tool_call_id ?? '') && (text === undefined || includes(messageText(m), text)),
+    );
+  };
+}
