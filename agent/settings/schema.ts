@@ -32,7 +32,12 @@ export interface AgentSettings {
     decisionTimeoutMs: number;
     progressNoteIntervalMs: number;
   };
-  trunks: { pstnOutboundTrunkId: string | undefined; pbxOutboundTrunkId: string | undefined };
+  trunks: {
+    pstnOutboundTrunkId: string | undefined;
+    pbxOutboundTrunkId: string | undefined;
+    /** The trunk calls come in on takes SIP REFER: keypad (cold) transfers are handed to it. */
+    inboundAcceptsRefer: boolean;
+  };
   /** Caller key → destination of an ordinary (cold) transfer. */
   keypad: ReadonlyMap<string, Destination>;
   /** Absolute path of the JSON-lines file taken messages are appended to. */
@@ -112,6 +117,7 @@ export function agentSettingsSchema(file: string) {
         .prefault({ enabled: false }),
       trunks: z
         .strictObject({
+          inbound: z.strictObject({ acceptsRefer: z.boolean().default(false) }).prefault({}),
           pstnOutboundTrunkId: trunkId.optional(),
           pbx: z.strictObject({ outboundTrunkId: trunkId }).optional(),
         })
@@ -156,7 +162,11 @@ export function agentSettingsSchema(file: string) {
           decisionTimeoutMs: s.warmTransfer.decisionTimeoutSeconds * 1000,
           progressNoteIntervalMs: s.warmTransfer.progressNoteIntervalSeconds * 1000,
         },
-        trunks: { pstnOutboundTrunkId: s.trunks.pstnOutboundTrunkId, pbxOutboundTrunkId: s.trunks.pbx?.outboundTrunkId },
+        trunks: {
+          pstnOutboundTrunkId: s.trunks.pstnOutboundTrunkId,
+          pbxOutboundTrunkId: s.trunks.pbx?.outboundTrunkId,
+          inboundAcceptsRefer: s.trunks.inbound.acceptsRefer,
+        },
         keypad: new Map(Object.entries(s.keypad)),
         messagesFile: s.messages?.file,
       }),

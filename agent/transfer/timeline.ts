@@ -21,6 +21,9 @@ export type TimelineEventType =
   | 'bridged'
   | 'returned'
   | 'participant_left'
+  | 'referring'
+  | 'referred'
+  | 'refer_failed'
   | 'ignored'
   | 'ended'
   | 'error';

@@ -1,6 +1,7 @@
 // The transfer tools of the caller's agent. warm_transfer dials only destinations the agent's rules name,
 // tries a rule's destinations in order while the caller stays on hold, and answers the model with the
 // typed outcome. Keypad rules start ordinary transfers the same way, without a briefing.
+import { randomUUID } from 'node:crypto';
 import { llm, log, type voice } from '@livekit/agents';
 import type { AudioFrame, Room } from '@livekit/rtc-node';
 import { z } from 'zod';
@@ -12,9 +13,10 @@ import { type Destination, destinationKey, formatDestination } from '../settings
 import { transcriptOf } from './briefing.ts';
 import { CallerHold } from './caller-hold.ts';
 import type { DialTarget } from './dial.ts';
+import { referCaller, sipReferApi, type ReferApi } from './refer.ts';
 import type { TransferOutcome } from './outcome.ts';
 import type { LiveKitCredentials, RoomApi } from './room-api.ts';
-import type { TimelineEntry } from './timeline.ts';
+import { TransferTimeline, type TimelineEntry } from './timeline.ts';
 import type { MusicSource, TopologyKind } from './topology.ts';
 import { joinAsWorker, WarmTransfer } from './warm-transfer.ts';
 
@@ -36,6 +38,8 @@ export interface TransferToolOptions {
   onTimeline?: (entry: TimelineEntry) => void;
   /** Called once caller and destination were connected and the call has ended (either hung up). */
   onBridgeEnded: () => void;
+  /** SIP REFER for keypad transfers when the inbound trunk accepts it; defaults to the LiveKit SIP API. */
+  refer?: ReferApi;
 }
 
 export function dialTargetFor(destination: Destination, trunks: AgentSettings['trunks']): DialTarget {
@@ -189,11 +193,45 @@ export function transferTools(options: TransferToolOptions) {
     if (!destination || busy) return undefined;
     busy = true;
     try {
+      if (settings.trunks.inboundAcceptsRefer && (await referred(destination, digit))) return 'accepted';
       const { outcome } = await run([destination], `The caller pressed ${digit} on the menu.`, false);
       return outcome;
     } finally {
       busy = false;
     }
+  }
+
+  /**
+   * Hands the caller to the trunk by SIP REFER; true once the trunk has connected them. The agent is silent
+   * meanwhile (the caller hears ringback); on any failure it is heard again and false lets the caller be
+   * connected by dialling instead.
+   */
+  async function referred(destination: Destination, digit: string): Promise<boolean> {
+    const timeline = new TransferTimeline({ transferId: `refer-${randomUUID()}` });
+    if (options.onTimeline) timeline.on('event', options.onTimeline);
+    const label = formatDestination(destination);
+    timeline.record('started', { kind: 'keypad', key: digit, method: 'refer', destination: label });
+    muteAgent(true);
+    timeline.record('referring', { destination: label });
+    const result = await referCaller(options.refer ?? sipReferApi(options.credentials), {
+      destination,
+      room: options.room.name!,
+      callerIdentity: options.callerIdentity,
+      pbxTrunkId: settings.trunks.pbxOutboundTrunkId,
+      ringingTimeoutMs: settings.warmTransfer.ringingTimeoutMs,
+    });
+    if (result.ok) {
+      timeline.record('referred', { referTo: result.referTo });
+      timeline.record('ended', { outcome: 'accepted', method: 'refer' });
+      // The trunk has the caller now and livekit-sip ends our leg: the agent's part is over.
+      void options.session().close();
+      return true;
+    }
+    timeline.record('refer_failed', { referTo: result.referTo, sipStatus: result.sipStatus, message: result.message });
+    log().warn({ destination: label, sipStatus: result.sipStatus, error: result.message }, 'SIP REFER failed: connecting the caller by dialling instead');
+    timeline.record('ended', { outcome: 'refer_failed', method: 'refer', next: 'dial' });
+    muteAgent(false);
+    return false;
   }
 
   return { warmTransfer, keypadTransfer };

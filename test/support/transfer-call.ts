@@ -7,7 +7,7 @@ import type { StackInfo } from '../integration/global-setup.ts';
 import { AGENT_KIND, AGENT_NUMBER, callerNumber, roomService } from './calls.ts';
 import { allOf, FakeOpenAI, type TranscriptionReply, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from './fake-openai/index.ts';
 import type { ChatRequest } from './fake-openai/matchers.ts';
-import { sineSamples, startCallee, startCaller, type CalleeOptions, type Phone } from './phone/index.ts';
+import { sineSamples, startCallee, startCaller, type CalleeOptions, type CallerOptions, type Phone } from './phone/index.ts';
 import { eventually } from './rooms.ts';
 import { wavBytes } from './wav.ts';
 import { startWorker, type RunningWorker } from './worker.ts';
@@ -76,12 +76,16 @@ export interface TransferCall {
 }
 
 /** The caller dials in and asks about billing; the destination phone waits on the PSTN trunk's port. */
-export async function placeTransferCall(stack: StackInfo, name: string, callee: CalleeOptions = {}): Promise<TransferCall> {
+export async function placeTransferCall(
+  stack: StackInfo, name: string, callee: CalleeOptions = {}, callerOptions: Pick<CallerOptions, 'referReply' | 'notifyFrag'> = {},
+): Promise<TransferCall> {
   const destination = await startCallee({ port: PSTN_PORT, ringMs: 500, audio: { tone: DESTINATION_TONE_HZ }, name: `${name}-destination`, ...callee });
   const from = callerNumber();
   let caller: Phone;
   try {
-    caller = await startCaller({ to: AGENT_NUMBER, from, audio: { speech: 'I have a billing dispute, can I talk to a person?', gapSeconds: 6 }, name: `${name}-caller` });
+    caller = await startCaller({
+      to: AGENT_NUMBER, from, audio: { speech: 'I have a billing dispute, can I talk to a person?', gapSeconds: 6 }, name: `${name}-caller`, ...callerOptions,
+    });
   } catch (error) {
     await destination.close();
     throw error;

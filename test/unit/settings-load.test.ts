@@ -21,7 +21,7 @@ const SUPPORT = {
     passThroughCallerNumber: false,
     ringingTimeoutSeconds: 25,
   },
-  trunks: { pstnOutboundTrunkId: 'ST_pstn1', pbx: { outboundTrunkId: 'ST_pbx1' } },
+  trunks: { inbound: { acceptsRefer: true }, pstnOutboundTrunkId: 'ST_pstn1', pbx: { outboundTrunkId: 'ST_pbx1' } },
   keypad: { '1': 'ext:2001', '2': '+1 (512) 555-0000' },
   messages: { file: 'messages.jsonl' },
 };
@@ -67,7 +67,7 @@ describe('loading a valid single file', () => {
       instructions: 'Be brief.',
       greeting: 'Hello, support here.',
       agentPhoneNumber: '+15550100',
-      trunks: { pstnOutboundTrunkId: 'ST_pstn1', pbxOutboundTrunkId: 'ST_pbx1' },
+      trunks: { pstnOutboundTrunkId: 'ST_pstn1', pbxOutboundTrunkId: 'ST_pbx1', inboundAcceptsRefer: true },
       messagesFile: join(dir, 'messages.jsonl'),
     });
     expect(settings.warmTransfer).toMatchObject({
@@ -94,6 +94,7 @@ describe('loading a valid single file', () => {
     expect(settings.organization.warmTransferAvailable).toBe(true);
     expect(settings.warmTransfer).toMatchObject({ enabled: false, rules: [], holdMusic: undefined, passThroughCallerNumber: true, ringingTimeoutMs: 30_000 });
     expect(settings.keypad.size).toBe(0);
+    expect(settings.trunks.inboundAcceptsRefer).toBe(false);
     expect(warmTransferEnabled(settings)).toBe(false);
   });
 
@@ -160,6 +161,9 @@ describe('problems in one file', () => {
     ['a keypad key that is not one key', { agentId: 'a', keypad: { '12': 'sip:op@pbx.example.com' } }, ['a.json: keypad.12: a keypad key is one of 1-9, * or #']],
     ['a bad keypad destination', { agentId: 'a', keypad: { '#': 'sip:op@pbx.example.com?X=1' } }, [
       "a.json: keypad.#: 'sip:op@pbx.example.com?X=1' is not an allowed SIP address: SIP headers (after '?') are not allowed",
+    ]],
+    ['a string for acceptsRefer', { agentId: 'a', trunks: { inbound: { acceptsRefer: 'yes' } } }, [
+      'a.json: trunks.inbound.acceptsRefer: Invalid input: expected boolean, received string',
     ]],
     ['a bad trunk id', { agentId: 'a', trunks: { pstnOutboundTrunkId: 'trunk-1' } }, ['a.json: trunks.pstnOutboundTrunkId: must be a LiveKit SIP trunk id, such as ST_a1b2c3']],
     ['an extension without a PBX trunk', { agentId: 'a', keypad: { '1': 'ext:2001' } }, ['a.json: trunks.pbx: required to dial extension 2001 (keypad.1)']],

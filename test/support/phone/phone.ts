@@ -133,6 +133,8 @@ export class Phone {
       if (!local) this.onInvite();
     } else if (m.method === 'BYE') this.push({ type: local ? 'bye-sent' : 'bye-received', at: m.at });
     else if (m.method === 'CANCEL') this.push({ type: local ? 'cancel-sent' : 'cancel-received', at: m.at });
+    else if (m.method === 'NOTIFY' && local) this.push({ type: 'notify-sent', at: m.at });
+    else if (m.status !== null && m.cseqMethod === 'REFER' && local) this.push({ type: 'refer-answered', at: m.at, status: m.status });
     // The ACK of a 200 confirms the dialog; until then the callee's scenario accepts nothing else.
     else if (m.method === 'ACK' && this.has('answered')) this.push({ type: 'confirmed', at: m.at });
     else if (m.status !== null && m.cseqMethod === 'INVITE' && m.status > 100) {
@@ -142,6 +144,8 @@ export class Phone {
   }
 
   private onAction(line: string): void {
+    const refer = /^EV refer (\S+)/.exec(line);
+    if (refer?.[1]) this.push({ type: 'refer-received', at: Date.now(), detail: refer[1] });
     const media = /^EV media (\S+) (\d+) te=(\d*)/.exec(line);
     if (media?.[1] && media[2]) {
       // DTMF must use the telephone-event payload type of the far end's SDP (101 if it has none).
@@ -277,7 +281,10 @@ export class Phone {
 export async function startCaller(opts: CallerOptions): Promise<Phone> {
   const callId = `phone-${randomUUID()}@${LOOPBACK}`; // our choice, so control INFOs can name it at once
   const sipPort = opts.localPort ?? (await freeUdpPort());
-  const args = [`${opts.host ?? LOOPBACK}:${opts.port ?? 5060}`, '-cid_str', callId, '-key', 'to_user', opts.to, '-key', 'from_user', opts.from];
+  const args = [
+    `${opts.host ?? LOOPBACK}:${opts.port ?? 5060}`, '-cid_str', callId, '-key', 'to_user', opts.to, '-key', 'from_user', opts.from,
+    '-key', 'refer_reply', opts.referReply ?? 'accept', '-key', 'notify_frag', opts.notifyFrag ?? 'SIP/2.0 200 OK',
+  ];
   return Phone.start('caller', opts, sipPort, args, callId);
 }
 

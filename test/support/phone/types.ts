@@ -5,6 +5,7 @@ export type PhoneRole = 'caller' | 'callee';
 export type PhoneEventType =
   | 'invite-sent' | 'invite-received' | 'ringing' | 'answered' | 'confirmed' | 'rejected'
   | 'bye-sent' | 'bye-received' | 'cancel-sent' | 'cancel-received'
+  | 'refer-received' | 'refer-answered' | 'notify-sent'
   | 'control-sent' | 'media' | 'exit' | 'error';
 
 export interface PhoneEvent {
@@ -41,6 +42,10 @@ export interface CallerOptions extends CommonOptions {
   host?: string; // default 127.0.0.1
   port?: number; // default 5060
   localPort?: number; // SIPp's signalling port; default a free one
+  /** How we answer a REFER: accept (202, then a NOTIFY) or refuse (501 Not Implemented). Default accept. */
+  referReply?: 'accept' | 'refuse';
+  /** After accepting a REFER: the sipfrag of the one NOTIFY we send. Default "SIP/2.0 200 OK" (transferred). */
+  notifyFrag?: string;
 }
 
 export type CalleeBehaviour = 'answer' | 'busy' | 'decline' | 'unavailable' | 'no-answer';

@@ -1,0 +1,91 @@
+// Keypad transfers through a trunk that accepts SIP REFER: the caller's own trunk (here the SIPp phone
+// that placed the call) is asked to connect the caller to the destination, and LiveKit's leg ends. When
+// the trunk refuses the REFER, or reports that the transfer failed, the caller is still in the call and is
+// connected by dialling and bridging instead.
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startCallee, type Phone } from '../support/phone/index.ts';
+import {
+  at, DESTINATION_TONE_HZ, holdToneWav, PBX_PORT, placeTransferCall, settingsFile, startTransferWorker,
+  timelineEntry, type TransferCall, type TransferCast,
+} from '../support/transfer-call.ts';
+
+const stack = inject('stack');
+let cast: TransferCast;
+let call: TransferCall | undefined;
+let sales: Phone | undefined;
+
+beforeAll(async () => {
+  const settings = settingsFile(stack, {
+    trunks: { inbound: { acceptsRefer: true }, pstnOutboundTrunkId: stack.pstnTrunkId, pbx: { outboundTrunkId: stack.pbxTrunkId } },
+    warmTransfer: { enabled: true, rules: 'If the caller has a billing dispute, warm transfer to +15125551234.', holdMusic: holdToneWav() },
+    keypad: { '1': 'ext:2001' },
+  });
+  cast = await startTransferWorker(stack, 'caller-keys-refer', { AGENT_SETTINGS: settings.path });
+});
+afterEach(async () => {
+  await call?.close();
+  await sales?.close();
+  call = sales = undefined;
+});
+afterAll(async () => {
+  await cast?.close();
+});
+
+/** The caller presses 1 for sales (ext:2001, behind the PBX trunk at 127.0.0.1:PBX_PORT). */
+async function pressForSales(name: string, caller: Parameters<typeof placeTransferCall>[3]): Promise<{ call: TransferCall; pressed: number }> {
+  // No transfer by the model here: the destination behind the PSTN trunk must never ring.
+  call = await placeTransferCall(stack, name, { behaviour: 'no-answer' }, caller);
+  sales = await startCallee({ port: PBX_PORT, ringMs: 300, audio: { tone: DESTINATION_TONE_HZ }, name: `${name}-sales` });
+  await call.caller.waitAnswered(20_000);
+  const pressed = Date.now();
+  await call.caller.press('1');
+  return { call, pressed };
+}
+
+/** After a failed REFER the caller must still reach sales: dialled, answered, bridged, and heard. */
+async function connectedByDialling(started: number): Promise<void> {
+  await sales!.waitAnswered(30_000);
+  const bridged = at(await timelineEntry(cast.worker, 'bridged', 15_000, started));
+  expect(cast.worker.timeline().some((e) => e.type === 'briefing_started' && at(e) >= started)).toBe(false);
+  const heard = await call!.caller.waitForAudio({ minRms: 300, withinMs: 10_000, after: bridged });
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(call!.caller.received.toneRatio(DESTINATION_TONE_HZ, heard, heard + 1000)).toBeGreaterThan(0.5);
+}
+
+describe('keypad transfers by SIP REFER', () => {
+  it("press 1 for sales: the caller's trunk gets a REFER to the extension at the PBX and LiveKit's leg ends", async () => {
+    const started = Date.now();
+    const { call, pressed } = await pressForSales('refer-accepted', {});
+    const refer = await call.caller.waitForEvent('refer-received', 15_000);
+    expect(refer.detail).toBe(`sip:2001@127.0.0.1:${PBX_PORT}`);
+    expect((await call.caller.waitForEvent('refer-answered', 5_000)).status).toBe(202);
+    await call.caller.waitForEvent('notify-sent', 5_000);
+    const referred = await timelineEntry(cast.worker, 'referred', 15_000, started);
+    expect(referred.referTo).toBe(`sip:2001@127.0.0.1:${PBX_PORT}`);
+    expect((await timelineEntry(cast.worker, 'ended', 5_000, started)).outcome).toBe('accepted');
+    // The transfer is the trunk's now: livekit-sip hangs up our leg, and nothing of ours dialled sales.
+    const end = await call.caller.waitEnded(10_000);
+    expect(end.hungUpBy).toBe('remote');
+    expect(sales!.events.some((e) => e.type === 'invite-received')).toBe(false);
+    console.log(`keypad 1 -> REFER at the trunk: ${refer.at - pressed} ms`);
+  });
+
+  it('a trunk that refuses the REFER (501): the caller is connected by dialling instead', async () => {
+    const started = Date.now();
+    const { call } = await pressForSales('refer-refused', { referReply: 'refuse' });
+    expect((await call.caller.waitForEvent('refer-answered', 15_000)).status).toBe(501);
+    const failed = await timelineEntry(cast.worker, 'refer_failed', 15_000, started);
+    expect(failed.sipStatus).toBe(501);
+    await connectedByDialling(started);
+  });
+
+  it('a transfer the trunk reports failed (NOTIFY 486): the caller is connected by dialling instead', async () => {
+    const started = Date.now();
+    const { call } = await pressForSales('refer-busy', { notifyFrag: 'SIP/2.0 486 Busy Here' });
+    expect((await call.caller.waitForEvent('refer-answered', 15_000)).status).toBe(202);
+    await call.caller.waitForEvent('notify-sent', 5_000);
+    const failed = await timelineEntry(cast.worker, 'refer_failed', 15_000, started);
+    expect(failed.sipStatus).toBe(486);
+    await connectedByDialling(started);
+  });
+});
