@@ -39,7 +39,8 @@ export class CallerHold {
     } else if (!this.#holding) {
       await this.#topology.hold();
     }
-    if (!this.#holding) this.#listenForStop(this.options.topology.caller.room, this.options.topology.caller.identity);
+    // On Cloud the caller waits in the hold room, so that is where their keys arrive.
+    if (!this.#holding) this.#listenForStop(this.#topology.heldIn() ?? this.options.topology.caller.room, this.options.topology.caller.identity);
     this.#holding = true;
     return this.#topology;
   }

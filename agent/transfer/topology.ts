@@ -37,6 +37,8 @@ export interface Topology {
    * not on hold any more.
    */
   interject(frames: AsyncIterable<AudioFrame>): Promise<boolean>;
+  /** The room the caller waits in while on hold, where their key presses arrive (undefined when not held). */
+  heldIn(): Room | undefined;
   /** Releases whatever the topology still holds (music, relays, the hold room). Idempotent. */
   close(): Promise<void>;
 }
@@ -92,6 +94,10 @@ export class BridgeTopology implements Topology {
     if (!this.#music?.interject || this.#connected) return false;
     await this.#music.interject(frames);
     return true;
+  }
+
+  heldIn(): Room | undefined {
+    return this.#music && !this.#connected ? this.deps.caller.room : undefined;
   }
 
   async connect(consultation: Room, destinationIdentity: string): Promise<void> {
@@ -172,6 +178,10 @@ export class MoveTopology implements Topology {
     if (!this.#music?.interject) return false;
     await this.#music.interject(frames);
     return true;
+  }
+
+  heldIn(): Room | undefined {
+    return this.#holdRoom;
   }
 
   async connect(consultation: Room): Promise<void> {

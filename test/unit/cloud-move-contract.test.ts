@@ -2,8 +2,10 @@
 // and what happens to the caller when any one of them fails. (The open-source server cannot move
 // participants, so this path is checked against a recorder rather than a live server.)
 import { randomUUID } from 'node:crypto';
-import type { Room } from '@livekit/rtc-node';
+import { EventEmitter } from 'node:events';
+import { RoomEvent, type RemoteParticipant, type Room } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
+import { CallerHold } from '../../agent/transfer/caller-hold.ts';
 import type { RoomApi } from '../../agent/transfer/room-api.ts';
 import { holdWithTopology, MoveTopology, type TopologyDeps } from '../../agent/transfer/topology.ts';
 
@@ -35,7 +37,10 @@ function recorder(failures: Partial<Record<Method, Error[]>> = {}) {
     },
   };
   const muted: boolean[] = [];
-  const fakeRoom = (name: string) => ({ name, disconnect: async () => void calls.push(['disconnect', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]) }) as unknown as Room;
+  // Rooms emit events (key presses) like the real ones; the worker's joins are kept for the tests.
+  const joined: Room[] = [];
+  const fakeRoom = (name: string) =>
+    Object.assign(new EventEmitter(), { name, disconnect: async () => void calls.push(['disconnect', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]) }) as unknown as Room;
   const deps: TopologyDeps = {
     caller: { room: fakeRoom('call-room'), identity: 'sip_caller', muteAgent: (m) => void muted.push(m) },
     api,
@@ -47,10 +52,12 @@ function recorder(failures: Partial<Record<Method, Error[]>> = {}) {
     },
     join: async (name) => {
       calls.push(['join', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
-      return fakeRoom(name);
+      const room = fakeRoom(name);
+      joined.push(room);
+      return room;
     },
   };
-  return { calls, muted, deps };
+  return { calls, muted, deps, joined };
 }
 
 const notImplemented = () => Object.assign(new Error('twirp error unimplemented: not implemented'), { code: 'unimplemented' });
@@ -140,6 +147,28 @@ describe('the Cloud (move) topology against RoomService', () => {
     };
     await expect(stuck.unhold()).rejects.toThrow('down');
     expect(never.calls.some(([m]) => m === 'deleteRoom')).toBe(false);
+  });
+});
+
+describe('a caller on hold on Cloud', () => {
+  it('is heard pressing 0 in the hold room, where they wait, and not in the room they left', async () => {
+    const { deps, joined } = recorder();
+    let stops = 0;
+    const hold = new CallerHold({ mode: 'move', serverUrl: server('keys'), topology: deps, speak: async function* () {}, onStopWaiting: () => void stops++ });
+    await hold.hold();
+    const caller = { identity: 'sip_caller' } as RemoteParticipant;
+    const holdRoom = joined[0]!;
+    expect(holdRoom.name).toMatch(/^wt-hold-/);
+    deps.caller.room.emit(RoomEvent.DtmfReceived, 0, '0', caller);
+    expect(stops).toBe(0);
+    holdRoom.emit(RoomEvent.DtmfReceived, 5, '5', caller);
+    holdRoom.emit(RoomEvent.DtmfReceived, 0, '0', { identity: 'someone-else' } as RemoteParticipant);
+    expect(stops).toBe(0);
+    holdRoom.emit(RoomEvent.DtmfReceived, 0, '0', caller);
+    expect(stops).toBe(1);
+    await hold.unhold();
+    holdRoom.emit(RoomEvent.DtmfReceived, 0, '0', caller);
+    expect(stops).toBe(1);
   });
 });
 
