@@ -63,7 +63,7 @@ export default defineAgent({
       settings,
       topology: config.transfer.topology,
       deadlineMs: config.transfer.deadlineMs,
-      onBridgeEnded: () => void quietly(api.deleteRoom(ctx.room.name!)).then(() => ctx.shutdown('transfer completed')),
+      onCallHandedOff: () => void quietly(api.deleteRoom(ctx.room.name!)).then(() => ctx.shutdown('call handed off')),
     });
     const messagesFile = settings.messagesFile ?? config.messagesFile;
     const agent = new voice.Agent({

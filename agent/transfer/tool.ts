@@ -36,8 +36,11 @@ export interface TransferToolOptions {
   topology: 'auto' | TopologyKind;
   deadlineMs: number;
   onTimeline?: (entry: TimelineEntry) => void;
-  /** Called once caller and destination were connected and the call has ended (either hung up). */
-  onBridgeEnded: () => void;
+  /**
+   * The agent's part in the call is over: caller and destination were connected and that call has ended
+   * (either hung up), or the caller's trunk took the call by SIP REFER.
+   */
+  onCallHandedOff: () => void;
   /** SIP REFER for keypad transfers when the inbound trunk accepts it; defaults to the LiveKit SIP API. */
   refer?: ReferApi;
 }
@@ -125,7 +128,7 @@ export function transferTools(options: TransferToolOptions) {
           void session.close();
           void transfer.done.then(async () => {
             await hold.close();
-            options.onBridgeEnded();
+            options.onCallHandedOff();
           });
           return { outcome: 'accepted', label };
         }
@@ -225,6 +228,7 @@ export function transferTools(options: TransferToolOptions) {
       timeline.record('ended', { outcome: 'accepted', method: 'refer' });
       // The trunk has the caller now and livekit-sip ends our leg: the agent's part is over.
       void options.session().close();
+      options.onCallHandedOff();
       return true;
     }
     timeline.record('refer_failed', { referTo: result.referTo, sipStatus: result.sipStatus, message: result.message });

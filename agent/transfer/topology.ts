@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AudioFrame, type RemoteParticipant, type RemoteAudioTrack, type Room, RoomEvent, TrackKind } from '@livekit/rtc-node';
+import { type AudioFrame, type RemoteParticipant, type RemoteAudioTrack, type RemoteTrack, type Room, RoomEvent, TrackKind } from '@livekit/rtc-node';
 import { relayAudio, type AudioRelay } from './relay.ts';
 import { isNotImplemented, quietly, type RoomApi } from './room-api.ts';
 
@@ -64,6 +64,30 @@ function audioTrackOf(participant: RemoteParticipant | undefined): RemoteAudioTr
   return undefined;
 }
 
+/** How long a bridge waits for an audio track that is not subscribed yet. */
+export const TRACK_WAIT_MS = 5000;
+
+/**
+ * `identity`'s audio track in `room`, waiting up to `ms` for it to be subscribed: a line that answered a
+ * moment ago (a keypad transfer connects at the answer, without a briefing) may not have published yet.
+ */
+export function audioTrackWithin(room: Room, identity: string, ms: number): Promise<RemoteAudioTrack | undefined> {
+  const now = audioTrackOf(room.remoteParticipants.get(identity));
+  if (now) return Promise.resolve(now);
+  return new Promise((resolve) => {
+    const onTrack = (track: RemoteTrack, _publication: unknown, participant: RemoteParticipant) => {
+      if (participant.identity === identity && track.kind === TrackKind.KIND_AUDIO) done(track as RemoteAudioTrack);
+    };
+    const done = (track: RemoteAudioTrack | undefined) => {
+      clearTimeout(timer);
+      room.off(RoomEvent.TrackSubscribed, onTrack);
+      resolve(track);
+    };
+    const timer = setTimeout(() => done(audioTrackOf(room.remoteParticipants.get(identity))), ms);
+    room.on(RoomEvent.TrackSubscribed, onTrack);
+  });
+}
+
 export class BridgeTopology implements Topology {
   readonly kind = 'bridge' as const;
   #music: Playback | undefined;
@@ -102,8 +126,10 @@ export class BridgeTopology implements Topology {
 
   async connect(consultation: Room, destinationIdentity: string): Promise<void> {
     const { room, identity } = this.deps.caller;
-    const callerTrack = audioTrackOf(room.remoteParticipants.get(identity));
-    const destinationTrack = audioTrackOf(consultation.remoteParticipants.get(destinationIdentity));
+    const [callerTrack, destinationTrack] = await Promise.all([
+      audioTrackWithin(room, identity, TRACK_WAIT_MS),
+      audioTrackWithin(consultation, destinationIdentity, TRACK_WAIT_MS),
+    ]);
     if (!callerTrack) throw new Error('the caller has no audio track to bridge');
     if (!destinationTrack) throw new Error('the destination has no audio track to bridge');
     this.#connected = true;

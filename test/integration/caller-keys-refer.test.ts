@@ -3,7 +3,9 @@
 // the trunk refuses the REFER, or reports that the transfer failed, the caller is still in the call and is
 // connected by dialling and bridging instead.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { roomService } from '../support/calls.ts';
 import { startCallee, type Phone } from '../support/phone/index.ts';
+import { eventually } from '../support/rooms.ts';
 import {
   at, DESTINATION_TONE_HZ, holdToneWav, PBX_PORT, placeTransferCall, settingsFile, startTransferWorker,
   timelineEntry, type TransferCall, type TransferCast,
@@ -67,6 +69,9 @@ describe('keypad transfers by SIP REFER', () => {
     const end = await call.caller.waitEnded(10_000);
     expect(end.hungUpBy).toBe('remote');
     expect(sales!.events.some((e) => e.type === 'invite-received')).toBe(false);
+    // And the agent's job is over: the call's room is gone.
+    const rooms = roomService(stack);
+    await eventually(async () => !(await rooms.listRooms()).some((r) => r.name.startsWith(`call_${call.from}_`)), 10_000, "the call's room to close");
     console.log(`keypad 1 -> REFER at the trunk: ${refer.at - pressed} ms`);
   });
 

@@ -54,7 +54,7 @@ async function sessionWithRules(rules: string) {
     settings,
     topology: 'bridge',
     deadlineMs: 60_000,
-    onBridgeEnded: () => undefined,
+    onCallHandedOff: () => undefined,
   });
   await session.start({ agent: new voice.Agent({ instructions: 'You answer calls.', tools: { warm_transfer: tools.warmTransfer } }) });
   return session;
