@@ -68,6 +68,8 @@ async function* speech(models: Models, text: string): AsyncIterable<AudioFrame> 
 export function transferTools(options: TransferToolOptions) {
   const { settings } = options;
   let busy = false;
+  /** The caller was connected to someone (bridged, or taken by the trunk): their keys now belong to that call. */
+  let handedOff = false;
   let cancelCurrent: (() => void) | undefined;
 
   /** Tries `chain` in order while the caller stays on hold; resolves with the last outcome. */
@@ -123,6 +125,7 @@ export function transferTools(options: TransferToolOptions) {
         const notes = progressNotes(hold, () => transfer.machine.phase.kind, label, settings.warmTransfer.progressNoteIntervalMs);
         const settled = await transfer.start().finally(notes.stop);
         if (settled === 'bridged') {
+          handedOff = true;
           // The agent drops out: it no longer listens, speaks or calls tools. Closing waits for this tool to
           // return, so it is not awaited here.
           void session.close();
@@ -180,6 +183,7 @@ export function transferTools(options: TransferToolOptions) {
         throw new llm.ToolError('This rule asks you to confirm with the caller first. Ask them, and call again with caller_confirmed true if they agree.');
       }
       if (busy) throw new llm.ToolError('A transfer is already in progress.');
+      if (handedOff) throw new llm.ToolError('The caller is already connected to someone.');
       busy = true;
       try {
         const { outcome, label } = await run(settings.warmTransfer.allowlist.chainFor(allowed), reason, true);
@@ -190,10 +194,13 @@ export function transferTools(options: TransferToolOptions) {
     },
   });
 
-  /** A caller's key press with a keypad rule: an ordinary transfer, no briefing. Ignored during a transfer. */
+  /**
+   * A caller's key press with a keypad rule: an ordinary transfer, no briefing. Ignored during a transfer and
+   * once the caller is connected to someone (their keys then go to that call, e.g. the destination's menu).
+   */
   async function keypadTransfer(digit: string): Promise<TransferOutcome | undefined> {
     const destination = settings.keypad.get(digit);
-    if (!destination || busy) return undefined;
+    if (!destination || busy || handedOff) return undefined;
     busy = true;
     try {
       if (settings.trunks.inboundAcceptsRefer && (await referred(destination, digit))) return 'accepted';
@@ -224,6 +231,7 @@ export function transferTools(options: TransferToolOptions) {
       ringingTimeoutMs: settings.warmTransfer.ringingTimeoutMs,
     });
     if (result.ok) {
+      handedOff = true;
       timeline.record('referred', { referTo: result.referTo });
       timeline.record('ended', { outcome: 'accepted', method: 'refer' });
       // The trunk has the caller now and livekit-sip ends our leg: the agent's part is over.

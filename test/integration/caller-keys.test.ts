@@ -49,6 +49,15 @@ describe("the caller's keypad", () => {
     const heard = await caller.waitForAudio({ minRms: 300, withinMs: 10_000, after: bridged });
     await new Promise((r) => setTimeout(r, 1500));
     expect(caller.received.toneRatio(DESTINATION_TONE_HZ, heard, heard + 1000)).toBeGreaterThan(0.5);
+
+    // Connected, the caller's keys belong to that call: 1 reaches sales (say, their own menu) and starts
+    // no second transfer; the caller still hears sales, not hold music.
+    const again = Date.now();
+    await caller.press('1');
+    await sales.received.waitForDtmf('1', 5_000);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(cast.worker.timeline().filter((e) => e.type === 'started' && at(e) >= again)).toEqual([]);
+    expect(caller.received.toneRatio(DESTINATION_TONE_HZ, again + 500, again + 2000)).toBeGreaterThan(0.5);
   });
 
   it('0 on hold stops the transfer: the caller is back with the agent and the person hears why', async () => {
