@@ -1,9 +1,9 @@
-// Per-agent settings, read once at start-up: one JSON file for a single agent, or a folder of them
+// Per-agent settings, read once at start-up: one JSON or YAML file for a single agent, or a folder of them
 // (one file per agent, chosen per call by agent id). Everything wrong in every file is reported in one
 // SettingsError, so a deployment is fixed in one pass and no call starts with a bad destination.
-// JSON only: no YAML parser is installed, and settings are not worth a dependency.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { agentSettingsSchema } from './schema.ts';
 import type { AgentSettings } from './schema.ts';
@@ -41,17 +41,18 @@ export class SettingsSet {
   }
 }
 
-/** Loads a settings file, or every *.json file in a folder; throws SettingsError listing every problem. */
+const isYaml = (file: string) => ['.yaml', '.yml'].includes(extname(file).toLowerCase());
+const SETTINGS_EXTENSIONS = new Set(['.json', '.yaml', '.yml']);
+
+/** Loads a settings file, or every .json/.yaml/.yml file in a folder; throws SettingsError listing every problem. */
 export async function loadSettings(path: string): Promise<SettingsSet> {
   const info = await stat(path).catch(() => undefined);
   if (info === undefined) throw new SettingsError([`${path}: no such settings file or folder`]);
   const folder = info.isDirectory();
   const candidates = folder ? (await readdir(path)).sort().map((name) => join(path, name)) : [path];
-  const isYaml = (file: string) => ['.yaml', '.yml'].includes(extname(file));
-  // A YAML file was meant to be read; skipping it silently would lose an agent.
-  const problems = candidates.filter(isYaml).map((file) => `${file}: YAML is not supported; write the settings as JSON`);
-  const files = candidates.filter((file) => !isYaml(file) && (!folder || extname(file) === '.json'));
-  if (folder && files.length === 0 && problems.length === 0) problems.push(`${path}: the folder holds no .json settings files`);
+  const files = candidates.filter((file) => !folder || SETTINGS_EXTENSIONS.has(extname(file).toLowerCase()));
+  const problems: string[] = [];
+  if (folder && files.length === 0) problems.push(`${path}: the folder holds no .json, .yaml or .yml settings files`);
 
   const agents = new Map<string, AgentSettings>();
   for (const result of await Promise.all(files.map(loadFile))) {
@@ -70,9 +71,11 @@ export async function loadSettings(path: string): Promise<SettingsSet> {
 async function loadFile(file: string): Promise<AgentSettings | { problems: string[] }> {
   let document: unknown;
   try {
-    document = JSON.parse(await readFile(file, 'utf8'));
+    const text = await readFile(file, 'utf8');
+    document = isYaml(file) ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    return { problems: [`${file}: not valid JSON: ${error instanceof Error ? error.message : String(error)}`] };
+    const what = isYaml(file) ? 'YAML' : 'JSON';
+    return { problems: [`${file}: not valid ${what}: ${error instanceof Error ? error.message : String(error)}`] };
   }
   const parsed = await agentSettingsSchema(file).safeParseAsync(document, { error: friendlyMessage });
   if (parsed.success) return parsed.data;
@@ -81,6 +84,24 @@ async function loadFile(file: string): Promise<AgentSettings | { problems: strin
       issue.path.length > 0 ? `${file}: ${issue.path.join('.')}: ${issue.message}` : `${file}: ${issue.message}`,
     ),
   };
+}
+
+/**
+ * A YAML settings document as plain data. A plain scalar such as `+15125550100` is a number to YAML,
+ * which would drop the plus sign; in settings it is always a phone number, so it stays the text written.
+ */
+function parseYaml(text: string): unknown {
+  const document = parseDocument(text, { keepSourceTokens: true });
+  if (document.errors.length > 0) {
+    throw new Error(document.errors.map((e) => (e.message.split('\n')[0] ?? '').replace(/:$/, '')).join('; '));
+  }
+  visit(document, {
+    Scalar(_key, node) {
+      const source = node.srcToken && 'source' in node.srcToken ? node.srcToken.source : undefined;
+      if (typeof node.value === 'number' && source?.startsWith('+')) node.value = source;
+    },
+  });
+  return document.toJS();
 }
 
 // Zod's defaults ("Invalid input: expected string, received undefined") read badly in a list of problems.

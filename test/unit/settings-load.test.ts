@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings, SettingsError, warmTransferEnabled } from '../../agent/settings/settings.ts';
 import { wavBytes } from '../support/wav.ts';
@@ -124,6 +126,34 @@ describe('loading a folder', () => {
     expect(() => set.forAgent(undefined)).toThrow('the call names no agent, and several are configured: sales, support');
   });
 
+  it('reads YAML files beside JSON ones, and keeps a +1 number the text it is written as', async () => {
+    const yaml = [
+      'agentId: sales',
+      'agentPhoneNumber: +15125550100',
+      'warmTransfer:',
+      '  enabled: true',
+      '  ringingTimeoutSeconds: 20',
+      '  rules: |',
+      '    If the caller wants a quote, warm transfer to +1 512 555 1234.',
+      '',
+      '    If the caller asks for the manager, warm transfer to sip:manager@pbx.example.com.',
+      'trunks:',
+      '  pstnOutboundTrunkId: ST_pstn1',
+      'keypad:',
+      '  2: +15125550000',
+      '',
+    ].join('\n');
+    const dir = await folderWith({ 'support.json': { agentId: 'support' }, 'sales.yaml': yaml, 'hold.mp3': 'not settings' });
+    const sales = (await loadSettings(dir)).forAgent('sales');
+    expect(sales).toMatchObject({ agentPhoneNumber: '+15125550100', trunks: { pstnOutboundTrunkId: 'ST_pstn1' } });
+    expect(sales.warmTransfer).toMatchObject({ enabled: true, ringingTimeoutMs: 20_000 });
+    expect(sales.warmTransfer.rules.map((r) => r.destinations)).toEqual([
+      [{ kind: 'phone', e164: '+15125551234' }],
+      [expect.objectContaining({ kind: 'sip', uri: 'sip:manager@pbx.example.com' })],
+    ]);
+    expect([...sales.keypad]).toEqual([['2', { kind: 'phone', e164: '+15125550000' }]]);
+  });
+
   it('uses the only agent of a folder when the call names none', async () => {
     const dir = await folderWith({ 'support.json': { agentId: 'support' } });
     expect((await loadSettings(dir)).forAgent(undefined).agentId).toBe('support');
@@ -131,9 +161,14 @@ describe('loading a folder', () => {
 
   it.each([
     ['a duplicated agent id', { 'a.json': { agentId: 'x' }, 'b.json': { agentId: 'x' } }, ["b.json: agentId: 'x' is already used by a.json"]],
-    ['a YAML file', { 'a.json': { agentId: 'a' }, 'b.yaml': 'agentId: b' }, ['b.yaml: YAML is not supported; write the settings as JSON']],
-    ['no settings files', { 'notes.txt': 'hello' }, ['ROOT: the folder holds no .json settings files']],
+    ['no settings files', { 'notes.txt': 'hello' }, ['ROOT: the folder holds no .json, .yaml or .yml settings files']],
     ['broken JSON', { 'a.json': '{ "agentId": ' }, ['a.json: not valid JSON: Unexpected end of JSON input']],
+    ['broken YAML', { 'a.yaml': 'agentId: a\nkeypad: {1: ext:2001\n' }, [
+      'a.yaml: not valid YAML: Flow map in block collection must be sufficiently indented and end with a } at line 3, column 1',
+    ]],
+    ['a YAML problem, located like a JSON one', { 'a.yml': 'agentId: a\nwarmTransfer:\n  enabled: yes\n' }, [
+      'a.yml: warmTransfer.enabled: Invalid input: expected boolean, received string',
+    ]],
   ])('reports %s', async (_, files, expected) => {
     const dir = await folderWith(files);
     expect(await problemsOf(dir, dir)).toEqual(expected.map((p) => p.replace('ROOT', dir)));
@@ -213,5 +248,25 @@ describe('problems in one file', () => {
   it('puts every problem in the error message, one a line', async () => {
     const dir = await folderWith({ 'a.json': { agentId: 5, keypad: { '0': 'ext:1' } } });
     await expect(loadSettings(join(dir, 'a.json'))).rejects.toThrow(/invalid agent settings:\n {2}- .*agentId.*\n {2}- .*keypad\.0/);
+  });
+});
+
+describe("the README's example settings", () => {
+  // The README is where people copy settings from: both of its examples must load as they are.
+  const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+  const section = readme.slice(readme.indexOf('## Agent settings and Warm Transfer Rules'));
+  const block = (lang: string) => [...section.matchAll(/```(\w+)\n([\s\S]*?)```/g)].find((m) => m[1] === lang)?.[2];
+
+  it.each([['json', 'support.json'], ['yaml', 'support.yaml']])('the %s example loads', async (lang, name) => {
+    const text = block(lang);
+    expect(text).toBeDefined();
+    // Its hold music is checked by content, so the folder gets a real (silent) WAV under that name.
+    const dir = await folderWith({ [name]: text, 'hold.mp3': silentWav() });
+    const settings = (await loadSettings(join(dir, name))).forAgent(undefined);
+    expect(settings.agentId).toBe('support');
+    expect(settings.warmTransfer.rules.map((r) => r.confirmFirst)).toEqual([false, true]);
+    expect(settings.warmTransfer.allowlist.chainFor({ kind: 'extension', extension: '1002' }).map((d) => d.kind)).toEqual(['extension', 'phone']);
+    expect([...settings.keypad.keys()]).toEqual(['1', '2']);
+    expect(settings.trunks).toEqual({ pstnOutboundTrunkId: 'ST_pstn', pbxOutboundTrunkId: 'ST_pbx', inboundAcceptsRefer: false });
   });
 });
