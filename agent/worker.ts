@@ -83,7 +83,9 @@ export default defineAgent({
     // Keypad rules: "press 1 for sales" starts an ordinary transfer; other keys are ignored.
     if (settings.keypad.size > 0) {
       ctx.room.on(RoomEvent.DtmfReceived, (_code: number, digit: string, participant: RemoteParticipant) => {
-        if (participant.identity === caller.identity) void transfers.keypadTransfer(digit);
+        if (participant.identity !== caller.identity) return;
+        // A failed transfer has already taken the caller off hold; it must not take the job down with it.
+        transfers.keypadTransfer(digit).catch((error: unknown) => log().error({ error }, 'keypad transfer failed'));
       });
     }
     await session.start({ agent, room: ctx.room, inputOptions: { participantIdentity: caller.identity } });

@@ -206,6 +206,11 @@ export function transferTools(options: TransferToolOptions) {
       if (settings.trunks.inboundAcceptsRefer && (await referred(destination, digit))) return 'accepted';
       const { outcome } = await run([destination], `The caller pressed ${digit} on the menu.`, false);
       return outcome;
+    } catch (error) {
+      // run() has taken the caller off hold; no model is there to explain, so the agent says it.
+      log().error({ error, digit }, 'keypad transfer failed');
+      void options.session().say(callerMessage('dial_failed'));
+      return 'dial_failed';
     } finally {
       busy = false;
     }
