@@ -19,6 +19,11 @@ export interface DialRequest {
 
 export type DialResult = { ok: true } | { ok: false; reason: DialFailure; sipStatus?: number; message: string };
 
+/** The SIP API takes whole seconds of ringing; the server caps waiting at about 80 s. */
+export function ringingTimeoutSeconds(ms: number): number {
+  return Math.max(1, Math.min(75, Math.round(ms / 1000)));
+}
+
 export async function dial(credentials: LiveKitCredentials, request: DialRequest, signal: AbortSignal): Promise<DialResult> {
   const sip = new SipClient(httpUrl(credentials.url), credentials.apiKey, credentials.apiSecret);
   const { target } = request;
@@ -26,8 +31,7 @@ export async function dial(credentials: LiveKitCredentials, request: DialRequest
     participantIdentity: request.identity,
     participantName: 'Transfer destination',
     waitUntilAnswered: true,
-    // The SIP API takes whole seconds; the server caps waiting at about 80 s.
-    ringingTimeout: Math.max(1, Math.min(75, Math.round(request.ringingTimeoutMs / 1000))),
+    ringingTimeout: ringingTimeoutSeconds(request.ringingTimeoutMs),
     ...(request.fromNumber ? { fromNumber: request.fromNumber } : {}),
   };
   const call =

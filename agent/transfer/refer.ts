@@ -5,6 +5,7 @@
 // caller is then connected the other way: dialled and bridged.
 import { SipCallError, SipClient } from 'livekit-server-sdk';
 import type { Destination } from '../settings/destination.ts';
+import { ringingTimeoutSeconds } from './dial.ts';
 import { httpUrl, type LiveKitCredentials } from './room-api.ts';
 
 export interface ReferApi {
@@ -26,7 +27,7 @@ export function sipReferApi(credentials: LiveKitCredentials): ReferApi {
   const sip = new SipClient(httpUrl(credentials.url), credentials.apiKey, credentials.apiSecret);
   return {
     async transfer(room, identity, referTo, ringingTimeoutMs) {
-      const ringingTimeout = Math.max(1, Math.min(75, Math.round(ringingTimeoutMs / 1000)));
+      const ringingTimeout = ringingTimeoutSeconds(ringingTimeoutMs);
       // The caller hears ringback (played by livekit-sip) until the trunk reports the result.
       await sip.transferSipParticipant(room, identity, referTo, { playDialtone: true, ringingTimeout, timeout: ringingTimeout + SIGNALLING_MARGIN_S });
     },
