@@ -53,6 +53,11 @@ export class CallerHold {
     await this.#topology?.unhold();
   }
 
+  /** The destination answered: let the topology get ready to connect them (silently). */
+  prepare(consultation: Room): void {
+    if (this.#holding) this.#topology?.prepare?.(consultation);
+  }
+
   /** Caller and destination are being connected: the caller's keys now belong to their conversation. */
   async connect(consultation: Room, destinationIdentity: string): Promise<void> {
     this.#unlisten?.();

@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AudioFrame, type RemoteParticipant, type RemoteAudioTrack, type RemoteTrack, type Room, RoomEvent, TrackKind } from '@livekit/rtc-node';
-import { relayAudio, type AudioRelay } from './relay.ts';
+import { prepareRelay, type AudioRelay, type PreparedRelay } from './relay.ts';
 import { isNotImplemented, quietly, type RoomApi } from './room-api.ts';
 
 export type TopologyKind = 'bridge' | 'move';
@@ -39,6 +39,11 @@ export interface Topology {
   interject(frames: AsyncIterable<AudioFrame>): Promise<boolean>;
   /** The room the caller waits in while on hold, where their key presses arrive (undefined when not held). */
   heldIn(): Room | undefined;
+  /**
+   * The destination answered in `consultation`: get ready to connect (nothing is heard until connect), so
+   * an acceptance connects at once. Optional, and never fails: connect does the work itself if need be.
+   */
+  prepare?(consultation: Room): void;
   /** Releases whatever the topology still holds (music, relays, the hold room). Idempotent. */
   close(): Promise<void>;
 }
@@ -92,6 +97,8 @@ export class BridgeTopology implements Topology {
   readonly kind = 'bridge' as const;
   #music: Playback | undefined;
   #relays: AudioRelay[] = [];
+  /** Silent relay tracks published while the destination in `consultation` is briefed. */
+  #prepared: { consultation: Room; relays: Promise<[PreparedRelay, PreparedRelay] | undefined> } | undefined;
   #forwardDtmf: ((code: number, digit: string, participant: RemoteParticipant) => void) | undefined;
 
   constructor(private readonly deps: TopologyDeps) {}
@@ -110,8 +117,33 @@ export class BridgeTopology implements Topology {
   #connected = false;
 
   async unhold(): Promise<void> {
-    await this.#stopMusic();
+    await Promise.all([this.#stopMusic(), this.#dropPrepared()]);
     this.deps.caller.muteAgent(false);
+  }
+
+  prepare(consultation: Room): void {
+    if (this.#prepared?.consultation === consultation) return;
+    void this.#dropPrepared();
+    this.#prepared = { consultation, relays: this.#publishRelays(consultation).catch(() => undefined) };
+  }
+
+  /** Both relay tracks, published in parallel: the caller's room gets the destination, the consultation the caller. */
+  async #publishRelays(consultation: Room): Promise<[PreparedRelay, PreparedRelay]> {
+    const [toCaller, toDestination] = await Promise.allSettled([
+      prepareRelay(this.deps.caller.room, 'transfer-destination'),
+      prepareRelay(consultation, 'transfer-caller'),
+    ]);
+    if (toCaller.status === 'fulfilled' && toDestination.status === 'fulfilled') return [toCaller.value, toDestination.value];
+    // One side could not be published: take the other back down, so no half-bridge is left in a room.
+    for (const side of [toCaller, toDestination]) if (side.status === 'fulfilled') await side.value.stop();
+    throw toCaller.status === 'rejected' ? toCaller.reason : (toDestination as PromiseRejectedResult).reason;
+  }
+
+  async #dropPrepared(): Promise<void> {
+    const prepared = this.#prepared;
+    this.#prepared = undefined;
+    const relays = await prepared?.relays;
+    await Promise.all((relays ?? []).map((relay) => relay.stop()));
   }
 
   async interject(frames: AsyncIterable<AudioFrame>): Promise<boolean> {
@@ -134,8 +166,13 @@ export class BridgeTopology implements Topology {
     if (!destinationTrack) throw new Error('the destination has no audio track to bridge');
     this.#connected = true;
     // Relays first, music last: the caller hears music until the destination's voice is ready.
-    this.#relays.push(await relayAudio(destinationTrack, room, 'transfer-destination'));
-    this.#relays.push(await relayAudio(callerTrack, consultation, 'transfer-caller'));
+    const prepared = this.#prepared?.consultation === consultation ? await this.#prepared.relays : undefined;
+    if (!prepared) await this.#dropPrepared();
+    this.#prepared = undefined;
+    const [toCaller, toDestination] = prepared ?? (await this.#publishRelays(consultation));
+    this.#relays.push(toCaller, toDestination);
+    toCaller.start(destinationTrack);
+    toDestination.start(callerTrack);
     await this.#stopMusic();
     this.#forwardDtmf = (code, digit, participant) => {
       if (participant.identity === identity) void consultation.localParticipant?.publishDtmf(code, digit).catch(() => undefined);
@@ -146,7 +183,7 @@ export class BridgeTopology implements Topology {
   async close(): Promise<void> {
     if (this.#forwardDtmf) this.deps.caller.room.off(RoomEvent.DtmfReceived, this.#forwardDtmf);
     this.#forwardDtmf = undefined;
-    await Promise.all(this.#relays.splice(0).map((relay) => relay.stop()));
+    await Promise.all([...this.#relays.splice(0).map((relay) => relay.stop()), this.#dropPrepared()]);
     await this.#stopMusic();
   }
 

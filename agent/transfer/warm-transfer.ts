@@ -161,12 +161,22 @@ export class WarmTransfer {
         await (await this.#briefing)?.say(reprompt(effect.reason), signal);
         return;
       }
-      case 'bridge':
-        await (await this.#briefing)?.close();
-        await this.deps.hold.connect(this.#consultation!, DESTINATION_IDENTITY);
-        this.timeline.record('bridged', { topology: this.deps.hold.topology!.kind });
+      case 'bridge': {
+        // The briefing agent falls silent at once; closing its session can take a while, so it runs
+        // alongside the connection rather than before it.
+        const briefing = await this.#briefing;
+        briefing?.interrupt();
+        const closing = Promise.resolve(briefing?.close()).catch(() => undefined);
+        try {
+          await this.deps.hold.connect(this.#consultation!, DESTINATION_IDENTITY);
+          // Caller and destination hear each other from here, whatever the briefing session still tidies up.
+          this.timeline.record('bridged', { topology: this.deps.hold.topology!.kind });
+        } finally {
+          await closing;
+        }
         this.#send({ type: 'bridge_ready' });
         return;
+      }
       case 'tell_destination_caller_left': {
         const phase = this.machine.phase;
         const outcome: TransferOutcome = phase.kind === 'notifying' ? phase.outcome : 'caller_hung_up';
@@ -219,6 +229,7 @@ export class WarmTransfer {
     );
     if (result.ok) {
       this.timeline.record('answered', {});
+      this.deps.hold.prepare(room);
       this.#send({ type: 'answered' });
     } else {
       this.timeline.record('returned', { reason: result.reason, sipStatus: result.sipStatus ?? null, message: result.message });

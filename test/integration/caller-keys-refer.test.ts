@@ -4,10 +4,11 @@
 // connected by dialling and bridging instead.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { roomService } from '../support/calls.ts';
+import { expectConnectedWithoutBriefing } from '../support/connected.ts';
 import { startCallee, type Phone } from '../support/phone/index.ts';
 import { eventually } from '../support/rooms.ts';
 import {
-  DESTINATION_TONE_HZ, expectConnectedWithoutBriefing, holdToneWav, PBX_PORT, placeTransferCall, settingsFile,
+  DESTINATION_TONE_HZ, holdToneWav, PBX_PORT, placeTransferCall, settingsFile,
   startTransferWorker, timelineEntry, type TransferCall, type TransferCast,
 } from '../support/transfer-call.ts';
 

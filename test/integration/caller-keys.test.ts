@@ -2,9 +2,10 @@
 // without a briefing, and 0 pressed on hold stops the transfer (the person being briefed is told why).
 // And a long hold: the caller hears a short progress note between the music.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { expectConnectedWithoutBriefing } from '../support/connected.ts';
 import { startCallee, type Phone } from '../support/phone/index.ts';
 import {
-  at, DESTINATION_TONE_HZ, expectConnectedWithoutBriefing, HOLD_TONE_HZ, holdToneWav, PBX_PORT, placeTransferCall, settingsFile, startTransferWorker,
+  at, DESTINATION_TONE_HZ, HOLD_TONE_HZ, holdToneWav, PBX_PORT, placeTransferCall, settingsFile, startTransferWorker,
   timelineEntry, waitForSpeech, type TransferCall, type TransferCast,
 } from '../support/transfer-call.ts';
 

@@ -3,7 +3,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
 import type { StackInfo } from '../integration/global-setup.ts';
 import { AGENT_KIND, AGENT_NUMBER, callerNumber, roomService } from './calls.ts';
 import { allOf, FakeOpenAI, type TranscriptionReply, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from './fake-openai/index.ts';
@@ -167,18 +166,4 @@ export function settingsFile(stack: StackInfo, settings: Record<string, unknown>
 /** Every timeline entry of `type` since `after`. */
 export function timelineEntries(worker: RunningWorker, type: string, after: number): Array<Record<string, unknown>> {
   return worker.timeline().filter((e) => e.type === type && Date.parse(String(e.at)) >= after);
-}
-
-/**
- * A keypad transfer connected the caller to `destination` without a briefing: the destination answered,
- * the calls were bridged, and the caller hears the destination's tone. Returns when the caller first heard it.
- */
-export async function expectConnectedWithoutBriefing(worker: RunningWorker, caller: Phone, destination: Phone, started: number): Promise<number> {
-  await destination.waitAnswered(30_000);
-  const bridged = at(await timelineEntry(worker, 'bridged', 15_000, started));
-  expect(worker.timeline().some((e) => e.type === 'briefing_started' && at(e) >= started)).toBe(false);
-  const heard = await caller.waitForAudio({ minRms: 300, withinMs: 10_000, after: bridged });
-  await new Promise((r) => setTimeout(r, 1500));
-  expect(caller.received.toneRatio(DESTINATION_TONE_HZ, heard, heard + 1000)).toBeGreaterThan(0.5);
-  return heard;
 }
