@@ -104,9 +104,7 @@ export class WarmTransfer {
       ...pii({ identity: this.deps.caller.identity, roomName: this.deps.caller.room.name ?? '' }),
     });
     this.#summary = summarize(this.deps.models.llm, this.request.transcript, this.request.reason, this.deps.ringingTimeoutMs);
-    this.#listen(this.deps.caller.room, RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => {
-      if (p.identity === this.deps.caller.identity && this.#callerIsIn(this.deps.caller.room)) this.#send({ type: 'caller_left' });
-    });
+    this.#watchCaller(this.deps.caller.room);
     this.#send({ type: 'start' });
     return this.machine.settled;
   }
@@ -139,6 +137,9 @@ export class WarmTransfer {
       case 'hold': {
         const wasHolding = this.deps.hold.holding;
         const topology = await this.deps.hold.hold();
+        // On Cloud the caller waits in a hold room of its own: a hang-up there must end the transfer too.
+        const heldIn = topology.heldIn();
+        if (heldIn && heldIn !== this.deps.caller.room) this.#watchCaller(heldIn);
         this.timeline.record('hold_started', { topology: topology.kind, alreadyOnHold: wasHolding });
         return;
       }
@@ -252,12 +253,17 @@ export class WarmTransfer {
       else this.#send({ type: 'invalid_key', digit });
     });
     this.#listen(room, RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => {
-      if (p.identity === DESTINATION_IDENTITY) {
-        this.timeline.record('participant_left', { side: 'destination' });
-        this.#send({ type: 'destination_left' });
-      } else if (p.identity === this.deps.caller.identity && this.#callerIsIn(room)) {
-        this.#send({ type: 'caller_left' });
-      }
+      if (p.identity !== DESTINATION_IDENTITY) return;
+      this.timeline.record('participant_left', { side: 'destination' });
+      this.#send({ type: 'destination_left' });
+    });
+    this.#watchCaller(room);
+  }
+
+  /** The caller hanging up in `room`, while that is the room they are in, ends the transfer. */
+  #watchCaller(room: Room): void {
+    this.#listen(room, RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => {
+      if (p.identity === this.deps.caller.identity && this.#callerIsIn(room)) this.#send({ type: 'caller_left' });
     });
   }
 
