@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { resolveSettings } from './agent-settings.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { cpuLoad } from './load.ts';
+import { readBack } from './settings/read-back.ts';
 import { SettingsError, warmTransferEnabled } from './settings/settings.ts';
 
 const MAX_REPORTED_LOAD = 0.95;
@@ -16,7 +17,8 @@ try {
   const settings = await resolveSettings(config);
   for (const agent of settings.agents.values()) {
     const transfer = warmTransferEnabled(agent) ? 'on' : agent.organization.warmTransferAvailable ? 'off' : 'not available to the organization';
-    console.error(`agent ${agent.agentId}: warm transfer ${transfer}; ${agent.warmTransfer.rules.length} rule(s); ${agent.keypad.size} keypad rule(s)`);
+    console.error(`agent ${agent.agentId}: warm transfer ${transfer}; ${agent.warmTransfer.plan.rules.length} rule(s); ${agent.keypad.size} keypad rule(s)`);
+    for (const line of readBack(agent.warmTransfer.plan)) console.error(`  ${line}`);
   }
 } catch (error) {
   if (!(error instanceof ConfigError) && !(error instanceof SettingsError)) throw error;

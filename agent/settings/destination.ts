@@ -41,6 +41,18 @@ export function formatDestination(d: Destination): string {
   }
 }
 
+/** How a destination is written in plans and read-backs: E.164, ext:NNNN, or the SIP address. */
+export function canonicalDestination(d: Destination): string {
+  switch (d.kind) {
+    case 'phone':
+      return d.e164;
+    case 'extension':
+      return `ext:${d.extension}`;
+    case 'sip':
+      return d.uri;
+  }
+}
+
 /** One string per distinct destination, so differently written forms of the same one compare equal. */
 export function destinationKey(d: Destination): string {
   switch (d.kind) {

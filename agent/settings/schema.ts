@@ -4,11 +4,11 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { formatDestination, parseDestination } from './destination.ts';
+import { canonicalDestination, destinationKey, formatDestination, parseDestination } from './destination.ts';
 import type { Destination } from './destination.ts';
 import { checkHoldMusicFile } from './hold-music.ts';
-import { allowlist, parseRules } from './rules.ts';
-import type { Allowlist, Rule } from './rules.ts';
+import { allowedDestinations, compilePlan, isForbidden } from './plan.ts';
+import type { TransferPlan } from './plan.ts';
 
 export interface AgentSettings {
   agentId: string;
@@ -23,8 +23,8 @@ export interface AgentSettings {
     enabled: boolean;
     /** The rules as split by the parser, one paragraph each: the text to show the model. */
     rulesText: string;
-    rules: Rule[];
-    allowlist: Allowlist;
+    /** What the rules allow and forbid; the transfer tools obey only this. */
+    plan: TransferPlan;
     /** Absolute path; undefined means the built-in hold music. */
     holdMusic: string | undefined;
     passThroughCallerNumber: boolean;
@@ -58,9 +58,9 @@ const rules = z
   .string()
   .default('')
   .transform((text, ctx) => {
-    const parsed = parseRules(text);
-    if (parsed.ok) return parsed.rules;
-    for (const error of parsed.errors) ctx.addIssue({ code: 'custom', message: error });
+    const compiled = compilePlan(text);
+    if (compiled.ok) return compiled.plan;
+    for (const error of compiled.errors) ctx.addIssue({ code: 'custom', message: error });
     return z.NEVER;
   });
 
@@ -127,19 +127,25 @@ export function agentSettingsSchema(file: string) {
     })
     .superRefine((s, ctx) => {
       const named = [
-        ...s.warmTransfer.rules.flatMap((r) => r.destinations.map((d) => ({ d, where: `warmTransfer.rules rule ${r.index}` }))),
+        ...s.warmTransfer.rules.rules.flatMap((r) => r.chains.flat().map((d) => ({ d, where: `warmTransfer.rules rule ${r.index}` }))),
         ...Object.entries(s.keypad).map(([key, d]) => ({ d, where: `keypad.${key}` })),
       ];
       const needs = (kind: Destination['kind'], has: unknown, path: string[]) => {
         const first = named.find((n) => n.d.kind === kind);
         if (first && !has) ctx.addIssue({ code: 'custom', path, message: `required to dial ${formatDestination(first.d)} (${first.where})` });
       };
+      for (const [key, d] of Object.entries(s.keypad)) {
+        if (isForbidden(s.warmTransfer.rules, d)) {
+          const by = s.warmTransfer.rules.rules.find((r) => r.forbids.some((f) => destinationKey(f) === destinationKey(d)));
+          ctx.addIssue({ code: 'custom', path: ['keypad', key], message: `${canonicalDestination(d)} is forbidden by warmTransfer.rules rule ${by?.index}` });
+        }
+      }
       needs('extension', s.trunks.pbx, ['trunks', 'pbx']);
       needs('phone', s.trunks.pstnOutboundTrunkId, ['trunks', 'pstnOutboundTrunkId']);
       if (!s.warmTransfer.passThroughCallerNumber && !s.agentPhoneNumber) {
         ctx.addIssue({ code: 'custom', path: ['agentPhoneNumber'], message: 'required when warmTransfer.passThroughCallerNumber is false: destinations are shown this number' });
       }
-      if (s.warmTransfer.enabled && !s.warmTransfer.rules.some((r) => r.destinations.length > 0)) {
+      if (s.warmTransfer.enabled && allowedDestinations(s.warmTransfer.rules).length === 0) {
         ctx.addIssue({ code: 'custom', path: ['warmTransfer', 'rules'], message: 'warm transfer is enabled but no rule names a destination' });
       }
     })
@@ -153,9 +159,8 @@ export function agentSettingsSchema(file: string) {
         agentPhoneNumber: s.agentPhoneNumber,
         warmTransfer: {
           enabled: s.warmTransfer.enabled,
-          rulesText: s.warmTransfer.rules.map((r) => r.text).join('\n\n'),
-          rules: s.warmTransfer.rules,
-          allowlist: allowlist(s.warmTransfer.rules),
+          rulesText: s.warmTransfer.rules.rules.map((r) => r.text).join('\n\n'),
+          plan: s.warmTransfer.rules,
           holdMusic: s.warmTransfer.holdMusic,
           passThroughCallerNumber: s.warmTransfer.passThroughCallerNumber,
           ringingTimeoutMs: s.warmTransfer.ringingTimeoutSeconds * 1000,

@@ -9,7 +9,9 @@ import { callerMessage, toolResult } from '../../prompts/outcomes.ts';
 import { onHoldNote } from '../../prompts/hold.ts';
 import type { Models } from '../models.ts';
 import type { AgentSettings } from '../settings/settings.ts';
-import { type Destination, destinationKey, formatDestination } from '../settings/destination.ts';
+import { type Destination, formatDestination } from '../settings/destination.ts';
+import { planFor } from '../settings/plan.ts';
+import { callerAgreed } from './confirmation.ts';
 import { transcriptOf } from './briefing.ts';
 import { CallerHold } from './caller-hold.ts';
 import type { DialTarget } from './dial.ts';
@@ -173,20 +175,21 @@ export function transferTools(options: TransferToolOptions) {
       caller_confirmed: z.boolean().describe('True only if the caller said yes to being transferred.'),
     }),
     execute: async ({ destination, reason, caller_confirmed }) => {
-      const allowed = settings.warmTransfer.allowlist.find(destination);
-      if (!allowed) {
-        log().warn({ 'lk.pii.destination': destination }, 'refused a transfer to a destination no rule names');
+      const planned = planFor(settings.warmTransfer.plan, destination);
+      if (!planned) {
+        log().warn({ 'lk.pii.destination': destination }, 'refused a transfer to a destination the rules do not allow');
         throw new llm.ToolError(`I can't transfer calls to ${destination}. Only the destinations in my rules are possible.`);
       }
-      const rule = settings.warmTransfer.rules.find((r) => r.destinations.some((d) => destinationKey(d) === destinationKey(allowed)));
-      if (rule?.confirmFirst && !caller_confirmed) {
-        throw new llm.ToolError('This rule asks you to confirm with the caller first. Ask them, and call again with caller_confirmed true if they agree.');
+      if (planned.rule.confirmFirst && !(caller_confirmed && callerAgreed(options.session().history))) {
+        throw new llm.ToolError(
+          'This rule asks you to confirm with the caller first. Ask them whether they want to be transferred, and call again with caller_confirmed true only after they say yes.',
+        );
       }
       if (busy) throw new llm.ToolError('A transfer is already in progress.');
       if (handedOff) throw new llm.ToolError('The caller is already connected to someone.');
       busy = true;
       try {
-        const { outcome, label } = await run(settings.warmTransfer.allowlist.chainFor(allowed), reason, true);
+        const { outcome, label } = await run(planned.chain, reason, true);
         return toolResult(outcome, label);
       } finally {
         busy = false;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planFor } from '../../agent/settings/plan.ts';
 import { loadSettings, SettingsError, warmTransferEnabled } from '../../agent/settings/settings.ts';
 import { wavBytes } from '../support/wav.ts';
 
@@ -80,9 +81,9 @@ describe('loading a valid single file', () => {
       decisionTimeoutMs: 20_000,
       progressNoteIntervalMs: 45_000,
     });
-    expect(settings.warmTransfer.rules.map((r) => [r.label, r.confirmFirst])).toEqual([['billing dispute', false], ['Eric', true]]);
-    expect(settings.warmTransfer.allowlist.find('512.555.1234')).toEqual({ kind: 'phone', e164: '+15125551234' });
-    expect(settings.warmTransfer.allowlist.find('+1 900 555 0000')).toBeUndefined();
+    expect(settings.warmTransfer.plan.rules.map((r) => [r.label, r.confirmFirst])).toEqual([['billing dispute', false], ['Eric', true]]);
+    expect(planFor(settings.warmTransfer.plan, '512.555.1234')?.destination).toEqual({ kind: 'phone', e164: '+15125551234' });
+    expect(planFor(settings.warmTransfer.plan, '+1 900 555 0000')).toBeUndefined();
     expect([...settings.keypad]).toEqual([
       ['1', { kind: 'extension', extension: '2001' }],
       ['2', { kind: 'phone', e164: '+15125550000' }],
@@ -94,7 +95,7 @@ describe('loading a valid single file', () => {
     const dir = await folderWith({ 'a.json': { agentId: 'a' } });
     const settings = (await loadSettings(join(dir, 'a.json'))).forAgent('any-id');
     expect(settings.organization.warmTransferAvailable).toBe(true);
-    expect(settings.warmTransfer).toMatchObject({ enabled: false, rules: [], holdMusic: undefined, passThroughCallerNumber: true, ringingTimeoutMs: 30_000 });
+    expect(settings.warmTransfer).toMatchObject({ enabled: false, plan: { rules: [], forbidden: [], warnings: [] }, holdMusic: undefined, passThroughCallerNumber: true, ringingTimeoutMs: 30_000 });
     expect(settings.keypad.size).toBe(0);
     expect(settings.trunks.inboundAcceptsRefer).toBe(false);
     expect(warmTransferEnabled(settings)).toBe(false);
@@ -147,7 +148,7 @@ describe('loading a folder', () => {
     const sales = (await loadSettings(dir)).forAgent('sales');
     expect(sales).toMatchObject({ agentPhoneNumber: '+15125550100', trunks: { pstnOutboundTrunkId: 'ST_pstn1' } });
     expect(sales.warmTransfer).toMatchObject({ enabled: true, ringingTimeoutMs: 20_000 });
-    expect(sales.warmTransfer.rules.map((r) => r.destinations)).toEqual([
+    expect(sales.warmTransfer.plan.rules.map((r) => r.chains.flat())).toEqual([
       [{ kind: 'phone', e164: '+15125551234' }],
       [expect.objectContaining({ kind: 'sip', uri: 'sip:manager@pbx.example.com' })],
     ]);
@@ -264,8 +265,8 @@ describe("the README's example settings", () => {
     const dir = await folderWith({ [name]: text, 'hold.mp3': silentWav() });
     const settings = (await loadSettings(join(dir, name))).forAgent(undefined);
     expect(settings.agentId).toBe('support');
-    expect(settings.warmTransfer.rules.map((r) => r.confirmFirst)).toEqual([false, true]);
-    expect(settings.warmTransfer.allowlist.chainFor({ kind: 'extension', extension: '1002' }).map((d) => d.kind)).toEqual(['extension', 'phone']);
+    expect(settings.warmTransfer.plan.rules.map((r) => r.confirmFirst)).toEqual([false, true]);
+    expect(planFor(settings.warmTransfer.plan, 'ext:1002')?.chain.map((d) => d.kind)).toEqual(['extension', 'phone']);
     expect([...settings.keypad.keys()]).toEqual(['1', '2']);
     expect(settings.trunks).toEqual({ pstnOutboundTrunkId: 'ST_pstn', pbxOutboundTrunkId: 'ST_pbx', inboundAcceptsRefer: false });
   });

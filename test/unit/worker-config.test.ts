@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { agentIdFromMetadata, resolveSettings } from '../../agent/agent-settings.ts';
 import { ConfigError, loadConfig } from '../../agent/config.ts';
 import { SettingsError } from '../../agent/settings/settings.ts';
+import { planFor } from '../../agent/settings/plan.ts';
 
 const base = { LIVEKIT_URL: 'ws://127.0.0.1:7880', LIVEKIT_API_KEY: 'devkey', LIVEKIT_API_SECRET: 'secret' };
 
@@ -41,7 +42,7 @@ describe('worker configuration', () => {
     await expect(resolveSettings(config)).rejects.toThrow(/not a US phone number/);
     const ok = (await resolveSettings(loadConfig({ ...base, WARM_TRANSFER_DESTINATION: 'ext:1002', SIP_PBX_TRUNK_ID: 'ST_pbx' }))).forAgent(undefined);
     expect(ok.warmTransfer.enabled).toBe(true);
-    expect(ok.warmTransfer.allowlist.find('pbx:1002')).toBeDefined();
+    expect(planFor(ok.warmTransfer.plan, 'pbx:1002')).toBeDefined();
   });
 
   it('reads the agent id from dispatch metadata, plain or JSON', () => {
