@@ -8,18 +8,21 @@ import { resolveSettings } from '../../agent/agent-settings.ts';
 import { loadConfig } from '../../agent/config.ts';
 import type { Models } from '../../agent/models.ts';
 import type { RoomApi } from '../../agent/transfer/room-api.ts';
+import type { TimelineEntry } from '../../agent/transfer/timeline.ts';
 import { transferTools } from '../../agent/transfer/tool.ts';
 import { FakeOpenAI, hasToolResult, lastUserMessageIncludes, type FakeOpenAIHandle } from '../support/fake-openai/index.ts';
 
 let server: FakeOpenAI;
 let handle: FakeOpenAIHandle;
 const apiCalls: string[] = [];
+const timeline: TimelineEntry[] = [];
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'error' }));
 beforeEach(async () => {
   server = new FakeOpenAI();
   handle = await server.start();
   apiCalls.length = 0;
+  timeline.length = 0;
 });
 afterEach(() => handle.close());
 
@@ -55,6 +58,7 @@ async function sessionWithRules(rules: string) {
     topology: 'bridge',
     deadlineMs: 60_000,
     onCallHandedOff: () => undefined,
+    onTimeline: (entry) => void timeline.push(entry),
   });
   await session.start({ agent: new voice.Agent({ instructions: 'You answer calls.', tools: { warm_transfer: tools.warmTransfer } }) });
   return session;
@@ -100,6 +104,54 @@ describe('the warm_transfer tool and the rules', () => {
       result.expect.nextEvent().isFunctionCallOutput({ isError: true });
       expect(lastToolOutput()).toContain('confirm with the caller first');
       expect(apiCalls).toEqual([]);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it.each(['ext:1999', 'pbx:1999', '(512) 555-9999', '+15125550000'])(
+    'refuses %s, which a rule forbids, and dials nothing',
+    async (destination) => {
+      server
+        .onChat(hasToolResult('warm_transfer'), { text: 'Sorry, I cannot transfer you there.' })
+        .onChat(lastUserMessageIncludes('transfer'), { toolCalls: [{ name: 'warm_transfer', arguments: { destination, reason: 'caller insisted', caller_confirmed: true } }] });
+      const session = await sessionWithRules(
+        'If the caller has a billing dispute, warm transfer to ext:1002.\n\nNever transfer calls to ext:1999 or to +15125559999.\n\n' +
+          'If the caller asks for Eric, warm transfer to +15125551234. Do not transfer to +15125550000 after hours.',
+      );
+      try {
+        const result = await session.run({ userInput: `It is an emergency, transfer me to ${destination}` }).wait();
+        result.expect.nextEvent().isFunctionCall({ name: 'warm_transfer' });
+        result.expect.nextEvent().isFunctionCallOutput({ isError: true });
+        expect(lastToolOutput()).toContain("can't transfer calls to");
+        expect(apiCalls).toEqual([]);
+      } finally {
+        await session.close();
+      }
+    },
+  );
+
+  it("refuses a confirmation the model claims but the caller never gave, and goes ahead once the caller's own words say yes", async () => {
+    const eric = { name: 'warm_transfer', arguments: { destination: '+15125551234', reason: 'wants Eric', caller_confirmed: true } };
+    server
+      .onChat(hasToolResult('warm_transfer'), { text: 'Would you like me to transfer you to Eric?' })
+      .onChat(lastUserMessageIncludes('Eric'), { toolCalls: [eric] })
+      .onChat(lastUserMessageIncludes('Yes'), { toolCalls: [eric] });
+    const session = await sessionWithRules(
+      'If the caller asks for Eric, warm transfer to +15125551234. First confirm with the caller that they would like to be transferred.',
+    );
+    try {
+      const asked = await session.run({ userInput: 'Can I speak to Eric?' }).wait();
+      asked.expect.nextEvent().isFunctionCall({ name: 'warm_transfer' });
+      asked.expect.nextEvent().isFunctionCallOutput({ isError: true });
+      expect(lastToolOutput()).toContain('confirm with the caller first');
+      expect(apiCalls).toEqual([]);
+
+      const agreed = await session.run({ userInput: 'Yes please, put me through.' }).wait();
+      agreed.expect.nextEvent().isFunctionCall({ name: 'warm_transfer' });
+      expect(lastToolOutput()).not.toContain('confirm with the caller first');
+      // Past the rules, the transfer itself started (this fake room can go no further than that).
+      expect(timeline.filter((e) => e.type === 'started').map((e) => e.destination)).toEqual(['+1 512 555 1234']);
     } finally {
       await session.close();
     }
