@@ -54,10 +54,14 @@ const schema = z
     DECISION_TIMEOUT_S: seconds(20, 120),
     TRANSFER_DEADLINE_S: seconds(300, 3600),
     TRANSFER_TOPOLOGY: z.enum(['auto', 'move', 'bridge']).default('auto'),
+    RULES_COMPILER: z.enum(['parser', 'model']).default('parser'),
   })
   .superRefine((env, ctx) => {
     if (env.AGENT_SETTINGS && !existsSync(env.AGENT_SETTINGS)) {
       ctx.addIssue({ code: 'custom', path: ['AGENT_SETTINGS'], message: `no such file or folder: ${env.AGENT_SETTINGS}` });
+    }
+    if (env.RULES_COMPILER === 'model' && !env.OPENAI_API_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['RULES_COMPILER'], message: 'model needs OPENAI_API_KEY' });
     }
     if (env.TTS_PROVIDER === 'openai' && !env.OPENAI_API_KEY) {
       ctx.addIssue({ code: 'custom', path: ['TTS_PROVIDER'], message: 'openai needs OPENAI_API_KEY' });
@@ -81,6 +85,8 @@ export interface WorkerConfig {
   /** A settings file or folder (agent/settings); without it the settings come from these variables. */
   settingsPath: string | undefined;
   messagesFile: string;
+  /** Who compiles the rules into the plan: the parser alone, or a model whose proposal the parser checks. */
+  rulesCompiler: 'parser' | 'model';
   transfer: {
     enabled: boolean;
     destination: string | undefined;
@@ -126,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     tts: e.TTS_PROVIDER === 'auto' ? (e.OPENAI_API_KEY ? 'openai' : 'espeak') : e.TTS_PROVIDER,
     settingsPath: e.AGENT_SETTINGS,
     messagesFile: e.MESSAGES_FILE,
+    rulesCompiler: e.RULES_COMPILER,
     transfer: {
       enabled: e.WARM_TRANSFER_ENABLED,
       destination: e.WARM_TRANSFER_DESTINATION,

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { resolveSettings } from './agent-settings.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { cpuLoad } from './load.ts';
+import { proposeAll, PROPOSALS_VARIABLE, withProposals } from './settings/model-compile.ts';
 import { readBack } from './settings/read-back.ts';
 import { SettingsError, warmTransferEnabled } from './settings/settings.ts';
 
@@ -14,11 +15,19 @@ let config;
 try {
   config = loadConfig();
   // Settings are checked here, before the worker registers, so no call ever meets a bad destination.
-  const settings = await resolveSettings(config);
+  let settings = await resolveSettings(config);
+  if (config.rulesCompiler === 'model' && config.openai) {
+    // Once, here: the job processes inherit the accepted proposals with this process's environment.
+    const { proposals, report } = await proposeAll(settings, config.openai);
+    for (const line of report) console.error(`rules: ${line}`);
+    process.env[PROPOSALS_VARIABLE] = JSON.stringify(proposals);
+    settings = withProposals(settings, proposals);
+  }
   for (const agent of settings.agents.values()) {
     const transfer = warmTransferEnabled(agent) ? 'on' : agent.organization.warmTransferAvailable ? 'off' : 'not available to the organization';
     console.error(`agent ${agent.agentId}: warm transfer ${transfer}; ${agent.warmTransfer.plan.rules.length} rule(s); ${agent.keypad.size} keypad rule(s)`);
-    for (const line of readBack(agent.warmTransfer.plan)) console.error(`  ${line}`);
+    console.error(`  transfer plan (${agent.warmTransfer.plan.source === 'model' ? 'proposed by the model, checked by the parser' : 'from the parser'}):`);
+    for (const line of readBack(agent.warmTransfer.plan)) console.error(`    ${line}`);
   }
 } catch (error) {
   if (!(error instanceof ConfigError) && !(error instanceof SettingsError)) throw error;

@@ -6,6 +6,7 @@ import { type RemoteParticipant, RoomEvent } from '@livekit/rtc-node';
 import { callerInstructions } from '../prompts/caller.ts';
 import { agentIdFromMetadata, resolveSettings } from './agent-settings.ts';
 import { loadConfig } from './config.ts';
+import { proposalsFromEnv, withProposals } from './settings/model-compile.ts';
 import { takeMessageTool } from './messages.ts';
 import { createModels } from './models.ts';
 import { warmTransferEnabled, type SettingsSet } from './settings/settings.ts';
@@ -23,7 +24,8 @@ interface Prepared {
 export default defineAgent({
   prewarm: async (proc: JobProcess) => {
     const config = loadConfig();
-    const settings = await resolveSettings(config);
+    // The plans the main process accepted from the model, checked again here; else the parser's.
+    const settings = withProposals(await resolveSettings(config), proposalsFromEnv());
     const music = new Map<string, HoldMusic>();
     for (const agent of settings.agents.values()) {
       const file = agent.warmTransfer.holdMusic ?? '';

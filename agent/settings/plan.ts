@@ -155,6 +155,12 @@ export function planFor(plan: TransferPlan, raw: string): PlannedTransfer | unde
   return undefined;
 }
 
+/** Every destination written anywhere in a rule's text, whatever its role: what a model may name for it. */
+export function mentionedDestinations(text: string): Destination[] {
+  const parsed = mentionsOf(text).map((m) => parseDestination(m.raw));
+  return unique(parsed.flatMap((p) => (p.ok ? [p.destination] : [])));
+}
+
 function readRule(index: number, text: string): { rule: PlanRule; errors: string[]; warnings: string[] } {
   const errors: string[] = [];
   const warnings: string[] = [];

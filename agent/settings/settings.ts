@@ -29,6 +29,11 @@ export class SettingsSet {
     private readonly singleFile: boolean,
   ) {}
 
+  /** The same set with its agents' settings replaced (same ids, same single-file rule). */
+  withAgents(agents: ReadonlyMap<string, AgentSettings>): SettingsSet {
+    return new SettingsSet(agents, this.singleFile);
+  }
+
   /** The settings for a call; throws when a folder holds no such agent or the call must name one. */
   forAgent(agentId: string | undefined): AgentSettings {
     const ids = [...this.agents.keys()];

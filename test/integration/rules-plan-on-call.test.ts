@@ -16,9 +16,12 @@ const RULES = [
   'Never transfer calls to ext:1999 or to +15125559999.',
 ].join('\n\n');
 
+const MODEL_RULES = 'If the caller has a billing dispute, warm transfer to ext:1002; should they be out to lunch, +15125551234 takes over.';
+
 /** The model asks for `destination` once, when the caller mentions billing, then carries on. */
-function modelAsking(destination: string): FakeOpenAI {
+function modelAsking(destination: string, plan?: object): FakeOpenAI {
   const model = new FakeOpenAI({ defaultChatReply: { text: 'Okay.' } });
+  if (plan) model.onChat(systemPromptIncludes('compile the Warm Transfer Rules'), { text: JSON.stringify(plan) });
   const noTransferYet = (request: ChatRequest) => !request.messages.some((m) => m.role === 'tool');
   model.onChat(systemPromptIncludes('Summarise this phone conversation'), { text: 'The caller has a billing dispute.' });
   model.onChat(hasToolResult('warm_transfer'), { text: 'I am sorry, I cannot put you through there. Can I take a message?' });
@@ -97,6 +100,31 @@ describe('a busy first choice', () => {
     await waitForSpeech(call.caller, at(lastEnded), 20_000);
     await new Promise((r) => setTimeout(r, 6000));
     expect(after.events.filter((e) => e.type === 'invite-received')).toEqual([]);
+    expect(timelineEntries(cast.worker, 'dialing', started).map((e) => e.destination)).toEqual(['extension 1002', '+1 512 555 1234']);
+  });
+});
+
+describe('a plan proposed by the model (RULES_COMPILER=model)', () => {
+  let cast: TransferCast;
+  beforeAll(async () => {
+    const settings = settingsFile(stack, { warmTransfer: { enabled: true, rules: MODEL_RULES, ringingTimeoutSeconds: 10 } });
+    // The parser cannot place "should they be out to lunch, ... takes over"; the model reads it as a fallback.
+    const proposal = { rules: [{ index: 1, label: 'billing dispute', chains: [['ext:1002', '+15125551234']], confirmFirst: false, forbids: [] }] };
+    cast = await startTransferWorker(stack, 'plan-model', { AGENT_SETTINGS: settings.path, RULES_COMPILER: 'model' }, modelAsking('ext:1002', proposal));
+  });
+  afterAll(async () => {
+    await cast?.close();
+  });
+
+  it('is read back at start-up and obeyed by the call: the busy first choice falls back as the model read it', async () => {
+    expect(cast.worker.log()).toContain('transfer plan (proposed by the model, checked by the parser)');
+    expect(cast.worker.log()).toContain('billing dispute → ext:1002, then +15125551234 (confirm first: no)');
+    const started = Date.now();
+    const pbx = await startCallee({ port: PBX_PORT, behaviour: 'busy', name: 'plan-model-ext-1002' });
+    phones.push(pbx);
+    call = await placeTransferCall(stack, 'plan-model');
+    expect((await pbx.waitForEvent('rejected', 60_000)).status).toBe(486);
+    await call.callee.waitForEvent('invite-received', 45_000);
     expect(timelineEntries(cast.worker, 'dialing', started).map((e) => e.destination)).toEqual(['extension 1002', '+1 512 555 1234']);
   });
 });

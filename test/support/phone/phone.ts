@@ -76,8 +76,11 @@ export class Phone {
 
   /** The Node socket's port: the media port in our SDP, where the far end's RTP arrives. */
   get rtpPort(): number {
-    return this.socket.address().port;
+    // Cached: a failure message may be built after close(), when the socket can no longer say.
+    this.#rtpPort ??= this.socket.address().port;
+    return this.#rtpPort;
   }
+  #rtpPort: number | undefined;
 
   static async start(role: PhoneRole, opts: CallerOptions | CalleeOptions, sipPort: number, extraArgs: string[], callId: string | null): Promise<Phone> {
     const dir = mkdtempSync(join(tmpdir(), `phone-${opts.name ?? role}-`));

@@ -1,0 +1,115 @@
+// A model may propose the transfer plan, but it is obeyed only where the checks accept it: destinations
+// written in the rule itself, nothing forbidden allowed, the denylist only ever growing.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { canonicalDestination } from '../../agent/settings/destination.ts';
+import { compilePlan, type TransferPlan } from '../../agent/settings/plan.ts';
+import { acceptProposal, proposePlan, type PlanProposal } from '../../agent/settings/plan-model.ts';
+import { FakeOpenAI, systemPromptIncludes, type FakeOpenAIHandle } from '../support/fake-openai/index.ts';
+
+const RULES = [
+  'If the caller needs sales, transfer to ext:2001; should they be out to lunch, ext:2002 takes over.',
+  'Never transfer calls to ext:1999.',
+  'If the caller asks for Eric, warm transfer to +15125551234.',
+].join('\n\n');
+
+function parserPlan(text = RULES): TransferPlan {
+  const compiled = compilePlan(text);
+  if (!compiled.ok) throw new Error(compiled.errors.join('\n'));
+  return compiled.plan;
+}
+
+const faithful: PlanProposal = {
+  rules: [
+    { index: 1, label: 'sales', chains: [['ext:2001', 'ext:2002']], confirmFirst: false, forbids: [] },
+    { index: 2, label: null, chains: [], confirmFirst: false, forbids: ['ext:1999'] },
+    { index: 3, label: 'Eric', chains: [['(512) 555-1234']], confirmFirst: false, forbids: [] },
+  ],
+};
+
+const chains = (plan: TransferPlan) => plan.rules.map((r) => r.chains.map((c) => c.map(canonicalDestination).join(' > ')));
+const never = (plan: TransferPlan) => plan.forbidden.map(canonicalDestination);
+const withRule = (index: number, rule: Partial<PlanProposal['rules'][number]>): PlanProposal => ({
+  rules: faithful.rules.map((r) => (r.index === index ? { ...r, ...rule } : r)),
+});
+
+describe('accepting a proposed plan', () => {
+  it('takes a fallback the parser could not place, when both destinations are written in the rule', () => {
+    const parser = parserPlan();
+    expect(chains(parser)).toEqual([['ext:2001'], [], ['+15125551234']]);
+    const { plan, differences } = acceptProposal(parser, faithful);
+    expect(plan.source).toBe('model');
+    expect(chains(plan)).toEqual([['ext:2001 > ext:2002'], [], ['+15125551234']]);
+    expect(never(plan)).toEqual(['ext:1999']);
+    expect(differences).toEqual(['rule 1: the model\'s reading "sales → ext:2001, then ext:2002 (confirm first: no); never: (nothing forbidden)" replaces the parser\'s "sales → ext:2001 (confirm first: no); never: (nothing forbidden)"']);
+  });
+
+  it('refuses a rule that names a destination its text does not write', () => {
+    const { plan, differences } = acceptProposal(parserPlan(), withRule(3, { chains: [['+15125551234', 'ext:2003']] }));
+    expect(chains(plan)[2]).toEqual(['+15125551234']);
+    expect(differences).toContain("rule 3: refused the model's reading (ext:2003 is not written in the rule); the parser's reading stands");
+  });
+
+  it('refuses a rule that allows what another rule forbids', () => {
+    const text = RULES.replace('ext:2002 takes over', 'ext:1999 takes over');
+    const { plan, differences } = acceptProposal(parserPlan(text), withRule(1, { chains: [['ext:2001', 'ext:1999']] }));
+    expect(chains(plan)[0]).toEqual(['ext:2001']);
+    expect(never(plan)).toEqual(['ext:1999']);
+    expect(differences).toContain("rule 1: refused the model's reading (it allows ext:1999, which the rules forbid); the parser's reading stands");
+  });
+
+  it('keeps the denylist when the model leaves a forbid out', () => {
+    const { plan } = acceptProposal(parserPlan(), withRule(2, { forbids: [] }));
+    expect(never(plan)).toEqual(['ext:1999']);
+  });
+
+  it('refuses the whole plan when a forbid it adds hits a destination another rule allows', () => {
+    // The parser reads ext:2001 in rule 3 as part of a condition; the model reads it as forbidden.
+    const text = `${RULES} If the caller mentions ext:2001, explain that it is for sales.`;
+    const parser = parserPlan(text);
+    const { plan, differences } = acceptProposal(parser, withRule(3, { forbids: ['ext:2001'] }));
+    expect(plan).toBe(parser);
+    expect(differences.at(-1)).toBe(
+      "refused the model's plan as a whole (ext:2001 is a destination of rule 1 and forbidden by rule 3; say one or the other); the parser's plan stands",
+    );
+  });
+
+  it('asks the caller first when either reading says so', () => {
+    const { plan } = acceptProposal(parserPlan(), withRule(3, { confirmFirst: true }));
+    expect(plan.rules[2]?.confirmFirst).toBe(true);
+  });
+});
+
+describe('asking the model', () => {
+  let server: FakeOpenAI;
+  let handle: FakeOpenAIHandle;
+  beforeEach(async () => {
+    server = new FakeOpenAI({ defaultChatReply: { text: 'Okay.' } });
+    handle = await server.start();
+  });
+  afterEach(() => handle.close());
+
+  it('gets a proposal as structured output, with the numbered rules', async () => {
+    server.onChat(systemPromptIncludes('compile the Warm Transfer Rules'), { text: JSON.stringify(faithful) });
+    const answer = await proposePlan({ baseURL: handle.baseURL, apiKey: 'test', model: 'gpt-4.1-mini' }, parserPlan());
+    expect(answer).toEqual({ proposal: faithful });
+    const request = server.chats.at(-1);
+    expect(request?.body['response_format']).toMatchObject({ type: 'json_schema', json_schema: { name: 'transfer_plan', strict: true } });
+    expect(JSON.stringify(request?.messages)).toContain('Rule 2: Never transfer calls to ext:1999.');
+  });
+
+  it('gives no proposal when the model answers something else', async () => {
+    const answer = await proposePlan({ baseURL: handle.baseURL, apiKey: 'test', model: 'gpt-4.1-mini' }, parserPlan());
+    expect('error' in answer && answer.error).toMatch(/^the model gave no plan/);
+  });
+});
+
+describe('proposals handed to the job processes', () => {
+  it('are read back from the variable, and anything malformed in it is ignored', async () => {
+    const { PROPOSALS_VARIABLE, proposalsFromEnv } = await import('../../agent/settings/model-compile.ts');
+    const good = { support: { rulesText: RULES, proposal: faithful } };
+    expect(proposalsFromEnv({ [PROPOSALS_VARIABLE]: JSON.stringify(good) })).toEqual(good);
+    expect(proposalsFromEnv({ [PROPOSALS_VARIABLE]: '{not json' })).toBeUndefined();
+    expect(proposalsFromEnv({ [PROPOSALS_VARIABLE]: JSON.stringify({ support: { rulesText: RULES, proposal: { rules: 'all' } } }) })).toEqual({});
+    expect(proposalsFromEnv({})).toBeUndefined();
+  });
+});
