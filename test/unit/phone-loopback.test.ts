@@ -1,6 +1,6 @@
 // Proves the SIPp test phone without LiveKit: our caller (UAC) dials our callee (UAS) on loopback.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCallee, startCaller, type CalleeOptions, type Phone } from '../support/phone/index.ts';
+import { startCallee, startCaller, type CalleeOptions, type Phone } from '../../phones/index.ts';
 
 const phones: Phone[] = [];
 afterEach(async () => {

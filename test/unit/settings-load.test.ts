@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings, SettingsError, warmTransferEnabled } from '../../agent/settings/settings.ts';
-import { wavBytes } from '../support/wav.ts';
+import { wavBytes } from '../../phones/wav.ts';
 
 // A valid 8 kHz mono 16-bit WAV holding 100 ms of silence.
 const silentWav = (): Buffer => wavBytes(new Int16Array(800), 8000);
