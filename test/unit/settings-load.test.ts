@@ -84,8 +84,8 @@ describe('loading a valid single file', () => {
     expect(settings.warmTransfer.allowlist.find('512.555.1234')).toEqual({ kind: 'phone', e164: '+15125551234' });
     expect(settings.warmTransfer.allowlist.find('+1 900 555 0000')).toBeUndefined();
     expect([...settings.keypad]).toEqual([
-      ['1', { kind: 'extension', extension: '2001' }],
-      ['2', { kind: 'phone', e164: '+15125550000' }],
+      ['1', { destinations: [{ kind: 'extension', extension: '2001' }], label: 'extension 2001', warm: false }],
+      ['2', { destinations: [{ kind: 'phone', e164: '+15125550000' }], label: '+1 512 555 0000', warm: false }],
     ]);
     expect(warmTransferEnabled(settings)).toBe(true);
   });
@@ -151,7 +151,7 @@ describe('loading a folder', () => {
       [{ kind: 'phone', e164: '+15125551234' }],
       [expect.objectContaining({ kind: 'sip', uri: 'sip:manager@pbx.example.com' })],
     ]);
-    expect([...sales.keypad]).toEqual([['2', { kind: 'phone', e164: '+15125550000' }]]);
+    expect([...sales.keypad]).toEqual([['2', { destinations: [{ kind: 'phone', e164: '+15125550000' }], label: '+1 512 555 0000', warm: false }]]);
   });
 
   it('uses the only agent of a folder when the call names none', async () => {
