@@ -91,6 +91,8 @@ export default defineAgent({
       });
     }
     await session.start({ agent, room: ctx.room, inputOptions: { participantIdentity: caller.identity } });
-    session.say(settings.greeting ?? config.greeting);
+    // Without a model nobody answers what the caller says, so their voice must not cut the greeting (and
+    // its "press 1 for ...") short.
+    session.say(settings.greeting ?? config.greeting, { allowInterruptions: models.llm !== undefined });
   },
 });

@@ -17,8 +17,13 @@ export function briefingIntro(): string {
   return 'Hi, this is the virtual assistant with a call I would like to transfer to you.';
 }
 
-export function briefingBody({ summary }: Pick<BriefingInput, 'summary'>): string {
-  return `${summary} ${DECISION_QUESTION}`;
+/**
+ * What the person hears after the introduction. `known` (facts gathered without a model, e.g. a keypad
+ * transfer's) comes first; the summary follows unless it is only `known` again (no model, or it was too slow).
+ */
+export function briefingBody({ summary, known }: Pick<BriefingInput, 'summary'> & { known?: string | undefined }): string {
+  const parts = known !== undefined && summary !== known ? [known, summary] : [summary];
+  return `${parts.join(' ')} ${DECISION_QUESTION}`;
 }
 
 export function briefingInstructions({ reason, summary, transcript }: BriefingInput): string {

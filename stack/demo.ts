@@ -4,10 +4,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyTrunks } from '../sip-trunk/apply.ts';
-import { AGENT_NUMBER } from '../test/support/calls.ts';
-import { startCaller, type Phone } from '../test/support/phone/index.ts';
-import { wavBytes } from '../test/support/wav.ts';
-import { startWorker, type RunningWorker } from '../test/support/worker.ts';
+import { AGENT_NUMBER } from './stack-info.ts';
+import { startCaller, type Phone } from '../phones/index.ts';
+import { wavBytes } from '../phones/wav.ts';
+import { startWorker, type RunningWorker } from './worker-process.ts';
 import { startLocalStack } from './local-stack.ts';
 
 const CALL_SECONDS = 12;

@@ -74,7 +74,7 @@ function quote(text: string): string {
 // NANP: one optional country code 1, a three-digit area code (optionally in parentheses), then 3 + 4
 // digits, with at most one space, dot or dash between groups. Other groupings are refused rather than
 // guessed at. Toll-free and 900 numbers are valid NANP numbers and are accepted; what may actually be
-// dialled is decided by the rules' allowlist, not here.
+// dialled is decided by the transfer plan (plan.ts), not here.
 const PHONE_SHAPE = /^(?:\+?1[ .-]?)?(?:\(\d{3}\)|\d{3})[ .-]?\d{3}[ .-]?\d{4}$/;
 
 function parsePhone(text: string): DestinationResult {

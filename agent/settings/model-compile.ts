@@ -74,8 +74,9 @@ function settingsProblem(agent: AgentSettings, plan: TransferPlan): string | und
     if (d.kind === 'phone' && !agent.trunks.pstnOutboundTrunkId) return `${canonicalDestination(d)} needs trunks.pstnOutboundTrunkId`;
     if (d.kind === 'extension' && !agent.trunks.pbxOutboundTrunkId) return `${canonicalDestination(d)} needs trunks.pbx`;
   }
-  for (const [key, d] of agent.keypad) {
-    if (isForbidden(plan, d)) return `it forbids ${canonicalDestination(d)}, which keypad key ${key} dials`;
+  for (const [key, rule] of agent.keypad) {
+    const denied = rule.destinations.find((d) => isForbidden(plan, d));
+    if (denied) return `it forbids ${canonicalDestination(denied)}, which keypad key ${key} dials`;
   }
   return undefined;
 }

@@ -38,10 +38,20 @@ export interface AgentSettings {
     /** The trunk calls come in on takes SIP REFER: keypad (cold) transfers are handed to it. */
     inboundAcceptsRefer: boolean;
   };
-  /** Caller key → destination of an ordinary (cold) transfer. */
-  keypad: ReadonlyMap<string, Destination>;
+  /** Caller key → the transfer it starts: ordinary (cold), or warm (screened: briefed without a model). */
+  keypad: ReadonlyMap<string, KeypadRule>;
   /** Absolute path of the JSON-lines file taken messages are appended to. */
   messagesFile: string | undefined;
+}
+
+/** What a caller's key press starts. The short form `"1": "ext:2001"` is `{ destination, warm: false }`. */
+export interface KeypadRule {
+  /** Tried first; then the fallbacks in order, while the caller stays on hold. */
+  destinations: readonly Destination[];
+  /** How the destination is named to the caller ("please hold while I check that sales is available"). */
+  label: string;
+  /** Screened: the caller holds while the destination is briefed and presses 1 to accept or 9 to reject. */
+  warm: boolean;
 }
 
 const seconds = (fallback: number, min: number, max: number) => z.number().min(min).max(max).default(fallback);
@@ -64,12 +74,47 @@ const rules = z
     return z.NEVER;
   });
 
+const KEYPAD_RULE_SHAPE = 'a keypad rule is a destination such as "ext:2001", or { "destination": "ext:2001", "label": "sales", "warm": true }';
+
+const keypadRuleObject = z.strictObject(
+  {
+    destination: z.string({ error: 'required: the destination to dial, such as "ext:2001"' }).pipe(destination),
+    // Spoken to the caller and the person briefed: a few words, no markup.
+    label: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(40, 'at most 40 characters: it is spoken to the caller')
+      .regex(/^[\p{L}\p{N} '&.-]*$/u, "letters, digits, spaces and ' & . - only: it is spoken to the caller")
+      .optional(),
+    warm: z.boolean().default(false),
+    fallbacks: z.array(destination).max(5, 'at most 5 fallbacks').default([]),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? KEYPAD_RULE_SHAPE : undefined) },
+);
+
+// The short form is checked as a destination on its own, so its problems are reported at keypad.<key>.
+const keypadRule = z.unknown().transform((value, ctx): z.output<typeof keypadRuleObject> => {
+  if (typeof value === 'string') {
+    const parsed = parseDestination(value);
+    if (parsed.ok) return { destination: parsed.destination, warm: false, fallbacks: [] };
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  }
+  const parsed = keypadRuleObject.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  return z.NEVER;
+});
+
 // 0 is not offered: a caller waiting on hold presses 0 to stop waiting and return to the agent.
 const keypad = z
-  .record(z.string(), destination)
+  .record(z.string(), keypadRule)
   .default({})
   .superRefine((keys, ctx) => {
-    for (const key of Object.keys(keys)) {
+    for (const [key, rule] of Object.entries(keys)) {
+      const all = [rule.destination, ...rule.fallbacks].map(destinationKey);
+      if (new Set(all).size < all.length) ctx.addIssue({ code: 'custom', path: [key, 'fallbacks'], message: 'names the same destination twice' });
       if (key === '0') ctx.addIssue({ code: 'custom', path: [key], message: 'key 0 is reserved: callers press 0 to stop waiting on hold' });
       else if (!/^[1-9*#]$/.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'a keypad key is one of 1-9, * or #' });
     }
@@ -128,17 +173,16 @@ export function agentSettingsSchema(file: string) {
     .superRefine((s, ctx) => {
       const named = [
         ...s.warmTransfer.rules.rules.flatMap((r) => r.chains.flat().map((d) => ({ d, where: `warmTransfer.rules rule ${r.index}` }))),
-        ...Object.entries(s.keypad).map(([key, d]) => ({ d, where: `keypad.${key}` })),
+        ...Object.entries(s.keypad).flatMap(([key, k]) => [k.destination, ...k.fallbacks].map((d) => ({ d, where: `keypad.${key}` }))),
       ];
       const needs = (kind: Destination['kind'], has: unknown, path: string[]) => {
         const first = named.find((n) => n.d.kind === kind);
         if (first && !has) ctx.addIssue({ code: 'custom', path, message: `required to dial ${formatDestination(first.d)} (${first.where})` });
       };
-      for (const [key, d] of Object.entries(s.keypad)) {
-        if (isForbidden(s.warmTransfer.rules, d)) {
-          const by = s.warmTransfer.rules.rules.find((r) => r.forbids.some((f) => destinationKey(f) === destinationKey(d)));
-          ctx.addIssue({ code: 'custom', path: ['keypad', key], message: `${canonicalDestination(d)} is forbidden by warmTransfer.rules rule ${by?.index}` });
-        }
+      for (const { d, where } of named.filter((n) => n.where.startsWith('keypad.'))) {
+        if (!isForbidden(s.warmTransfer.rules, d)) continue;
+        const by = s.warmTransfer.rules.rules.find((r) => r.forbids.some((f) => destinationKey(f) === destinationKey(d)));
+        ctx.addIssue({ code: 'custom', path: where.split('.'), message: `${canonicalDestination(d)} is forbidden by warmTransfer.rules rule ${by?.index}` });
       }
       needs('extension', s.trunks.pbx, ['trunks', 'pbx']);
       needs('phone', s.trunks.pstnOutboundTrunkId, ['trunks', 'pstnOutboundTrunkId']);
@@ -172,7 +216,12 @@ export function agentSettingsSchema(file: string) {
           pbxOutboundTrunkId: s.trunks.pbx?.outboundTrunkId,
           inboundAcceptsRefer: s.trunks.inbound.acceptsRefer,
         },
-        keypad: new Map(Object.entries(s.keypad)),
+        keypad: new Map(
+          Object.entries(s.keypad).map(([key, k]) => [
+            key,
+            { destinations: [k.destination, ...k.fallbacks], label: k.label ?? formatDestination(k.destination), warm: k.warm },
+          ]),
+        ),
         messagesFile: s.messages?.file,
       }),
     );

@@ -1,13 +1,16 @@
 // The transfer tools of the caller's agent. warm_transfer dials only destinations the agent's rules name,
 // tries a rule's destinations in order while the caller stays on hold, and answers the model with the
-// typed outcome. Keypad rules start ordinary transfers the same way, without a briefing.
+// typed outcome. Keypad rules start ordinary transfers the same way, without a briefing, or screened ones
+// (warm: true) whose briefing is built from what is known without a model.
 import { randomUUID } from 'node:crypto';
 import { llm, log, type voice } from '@livekit/agents';
 import type { AudioFrame, Room } from '@livekit/rtc-node';
 import { z } from 'zod';
 import { callerMessage, toolResult } from '../../prompts/outcomes.ts';
 import { onHoldNote } from '../../prompts/hold.ts';
+import { keypadBriefing, keypadHoldMessage } from '../../prompts/keypad.ts';
 import type { Models } from '../models.ts';
+import type { KeypadRule } from '../settings/schema.ts';
 import type { AgentSettings } from '../settings/settings.ts';
 import { type Destination, formatDestination } from '../settings/destination.ts';
 import { planFor } from '../settings/plan.ts';
@@ -45,7 +48,12 @@ export interface TransferToolOptions {
   onCallHandedOff: () => void;
   /** SIP REFER for keypad transfers when the inbound trunk accepts it; defaults to the LiveKit SIP API. */
   refer?: ReferApi;
+  /** When the call was answered (epoch ms), for "how long on the line"; defaults to when the tools were made. */
+  callStartedAtMs?: number;
 }
+
+/** The longest the caller's "please hold" may take before the hold starts anyway. */
+const ANNOUNCE_MAX_MS = 10_000;
 
 export function dialTargetFor(destination: Destination, trunks: AgentSettings['trunks']): DialTarget {
   switch (destination.kind) {
@@ -69,13 +77,14 @@ async function* speech(models: Models, text: string): AsyncIterable<AudioFrame> 
 
 export function transferTools(options: TransferToolOptions) {
   const { settings } = options;
+  const callStartedAtMs = options.callStartedAtMs ?? Date.now();
   let busy = false;
   /** The caller was connected to someone (bridged, or taken by the trunk): their keys now belong to that call. */
   let handedOff = false;
   let cancelCurrent: (() => void) | undefined;
 
   /** Tries `chain` in order while the caller stays on hold; resolves with the last outcome. */
-  async function run(chain: readonly Destination[], reason: string, brief: boolean): Promise<{ outcome: TransferOutcome; label: string }> {
+  async function run(chain: readonly Destination[], reason: string, brief: boolean, known?: string): Promise<{ outcome: TransferOutcome; label: string }> {
     const session = options.session();
     let stopped = false;
     const hold = new CallerHold({
@@ -120,6 +129,7 @@ export function transferTools(options: TransferToolOptions) {
             transcript: transcriptOf(session.history),
             fromNumber: settings.warmTransfer.passThroughCallerNumber ? options.callerNumber : settings.agentPhoneNumber,
             brief,
+            ...(known !== undefined ? { known } : {}),
           },
         );
         if (stopped) break;
@@ -198,16 +208,18 @@ export function transferTools(options: TransferToolOptions) {
   });
 
   /**
-   * A caller's key press with a keypad rule: an ordinary transfer, no briefing. Ignored during a transfer and
-   * once the caller is connected to someone (their keys then go to that call, e.g. the destination's menu).
+   * A caller's key press with a keypad rule: an ordinary transfer (no briefing) or a screened one. Ignored
+   * during a transfer and once the caller is connected to someone (their keys then go to that call).
    */
   async function keypadTransfer(digit: string): Promise<TransferOutcome | undefined> {
-    const destination = settings.keypad.get(digit);
-    if (!destination || busy || handedOff) return undefined;
+    const rule = settings.keypad.get(digit);
+    if (!rule || busy || handedOff) return undefined;
     busy = true;
     try {
-      if (settings.trunks.inboundAcceptsRefer && (await referred(destination, digit))) return 'accepted';
-      const { outcome } = await run([destination], `The caller pressed ${digit} on the menu.`, false);
+      // An organization without warm transfer still gets the rule's destinations, unscreened.
+      if (rule.warm && settings.organization.warmTransferAvailable) return await screened(digit, rule);
+      if (settings.trunks.inboundAcceptsRefer && (await referred(rule.destinations[0]!, digit))) return 'accepted';
+      const { outcome } = await run(rule.destinations, `The caller pressed ${digit} on the menu.`, false);
       return outcome;
     } catch (error) {
       // run() has taken the caller off hold; no model is there to explain, so the agent says it.
@@ -217,6 +229,28 @@ export function transferTools(options: TransferToolOptions) {
     } finally {
       busy = false;
     }
+  }
+
+  /**
+   * A screened keypad transfer: the caller hears that the agent is checking, then holds while the destination
+   * is briefed with what is known without a model (and the conversation's summary when there is a model).
+   */
+  async function screened(digit: string, rule: KeypadRule): Promise<TransferOutcome> {
+    const session = options.session();
+    // Heard in full before the music starts; bounded, so a stuck playout cannot keep the caller waiting.
+    const said = session.say(keypadHoldMessage({ label: rule.label }), { allowInterruptions: false });
+    await Promise.race([said.waitForPlayout(), new Promise((resolve) => setTimeout(resolve, ANNOUNCE_MAX_MS))]);
+    // Nobody to transfer: the caller hung up during the announcement (no transfer watches them yet).
+    if (!options.room.remoteParticipants.has(options.callerIdentity)) return 'caller_hung_up';
+    const known = keypadBriefing({
+      digit,
+      label: rule.label,
+      callerNumber: settings.warmTransfer.passThroughCallerNumber ? options.callerNumber : undefined,
+      shownNumber: settings.agentPhoneNumber,
+      onLineMs: Date.now() - callStartedAtMs,
+    });
+    const { outcome } = await run(rule.destinations, known, true, known);
+    return outcome;
   }
 
   /**

@@ -55,6 +55,8 @@ export interface TransferRequest {
   fromNumber: string | undefined;
   /** False for an ordinary (cold) transfer: connect as soon as the destination answers. */
   brief: boolean;
+  /** Facts the briefing states before any summary, known without a model (a screened keypad transfer's). */
+  known?: string;
 }
 
 /** Joins `roomName` as the worker (an agent participant that may publish and subscribe). */
@@ -289,9 +291,10 @@ export class WarmTransfer {
     ]);
     await intro;
     if (signal.aborted) return;
-    await briefing.say(briefingBody({ summary }), signal);
+    const body = briefingBody({ summary, known: this.request.known });
+    await briefing.say(body, signal);
     if (signal.aborted) return;
-    this.timeline.record('prompted', {});
+    this.timeline.record('prompted', { 'lk.pii.briefing': body });
     this.#send({ type: 'prompted' });
   }
 

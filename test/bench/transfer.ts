@@ -14,8 +14,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyTrunks } from '../../sip-trunk/apply.ts';
 import { startLocalStack } from '../../stack/local-stack.ts';
-import type { StackInfo } from '../integration/global-setup.ts';
-import type { Phone } from '../support/phone/index.ts';
+import type { StackInfo } from '../../stack/stack-info.ts';
+import type { Phone } from '../../phones/index.ts';
 import {
   at, DESTINATION_TONE_HZ, HOLD_TONE_HZ, placeTransferCall, startTransferWorker, timelineEntry, type TransferCast,
 } from '../support/transfer-call.ts';

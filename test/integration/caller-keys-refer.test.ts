@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { roomService } from '../support/calls.ts';
 import { expectConnectedWithoutBriefing } from '../support/connected.ts';
-import { startCallee, type Phone } from '../support/phone/index.ts';
+import { startCallee, type Phone } from '../../phones/index.ts';
 import { eventually } from '../support/rooms.ts';
 import {
   DESTINATION_TONE_HZ, holdToneWav, PBX_PORT, placeTransferCall, settingsFile,

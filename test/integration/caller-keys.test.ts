@@ -3,7 +3,7 @@
 // And a long hold: the caller hears a short progress note between the music.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { expectConnectedWithoutBriefing } from '../support/connected.ts';
-import { startCallee, type Phone } from '../support/phone/index.ts';
+import { startCallee, type Phone } from '../../phones/index.ts';
 import {
   at, DESTINATION_TONE_HZ, HOLD_TONE_HZ, holdToneWav, PBX_PORT, placeTransferCall, settingsFile, startTransferWorker,
   timelineEntry, waitForSpeech, type TransferCall, type TransferCast,

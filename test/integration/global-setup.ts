@@ -1,14 +1,10 @@
 // Starts the local stack once for all integration tests and applies the SIP trunks and dispatch rule.
 import type { TestProject } from 'vitest/node';
 import { startLocalStack } from '../../stack/local-stack.ts';
-import { applyTrunks, type TrunkIds } from '../../sip-trunk/apply.ts';
+import { applyTrunks } from '../../sip-trunk/apply.ts';
+import type { StackInfo } from '../../stack/stack-info.ts';
 
-export interface StackInfo extends TrunkIds {
-  livekitUrl: string;
-  apiKey: string;
-  apiSecret: string;
-  logDir: string;
-}
+export type { StackInfo } from '../../stack/stack-info.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

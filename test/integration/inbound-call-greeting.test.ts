@@ -2,8 +2,8 @@
 // caller with real (espeak-ng) speech that reaches the phone.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AGENT_KIND, AGENT_NUMBER, callerNumber, findCallRoom } from '../support/calls.ts';
-import { rms, startCaller, type Phone } from '../support/phone/index.ts';
-import { startWorker, type RunningWorker } from '../support/worker.ts';
+import { rms, startCaller, type Phone } from '../../phones/index.ts';
+import { startWorker, type RunningWorker } from '../../stack/worker-process.ts';
 
 const stack = inject('stack');
 let worker: RunningWorker;

@@ -6,7 +6,7 @@ import {
   allOf, FakeOpenAI, hadToolResult, hasToolResult, lastUserMessageIncludes, not, systemPromptIncludes, toolsInclude,
 } from '../support/fake-openai/index.ts';
 import type { ChatRequest } from '../support/fake-openai/matchers.ts';
-import { startCallee, type Phone } from '../support/phone/index.ts';
+import { startCallee, type Phone } from '../../phones/index.ts';
 import {
   at, CALLER_REQUEST, DESTINATION_TONE_HZ, holdToneWav, PBX_PORT, placeTransferCall, settingsFile, startTransferWorker,
   timelineEntries, timelineEntry, waitForSpeech, type TransferCall, type TransferCast,

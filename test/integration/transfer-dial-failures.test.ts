@@ -1,7 +1,7 @@
 // The destination is busy (486), declines (603) or does not answer within the ringing timeout: each time
 // the caller comes off hold, hears the agent again, and the model gets the typed outcome.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CalleeBehaviour } from '../support/phone/index.ts';
+import type { CalleeBehaviour } from '../../phones/index.ts';
 import { at, placeTransferCall, startTransferWorker, timelineEntry, waitForSpeech, type TransferCall, type TransferCast } from '../support/transfer-call.ts';
 
 const stack = inject('stack');

@@ -1,7 +1,7 @@
 // Someone hangs up mid-transfer: the destination during the briefing, or the caller while the
 // destination rings or is being briefed. Nobody is left on hold or on a dead line.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { rms } from '../support/phone/index.ts';
+import { rms } from '../../phones/index.ts';
 import { at, placeTransferCall, startTransferWorker, timelineEntry, waitForSpeech, type TransferCall, type TransferCast } from '../support/transfer-call.ts';
 
 const stack = inject('stack');

@@ -1,9 +1,9 @@
 // Finding what a SIP call became on the server: its room and the participants in it.
 import { type ParticipantInfo, RoomServiceClient } from 'livekit-server-sdk';
-import type { StackInfo } from '../integration/global-setup.ts';
+import type { StackInfo } from '../../stack/stack-info.ts';
 import { eventually } from './rooms.ts';
 
-export const AGENT_NUMBER = '+15550100';
+export { AGENT_NUMBER } from '../../stack/stack-info.ts';
 /** ParticipantInfo.Kind.AGENT in LiveKit's protocol. */
 export const AGENT_KIND = 4;
 

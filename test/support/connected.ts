@@ -1,9 +1,9 @@
 // Assertions shared by the keypad tests (kept apart from transfer-call.ts, which the benchmark imports
 // outside vitest).
 import { expect } from 'vitest';
-import type { Phone } from './phone/index.ts';
+import type { Phone } from '../../phones/index.ts';
 import { at, DESTINATION_TONE_HZ, timelineEntry } from './transfer-call.ts';
-import type { RunningWorker } from './worker.ts';
+import type { RunningWorker } from '../../stack/worker-process.ts';
 
 /**
  * A keypad transfer connected the caller to `destination` without a briefing: the destination answered,

@@ -1,7 +1,7 @@
 // Helpers for tests that join rooms as plain rtc-node participants.
 import { AccessToken } from 'livekit-server-sdk';
 import { Room } from '@livekit/rtc-node';
-import type { StackInfo } from '../integration/global-setup.ts';
+import type { StackInfo } from '../../stack/stack-info.ts';
 
 export async function joinRoom(stack: StackInfo, roomName: string, identity: string): Promise<Room> {
   const token = new AccessToken(stack.apiKey, stack.apiSecret, { identity, ttl: '10m' });

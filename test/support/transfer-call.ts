@@ -3,14 +3,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StackInfo } from '../integration/global-setup.ts';
+import type { StackInfo } from '../../stack/stack-info.ts';
 import { AGENT_KIND, AGENT_NUMBER, callerNumber, roomService } from './calls.ts';
 import { allOf, FakeOpenAI, type TranscriptionReply, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from './fake-openai/index.ts';
 import type { ChatRequest } from './fake-openai/matchers.ts';
-import { sineSamples, startCallee, startCaller, type CalleeOptions, type CallerOptions, type Phone } from './phone/index.ts';
+import { sineSamples, startCallee, startCaller, type CalleeOptions, type CallerOptions, type Phone } from '../../phones/index.ts';
 import { eventually } from './rooms.ts';
-import { wavBytes } from './wav.ts';
-import { startWorker, type RunningWorker } from './worker.ts';
+import { wavBytes } from '../../phones/wav.ts';
+import { startWorker, type RunningWorker } from '../../stack/worker-process.ts';
 
 export const HOLD_TONE_HZ = 440;
 export const DESTINATION_TONE_HZ = 1000;

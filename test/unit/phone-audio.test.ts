@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   alawToLinear, decodeAlaw, DtmfSender, encodeAlaw, linearToAlaw, makeAlawFile, parseRtp, ReceivedAudio, rms,
   sineSamples, toneRatio,
-} from '../support/phone/index.ts';
+} from '../../phones/index.ts';
 
 const has = (cmd: string) => {
   try {

@@ -1,6 +1,6 @@
 // Proves the SIPp test phone without LiveKit: our caller (UAC) dials our callee (UAS) on loopback.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCallee, startCaller, type CalleeOptions, type Phone } from '../support/phone/index.ts';
+import { startCallee, startCaller, type CalleeOptions, type Phone } from '../../phones/index.ts';
 
 const phones: Phone[] = [];
 afterEach(async () => {
@@ -35,6 +35,8 @@ describe('SIPp phone on loopback', () => {
     const answered = await callee.waitForEvent('answered', 1000);
     expect(answered.at - invite.at).toBeGreaterThanOrEqual(290); // the ring delay
     expect(callee.callId).toBe(caller.callId);
+    // The number the callee would show as caller ID is the caller's From user.
+    expect(callee.callerId()).toBe('+15551234567');
     // Each side's SDP advertised its Node socket, and SIPp sends its stream from its -mp port.
     expect(caller.remoteMedia).toEqual({ address: '127.0.0.1', port: callee.rtpPort, dtmfPayloadType: 101 });
     expect(callee.remoteMedia).toEqual({ address: '127.0.0.1', port: caller.rtpPort, dtmfPayloadType: 101 });

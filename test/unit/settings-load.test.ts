@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planFor } from '../../agent/settings/plan.ts';
 import { loadSettings, SettingsError, warmTransferEnabled } from '../../agent/settings/settings.ts';
-import { wavBytes } from '../support/wav.ts';
+import { wavBytes } from '../../phones/wav.ts';
 
 // A valid 8 kHz mono 16-bit WAV holding 100 ms of silence.
 const silentWav = (): Buffer => wavBytes(new Int16Array(800), 8000);
@@ -85,8 +85,8 @@ describe('loading a valid single file', () => {
     expect(planFor(settings.warmTransfer.plan, '512.555.1234')?.destination).toEqual({ kind: 'phone', e164: '+15125551234' });
     expect(planFor(settings.warmTransfer.plan, '+1 900 555 0000')).toBeUndefined();
     expect([...settings.keypad]).toEqual([
-      ['1', { kind: 'extension', extension: '2001' }],
-      ['2', { kind: 'phone', e164: '+15125550000' }],
+      ['1', { destinations: [{ kind: 'extension', extension: '2001' }], label: 'extension 2001', warm: false }],
+      ['2', { destinations: [{ kind: 'phone', e164: '+15125550000' }], label: '+1 512 555 0000', warm: false }],
     ]);
     expect(warmTransferEnabled(settings)).toBe(true);
   });
@@ -152,7 +152,7 @@ describe('loading a folder', () => {
       [{ kind: 'phone', e164: '+15125551234' }],
       [expect.objectContaining({ kind: 'sip', uri: 'sip:manager@pbx.example.com' })],
     ]);
-    expect([...sales.keypad]).toEqual([['2', { kind: 'phone', e164: '+15125550000' }]]);
+    expect([...sales.keypad]).toEqual([['2', { destinations: [{ kind: 'phone', e164: '+15125550000' }], label: '+1 512 555 0000', warm: false }]]);
   });
 
   it('uses the only agent of a folder when the call names none', async () => {
@@ -208,6 +208,12 @@ describe('problems in one file', () => {
     ]],
     ['no caller number and no agent number', withWarm({ enabled: false, passThroughCallerNumber: false }), [
       'a.json: agentPhoneNumber: required when warmTransfer.passThroughCallerNumber is false: destinations are shown this number',
+    ]],
+    ['a keypad rule dialling what a rule forbids', withWarm({ enabled: false, rules: 'Never transfer to ext:1999.' }, { keypad: { '5': 'pbx:1999' }, trunks: { pbx: { outboundTrunkId: 'ST_pbx' } } }), [
+      'a.json: keypad.5: ext:1999 is forbidden by warmTransfer.rules rule 1',
+    ]],
+    ['a rule allowing what another forbids', withWarm({ enabled: true, rules: 'If sales, transfer to ext:2001.\n\nDo not transfer to ext:2001.' }, { trunks: { pbx: { outboundTrunkId: 'ST_pbx' } } }), [
+      'a.json: warmTransfer.rules: ext:2001 is a destination of rule 1 and forbidden by rule 2; say one or the other',
     ]],
     ['warm transfer on with no destination', withWarm({ enabled: true, rules: 'Be kind.' }), ['a.json: warmTransfer.rules: warm transfer is enabled but no rule names a destination']],
     ['a missing hold music file', withWarm({ enabled: false, holdMusic: 'none.mp3' }), ["a.json: warmTransfer.holdMusic: hold music 'none.mp3' was not found at none.mp3"]],

@@ -4,7 +4,7 @@
 // test chooses. What happened is read back from SIPp's message and action logs.
 import { randomUUID } from 'node:crypto';
 import dgram from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -258,6 +258,27 @@ export class Phone {
       await this.dtmf.send(d, to.address, to.port, opts.durationMs ?? 160, to.dtmfPayloadType);
       await sleep(opts.gapMs ?? 100);
     }
+  }
+
+  /**
+   * A header of the first INVITE in this phone's SIPp message log (a callee's: the one it received; kept until close()):
+   * `inviteHeader('From')` is what a real phone turns into its caller ID.
+   */
+  inviteHeader(name: string): string | undefined {
+    let log: string;
+    try {
+      log = readFileSync(this.logs.messages, 'utf8');
+    } catch {
+      return undefined;
+    }
+    const invite = /^INVITE sip:[^\r\n]*\r?\n([\s\S]*?)\r?\n\r?\n/m.exec(log)?.[1];
+    const header = invite?.split(/\r?\n/).find((line) => line.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+    return header?.slice(name.length + 1).trim();
+  }
+
+  /** The user part of the received INVITE's From: the number a destination's phone shows as caller ID. */
+  callerId(): string | undefined {
+    return /<?sips?:([^@;>]+)@/.exec(this.inviteHeader('From') ?? '')?.[1];
   }
 
   /** One line per event, for failure messages. */

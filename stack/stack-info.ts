@@ -1,0 +1,13 @@
+// What a running stack looks like to its clients (the demo, the benchmark, the tests): where the server
+// is, its keys, where logs go, and the IDs of the SIP trunks applied to it.
+import type { TrunkIds } from '../sip-trunk/apply.ts';
+
+export interface StackInfo extends TrunkIds {
+  livekitUrl: string;
+  apiKey: string;
+  apiSecret: string;
+  logDir: string;
+}
+
+/** The agent's number, as sip-trunk/inbound.json lists it: callers dial sip:<AGENT_NUMBER>@127.0.0.1:5060. */
+export const AGENT_NUMBER = '+15550100';

@@ -1,0 +1,77 @@
+// Runs the real worker (`tsx agent/main.ts start`) as a child process in its own process group, with
+// its log in a file, and stops it (and its job processes) by that group.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './local-stack.ts';
+import type { StackInfo } from './stack-info.ts';
+
+export interface RunningWorker {
+  logFile: string;
+  log(): string;
+  /** Timeline entries (JSON lines with a transferId) the worker has printed so far. */
+  timeline(): Array<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+export async function startWorker(stack: StackInfo, name: string, env: Record<string, string> = {}): Promise<RunningWorker> {
+  const logDir = join(stack.logDir, 'workers');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, `${name}-${Date.now()}.log`);
+  const fd = openSync(logFile, 'a');
+  const child: ChildProcess = spawn(process.execPath, [join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'agent/main.ts', 'start'], {
+    cwd: repoRoot,
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LIVEKIT_URL: stack.livekitUrl,
+      LIVEKIT_API_KEY: stack.apiKey,
+      LIVEKIT_API_SECRET: stack.apiSecret,
+      // The tests load two cores fully at times; a worker that calls itself full would miss calls.
+      WORKER_LOAD_THRESHOLD: '2',
+      SIP_OUTBOUND_TRUNK_ID: stack.pstnTrunkId,
+      ...env,
+    },
+  });
+  closeSync(fd);
+  const read = () => readFileSync(logFile, 'utf8');
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + 60_000;
+  while (!read().includes('registered worker')) {
+    if (child.exitCode !== null) throw new Error(`worker exited (${child.exitCode}) before registering:\n${read()}`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`worker did not register within 60 s:\n${read()}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    logFile,
+    log: read,
+    timeline: () =>
+      read()
+        .split('\n')
+        .filter((line) => line.startsWith('{"transferId"'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    stop,
+  };
+}
