@@ -55,14 +55,7 @@ export function canonicalDestination(d: Destination): string {
 
 /** One string per distinct destination, so differently written forms of the same one compare equal. */
 export function destinationKey(d: Destination): string {
-  switch (d.kind) {
-    case 'phone':
-      return d.e164;
-    case 'extension':
-      return `ext:${d.extension}`;
-    case 'sip':
-      return d.uri.toLowerCase();
-  }
+  return d.kind === 'sip' ? d.uri.toLowerCase() : canonicalDestination(d);
 }
 
 /** Quotes input for an error message: control characters escaped so a message cannot forge log lines. */
