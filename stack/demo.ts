@@ -138,6 +138,7 @@ try {
   const ended = at(e('ended'));
   const callerHeardDestination = bridged === undefined ? undefined : firstHeard(callerLane, 'other party', bridged);
   const destinationHeardCaller = bridged === undefined ? undefined : firstHeard(destinationLane, 'other party', bridged);
+  const callerBack = decision === 'accept' || ended === undefined ? undefined : firstHeard(callerLane, 'speech', ended);
   const rows: Array<[string, number | undefined]> = [
     ['hold started (worker)', at(e('hold_started'))],
     ['caller hears hold music', firstHeard(callerLane, 'music', pressed)],
@@ -152,7 +153,7 @@ try {
     ['destination hears the caller', destinationHeardCaller],
     ['dial returned (busy / no answer)', at(e('returned'))],
     ['transfer ended', decision === 'accept' ? undefined : ended],
-    ['caller hears the agent again', decision === 'accept' || ended === undefined ? undefined : firstHeard(callerLane, 'speech', ended)],
+    ['caller hears the agent again', callerBack],
   ];
   const shown = rows.filter(([, t]) => t !== undefined);
   const outcome = decision === 'accept' ? 'accepted' : String(e('ended')?.outcome ?? 'none');
@@ -184,13 +185,11 @@ try {
   }));
   console.log(`\n[demo] recordings: ${callerWav}\n[demo]             ${destinationWav}\n[demo] picture:    ${picture}\n[demo] worker log: ${worker.logFile}`);
 
-  const expected: Record<Decision, boolean> = {
-    accept: end.type === 'bridged' && callerHeardDestination !== undefined && destinationHeardCaller !== undefined,
-    reject: outcome === 'rejected',
-    busy: outcome === 'busy',
-    'no-answer': outcome === 'no_answer',
-  };
-  ok = expected[decision];
+  const expected: Record<Decision, string> = { accept: 'accepted', reject: 'rejected', busy: 'busy', 'no-answer': 'no_answer' };
+  // Every ending is checked at the phones: connected both ways, or the caller back with the agent.
+  ok = outcome === expected[decision] && (decision === 'accept'
+    ? end.type === 'bridged' && callerHeardDestination !== undefined && destinationHeardCaller !== undefined
+    : callerBack !== undefined);
   if (!ok) console.error(`[demo] failed: the ${decision} ending did not happen as expected`);
   else console.log(`[demo] done: a whole screened transfer (${decision}) on the local stack, no model or key`);
 } catch (error) {
