@@ -1,0 +1,51 @@
+// The README's main command, run as a user would (`npm run demo`), against this run's local stack: it must
+// end well, print its summary table, and leave a non-empty timeline picture and both recordings.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { describe, expect, inject, it } from 'vitest';
+import { repoRoot } from '../../stack/local-stack.ts';
+
+const stack = inject('stack');
+
+function runDemo(env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const { OPENAI_API_KEY: _key, OPENAI_BASE_URL: _url, ...inherited } = process.env;
+    const child = spawn('npm', ['run', '--silent', 'demo'], {
+      cwd: repoRoot,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...inherited, LIVEKIT_URL: stack.livekitUrl, LIVEKIT_API_KEY: stack.apiKey, LIVEKIT_API_SECRET: stack.apiSecret, ...env },
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => {
+      process.kill(-child.pid!, 'SIGKILL');
+      reject(new Error(`the demo did not finish within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+describe('npm run demo', () => {
+  it('runs a whole screened transfer: exit 0, the summary table, the picture and both recordings', async () => {
+    const { code, output } = await runDemo({}, 150_000);
+    expect(code, output).toBe(0);
+    expect(output).toContain('| step | ms after key 1 |');
+    for (const row of ['caller hears hold music', 'destination hears the briefing', 'destination presses 1', 'calls bridged', 'caller hears the destination', 'destination hears the caller']) {
+      expect(output).toMatch(new RegExp(`\\| ${row} \\| \\d+ \\|`));
+    }
+    expect(output).toMatch(/destination hears: speech/);
+    const picture = /\[demo\] picture: +(\S+)/.exec(output)?.[1];
+    expect(picture).toBeDefined();
+    expect(existsSync(picture!)).toBe(true);
+    expect(statSync(picture!).size).toBeGreaterThan(1000);
+    expect(readFileSync(picture!, 'utf8')).toContain('<svg');
+    const recordings = [...output.matchAll(/(\S+\.wav)/g)].map((m) => m[1]!);
+    expect(recordings.map((f) => f.split('/').at(-1))).toEqual(['caller.wav', 'destination.wav']);
+    for (const wav of recordings) expect(statSync(wav).size).toBeGreaterThan(8000);
+  }, 180_000);
+});
