@@ -5,9 +5,11 @@
 // other (each phone sends its own tone, so "the other phone" is told by pitch). Every step is printed as it
 // happens, then a summary table; both recordings and a timeline picture are saved under .stack/logs/demo/.
 //   DEMO_DECISION=accept (default) | reject | busy | no-answer
-import { mkdirSync, writeFileSync } from 'node:fs';
+// With OPENAI_API_KEY (or OPENAI_BASE_URL, any OpenAI-compatible server) the conversational path runs instead:
+// the caller phone asks for a person in speech, and the model's warm_transfer tool starts the same transfer.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCallee, startCaller, wavBytes, type Phone } from '../phones/index.ts';
+import { makeAlawFile, startCallee, startCaller, wavBytes, type AudioSpec, type Phone } from '../phones/index.ts';
 import { applyTrunks, type TrunkIds } from '../sip-trunk/apply.ts';
 import { lane, firstHeard, type LaneContext, type Segment } from './demo/lanes.ts';
 import { timelineSvg } from './demo/picture.ts';
@@ -32,8 +34,25 @@ if (!DECISIONS.includes(decision)) {
   console.error(`[demo] DEMO_DECISION must be one of ${DECISIONS.join(', ')} (got '${process.env.DEMO_DECISION}')`);
   process.exit(2);
 }
-if (process.env.OPENAI_API_KEY || process.env.OPENAI_BASE_URL) {
-  console.log('[demo] note: the demo runs without a model (the keypad path); OPENAI_* is not passed to its worker');
+const conversational = Boolean(process.env.OPENAI_API_KEY || process.env.OPENAI_BASE_URL);
+const CALLER_REQUEST = 'I have a billing dispute, can I talk to a person?';
+/** What starts the transfer, as the summary names it. */
+const trigger = conversational ? 'the request' : 'key 1';
+
+/** The model's settings for the worker: the key (a placeholder when a local server needs none) and the server. */
+function modelEnv(): Record<string, string> {
+  if (!conversational) return {};
+  const { OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL } = process.env;
+  return { OPENAI_API_KEY: OPENAI_API_KEY || 'unused', ...(OPENAI_BASE_URL ? { OPENAI_BASE_URL } : {}), ...(OPENAI_MODEL ? { OPENAI_MODEL } : {}) };
+}
+
+/** The caller's audio for the conversational path: the request once, then its own tone, in a loop. */
+async function speakingCaller(dir: string): Promise<AudioSpec> {
+  const speech = await makeAlawFile({ speech: CALLER_REQUEST }, dir, 'caller-request');
+  const tone = await makeAlawFile({ tone: CALLER_TONE_HZ, seconds: 12 }, dir, 'caller-tone');
+  const file = join(dir, 'caller-speaks.alaw');
+  writeFileSync(file, Buffer.concat([readFileSync(speech), readFileSync(tone)]));
+  return { file };
 }
 
 /** The local stack this demo started, or the running one LIVEKIT_URL names (its SIP service on 127.0.0.1:5060). */
@@ -81,17 +100,23 @@ try {
   const settingsPath = join(outDir, 'agent.json');
   writeFileSync(settingsPath, `${JSON.stringify({
     agentId: 'demo',
-    greeting: 'Thanks for calling. Press 1 to talk to sales.',
-    warmTransfer: { enabled: false, ringingTimeoutSeconds: 10, decisionTimeoutSeconds: 20 },
+    greeting: conversational ? 'Thanks for calling. How can I help you today?' : 'Thanks for calling. Press 1 to talk to sales.',
+    warmTransfer: {
+      enabled: conversational,
+      ...(conversational ? { rules: `If the caller has a billing dispute, warm transfer to ${DESTINATION_NUMBER}.` } : {}),
+      ringingTimeoutSeconds: 10,
+      decisionTimeoutSeconds: 20,
+    },
     trunks: { pstnOutboundTrunkId: ids.pstnTrunkId },
     keypad: { '1': { destination: DESTINATION_NUMBER, label: 'sales', warm: true } },
   }, null, 2)}\n`);
-  worker = await startWorker(info, 'demo', { TTS_PROVIDER: 'espeak', AGENT_SETTINGS: settingsPath });
-  console.log(`[demo] worker registered (log: ${worker.logFile}); decision: ${decision}`);
+  worker = await startWorker(info, 'demo', { TTS_PROVIDER: 'espeak', AGENT_SETTINGS: settingsPath, ...modelEnv() });
+  console.log(`[demo] worker registered (log: ${worker.logFile}); decision: ${decision}; ${conversational ? 'conversational path (model)' : 'keypad path (no model)'}`);
 
   const behaviour = decision === 'busy' ? 'busy' : decision === 'no-answer' ? 'no-answer' : 'answer';
   destination = await startCallee({ port: DESTINATION_PORT, behaviour, ringMs: 1500, audio: { tone: DESTINATION_TONE_HZ }, name: 'demo-destination' });
-  caller = await startCaller({ to: AGENT_NUMBER, from: CALLER_NUMBER, audio: { tone: CALLER_TONE_HZ }, name: 'demo-caller' });
+  const callerAudio: AudioSpec = conversational ? await speakingCaller(outDir) : { tone: CALLER_TONE_HZ };
+  caller = await startCaller({ to: AGENT_NUMBER, from: CALLER_NUMBER, audio: callerAudio, name: 'demo-caller' });
   const phones = { caller, destination };
   const holds = () => {
     const start = at(watch?.find('hold_started'));
@@ -107,12 +132,20 @@ try {
   watch.say(`caller ${CALLER_NUMBER} dials sip:${AGENT_NUMBER}@127.0.0.1:5060`);
   const answeredAt = (await caller.waitAnswered(30_000)).at;
   watch.say('caller: the agent answered', answeredAt);
-  await greetingHeard(caller, answeredAt, watch);
-
-  const pressed = Date.now();
-  watch.keyPressedAt = pressed;
-  await caller.press('1');
-  watch.say('caller presses 1', pressed);
+  let pressed: number;
+  if (conversational) {
+    watch.say(`caller says: "${CALLER_REQUEST}"`);
+    // The model calls warm_transfer: the transfer's first timeline entry is the moment it starts.
+    pressed = Date.parse((await watch.waitFor('started', 90_000, answeredAt)).at);
+    watch.keyPressedAt = pressed;
+    watch.say('the model called warm_transfer', pressed);
+  } else {
+    await greetingHeard(caller, answeredAt, watch);
+    pressed = Date.now();
+    watch.keyPressedAt = pressed;
+    await caller.press('1');
+    watch.say('caller presses 1', pressed);
+  }
   let destinationKey: { at: number; digit: string } | undefined;
   if (decision === 'accept' || decision === 'reject') {
     await phones.destination.waitAnswered(45_000);
@@ -157,8 +190,8 @@ try {
   ];
   const shown = rows.filter(([, t]) => t !== undefined);
   const outcome = decision === 'accept' ? 'accepted' : String(e('ended')?.outcome ?? 'none');
-  console.log(`\n[demo] summary (${decision}: outcome ${outcome}); times in ms after the caller pressed 1\n`);
-  console.log('| step | ms after key 1 |\n| --- | ---: |');
+  console.log(`\n[demo] summary (${decision}: outcome ${outcome}); times in ms after ${conversational ? 'the model called warm_transfer' : 'the caller pressed 1'}\n`);
+  console.log(`| step | ms after ${trigger} |\n| --- | ---: |`);
   for (const [name, t] of shown) console.log(`| ${name} | ${ms(t, pressed)} |`);
 
   const callerWav = join(outDir, 'caller.wav');
@@ -174,11 +207,11 @@ try {
     return t === undefined ? [] : [{ at: t, label: label! }];
   });
   writeFileSync(picture, timelineSvg({
-    title: `npm run demo — screened keypad transfer, ${decision} (outcome: ${outcome})`,
+    title: `npm run demo — ${conversational ? 'warm transfer asked for in speech' : 'screened keypad transfer'}, ${decision} (outcome: ${outcome})`,
     from: answeredAt,
     to: finishedAt,
     lanes: [
-      { name: 'caller', segments: callerLane, keys: [{ at: pressed, digit: '1' }] },
+      { name: 'caller', segments: callerLane, keys: conversational ? [] : [{ at: pressed, digit: '1' }] },
       { name: 'destination', segments: destinationLane, keys: destinationKey ? [destinationKey] : [] },
     ],
     marks,
@@ -191,7 +224,7 @@ try {
     ? end.type === 'bridged' && callerHeardDestination !== undefined && destinationHeardCaller !== undefined
     : callerBack !== undefined);
   if (!ok) console.error(`[demo] failed: the ${decision} ending did not happen as expected`);
-  else console.log(`[demo] done: a whole screened transfer (${decision}) on the local stack, no model or key`);
+  else console.log(`[demo] done: a whole ${conversational ? 'warm' : 'screened'} transfer (${decision}) on the local stack${conversational ? '' : ', no model or key'}`);
 } catch (error) {
   console.error('[demo] failed:', error instanceof Error ? error.message : error);
 } finally {

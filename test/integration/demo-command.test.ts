@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { repoRoot } from '../../stack/local-stack.ts';
+import { scriptedModel } from '../support/transfer-call.ts';
 
 const stack = inject('stack');
 
@@ -47,5 +48,24 @@ describe('npm run demo', () => {
     const recordings = [...output.matchAll(/(\S+\.wav)/g)].map((m) => m[1]!);
     expect(recordings.map((f) => f.split('/').at(-1))).toEqual(['caller.wav', 'destination.wav']);
     for (const wav of recordings) expect(statSync(wav).size).toBeGreaterThan(8000);
+  }, 180_000);
+
+  it('with a model (here the scripted OpenAI-compatible server) runs the conversational path: the caller asks, the model transfers', async () => {
+    const model = scriptedModel();
+    const server = await model.start();
+    try {
+      const { code, output } = await runDemo({ OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: 'test-key' }, 150_000);
+      expect(code, output).toBe(0);
+      expect(output).toContain('conversational path (model)');
+      expect(output).toContain('| step | ms after the request |');
+      for (const row of ['caller hears hold music', 'destination hears the briefing', 'destination presses 1', 'calls bridged', 'caller hears the destination', 'destination hears the caller']) {
+        expect(output).toMatch(new RegExp(`\\| ${row} \\| \\d+ \\|`));
+      }
+      // The model heard the caller's words, with the transfer tool offered (the script then calls it).
+      const asked = model.chats.filter((c) => JSON.stringify(c.body['tools'] ?? []).includes('warm_transfer'));
+      expect(asked.some((c) => c.messages.some((m) => m.role === 'user' && JSON.stringify(m.content).includes('billing dispute')))).toBe(true);
+    } finally {
+      await server.close();
+    }
   }, 180_000);
 });
