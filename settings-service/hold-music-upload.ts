@@ -36,7 +36,8 @@ export async function checkUpload(data: Buffer, name: string): Promise<UploadChe
 
   // The decoder reads files; the copy lives only for the decode.
   if (!loggerReady) {
-    initializeLogger({ pretty: false, level: 'warn' });
+    // A file that does not decode is answered to whoever uploaded it; the decoder's own log would only repeat it.
+    initializeLogger({ pretty: false, level: 'fatal' });
     loggerReady = true;
   }
   const folder = await mkdtemp(join(tmpdir(), 'hold-upload-'));
