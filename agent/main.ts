@@ -6,15 +6,22 @@ import { resolveSettings } from './agent-settings.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { cpuLoad } from './load.ts';
 import { SettingsError, warmTransferEnabled } from './settings/settings.ts';
+import { SettingsStore } from '../settings-service/store/store.ts';
 
 const MAX_REPORTED_LOAD = 0.95;
 
 let config;
 try {
   config = loadConfig();
+  if (config.settingsStore) {
+    // Agents are read (and checked) from the store at each call; here only that the store answers.
+    const store = SettingsStore.connect(config.settingsStore.url, config.settingsStore.prefix);
+    const ids = await store.agentIds().finally(() => store.close());
+    console.error(`settings store ${config.settingsStore.prefix}: ${ids.length} agent(s): ${ids.join(', ') || '(none yet)'}`);
+  }
   // Settings are checked here, before the worker registers, so no call ever meets a bad destination.
-  const settings = await resolveSettings(config);
-  for (const agent of settings.agents.values()) {
+  const settings = config.settingsStore ? undefined : await resolveSettings(config);
+  for (const agent of settings?.agents.values() ?? []) {
     const transfer = warmTransferEnabled(agent) ? 'on' : agent.organization.warmTransferAvailable ? 'off' : 'not available to the organization';
     console.error(`agent ${agent.agentId}: warm transfer ${transfer}; ${agent.warmTransfer.rules.length} rule(s); ${agent.keypad.size} keypad rule(s)`);
   }
