@@ -14,6 +14,7 @@ export interface CallSettings {
   settings: AgentSettings;
   music: HoldMusic;
   version: number;
+  organizationId: string;
 }
 
 export class StoreSettingsSource {
@@ -33,8 +34,13 @@ export class StoreSettingsSource {
   async forCall(agentId: string): Promise<CallSettings> {
     const cached = this.cache.get(agentId);
     let version: number | undefined;
+    let available: boolean | undefined;
     try {
-      version = await this.store.agentVersion(agentId);
+      // The organization's switch is not part of the agent's version: read it alongside (one round trip).
+      [version, available] = await Promise.all([
+        this.store.agentVersion(agentId),
+        cached ? this.store.organization(cached.organizationId).then((o) => o?.warmTransferAvailable) : undefined,
+      ]);
     } catch (error) {
       // Redis unreachable: the last settings this process saw are better than a caller left in silence.
       if (cached) {
@@ -44,15 +50,17 @@ export class StoreSettingsSource {
       throw error;
     }
     if (version === undefined) throw new Error(`the settings store has no agent '${agentId}'`);
-    if (cached && cached.version === version) return cached;
+    if (cached && cached.version === version && cached.settings.organization.warmTransferAvailable === available) return cached;
 
     const stored = await this.store.agent(agentId);
     if (!stored) throw new Error(`the settings store has no agent '${agentId}'`);
     const organization = await this.store.organization(stored.organizationId);
     // The same check as every write: a document written by an older service, or by hand, cannot slip through.
-    const check = await checkAgent(agentId, { ...stored.document, ...(stored.webhookUrl ? { webhookUrl: stored.webhookUrl } : {}) }, organization);
+    const document = { ...stored.document, ...(stored.webhookUrl ? { webhookUrl: stored.webhookUrl } : {}) };
+    const check = await checkAgent(agentId, document, organization, { reading: true });
     if (!check.ok) throw new Error(`agent '${agentId}' in the settings store is invalid: ${check.problems.join('; ')}`);
-    const fresh = { settings: check.settings, music: await this.holdMusic(agentId, stored.holdMusic?.sha256), version: stored.version };
+    const music = await this.holdMusic(agentId, stored.holdMusic?.sha256);
+    const fresh = { settings: check.settings, music, version: stored.version, organizationId: stored.organizationId };
     this.cache.set(agentId, fresh);
     log().info({ agentId, version: fresh.version }, 'agent settings read from the store');
     return fresh;

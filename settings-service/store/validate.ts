@@ -20,7 +20,13 @@ const STORE_BASE = () => join(process.cwd(), 'settings-store');
  * Checks an agent's document as written to the store; `organization` is the one its organizationId
  * names (undefined when there is none). Every problem is listed, each starting with its field.
  */
-export async function checkAgent(agentId: string, input: unknown, organization: Organization | undefined): Promise<AgentCheck> {
+export async function checkAgent(
+  agentId: string,
+  input: unknown,
+  organization: Organization | undefined,
+  /** A worker reading settings the administrator has since switched off: valid, with warm transfer off. */
+  { reading = false }: { reading?: boolean } = {},
+): Promise<AgentCheck> {
   const problems: string[] = [];
   if (!ID.test(agentId)) problems.push('agentId: letters, digits, dot, dash and underscore only (at most 64)');
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return { ok: false, problems: [...problems, 'the settings must be a JSON object'] };
@@ -43,7 +49,7 @@ export async function checkAgent(agentId: string, input: unknown, organization: 
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message);
   }
-  if (section && typeof section === 'object' && (section as { enabled?: unknown }).enabled === true && organization && !available) {
+  if (!reading && section && typeof section === 'object' && (section as { enabled?: unknown }).enabled === true && organization && !available) {
     problems.push(`warmTransfer.enabled: organization '${organization.id}' does not have warm transfer; ask your administrator to make it available`);
   }
   if (problems.length > 0 || !parsed.success) return { ok: false, problems };
