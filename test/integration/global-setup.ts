@@ -8,6 +8,8 @@ export interface StackInfo extends TrunkIds {
   apiKey: string;
   apiSecret: string;
   logDir: string;
+  /** host:port of the stack's Redis (tests that use it directly take their own database index). */
+  redisAddress?: string;
 }
 
 declare module 'vitest' {
@@ -25,6 +27,7 @@ export default async function setup(project: TestProject) {
       apiKey: stack.apiKey,
       apiSecret: stack.apiSecret,
       logDir: stack.logDir,
+      redisAddress: stack.redisAddress,
       ...ids,
     });
   } catch (error) {
