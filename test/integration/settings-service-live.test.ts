@@ -106,7 +106,9 @@ describe('settings changed through the service while the worker runs', () => {
     let started = Date.now();
     call = await placeTransferCall(stack, 'live-before');
     await call.callee.waitAnswered(45_000);
+    const held = at(await timelineEntry(cast.worker, 'hold_started', 5000, started));
     const answered = at(await timelineEntry(cast.worker, 'answered', 10_000, started));
+    await new Promise((r) => setTimeout(r, 1000)); // some music before the change, to compare with
 
     const rules = await request('PUT', `/v1/agents/${AGENT}/warm-transfer`, { enabled: true, rules: NEW_RULES, ringingTimeoutSeconds: 15 });
     expect(rules.status).toBe(200);
@@ -116,9 +118,9 @@ describe('settings changed through the service while the worker runs', () => {
     const changed = Date.now();
 
     await new Promise((r) => setTimeout(r, 2000));
-    expect(call.caller.received.toneRatio(HOLD_TONE_HZ, answered + 300, changed)).toBeGreaterThan(0.6);
+    expect(call.caller.received.toneRatio(HOLD_TONE_HZ, held + 300, changed)).toBeGreaterThan(0.6);
     expect(call.caller.received.toneRatio(HOLD_TONE_HZ, changed + 300, changed + 1800)).toBeGreaterThan(0.6);
-    expect(call.caller.received.toneRatio(NEW_TONE_HZ, answered, changed + 1800)).toBeLessThan(0.05);
+    expect(call.caller.received.toneRatio(NEW_TONE_HZ, held, changed + 1800)).toBeLessThan(0.05);
     await call.callee.press('9');
     expect(await timelineEntry(cast.worker, 'ended', 15_000, started)).toMatchObject({ outcome: 'rejected' });
     await call.close();
@@ -131,10 +133,10 @@ describe('settings changed through the service while the worker runs', () => {
     await pbx.waitAnswered(45_000);
     const dialing = await timelineEntry(cast.worker, 'dialing', 5000, started);
     expect(dialing.destination).toBe('extension 1002');
-    const answered2 = at(await timelineEntry(cast.worker, 'answered', 10_000, started));
+    const held2 = at(await timelineEntry(cast.worker, 'hold_started', 5000, started));
     const prompted = at(await timelineEntry(cast.worker, 'prompted', 30_000, started));
-    expect(call.caller.received.toneRatio(NEW_TONE_HZ, answered2 + 300, prompted)).toBeGreaterThan(0.6);
-    expect(call.caller.received.toneRatio(HOLD_TONE_HZ, answered2 + 300, prompted)).toBeLessThan(0.05);
+    expect(call.caller.received.toneRatio(NEW_TONE_HZ, held2 + 300, prompted)).toBeGreaterThan(0.6);
+    expect(call.caller.received.toneRatio(HOLD_TONE_HZ, held2 + 300, prompted)).toBeLessThan(0.05);
     expect(call.callee.events.some((e) => e.type === 'invite-received')).toBe(false); // the old rules' number was not dialled
     await pbx.press('9');
     expect(await timelineEntry(cast.worker, 'ended', 15_000, started)).toMatchObject({ outcome: 'rejected' });
