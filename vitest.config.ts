@@ -14,6 +14,17 @@ export default defineConfig({
       },
       {
         test: {
+          // The settings service against a real Redis (its own database index and key prefix), and its page
+          // in headless Chromium; no LiveKit stack needed.
+          name: 'service',
+          include: ['test/service/**/*.test.ts'],
+          globalSetup: ['test/service/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],

@@ -44,6 +44,8 @@ const schema = z
     WARM_TRANSFER_DESTINATION: optionalText,
     WARM_TRANSFER_RULES: optionalText,
     AGENT_SETTINGS: optionalText,
+    SETTINGS_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+    SETTINGS_KEY_PREFIX: z.string().min(1).default('warm-transfer:'),
     MESSAGES_FILE: z.string().min(1).default('messages.jsonl'),
     SIP_OUTBOUND_TRUNK_ID: optionalText,
     SIP_PBX_TRUNK_ID: optionalText,
@@ -62,6 +64,9 @@ const schema = z
     }
     if (env.RULES_COMPILER === 'model' && !env.OPENAI_API_KEY) {
       ctx.addIssue({ code: 'custom', path: ['RULES_COMPILER'], message: 'model needs OPENAI_API_KEY' });
+    }
+    if (env.AGENT_SETTINGS && env.SETTINGS_REDIS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['SETTINGS_REDIS_URL'], message: 'set either AGENT_SETTINGS (files) or SETTINGS_REDIS_URL (the settings store), not both' });
     }
     if (env.TTS_PROVIDER === 'openai' && !env.OPENAI_API_KEY) {
       ctx.addIssue({ code: 'custom', path: ['TTS_PROVIDER'], message: 'openai needs OPENAI_API_KEY' });
@@ -84,6 +89,8 @@ export interface WorkerConfig {
   tts: 'espeak' | 'openai';
   /** A settings file or folder (agent/settings); without it the settings come from these variables. */
   settingsPath: string | undefined;
+  /** The shared settings store (settings-service/): agents are read from it at each call. */
+  settingsStore: { url: string; prefix: string } | undefined;
   messagesFile: string;
   /** Who compiles the rules into the plan: the parser alone, or a model whose proposal the parser checks. */
   rulesCompiler: 'parser' | 'model';
@@ -131,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     espeakVoice: e.ESPEAK_VOICE,
     tts: e.TTS_PROVIDER === 'auto' ? (e.OPENAI_API_KEY ? 'openai' : 'espeak') : e.TTS_PROVIDER,
     settingsPath: e.AGENT_SETTINGS,
+    settingsStore: e.SETTINGS_REDIS_URL ? { url: e.SETTINGS_REDIS_URL, prefix: e.SETTINGS_KEY_PREFIX } : undefined,
     messagesFile: e.MESSAGES_FILE,
     rulesCompiler: e.RULES_COMPILER,
     transfer: {

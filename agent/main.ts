@@ -8,22 +8,30 @@ import { cpuLoad } from './load.ts';
 import { proposeAll, PROPOSALS_VARIABLE, withProposals } from './settings/model-compile.ts';
 import { readBack } from './settings/read-back.ts';
 import { SettingsError, warmTransferEnabled } from './settings/settings.ts';
+import { SettingsStore } from '../settings-service/store/store.ts';
 
 const MAX_REPORTED_LOAD = 0.95;
 
 let config;
 try {
   config = loadConfig();
+  if (config.settingsStore) {
+    // Agents are read (and checked) from the store at each call; here only that the store answers.
+    const store = SettingsStore.connect(config.settingsStore.url, config.settingsStore.prefix);
+    const ids = await store.agentIds().finally(() => store.close());
+    console.error(`settings store ${config.settingsStore.prefix}: ${ids.length} agent(s): ${ids.join(', ') || '(none yet)'}`);
+  }
   // Settings are checked here, before the worker registers, so no call ever meets a bad destination.
-  let settings = await resolveSettings(config);
-  if (config.rulesCompiler === 'model' && config.openai) {
+  // Agents in the settings store are read per call (settings-service/); files and variables are read here.
+  let settings = config.settingsStore ? undefined : await resolveSettings(config);
+  if (settings && config.rulesCompiler === 'model' && config.openai) {
     // Once, here: the job processes inherit the accepted proposals with this process's environment.
     const { proposals, report } = await proposeAll(settings, config.openai);
     for (const line of report) console.error(`rules: ${line}`);
     process.env[PROPOSALS_VARIABLE] = JSON.stringify(proposals);
     settings = withProposals(settings, proposals);
   }
-  for (const agent of settings.agents.values()) {
+  for (const agent of settings?.agents.values() ?? []) {
     const transfer = warmTransferEnabled(agent) ? 'on' : agent.organization.warmTransferAvailable ? 'off' : 'not available to the organization';
     console.error(`agent ${agent.agentId}: warm transfer ${transfer}; ${agent.warmTransfer.plan.rules.length} rule(s); ${agent.keypad.size} keypad rule(s)`);
     console.error(`  transfer plan (${agent.warmTransfer.plan.source === 'model' ? 'proposed by the model, checked by the parser' : 'from the parser'}):`);

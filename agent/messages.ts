@@ -31,7 +31,17 @@ export async function storeMessage(file: string, message: TakenMessage): Promise
   messageEvents.emit('message', message);
 }
 
-export function takeMessageTool(options: { file: string; agentId: string; callerNumber: string | undefined; roomName: string | undefined }) {
+export interface TakeMessageOptions {
+  /** The JSON-lines file messages are appended to; undefined when they go only to `publish`. */
+  file: string | undefined;
+  /** Also (or instead) hands each message on, e.g. to the settings store's stream; must not resolve before it is stored. */
+  publish?: (message: TakenMessage) => Promise<void>;
+  agentId: string;
+  callerNumber: string | undefined;
+  roomName: string | undefined;
+}
+
+export function takeMessageTool(options: TakeMessageOptions) {
   return llm.tool({
     description:
       'Write down a message for the team when the caller cannot be connected to a person and wants to leave one. ' +
@@ -42,7 +52,7 @@ export function takeMessageTool(options: { file: string; agentId: string; caller
       message: z.string().min(1).describe('The message, in the caller\'s words'),
     }),
     execute: async ({ name, callback_number, message }) => {
-      await storeMessage(options.file, {
+      const taken: TakenMessage = {
         at: new Date().toISOString(),
         agentId: options.agentId,
         name,
@@ -50,7 +60,10 @@ export function takeMessageTool(options: { file: string; agentId: string; caller
         message,
         'lk.pii.caller_number': options.callerNumber,
         'lk.pii.room_name': options.roomName,
-      });
+      };
+      if (options.file) await storeMessage(options.file, taken);
+      else messageEvents.emit('message', taken);
+      await options.publish?.(taken);
       console.log(JSON.stringify({ event: 'message_taken', agentId: options.agentId, at: new Date().toISOString() }));
       return 'The message is saved. Tell the caller it will be passed on.';
     },

@@ -9,21 +9,38 @@ import { loadConfig } from './config.ts';
 import { proposalsFromEnv, withProposals } from './settings/model-compile.ts';
 import { takeMessageTool } from './messages.ts';
 import { createModels } from './models.ts';
-import { warmTransferEnabled, type SettingsSet } from './settings/settings.ts';
+import { warmTransferEnabled, type AgentSettings, type SettingsSet } from './settings/settings.ts';
+import { StoreSettingsSource } from './store-settings.ts';
 import { HoldMusic } from './transfer/hold-music.ts';
 import { quietly, roomServiceApi } from './transfer/room-api.ts';
+import type { TimelineEntry } from './transfer/timeline.ts';
 import { transferTools } from './transfer/tool.ts';
 
-interface Prepared {
-  settings: SettingsSet;
-  /** Hold music by file ('' for the built-in), decoded once per process. */
-  music: Map<string, HoldMusic>;
-  vad: VAD;
+type Prepared =
+  | {
+      settings: SettingsSet;
+      /** Hold music by file ('' for the built-in), decoded once per process. */
+      music: Map<string, HoldMusic>;
+      vad: VAD;
+    }
+  | { store: StoreSettingsSource; vad: VAD };
+
+/** This call's settings and music: from the files read at start-up, or from the store as they are now. */
+async function callSettings(prepared: Prepared, agentId: string | undefined, fallbackId: string): Promise<{ settings: AgentSettings; music: HoldMusic }> {
+  if ('store' in prepared) return prepared.store.forCall(agentId ?? fallbackId);
+  const settings = prepared.settings.forAgent(agentId);
+  return { settings, music: prepared.music.get(settings.warmTransfer.holdMusic ?? '')! };
 }
 
 export default defineAgent({
   prewarm: async (proc: JobProcess) => {
     const config = loadConfig();
+    if (config.settingsStore) {
+      // A call with the store reads its agent when it starts; nothing is decoded ahead but the built-in music.
+      const store = await StoreSettingsSource.open(config.settingsStore.url, config.settingsStore.prefix);
+      proc.userData.prepared = { store, vad: await silero.VAD.load() } satisfies Prepared;
+      return;
+    }
     // The plans the main process accepted from the model, checked again here; else the parser's.
     const settings = withProposals(await resolveSettings(config), proposalsFromEnv());
     const music = new Map<string, HoldMusic>();
@@ -36,8 +53,11 @@ export default defineAgent({
   },
   entry: async (ctx: JobContext) => {
     const config = loadConfig();
-    const { settings: settingsSet, music, vad } = ctx.proc.userData.prepared as Prepared;
-    const settings = settingsSet.forAgent(agentIdFromMetadata(ctx.job.metadata));
+    const prepared = ctx.proc.userData.prepared as Prepared;
+    // A snapshot: a change made during this call applies from the next one.
+    const { settings, music } = await callSettings(prepared, agentIdFromMetadata(ctx.job.metadata), config.agentName);
+    const store = 'store' in prepared ? prepared.store : undefined;
+    const { vad } = prepared;
     const models = createModels(config, vad);
     await ctx.connect();
     const caller = await ctx.waitForParticipant();
@@ -61,13 +81,15 @@ export default defineAgent({
       callerNumber,
       session: () => session,
       models,
-      music: music.get(settings.warmTransfer.holdMusic ?? '')!,
+      music,
       settings,
       topology: config.transfer.topology,
       deadlineMs: config.transfer.deadlineMs,
+      ...(store ? { onTimeline: (entry: TimelineEntry) => store.publishTimeline(settings.agentId, entry) } : {}),
       onCallHandedOff: () => void quietly(api.deleteRoom(ctx.room.name!)).then(() => ctx.shutdown('call handed off')),
     });
-    const messagesFile = settings.messagesFile ?? config.messagesFile;
+    // With the store, messages go to its stream (and the agent's own file only when its settings name one).
+    const messagesFile = store ? settings.messagesFile : (settings.messagesFile ?? config.messagesFile);
     const agent = new voice.Agent({
       instructions: callerInstructions({
         instructions: settings.instructions,
@@ -77,7 +99,13 @@ export default defineAgent({
       tools: {
         ...(transfersOffered ? { warm_transfer: transfers.warmTransfer } : {}),
         ...(models.llm
-          ? { take_message: takeMessageTool({ file: messagesFile, agentId: settings.agentId, callerNumber, roomName: ctx.room.name }) }
+          ? { take_message: takeMessageTool({
+              file: messagesFile,
+              ...(store ? { publish: (message) => store.publishMessage(message) } : {}),
+              agentId: settings.agentId,
+              callerNumber,
+              roomName: ctx.room.name,
+            }) }
           : {}),
       },
     });

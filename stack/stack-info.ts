@@ -7,6 +7,8 @@ export interface StackInfo extends TrunkIds {
   apiKey: string;
   apiSecret: string;
   logDir: string;
+  /** host:port of the stack's Redis (tests that use it directly take their own database index). */
+  redisAddress?: string;
 }
 
 /** The agent's number, as sip-trunk/inbound.json lists it: callers dial sip:<AGENT_NUMBER>@127.0.0.1:5060. */

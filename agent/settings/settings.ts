@@ -95,7 +95,7 @@ async function loadFile(file: string): Promise<AgentSettings | { problems: strin
  * A YAML settings document as plain data. A plain scalar such as `+15125550100` is a number to YAML,
  * which would drop the plus sign; in settings it is always a phone number, so it stays the text written.
  */
-function parseYaml(text: string): unknown {
+export function parseYaml(text: string): unknown {
   const document = parseDocument(text, { keepSourceTokens: true });
   if (document.errors.length > 0) {
     throw new Error(document.errors.map((e) => (e.message.split('\n')[0] ?? '').replace(/:$/, '')).join('; '));
@@ -110,7 +110,7 @@ function parseYaml(text: string): unknown {
 }
 
 // Zod's defaults ("Invalid input: expected string, received undefined") read badly in a list of problems.
-function friendlyMessage(issue: z.core.$ZodRawIssue): string | undefined {
+export function friendlyMessage(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
   if (issue.code === 'unrecognized_keys') return `unknown ${issue.keys.length > 1 ? 'keys' : 'key'}: ${issue.keys.join(', ')}`;
   return undefined;

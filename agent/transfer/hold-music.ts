@@ -46,6 +46,17 @@ export class HoldMusic {
     return new HoldMusic(path, pcm);
   }
 
+  /** Music already decoded at HOLD_SAMPLE_RATE, mono (e.g. by the settings service, stored in Redis). */
+  static fromSamples(source: string, pcm: Int16Array): HoldMusic {
+    if (pcm.length < SAMPLES_PER_FRAME) throw new Error(`hold music ${source} holds no audio`);
+    return new HoldMusic(source, pcm);
+  }
+
+  /** The decoded music: mono, 16-bit, at HOLD_SAMPLE_RATE. */
+  get samples(): Int16Array {
+    return this.pcm;
+  }
+
   get durationMs(): number {
     return (this.pcm.length / HOLD_SAMPLE_RATE) * 1000;
   }

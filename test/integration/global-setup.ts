@@ -21,6 +21,7 @@ export default async function setup(project: TestProject) {
       apiKey: stack.apiKey,
       apiSecret: stack.apiSecret,
       logDir: stack.logDir,
+      redisAddress: stack.redisAddress,
       ...ids,
     });
   } catch (error) {

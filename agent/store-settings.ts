@@ -1,0 +1,99 @@
+// Settings from the shared store (SETTINGS_REDIS_URL), read per call: every worker sees a change made
+// through the settings service at its next call, without a restart. A call keeps the snapshot it started
+// with. Copies are cached per job process by the agent's version (and the hold music by its SHA-256), so
+// a call start costs one small Redis read while nothing changed.
+import { log } from '@livekit/agents';
+import { SettingsStore, type StoredEvent } from '../settings-service/store/store.ts';
+import { checkAgent } from '../settings-service/store/validate.ts';
+import type { TakenMessage } from './messages.ts';
+import type { AgentSettings } from './settings/settings.ts';
+import { HoldMusic } from './transfer/hold-music.ts';
+import type { TimelineEntry } from './transfer/timeline.ts';
+
+export interface CallSettings {
+  settings: AgentSettings;
+  music: HoldMusic;
+  version: number;
+  organizationId: string;
+}
+
+export class StoreSettingsSource {
+  private readonly cache = new Map<string, CallSettings>();
+  private readonly music = new Map<string, HoldMusic>();
+
+  constructor(
+    readonly store: SettingsStore,
+    private readonly builtinMusic: HoldMusic,
+  ) {}
+
+  static async open(url: string, prefix: string): Promise<StoreSettingsSource> {
+    return new StoreSettingsSource(SettingsStore.connect(url, prefix), await HoldMusic.load());
+  }
+
+  /** The agent's settings for a call starting now; throws when the store has no such (valid) agent. */
+  async forCall(agentId: string): Promise<CallSettings> {
+    const cached = this.cache.get(agentId);
+    let version: number | undefined;
+    let available: boolean | undefined;
+    try {
+      // The organization's switch is not part of the agent's version: read it alongside (one round trip).
+      [version, available] = await Promise.all([
+        this.store.agentVersion(agentId),
+        cached ? this.store.organization(cached.organizationId).then((o) => o?.warmTransferAvailable) : undefined,
+      ]);
+    } catch (error) {
+      // Redis unreachable: the last settings this process saw are better than a caller left in silence.
+      if (cached) {
+        log().warn({ agentId, error: String(error) }, 'settings store unreachable; using the settings last read');
+        return cached;
+      }
+      throw error;
+    }
+    if (version === undefined) throw new Error(`the settings store has no agent '${agentId}'`);
+    if (cached && cached.version === version && cached.settings.organization.warmTransferAvailable === available) return cached;
+
+    const stored = await this.store.agent(agentId);
+    if (!stored) throw new Error(`the settings store has no agent '${agentId}'`);
+    const organization = await this.store.organization(stored.organizationId);
+    // The same check as every write: a document written by an older service, or by hand, cannot slip through.
+    const document = { ...stored.document, ...(stored.webhookUrl ? { webhookUrl: stored.webhookUrl } : {}) };
+    const check = await checkAgent(agentId, document, organization, { reading: true });
+    if (!check.ok) throw new Error(`agent '${agentId}' in the settings store is invalid: ${check.problems.join('; ')}`);
+    const music = await this.holdMusic(agentId, stored.holdMusic?.sha256);
+    const fresh = { settings: check.settings, music, version: stored.version, organizationId: stored.organizationId };
+    this.cache.set(agentId, fresh);
+    log().info({ agentId, version: fresh.version }, 'agent settings read from the store');
+    return fresh;
+  }
+
+  private async holdMusic(agentId: string, sha256: string | undefined): Promise<HoldMusic> {
+    if (!sha256) return this.builtinMusic;
+    const known = this.music.get(sha256);
+    if (known) return known;
+    const samples = await this.store.holdMusicSamples(agentId, sha256);
+    // Replaced between the two reads: the next call gets the new one; this one keeps the built-in music.
+    if (!samples) return this.builtinMusic;
+    const music = HoldMusic.fromSamples(`settings store: ${agentId} ${sha256.slice(0, 12)}`, samples);
+    this.music.set(sha256, music);
+    return music;
+  }
+
+  /** Records a timeline entry in the agent's stream (and the webhook outbox), without personal data. */
+  publishTimeline(agentId: string, entry: TimelineEntry): void {
+    const data = Object.fromEntries(Object.entries(entry).filter(([key]) => !key.startsWith('lk.pii.')));
+    void this.publish(agentId, 'transfer.timeline', data);
+  }
+
+  /**
+   * A taken message is the team's to act on, so it goes out whole, callback number included. A failure
+   * is thrown: the caller must not be told a message is saved that is not.
+   */
+  async publishMessage(message: TakenMessage): Promise<void> {
+    const { agentId, ...data } = message;
+    await this.store.appendEvent(agentId, 'message.taken', data);
+  }
+
+  private async publish(agentId: string, type: StoredEvent['type'], data: Record<string, unknown>): Promise<void> {
+    await this.store.appendEvent(agentId, type, data).catch((error: unknown) => log().error({ agentId, type, error: String(error) }, 'could not store an event'));
+  }
+}

@@ -1,0 +1,60 @@
+// The settings service: one Fastify app, wired from plugins that each own a concern. Requests and
+// responses are validated by the routes' JSON schemas, and the OpenAPI document is built from them.
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import { HttpError, registerAuth } from './auth.ts';
+import { agentRoutes } from './routes/agents.ts';
+import { eventRoutes } from './routes/events.ts';
+import { holdMusicRoutes } from './routes/hold-music.ts';
+import { organizationRoutes } from './routes/organizations.ts';
+import { pageRoutes } from './routes/page.ts';
+import type { SettingsStore } from './store/store.ts';
+import { HOLD_MUSIC_MAX_BYTES } from '../agent/settings/hold-music.ts';
+
+export interface AppOptions {
+  store: SettingsStore;
+  adminToken: string;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp({ store, adminToken, logger = false }: AppOptions): Promise<FastifyInstance> {
+  if (!adminToken) throw new Error('the settings service needs an administrator token (SETTINGS_ADMIN_TOKEN)');
+  const app = Fastify({
+    logger,
+    // Every problem in a request at once, and no silent coercion of "true" into true in a settings body.
+    ajv: { customOptions: { allErrors: true, coerceTypes: false } },
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Warm Transfer settings', version: '1.0.0', description: "An agent's Warm Transfer settings, hold music and events, shared by every worker through Redis." },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  registerAuth(app, store, adminToken);
+
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if ('validation' in error && error.validation) {
+      const problems = error.validation.map((v) => `${(v.instancePath || '/').slice(1).replaceAll('/', '.') || error.validationContext || 'body'}: ${v.message ?? 'is invalid'}`);
+      return reply.code(422).send({ error: 'the request was refused; nothing was changed', problems });
+    }
+    const status = error.statusCode ?? 500;
+    if (status === 413) return reply.code(413).send({ error: `the upload is larger than 4 MB (${HOLD_MUSIC_MAX_BYTES} bytes)` });
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      return reply.code(status).send({ error: 'internal error' });
+    }
+    return reply.code(status).send({ error: error.message, ...(error instanceof HttpError && error.problems ? { problems: error.problems } : {}) });
+  });
+
+  organizationRoutes(app, store);
+  agentRoutes(app, store);
+  eventRoutes(app, store);
+  await app.register(async (scope) => holdMusicRoutes(scope, store));
+  await app.register(async (scope) => pageRoutes(scope, store, adminToken));
+
+  app.get('/v1/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/plain').send('Warm Transfer settings service: the API is described at /v1/openapi.json; an agent\'s page is at /agents/{agentId}.\n'),
+  );
+  return app;
+}

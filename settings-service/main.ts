@@ -1,0 +1,55 @@
+// `npm run settings` starts the settings service; `npm run settings -- import <file|folder> [--organization <id>]`
+// loads settings files into the store. Both use the Redis at REDIS_URL (its database index honoured).
+import { parseArgs } from 'node:util';
+import { buildApp } from './app.ts';
+import { importSettings } from './import.ts';
+import { SettingsError } from '../agent/settings/settings.ts';
+import { DEFAULT_KEY_PREFIX } from './store/keys.ts';
+import { SettingsStore } from './store/store.ts';
+import { startWebhookSender } from './webhooks.ts';
+
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { organization: { type: 'string', default: 'default' } } });
+const [command = 'serve', path] = positionals;
+const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379/0';
+const prefix = process.env.SETTINGS_KEY_PREFIX || DEFAULT_KEY_PREFIX;
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+if (command === 'import') {
+  if (!path) fail('usage: npm run settings -- import <file|folder> [--organization <id>]');
+  const store = SettingsStore.connect(redisUrl, prefix);
+  try {
+    for (const { agentId, version } of await importSettings(store, path, values.organization)) {
+      console.log(`imported agent ${agentId} (organization ${values.organization}, version ${version})`);
+    }
+  } catch (error) {
+    if (error instanceof SettingsError) fail(`${error.message}\nnothing was imported`);
+    throw error;
+  } finally {
+    await store.close();
+  }
+} else if (command === 'serve') {
+  const adminToken = process.env.SETTINGS_ADMIN_TOKEN ?? '';
+  if (adminToken.length < 16) fail('SETTINGS_ADMIN_TOKEN must be set to a secret of at least 16 characters; the service does not start without it');
+  const port = Number(process.env.SETTINGS_PORT || 8790);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`SETTINGS_PORT must be a TCP port, not '${process.env.SETTINGS_PORT}'`);
+  const store = SettingsStore.connect(redisUrl, prefix);
+  const app = await buildApp({ store, adminToken, logger: { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] } });
+  const { LIVEKIT_API_KEY: apiKey, LIVEKIT_API_SECRET: apiSecret } = process.env;
+  const sender = apiKey && apiSecret ? startWebhookSender(store, { apiKey, apiSecret, log: (msg, fields) => app.log.warn(fields, msg) }) : undefined;
+  if (!sender) app.log.warn('LIVEKIT_API_KEY / LIVEKIT_API_SECRET are not set: webhooks are not sent (they are signed with them)');
+  const shutdown = async () => {
+    await sender?.stop();
+    await app.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  await app.listen({ host: '127.0.0.1', port });
+} else {
+  fail(`unknown command '${command}'; use serve (the default) or import <file|folder>`);
+}

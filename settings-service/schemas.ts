@@ -1,0 +1,103 @@
+// JSON schemas of the API: Fastify validates requests with them and the OpenAPI document is built from
+// them. Agent settings themselves are checked by the settings-file schema (store/validate.ts), which
+// lists every problem at once; the schemas here describe them for the document.
+export const id = { type: 'string', pattern: '^[\\w.-]{1,64}$' } as const;
+
+export const problems = {
+  type: 'object',
+  properties: { error: { type: 'string' }, problems: { type: 'array', items: { type: 'string' } } },
+  required: ['error'],
+} as const;
+
+export const errors = { 400: problems, 401: problems, 403: problems, 404: problems } as const;
+
+export const readBack = {
+  type: 'object',
+  properties: {
+    lines: { type: 'array', items: { type: 'string' } },
+    warnings: { type: 'array', items: { type: 'string' } },
+    errors: { type: 'array', items: { type: 'string' } },
+  },
+  required: ['lines', 'warnings', 'errors'],
+} as const;
+
+export const holdMusic = {
+  type: ['object', 'null'],
+  properties: {
+    sha256: { type: 'string' },
+    format: { type: 'string', enum: ['mp3', 'wav'] },
+    bytes: { type: 'integer' },
+    name: { type: 'string' },
+    durationMs: { type: 'number' },
+    uploadedAt: { type: 'string' },
+  },
+} as const;
+
+const seconds = (min: number, max: number) => ({ type: 'number', minimum: min, maximum: max });
+
+/** The Warm Transfer section, as the page and PUT /v1/agents/{agentId}/warm-transfer write it. */
+export const warmTransferInput = {
+  type: 'object',
+  properties: {
+    enabled: { type: 'boolean' },
+    rules: { type: 'string', maxLength: 20_000 },
+    passThroughCallerNumber: { type: 'boolean' },
+    ringingTimeoutSeconds: seconds(5, 75),
+    decisionTimeoutSeconds: seconds(5, 300),
+    progressNoteIntervalSeconds: seconds(10, 600),
+  },
+  required: ['enabled'],
+  additionalProperties: false,
+} as const;
+
+export const warmTransferOutput = {
+  type: 'object',
+  properties: {
+    ...warmTransferInput.properties,
+    warmTransferAvailable: { type: 'boolean' },
+    holdMusic,
+    plan: readBack,
+    version: { type: 'integer' },
+  },
+} as const;
+
+/** A settings file's fields plus organizationId and webhookUrl; checked in full by the settings schema. */
+export const agentInput = {
+  type: 'object',
+  properties: {
+    organizationId: id,
+    webhookUrl: { type: 'string' },
+    instructions: { type: 'string' },
+    greeting: { type: 'string' },
+    agentPhoneNumber: { type: 'string' },
+    warmTransfer: { type: 'object' },
+    trunks: { type: 'object' },
+    keypad: { type: 'object' },
+    messages: { type: 'object' },
+  },
+} as const;
+
+export const agentOutput = {
+  type: 'object',
+  properties: {
+    agentId: { type: 'string' },
+    organizationId: { type: 'string' },
+    settings: { type: 'object', additionalProperties: true },
+    webhookUrl: { type: ['string', 'null'] },
+    holdMusic,
+    version: { type: 'integer' },
+  },
+} as const;
+
+export const event = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    type: { type: 'string' },
+    agentId: { type: 'string' },
+    at: { type: 'string' },
+    data: { type: 'object', additionalProperties: true },
+  },
+} as const;
+
+export const limit = { type: 'object', properties: { limit: { type: 'string', pattern: '^[1-9]\\d{0,2}$' } } } as const;

@@ -1,0 +1,195 @@
+// The settings store: organizations, their tokens, agents' settings documents, hold music and the event
+// streams, all in Redis so that every worker and every service instance sees the same state.
+//
+// Versioned keys, not pub/sub: each agent's hash carries a version that every write bumps in the same
+// transaction. A worker reads the version when a call starts and re-reads the settings only when it
+// changed; a call keeps the snapshot it started with. Nothing is missed while a worker is disconnected.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { hashToken, sameHash } from './tokens.ts';
+import { DEFAULT_KEY_PREFIX, type EventKind, storeKeys } from './keys.ts';
+
+export interface Organization {
+  id: string;
+  warmTransferAvailable: boolean;
+}
+
+export interface HoldMusicInfo {
+  /** SHA-256 (hex) of the uploaded file: tells workers whether their decoded copy is current. */
+  sha256: string;
+  format: 'mp3' | 'wav';
+  bytes: number;
+  name: string;
+  durationMs: number;
+  uploadedAt: string;
+}
+
+export interface StoredAgent {
+  agentId: string;
+  organizationId: string;
+  /** The settings as written (organizationId and the fields of a settings file, without hold music). */
+  document: Record<string, unknown>;
+  webhookUrl: string | undefined;
+  holdMusic: HoldMusicInfo | undefined;
+  version: number;
+}
+
+export interface StoredEvent {
+  /** Unique per event, so a webhook receiver can drop a retried delivery it already has. */
+  id: string;
+  type: 'transfer.timeline' | 'message.taken';
+  agentId: string;
+  at: string;
+  data: Record<string, unknown>;
+}
+
+/** Streams are capped (approximately, which Redis trims cheaply): recent history, not an archive. */
+export const STREAM_MAX_LENGTH = 1000;
+export const OUTBOX_MAX_LENGTH = 10_000;
+
+export class SettingsStore {
+  readonly keys;
+
+  constructor(
+    readonly redis: Redis,
+    readonly prefix: string = DEFAULT_KEY_PREFIX,
+  ) {
+    this.keys = storeKeys(prefix);
+  }
+
+  /** Connects to `url` (redis://host:port/db; the database index is honoured). */
+  static connect(url: string, prefix: string = DEFAULT_KEY_PREFIX): SettingsStore {
+    return new SettingsStore(new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 }), prefix);
+  }
+
+  close(): Promise<void> {
+    return this.redis.quit().then(() => undefined, () => this.redis.disconnect());
+  }
+
+  async organization(id: string): Promise<Organization | undefined> {
+    const value = await this.redis.hget(this.keys.organization(id), 'warmTransferAvailable');
+    return value === null ? undefined : { id, warmTransferAvailable: value === 'true' };
+  }
+
+  async putOrganization(org: Organization): Promise<void> {
+    await this.redis.hset(this.keys.organization(org.id), { warmTransferAvailable: String(org.warmTransferAvailable), updatedAt: new Date().toISOString() });
+  }
+
+  /** Stores a new token's hash for `orgId`; the token itself is returned once and kept nowhere. */
+  async addToken(orgId: string, token: string): Promise<void> {
+    const hash = hashToken(token);
+    await this.redis.hset(this.keys.token(hash), { organizationId: orgId, hash, createdAt: new Date().toISOString() });
+  }
+
+  /** The organization a token belongs to, or undefined for an unknown token. */
+  async tokenOrganization(token: string): Promise<string | undefined> {
+    const hash = hashToken(token);
+    const [orgId, stored] = await this.redis.hmget(this.keys.token(hash), 'organizationId', 'hash');
+    // The key is found by the hash; checking the stored hash too costs nothing and is constant-time.
+    if (!orgId || !stored || !sameHash(stored, hash)) return undefined;
+    return orgId;
+  }
+
+  async agentIds(): Promise<string[]> {
+    return (await this.redis.smembers(this.keys.agents())).sort();
+  }
+
+  async agent(agentId: string): Promise<StoredAgent | undefined> {
+    const fields = await this.redis.hgetall(this.keys.agent(agentId));
+    if (!fields.document) return undefined;
+    const document = JSON.parse(fields.document) as Record<string, unknown>;
+    return {
+      agentId,
+      organizationId: String(document.organizationId),
+      document,
+      webhookUrl: fields.webhookUrl || undefined,
+      holdMusic: fields.holdMusic ? (JSON.parse(fields.holdMusic) as HoldMusicInfo) : undefined,
+      version: Number(fields.version ?? 0),
+    };
+  }
+
+  /** The agent's version alone: one small read per call, to know whether a worker's copy is current. */
+  async agentVersion(agentId: string): Promise<number | undefined> {
+    const version = await this.redis.hget(this.keys.agent(agentId), 'version');
+    return version === null ? undefined : Number(version);
+  }
+
+  /** Creates or replaces an agent's settings (already validated); returns the new version. */
+  async putAgent(agentId: string, document: Record<string, unknown>, webhookUrl: string | undefined): Promise<number> {
+    const key = this.keys.agent(agentId);
+    const tx = this.redis.multi().sadd(this.keys.agents(), agentId).hset(key, { document: JSON.stringify(document) });
+    if (webhookUrl) tx.hset(key, { webhookUrl });
+    else tx.hdel(key, 'webhookUrl');
+    return this.bump(tx.hincrby(key, 'version', 1));
+  }
+
+  /** Stores the uploaded file and its decoded samples together with the agent's new version. */
+  async putHoldMusic(agentId: string, info: HoldMusicInfo, original: Buffer, pcm: Buffer): Promise<number> {
+    const tx = this.redis
+      .multi()
+      .hset(this.keys.holdMusic(agentId), { original, pcm, sha256: info.sha256 })
+      .hset(this.keys.agent(agentId), { holdMusic: JSON.stringify(info) })
+      .hincrby(this.keys.agent(agentId), 'version', 1);
+    return this.bump(tx);
+  }
+
+  /** Back to the built-in music. */
+  async clearHoldMusic(agentId: string): Promise<number> {
+    const tx = this.redis
+      .multi()
+      .del(this.keys.holdMusic(agentId))
+      .hdel(this.keys.agent(agentId), 'holdMusic')
+      .hincrby(this.keys.agent(agentId), 'version', 1);
+    return this.bump(tx);
+  }
+
+  /** The file as uploaded, for playing it back. */
+  async holdMusicFile(agentId: string): Promise<Buffer | undefined> {
+    return (await this.redis.hgetBuffer(this.keys.holdMusic(agentId), 'original')) ?? undefined;
+  }
+
+  /** The decoded samples, only if they are still those of `sha256` (an upload may have replaced them). */
+  async holdMusicSamples(agentId: string, sha256: string): Promise<Int16Array | undefined> {
+    const [stored, pcm] = await this.redis.hmgetBuffer(this.keys.holdMusic(agentId), 'sha256', 'pcm');
+    if (!stored || !pcm || stored.toString() !== sha256) return undefined;
+    // Copy into an aligned buffer: Int16Array needs an even byte offset, which a Redis reply may not have.
+    const aligned = new Int16Array(pcm.length >> 1);
+    Buffer.from(aligned.buffer).set(pcm.subarray(0, aligned.length * 2));
+    return aligned;
+  }
+
+  async deleteAgent(agentId: string): Promise<void> {
+    await this.redis
+      .multi()
+      .srem(this.keys.agents(), agentId)
+      .del(this.keys.agent(agentId), this.keys.holdMusic(agentId), this.keys.stream(agentId, 'transfers'), this.keys.stream(agentId, 'messages'))
+      .exec();
+  }
+
+  /** Appends an event to the agent's capped stream and to the outbox the webhook sender reads. */
+  async appendEvent(agentId: string, type: StoredEvent['type'], data: Record<string, unknown>): Promise<StoredEvent> {
+    const event: StoredEvent = { id: randomUUID(), type, agentId, at: new Date().toISOString(), data };
+    const json = JSON.stringify(event);
+    const kind: EventKind = type === 'message.taken' ? 'messages' : 'transfers';
+    await this.redis
+      .multi()
+      .xadd(this.keys.stream(agentId, kind), 'MAXLEN', '~', STREAM_MAX_LENGTH, '*', 'event', json)
+      .xadd(this.keys.outbox(), 'MAXLEN', '~', OUTBOX_MAX_LENGTH, '*', 'event', json)
+      .exec();
+    return event;
+  }
+
+  /** The newest `count` events of one kind, newest first. */
+  async recentEvents(agentId: string, kind: EventKind, count: number): Promise<StoredEvent[]> {
+    const entries = await this.redis.xrevrange(this.keys.stream(agentId, kind), '+', '-', 'COUNT', count);
+    return entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as StoredEvent);
+  }
+
+  private async bump(tx: ReturnType<Redis['multi']>): Promise<number> {
+    const results = await tx.exec();
+    if (!results) throw new Error('the settings write was aborted');
+    for (const [error] of results) if (error) throw error;
+    const last = results[results.length - 1];
+    return Number(last?.[1]);
+  }
+}

@@ -1,0 +1,71 @@
+// `npm run settings`: refuses to start without an administrator token, and otherwise listens on
+// 127.0.0.1:$SETTINGS_PORT with the store at REDIS_URL (database index honoured).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { repoRoot } from '../../stack/local-stack.ts';
+import { ADMIN_TOKEN } from '../support/settings-api.ts';
+import { eventually } from '../support/rooms.ts';
+import { testRedisUrl, testStore } from '../support/settings-store.ts';
+
+const db = testStore(inject('redisAddress'), 'start');
+let child: ChildProcess | undefined;
+let output = '';
+
+function start(env: Record<string, string>): ChildProcess {
+  output = '';
+  const started = spawn(process.execPath, [join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'settings-service/main.ts'], {
+    cwd: repoRoot,
+    detached: true,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+  });
+  started.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  started.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  return started;
+}
+
+const exited = (c: ChildProcess) => new Promise<number | null>((done) => (c.exitCode !== null ? done(c.exitCode) : c.once('exit', (code) => done(code))));
+
+const freePort = () =>
+  new Promise<number>((done) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    process.kill(-child.pid!, 'SIGTERM');
+    await exited(child);
+  }
+  await db.close();
+});
+
+describe('npm run settings', () => {
+  it('refuses to start without SETTINGS_ADMIN_TOKEN', async () => {
+    const refused = start({ REDIS_URL: db.url, SETTINGS_PORT: String(await freePort()) });
+    expect(await exited(refused)).toBe(1);
+    expect(output).toContain('SETTINGS_ADMIN_TOKEN must be set');
+  });
+
+  it('listens on 127.0.0.1:$SETTINGS_PORT, uses the database in REDIS_URL, and never logs a token', async () => {
+    const port = await freePort();
+    child = start({ REDIS_URL: testRedisUrl(inject('redisAddress')), SETTINGS_KEY_PREFIX: db.prefix, SETTINGS_ADMIN_TOKEN: ADMIN_TOKEN, SETTINGS_PORT: String(port) });
+    await eventually(() => output.includes('Server listening at http://127.0.0.1:'), 30_000, 'the service to listen');
+    const base = `http://127.0.0.1:${port}`;
+    expect((await fetch(`${base}/v1/openapi.json`)).status).toBe(200);
+    const put = await fetch(`${base}/v1/organizations/acme`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ warmTransferAvailable: true }),
+    });
+    expect(put.status).toBe(200);
+    expect(await db.store.organization('acme')).toEqual({ id: 'acme', warmTransferAvailable: true });
+    const issued = (await (await fetch(`${base}/v1/organizations/acme/tokens`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { token: string };
+    expect((await fetch(`${base}/v1/organizations/acme`, { headers: { authorization: `Bearer ${issued.token}` } })).status).toBe(200);
+    expect(output).not.toContain(ADMIN_TOKEN);
+    expect(output).not.toContain(issued.token);
+  });
+});

@@ -1,0 +1,87 @@
+// What a worker reads from the settings store per call: the agent as it is when the call starts (a
+// change applies from the next call, a call keeps its snapshot), hold music decoded by the service, and
+// events it writes back to the agent's streams.
+import { initializeLogger } from '@livekit/agents';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { allowedDestinations } from '../../agent/settings/plan.ts';
+import { warmTransferEnabled } from '../../agent/settings/settings.ts';
+import { StoreSettingsSource } from '../../agent/store-settings.ts';
+import { HOLD_SAMPLE_RATE } from '../../agent/transfer/hold-music.ts';
+import type { TimelineEntry } from '../../agent/transfer/timeline.ts';
+import { writeAgent } from '../../settings-service/agents.ts';
+import { checkUpload } from '../../settings-service/hold-music-upload.ts';
+import { acmeAgent } from '../support/settings-api.ts';
+import { testStore, toneWav, type TestStore } from '../support/settings-store.ts';
+
+let db: TestStore;
+let source: StoreSettingsSource;
+
+async function upload(freqHz: number) {
+  const data = toneWav(freqHz);
+  const check = await checkUpload(data, `tone-${freqHz}.wav`);
+  if (!check.ok) throw new Error(check.error);
+  const info = { sha256: check.sha256, format: check.format, bytes: data.length, name: `tone-${freqHz}.wav`, durationMs: check.durationMs, uploadedAt: new Date().toISOString() };
+  await db.store.putHoldMusic('support', info, data, Buffer.from(check.pcm.buffer, check.pcm.byteOffset, check.pcm.byteLength));
+  return check.pcm;
+}
+
+beforeAll(async () => {
+  initializeLogger({ pretty: false, level: 'warn' });
+  db = testStore(inject('redisAddress'), 'source');
+  await db.store.putOrganization({ id: 'acme', warmTransferAvailable: true });
+  expect((await writeAgent(db.store, 'support', acmeAgent())).ok).toBe(true);
+  source = await StoreSettingsSource.open(db.url, db.prefix);
+});
+afterAll(async () => {
+  await source?.store.close();
+  await db?.close();
+});
+
+describe('settings for a call from the store', () => {
+  it('reads the agent, with the built-in music until one is uploaded', async () => {
+    const call = await source.forCall('support');
+    expect(allowedDestinations(call.settings.warmTransfer.plan).map((d) => d.kind)).toEqual(['extension', 'phone']);
+    expect(call.music.source).toContain('hold_music.ogg');
+  });
+
+  it('a change applies to the next call; the call in progress keeps its snapshot', async () => {
+    const first = await source.forCall('support');
+    expect(await source.forCall('support')).toBe(first); // unchanged version: the cached copy
+    const written = await writeAgent(db.store, 'support', acmeAgent({ warmTransfer: { enabled: true, rules: 'If they ask for sales, warm transfer to ext:2001.', ringingTimeoutSeconds: 12 } }));
+    expect(written.ok).toBe(true);
+    const pcm = await upload(660);
+    const next = await source.forCall('support');
+    expect(next.version).toBeGreaterThan(first.version);
+    expect(next.settings.warmTransfer.rulesText).toBe('If they ask for sales, warm transfer to ext:2001.');
+    expect(next.settings.warmTransfer.ringingTimeoutMs).toBe(12_000);
+    expect(next.music.samples).toEqual(pcm);
+    expect(next.music.durationMs).toBeCloseTo((pcm.length / HOLD_SAMPLE_RATE) * 1000);
+    // The first call's settings object was not touched.
+    expect(first.settings.warmTransfer.rulesText).toContain('billing dispute');
+    expect(first.music.source).toContain('hold_music.ogg');
+  });
+
+  it('an organization switched off removes warm transfer from the next call', async () => {
+    await db.store.putOrganization({ id: 'acme', warmTransferAvailable: false });
+    // The agent still answers calls; only the transfer tool is gone.
+    const call = await source.forCall('support');
+    expect(call.settings.warmTransfer.enabled).toBe(true);
+    expect(warmTransferEnabled(call.settings)).toBe(false);
+    await db.store.putOrganization({ id: 'acme', warmTransferAvailable: true });
+  });
+
+  it('an unknown agent is an error, not a guess', async () => {
+    await expect(source.forCall('nobody')).rejects.toThrow("the settings store has no agent 'nobody'");
+  });
+
+  it('timeline entries go to the stream without personal data; messages go whole', async () => {
+    const entry = { transferId: 't-9', type: 'dialing', at: new Date().toISOString(), elapsedMs: 5, destination: 'extension 2001', 'lk.pii.phone_number': '+15125550142' } as TimelineEntry;
+    source.publishTimeline('support', entry);
+    await source.publishMessage({ at: entry.at, agentId: 'support', name: 'Dana', callbackNumber: '+15125550142', message: 'Hi', 'lk.pii.caller_number': '+15125550142', 'lk.pii.room_name': 'call_x' });
+    await new Promise((r) => setTimeout(r, 200));
+    const [timeline] = await db.store.recentEvents('support', 'transfers', 1);
+    expect(timeline?.data).toEqual({ transferId: 't-9', type: 'dialing', at: entry.at, elapsedMs: 5, destination: 'extension 2001' });
+    const [message] = await db.store.recentEvents('support', 'messages', 1);
+    expect(message?.data).toMatchObject({ name: 'Dana', callbackNumber: '+15125550142', 'lk.pii.caller_number': '+15125550142' });
+  });
+});
