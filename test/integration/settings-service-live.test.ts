@@ -112,7 +112,7 @@ describe('settings changed through the service while the worker runs', () => {
 
     const rules = await request('PUT', `/v1/agents/${AGENT}/warm-transfer`, { enabled: true, rules: NEW_RULES, ringingTimeoutSeconds: 15 });
     expect(rules.status).toBe(200);
-    expect(rules.json.plan.lines).toEqual(['Rule 1 (billing dispute): warm transfer to extension 1002.']);
+    expect(rules.json.plan.lines).toEqual(['billing dispute → ext:1002 (confirm first: no)', 'never: (nothing forbidden)']);
     const music = await request('POST', `/v1/agents/${AGENT}/hold-music`, toneWav(NEW_TONE_HZ), 'audio/wav');
     expect(music.status).toBe(201);
     const changed = Date.now();
