@@ -5,6 +5,9 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
+/** MAX_BRIDGED_CALL_S's default: four hours. */
+export const DEFAULT_MAX_BRIDGED_MS = 4 * 3600 * 1000;
+
 const seconds = (fallback: number, max: number) =>
   z.coerce.number().positive().max(max).default(fallback);
 
@@ -53,6 +56,8 @@ const schema = z
     RINGING_TIMEOUT_S: seconds(30, 75),
     DECISION_TIMEOUT_S: seconds(20, 120),
     TRANSFER_DEADLINE_S: seconds(300, 3600),
+    // A bridged call is ended after this long, so a line left open (a phone off the hook) cannot hold a worker for ever.
+    MAX_BRIDGED_CALL_S: seconds(DEFAULT_MAX_BRIDGED_MS / 1000, 24 * 3600),
     TRANSFER_TOPOLOGY: z.enum(['auto', 'move', 'bridge']).default('auto'),
   })
   .superRefine((env, ctx) => {
@@ -93,6 +98,7 @@ export interface WorkerConfig {
     ringingTimeoutMs: number;
     decisionTimeoutMs: number;
     deadlineMs: number;
+    maxBridgedMs: number;
     topology: 'auto' | 'move' | 'bridge';
   };
 }
@@ -138,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       ringingTimeoutMs: e.RINGING_TIMEOUT_S * 1000,
       decisionTimeoutMs: e.DECISION_TIMEOUT_S * 1000,
       deadlineMs: e.TRANSFER_DEADLINE_S * 1000,
+      maxBridgedMs: e.MAX_BRIDGED_CALL_S * 1000,
       topology: e.TRANSFER_TOPOLOGY,
     },
   };

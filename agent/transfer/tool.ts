@@ -6,12 +6,13 @@ import { llm, log, type voice } from '@livekit/agents';
 import type { AudioFrame, Room } from '@livekit/rtc-node';
 import { z } from 'zod';
 import { callerMessage, toolResult } from '../../prompts/outcomes.ts';
-import { onHoldNote } from '../../prompts/hold.ts';
+import { DEFAULT_MAX_BRIDGED_MS } from '../config.ts';
 import type { Models } from '../models.ts';
 import type { AgentSettings } from '../settings/settings.ts';
 import { type Destination, destinationKey, formatDestination } from '../settings/destination.ts';
 import { transcriptOf } from './briefing.ts';
 import { CallerHold } from './caller-hold.ts';
+import { TransferChain } from './chain.ts';
 import type { DialTarget } from './dial.ts';
 import { referCaller, sipReferApi, type ReferApi } from './refer.ts';
 import type { TransferOutcome } from './outcome.ts';
@@ -19,9 +20,6 @@ import type { LiveKitCredentials, RoomApi } from './room-api.ts';
 import { TransferTimeline, type TimelineEntry } from './timeline.ts';
 import type { MusicSource, TopologyKind } from './topology.ts';
 import { joinAsWorker, WarmTransfer } from './warm-transfer.ts';
-
-/** Outcomes after which the next destination of the rule is tried. */
-const TRY_NEXT: ReadonlySet<TransferOutcome> = new Set(['rejected', 'busy', 'declined', 'no_answer', 'voicemail', 'destination_hung_up', 'dial_failed']);
 
 export interface TransferToolOptions {
   credentials: LiveKitCredentials;
@@ -34,7 +32,10 @@ export interface TransferToolOptions {
   music: MusicSource;
   settings: AgentSettings;
   topology: 'auto' | TopologyKind;
+  /** Cap on a whole transfer request, all its destinations together. */
   deadlineMs: number;
+  /** Cap on a bridged call (MAX_BRIDGED_CALL_S); four hours unless set. */
+  maxBridgedMs?: number;
   onTimeline?: (entry: TimelineEntry) => void;
   /**
    * The agent's part in the call is over: caller and destination were connected and that call has ended
@@ -70,12 +71,12 @@ export function transferTools(options: TransferToolOptions) {
   let busy = false;
   /** The caller was connected to someone (bridged, or taken by the trunk): their keys now belong to that call. */
   let handedOff = false;
-  let cancelCurrent: (() => void) | undefined;
 
-  /** Tries `chain` in order while the caller stays on hold; resolves with the last outcome. */
+  /** Tries `chain` in order while the caller stays on hold (chain.ts); resolves with the last outcome. */
   async function run(chain: readonly Destination[], reason: string, brief: boolean): Promise<{ outcome: TransferOutcome; label: string }> {
     const session = options.session();
-    let stopped = false;
+    // One deadline for the whole request, however many destinations its rule names.
+    const deadlineAt = Date.now() + options.deadlineMs;
     const hold = new CallerHold({
       mode: options.topology,
       serverUrl: options.credentials.url,
@@ -86,74 +87,60 @@ export function transferTools(options: TransferToolOptions) {
         join: (name) => joinAsWorker(options.credentials, name),
       },
       speak: (text) => speech(options.models, text),
-      onStopWaiting: () => {
-        stopped = true;
-        cancelCurrent?.();
-      },
+      onStopWaiting: () => transfers.stop(),
     });
-    let outcome: TransferOutcome = 'dial_failed';
-    let label = formatDestination(chain[0]!);
-    try {
-      for (const [index, destination] of chain.entries()) {
-        label = formatDestination(destination);
-        const hasNext = index < chain.length - 1;
-        const transfer = new WarmTransfer(
+    const transfers = new TransferChain<Destination>({
+      chain,
+      label: formatDestination,
+      hold,
+      deadlineAt,
+      sayToCaller: (text) => void session.say(text),
+      progressNoteIntervalMs: settings.warmTransfer.progressNoteIntervalMs,
+      attempt: (destination, willRetry) =>
+        new WarmTransfer(
           {
             credentials: options.credentials,
             api: options.api,
             caller: { room: options.room, identity: options.callerIdentity },
             hold,
             sayToCaller: (text) => void session.say(text),
-            willRetry: (o) => hasNext && !stopped && TRY_NEXT.has(o),
+            willRetry,
             models: options.models,
             ringingTimeoutMs: settings.warmTransfer.ringingTimeoutMs,
             decisionTimeoutMs: settings.warmTransfer.decisionTimeoutMs,
-            deadlineMs: options.deadlineMs,
+            deadlineAt,
+            maxBridgedMs: options.maxBridgedMs ?? DEFAULT_MAX_BRIDGED_MS,
             ...(options.onTimeline ? { onTimeline: options.onTimeline } : {}),
           },
           {
             target: dialTargetFor(destination, settings.trunks),
-            destinationLabel: label,
+            destinationLabel: formatDestination(destination),
             reason,
             transcript: transcriptOf(session.history),
             fromNumber: settings.warmTransfer.passThroughCallerNumber ? options.callerNumber : settings.agentPhoneNumber,
             brief,
           },
-        );
-        if (stopped) break;
-        cancelCurrent = () => transfer.cancel();
-        const notes = progressNotes(hold, () => transfer.machine.phase.kind, label, settings.warmTransfer.progressNoteIntervalMs);
-        const settled = await transfer.start().finally(notes.stop);
-        if (settled === 'bridged') {
-          handedOff = true;
-          // The agent drops out: it no longer listens, speaks or calls tools. Closing waits for this tool to
-          // return, so it is not awaited here.
-          void session.close();
-          void transfer.done.then(async () => {
-            await hold.close();
-            options.onCallHandedOff();
-          });
-          return { outcome: 'accepted', label };
-        }
-        outcome = (await transfer.done).outcome;
-        if (!(hasNext && !stopped && TRY_NEXT.has(outcome))) break;
-        await hold.note(onHoldNote({ kind: 'next', unavailable: label, next: formatDestination(chain[index + 1]!) }));
-      }
+        ),
+    });
+    let result;
+    try {
+      result = await transfers.run();
     } catch (error) {
       log().error({ error }, 'warm transfer failed');
-      await hold.unhold().catch(() => undefined);
       throw error;
-    } finally {
-      cancelCurrent = undefined;
     }
-    if (hold.holding) {
-      // The caller stopped waiting between two destinations: nobody else told them.
-      outcome = 'cancelled';
-      await hold.unhold();
-      void session.say(callerMessage(outcome));
+    const { bridged } = result;
+    if (bridged) {
+      handedOff = true;
+      // The agent drops out: it no longer listens, speaks or calls tools. Closing waits for this tool to
+      // return, so it is not awaited here.
+      void session.close();
+      void bridged.done.then(async () => {
+        await hold.close();
+        options.onCallHandedOff();
+      });
     }
-    await hold.close();
-    return { outcome, label };
+    return { outcome: result.outcome, label: result.label };
   }
 
   function muteAgent(muted: boolean) {
@@ -252,12 +239,4 @@ export function transferTools(options: TransferToolOptions) {
   }
 
   return { warmTransfer, keypadTransfer };
-}
-
-/** Every `intervalMs` while the destination rings or is briefed, a short note to the caller on hold. */
-function progressNotes(hold: CallerHold, phase: () => string, label: string, intervalMs: number) {
-  const timer = setInterval(() => {
-    if (phase() === 'dialing' || phase() === 'briefing') void hold.note(onHoldNote({ kind: 'still_trying', unavailable: label }));
-  }, intervalMs);
-  return { stop: () => clearInterval(timer) };
 }
