@@ -35,6 +35,9 @@ const schema = z
     // Above 1 the worker never reports itself full (the load is a CPU share from 0 to 1).
     WORKER_LOAD_THRESHOLD: z.coerce.number().gt(0).max(100).default(0.9),
     WORKER_IDLE_PROCESSES: z.coerce.number().int().min(1).max(16).default(1),
+    // Open transfers and bridged calls the worker carries at most: at that many it reports itself full.
+    WORKER_MAX_TRANSFERS: z.coerce.number().int().min(1).max(1000).default(8),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
     OPENAI_API_KEY: optionalText,
     OPENAI_BASE_URL: z.url().optional(),
     OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
@@ -79,6 +82,8 @@ export interface WorkerConfig {
   workerHttpPort: number;
   idleProcesses: number;
   loadThreshold: number;
+  maxTransfers: number;
+  redisUrl: string;
   openai: { apiKey: string; baseURL: string | undefined; model: string; sttModel: string; ttsModel: string; ttsVoice: string } | undefined;
   espeakVoice: string;
   /** Which TTS speaks: OpenAI's when a key is set (unless forced), else the embedded espeak-ng. */
@@ -125,6 +130,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     workerHttpPort: e.WORKER_HTTP_PORT,
     idleProcesses: e.WORKER_IDLE_PROCESSES,
     loadThreshold: e.WORKER_LOAD_THRESHOLD,
+    maxTransfers: e.WORKER_MAX_TRANSFERS,
+    redisUrl: e.REDIS_URL,
     openai: e.OPENAI_API_KEY
       ? { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL, sttModel: e.OPENAI_STT_MODEL, ttsModel: e.OPENAI_TTS_MODEL, ttsVoice: e.OPENAI_TTS_VOICE }
       : undefined,

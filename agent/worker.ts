@@ -8,6 +8,9 @@ import { agentIdFromMetadata, resolveSettings } from './agent-settings.ts';
 import { loadConfig } from './config.ts';
 import { takeMessageTool } from './messages.ts';
 import { createModels } from './models.ts';
+import { carry, WORKER_KEY_ENV } from './carrying.ts';
+import { connectRedis } from './redis.ts';
+import type { Redis } from 'ioredis';
 import { warmTransferEnabled, type SettingsSet } from './settings/settings.ts';
 import { HoldMusic } from './transfer/hold-music.ts';
 import { quietly, roomServiceApi } from './transfer/room-api.ts';
@@ -15,6 +18,8 @@ import { transferTools } from './transfer/tool.ts';
 
 interface Prepared {
   settings: SettingsSet;
+  /** This process's Redis client (REDIS_URL), shared by the calls it runs. */
+  redis: Redis;
   /** Hold music by file ('' for the built-in), decoded once per process. */
   music: Map<string, HoldMusic>;
   vad: VAD;
@@ -29,12 +34,13 @@ export default defineAgent({
       const file = agent.warmTransfer.holdMusic ?? '';
       if (!music.has(file)) music.set(file, await HoldMusic.load(file || undefined));
     }
-    const prepared: Prepared = { settings, music, vad: await silero.VAD.load() };
+    const prepared: Prepared = { settings, redis: connectRedis(config.redisUrl), music, vad: await silero.VAD.load() };
     proc.userData.prepared = prepared;
   },
   entry: async (ctx: JobContext) => {
     const config = loadConfig();
-    const { settings: settingsSet, music, vad } = ctx.proc.userData.prepared as Prepared;
+    const { settings: settingsSet, redis, music, vad } = ctx.proc.userData.prepared as Prepared;
+    const workerKey = process.env[WORKER_KEY_ENV];
     const settings = settingsSet.forAgent(agentIdFromMetadata(ctx.job.metadata));
     const models = createModels(config, vad);
     await ctx.connect();
@@ -63,6 +69,9 @@ export default defineAgent({
       settings,
       topology: config.transfer.topology,
       deadlineMs: config.transfer.deadlineMs,
+      maxBridgedMs: config.transfer.maxBridgedMs,
+      // Open transfers and bridged calls count toward the worker's load, read by its main process.
+      ...(workerKey ? { carry: (id: string) => carry({ redis, workerKey }, id) } : {}),
       onCallHandedOff: () => void quietly(api.deleteRoom(ctx.room.name!)).then(() => ctx.shutdown('call handed off')),
     });
     const messagesFile = settings.messagesFile ?? config.messagesFile;

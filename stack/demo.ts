@@ -18,7 +18,7 @@ let phone: Phone | undefined;
 let failed = false;
 try {
   const ids = await applyTrunks({ url: stack.livekitUrl, apiKey: stack.apiKey, apiSecret: stack.apiSecret });
-  const info = { livekitUrl: stack.livekitUrl, apiKey: stack.apiKey, apiSecret: stack.apiSecret, logDir: stack.logDir, ...ids };
+  const info = { livekitUrl: stack.livekitUrl, apiKey: stack.apiKey, apiSecret: stack.apiSecret, redisUrl: `redis://${stack.redisAddress}`, logDir: stack.logDir, ...ids };
   console.log(`[demo] trunks applied: ${JSON.stringify(ids)}`);
   worker = await startWorker(info, 'demo', {});
   console.log(`[demo] worker registered (log: ${worker.logFile})`);

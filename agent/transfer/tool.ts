@@ -11,6 +11,7 @@ import type { Models } from '../models.ts';
 import type { AgentSettings } from '../settings/settings.ts';
 import { type Destination, destinationKey, formatDestination } from '../settings/destination.ts';
 import { transcriptOf } from './briefing.ts';
+import type { CarryLease } from '../carrying.ts';
 import { CallerHold } from './caller-hold.ts';
 import { TransferChain } from './chain.ts';
 import type { DialTarget } from './dial.ts';
@@ -44,6 +45,8 @@ export interface TransferToolOptions {
   onCallHandedOff: () => void;
   /** SIP REFER for keypad transfers when the inbound trunk accepts it; defaults to the LiveKit SIP API. */
   refer?: ReferApi;
+  /** Counts a transfer toward the worker's load while it is open or bridged (carrying.ts). */
+  carry?: (id: string) => CarryLease;
 }
 
 export function dialTargetFor(destination: Destination, trunks: AgentSettings['trunks']): DialTarget {
@@ -122,11 +125,13 @@ export function transferTools(options: TransferToolOptions) {
           },
         ),
     });
+    const lease = options.carry?.(randomUUID());
     let result;
     try {
       result = await transfers.run();
     } catch (error) {
       log().error({ error }, 'warm transfer failed');
+      await lease?.release();
       throw error;
     }
     const { bridged } = result;
@@ -137,8 +142,11 @@ export function transferTools(options: TransferToolOptions) {
       void session.close();
       void bridged.done.then(async () => {
         await hold.close();
+        await lease?.release();
         options.onCallHandedOff();
       });
+    } else {
+      await lease?.release();
     }
     return { outcome: result.outcome, label: result.label };
   }

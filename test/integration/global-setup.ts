@@ -7,6 +7,8 @@ export interface StackInfo extends TrunkIds {
   livekitUrl: string;
   apiKey: string;
   apiSecret: string;
+  /** The stack's Redis, as a worker's REDIS_URL (default: the worker's own default, 127.0.0.1:6379). */
+  redisUrl?: string;
   logDir: string;
 }
 
@@ -24,6 +26,7 @@ export default async function setup(project: TestProject) {
       livekitUrl: stack.livekitUrl,
       apiKey: stack.apiKey,
       apiSecret: stack.apiSecret,
+      redisUrl: `redis://${stack.redisAddress}`,
       logDir: stack.logDir,
       ...ids,
     });
