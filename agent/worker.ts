@@ -14,6 +14,7 @@ import type { Redis } from 'ioredis';
 import { warmTransferEnabled, type SettingsSet } from './settings/settings.ts';
 import { HoldMusic } from './transfer/hold-music.ts';
 import { quietly, roomServiceApi } from './transfer/room-api.ts';
+import { TransferRecordStore } from './transfer/record-store.ts';
 import { transferTools } from './transfer/tool.ts';
 
 interface Prepared {
@@ -71,6 +72,7 @@ export default defineAgent({
       deadlineMs: config.transfer.deadlineMs,
       maxBridgedMs: config.transfer.maxBridgedMs,
       // Open transfers and bridged calls count toward the worker's load, read by its main process.
+      records: new TransferRecordStore({ redis }),
       ...(workerKey ? { carry: (id: string) => carry({ redis, workerKey }, id) } : {}),
       onCallHandedOff: () => void quietly(api.deleteRoom(ctx.room.name!)).then(() => ctx.shutdown('call handed off')),
     });

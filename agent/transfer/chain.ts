@@ -1,7 +1,6 @@
 // One request's destinations, tried in order while the caller stays on hold. The whole request has one
 // deadline (TRANSFER_DEADLINE_S), however many destinations its rule names; the caller hanging up, pressing
 // 0 or running out of time between two destinations ends it; and the caller hears how it ended exactly once.
-import { callerMessage } from '../../prompts/outcomes.ts';
 import { onHoldNote } from '../../prompts/hold.ts';
 import type { TransferResult } from './machine.ts';
 import type { TransferOutcome } from './outcome.ts';
@@ -42,8 +41,9 @@ export interface ChainOptions<D> {
    * destination (then the attempt leaves them on hold and tells them nothing); it only ever turns from
    * true to false as time passes, never back.
    */
-  attempt(destination: D, willRetry: (outcome: TransferOutcome) => boolean): Attempt;
-  sayToCaller(text: string): void;
+  attempt(destination: D, willRetry: (outcome: TransferOutcome) => boolean, index: number): Attempt;
+  /** Tells the caller how the request ended, when no attempt did (see run). */
+  tellCaller(outcome: TransferOutcome): void;
   progressNoteIntervalMs: number;
   now?: () => number;
 }
@@ -84,7 +84,7 @@ export class TransferChain<D> {
         current = label(destination);
         const hasNext = index < chain.length - 1;
         const willRetry = (o: TransferOutcome) => hasNext && TRY_NEXT.has(o) && this.#canGoOn();
-        const attempt = this.options.attempt(destination, willRetry);
+        const attempt = this.options.attempt(destination, willRetry, index);
         this.#current = attempt;
         const notes = this.#progressNotes(attempt, current);
         const settled = await attempt.start().finally(notes.stop);
@@ -110,8 +110,7 @@ export class TransferChain<D> {
       outcome = left ? 'caller_hung_up' : this.#stopped ? 'cancelled' : TRY_NEXT.has(outcome) ? 'timed_out' : outcome;
       if (!left) {
         await hold.unhold();
-        const message = callerMessage(outcome);
-        if (message) this.options.sayToCaller(message);
+        this.options.tellCaller(outcome);
       }
     }
     await hold.close();

@@ -13,6 +13,9 @@ import type { TopologyKind } from './topology.ts';
 
 export const LEASE_MS = 3000;
 export const LEASE_RENEW_MS = 1000;
+/** The call slot's value once the caller has been handed off; it lasts this long (the call ends meanwhile). */
+export const HANDED_OFF = 'handed-off';
+export const HANDED_OFF_LINGER_MS = 60_000;
 
 export interface TransferRecord {
   readonly id: string;
@@ -185,6 +188,15 @@ export class TransferRecordStore {
   /** Ids of records whose lease ran out (their owner stopped renewing). */
   async expired(): Promise<string[]> {
     return this.#redis.zrangebyscore(this.#leases, '-inf', this.#now());
+  }
+
+  /**
+   * The caller was handed to someone (bridged call over, or taken by the trunk): the record goes, and the
+   * call's slot says so for `lingerMs`, so a late key press or tool call on that call starts nothing.
+   */
+  async handOff(id: string, fence: number, callerRoom: string, lingerMs = HANDED_OFF_LINGER_MS): Promise<void> {
+    await this.remove(id, fence, callerRoom);
+    await this.#redis.set(this.#call(callerRoom), HANDED_OFF, 'PX', lingerMs);
   }
 
   /** The transfer is over: the record, its lease and the call's slot go. Throws FencedError when fenced. */

@@ -11,7 +11,7 @@ import type { Models } from '../models.ts';
 import type { AgentSettings } from '../settings/settings.ts';
 import { type Destination, destinationKey, formatDestination } from '../settings/destination.ts';
 import { transcriptOf } from './briefing.ts';
-import type { CarryLease } from '../carrying.ts';
+import { type CarryLease, WORKER_KEY_ENV } from '../carrying.ts';
 import { CallerHold } from './caller-hold.ts';
 import { TransferChain } from './chain.ts';
 import type { DialTarget } from './dial.ts';
@@ -20,6 +20,8 @@ import type { TransferOutcome } from './outcome.ts';
 import type { LiveKitCredentials, RoomApi } from './room-api.ts';
 import { TransferTimeline, type TimelineEntry } from './timeline.ts';
 import type { MusicSource, TopologyKind } from './topology.ts';
+import { type OpenResult, TransferRecordHandle } from './record.ts';
+import type { TransferRecordStore } from './record-store.ts';
 import { joinAsWorker, WarmTransfer } from './warm-transfer.ts';
 
 export interface TransferToolOptions {
@@ -47,7 +49,15 @@ export interface TransferToolOptions {
   refer?: ReferApi;
   /** Counts a transfer toward the worker's load while it is open or bridged (carrying.ts). */
   carry?: (id: string) => CarryLease;
+  /** Where each request's transfer record lives (Redis). */
+  records: TransferRecordStore;
 }
+
+/** What the model hears when a request cannot start. */
+const REFUSED = {
+  busy: 'A transfer is already in progress.',
+  handed_off: 'The caller is already connected to someone.',
+} as const;
 
 export function dialTargetFor(destination: Destination, trunks: AgentSettings['trunks']): DialTarget {
   switch (destination.kind) {
@@ -71,15 +81,34 @@ async function* speech(models: Models, text: string): AsyncIterable<AudioFrame> 
 
 export function transferTools(options: TransferToolOptions) {
   const { settings } = options;
-  let busy = false;
-  /** The caller was connected to someone (bridged, or taken by the trunk): their keys now belong to that call. */
-  let handedOff = false;
+  const owner = `${process.env[WORKER_KEY_ENV] ?? 'worker'}/${process.pid}`;
+
+  /**
+   * Opens the request's record in Redis. Whether a transfer is open for this call, or the caller has already
+   * been handed to someone, is the record's to say: one atomic check, whichever process asks.
+   */
+  function begin(chain: readonly Destination[]): Promise<OpenResult> {
+    return TransferRecordHandle.open(
+      options.records,
+      {
+        id: randomUUID(),
+        owner,
+        callerRoom: options.room.name!,
+        callerIdentity: options.callerIdentity,
+        chain: chain.map(formatDestination),
+        index: 0,
+        phase: { kind: 'idle' },
+        // One deadline for the whole request, however many destinations its rule names.
+        deadlineAt: Date.now() + options.deadlineMs,
+      },
+      (error) => log().warn({ error }, 'transfer record: write failed'),
+    );
+  }
 
   /** Tries `chain` in order while the caller stays on hold (chain.ts); resolves with the last outcome. */
-  async function run(chain: readonly Destination[], reason: string, brief: boolean): Promise<{ outcome: TransferOutcome; label: string }> {
+  async function run(record: TransferRecordHandle, chain: readonly Destination[], reason: string, brief: boolean): Promise<{ outcome: TransferOutcome; label: string }> {
     const session = options.session();
-    // One deadline for the whole request, however many destinations its rule names.
-    const deadlineAt = Date.now() + options.deadlineMs;
+    const { deadlineAt } = record;
     const hold = new CallerHold({
       mode: options.topology,
       serverUrl: options.credentials.url,
@@ -97,10 +126,15 @@ export function transferTools(options: TransferToolOptions) {
       label: formatDestination,
       hold,
       deadlineAt,
-      sayToCaller: (text) => void session.say(text),
+      tellCaller: (outcome) => {
+        const message = callerMessage(outcome);
+        if (message) void session.say(message);
+        void record.update({ callerTold: outcome, outcome });
+      },
       progressNoteIntervalMs: settings.warmTransfer.progressNoteIntervalMs,
-      attempt: (destination, willRetry) =>
-        new WarmTransfer(
+      attempt: (destination, willRetry, index) => {
+        const maxBridgedMs = options.maxBridgedMs ?? DEFAULT_MAX_BRIDGED_MS;
+        const transfer = new WarmTransfer(
           {
             credentials: options.credentials,
             api: options.api,
@@ -112,8 +146,21 @@ export function transferTools(options: TransferToolOptions) {
             ringingTimeoutMs: settings.warmTransfer.ringingTimeoutMs,
             decisionTimeoutMs: settings.warmTransfer.decisionTimeoutMs,
             deadlineAt,
-            maxBridgedMs: options.maxBridgedMs ?? DEFAULT_MAX_BRIDGED_MS,
+            maxBridgedMs,
             ...(options.onTimeline ? { onTimeline: options.onTimeline } : {}),
+            // Every transition goes to the record, with where the caller and the destination are.
+            onRecord: (patch) => {
+              const topology = hold.topology;
+              const holdRoom = topology?.kind === 'move' ? topology.heldIn()?.name : undefined;
+              void record.update({
+                ...patch,
+                index,
+                ...(topology ? { topology: topology.kind } : {}),
+                ...(holdRoom ? { holdRoom } : {}),
+                ...(patch.phase?.kind === 'bridged' ? { bridgedUntil: Date.now() + maxBridgedMs } : {}),
+                ...(patch.phase?.kind === 'ended' ? { outcome: patch.phase.outcome } : {}),
+              });
+            },
           },
           {
             target: dialTargetFor(destination, settings.trunks),
@@ -123,7 +170,10 @@ export function transferTools(options: TransferToolOptions) {
             fromNumber: settings.warmTransfer.passThroughCallerNumber ? options.callerNumber : settings.agentPhoneNumber,
             brief,
           },
-        ),
+        );
+        void record.update({ index, consultationRoom: transfer.consultationRoomName, phase: transfer.machine.phase });
+        return transfer;
+      },
     });
     const lease = options.carry?.(randomUUID());
     let result;
@@ -131,22 +181,21 @@ export function transferTools(options: TransferToolOptions) {
       result = await transfers.run();
     } catch (error) {
       log().error({ error }, 'warm transfer failed');
-      await lease?.release();
+      await Promise.all([lease?.release(), record.close('ended')]);
       throw error;
     }
     const { bridged } = result;
     if (bridged) {
-      handedOff = true;
       // The agent drops out: it no longer listens, speaks or calls tools. Closing waits for this tool to
       // return, so it is not awaited here.
       void session.close();
       void bridged.done.then(async () => {
         await hold.close();
-        await lease?.release();
+        await Promise.all([lease?.release(), record.close('handed_off')]);
         options.onCallHandedOff();
       });
     } else {
-      await lease?.release();
+      await Promise.all([lease?.release(), record.close('ended')]);
     }
     return { outcome: result.outcome, label: result.label };
   }
@@ -177,15 +226,11 @@ export function transferTools(options: TransferToolOptions) {
       if (rule?.confirmFirst && !caller_confirmed) {
         throw new llm.ToolError('This rule asks you to confirm with the caller first. Ask them, and call again with caller_confirmed true if they agree.');
       }
-      if (busy) throw new llm.ToolError('A transfer is already in progress.');
-      if (handedOff) throw new llm.ToolError('The caller is already connected to someone.');
-      busy = true;
-      try {
-        const { outcome, label } = await run(settings.warmTransfer.allowlist.chainFor(allowed), reason, true);
-        return toolResult(outcome, label);
-      } finally {
-        busy = false;
-      }
+      const chain = settings.warmTransfer.allowlist.chainFor(allowed);
+      const opened = await begin(chain);
+      if (!opened.ok) throw new llm.ToolError(REFUSED[opened.reason]);
+      const { outcome, label } = await run(opened.record, chain, reason, true);
+      return toolResult(outcome, label);
     },
   });
 
@@ -195,19 +240,23 @@ export function transferTools(options: TransferToolOptions) {
    */
   async function keypadTransfer(digit: string): Promise<TransferOutcome | undefined> {
     const destination = settings.keypad.get(digit);
-    if (!destination || busy || handedOff) return undefined;
-    busy = true;
+    if (!destination) return undefined;
+    const opened = await begin([destination]);
+    if (!opened.ok) return undefined;
     try {
-      if (settings.trunks.inboundAcceptsRefer && (await referred(destination, digit))) return 'accepted';
-      const { outcome } = await run([destination], `The caller pressed ${digit} on the menu.`, false);
+      if (settings.trunks.inboundAcceptsRefer && (await referred(destination, digit))) {
+        await opened.record.close('handed_off');
+        options.onCallHandedOff();
+        return 'accepted';
+      }
+      const { outcome } = await run(opened.record, [destination], `The caller pressed ${digit} on the menu.`, false);
       return outcome;
     } catch (error) {
       // run() has taken the caller off hold; no model is there to explain, so the agent says it.
       log().error({ error, digit }, 'keypad transfer failed');
+      await opened.record.close('ended');
       void options.session().say(callerMessage('dial_failed'));
       return 'dial_failed';
-    } finally {
-      busy = false;
     }
   }
 
@@ -231,12 +280,10 @@ export function transferTools(options: TransferToolOptions) {
       ringingTimeoutMs: settings.warmTransfer.ringingTimeoutMs,
     });
     if (result.ok) {
-      handedOff = true;
       timeline.record('referred', { referTo: result.referTo });
       timeline.record('ended', { outcome: 'accepted', method: 'refer' });
       // The trunk has the caller now and livekit-sip ends our leg: the agent's part is over.
       void options.session().close();
-      options.onCallHandedOff();
       return true;
     }
     timeline.record('refer_failed', { referTo: result.referTo, sipStatus: result.sipStatus, message: result.message });

@@ -16,6 +16,7 @@ import type { TransferEffect, TransferEvent, TransferPhase } from './phase.ts';
 import { quietly, type LiveKitCredentials, type RoomApi } from './room-api.ts';
 import { pii, TransferTimeline, type TimelineEntry } from './timeline.ts';
 import type { CallerHold } from './caller-hold.ts';
+import type { RecordPatch } from './record-store.ts';
 
 export const WORKER_IDENTITY = 'warm-transfer-agent';
 export const DESTINATION_IDENTITY = 'transfer-destination';
@@ -45,6 +46,8 @@ export interface WarmTransferDeps {
   /** Cap on the bridged call (MAX_BRIDGED_CALL_S). */
   maxBridgedMs: number;
   onTimeline?: (entry: TimelineEntry) => void;
+  /** Receives what changed at each transition (phase, what the caller was told), for the transfer record. */
+  onRecord?: (patch: RecordPatch) => void;
   /** Where timeline JSON lines go (default stdout). */
   sink?: (line: string) => void;
 }
@@ -98,6 +101,7 @@ export class WarmTransfer {
       runEffect: (effect, signal) => this.#perform(effect, signal),
       onError: (error, effect) => this.timeline.record('error', { effect: effect.type, message: String(error) }),
       onTransition: (from, event, to, ignored) => {
+        if (!ignored) deps.onRecord?.({ phase: to });
         // Talk outside the decision wait is expected all the time; it is not news worth a line.
         if (ignored && event.type !== 'conversation') this.timeline.record('ignored', { phase: from.kind, event: event.type });
         else if (event.type === 'max_duration') this.timeline.record('max_duration', { maxBridgedMs: deps.maxBridgedMs });
@@ -205,6 +209,7 @@ export class WarmTransfer {
         if (this.deps.willRetry?.(effect.outcome)) return;
         const message = callerMessage(effect.outcome);
         if (message) this.deps.sayToCaller(message);
+        this.deps.onRecord?.({ callerTold: effect.outcome });
         return;
       }
       case 'finish':

@@ -3,7 +3,8 @@
 import { initializeLogger, voice } from '@livekit/agents';
 import * as lkOpenAI from '@livekit/agents-plugin-openai';
 import type { Room } from '@livekit/rtc-node';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { testRecords } from '../support/records.ts';
 import { resolveSettings } from '../../agent/agent-settings.ts';
 import { loadConfig } from '../../agent/config.ts';
 import type { Models } from '../../agent/models.ts';
@@ -16,6 +17,8 @@ let handle: FakeOpenAIHandle;
 const apiCalls: string[] = [];
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'error' }));
+const records = testRecords();
+afterAll(() => records.cleanup());
 beforeEach(async () => {
   server = new FakeOpenAI();
   handle = await server.start();
@@ -52,6 +55,7 @@ async function sessionWithRules(rules: string) {
     models: { llm } as unknown as Models,
     music: { play: async () => ({ stop: async () => undefined }) },
     settings,
+    records: records.store,
     topology: 'bridge',
     deadlineMs: 60_000,
     onCallHandedOff: () => undefined,

@@ -48,7 +48,7 @@ function setup(script: Script, deadlineMs = 300_000) {
     label: (d) => d,
     hold,
     deadlineAt: Date.now() + deadlineMs,
-    sayToCaller: (text) => void said.push(text),
+    tellCaller: (outcome) => void said.push(callerMessage(outcome)),
     progressNoteIntervalMs: 3_600_000,
     attempt: (destination, willRetry) => {
       tried.push(destination);

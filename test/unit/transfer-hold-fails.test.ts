@@ -3,7 +3,8 @@
 import { EventEmitter } from 'node:events';
 import { initializeLogger, type voice } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testRecords } from '../support/records.ts';
 import { callerMessage } from '../../prompts/outcomes.ts';
 import type { Models } from '../../agent/models.ts';
 import { agentSettingsSchema } from '../../agent/settings/schema.ts';
@@ -12,6 +13,8 @@ import type { TimelineEntry } from '../../agent/transfer/timeline.ts';
 import { transferTools } from '../../agent/transfer/tool.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));
+const records = testRecords();
+afterAll(() => records.cleanup());
 
 describe('a hold that cannot start', () => {
   it('ends the transfer as hold_failed without dialling, and gives the caller their agent back', async () => {
@@ -47,6 +50,7 @@ describe('a hold that cannot start', () => {
       models: {} as Models,
       music: { play: async () => Promise.reject(new Error('publishing hold music did not finish within 5000 ms')) },
       settings,
+      records: records.store,
       topology: 'bridge',
       deadlineMs: 60_000,
       onCallHandedOff: () => undefined,
