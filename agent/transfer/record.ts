@@ -8,7 +8,7 @@ import { CallBusyError, FencedError, HANDED_OFF, LEASE_RENEW_MS, type NewRecord,
 /** One write to Redis; a write that hangs must not stall the transitions queued behind it. */
 export const RECORD_WRITE_TIMEOUT_MS = 2000;
 
-export type OpenResult = { ok: true; record: TransferRecordHandle } | { ok: false; reason: 'busy' | 'handed_off' };
+export type OpenResult = { ok: true; record: TransferRecordHandle } | { ok: false; reason: 'busy' | 'handed_off' | 'unavailable' };
 
 export class TransferRecordHandle {
   #queue: Promise<void> = Promise.resolve();
@@ -31,11 +31,16 @@ export class TransferRecordHandle {
   /** Opens the record for a new request; refuses when the call has one open already, or was handed off. */
   static async open(store: TransferRecordStore, fields: NewRecord, onProblem: (error: unknown) => void): Promise<OpenResult> {
     try {
-      const created = await store.create(fields);
+      const created = await bounded(store.create(fields), RECORD_WRITE_TIMEOUT_MS, 'creating the transfer record');
       return { ok: true, record: new TransferRecordHandle(store, created.id, created.callerRoom, created.deadlineAt, created.fence, onProblem) };
     } catch (error) {
-      if (!(error instanceof CallBusyError)) throw error;
-      return { ok: false, reason: (await store.openFor(fields.callerRoom)) === HANDED_OFF ? 'handed_off' : 'busy' };
+      // Without its record a transfer could not be looked after: nobody is put on hold.
+      if (!(error instanceof CallBusyError)) {
+        onProblem(error);
+        return { ok: false, reason: 'unavailable' };
+      }
+      const slot = await bounded(store.openFor(fields.callerRoom), RECORD_WRITE_TIMEOUT_MS, 'reading the call slot').catch(() => undefined);
+      return { ok: false, reason: slot === HANDED_OFF ? 'handed_off' : 'busy' };
     }
   }
 

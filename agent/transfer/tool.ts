@@ -57,6 +57,7 @@ export interface TransferToolOptions {
 const REFUSED = {
   busy: 'A transfer is already in progress.',
   handed_off: 'The caller is already connected to someone.',
+  unavailable: "I can't start a transfer right now. Tell the caller, and offer to take a message instead.",
 } as const;
 
 export function dialTargetFor(destination: Destination, trunks: AgentSettings['trunks']): DialTarget {

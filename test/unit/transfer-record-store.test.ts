@@ -114,3 +114,19 @@ describe('the transfer record store', () => {
     expect(await redis.zscore(`${prefix}transfer-leases`, record.id)).toBeNull();
   });
 });
+
+describe('opening a record when Redis is not there', () => {
+  it('refuses the request as unavailable, in bounded time, so nobody is put on hold without a record', async () => {
+    const { TransferRecordHandle } = await import('../../agent/transfer/record.ts');
+    // A closed loopback port: nothing answers.
+    const down = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, connectTimeout: 500, enableOfflineQueue: false, retryStrategy: () => null });
+    down.on('error', () => undefined);
+    const problems: unknown[] = [];
+    const started = Date.now();
+    const opened = await TransferRecordHandle.open(new TransferRecordStore({ redis: down, prefix }), fresh(), (e) => void problems.push(e));
+    expect(opened).toEqual({ ok: false, reason: 'unavailable' });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(problems).toHaveLength(1);
+    down.disconnect();
+  });
+});
