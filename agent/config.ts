@@ -5,6 +5,9 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
+/** MAX_BRIDGED_CALL_S's default: four hours. */
+export const DEFAULT_MAX_BRIDGED_MS = 4 * 3600 * 1000;
+
 const seconds = (fallback: number, max: number) =>
   z.coerce.number().positive().max(max).default(fallback);
 
@@ -32,6 +35,9 @@ const schema = z
     // Above 1 the worker never reports itself full (the load is a CPU share from 0 to 1).
     WORKER_LOAD_THRESHOLD: z.coerce.number().gt(0).max(100).default(0.9),
     WORKER_IDLE_PROCESSES: z.coerce.number().int().min(1).max(16).default(1),
+    // Open transfers and bridged calls the worker carries at most: at that many it reports itself full.
+    WORKER_MAX_TRANSFERS: z.coerce.number().int().min(1).max(1000).default(8),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
     OPENAI_API_KEY: optionalText,
     OPENAI_BASE_URL: z.url().optional(),
     OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
@@ -55,6 +61,8 @@ const schema = z
     RINGING_TIMEOUT_S: seconds(30, 75),
     DECISION_TIMEOUT_S: seconds(20, 120),
     TRANSFER_DEADLINE_S: seconds(300, 3600),
+    // A bridged call is ended after this long, so a line left open (a phone off the hook) cannot hold a worker for ever.
+    MAX_BRIDGED_CALL_S: seconds(DEFAULT_MAX_BRIDGED_MS / 1000, 24 * 3600),
     TRANSFER_TOPOLOGY: z.enum(['auto', 'move', 'bridge']).default('auto'),
     RULES_COMPILER: z.enum(['parser', 'model']).default('parser'),
   })
@@ -83,6 +91,8 @@ export interface WorkerConfig {
   workerHttpPort: number;
   idleProcesses: number;
   loadThreshold: number;
+  maxTransfers: number;
+  redisUrl: string;
   openai: { apiKey: string; baseURL: string | undefined; model: string; sttModel: string; ttsModel: string; ttsVoice: string } | undefined;
   espeakVoice: string;
   /** Which TTS speaks: OpenAI's when a key is set (unless forced), else the embedded espeak-ng. */
@@ -106,6 +116,7 @@ export interface WorkerConfig {
     ringingTimeoutMs: number;
     decisionTimeoutMs: number;
     deadlineMs: number;
+    maxBridgedMs: number;
     topology: 'auto' | 'move' | 'bridge';
   };
 }
@@ -132,6 +143,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     workerHttpPort: e.WORKER_HTTP_PORT,
     idleProcesses: e.WORKER_IDLE_PROCESSES,
     loadThreshold: e.WORKER_LOAD_THRESHOLD,
+    maxTransfers: e.WORKER_MAX_TRANSFERS,
+    redisUrl: e.REDIS_URL,
     openai: e.OPENAI_API_KEY
       ? { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL, sttModel: e.OPENAI_STT_MODEL, ttsModel: e.OPENAI_TTS_MODEL, ttsVoice: e.OPENAI_TTS_VOICE }
       : undefined,
@@ -153,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       ringingTimeoutMs: e.RINGING_TIMEOUT_S * 1000,
       decisionTimeoutMs: e.DECISION_TIMEOUT_S * 1000,
       deadlineMs: e.TRANSFER_DEADLINE_S * 1000,
+      maxBridgedMs: e.MAX_BRIDGED_CALL_S * 1000,
       topology: e.TRANSFER_TOPOLOGY,
     },
   };

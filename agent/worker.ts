@@ -9,21 +9,29 @@ import { loadConfig } from './config.ts';
 import { proposalsFromEnv, withProposals } from './settings/model-compile.ts';
 import { takeMessageTool } from './messages.ts';
 import { createModels } from './models.ts';
+import type { Redis } from 'ioredis';
+import { carry, WORKER_KEY_ENV } from './carrying.ts';
+import { connectRedis } from './redis.ts';
 import { warmTransferEnabled, type AgentSettings, type SettingsSet } from './settings/settings.ts';
 import { StoreSettingsSource } from './store-settings.ts';
 import { HoldMusic } from './transfer/hold-music.ts';
+import { TransferRecordStore } from './transfer/record-store.ts';
 import { quietly, roomServiceApi } from './transfer/room-api.ts';
 import type { TimelineEntry } from './transfer/timeline.ts';
 import { transferTools } from './transfer/tool.ts';
 
-type Prepared =
+type Prepared = (
   | {
       settings: SettingsSet;
       /** Hold music by file ('' for the built-in), decoded once per process. */
       music: Map<string, HoldMusic>;
       vad: VAD;
     }
-  | { store: StoreSettingsSource; vad: VAD };
+  | { store: StoreSettingsSource; vad: VAD }
+) & {
+  /** This process's Redis client (REDIS_URL), shared by the calls it runs. */
+  redis: Redis;
+};
 
 /** This call's settings and music: from the files read at start-up, or from the store as they are now. */
 async function callSettings(prepared: Prepared, agentId: string | undefined, fallbackId: string): Promise<{ settings: AgentSettings; music: HoldMusic }> {
@@ -38,7 +46,7 @@ export default defineAgent({
     if (config.settingsStore) {
       // A call with the store reads its agent when it starts; nothing is decoded ahead but the built-in music.
       const store = await StoreSettingsSource.open(config.settingsStore.url, config.settingsStore.prefix);
-      proc.userData.prepared = { store, vad: await silero.VAD.load() } satisfies Prepared;
+      proc.userData.prepared = { store, redis: connectRedis(config.redisUrl), vad: await silero.VAD.load() } satisfies Prepared;
       return;
     }
     // The plans the main process accepted from the model, checked again here; else the parser's.
@@ -48,7 +56,7 @@ export default defineAgent({
       const file = agent.warmTransfer.holdMusic ?? '';
       if (!music.has(file)) music.set(file, await HoldMusic.load(file || undefined));
     }
-    const prepared: Prepared = { settings, music, vad: await silero.VAD.load() };
+    const prepared: Prepared = { settings, redis: connectRedis(config.redisUrl), music, vad: await silero.VAD.load() };
     proc.userData.prepared = prepared;
   },
   entry: async (ctx: JobContext) => {
@@ -57,7 +65,8 @@ export default defineAgent({
     // A snapshot: a change made during this call applies from the next one.
     const { settings, music } = await callSettings(prepared, agentIdFromMetadata(ctx.job.metadata), config.agentName);
     const store = 'store' in prepared ? prepared.store : undefined;
-    const { vad } = prepared;
+    const { vad, redis } = prepared;
+    const workerKey = process.env[WORKER_KEY_ENV];
     const models = createModels(config, vad);
     await ctx.connect();
     const caller = await ctx.waitForParticipant();
@@ -86,6 +95,10 @@ export default defineAgent({
       topology: config.transfer.topology,
       deadlineMs: config.transfer.deadlineMs,
       ...(store ? { onTimeline: (entry: TimelineEntry) => store.publishTimeline(settings.agentId, entry) } : {}),
+      maxBridgedMs: config.transfer.maxBridgedMs,
+      // Open transfers and bridged calls count toward the worker's load, read by its main process.
+      records: new TransferRecordStore({ redis }),
+      ...(workerKey ? { carry: (id: string) => carry({ redis, workerKey }, id) } : {}),
       onCallHandedOff: () => void quietly(api.deleteRoom(ctx.room.name!)).then(() => ctx.shutdown('call handed off')),
     });
     // With the store, messages go to its stream (and the agent's own file only when its settings name one).

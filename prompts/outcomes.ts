@@ -12,6 +12,7 @@ const CALLER_MESSAGES: Record<TransferOutcome, string> = {
   destination_hung_up: 'I lost the line to them before I could connect you. I\'m back with you.',
   dial_failed: "I'm sorry, I couldn't get the call through. I'm back with you.",
   bridge_failed: "I'm sorry, something went wrong connecting you. I'm back with you.",
+  hold_failed: "I'm sorry, I couldn't put you on hold, so I haven't transferred you. I'm still with you.",
   caller_hung_up: '',
   cancelled: "No problem, I've stopped the transfer. I'm back with you.",
   timed_out: "I'm sorry, that took too long, so I've stopped trying. I'm back with you.",

@@ -60,10 +60,17 @@ async function stack(): Promise<{ info: Omit<StackInfo, keyof TrunkIds>; stop: (
   const { LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET } = process.env;
   if (LIVEKIT_URL && LIVEKIT_API_KEY && LIVEKIT_API_SECRET) {
     console.log(`[demo] using the running stack at ${LIVEKIT_URL}`);
-    return { info: { livekitUrl: LIVEKIT_URL, apiKey: LIVEKIT_API_KEY, apiSecret: LIVEKIT_API_SECRET, logDir: join(repoRoot, '.stack', 'logs') }, stop: async () => {} };
+    const redisUrl = process.env.REDIS_URL;
+    return {
+      info: { livekitUrl: LIVEKIT_URL, apiKey: LIVEKIT_API_KEY, apiSecret: LIVEKIT_API_SECRET, logDir: join(repoRoot, '.stack', 'logs'), ...(redisUrl ? { redisUrl } : {}) },
+      stop: async () => {},
+    };
   }
   const local = await startLocalStack();
-  return { info: { livekitUrl: local.livekitUrl, apiKey: local.apiKey, apiSecret: local.apiSecret, logDir: local.logDir }, stop: () => local.stop() };
+  return {
+    info: { livekitUrl: local.livekitUrl, apiKey: local.apiKey, apiSecret: local.apiSecret, logDir: local.logDir, redisUrl: `redis://${local.redisAddress}` },
+    stop: () => local.stop(),
+  };
 }
 
 /** Waits for the greeting to start and then for a second of quiet after it. */

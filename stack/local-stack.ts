@@ -243,3 +243,17 @@ async function ensureRedis(group: ProcessGroup, logDir: string, log: (line: stri
   log(`started redis-server on 127.0.0.1:${free}`);
   return `127.0.0.1:${free}`;
 }
+
+/** Redis alone (for tests that need only Redis): the one at REDIS_URL or 127.0.0.1:6379, else a redis-server of our own. */
+export async function startLocalRedis(options: StackOptions = {}): Promise<{ url: string; stop(): Promise<void> }> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`[stack] ${line}\n`));
+  const logDir = options.logDir ?? join(repoRoot, '.stack', 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const group = new ProcessGroup();
+  try {
+    return { url: `redis://${await ensureRedis(group, logDir, log)}`, stop: () => group.stop() };
+  } catch (error) {
+    await group.stop();
+    throw error;
+  }
+}

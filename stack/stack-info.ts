@@ -9,6 +9,8 @@ export interface StackInfo extends TrunkIds {
   logDir: string;
   /** host:port of the stack's Redis (tests that use it directly take their own database index). */
   redisAddress?: string;
+  /** The stack's Redis, as a worker's REDIS_URL (default: the worker's own default, 127.0.0.1:6379). */
+  redisUrl?: string;
 }
 
 /** The agent's number, as sip-trunk/inbound.json lists it: callers dial sip:<AGENT_NUMBER>@127.0.0.1:5060. */

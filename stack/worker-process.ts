@@ -29,6 +29,7 @@ export async function startWorker(stack: StackInfo, name: string, env: Record<st
       LIVEKIT_URL: stack.livekitUrl,
       LIVEKIT_API_KEY: stack.apiKey,
       LIVEKIT_API_SECRET: stack.apiSecret,
+      ...(stack.redisUrl ? { REDIS_URL: stack.redisUrl } : {}),
       // The tests load two cores fully at times; a worker that calls itself full would miss calls.
       WORKER_LOAD_THRESHOLD: '2',
       SIP_OUTBOUND_TRUNK_ID: stack.pstnTrunkId,

@@ -5,6 +5,7 @@ import type { Room } from '@livekit/rtc-node';
 import { briefingInstructions, type BriefingInput } from '../../prompts/briefing.ts';
 import { SUMMARY_INSTRUCTIONS } from '../../prompts/briefing.ts';
 import type { Models } from '../models.ts';
+import { bounded, SESSION_CLOSE_TIMEOUT_MS, SESSION_START_TIMEOUT_MS, settleWithin } from './bounded.ts';
 
 export type SpokenDecision = 'accept' | 'reject' | 'voicemail';
 
@@ -22,6 +23,13 @@ export async function startBriefingSession(options: {
   models: Models;
   input: BriefingInput;
   onDecision: (decision: SpokenDecision) => void;
+  /**
+   * Someone in the consultation started (true) or stopped (false) talking: the person, or the briefing agent
+   * answering them. The decision timer waits for the conversation, not against it.
+   */
+  onConversation?: (active: boolean) => void;
+  /** Bound on starting the session, which waits for the destination to join (so: the ringing, and then some). */
+  startTimeoutMs?: number;
 }): Promise<BriefingSession> {
   const { models, onDecision } = options;
   const decide = (decision: SpokenDecision, description: string) =>
@@ -46,11 +54,33 @@ export async function startBriefingSession(options: {
     ...(models.stt ? { stt: models.stt } : {}),
     ...(models.llm ? { llm: models.llm } : {}),
   });
-  await session.start({
-    agent,
-    room: options.room,
-    inputOptions: { participantIdentity: options.destinationIdentity, closeOnDisconnect: false },
+  let personTalking = false;
+  let agentTalking = false;
+  let active = false;
+  const report = () => {
+    const now = personTalking || agentTalking;
+    if (now === active) return;
+    active = now;
+    options.onConversation?.(now);
+  };
+  session.on(voice.AgentSessionEventTypes.UserStateChanged, (event) => {
+    personTalking = event.newState === 'speaking';
+    report();
   });
+  session.on(voice.AgentSessionEventTypes.AgentStateChanged, (event) => {
+    agentTalking = event.newState === 'speaking' || event.newState === 'thinking';
+    report();
+  });
+  await bounded(
+    session.start({
+      agent,
+      room: options.room,
+      inputOptions: { participantIdentity: options.destinationIdentity, closeOnDisconnect: false },
+    }),
+    options.startTimeoutMs ?? SESSION_START_TIMEOUT_MS,
+    'starting the briefing session',
+    () => session.close(),
+  );
   let closed = false;
   return {
     async say(text, signal) {
@@ -69,7 +99,7 @@ export async function startBriefingSession(options: {
     async close() {
       if (closed) return;
       closed = true;
-      await session.close().catch(() => undefined);
+      await settleWithin(session.close(), SESSION_CLOSE_TIMEOUT_MS);
     },
   };
 }

@@ -1,6 +1,7 @@
 // The caller's side of a transfer, across every destination tried: on hold once, off hold once. It owns
 // the topology (so trying a second destination does not restart the music), the caller's keypad while
-// on hold (0 = stop waiting), and the spoken notes a caller on hold hears.
+// on hold (0 = stop waiting), the spoken notes a caller on hold hears, and the watch for the caller hanging
+// up, which must also cover the moments between two destinations, when no transfer is listening.
 import { type AudioFrame, type RemoteParticipant, type Room, RoomEvent } from '@livekit/rtc-node';
 import { holdWithTopology, type Topology, type TopologyDeps, type TopologyKind } from './topology.ts';
 
@@ -21,8 +22,15 @@ export class CallerHold {
   #topology: Topology | undefined;
   #holding = false;
   #unlisten: (() => void) | undefined;
+  readonly #unwatch: (() => void)[] = [];
+  #callerLeft = false;
+  #resolveGone!: () => void;
+  /** Resolves when the caller hangs up, in whichever room they are waiting. */
+  readonly callerGone = new Promise<void>((resolve) => (this.#resolveGone = resolve));
 
-  constructor(private readonly options: CallerHoldOptions) {}
+  constructor(private readonly options: CallerHoldOptions) {
+    this.#watchCaller(options.topology.caller.room);
+  }
 
   get topology(): Topology | undefined {
     return this.#topology;
@@ -32,10 +40,17 @@ export class CallerHold {
     return this.#holding;
   }
 
+  get callerLeft(): boolean {
+    return this.#callerLeft;
+  }
+
   /** Puts the caller on hold; a no-op when they already are. */
   async hold(): Promise<Topology> {
     if (!this.#topology) {
       this.#topology = await holdWithTopology(this.options.mode, this.options.serverUrl, this.options.topology);
+      // On Cloud the caller waits in a hold room of their own: a hang-up there must be seen too.
+      const heldIn = this.#topology.heldIn();
+      if (heldIn && heldIn !== this.options.topology.caller.room) this.#watchCaller(heldIn);
     } else if (!this.#holding) {
       await this.#topology.hold();
     }
@@ -58,11 +73,16 @@ export class CallerHold {
     if (this.#holding) this.#topology?.prepare?.(consultation);
   }
 
-  /** Caller and destination are being connected: the caller's keys now belong to their conversation. */
+  /**
+   * Caller and destination are being connected: the caller's keys now belong to their conversation. The
+   * caller counts as on hold until the topology has connected them, so a connect that fails leaves them on
+   * hold for `unhold` to bring back (on Cloud, out of a hold room that must not be deleted under them).
+   */
   async connect(consultation: Room, destinationIdentity: string): Promise<void> {
+    if (!this.#topology || !this.#holding) throw new Error('the caller is not on hold: there is nothing to connect');
+    await this.#topology.connect(consultation, destinationIdentity);
     this.#unlisten?.();
     this.#holding = false;
-    await this.#topology!.connect(consultation, destinationIdentity);
   }
 
   /** A short note to the caller on hold; false when it could not be said (not on hold, or on Cloud). */
@@ -73,8 +93,25 @@ export class CallerHold {
 
   async close(): Promise<void> {
     this.#unlisten?.();
+    for (const unwatch of this.#unwatch.splice(0)) unwatch();
     this.#holding = false;
     await this.#topology?.close();
+  }
+
+  /** Whether the caller is in `room` now (on Cloud they are moved between rooms; leaving one by a move is no hang-up). */
+  #callerIsIn(room: Room): boolean {
+    const topology = this.#topology;
+    return !topology || topology.kind === 'bridge' || ('callerRoomName' in topology && topology.callerRoomName === room.name);
+  }
+
+  #watchCaller(room: Room): void {
+    const onLeft = (participant: RemoteParticipant) => {
+      if (participant.identity !== this.options.topology.caller.identity || !this.#callerIsIn(room)) return;
+      this.#callerLeft = true;
+      this.#resolveGone();
+    };
+    room.on(RoomEvent.ParticipantDisconnected, onLeft);
+    this.#unwatch.push(() => room.off(RoomEvent.ParticipantDisconnected, onLeft));
   }
 
   #listenForStop(room: Room, callerIdentity: string): void {

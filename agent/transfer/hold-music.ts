@@ -11,6 +11,7 @@ import {
   TrackPublishOptions,
   TrackSource,
 } from '@livekit/rtc-node';
+import { bounded, PUBLISH_TIMEOUT_MS, settleWithin, UNPUBLISH_TIMEOUT_MS } from './bounded.ts';
 
 /** Telephone audio is 8 kHz; 24 kHz keeps music clean for WebRTC listeners at a quarter of 48 kHz's memory. */
 export const HOLD_SAMPLE_RATE = 24_000;
@@ -70,7 +71,14 @@ export class HoldMusic {
     const track = LocalAudioTrack.createAudioTrack(trackName, source);
     const options = new TrackPublishOptions();
     options.source = TrackSource.SOURCE_MICROPHONE;
-    const publication = await room.localParticipant!.publishTrack(track, options);
+    const local = room.localParticipant!;
+    const publication = await bounded(local.publishTrack(track, options), PUBLISH_TIMEOUT_MS, 'publishing hold music', (late) =>
+      settleWithin(local.unpublishTrack(late.sid!), UNPUBLISH_TIMEOUT_MS),
+    ).catch(async (error: unknown) => {
+      await track.close().catch(() => undefined);
+      await source.close().catch(() => undefined);
+      throw error;
+    });
     const playback = new HoldMusicPlayback(room, source, track, publication.sid!);
     void playback.loop(this.pcm);
     return playback;
@@ -139,7 +147,7 @@ export class HoldMusicPlayback {
     this.source.clearQueue();
     await this.done;
     this.done = undefined;
-    await this.room.localParticipant?.unpublishTrack(this.trackSid).catch(() => undefined);
+    await settleWithin(this.room.localParticipant?.unpublishTrack(this.trackSid), UNPUBLISH_TIMEOUT_MS);
     await this.track.close().catch(() => undefined);
     await this.source.close().catch(() => undefined);
   }

@@ -1,6 +1,6 @@
 /**
- * Drives {@link transition}: keeps the phase, runs the effects it declares, owns the two timers (decision and
- * overall deadline) and one AbortController per phase kind.
+ * Drives {@link transition}: keeps the phase, runs the effects it declares, owns the three timers (decision,
+ * overall deadline, and the bridged call's maximum) and one AbortController per phase kind.
  *
  * Ordering. `send` applies the transition at once, so the phase and its AbortSignal change even while a slow
  * effect (a dial that is still ringing) is running; otherwise a hang-up or the deadline would wait behind the
@@ -12,9 +12,11 @@
  * left. Work effects (see PHASE_WORK) whose phase has gone before their turn are skipped, and their failures
  * after that are dropped. Everything else (hold, unhold, tell_caller, hang-ups, finish) always runs.
  *
- * Errors. A failing effect is reported once to `onError` (default: console.error). A failing `dial` also
- * becomes `dial_failed{reason: 'dial_failed'}` and a failing `bridge` becomes `bridge_failed`, so the transfer
- * ends cleanly instead of waiting for the deadline. Other failures do not change the phase: the deadline caps it.
+ * Errors. A failing effect is reported once to `onError` (default: console.error). A failing `hold` becomes
+ * `hold_failed` (the dial queued behind it is then skipped: nobody is called for a caller who is not on hold),
+ * a failing `dial` becomes `dial_failed{reason: 'dial_failed'}` and a failing `bridge` becomes `bridge_failed`,
+ * so the transfer ends cleanly instead of waiting for the deadline. Other failures do not change the phase:
+ * the deadline caps it.
  */
 import type { DecisionSource, TransferOutcome } from './outcome.ts';
 import { transition } from './phase.ts';
@@ -23,8 +25,13 @@ import type { TransferEffect, TransferEvent, TransferPhase } from './phase.ts';
 export interface TransferMachineOptions {
   /** How long the destination has to answer the accept/reject question, from the moment it was asked. */
   decisionTimeoutMs: number;
-  /** Cap on the whole transfer, from `start` until bridged or ended. */
-  deadlineMs: number;
+  /**
+   * When the transfer must be bridged or over, in epoch milliseconds: an absolute time, so that every
+   * destination tried for one request shares one deadline.
+   */
+  deadlineAt: number;
+  /** Cap on a bridged call; when reached, both legs are hung up (MAX_BRIDGED_CALL_S). */
+  maxBridgedMs: number;
   /** Performs every effect except the decision timer, which the machine handles itself. */
   runEffect: (effect: TransferEffect, signal: AbortSignal) => void | Promise<void>;
   /** Called for every event, ignored ones included (then `to === from`), after the machine has applied it. */
@@ -38,7 +45,7 @@ export interface TransferResult {
   source?: DecisionSource;
 }
 
-type Timer = 'decision' | 'deadline';
+type Timer = 'decision' | 'deadline' | 'max_duration';
 
 /**
  * Effects that are the work of their phase and pointless once it has been left. `hold` is not one: it covers
@@ -65,9 +72,10 @@ export class TransferMachine {
   readonly settled = new Promise<'bridged' | 'ended'>((resolve) => (this.#resolveSettled = resolve));
 
   constructor(opts: TransferMachineOptions) {
-    for (const key of ['decisionTimeoutMs', 'deadlineMs'] as const) {
+    for (const key of ['decisionTimeoutMs', 'maxBridgedMs'] as const) {
       if (!(opts[key] > 0)) throw new RangeError(`TransferMachine: ${key} must be positive, got ${opts[key]}`);
     }
+    if (!Number.isFinite(opts.deadlineAt)) throw new RangeError(`TransferMachine: deadlineAt must be a time, got ${opts.deadlineAt}`);
     this.#opts = opts;
   }
 
@@ -97,10 +105,11 @@ export class TransferMachine {
     this.#controller.abort(new Error(`transfer left ${from.kind} for ${to.kind}`));
     this.#controller = new AbortController();
     if (from.kind === 'briefing') this.#clear('decision');
-    if (from.kind === 'idle') this.#arm('deadline', this.#opts.deadlineMs, { type: 'deadline' });
+    if (from.kind === 'idle') this.#arm('deadline', Math.max(0, this.#opts.deadlineAt - Date.now()), { type: 'deadline' });
     if (to.kind === 'bridged' || to.kind === 'ended') {
       for (const timer of [...this.#timers.keys()]) this.#clear(timer);
     }
+    if (to.kind === 'bridged') this.#arm('max_duration', this.#opts.maxBridgedMs, { type: 'max_duration' });
   }
 
   #settle(to: TransferPhase): void {
@@ -122,6 +131,7 @@ export class TransferMachine {
     } catch (error) {
       if (work && signal.aborted) return; // the phase moved on; this failure is news nobody is waiting for
       (this.#opts.onError ?? defaultOnError)(error, effect);
+      if (effect.type === 'hold') void this.send({ type: 'hold_failed', message: messageOf(error) });
       if (effect.type === 'dial') void this.send({ type: 'dial_failed', reason: 'dial_failed' });
       if (effect.type === 'bridge') void this.send({ type: 'bridge_failed', message: messageOf(error) });
     }

@@ -8,6 +8,7 @@
  * - `voicemail`: an answering machine picked up.
  * - `destination_hung_up`: the destination left before the caller was connected.
  * - `bridge_failed`: the destination accepted but the two calls could not be joined.
+ * - `hold_failed`: the caller could not be put on hold, so nobody was dialled.
  * - `caller_hung_up`: the caller left while on hold.
  * - `cancelled`: the caller asked to stop waiting.
  * - `timed_out`: the overall deadline passed after the destination had answered.
@@ -22,6 +23,7 @@ export type TransferOutcome =
   | 'destination_hung_up'
   | 'dial_failed'
   | 'bridge_failed'
+  | 'hold_failed'
   | 'caller_hung_up'
   | 'cancelled'
   | 'timed_out';

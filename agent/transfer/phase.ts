@@ -11,6 +11,8 @@
  *   ringing → dialing{ringing: true}
  *   answered → briefing [brief]
  *   dial_failed{reason} → ended{reason} [unhold, tell_caller, finish]
+ *   hold_failed → ended{hold_failed} [cancel_dial, unhold, tell_caller, finish]
+ *     (nobody is dialled or briefed for a caller who is not on hold: the dial waits behind the hold, and is skipped)
  *   caller_left → ended{caller_hung_up} [cancel_dial, finish]
  *   cancel → ended{cancelled} [cancel_dial, unhold, tell_caller, finish]
  *   deadline → ended{no_answer} [cancel_dial, unhold, tell_caller, finish]
@@ -20,6 +22,9 @@
  *   decision{accept} → connecting [disarm_decision_timer, bridge]
  *   decision{reject} → ended{rejected} [disarm_decision_timer, hang_up_destination, unhold, tell_caller, finish]
  *   invalid_key → briefing [reprompt{invalid_key}] (the decision stays open)
+ *   conversation{active}, once prompted: active → [disarm_decision_timer]; quiet again → [arm_decision_timer]
+ *     (someone is talking: the person, or the briefing agent answering them. A person asking questions is
+ *     not re-prompted or rejected while the conversation goes on; the wait starts again when it stops.)
  *   decision_timeout, once prompted: the first → briefing{reprompted: true} [reprompt{timeout}, arm_decision_timer];
  *     the second → ended{rejected, source: timeout} [hang_up_destination, unhold, tell_caller, finish]
  *   voicemail → ended{voicemail} [disarm, hang_up_destination, unhold, tell_caller, finish]
@@ -41,6 +46,7 @@
  * bridged{source}: caller and destination talk; the agent is out and waits for either side to hang up.
  *   caller_left → ended{accepted} [hang_up_destination, finish]
  *   destination_left → ended{accepted} [hang_up_caller, finish]
+ *   max_duration → ended{accepted} [hang_up_destination, hang_up_caller, finish] (MAX_BRIDGED_CALL_S)
  * ended{outcome, source?}: terminal; every event is ignored.
  *
  * Every way into `ended` declares `finish` last, so the orchestrator's single idempotent exit runs after the
@@ -65,9 +71,11 @@ export type TransferEvent =
   | { readonly type: 'ringing' }
   | { readonly type: 'answered' }
   | { readonly type: 'dial_failed'; readonly reason: DialFailure; readonly sipStatus?: number }
+  | { readonly type: 'hold_failed'; readonly message: string }
   | { readonly type: 'prompted' }
   | { readonly type: 'decision'; readonly choice: 'accept' | 'reject'; readonly source: 'keypad' | 'voice' }
   | { readonly type: 'invalid_key'; readonly digit: string }
+  | { readonly type: 'conversation'; readonly active: boolean }
   | { readonly type: 'decision_timeout' }
   | { readonly type: 'voicemail' }
   | { readonly type: 'destination_left' }
@@ -76,7 +84,8 @@ export type TransferEvent =
   | { readonly type: 'bridge_ready' }
   | { readonly type: 'bridge_failed'; readonly message: string }
   | { readonly type: 'notice_done' }
-  | { readonly type: 'deadline' };
+  | { readonly type: 'deadline' }
+  | { readonly type: 'max_duration' };
 
 export type TransferEffect =
   | { readonly type: 'hold' }
@@ -108,6 +117,7 @@ const ARM = { type: 'arm_decision_timer' } as const;
 const DISARM = { type: 'disarm_decision_timer' } as const;
 const HANG_UP_DESTINATION = { type: 'hang_up_destination' } as const;
 const TELL_DESTINATION = { type: 'tell_destination_caller_left' } as const;
+const HANG_UP_CALLER = { type: 'hang_up_caller' } as const;
 
 const go = (phase: TransferPhase, ...effects: TransferEffect[]): Transition => ({ phase, effects, ignored: false });
 
@@ -136,6 +146,7 @@ function next(phase: TransferPhase, event: TransferEvent): Transition | undefine
         case 'ringing': return go({ kind: 'dialing', ringing: true });
         case 'answered': return go({ kind: 'briefing', prompted: false, reprompted: false }, { type: 'brief' });
         case 'dial_failed': return backToCaller(event.reason, []);
+        case 'hold_failed': return backToCaller('hold_failed', [CANCEL_DIAL]);
         case 'caller_left': return end('caller_hung_up', [CANCEL_DIAL]);
         case 'cancel': return backToCaller('cancelled', [CANCEL_DIAL]);
         case 'deadline': return backToCaller('no_answer', [CANCEL_DIAL]);
@@ -162,7 +173,8 @@ function next(phase: TransferPhase, event: TransferEvent): Transition | undefine
     case 'bridged':
       switch (event.type) {
         case 'caller_left': return end('accepted', [HANG_UP_DESTINATION], phase.source);
-        case 'destination_left': return end('accepted', [{ type: 'hang_up_caller' }], phase.source);
+        case 'destination_left': return end('accepted', [HANG_UP_CALLER], phase.source);
+        case 'max_duration': return end('accepted', [HANG_UP_DESTINATION, HANG_UP_CALLER], phase.source);
         default: return undefined;
       }
     case 'ended':
@@ -180,6 +192,10 @@ function briefing(phase: Extract<TransferPhase, { kind: 'briefing' }>, event: Tr
         : backToCaller('rejected', [DISARM, HANG_UP_DESTINATION], event.source);
     case 'invalid_key':
       return go(phase, { type: 'reprompt', reason: 'invalid_key' });
+    case 'conversation':
+      // Before the question there is no clock to hold; after it, talking pauses the wait and silence restarts it.
+      if (!phase.prompted) return undefined;
+      return go(phase, event.active ? DISARM : ARM);
     case 'decision_timeout':
       // The timer only runs once the question has been asked; a stale firing before that means nothing.
       if (!phase.prompted) return undefined;

@@ -11,6 +11,7 @@ import {
   TrackPublishOptions,
   TrackSource,
 } from '@livekit/rtc-node';
+import { bounded, PUBLISH_TIMEOUT_MS, settleWithin, UNPUBLISH_TIMEOUT_MS } from './bounded.ts';
 
 const RELAY_SAMPLE_RATE = 48_000;
 /** A short queue: the relay must add as little delay as it can; dropping is better than lagging. */
@@ -37,7 +38,14 @@ export async function prepareRelay(to: Room, trackName: string): Promise<Prepare
   const track = LocalAudioTrack.createAudioTrack(trackName, source);
   const options = new TrackPublishOptions();
   options.source = TrackSource.SOURCE_MICROPHONE;
-  const publication = await to.localParticipant!.publishTrack(track, options);
+  const local = to.localParticipant!;
+  const publication = await bounded(local.publishTrack(track, options), PUBLISH_TIMEOUT_MS, `publishing ${trackName}`, (late) =>
+    settleWithin(local.unpublishTrack(late.sid!), UNPUBLISH_TIMEOUT_MS),
+  ).catch(async (error: unknown) => {
+    await track.close().catch(() => undefined);
+    await source.close().catch(() => undefined);
+    throw error;
+  });
   let stopped = false;
   let reader: ReadableStreamDefaultReader<AudioFrame> | undefined;
   let pump: Promise<void> = Promise.resolve();
@@ -68,7 +76,7 @@ export async function prepareRelay(to: Room, trackName: string): Promise<Prepare
       await reader?.cancel().catch(() => undefined);
       source.clearQueue();
       await pump;
-      await to.localParticipant?.unpublishTrack(publication.sid!).catch(() => undefined);
+      await settleWithin(to.localParticipant?.unpublishTrack(publication.sid!), UNPUBLISH_TIMEOUT_MS);
       await track.close().catch(() => undefined);
       await source.close().catch(() => undefined);
       resolveEnded();

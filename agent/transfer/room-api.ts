@@ -1,6 +1,7 @@
 // The few RoomService calls a transfer makes, behind an interface so the Cloud path can be tested
 // against a recorded contract without a Cloud project.
 import { RoomServiceClient, ServerError } from 'livekit-server-sdk';
+import { bounded, ROOM_API_TIMEOUT_MS } from './bounded.ts';
 
 export interface RoomApi {
   createRoom(name: string, options: { emptyTimeoutS: number; maxParticipants: number }): Promise<void>;
@@ -21,13 +22,15 @@ export function httpUrl(url: string): string {
 
 export function roomServiceApi(credentials: LiveKitCredentials): RoomApi {
   const client = new RoomServiceClient(httpUrl(credentials.url), credentials.apiKey, credentials.apiSecret);
+  // Each call has its own bound: a server that stops answering must not hold up a transfer's next step.
+  const call = <T>(what: string, work: Promise<T>) => bounded(work, ROOM_API_TIMEOUT_MS, what);
   return {
     async createRoom(name, { emptyTimeoutS, maxParticipants }) {
-      await client.createRoom({ name, emptyTimeout: emptyTimeoutS, departureTimeout: 1, maxParticipants });
+      await call('createRoom', client.createRoom({ name, emptyTimeout: emptyTimeoutS, departureTimeout: 1, maxParticipants }));
     },
-    deleteRoom: (name) => client.deleteRoom(name),
-    removeParticipant: (room, identity) => client.removeParticipant(room, identity),
-    moveParticipant: (room, identity, destinationRoom) => client.moveParticipant(room, identity, destinationRoom),
+    deleteRoom: (name) => call('deleteRoom', client.deleteRoom(name)),
+    removeParticipant: (room, identity) => call('removeParticipant', client.removeParticipant(room, identity)),
+    moveParticipant: (room, identity, destinationRoom) => call('moveParticipant', client.moveParticipant(room, identity, destinationRoom)),
   };
 }
 

@@ -19,6 +19,7 @@ export type TimelineEventType =
   | 'reprompted'
   | 'decision'
   | 'bridged'
+  | 'max_duration'
   | 'returned'
   | 'participant_left'
   | 'referring'

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { callerMessage, toolResult } from '../../prompts/outcomes.ts';
 import { onHoldNote } from '../../prompts/hold.ts';
 import { keypadBriefing, keypadHoldMessage } from '../../prompts/keypad.ts';
+import { DEFAULT_MAX_BRIDGED_MS } from '../config.ts';
 import type { Models } from '../models.ts';
 import type { KeypadRule } from '../settings/schema.ts';
 import type { AgentSettings } from '../settings/settings.ts';
@@ -16,17 +17,18 @@ import { type Destination, formatDestination } from '../settings/destination.ts'
 import { planFor } from '../settings/plan.ts';
 import { callerAgreed } from './confirmation.ts';
 import { transcriptOf } from './briefing.ts';
+import { type CarryLease, WORKER_KEY_ENV } from '../carrying.ts';
 import { CallerHold } from './caller-hold.ts';
+import { TransferChain } from './chain.ts';
 import type { DialTarget } from './dial.ts';
 import { referCaller, sipReferApi, type ReferApi } from './refer.ts';
 import type { TransferOutcome } from './outcome.ts';
 import type { LiveKitCredentials, RoomApi } from './room-api.ts';
 import { TransferTimeline, type TimelineEntry } from './timeline.ts';
 import type { MusicSource, TopologyKind } from './topology.ts';
+import { type OpenResult, TransferRecordHandle } from './record.ts';
+import type { TransferRecordStore } from './record-store.ts';
 import { joinAsWorker, WarmTransfer } from './warm-transfer.ts';
-
-/** Outcomes after which the next destination of the rule is tried. */
-const TRY_NEXT: ReadonlySet<TransferOutcome> = new Set(['rejected', 'busy', 'declined', 'no_answer', 'voicemail', 'destination_hung_up', 'dial_failed']);
 
 export interface TransferToolOptions {
   credentials: LiveKitCredentials;
@@ -39,7 +41,10 @@ export interface TransferToolOptions {
   music: MusicSource;
   settings: AgentSettings;
   topology: 'auto' | TopologyKind;
+  /** Cap on a whole transfer request, all its destinations together. */
   deadlineMs: number;
+  /** Cap on a bridged call (MAX_BRIDGED_CALL_S); four hours unless set. */
+  maxBridgedMs?: number;
   onTimeline?: (entry: TimelineEntry) => void;
   /**
    * The agent's part in the call is over: caller and destination were connected and that call has ended
@@ -50,10 +55,21 @@ export interface TransferToolOptions {
   refer?: ReferApi;
   /** When the call was answered (epoch ms), for "how long on the line"; defaults to when the tools were made. */
   callStartedAtMs?: number;
+  /** Counts a transfer toward the worker's load while it is open or bridged (carrying.ts). */
+  carry?: (id: string) => CarryLease;
+  /** Where each request's transfer record lives (Redis). */
+  records: TransferRecordStore;
 }
 
 /** The longest the caller's "please hold" may take before the hold starts anyway. */
 const ANNOUNCE_MAX_MS = 10_000;
+
+/** What the model hears when a request cannot start. */
+const REFUSED = {
+  busy: 'A transfer is already in progress.',
+  handed_off: 'The caller is already connected to someone.',
+  unavailable: "I can't start a transfer right now. Tell the caller, and offer to take a message instead.",
+} as const;
 
 export function dialTargetFor(destination: Destination, trunks: AgentSettings['trunks']): DialTarget {
   switch (destination.kind) {
@@ -78,15 +94,36 @@ async function* speech(models: Models, text: string): AsyncIterable<AudioFrame> 
 export function transferTools(options: TransferToolOptions) {
   const { settings } = options;
   const callStartedAtMs = options.callStartedAtMs ?? Date.now();
-  let busy = false;
-  /** The caller was connected to someone (bridged, or taken by the trunk): their keys now belong to that call. */
-  let handedOff = false;
-  let cancelCurrent: (() => void) | undefined;
+  const owner = `${process.env[WORKER_KEY_ENV] ?? 'worker'}/${process.pid}`;
 
-  /** Tries `chain` in order while the caller stays on hold; resolves with the last outcome. */
-  async function run(chain: readonly Destination[], reason: string, brief: boolean, known?: string): Promise<{ outcome: TransferOutcome; label: string }> {
+  /**
+   * Opens the request's record in Redis. Whether a transfer is open for this call, or the caller has already
+   * been handed to someone, is the record's to say: one atomic check, whichever process asks.
+   */
+  function begin(chain: readonly Destination[]): Promise<OpenResult> {
+    return TransferRecordHandle.open(
+      options.records,
+      {
+        id: randomUUID(),
+        owner,
+        callerRoom: options.room.name!,
+        callerIdentity: options.callerIdentity,
+        chain: chain.map(formatDestination),
+        index: 0,
+        phase: { kind: 'idle' },
+        // One deadline for the whole request, however many destinations its rule names.
+        deadlineAt: Date.now() + options.deadlineMs,
+      },
+      (error) => log().warn({ error }, 'transfer record: write failed'),
+    );
+  }
+
+  /** Tries `chain` in order while the caller stays on hold (chain.ts); resolves with the last outcome. */
+  async function run(
+    record: TransferRecordHandle, chain: readonly Destination[], reason: string, brief: boolean, known?: string,
+  ): Promise<{ outcome: TransferOutcome; label: string }> {
     const session = options.session();
-    let stopped = false;
+    const { deadlineAt } = record;
     const hold = new CallerHold({
       mode: options.topology,
       serverUrl: options.credentials.url,
@@ -97,17 +134,21 @@ export function transferTools(options: TransferToolOptions) {
         join: (name) => joinAsWorker(options.credentials, name),
       },
       speak: (text) => speech(options.models, text),
-      onStopWaiting: () => {
-        stopped = true;
-        cancelCurrent?.();
-      },
+      onStopWaiting: () => transfers.stop(),
     });
-    let outcome: TransferOutcome = 'dial_failed';
-    let label = formatDestination(chain[0]!);
-    try {
-      for (const [index, destination] of chain.entries()) {
-        label = formatDestination(destination);
-        const hasNext = index < chain.length - 1;
+    const transfers = new TransferChain<Destination>({
+      chain,
+      label: formatDestination,
+      hold,
+      deadlineAt,
+      tellCaller: (outcome) => {
+        const message = callerMessage(outcome);
+        if (message) void session.say(message);
+        void record.update({ callerTold: outcome, outcome });
+      },
+      progressNoteIntervalMs: settings.warmTransfer.progressNoteIntervalMs,
+      attempt: (destination, willRetry, index) => {
+        const maxBridgedMs = options.maxBridgedMs ?? DEFAULT_MAX_BRIDGED_MS;
         const transfer = new WarmTransfer(
           {
             credentials: options.credentials,
@@ -115,16 +156,30 @@ export function transferTools(options: TransferToolOptions) {
             caller: { room: options.room, identity: options.callerIdentity },
             hold,
             sayToCaller: (text) => void session.say(text),
-            willRetry: (o) => hasNext && !stopped && TRY_NEXT.has(o),
+            willRetry,
             models: options.models,
             ringingTimeoutMs: settings.warmTransfer.ringingTimeoutMs,
             decisionTimeoutMs: settings.warmTransfer.decisionTimeoutMs,
-            deadlineMs: options.deadlineMs,
+            deadlineAt,
+            maxBridgedMs,
             ...(options.onTimeline ? { onTimeline: options.onTimeline } : {}),
+            // Every transition goes to the record, with where the caller and the destination are.
+            onRecord: (patch) => {
+              const topology = hold.topology;
+              const holdRoom = topology?.kind === 'move' ? topology.heldIn()?.name : undefined;
+              void record.update({
+                ...patch,
+                index,
+                ...(topology ? { topology: topology.kind } : {}),
+                ...(holdRoom ? { holdRoom } : {}),
+                ...(patch.phase?.kind === 'bridged' ? { bridgedUntil: Date.now() + maxBridgedMs } : {}),
+                ...(patch.phase?.kind === 'ended' ? { outcome: patch.phase.outcome } : {}),
+              });
+            },
           },
           {
             target: dialTargetFor(destination, settings.trunks),
-            destinationLabel: label,
+            destinationLabel: formatDestination(destination),
             reason,
             transcript: transcriptOf(session.history),
             fromNumber: settings.warmTransfer.passThroughCallerNumber ? options.callerNumber : settings.agentPhoneNumber,
@@ -132,40 +187,33 @@ export function transferTools(options: TransferToolOptions) {
             ...(known !== undefined ? { known } : {}),
           },
         );
-        if (stopped) break;
-        cancelCurrent = () => transfer.cancel();
-        const notes = progressNotes(hold, () => transfer.machine.phase.kind, label, settings.warmTransfer.progressNoteIntervalMs);
-        const settled = await transfer.start().finally(notes.stop);
-        if (settled === 'bridged') {
-          handedOff = true;
-          // The agent drops out: it no longer listens, speaks or calls tools. Closing waits for this tool to
-          // return, so it is not awaited here.
-          void session.close();
-          void transfer.done.then(async () => {
-            await hold.close();
-            options.onCallHandedOff();
-          });
-          return { outcome: 'accepted', label };
-        }
-        outcome = (await transfer.done).outcome;
-        if (!(hasNext && !stopped && TRY_NEXT.has(outcome))) break;
-        await hold.note(onHoldNote({ kind: 'next', unavailable: label, next: formatDestination(chain[index + 1]!) }));
-      }
+        void record.update({ index, consultationRoom: transfer.consultationRoomName, phase: transfer.machine.phase });
+        return transfer;
+      },
+    });
+    const lease = options.carry?.(randomUUID());
+    let result;
+    try {
+      result = await transfers.run();
     } catch (error) {
       log().error({ error }, 'warm transfer failed');
-      await hold.unhold().catch(() => undefined);
+      await Promise.all([lease?.release(), record.close('ended')]);
       throw error;
-    } finally {
-      cancelCurrent = undefined;
     }
-    if (hold.holding) {
-      // The caller stopped waiting between two destinations: nobody else told them.
-      outcome = 'cancelled';
-      await hold.unhold();
-      void session.say(callerMessage(outcome));
+    const { bridged } = result;
+    if (bridged) {
+      // The agent drops out: it no longer listens, speaks or calls tools. Closing waits for this tool to
+      // return, so it is not awaited here.
+      void session.close();
+      void bridged.done.then(async () => {
+        await hold.close();
+        await Promise.all([lease?.release(), record.close('handed_off')]);
+        options.onCallHandedOff();
+      });
+    } else {
+      await Promise.all([lease?.release(), record.close('ended')]);
     }
-    await hold.close();
-    return { outcome, label };
+    return { outcome: result.outcome, label: result.label };
   }
 
   function muteAgent(muted: boolean) {
@@ -195,15 +243,10 @@ export function transferTools(options: TransferToolOptions) {
           'This rule asks you to confirm with the caller first. Ask them whether they want to be transferred, and call again with caller_confirmed true only after they say yes.',
         );
       }
-      if (busy) throw new llm.ToolError('A transfer is already in progress.');
-      if (handedOff) throw new llm.ToolError('The caller is already connected to someone.');
-      busy = true;
-      try {
-        const { outcome, label } = await run(planned.chain, reason, true);
-        return toolResult(outcome, label);
-      } finally {
-        busy = false;
-      }
+      const opened = await begin(planned.chain);
+      if (!opened.ok) throw new llm.ToolError(REFUSED[opened.reason]);
+      const { outcome, label } = await run(opened.record, planned.chain, reason, true);
+      return toolResult(outcome, label);
     },
   });
 
@@ -213,21 +256,25 @@ export function transferTools(options: TransferToolOptions) {
    */
   async function keypadTransfer(digit: string): Promise<TransferOutcome | undefined> {
     const rule = settings.keypad.get(digit);
-    if (!rule || busy || handedOff) return undefined;
-    busy = true;
+    if (!rule) return undefined;
+    const opened = await begin(rule.destinations);
+    if (!opened.ok) return undefined;
     try {
       // An organization without warm transfer still gets the rule's destinations, unscreened.
-      if (rule.warm && settings.organization.warmTransferAvailable) return await screened(digit, rule);
-      if (settings.trunks.inboundAcceptsRefer && (await referred(rule.destinations[0]!, digit))) return 'accepted';
-      const { outcome } = await run(rule.destinations, `The caller pressed ${digit} on the menu.`, false);
+      if (rule.warm && settings.organization.warmTransferAvailable) return await screened(opened.record, digit, rule);
+      if (settings.trunks.inboundAcceptsRefer && (await referred(rule.destinations[0]!, digit))) {
+        await opened.record.close('handed_off');
+        options.onCallHandedOff();
+        return 'accepted';
+      }
+      const { outcome } = await run(opened.record, rule.destinations, `The caller pressed ${digit} on the menu.`, false);
       return outcome;
     } catch (error) {
       // run() has taken the caller off hold; no model is there to explain, so the agent says it.
       log().error({ error, digit }, 'keypad transfer failed');
+      await opened.record.close('ended');
       void options.session().say(callerMessage('dial_failed'));
       return 'dial_failed';
-    } finally {
-      busy = false;
     }
   }
 
@@ -235,13 +282,16 @@ export function transferTools(options: TransferToolOptions) {
    * A screened keypad transfer: the caller hears that the agent is checking, then holds while the destination
    * is briefed with what is known without a model (and the conversation's summary when there is a model).
    */
-  async function screened(digit: string, rule: KeypadRule): Promise<TransferOutcome> {
+  async function screened(record: TransferRecordHandle, digit: string, rule: KeypadRule): Promise<TransferOutcome> {
     const session = options.session();
     // Heard in full before the music starts; bounded, so a stuck playout cannot keep the caller waiting.
     const said = session.say(keypadHoldMessage({ label: rule.label }), { allowInterruptions: false });
     await Promise.race([said.waitForPlayout(), new Promise((resolve) => setTimeout(resolve, ANNOUNCE_MAX_MS))]);
     // Nobody to transfer: the caller hung up during the announcement (no transfer watches them yet).
-    if (!options.room.remoteParticipants.has(options.callerIdentity)) return 'caller_hung_up';
+    if (!options.room.remoteParticipants.has(options.callerIdentity)) {
+      await record.close('ended');
+      return 'caller_hung_up';
+    }
     const known = keypadBriefing({
       digit,
       label: rule.label,
@@ -249,7 +299,7 @@ export function transferTools(options: TransferToolOptions) {
       shownNumber: settings.agentPhoneNumber,
       onLineMs: Date.now() - callStartedAtMs,
     });
-    const { outcome } = await run(rule.destinations, known, true, known);
+    const { outcome } = await run(record, rule.destinations, known, true, known);
     return outcome;
   }
 
@@ -273,12 +323,10 @@ export function transferTools(options: TransferToolOptions) {
       ringingTimeoutMs: settings.warmTransfer.ringingTimeoutMs,
     });
     if (result.ok) {
-      handedOff = true;
       timeline.record('referred', { referTo: result.referTo });
       timeline.record('ended', { outcome: 'accepted', method: 'refer' });
       // The trunk has the caller now and livekit-sip ends our leg: the agent's part is over.
       void options.session().close();
-      options.onCallHandedOff();
       return true;
     }
     timeline.record('refer_failed', { referTo: result.referTo, sipStatus: result.sipStatus, message: result.message });
@@ -289,12 +337,4 @@ export function transferTools(options: TransferToolOptions) {
   }
 
   return { warmTransfer, keypadTransfer };
-}
-
-/** Every `intervalMs` while the destination rings or is briefed, a short note to the caller on hold. */
-function progressNotes(hold: CallerHold, phase: () => string, label: string, intervalMs: number) {
-  const timer = setInterval(() => {
-    if (phase() === 'dialing' || phase() === 'briefing') void hold.note(onHoldNote({ kind: 'still_trying', unavailable: label }));
-  }, intervalMs);
-  return { stop: () => clearInterval(timer) };
 }

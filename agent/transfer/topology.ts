@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AudioFrame, type RemoteParticipant, type RemoteAudioTrack, type RemoteTrack, type Room, RoomEvent, TrackKind } from '@livekit/rtc-node';
+import { DISCONNECT_TIMEOUT_MS, settleWithin } from './bounded.ts';
 import { prepareRelay, type AudioRelay, type PreparedRelay } from './relay.ts';
 import { isNotImplemented, quietly, type RoomApi } from './room-api.ts';
 
@@ -165,14 +166,21 @@ export class BridgeTopology implements Topology {
     if (!callerTrack) throw new Error('the caller has no audio track to bridge');
     if (!destinationTrack) throw new Error('the destination has no audio track to bridge');
     this.#connected = true;
-    // Relays first, music last: the caller hears music until the destination's voice is ready.
-    const prepared = this.#prepared?.consultation === consultation ? await this.#prepared.relays : undefined;
-    if (!prepared) await this.#dropPrepared();
-    this.#prepared = undefined;
-    const [toCaller, toDestination] = prepared ?? (await this.#publishRelays(consultation));
-    this.#relays.push(toCaller, toDestination);
-    toCaller.start(destinationTrack);
-    toDestination.start(callerTrack);
+    try {
+      // Relays first, music last: the caller hears music until the destination's voice is ready.
+      const prepared = this.#prepared?.consultation === consultation ? await this.#prepared.relays : undefined;
+      if (!prepared) await this.#dropPrepared();
+      this.#prepared = undefined;
+      const [toCaller, toDestination] = prepared ?? (await this.#publishRelays(consultation));
+      this.#relays.push(toCaller, toDestination);
+      toCaller.start(destinationTrack);
+      toDestination.start(callerTrack);
+    } catch (error) {
+      // Not connected after all: the caller is still on hold, with music, for unhold to bring back.
+      this.#connected = false;
+      await Promise.all(this.#relays.splice(0).map((relay) => relay.stop()));
+      throw error;
+    }
     await this.#stopMusic();
     this.#forwardDtmf = (code, digit, participant) => {
       if (participant.identity === identity) void consultation.localParticipant?.publishDtmf(code, digit).catch(() => undefined);
@@ -259,7 +267,7 @@ export class MoveTopology implements Topology {
     const name = this.#holdRoomName;
     this.#music = this.#holdRoom = this.#holdRoomName = undefined;
     await music?.stop();
-    await room?.disconnect();
+    await settleWithin(room?.disconnect(), DISCONNECT_TIMEOUT_MS);
     if (name) await quietly(this.deps.api.deleteRoom(name));
   }
 }

@@ -7,14 +7,16 @@ import { type RemoteParticipant, Room, RoomEvent } from '@livekit/rtc-node';
 import { briefingBody, briefingIntro, callerLeftNotice, reprompt } from '../../prompts/briefing.ts';
 import { callerMessage } from '../../prompts/outcomes.ts';
 import type { Models } from '../models.ts';
+import { bounded, DISCONNECT_TIMEOUT_MS, JOIN_TIMEOUT_MS, SESSION_START_TIMEOUT_MS, settleWithin } from './bounded.ts';
 import { type BriefingSession, startBriefingSession, summarize } from './briefing.ts';
 import { dial, type DialTarget } from './dial.ts';
 import { TransferMachine, type TransferResult } from './machine.ts';
 import type { TransferOutcome } from './outcome.ts';
-import type { TransferEffect, TransferEvent } from './phase.ts';
+import type { TransferEffect, TransferEvent, TransferPhase } from './phase.ts';
 import { quietly, type LiveKitCredentials, type RoomApi } from './room-api.ts';
 import { pii, TransferTimeline, type TimelineEntry } from './timeline.ts';
 import type { CallerHold } from './caller-hold.ts';
+import type { RecordPatch } from './record-store.ts';
 
 export const WORKER_IDENTITY = 'warm-transfer-agent';
 export const DESTINATION_IDENTITY = 'transfer-destination';
@@ -39,8 +41,13 @@ export interface WarmTransferDeps {
   models: Models;
   ringingTimeoutMs: number;
   decisionTimeoutMs: number;
-  deadlineMs: number;
+  /** Epoch milliseconds by which the whole request (every destination tried) must be bridged or over. */
+  deadlineAt: number;
+  /** Cap on the bridged call (MAX_BRIDGED_CALL_S). */
+  maxBridgedMs: number;
   onTimeline?: (entry: TimelineEntry) => void;
+  /** Receives what changed at each transition (phase, what the caller was told), for the transfer record. */
+  onRecord?: (patch: RecordPatch) => void;
   /** Where timeline JSON lines go (default stdout). */
   sink?: (line: string) => void;
 }
@@ -65,7 +72,10 @@ export async function joinAsWorker(credentials: LiveKitCredentials, roomName: st
   token.kind = 'agent';
   token.addGrant({ roomJoin: true, room: roomName, canPublish: true, canSubscribe: true, canPublishData: true });
   const room = new Room();
-  await room.connect(credentials.url, await token.toJwt(), { autoSubscribe: true, dynacast: false });
+  const jwt = await token.toJwt();
+  await bounded(room.connect(credentials.url, jwt, { autoSubscribe: true, dynacast: false }), JOIN_TIMEOUT_MS, `joining ${roomName}`, () =>
+    settleWithin(room.disconnect(), DISCONNECT_TIMEOUT_MS),
+  );
   return room;
 }
 
@@ -88,11 +98,15 @@ export class WarmTransfer {
     if (deps.onTimeline) this.timeline.on('event', deps.onTimeline);
     this.machine = new TransferMachine({
       decisionTimeoutMs: deps.decisionTimeoutMs,
-      deadlineMs: deps.deadlineMs,
+      deadlineAt: deps.deadlineAt,
+      maxBridgedMs: deps.maxBridgedMs,
       runEffect: (effect, signal) => this.#perform(effect, signal),
       onError: (error, effect) => this.timeline.record('error', { effect: effect.type, message: String(error) }),
       onTransition: (from, event, to, ignored) => {
-        if (ignored) this.timeline.record('ignored', { phase: from.kind, event: event.type });
+        if (!ignored) deps.onRecord?.({ phase: to });
+        // Talk outside the decision wait is expected all the time; it is not news worth a line.
+        if (ignored && event.type !== 'conversation') this.timeline.record('ignored', { phase: from.kind, event: event.type });
+        else if (event.type === 'max_duration') this.timeline.record('max_duration', { maxBridgedMs: deps.maxBridgedMs });
         else if (event.type === 'decision') this.timeline.record('decision', { choice: event.choice, source: event.source });
         else if (event.type === 'decision_timeout' && to.kind === 'ended') this.timeline.record('decision', { choice: 'reject', source: 'timeout' });
       },
@@ -113,6 +127,10 @@ export class WarmTransfer {
 
   get done(): Promise<TransferResult> {
     return this.machine.done;
+  }
+
+  get phase(): TransferPhase['kind'] {
+    return this.machine.phase.kind;
   }
 
   /** The caller asked to stop waiting (keypad 0 on hold). */
@@ -193,6 +211,7 @@ export class WarmTransfer {
         if (this.deps.willRetry?.(effect.outcome)) return;
         const message = callerMessage(effect.outcome);
         if (message) this.deps.sayToCaller(message);
+        this.deps.onRecord?.({ callerTold: effect.outcome });
         return;
       }
       case 'finish':
@@ -216,6 +235,8 @@ export class WarmTransfer {
       input: { reason: this.request.reason, summary: this.request.reason, transcript: this.request.transcript },
       onDecision: (decision) =>
         this.#send(decision === 'voicemail' ? { type: 'voicemail' } : { type: 'decision', choice: decision, source: 'voice' }),
+      onConversation: (active) => this.#send({ type: 'conversation', active }),
+      startTimeoutMs: this.deps.ringingTimeoutMs + SESSION_START_TIMEOUT_MS,
     });
     this.#briefing?.catch(() => undefined);
     this.timeline.record('dialing', { destination: this.request.destinationLabel, ...pii({ phoneNumber: this.request.fromNumber ?? '' }) });
@@ -305,8 +326,8 @@ export class WarmTransfer {
     // A briefing session may still be starting (it waits for the destination to join, which a busy or
     // unanswered destination never does): close it whenever it is up, without waiting for that here.
     const closing = this.#briefing?.then((briefing) => briefing.close()).catch(() => undefined);
-    await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, BRIEFING_CLOSE_WAIT_MS))]);
-    await this.#consultation?.disconnect().catch(() => undefined);
+    await settleWithin(closing, BRIEFING_CLOSE_WAIT_MS);
+    await settleWithin(this.#consultation?.disconnect(), DISCONNECT_TIMEOUT_MS);
     await quietly(this.deps.api.deleteRoom(this.consultationRoomName));
     this.timeline.record('ended', { outcome });
   }

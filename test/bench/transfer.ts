@@ -65,7 +65,7 @@ let cast: TransferCast | undefined;
 let failed = false;
 try {
   const ids = await applyTrunks({ url: local.livekitUrl, apiKey: local.apiKey, apiSecret: local.apiSecret });
-  const stack: StackInfo = { livekitUrl: local.livekitUrl, apiKey: local.apiKey, apiSecret: local.apiSecret, logDir: local.logDir, ...ids };
+  const stack: StackInfo = { livekitUrl: local.livekitUrl, apiKey: local.apiKey, apiSecret: local.apiSecret, redisUrl: `redis://${local.redisAddress}`, logDir: local.logDir, ...ids };
   cast = await startTransferWorker(stack, 'bench', { TRANSFER_TOPOLOGY: 'bridge' });
   const runs: Array<Record<string, number>> = [];
   for (let run = 1; run <= RUNS; run++) {

@@ -20,6 +20,7 @@ export default async function setup(project: TestProject) {
       livekitUrl: stack.livekitUrl,
       apiKey: stack.apiKey,
       apiSecret: stack.apiSecret,
+      redisUrl: `redis://${stack.redisAddress}`,
       logDir: stack.logDir,
       redisAddress: stack.redisAddress,
       ...ids,

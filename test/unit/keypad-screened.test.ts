@@ -4,14 +4,17 @@
 import { EventEmitter } from 'node:events';
 import { initializeLogger, type voice } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { briefingBody, DECISION_QUESTION } from '../../prompts/briefing.ts';
 import { keypadBriefing, keypadHoldMessage, spokenNumber } from '../../prompts/keypad.ts';
 import { callerMessage } from '../../prompts/outcomes.ts';
 import type { Models } from '../../agent/models.ts';
 import { agentSettingsSchema } from '../../agent/settings/schema.ts';
 import type { RoomApi } from '../../agent/transfer/room-api.ts';
+import { TransferRecordStore } from '../../agent/transfer/record-store.ts';
 import { transferTools } from '../../agent/transfer/tool.ts';
+import { testRecords } from '../support/records.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));
 
@@ -80,6 +83,8 @@ describe('the briefing a keypad rule builds without a model', () => {
 });
 
 describe('a screened keypad transfer', () => {
+  const records = testRecords();
+  afterAll(() => records.cleanup());
   const api: RoomApi = { createRoom: async () => {}, deleteRoom: async () => {}, removeParticipant: async () => {}, moveParticipant: async () => {} };
 
   async function screened(callerStillThere: boolean) {
@@ -101,6 +106,7 @@ describe('a screened keypad transfer', () => {
       remoteParticipants: new Map(callerStillThere ? [['sip_caller', {}]] : []),
     }) as unknown as Room;
     const tools = transferTools({
+      records: new TransferRecordStore({ redis: records.redis, prefix: `${records.prefix}${randomUUID()}:` }),
       credentials: { url: 'ws://127.0.0.1:1', apiKey: 'k', apiSecret: 's' },
       api,
       room,
@@ -108,11 +114,12 @@ describe('a screened keypad transfer', () => {
       callerNumber: '+15125550142',
       session: () => session,
       models: {} as Models,
-      // Music that cannot start and a server that is not there: the dialling fails fast, after the announcement.
+      // Music that starts and a server that is not there (a closed loopback port): the dialling fails fast,
+      // after the announcement.
       music: {
         play: async (r) => {
           plays.push(r.name!);
-          throw new Error('no audio device');
+          return { stop: async () => undefined };
         },
       },
       settings,

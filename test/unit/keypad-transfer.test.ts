@@ -1,18 +1,23 @@
 // Keypad rules without a server: the order of REFER and dialling, what the caller's agent does meanwhile,
 // and that keys stop starting transfers once the caller has been handed off. (The real stack runs the
 // same paths in test/integration/caller-keys*.test.ts.)
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { initializeLogger, type voice } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testRecords } from '../support/records.ts';
 import { callerMessage } from '../../prompts/outcomes.ts';
 import type { Models } from '../../agent/models.ts';
 import { agentSettingsSchema } from '../../agent/settings/schema.ts';
 import type { ReferApi } from '../../agent/transfer/refer.ts';
 import type { RoomApi } from '../../agent/transfer/room-api.ts';
+import { TransferRecordStore } from '../../agent/transfer/record-store.ts';
 import { transferTools } from '../../agent/transfer/tool.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));
+const records = testRecords();
+afterAll(() => records.cleanup());
 
 const api: RoomApi = { createRoom: async () => {}, deleteRoom: async () => {}, removeParticipant: async () => {}, moveParticipant: async () => {} };
 
@@ -50,15 +55,17 @@ async function keypad(opts: { acceptsRefer: boolean; referFails?: boolean }) {
     callerNumber: '+15125550142',
     session: () => session,
     models: {} as Models,
-    // Hold music that cannot start, and a server that is not there (a closed loopback port): the dialling
-    // path fails fast, and what the caller is told can be read off the fake session.
+    // Hold music that starts, and a server that is not there (a closed loopback port): the dialling path
+    // fails fast, and what the caller is told can be read off the fake session.
     music: {
       play: async (room) => {
         plays.push(room.name!);
-        throw new Error('no audio device');
+        return { stop: async () => undefined };
       },
     },
     settings,
+    // Each harness is a call of its own: a handed-off call's record must not refuse the next test's keys.
+    records: new TransferRecordStore({ redis: records.redis, prefix: `${records.prefix}${randomUUID()}:` }),
     topology: 'bridge',
     deadlineMs: 60_000,
     onCallHandedOff: () => void handedOff++,

@@ -1,9 +1,11 @@
 // A caller who talks the model into dialling somewhere the rules do not name gets a polite refusal, and
 // nothing is dialled; a rule that asks to confirm with the caller first is enforced by the tool.
+import { EventEmitter } from 'node:events';
 import { initializeLogger, voice } from '@livekit/agents';
 import * as lkOpenAI from '@livekit/agents-plugin-openai';
 import type { Room } from '@livekit/rtc-node';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { testRecords } from '../support/records.ts';
 import { resolveSettings } from '../../agent/agent-settings.ts';
 import { loadConfig } from '../../agent/config.ts';
 import type { Models } from '../../agent/models.ts';
@@ -18,6 +20,8 @@ const apiCalls: string[] = [];
 const timeline: TimelineEntry[] = [];
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'error' }));
+const records = testRecords();
+afterAll(() => records.cleanup());
 beforeEach(async () => {
   server = new FakeOpenAI();
   handle = await server.start();
@@ -35,7 +39,8 @@ const recordingApi: RoomApi = {
 
 async function sessionWithRules(rules: string) {
   const config = loadConfig({
-    LIVEKIT_URL: 'ws://127.0.0.1:7880',
+    // A closed loopback port: a transfer that gets past the rules fails its dial at once.
+    LIVEKIT_URL: 'ws://127.0.0.1:1',
     LIVEKIT_API_KEY: 'devkey',
     LIVEKIT_API_SECRET: 'secret',
     SIP_OUTBOUND_TRUNK_ID: 'ST_test',
@@ -48,13 +53,14 @@ async function sessionWithRules(rules: string) {
   const tools = transferTools({
     credentials: config.livekit,
     api: recordingApi,
-    room: { name: 'call-room' } as unknown as Room,
+    room: Object.assign(new EventEmitter(), { name: 'call-room', remoteParticipants: new Map([['sip_caller', {}]]) }) as unknown as Room,
     callerIdentity: 'sip_caller',
     callerNumber: '+15125550100',
     session: () => session,
     models: { llm } as unknown as Models,
     music: { play: async () => ({ stop: async () => undefined }) },
     settings,
+    records: records.store,
     topology: 'bridge',
     deadlineMs: 60_000,
     onCallHandedOff: () => undefined,
@@ -131,8 +137,9 @@ describe('the warm_transfer tool and the rules', () => {
       const agreed = await session.run({ userInput: 'Yes please, put me through.' }).wait();
       agreed.expect.nextEvent().isFunctionCall({ name: 'warm_transfer' });
       expect(lastToolOutput()).not.toContain('confirm with the caller first');
-      // Past the rules, the transfer itself started (this fake room can go no further than that).
+      // Past the rules, the transfer itself started, and its dial failed (no server here).
       expect(timeline.filter((e) => e.type === 'started').map((e) => e.destination)).toEqual(['+1 512 555 1234']);
+      expect(lastToolOutput()).toContain('dial_failed');
     } finally {
       await session.close();
     }

@@ -4,18 +4,20 @@ import type { TransferEffect, TransferEvent } from '../../agent/transfer/phase.t
 
 const DECISION_MS = 10_000;
 const DEADLINE_MS = 120_000;
+const MAX_BRIDGED_MS = 4 * 3600 * 1000;
 
 type Handler = (signal: AbortSignal) => void | Promise<void>;
 
 /** A machine whose effects are recorded; `handlers` lets a test make one effect slow or failing. */
-function setup(handlers: Partial<Record<TransferEffect['type'], Handler>> = {}) {
+function setup(handlers: Partial<Record<TransferEffect['type'], Handler>> = {}, deadlineAt = Date.now() + DEADLINE_MS) {
   const ran: TransferEffect[] = [];
   const signals = new Map<TransferEffect['type'], AbortSignal>();
   const onError = vi.fn();
   const onTransition = vi.fn();
   const machine = new TransferMachine({
     decisionTimeoutMs: DECISION_MS,
-    deadlineMs: DEADLINE_MS,
+    deadlineAt,
+    maxBridgedMs: MAX_BRIDGED_MS,
     runEffect: (effect, signal) => {
       ran.push(effect);
       signals.set(effect.type, signal);
@@ -162,7 +164,77 @@ describe('TransferMachine deadline', () => {
   });
 });
 
+describe('TransferMachine deadline for the whole request', () => {
+  it('counts from the request, not from this destination: a second destination gets only what is left', async () => {
+    const requestDeadline = Date.now() + DEADLINE_MS;
+    await vi.advanceTimersByTimeAsync(DEADLINE_MS - 1000); // the first destination(s) took most of it
+    const { machine, send } = setup({}, requestDeadline);
+    await send({ type: 'start' }, { type: 'ringing' });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(machine.phase.kind).toBe('dialing');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await peek(machine.done)).toEqual({ outcome: 'no_answer' });
+  });
+});
+
+describe('TransferMachine bridged call', () => {
+  it('hangs up both legs when the bridged call reaches its maximum duration', async () => {
+    const { machine, ran, send } = setup();
+    await send({ type: 'start' }, { type: 'answered' }, { type: 'prompted' });
+    await send({ type: 'decision', choice: 'accept', source: 'keypad' }, { type: 'bridge_ready' });
+    ran.length = 0;
+    await vi.advanceTimersByTimeAsync(MAX_BRIDGED_MS - 1);
+    expect(machine.phase.kind).toBe('bridged');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await peek(machine.done)).toEqual({ outcome: 'accepted', source: 'keypad' });
+    expect(ran).toEqual([{ type: 'hang_up_destination' }, { type: 'hang_up_caller' }, { type: 'finish', outcome: 'accepted' }]);
+  });
+
+  it('counts the maximum from the bridge, not from the start of the transfer', async () => {
+    const { machine, send } = setup();
+    await send({ type: 'start' }, { type: 'answered' }, { type: 'prompted' });
+    await vi.advanceTimersByTimeAsync(DECISION_MS - 1);
+    await send({ type: 'decision', choice: 'accept', source: 'keypad' }, { type: 'bridge_ready' });
+    await vi.advanceTimersByTimeAsync(MAX_BRIDGED_MS - 1);
+    expect(machine.phase.kind).toBe('bridged');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(machine.phase.kind).toBe('ended');
+  });
+});
+
+describe('TransferMachine decision timer and conversation', () => {
+  it('does not re-prompt or reject a person who keeps asking questions; the wait restarts when the talk stops', async () => {
+    const { machine, types, send } = setup({}, Date.now() + DEADLINE_MS * 10);
+    await send({ type: 'start' }, { type: 'answered' }, { type: 'prompted' });
+    for (let question = 0; question < 5; question++) {
+      await vi.advanceTimersByTimeAsync(DECISION_MS - 1000);
+      await send({ type: 'conversation', active: true }); // the person asks, the briefing agent answers
+      await vi.advanceTimersByTimeAsync(DECISION_MS * 2); // a long answer: the clock is paused meanwhile
+      await send({ type: 'conversation', active: false });
+    }
+    expect(machine.phase).toEqual({ kind: 'briefing', prompted: true, reprompted: false });
+    expect(types()).not.toContain('reprompt');
+    // Silence after the last answer: the usual re-prompt, a full decision timeout after the talk stopped.
+    await vi.advanceTimersByTimeAsync(DECISION_MS - 1);
+    expect(types()).not.toContain('reprompt');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(types()).toContain('reprompt');
+  });
+});
+
 describe('TransferMachine effect errors', () => {
+  it('ends the transfer when the hold fails: nobody is dialled for a caller who is not on hold', async () => {
+    const error = new Error('publish timed out');
+    const { machine, types, onError, send } = setup({ hold: () => Promise.reject(error) });
+    await send({ type: 'start' });
+    expect(await peek(machine.done)).toEqual({ outcome: 'hold_failed' });
+    expect(types()).toEqual(['hold', 'cancel_dial', 'unhold', 'tell_caller', 'finish']);
+    expect(onError).toHaveBeenCalledWith(error, { type: 'hold' });
+    // An acceptance arriving afterwards changes nothing (it used to reach the bridge with no topology).
+    await send({ type: 'answered' }, { type: 'decision', choice: 'accept', source: 'keypad' });
+    expect(types()).not.toContain('bridge');
+  });
+
   it('turns a failing dial into dial_failed and reports the error once', async () => {
     const error = new Error('trunk refused');
     const { machine, onError, send } = setup({ dial: () => Promise.reject(error) });
@@ -191,7 +263,8 @@ describe('TransferMachine effect errors', () => {
 
   it('refuses timeouts that would never fire or fire at once', () => {
     const runEffect = () => {};
-    expect(() => new TransferMachine({ decisionTimeoutMs: 0, deadlineMs: 1, runEffect })).toThrow(/decisionTimeoutMs/);
-    expect(() => new TransferMachine({ decisionTimeoutMs: 1, deadlineMs: NaN, runEffect })).toThrow(/deadlineMs/);
+    expect(() => new TransferMachine({ decisionTimeoutMs: 0, deadlineAt: 1, maxBridgedMs: 1, runEffect })).toThrow(/decisionTimeoutMs/);
+    expect(() => new TransferMachine({ decisionTimeoutMs: 1, deadlineAt: NaN, maxBridgedMs: 1, runEffect })).toThrow(/deadlineAt/);
+    expect(() => new TransferMachine({ decisionTimeoutMs: 1, deadlineAt: 1, maxBridgedMs: 0, runEffect })).toThrow(/maxBridgedMs/);
   });
 });

@@ -24,10 +24,13 @@ const EVENTS = {
   ringing: { type: 'ringing' },
   answered: { type: 'answered' },
   dial_failed: { type: 'dial_failed', reason: 'busy', sipStatus: 486 },
+  hold_failed: { type: 'hold_failed', message: 'publish timed out' },
   prompted: { type: 'prompted' },
   accept: { type: 'decision', choice: 'accept', source: 'keypad' },
   reject: { type: 'decision', choice: 'reject', source: 'voice' },
   invalid_key: { type: 'invalid_key', digit: '5' },
+  talking: { type: 'conversation', active: true },
+  quiet: { type: 'conversation', active: false },
   decision_timeout: { type: 'decision_timeout' },
   voicemail: { type: 'voicemail' },
   destination_left: { type: 'destination_left' },
@@ -37,12 +40,14 @@ const EVENTS = {
   bridge_failed: { type: 'bridge_failed', message: 'room gone' },
   notice_done: { type: 'notice_done' },
   deadline: { type: 'deadline' },
+  max_duration: { type: 'max_duration' },
 } satisfies Record<string, TransferEvent>;
 // These fail to compile if phase.ts gains an event type or phase kind; a test checks EVENTS and PHASES use them all.
 const EVENT_TYPES: Record<TransferEvent['type'], true> = {
   start: true, ringing: true, answered: true, dial_failed: true, prompted: true, decision: true, invalid_key: true,
   decision_timeout: true, voicemail: true, destination_left: true, caller_left: true, cancel: true,
   bridge_ready: true, bridge_failed: true, notice_done: true, deadline: true,
+  hold_failed: true, conversation: true, max_duration: true,
 };
 const PHASE_KINDS: Record<PhaseKind, true> = {
   idle: true, dialing: true, briefing: true, connecting: true, bridged: true, notifying: true, ended: true,
@@ -78,6 +83,7 @@ const HANDLED: Partial<Record<`${Phase} + ${Event}`, Row>> = {
   ...each(['dialing', 'ringing'], () => ({
     answered: [PHASES.briefing, [{ type: 'brief' }]],
     dial_failed: [ended('busy'), told('busy')],
+    hold_failed: [ended('hold_failed'), [cancelDial, ...told('hold_failed')]],
     caller_left: [ended('caller_hung_up'), [cancelDial, finish('caller_hung_up')]],
     cancel: [ended('cancelled'), [cancelDial, ...told('cancelled')]],
     deadline: [ended('no_answer'), [cancelDial, ...told('no_answer')]],
@@ -85,6 +91,10 @@ const HANDLED: Partial<Record<`${Phase} + ${Event}`, Row>> = {
   'briefing + prompted': [PHASES.prompted, [arm]],
   'prompted + prompted': [PHASES.prompted, [arm]],
   'reprompted + prompted': [PHASES.reprompted, [arm]],
+  'prompted + talking': [PHASES.prompted, [disarm]],
+  'prompted + quiet': [PHASES.prompted, [arm]],
+  'reprompted + talking': [PHASES.reprompted, [disarm]],
+  'reprompted + quiet': [PHASES.reprompted, [arm]],
   'prompted + decision_timeout': [PHASES.reprompted, [{ type: 'reprompt', reason: 'timeout' }, arm]],
   'reprompted + decision_timeout': [
     { kind: 'ended', outcome: 'rejected', source: 'timeout' },
@@ -104,6 +114,7 @@ const HANDLED: Partial<Record<`${Phase} + ${Event}`, Row>> = {
   'connecting + deadline': [ended('timed_out'), [hangUpDestination, ...told('timed_out')]],
   'bridged + caller_left': [acceptedByVoice, [hangUpDestination, finish('accepted')]],
   'bridged + destination_left': [acceptedByVoice, [{ type: 'hang_up_caller' }, finish('accepted')]],
+  'bridged + max_duration': [acceptedByVoice, [hangUpDestination, { type: 'hang_up_caller' }, finish('accepted')]],
 };
 
 /** What every briefing phase does, whether or not the question has been asked yet. */

@@ -1,0 +1,84 @@
+// The owning job's handle on its transfer record (record-store.ts): every transition is written through it,
+// in order, and its lease is renewed every second. The in-process objects (chain, attempts, hold) keep only
+// what they need to act; what the transfer *is* (phase, rooms, destination index, deadlines, what the caller
+// was told) is in the record.
+import { bounded } from './bounded.ts';
+import { CallBusyError, FencedError, HANDED_OFF, LEASE_RENEW_MS, type NewRecord, type RecordPatch, type TransferRecordStore } from './record-store.ts';
+
+/** One write to Redis; a write that hangs must not stall the transitions queued behind it. */
+export const RECORD_WRITE_TIMEOUT_MS = 2000;
+
+export type OpenResult = { ok: true; record: TransferRecordHandle } | { ok: false; reason: 'busy' | 'handed_off' | 'unavailable' };
+
+export class TransferRecordHandle {
+  #queue: Promise<void> = Promise.resolve();
+  #fenced = false;
+  #closed = false;
+  readonly #timer: NodeJS.Timeout;
+
+  private constructor(
+    private readonly store: TransferRecordStore,
+    readonly id: string,
+    readonly callerRoom: string,
+    readonly deadlineAt: number,
+    readonly fence: number,
+    private readonly onProblem: (error: unknown) => void,
+  ) {
+    this.#timer = setInterval(() => this.#enqueue(() => this.store.renew(this.id, this.fence, this.callerRoom)), LEASE_RENEW_MS);
+    this.#timer.unref();
+  }
+
+  /** Opens the record for a new request; refuses when the call has one open already, or was handed off. */
+  static async open(store: TransferRecordStore, fields: NewRecord, onProblem: (error: unknown) => void): Promise<OpenResult> {
+    try {
+      const created = await bounded(store.create(fields), RECORD_WRITE_TIMEOUT_MS, 'creating the transfer record');
+      return { ok: true, record: new TransferRecordHandle(store, created.id, created.callerRoom, created.deadlineAt, created.fence, onProblem) };
+    } catch (error) {
+      // Without its record a transfer could not be looked after: nobody is put on hold.
+      if (!(error instanceof CallBusyError)) {
+        onProblem(error);
+        return { ok: false, reason: 'unavailable' };
+      }
+      const slot = await bounded(store.openFor(fields.callerRoom), RECORD_WRITE_TIMEOUT_MS, 'reading the call slot').catch(() => undefined);
+      return { ok: false, reason: slot === HANDED_OFF ? 'handed_off' : 'busy' };
+    }
+  }
+
+  /** True once another owner claimed the record: this process must not write (or act) for it any more. */
+  get fenced(): boolean {
+    return this.#fenced;
+  }
+
+  /** Writes `patch` after every write queued before it; never throws (problems go to onProblem). */
+  update(patch: RecordPatch): Promise<void> {
+    if (this.#closed) return this.#queue;
+    return this.#enqueue(() => this.store.write(this.id, this.fence, patch));
+  }
+
+  /** The transfer is over. `handedOff`: the caller went to someone, so the call accepts no new transfer. */
+  async close(how: 'ended' | 'handed_off'): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.#queue;
+    if (this.#fenced) return;
+    await bounded(
+      how === 'handed_off' ? this.store.handOff(this.id, this.fence, this.callerRoom) : this.store.remove(this.id, this.fence, this.callerRoom),
+      RECORD_WRITE_TIMEOUT_MS,
+      'closing the transfer record',
+    ).catch(this.onProblem);
+  }
+
+  #enqueue(write: () => Promise<unknown>): Promise<void> {
+    this.#queue = this.#queue.then(async () => {
+      if (this.#fenced) return;
+      try {
+        await bounded(write(), RECORD_WRITE_TIMEOUT_MS, 'writing the transfer record');
+      } catch (error) {
+        if (error instanceof FencedError) this.#fenced = true;
+        this.onProblem(error);
+      }
+    });
+    return this.#queue;
+  }
+}

@@ -1,0 +1,124 @@
+// The caller's hold when things go wrong: a connect that fails leaves the caller on hold (with music) so
+// the failure path can bring them back, on both topologies; and a caller who hangs up is noticed in
+// whichever room they wait, also when no transfer is listening (between two destinations).
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { RoomEvent, TrackKind, type RemoteParticipant, type Room } from '@livekit/rtc-node';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CallerHold } from '../../agent/transfer/caller-hold.ts';
+import type { RoomApi } from '../../agent/transfer/room-api.ts';
+import { TRACK_WAIT_MS, type TopologyDeps } from '../../agent/transfer/topology.ts';
+
+const short = (name: string) => name.replace(/[0-9a-f-]{36}$/, '<uuid>');
+
+function room(name: string, log: string[], participants: Array<[string, boolean]> = []): Room {
+  const remoteParticipants = new Map(
+    participants.map(([identity, hasAudio]) => [
+      identity,
+      { identity, trackPublications: new Map(hasAudio ? [['TR_a', { kind: TrackKind.KIND_AUDIO, track: { kind: TrackKind.KIND_AUDIO } }]] : []) },
+    ]),
+  );
+  return Object.assign(new EventEmitter(), {
+    name,
+    remoteParticipants,
+    localParticipant: { publishTrack: async () => ({ sid: `TR_${name}` }), unpublishTrack: async () => undefined },
+    disconnect: async () => void log.push(`disconnect ${short(name)}`),
+  }) as unknown as Room;
+}
+
+function setup(moveToConsultationFails = false) {
+  const log: string[] = [];
+  const muted: boolean[] = [];
+  const api: RoomApi = {
+    createRoom: async (name) => void log.push(`create ${short(name)}`),
+    deleteRoom: async (name) => void log.push(`delete ${short(name)}`),
+    removeParticipant: async () => undefined,
+    moveParticipant: async (from, _identity, to) => {
+      log.push(`move ${short(from)} -> ${short(to)}`);
+      if (moveToConsultationFails && to === 'wt-consult') throw new Error('move refused');
+    },
+  };
+  const joined: Room[] = [];
+  const deps: TopologyDeps = {
+    caller: { room: room('call-room', log, [['sip_caller', true]]), identity: 'sip_caller', muteAgent: (m) => void muted.push(m) },
+    api,
+    music: {
+      play: async (r) => {
+        log.push(`music on ${short(r.name!)}`);
+        return { stop: async () => void log.push('music off') };
+      },
+    },
+    join: async (name) => {
+      const joinedRoom = room(name, log);
+      joined.push(joinedRoom);
+      return joinedRoom;
+    },
+  };
+  const hold = (mode: 'move' | 'bridge') =>
+    new CallerHold({ mode, serverUrl: `wss://${randomUUID()}.test`, topology: deps, speak: async function* () {}, onStopWaiting: () => undefined });
+  return { log, muted, deps, joined, hold };
+}
+
+afterEach(() => vi.useRealTimers());
+
+describe('a bridge that fails', () => {
+  it('on Cloud: the caller stays on hold and is moved home before the hold room is deleted', async () => {
+    const { log, muted, hold: make } = setup(true);
+    const hold = make('move');
+    await hold.hold();
+    await expect(hold.connect(room('wt-consult', []), 'transfer-destination')).rejects.toThrow('move refused');
+    expect(hold.holding).toBe(true);
+    log.length = 0;
+    await hold.unhold();
+    await hold.close();
+    expect(log).toEqual(['move wt-hold-<uuid> -> call-room', 'music off', 'disconnect wt-hold-<uuid>', 'delete wt-hold-<uuid>']);
+    expect(muted).toEqual([true, false]);
+  });
+
+  it('self-hosted: the caller keeps the music until unhold gives them their agent back', async () => {
+    vi.useFakeTimers();
+    const { log, muted, hold: make } = setup();
+    const hold = make('bridge');
+    await hold.hold();
+    // The destination has no audio to relay: the bridge gives up after its wait.
+    const connecting = hold.connect(room('wt-consult', [], [['transfer-destination', false]]), 'transfer-destination');
+    const failed = expect(connecting).rejects.toThrow('no audio track');
+    await vi.advanceTimersByTimeAsync(TRACK_WAIT_MS);
+    await failed;
+    expect(hold.holding).toBe(true);
+    expect(log).not.toContain('music off');
+    await hold.unhold();
+    expect(log.at(-1)).toBe('music off');
+    expect(muted).toEqual([true, false]);
+  });
+
+  it('refuses to connect a caller who was never put on hold, with a clear error', async () => {
+    const { hold: make } = setup();
+    await expect(make('bridge').connect(room('wt-consult', []), 'transfer-destination')).rejects.toThrow('not on hold');
+  });
+});
+
+describe('the caller hanging up while on hold', () => {
+  const caller = { identity: 'sip_caller' } as RemoteParticipant;
+
+  it('self-hosted: is seen in the caller room, with or without a transfer listening', async () => {
+    const { deps, hold: make } = setup();
+    const hold = make('bridge');
+    await hold.hold();
+    deps.caller.room.emit(RoomEvent.ParticipantDisconnected, { identity: 'someone-else' } as RemoteParticipant);
+    expect(hold.callerLeft).toBe(false);
+    deps.caller.room.emit(RoomEvent.ParticipantDisconnected, caller);
+    expect(hold.callerLeft).toBe(true);
+    await expect(hold.callerGone).resolves.toBeUndefined();
+  });
+
+  it('on Cloud: is seen in the hold room, and being moved out of the caller room is not a hang-up', async () => {
+    const { deps, joined, hold: make } = setup();
+    const hold = make('move');
+    await hold.hold();
+    deps.caller.room.emit(RoomEvent.ParticipantDisconnected, caller); // the move out, as the caller room sees it
+    expect(hold.callerLeft).toBe(false);
+    joined[0]!.emit(RoomEvent.ParticipantDisconnected, caller);
+    expect(hold.callerLeft).toBe(true);
+  });
+});

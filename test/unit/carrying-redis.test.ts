@@ -1,0 +1,65 @@
+// The load a worker reports counts the transfers its job processes carry, through the real Redis (its own
+// database index and key prefix here, removed afterwards): leases add up per worker, a released transfer
+// stops counting at once, and one whose process died (no more renewals) stops counting within its lease.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { carried, carry, workerLoad } from '../../agent/carrying.ts';
+
+const REDIS_URL = inject('redisUrl');
+const TEST_DB = 8;
+const prefix = `test-wt8-${randomUUID()}:`;
+let redis: Redis;
+
+beforeAll(async () => {
+  redis = new Redis(REDIS_URL, { db: TEST_DB, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  await redis.ping();
+});
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('transfers carried, counted in Redis', () => {
+  it('counts each worker\'s live transfers, and drops a released one at once', async () => {
+    const a = { redis, workerKey: 'worker-a', prefix };
+    const b = { redis, workerKey: 'worker-b', prefix };
+    const first = carry(a, 'transfer-1');
+    const second = carry(a, 'transfer-2');
+    const other = carry(b, 'transfer-3');
+    await sleep(100);
+    expect(await carried(a)).toBe(2);
+    expect(await carried(b)).toBe(1);
+    await first.release();
+    await first.release();
+    expect(await carried(a)).toBe(1);
+    await Promise.all([second.release(), other.release()]);
+    expect(await carried(a)).toBe(0);
+    expect(await carried(b)).toBe(0);
+  });
+
+  it('keeps counting a transfer whose lease is renewed, and stops within a lease once renewals stop', async () => {
+    const options = { redis, workerKey: 'worker-c', prefix, leaseMs: 400, renewMs: 100 };
+    const alive = carry(options, 'alive');
+    // A process that died: its lease was written once and never renewed (nor released).
+    await redis.zadd(`${prefix}carrying:worker-c`, Date.now() + 400, 'died');
+    await sleep(100);
+    expect(await carried(options)).toBe(2);
+    await sleep(700);
+    expect(await carried(options)).toBe(1);
+    await alive.release();
+  });
+});
+
+describe('the load reported', () => {
+  it('is the higher of the CPU share and the share of transfers carried, capped below 1', () => {
+    expect(workerLoad(0.2, 0, 8, 0.95)).toBe(0.2);
+    expect(workerLoad(0.2, 4, 8, 0.95)).toBe(0.5);
+    expect(workerLoad(0.7, 4, 8, 0.95)).toBe(0.7);
+    expect(workerLoad(0.1, 8, 8, 0.95)).toBe(0.95);
+    expect(workerLoad(0.1, 20, 8, 0.95)).toBe(0.95);
+  });
+});

@@ -1,0 +1,82 @@
+// The tools write the transfer record in the real Redis at every transition, and it is the record, not a
+// flag in one process, that says whether a call already has a transfer open: a second request for the same
+// call is refused even from another tools instance (another job process). Nothing is left once it ends.
+import { EventEmitter } from 'node:events';
+import { initializeLogger, type voice } from '@livekit/agents';
+import type { Room } from '@livekit/rtc-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Models } from '../../agent/models.ts';
+import { agentSettingsSchema } from '../../agent/settings/schema.ts';
+import { TransferRecordStore, type RecordPatch } from '../../agent/transfer/record-store.ts';
+import type { RoomApi } from '../../agent/transfer/room-api.ts';
+import { transferTools } from '../../agent/transfer/tool.ts';
+import { testRecords } from '../support/records.ts';
+
+beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));
+const records = testRecords();
+afterAll(() => records.cleanup());
+
+/** The real store, with every write it was asked for kept in order. */
+class RecordingStore extends TransferRecordStore {
+  readonly writes: RecordPatch[] = [];
+  override async write(id: string, fence: number, patch: RecordPatch): Promise<number> {
+    this.writes.push(patch);
+    return super.write(id, fence, patch);
+  }
+}
+
+async function tools(store: TransferRecordStore) {
+  const settings = await agentSettingsSchema('/settings/agent.json').parseAsync({
+    agentId: 'a',
+    trunks: { pstnOutboundTrunkId: 'ST_pstn' },
+    keypad: { '1': '+15125550000', '2': '+15125550001' },
+  });
+  const api: RoomApi = { createRoom: async () => {}, deleteRoom: async () => {}, removeParticipant: async () => {}, moveParticipant: async () => {} };
+  const session = {
+    history: { items: [] },
+    input: { setAudioEnabled: () => undefined },
+    output: { setAudioEnabled: () => undefined },
+    say: () => undefined,
+    close: async () => undefined,
+  } as unknown as voice.AgentSession;
+  return transferTools({
+    // A server that is not there (a closed loopback port): the dial fails fast.
+    credentials: { url: 'ws://127.0.0.1:1', apiKey: 'k', apiSecret: 's' },
+    api,
+    room: Object.assign(new EventEmitter(), { name: 'call-record-flow' }) as unknown as Room,
+    callerIdentity: 'sip_caller',
+    callerNumber: '+15125550142',
+    session: () => session,
+    models: {} as Models,
+    music: { play: async () => ({ stop: async () => undefined }) },
+    settings,
+    records: store,
+    topology: 'bridge',
+    deadlineMs: 60_000,
+    onCallHandedOff: () => undefined,
+  });
+}
+
+describe('the transfer record', () => {
+  it('is written at every transition, refuses a second request for the call, and is gone at the end', async () => {
+    const store = new RecordingStore({ redis: records.redis, prefix: records.prefix });
+    const [first, otherProcess] = await Promise.all([tools(store), tools(new TransferRecordStore({ redis: records.redis, prefix: records.prefix }))]);
+    const running = first.keypadTransfer('1');
+    // While it runs, the call's slot is taken: the same tools and another process's tools start nothing.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await store.openFor('call-record-flow')).toBeDefined();
+    expect(await first.keypadTransfer('2')).toBeUndefined();
+    expect(await otherProcess.keypadTransfer('2')).toBeUndefined();
+    expect(await running).toBe('dial_failed');
+
+    const phases = store.writes.flatMap((w) => (w.phase ? [w.phase.kind] : []));
+    expect(phases).toContain('dialing');
+    expect(phases.at(-1)).toBe('ended');
+    expect(store.writes).toContainEqual(expect.objectContaining({ callerTold: 'dial_failed' }));
+    expect(store.writes).toContainEqual(expect.objectContaining({ topology: 'bridge', index: 0 }));
+    expect(store.writes.find((w) => w.consultationRoom)?.consultationRoom).toMatch(/^wt-/);
+    // Over: no record, lease or slot left, and the call may transfer again.
+    expect(await records.redis.keys(`${records.prefix}*`)).toEqual([]);
+    expect(await otherProcess.keypadTransfer('2')).toBe('dial_failed');
+  });
+});
