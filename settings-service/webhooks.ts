@@ -16,6 +16,8 @@ export interface WebhookOptions {
   backoffMs?: number[];
   timeoutMs?: number;
   log?: (message: string, fields: Record<string, unknown>) => void;
+  /** How long an entry handed to a sender may stay unacknowledged before another sender claims it. */
+  claimIdleMs?: number;
 }
 
 const GROUP = 'webhooks';
@@ -62,28 +64,40 @@ export function startWebhookSender(store: SettingsStore, options: WebhookOptions
   const reader = store.redis.duplicate();
   const controller = new AbortController();
   const outbox = store.keys.outbox();
+  // Entries handed out but not acknowledged for this long belong to a sender that died: another takes them.
+  const claimIdleMs = options.claimIdleMs ?? 60_000;
+  const handle = async (entries: Array<[string, string[]]>): Promise<boolean> => {
+    for (const [entryId, fields] of entries) {
+      const event = JSON.parse(fields[1] ?? '{}') as StoredEvent;
+      const agent = await store.agent(event.agentId).catch(() => undefined);
+      if (agent?.webhookUrl) {
+        const delivered = await deliver(agent.webhookUrl, event, options, controller.signal);
+        if (!delivered && controller.signal.aborted) return false; // left pending: delivered after a restart
+        if (!delivered) options.log?.('webhook given up', { eventId: event.id, agentId: event.agentId });
+      }
+      await store.redis.xack(outbox, GROUP, entryId);
+    }
+    return true;
+  };
   const run = (async () => {
-    await reader.xgroup('CREATE', outbox, GROUP, '$', 'MKSTREAM').catch((error: Error) => {
+    // From the start of the outbox: events written before any sender ever ran are sent too.
+    await reader.xgroup('CREATE', outbox, GROUP, '0', 'MKSTREAM').catch((error: Error) => {
       if (!error.message.includes('BUSYGROUP')) throw error;
     });
     // First what this consumer read before a restart and never acknowledged, then new events.
     let cursor = '0';
     while (!controller.signal.aborted) {
+      const claimed = (await reader
+        .xautoclaim(outbox, GROUP, consumer, claimIdleMs, '0-0', 'COUNT', 20)
+        .catch(() => null)) as [string, Array<[string, string[]] | null>] | null;
+      const stale = (claimed?.[1] ?? []).filter((e): e is [string, string[]] => Array.isArray(e) && Array.isArray(e[1]));
+      if (!(await handle(stale))) return;
       const reply = (await reader
         .xreadgroup('GROUP', GROUP, consumer, 'COUNT', 20, 'BLOCK', 1000, 'STREAMS', outbox, cursor)
         .catch(() => null)) as Array<[string, Array<[string, string[]]>]> | null;
       const entries = reply?.[0]?.[1] ?? [];
       if (cursor === '0' && entries.length === 0) cursor = '>';
-      for (const [entryId, fields] of entries) {
-        const event = JSON.parse(fields[1] ?? '{}') as StoredEvent;
-        const agent = await store.agent(event.agentId).catch(() => undefined);
-        if (agent?.webhookUrl) {
-          const delivered = await deliver(agent.webhookUrl, event, options, controller.signal);
-          if (!delivered && controller.signal.aborted) return; // left pending: delivered after a restart
-          if (!delivered) options.log?.('webhook given up', { eventId: event.id, agentId: event.agentId });
-        }
-        await store.redis.xack(outbox, GROUP, entryId);
-      }
+      if (!(await handle(entries))) return;
     }
   })();
   return {

@@ -66,4 +66,40 @@ describe('webhooks', () => {
       await sender.stop();
     }
   });
+
+  it('deliver what a dead sender took and never acknowledged, once it has been idle long enough', async () => {
+    received.length = 0;
+    failNext = 0;
+    const outbox = db.store.keys.outbox();
+    const lost = await db.store.appendEvent('support', 'message.taken', { name: 'Lost', message: 'Taken by a sender that died.' });
+    // A sender that read the event and died before delivering it: the entry stays pending under its name.
+    await db.store.redis.xreadgroup('GROUP', 'webhooks', 'sender-dead', 'COUNT', 10, 'STREAMS', outbox, '>');
+    const sender = startWebhookSender(db.store, { apiKey: KEY, apiSecret: SECRET, backoffMs: [100], claimIdleMs: 200 }, 'sender-alive');
+    try {
+      await eventually(() => received.some((r) => (JSON.parse(r.body) as { id: string }).id === lost.id), 10_000, 'the lost event delivered');
+      await eventually(async () => ((await db.store.redis.xpending(outbox, 'webhooks')) as [number])[0] === 0, 5000, 'nothing left pending');
+    } finally {
+      await sender.stop();
+    }
+  });
+});
+
+describe('webhooks for events written before any sender ran', () => {
+  it('are delivered when the first sender starts', async () => {
+    const early = testStore(inject('redisAddress'), 'webhooks-early');
+    try {
+      await early.store.putOrganization({ id: 'acme', warmTransferAvailable: true });
+      await early.store.putAgent('support', { organizationId: 'acme' }, url);
+      received.length = 0;
+      const first = await early.store.appendEvent('support', 'transfer.timeline', { transferId: 't-early', type: 'started' });
+      const sender = startWebhookSender(early.store, { apiKey: KEY, apiSecret: SECRET, backoffMs: [100] });
+      try {
+        await eventually(() => received.some((r) => (JSON.parse(r.body) as { id: string }).id === first.id), 10_000, 'the early event delivered');
+      } finally {
+        await sender.stop();
+      }
+    } finally {
+      await early.close();
+    }
+  });
 });
