@@ -51,6 +51,8 @@ export interface PlannedTransfer {
   destination: Destination;
   /** The destination, then the fallbacks written after it in its chain. */
   chain: Destination[];
+  /** Any rule naming the destination asks to confirm with the caller first (the stricter reading wins). */
+  confirmFirst: boolean;
 }
 
 type Role = 'start' | 'fallback' | 'forbid' | 'condition' | 'unplaced';
@@ -146,10 +148,12 @@ export function isForbidden(plan: TransferPlan, destination: Destination): boole
 export function planFor(plan: TransferPlan, raw: string): PlannedTransfer | undefined {
   const parsed = parseDestination(raw);
   if (!parsed.ok || isForbidden(plan, parsed.destination)) return undefined;
-  for (const rule of plan.rules) {
+  const naming = plan.rules.filter((r) => r.chains.some((c) => c.some((d) => same(d, parsed.destination))));
+  const confirmFirst = naming.some((r) => r.confirmFirst);
+  for (const rule of naming) {
     for (const chain of rule.chains) {
       const at = chain.findIndex((d) => same(d, parsed.destination));
-      if (at >= 0) return { rule, destination: chain[at]!, chain: chain.slice(at) };
+      if (at >= 0) return { rule, destination: chain[at]!, chain: chain.slice(at), confirmFirst };
     }
   }
   return undefined;

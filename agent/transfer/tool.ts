@@ -238,7 +238,7 @@ export function transferTools(options: TransferToolOptions) {
         log().warn({ 'lk.pii.destination': destination }, 'refused a transfer to a destination the rules do not allow');
         throw new llm.ToolError(`I can't transfer calls to ${destination}. Only the destinations in my rules are possible.`);
       }
-      if (planned.rule.confirmFirst && !(caller_confirmed && callerAgreed(options.session().history))) {
+      if (planned.confirmFirst && !(caller_confirmed && callerAgreed(options.session().history))) {
         throw new llm.ToolError(
           'This rule asks you to confirm with the caller first. Ask them whether they want to be transferred, and call again with caller_confirmed true only after they say yes.',
         );

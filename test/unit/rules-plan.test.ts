@@ -172,6 +172,12 @@ describe('what the tools obey', () => {
     expect(chain('ext:2002')).toEqual(['ext:2002']);
     expect(planFor(plan, 'ext:2001')?.rule.label).toBe('sales');
   });
+
+  it('asks the caller first when any rule naming the destination says so', () => {
+    const twice = planOf('If the caller has a billing dispute, transfer to ext:1002.\n\nIf the caller asks for Ann, transfer to ext:1002. First confirm with the caller.');
+    expect(planFor(twice, 'ext:1002')).toMatchObject({ confirmFirst: true, rule: { index: 1 } });
+    expect(planFor(plan, 'ext:1002')?.confirmFirst).toBe(false);
+  });
 });
 
 describe('read-back', () => {
