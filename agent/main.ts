@@ -13,6 +13,11 @@ import { connectRedis } from './redis.ts';
 import { bounded } from './transfer/bounded.ts';
 import { SettingsError, warmTransferEnabled } from './settings/settings.ts';
 import { SettingsStore } from '../settings-service/store/store.ts';
+import { AgentDispatchClient } from 'livekit-server-sdk';
+import { TakeoverWatcher } from './takeover.ts';
+import { TransferRecordStore } from './transfer/record-store.ts';
+import { httpUrl, quietly, roomServiceApi } from './transfer/room-api.ts';
+import { ROOM_API_TIMEOUT_MS } from './transfer/bounded.ts';
 
 const MAX_REPORTED_LOAD = 0.95;
 /** loadFunc runs every 2.5 s; a Redis that does not answer in time counts as carrying what it said last. */
@@ -64,6 +69,26 @@ async function load(): Promise<number> {
   }
   return workerLoad(cpuLoad(), carrying, config.maxTransfers, MAX_REPORTED_LOAD);
 }
+
+// Takeover (takeover.ts): this worker's job processes that die, and any worker's records whose lease ran out,
+// are carried on by a new job dispatched into the caller's room.
+const dispatches = new AgentDispatchClient(httpUrl(config.livekit.url), config.livekit.apiKey, config.livekit.apiSecret);
+const rooms = roomServiceApi(config.livekit);
+const records = new TransferRecordStore({ redis });
+new TakeoverWatcher({
+  store: records,
+  workerKey,
+  dispatch: async (record, order) => {
+    const metadata = JSON.stringify({ ...(record.agentId ? { agentId: record.agentId } : {}), resume: order });
+    await bounded(dispatches.createDispatch(record.callerRoom, config.agentName, { metadata }), ROOM_API_TIMEOUT_MS, 'dispatching the takeover');
+  },
+  abandon: async (record, fence) => {
+    // Every job sent to this transfer failed: end both legs rather than leave anyone on an unattended line.
+    await Promise.all([record.consultationRoom, record.holdRoom, record.callerRoom].map((room) => room && quietly(rooms.deleteRoom(room))));
+    await records.remove(record.id, fence, record.callerRoom).catch(() => undefined);
+    console.log(JSON.stringify({ transferId: record.id, type: 'ended', at: new Date().toISOString(), outcome: 'interrupted', resumes: record.resumes }));
+  },
+}).start();
 
 cli.runApp(
   new ServerOptions({

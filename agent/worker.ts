@@ -19,6 +19,21 @@ import { TransferRecordStore } from './transfer/record-store.ts';
 import { quietly, roomServiceApi } from './transfer/room-api.ts';
 import type { TimelineEntry } from './transfer/timeline.ts';
 import { transferTools } from './transfer/tool.ts';
+import { resumeOrderFromMetadata } from './takeover.ts';
+
+/** How long a taken-over call's job looks for the caller in their room before carrying on without them. */
+const CALLER_LOOKUP_MS = 1500;
+
+/** `identity` in `room`, if they are there or join within `ms`. */
+async function participantWithin(room: JobContext['room'], identity: string, ms: number): Promise<RemoteParticipant | undefined> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const found = room.remoteParticipants.get(identity);
+    if (found) return found;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return room.remoteParticipants.get(identity);
+}
 
 type Prepared = (
   | {
@@ -68,9 +83,20 @@ export default defineAgent({
     const { vad, redis } = prepared;
     const workerKey = process.env[WORKER_KEY_ENV];
     const models = createModels(config, vad);
+    const records = new TransferRecordStore({ redis });
+    // Takeover: this job was dispatched to carry on a transfer whose job died (takeover.ts).
+    const order = resumeOrderFromMetadata(ctx.job.metadata);
+    const stored = order ? await records.read(order.id).catch(() => undefined) : undefined;
+    if (order && stored?.fence !== order.fence) {
+      log().info({ transfer: order.id }, 'takeover: the transfer has ended or was claimed again; nothing to carry on');
+      ctx.shutdown('nothing to resume');
+      return;
+    }
     await ctx.connect();
-    const caller = await ctx.waitForParticipant();
-    const callerNumber = caller.attributes['sip.phoneNumber'];
+    // A taken-over call's caller may have hung up while nobody attended: the transfer goes on for the destination.
+    const caller = stored ? await participantWithin(ctx.room, stored.callerIdentity, CALLER_LOOKUP_MS) : await ctx.waitForParticipant();
+    const callerIdentity = caller?.identity ?? stored!.callerIdentity;
+    const callerNumber = caller?.attributes['sip.phoneNumber'];
     const session = new voice.AgentSession({
       vad: models.vad,
       tts: models.tts,
@@ -86,7 +112,7 @@ export default defineAgent({
       credentials: config.livekit,
       api,
       room: ctx.room,
-      callerIdentity: caller.identity,
+      callerIdentity,
       callerNumber,
       session: () => session,
       models,
@@ -97,7 +123,12 @@ export default defineAgent({
       ...(store ? { onTimeline: (entry: TimelineEntry) => store.publishTimeline(settings.agentId, entry) } : {}),
       maxBridgedMs: config.transfer.maxBridgedMs,
       // Open transfers and bridged calls count toward the worker's load, read by its main process.
-      records: new TransferRecordStore({ redis }),
+      records,
+      // Another job took this one's transfer over (it was taken for dead): stop at once, or both would act.
+      onFenced: () => {
+        log().error('transfer taken over by another job: this job stops');
+        process.exit(0);
+      },
       ...(workerKey ? { carry: (id: string) => carry({ redis, workerKey }, id) } : {}),
       onCallHandedOff: () => void quietly(api.deleteRoom(ctx.room.name!)).then(() => ctx.shutdown('call handed off')),
     });
@@ -105,7 +136,9 @@ export default defineAgent({
     const messagesFile = store ? settings.messagesFile : (settings.messagesFile ?? config.messagesFile);
     const agent = new voice.Agent({
       instructions: callerInstructions({
-        instructions: settings.instructions,
+        instructions: stored
+          ? `${settings.instructions ?? ''}\nEarlier in this call you put the caller on hold for a warm transfer; the connection dropped and another assistant carried the transfer on. Do not greet the caller again.`.trim()
+          : settings.instructions,
         rules: transfersOffered ? settings.warmTransfer.rulesText : undefined,
         canTakeMessage: models.llm !== undefined,
       }),
@@ -126,12 +159,24 @@ export default defineAgent({
     // Keypad rules: "press 1 for sales" starts an ordinary transfer; other keys are ignored.
     if (settings.keypad.size > 0) {
       ctx.room.on(RoomEvent.DtmfReceived, (_code: number, digit: string, participant: RemoteParticipant) => {
-        if (participant.identity !== caller.identity) return;
+        if (participant.identity !== callerIdentity) return;
         // A failed transfer has already taken the caller off hold; it must not take the job down with it.
         transfers.keypadTransfer(digit).catch((error: unknown) => log().error({ error }, 'keypad transfer failed'));
       });
     }
-    await session.start({ agent, room: ctx.room, inputOptions: { participantIdentity: caller.identity } });
+    if (order) {
+      if (caller) await session.start({ agent, room: ctx.room, inputOptions: { participantIdentity: callerIdentity } });
+      const outcome = await transfers.resume(order).catch((error: unknown) => {
+        log().error({ error, transfer: order.id }, 'takeover: carrying the transfer on failed');
+        return undefined;
+      });
+      // Without a caller there is nobody left to talk to once the destination has been let go.
+      if (!caller || !ctx.room.remoteParticipants.has(callerIdentity)) {
+        if (outcome !== 'accepted') ctx.shutdown('caller gone');
+      }
+      return;
+    }
+    await session.start({ agent, room: ctx.room, inputOptions: { participantIdentity: callerIdentity } });
     // Without a model nobody answers what the caller says, so their voice must not cut the greeting (and
     // its "press 1 for ...") short.
     session.say(settings.greeting ?? config.greeting, { allowInterruptions: models.llm !== undefined });

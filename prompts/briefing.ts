@@ -42,6 +42,11 @@ export function briefingInstructions({ reason, summary, transcript }: BriefingIn
   ].join('\n');
 }
 
+/** Said to the person being briefed when a new job has taken the transfer over after the first one died. */
+export function reassurance(): string {
+  return `Sorry, I lost you for a moment. ${DECISION_QUESTION}`;
+}
+
 export function reprompt(reason: 'invalid_key' | 'timeout'): string {
   return reason === 'invalid_key'
     ? `Sorry, that key does nothing here. ${DECISION_QUESTION}`

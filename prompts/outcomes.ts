@@ -16,6 +16,7 @@ const CALLER_MESSAGES: Record<TransferOutcome, string> = {
   caller_hung_up: '',
   cancelled: "No problem, I've stopped the transfer. I'm back with you.",
   timed_out: "I'm sorry, that took too long, so I've stopped trying. I'm back with you.",
+  interrupted: "I'm sorry, I lost the connection while transferring you. I'm back with you.",
 };
 
 export function callerMessage(outcome: TransferOutcome): string {

@@ -12,6 +12,8 @@ export interface RunningWorker {
   /** Timeline entries (JSON lines with a transferId) the worker has printed so far. */
   timeline(): Array<Record<string, unknown>>;
   stop(): Promise<void>;
+  /** Kills the worker and its job processes at once (SIGKILL to its group), as a crash or an OOM would. */
+  kill(): Promise<void>;
 }
 
 export async function startWorker(stack: StackInfo, name: string, env: Record<string, string> = {}): Promise<RunningWorker> {
@@ -74,5 +76,15 @@ export async function startWorker(stack: StackInfo, name: string, env: Record<st
         .filter((line) => line.startsWith('{"transferId"'))
         .map((line) => JSON.parse(line) as Record<string, unknown>),
     stop,
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((done) => child.once('exit', () => done()));
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        return;
+      }
+      await exited;
+    },
   };
 }

@@ -46,6 +46,11 @@ export interface ChainOptions<D> {
   tellCaller(outcome: TransferOutcome): void;
   progressNoteIntervalMs: number;
   now?: () => number;
+  /**
+   * The first attempt carries on a transfer taken over from a job that died: it runs whatever the caller
+   * did meanwhile, since the destination may be on the line and must be told or let go.
+   */
+  resumed?: boolean;
 }
 
 export interface ChainResult {
@@ -80,7 +85,7 @@ export class TransferChain<D> {
     let current = label(chain[0]!);
     try {
       for (const [index, destination] of chain.entries()) {
-        if (!this.#canGoOn()) break;
+        if (!this.#canGoOn() && !(index === 0 && this.options.resumed)) break;
         current = label(destination);
         const hasNext = index < chain.length - 1;
         const willRetry = (o: TransferOutcome) => hasNext && TRY_NEXT.has(o) && this.#canGoOn();

@@ -15,6 +15,7 @@
  * Errors. A failing effect is reported once to `onError` (default: console.error). A failing `hold` becomes
  * `hold_failed` (the dial queued behind it is then skipped: nobody is called for a caller who is not on hold),
  * a failing `dial` becomes `dial_failed{reason: 'dial_failed'}` and a failing `bridge` becomes `bridge_failed`,
+ * a failing `rejoin` (a takeover that cannot get back to the destination) becomes `resume_failed`,
  * so the transfer ends cleanly instead of waiting for the deadline. Other failures do not change the phase:
  * the deadline caps it.
  */
@@ -53,7 +54,7 @@ type Timer = 'decision' | 'deadline' | 'max_duration';
  * and every exit releases it, so it must not be skipped when the transfer moves fast.
  */
 const PHASE_WORK = new Set<TransferEffect['type']>([
-  'dial', 'brief', 'reprompt', 'arm_decision_timer', 'bridge', 'tell_destination_caller_left',
+  'dial', 'rejoin', 'reassure', 'brief', 'reprompt', 'arm_decision_timer', 'bridge', 'tell_destination_caller_left',
 ]);
 
 export class TransferMachine {
@@ -134,6 +135,7 @@ export class TransferMachine {
       if (effect.type === 'hold') void this.send({ type: 'hold_failed', message: messageOf(error) });
       if (effect.type === 'dial') void this.send({ type: 'dial_failed', reason: 'dial_failed' });
       if (effect.type === 'bridge') void this.send({ type: 'bridge_failed', message: messageOf(error) });
+      if (effect.type === 'rejoin') void this.send({ type: 'resume_failed', message: messageOf(error) });
     }
   }
 

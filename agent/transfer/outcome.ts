@@ -12,6 +12,7 @@
  * - `caller_hung_up`: the caller left while on hold.
  * - `cancelled`: the caller asked to stop waiting.
  * - `timed_out`: the overall deadline passed after the destination had answered.
+ * - `interrupted`: the job carrying the transfer died and it could not be carried on (or failed too often).
  */
 export type TransferOutcome =
   | 'accepted'
@@ -26,7 +27,8 @@ export type TransferOutcome =
   | 'hold_failed'
   | 'caller_hung_up'
   | 'cancelled'
-  | 'timed_out';
+  | 'timed_out'
+  | 'interrupted';
 
 /** How the destination's decision arrived; `timeout` means they never gave one and it counted as a rejection. */
 export type DecisionSource = 'keypad' | 'voice' | 'timeout';

@@ -7,6 +7,15 @@
  *
  * idle: nothing has happened yet.
  *   start → dialing [hold, dial]
+ *   resume{phase} (takeover: a new job carries on a transfer whose job died, from the phase its record holds)
+ *     dialing    → dialing [hold, rejoin] (music again; rejoin finds the SIP leg still ringing, or dials again)
+ *     briefing   → briefing [hold, rejoin, reassure] ("Sorry, I lost you for a moment", and the question again)
+ *     connecting, bridged by the worker → connecting [hold, rejoin, bridge] (the relay is built again)
+ *     bridged by the server (Cloud move) → bridged [rejoin] (only the hang-up watch is needed)
+ *     notifying  → notifying [rejoin, tell_destination_caller_left]
+ *     anything else → ended{interrupted} [hang_up_destination, unhold, tell_caller, finish]
+ *   (rejoin failing sends resume_failed: dialing, briefing, connecting → ended{interrupted}, the caller back
+ *    with an apology and the destination let go; notifying → ended{its outcome}.)
  * dialing{ringing}: the caller hears hold music; the destination is being called.
  *   ringing → dialing{ringing: true}
  *   answered → briefing [brief]
@@ -68,6 +77,8 @@ export type PhaseKind = TransferPhase['kind'];
 
 export type TransferEvent =
   | { readonly type: 'start' }
+  | { readonly type: 'resume'; readonly phase: TransferPhase; readonly bridgedByServer?: boolean }
+  | { readonly type: 'resume_failed'; readonly message: string }
   | { readonly type: 'ringing' }
   | { readonly type: 'answered' }
   | { readonly type: 'dial_failed'; readonly reason: DialFailure; readonly sipStatus?: number }
@@ -91,6 +102,8 @@ export type TransferEffect =
   | { readonly type: 'hold' }
   | { readonly type: 'unhold' }
   | { readonly type: 'dial' }
+  | { readonly type: 'rejoin' }
+  | { readonly type: 'reassure' }
   | { readonly type: 'cancel_dial' }
   | { readonly type: 'brief' }
   | { readonly type: 'reprompt'; readonly reason: 'invalid_key' | 'timeout' }
@@ -118,6 +131,7 @@ const DISARM = { type: 'disarm_decision_timer' } as const;
 const HANG_UP_DESTINATION = { type: 'hang_up_destination' } as const;
 const TELL_DESTINATION = { type: 'tell_destination_caller_left' } as const;
 const HANG_UP_CALLER = { type: 'hang_up_caller' } as const;
+const REJOIN = { type: 'rejoin' } as const;
 
 const go = (phase: TransferPhase, ...effects: TransferEffect[]): Transition => ({ phase, effects, ignored: false });
 
@@ -140,9 +154,11 @@ export function transition(phase: TransferPhase, event: TransferEvent): Transiti
 function next(phase: TransferPhase, event: TransferEvent): Transition | undefined {
   switch (phase.kind) {
     case 'idle':
+      if (event.type === 'resume') return resumed(event);
       return event.type === 'start' ? go({ kind: 'dialing', ringing: false }, HOLD, DIAL) : undefined;
     case 'dialing':
       switch (event.type) {
+        case 'resume_failed': return backToCaller('interrupted', [CANCEL_DIAL]);
         case 'ringing': return go({ kind: 'dialing', ringing: true });
         case 'answered': return go({ kind: 'briefing', prompted: false, reprompted: false }, { type: 'brief' });
         case 'dial_failed': return backToCaller(event.reason, []);
@@ -156,6 +172,7 @@ function next(phase: TransferPhase, event: TransferEvent): Transition | undefine
       return briefing(phase, event);
     case 'notifying':
       switch (event.type) {
+        case 'resume_failed': return end(phase.outcome, [HANG_UP_DESTINATION]);
         case 'notice_done': return end(phase.outcome, [HANG_UP_DESTINATION]);
         case 'destination_left': return end(phase.outcome, []);
         case 'deadline': return end(phase.outcome, [HANG_UP_DESTINATION]);
@@ -163,6 +180,7 @@ function next(phase: TransferPhase, event: TransferEvent): Transition | undefine
       }
     case 'connecting':
       switch (event.type) {
+        case 'resume_failed': return backToCaller('interrupted', [HANG_UP_DESTINATION]);
         case 'bridge_ready': return go({ kind: 'bridged', source: phase.source });
         case 'bridge_failed': return backToCaller('bridge_failed', [HANG_UP_DESTINATION]);
         case 'caller_left': return end('caller_hung_up', [HANG_UP_DESTINATION]);
@@ -172,6 +190,7 @@ function next(phase: TransferPhase, event: TransferEvent): Transition | undefine
       }
     case 'bridged':
       switch (event.type) {
+        case 'resume_failed': return end('accepted', [HANG_UP_DESTINATION, HANG_UP_CALLER], phase.source);
         case 'caller_left': return end('accepted', [HANG_UP_DESTINATION], phase.source);
         case 'destination_left': return end('accepted', [HANG_UP_CALLER], phase.source);
         case 'max_duration': return end('accepted', [HANG_UP_DESTINATION, HANG_UP_CALLER], phase.source);
@@ -182,8 +201,29 @@ function next(phase: TransferPhase, event: TransferEvent): Transition | undefine
   }
 }
 
+/** Where a takeover picks a transfer up, from the phase its record held when its job died. */
+function resumed(event: Extract<TransferEvent, { type: 'resume' }>): Transition {
+  const { phase } = event;
+  switch (phase.kind) {
+    case 'dialing':
+      return go({ kind: 'dialing', ringing: phase.ringing }, HOLD, REJOIN);
+    case 'briefing':
+      return go({ kind: 'briefing', prompted: false, reprompted: false }, HOLD, REJOIN, { type: 'reassure' });
+    case 'connecting':
+    case 'bridged':
+      if (phase.kind === 'bridged' && event.bridgedByServer) return go(phase, REJOIN);
+      return go({ kind: 'connecting', source: phase.source }, HOLD, REJOIN, { type: 'bridge' });
+    case 'notifying':
+      return go(phase, REJOIN, TELL_DESTINATION);
+    default:
+      return backToCaller('interrupted', [HANG_UP_DESTINATION]);
+  }
+}
+
 function briefing(phase: Extract<TransferPhase, { kind: 'briefing' }>, event: TransferEvent): Transition | undefined {
   switch (event.type) {
+    case 'resume_failed':
+      return backToCaller('interrupted', [DISARM, HANG_UP_DESTINATION]);
     case 'prompted':
       return go({ ...phase, prompted: true }, ARM);
     case 'decision':

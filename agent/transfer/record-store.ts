@@ -13,6 +13,11 @@ import type { TopologyKind } from './topology.ts';
 
 export const LEASE_MS = 3000;
 export const LEASE_RENEW_MS = 1000;
+/**
+ * A record a watcher has claimed is its own for this long while the job it dispatched starts and adopts it;
+ * a job that never comes lets it expire, and the next watcher claims it again (one more resume).
+ */
+export const HANDOVER_MS = 15_000;
 /** The call slot's value once the caller has been handed off; it lasts this long (the call ends meanwhile). */
 export const HANDED_OFF = 'handed-off';
 export const HANDED_OFF_LINGER_MS = 60_000;
@@ -26,7 +31,11 @@ export interface TransferRecord {
   readonly owner: string;
   /** Epoch ms until which the owner's lease holds. */
   readonly leaseUntil: number;
+  /** Epoch ms of the owner's last write or renewal: how long the transfer went unattended is measured from it. */
+  readonly renewedAt: number;
   readonly resumes: number;
+  /** The agent whose settings the call runs with (the job's metadata), so a resumed job reads the same. */
+  readonly agentId?: string;
   readonly callerRoom: string;
   readonly callerIdentity: string;
   /** The rule's destination chain, as labels, and the index being tried. */
@@ -42,13 +51,17 @@ export interface TransferRecord {
   /** The outcome the caller was last told (so a takeover does not tell them twice). */
   readonly callerTold?: TransferOutcome;
   readonly outcome?: TransferOutcome;
+  /** What a resumed job needs to brief the destination again. */
+  readonly request?: { readonly reason: string; readonly brief: boolean; readonly known?: string; readonly fromNumber?: string };
+  /** The summary the destination was (or is being) briefed with. */
+  readonly summary?: string;
   readonly updatedAt: number;
 }
 
 /** What a write may change: everything but the bookkeeping the store keeps itself. */
-export type RecordPatch = Partial<Omit<TransferRecord, 'id' | 'version' | 'fence' | 'owner' | 'leaseUntil' | 'resumes' | 'updatedAt'>>;
+export type RecordPatch = Partial<Omit<TransferRecord, 'id' | 'version' | 'fence' | 'owner' | 'leaseUntil' | 'renewedAt' | 'resumes' | 'updatedAt'>>;
 
-export type NewRecord = Omit<TransferRecord, 'version' | 'fence' | 'leaseUntil' | 'resumes' | 'updatedAt'>;
+export type NewRecord = Omit<TransferRecord, 'version' | 'fence' | 'leaseUntil' | 'renewedAt' | 'resumes' | 'updatedAt'>;
 
 /** The write was refused: another owner claimed the record (or it is gone). The writer must stop. */
 export class FencedError extends Error {
@@ -67,7 +80,8 @@ export class CallBusyError extends Error {
 }
 
 // Writes run as scripts, so the fence check and the write are one atomic step.
-// KEYS[1] record, KEYS[2] leases; ARGV[1] fence, ARGV[2] patch JSON, ARGV[3] now, ARGV[4] lease ms ('' = keep).
+// KEYS[1] record, KEYS[2] leases; ARGV[1] fence, ARGV[2] patch JSON, ARGV[3] now, ARGV[4] lease ms ('' = keep),
+// ARGV[5] new owner (optional: a job adopting a record a watcher claimed for it).
 const WRITE = `
 local raw = redis.call('GET', KEYS[1])
 if not raw then return -1 end
@@ -76,6 +90,8 @@ if record.fence ~= tonumber(ARGV[1]) then return -1 end
 for key, value in pairs(cjson.decode(ARGV[2])) do record[key] = value end
 record.version = record.version + 1
 record.updatedAt = tonumber(ARGV[3])
+record.renewedAt = tonumber(ARGV[3])
+if ARGV[5] ~= nil and ARGV[5] ~= '' then record.owner = ARGV[5] end
 if ARGV[4] ~= '' then
   record.leaseUntil = tonumber(ARGV[3]) + tonumber(ARGV[4])
   redis.call('ZADD', KEYS[2], record.leaseUntil, record.id)
@@ -144,7 +160,7 @@ export class TransferRecordStore {
    */
   async create(fields: NewRecord): Promise<TransferRecord> {
     const now = this.#now();
-    const record: TransferRecord = { ...fields, version: 1, fence: 1, leaseUntil: now + this.leaseMs, resumes: 0, updatedAt: now };
+    const record: TransferRecord = { ...fields, version: 1, fence: 1, leaseUntil: now + this.leaseMs, renewedAt: now, resumes: 0, updatedAt: now };
     // The call's slot expires by itself if nobody ever removes it (a whole worker gone and no watcher).
     const slot = await this.#redis.set(this.#call(fields.callerRoom), fields.id, 'PX', Math.max(this.leaseMs * 20, 60_000), 'NX');
     if (slot !== 'OK') throw new CallBusyError(fields.callerRoom);
@@ -178,11 +194,36 @@ export class TransferRecordStore {
    * on. Only once its lease has run out, unless `force` (the owner's process was seen to exit). Returns the
    * new fence, or undefined when the record is gone or its lease still holds.
    */
-  async claim(id: string, owner: string, force = false): Promise<number | undefined> {
+  async claim(id: string, owner: string, force = false, leaseMs = this.leaseMs): Promise<number | undefined> {
     const result = Number(
-      await this.#redis.eval(CLAIM, 2, this.#record(id), this.#leases, owner, String(this.#now()), String(this.leaseMs), force ? '1' : '0'),
+      await this.#redis.eval(CLAIM, 2, this.#record(id), this.#leases, owner, String(this.#now()), String(leaseMs), force ? '1' : '0'),
     );
     return result > 0 ? result : undefined;
+  }
+
+  /**
+   * A job dispatched to resume the record takes it under the fence its watcher claimed: it becomes the owner
+   * with a fresh lease. Throws FencedError when someone claimed it again meanwhile.
+   */
+  async adopt(id: string, fence: number, owner: string): Promise<TransferRecord> {
+    // Read first: the record as the previous owner left it (its renewedAt says when it was last attended).
+    const before = await this.read(id);
+    if (!before || before.fence !== fence) throw new FencedError(id, fence);
+    await this.#run(id, fence, WRITE, [this.#record(id), this.#leases], [String(fence), '{}', String(this.#now()), String(this.leaseMs), owner]);
+    return { ...before, owner };
+  }
+
+  /** Every open record (for the watchers). */
+  async all(): Promise<TransferRecord[]> {
+    const ids = await this.#redis.zrange(this.#leases, '0', '-1');
+    if (ids.length === 0) return [];
+    const raw = await this.#redis.mget(...ids.map((id) => this.#record(id)));
+    return raw.flatMap((text) => (text ? [JSON.parse(text) as TransferRecord] : []));
+  }
+
+  /** Drops an id from the lease set whose record is gone (a record removed by hand, or expired). */
+  async forget(id: string): Promise<void> {
+    await this.#redis.zrem(this.#leases, id);
   }
 
   /** Ids of records whose lease ran out (their owner stopped renewing). */

@@ -3,7 +3,7 @@
 // what they need to act; what the transfer *is* (phase, rooms, destination index, deadlines, what the caller
 // was told) is in the record.
 import { bounded } from './bounded.ts';
-import { CallBusyError, FencedError, HANDED_OFF, LEASE_RENEW_MS, type NewRecord, type RecordPatch, type TransferRecordStore } from './record-store.ts';
+import { CallBusyError, FencedError, HANDED_OFF, LEASE_RENEW_MS, type NewRecord, type RecordPatch, type TransferRecord, type TransferRecordStore } from './record-store.ts';
 
 /** One write to Redis; a write that hangs must not stall the transitions queued behind it. */
 export const RECORD_WRITE_TIMEOUT_MS = 2000;
@@ -23,16 +23,18 @@ export class TransferRecordHandle {
     readonly deadlineAt: number,
     readonly fence: number,
     private readonly onProblem: (error: unknown) => void,
+    /** The record was claimed by another owner: this process must stop acting for the transfer at once. */
+    private readonly onFenced?: () => void,
   ) {
     this.#timer = setInterval(() => this.#enqueue(() => this.store.renew(this.id, this.fence, this.callerRoom)), LEASE_RENEW_MS);
     this.#timer.unref();
   }
 
   /** Opens the record for a new request; refuses when the call has one open already, or was handed off. */
-  static async open(store: TransferRecordStore, fields: NewRecord, onProblem: (error: unknown) => void): Promise<OpenResult> {
+  static async open(store: TransferRecordStore, fields: NewRecord, onProblem: (error: unknown) => void, onFenced?: () => void): Promise<OpenResult> {
     try {
       const created = await bounded(store.create(fields), RECORD_WRITE_TIMEOUT_MS, 'creating the transfer record');
-      return { ok: true, record: new TransferRecordHandle(store, created.id, created.callerRoom, created.deadlineAt, created.fence, onProblem) };
+      return { ok: true, record: new TransferRecordHandle(store, created.id, created.callerRoom, created.deadlineAt, created.fence, onProblem, onFenced) };
     } catch (error) {
       // Without its record a transfer could not be looked after: nobody is put on hold.
       if (!(error instanceof CallBusyError)) {
@@ -42,6 +44,17 @@ export class TransferRecordHandle {
       const slot = await bounded(store.openFor(fields.callerRoom), RECORD_WRITE_TIMEOUT_MS, 'reading the call slot').catch(() => undefined);
       return { ok: false, reason: slot === HANDED_OFF ? 'handed_off' : 'busy' };
     }
+  }
+
+  /**
+   * Takes over a record a watcher claimed for this job (takeover): this process becomes its owner under
+   * `fence`. Throws when the record is gone or was claimed again since.
+   */
+  static async adopt(
+    store: TransferRecordStore, id: string, fence: number, owner: string, onProblem: (error: unknown) => void, onFenced?: () => void,
+  ): Promise<{ record: TransferRecordHandle; stored: TransferRecord }> {
+    const stored = await bounded(store.adopt(id, fence, owner), RECORD_WRITE_TIMEOUT_MS, 'adopting the transfer record');
+    return { record: new TransferRecordHandle(store, stored.id, stored.callerRoom, stored.deadlineAt, fence, onProblem, onFenced), stored };
   }
 
   /** True once another owner claimed the record: this process must not write (or act) for it any more. */
@@ -75,7 +88,11 @@ export class TransferRecordHandle {
       try {
         await bounded(write(), RECORD_WRITE_TIMEOUT_MS, 'writing the transfer record');
       } catch (error) {
-        if (error instanceof FencedError) this.#fenced = true;
+        if (error instanceof FencedError) {
+          this.#fenced = true;
+          clearInterval(this.#timer);
+          this.onFenced?.();
+        }
         this.onProblem(error);
       }
     });

@@ -26,6 +26,8 @@ export type TimelineEventType =
   | 'referred'
   | 'refer_failed'
   | 'ignored'
+  | 'resumed'
+  | 'redialing'
   | 'ended'
   | 'error';
 

@@ -13,7 +13,7 @@ import { DEFAULT_MAX_BRIDGED_MS } from '../config.ts';
 import type { Models } from '../models.ts';
 import type { KeypadRule } from '../settings/schema.ts';
 import type { AgentSettings } from '../settings/settings.ts';
-import { type Destination, formatDestination } from '../settings/destination.ts';
+import { type Destination, formatDestination, parseDestination } from '../settings/destination.ts';
 import { planFor } from '../settings/plan.ts';
 import { callerAgreed } from './confirmation.ts';
 import { transcriptOf } from './briefing.ts';
@@ -27,7 +27,7 @@ import type { LiveKitCredentials, RoomApi } from './room-api.ts';
 import { TransferTimeline, type TimelineEntry } from './timeline.ts';
 import type { MusicSource, TopologyKind } from './topology.ts';
 import { type OpenResult, TransferRecordHandle } from './record.ts';
-import type { TransferRecordStore } from './record-store.ts';
+import type { TransferRecord, TransferRecordStore } from './record-store.ts';
 import { joinAsWorker, WarmTransfer } from './warm-transfer.ts';
 
 export interface TransferToolOptions {
@@ -59,6 +59,19 @@ export interface TransferToolOptions {
   carry?: (id: string) => CarryLease;
   /** Where each request's transfer record lives (Redis). */
   records: TransferRecordStore;
+  /**
+   * Another owner claimed one of this job's records (it was taken for dead): this process must stop acting
+   * for the call at once, or two jobs would play music and brief the destination side by side.
+   */
+  onFenced?: () => void;
+}
+
+/** A record a watcher claimed and dispatched this job to carry on (takeover.ts). */
+export interface ResumeOrder {
+  id: string;
+  fence: number;
+  /** 'end': the transfer failed too often; take the caller back and let the destination go, nothing more. */
+  mode: 'resume' | 'end';
 }
 
 /** The longest the caller's "please hold" may take before the hold starts anyway. */
@@ -100,12 +113,13 @@ export function transferTools(options: TransferToolOptions) {
    * Opens the request's record in Redis. Whether a transfer is open for this call, or the caller has already
    * been handed to someone, is the record's to say: one atomic check, whichever process asks.
    */
-  function begin(chain: readonly Destination[]): Promise<OpenResult> {
+  function begin(chain: readonly Destination[], request: NonNullable<TransferRecord['request']>): Promise<OpenResult> {
     return TransferRecordHandle.open(
       options.records,
       {
         id: randomUUID(),
         owner,
+        agentId: settings.agentId,
         callerRoom: options.room.name!,
         callerIdentity: options.callerIdentity,
         chain: chain.map(formatDestination),
@@ -113,19 +127,57 @@ export function transferTools(options: TransferToolOptions) {
         phase: { kind: 'idle' },
         // One deadline for the whole request, however many destinations its rule names.
         deadlineAt: Date.now() + options.deadlineMs,
+        request: withFromNumber(request),
       },
-      (error) => log().warn({ error }, 'transfer record: write failed'),
+      onRecordProblem,
+      options.onFenced,
     );
+  }
+
+  function withFromNumber(request: NonNullable<TransferRecord['request']>): NonNullable<TransferRecord['request']> {
+    const number = fromNumber();
+    return number ? { ...request, fromNumber: number } : request;
+  }
+
+  const onRecordProblem = (error: unknown) => log().warn({ error }, 'transfer record: write failed');
+  const fromNumber = () => (settings.warmTransfer.passThroughCallerNumber ? options.callerNumber : settings.agentPhoneNumber);
+
+  /**
+   * Takeover: carries on the transfer a watcher claimed for this job, from the phase its record holds, then
+   * with the rule's remaining destinations. Undefined when the record is gone (the transfer ended meanwhile).
+   */
+  async function resume(order: ResumeOrder): Promise<TransferOutcome | undefined> {
+    let adopted;
+    try {
+      adopted = await TransferRecordHandle.adopt(options.records, order.id, order.fence, owner, onRecordProblem, options.onFenced);
+    } catch (error) {
+      log().warn({ error, transfer: order.id }, 'takeover: the transfer record could not be adopted');
+      return undefined;
+    }
+    const { record, stored } = adopted;
+    const chain = stored.chain.flatMap((label) => {
+      const parsed = parseDestination(label);
+      return parsed.ok ? [parsed.destination] : [];
+    });
+    // The record's labels were formatted from parsed destinations: they parse again, or the record is not ours.
+    const rest = chain.slice(stored.index);
+    const request = stored.request ?? { reason: 'A caller asked to be transferred.', brief: true };
+    const phase = order.mode === 'end' || rest.length === 0 ? ({ kind: 'idle' } as const) : stored.phase;
+    const { outcome } = await run(record, rest.length > 0 ? rest : chain.slice(-1), request.reason, request.brief, request.known, { stored, phase });
+    return outcome;
   }
 
   /** Tries `chain` in order while the caller stays on hold (chain.ts); resolves with the last outcome. */
   async function run(
     record: TransferRecordHandle, chain: readonly Destination[], reason: string, brief: boolean, known?: string,
+    from?: { stored: TransferRecord; phase: TransferRecord['phase'] },
   ): Promise<{ outcome: TransferOutcome; label: string }> {
     const session = options.session();
     const { deadlineAt } = record;
+    const indexOffset = from ? Math.min(from.stored.index, from.stored.chain.length - 1) : 0;
     const hold = new CallerHold({
-      mode: options.topology,
+      // A taken-over transfer keeps the topology it started with: the caller is where that put them.
+      mode: from?.stored.topology ?? options.topology,
       serverUrl: options.credentials.url,
       topology: {
         caller: { room: options.room, identity: options.callerIdentity, muteAgent },
@@ -147,7 +199,10 @@ export function transferTools(options: TransferToolOptions) {
         void record.update({ callerTold: outcome, outcome });
       },
       progressNoteIntervalMs: settings.warmTransfer.progressNoteIntervalMs,
-      attempt: (destination, willRetry, index) => {
+      resumed: from !== undefined,
+      attempt: (destination, willRetry, chainIndex) => {
+        const index = chainIndex + indexOffset;
+        const resumeFrom = from && chainIndex === 0 ? from : undefined;
         const maxBridgedMs = options.maxBridgedMs ?? DEFAULT_MAX_BRIDGED_MS;
         const transfer = new WarmTransfer(
           {
@@ -182,9 +237,21 @@ export function transferTools(options: TransferToolOptions) {
             destinationLabel: formatDestination(destination),
             reason,
             transcript: transcriptOf(session.history),
-            fromNumber: settings.warmTransfer.passThroughCallerNumber ? options.callerNumber : settings.agentPhoneNumber,
+            fromNumber: resumeFrom?.stored.request?.fromNumber ?? fromNumber(),
             brief,
             ...(known !== undefined ? { known } : {}),
+            ...(resumeFrom
+              ? {
+                  resume: {
+                    phase: resumeFrom.phase,
+                    consultationRoom: resumeFrom.stored.consultationRoom ?? `wt-${randomUUID()}`,
+                    renewedAt: resumeFrom.stored.renewedAt,
+                    resumes: resumeFrom.stored.resumes,
+                    ...(resumeFrom.stored.summary ? { summary: resumeFrom.stored.summary } : {}),
+                    bridgedByServer: resumeFrom.stored.topology === 'move' && resumeFrom.phase.kind === 'bridged',
+                  },
+                }
+              : {}),
           },
         );
         void record.update({ index, consultationRoom: transfer.consultationRoomName, phase: transfer.machine.phase });
@@ -218,8 +285,13 @@ export function transferTools(options: TransferToolOptions) {
 
   function muteAgent(muted: boolean) {
     const session = options.session();
-    session.input.setAudioEnabled(!muted);
-    session.output.setAudioEnabled(!muted);
+    try {
+      session.input.setAudioEnabled(!muted);
+      session.output.setAudioEnabled(!muted);
+    } catch (error) {
+      // A taken-over transfer whose caller had already gone has no running session to mute.
+      log().debug({ error }, 'the caller agent could not be muted');
+    }
   }
 
   const warmTransfer = llm.tool({
@@ -243,7 +315,7 @@ export function transferTools(options: TransferToolOptions) {
           'This rule asks you to confirm with the caller first. Ask them whether they want to be transferred, and call again with caller_confirmed true only after they say yes.',
         );
       }
-      const opened = await begin(planned.chain);
+      const opened = await begin(planned.chain, { reason, brief: true });
       if (!opened.ok) throw new llm.ToolError(REFUSED[opened.reason]);
       const { outcome, label } = await run(opened.record, planned.chain, reason, true);
       return toolResult(outcome, label);
@@ -257,7 +329,8 @@ export function transferTools(options: TransferToolOptions) {
   async function keypadTransfer(digit: string): Promise<TransferOutcome | undefined> {
     const rule = settings.keypad.get(digit);
     if (!rule) return undefined;
-    const opened = await begin(rule.destinations);
+    const warm = rule.warm && settings.organization.warmTransferAvailable;
+    const opened = await begin(rule.destinations, { reason: `The caller pressed ${digit} on the menu.`, brief: warm });
     if (!opened.ok) return undefined;
     try {
       // An organization without warm transfer still gets the rule's destinations, unscreened.
@@ -299,6 +372,7 @@ export function transferTools(options: TransferToolOptions) {
       shownNumber: settings.agentPhoneNumber,
       onLineMs: Date.now() - callStartedAtMs,
     });
+    void record.update({ request: withFromNumber({ reason: known, brief: true, known }) });
     const { outcome } = await run(record, rule.destinations, known, true, known);
     return outcome;
   }
@@ -336,5 +410,5 @@ export function transferTools(options: TransferToolOptions) {
     return false;
   }
 
-  return { warmTransfer, keypadTransfer };
+  return { warmTransfer, keypadTransfer, resume };
 }

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { AccessToken } from 'livekit-server-sdk';
 import { type RemoteParticipant, Room, RoomEvent } from '@livekit/rtc-node';
-import { briefingBody, briefingIntro, callerLeftNotice, reprompt } from '../../prompts/briefing.ts';
+import { briefingBody, briefingIntro, callerLeftNotice, reassurance, reprompt } from '../../prompts/briefing.ts';
 import { callerMessage } from '../../prompts/outcomes.ts';
 import type { Models } from '../models.ts';
 import { bounded, DISCONNECT_TIMEOUT_MS, JOIN_TIMEOUT_MS, SESSION_START_TIMEOUT_MS, settleWithin } from './bounded.ts';
@@ -64,6 +64,22 @@ export interface TransferRequest {
   brief: boolean;
   /** Facts the briefing states before any summary, known without a model (a screened keypad transfer's). */
   known?: string;
+  /** Set when this job takes over a transfer whose job died (takeover): where to pick it up. */
+  resume?: ResumeFrom;
+}
+
+/** A transfer record's state, as a new job picks it up. */
+export interface ResumeFrom {
+  phase: TransferPhase;
+  consultationRoom: string;
+  /** When the previous owner last wrote or renewed the record: the unattended gap is measured from it. */
+  renewedAt: number;
+  /** How many times the transfer has been taken over, this time included. */
+  resumes: number;
+  /** The summary the destination was briefed with, if it was. */
+  summary?: string;
+  /** Caller and destination are in one room, bridged by the server (Cloud move): nothing to rebuild. */
+  bridgedByServer: boolean;
 }
 
 /** Joins `roomName` as the worker (an agent participant that may publish and subscribe). */
@@ -83,7 +99,8 @@ export class WarmTransfer {
   readonly id = randomUUID();
   readonly timeline: TransferTimeline;
   readonly machine: TransferMachine;
-  readonly consultationRoomName = `wt-${randomUUID()}`;
+  readonly consultationRoomName: string;
+  #resumedRecorded = false;
   #consultation: Room | undefined;
   #briefing: Promise<BriefingSession> | undefined;
   #summary: Promise<string> | undefined;
@@ -94,6 +111,7 @@ export class WarmTransfer {
     private readonly deps: WarmTransferDeps,
     private readonly request: TransferRequest,
   ) {
+    this.consultationRoomName = request.resume?.consultationRoom ?? `wt-${randomUUID()}`;
     this.timeline = new TransferTimeline({ transferId: this.id, ...(deps.sink ? { sink: deps.sink } : {}) });
     if (deps.onTimeline) this.timeline.on('event', deps.onTimeline);
     this.machine = new TransferMachine({
@@ -115,14 +133,33 @@ export class WarmTransfer {
 
   /** Starts the transfer; resolves at the first of bridged (agent out) or ended (caller back or gone). */
   start(): Promise<'bridged' | 'ended'> {
+    const { resume } = this.request;
     this.timeline.record('started', {
       destination: this.request.destinationLabel,
+      ...(resume ? { resumedFrom: resume.phase.kind } : {}),
       ...pii({ identity: this.deps.caller.identity, roomName: this.deps.caller.room.name ?? '' }),
     });
-    this.#summary = summarize(this.deps.models.llm, this.request.transcript, this.request.reason, this.deps.ringingTimeoutMs);
+    this.#summary = resume
+      ? Promise.resolve(resume.summary ?? this.request.reason)
+      : summarize(this.deps.models.llm, this.request.transcript, this.request.reason, this.deps.ringingTimeoutMs);
+    void this.#summary.then((summary) => this.deps.onRecord?.({ summary }));
     this.#watchCaller(this.deps.caller.room);
-    this.#send({ type: 'start' });
+    if (resume) {
+      this.#send({ type: 'resume', phase: resume.phase, bridgedByServer: resume.bridgedByServer });
+      // The caller hung up while nobody was watching: the transfer carries on without them (the person is told).
+      if (!this.deps.caller.room.remoteParticipants.has(this.deps.caller.identity)) this.#send({ type: 'caller_left' });
+    } else {
+      this.#send({ type: 'start' });
+    }
     return this.machine.settled;
+  }
+
+  /** A taken-over transfer is attended again: the caller hears music (or the person is spoken to) from here. */
+  #recordResumed(): void {
+    const resume = this.request.resume;
+    if (!resume || this.#resumedRecorded) return;
+    this.#resumedRecorded = true;
+    this.timeline.record('resumed', { phase: resume.phase.kind, gapMs: Date.now() - resume.renewedAt, resumes: resume.resumes });
   }
 
   get done(): Promise<TransferResult> {
@@ -161,6 +198,23 @@ export class WarmTransfer {
         const heldIn = topology.heldIn();
         if (heldIn && heldIn !== this.deps.caller.room) this.#watchCaller(heldIn);
         this.timeline.record('hold_started', { topology: topology.kind, alreadyOnHold: wasHolding });
+        this.#recordResumed();
+        return;
+      }
+      case 'rejoin':
+        return this.#rejoin(signal);
+      case 'reassure': {
+        if (!this.request.brief) {
+          // An ordinary transfer connects at the answer; it was only interrupted on its way there.
+          this.#send({ type: 'decision', choice: 'accept', source: 'keypad' });
+          return;
+        }
+        const briefing = await this.#briefing!;
+        const text = reassurance();
+        await briefing.say(text, signal);
+        if (signal.aborted) return;
+        this.timeline.record('prompted', { 'lk.pii.briefing': text, resumed: true });
+        this.#send({ type: 'prompted' });
         return;
       }
       case 'unhold':
@@ -228,7 +282,51 @@ export class WarmTransfer {
     const room = await joinAsWorker(this.deps.credentials, this.consultationRoomName);
     this.#consultation = room;
     this.#watchConsultation(room);
-    if (this.request.brief) this.#briefing = startBriefingSession({
+    this.#startBriefing(room);
+    await this.#dialInto(room, signal);
+  }
+
+  /**
+   * Takeover: back into the consultation room the dead job left, to find the destination where it was. Still
+   * ringing: wait for the answer (the watch sees the SIP leg turn active); gone before answering: dial again;
+   * answered: brief from the start. Past the answer, a destination that has left ends the transfer.
+   */
+  async #rejoin(signal: AbortSignal): Promise<void> {
+    const room = await joinAsWorker(this.deps.credentials, this.consultationRoomName);
+    this.#consultation = room;
+    this.#watchConsultation(room);
+    const phase = this.machine.phase;
+    const destination = room.remoteParticipants.get(DESTINATION_IDENTITY);
+    if (signal.aborted) return;
+    if (phase.kind === 'dialing') {
+      if (!destination) {
+        this.timeline.record('redialing', { reason: 'the destination was no longer on the line' });
+        this.#startBriefing(room);
+        return this.#dialInto(room, signal);
+      }
+      this.#startBriefing(room);
+      if (destination.attributes['sip.callStatus'] === 'active') this.#answered(room);
+      return;
+    }
+    if (!destination) {
+      this.#recordResumed();
+      this.timeline.record('participant_left', { side: 'destination', whileUnattended: true });
+      this.#send({ type: 'destination_left' });
+      return;
+    }
+    if (phase.kind === 'briefing' || phase.kind === 'notifying') this.#startBriefing(room);
+    if (phase.kind === 'notifying' || phase.kind === 'bridged') this.#recordResumed();
+  }
+
+  #answered(room: Room): void {
+    this.timeline.record('answered', {});
+    this.deps.hold.prepare(room);
+    this.#send({ type: 'answered' });
+  }
+
+  #startBriefing(room: Room): void {
+    if (!this.request.brief || this.#briefing) return;
+    this.#briefing = startBriefingSession({
       room,
       destinationIdentity: DESTINATION_IDENTITY,
       models: this.deps.models,
@@ -238,7 +336,10 @@ export class WarmTransfer {
       onConversation: (active) => this.#send({ type: 'conversation', active }),
       startTimeoutMs: this.deps.ringingTimeoutMs + SESSION_START_TIMEOUT_MS,
     });
-    this.#briefing?.catch(() => undefined);
+    this.#briefing.catch(() => undefined);
+  }
+
+  async #dialInto(room: Room, signal: AbortSignal): Promise<void> {
     this.timeline.record('dialing', { destination: this.request.destinationLabel, ...pii({ phoneNumber: this.request.fromNumber ?? '' }) });
     const result = await dial(
       this.deps.credentials,
@@ -252,9 +353,7 @@ export class WarmTransfer {
       signal,
     );
     if (result.ok) {
-      this.timeline.record('answered', {});
-      this.deps.hold.prepare(room);
-      this.#send({ type: 'answered' });
+      this.#answered(room);
     } else {
       this.timeline.record('returned', { reason: result.reason, sipStatus: result.sipStatus ?? null, message: result.message });
       this.#send({ type: 'dial_failed', reason: result.reason, ...(result.sipStatus ? { sipStatus: result.sipStatus } : {}) });
@@ -263,10 +362,13 @@ export class WarmTransfer {
 
   #watchConsultation(room: Room): void {
     this.#listen(room, RoomEvent.ParticipantAttributesChanged, (changed: Record<string, string>, p: RemoteParticipant) => {
-      if (p.identity === DESTINATION_IDENTITY && changed['sip.callStatus'] === 'ringing') {
+      if (p.identity !== DESTINATION_IDENTITY) return;
+      if (changed['sip.callStatus'] === 'ringing') {
         this.timeline.record('ringing', {});
         this.#send({ type: 'ringing' });
       }
+      // Taken over while ringing: nobody awaits the dial's answer any more, so the SIP leg's status says it.
+      if (changed['sip.callStatus'] === 'active' && this.request.resume && this.machine.phase.kind === 'dialing') this.#answered(room);
     });
     this.#listen(room, RoomEvent.DtmfReceived, (_code: number, digit: string, p: RemoteParticipant) => {
       // Only the destination decides; the caller's keys (forwarded after a bridge) never do.
@@ -278,7 +380,9 @@ export class WarmTransfer {
     this.#listen(room, RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => {
       if (p.identity !== DESTINATION_IDENTITY) return;
       this.timeline.record('participant_left', { side: 'destination' });
-      this.#send({ type: 'destination_left' });
+      // A taken-over dial has no answer to wait for: the leg ending before it was answered is its result.
+      if (this.request.resume && this.machine.phase.kind === 'dialing') this.#send({ type: 'dial_failed', reason: 'no_answer' });
+      else this.#send({ type: 'destination_left' });
     });
     this.#watchCaller(room);
   }

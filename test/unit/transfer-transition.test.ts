@@ -41,13 +41,22 @@ const EVENTS = {
   notice_done: { type: 'notice_done' },
   deadline: { type: 'deadline' },
   max_duration: { type: 'max_duration' },
+  // A takeover, from each phase a record can hold when its job died.
+  resume_ringing: { type: 'resume', phase: { kind: 'dialing', ringing: true } },
+  resume_prompted: { type: 'resume', phase: { kind: 'briefing', prompted: true, reprompted: true } },
+  resume_connecting: { type: 'resume', phase: { kind: 'connecting', source: 'voice' } },
+  resume_bridged: { type: 'resume', phase: { kind: 'bridged', source: 'keypad' } },
+  resume_bridged_by_server: { type: 'resume', phase: { kind: 'bridged', source: 'keypad' }, bridgedByServer: true },
+  resume_notifying: { type: 'resume', phase: { kind: 'notifying', outcome: 'caller_hung_up' } },
+  resume_idle: { type: 'resume', phase: { kind: 'idle' } },
+  resume_failed: { type: 'resume_failed', message: 'join timed out' },
 } satisfies Record<string, TransferEvent>;
 // These fail to compile if phase.ts gains an event type or phase kind; a test checks EVENTS and PHASES use them all.
 const EVENT_TYPES: Record<TransferEvent['type'], true> = {
   start: true, ringing: true, answered: true, dial_failed: true, prompted: true, decision: true, invalid_key: true,
   decision_timeout: true, voicemail: true, destination_left: true, caller_left: true, cancel: true,
   bridge_ready: true, bridge_failed: true, notice_done: true, deadline: true,
-  hold_failed: true, conversation: true, max_duration: true,
+  hold_failed: true, conversation: true, max_duration: true, resume: true, resume_failed: true,
 };
 const PHASE_KINDS: Record<PhaseKind, true> = {
   idle: true, dialing: true, briefing: true, connecting: true, bridged: true, notifying: true, ended: true,
@@ -64,6 +73,7 @@ const arm = { type: 'arm_decision_timer' } as const;
 const disarm = { type: 'disarm_decision_timer' } as const;
 const hangUpDestination = { type: 'hang_up_destination' } as const;
 const tellDestination = { type: 'tell_destination_caller_left' } as const;
+const rejoin = { type: 'rejoin' } as const;
 const finish = (outcome: TransferOutcome): TransferEffect => ({ type: 'finish', outcome });
 /** The usual ending while the caller is still on the line. */
 const told = (outcome: TransferOutcome): TransferEffect[] => [
@@ -78,6 +88,23 @@ type Row = [TransferPhase, TransferEffect[]];
 // Only the pairs that do something; every other (phase, event) pair must come back ignored and unchanged.
 const HANDLED: Partial<Record<`${Phase} + ${Event}`, Row>> = {
   'idle + start': [PHASES.dialing, [hold, dial]],
+  'idle + resume_ringing': [PHASES.ringing, [hold, rejoin]],
+  // The question is asked again, so the decision wait starts afresh.
+  'idle + resume_prompted': [PHASES.briefing, [hold, rejoin, { type: 'reassure' }]],
+  'idle + resume_connecting': [{ kind: 'connecting', source: 'voice' }, [hold, rejoin, { type: 'bridge' }]],
+  'idle + resume_bridged': [{ kind: 'connecting', source: 'keypad' }, [hold, rejoin, { type: 'bridge' }]],
+  'idle + resume_bridged_by_server': [{ kind: 'bridged', source: 'keypad' }, [rejoin]],
+  'idle + resume_notifying': [PHASES.notifying_hung_up, [rejoin, tellDestination]],
+  'idle + resume_idle': [ended('interrupted'), [hangUpDestination, ...told('interrupted')]],
+  'dialing + resume_failed': [ended('interrupted'), [cancelDial, ...told('interrupted')]],
+  'ringing + resume_failed': [ended('interrupted'), [cancelDial, ...told('interrupted')]],
+  ...each(['briefing', 'prompted', 'reprompted'], () => ({
+    resume_failed: [ended('interrupted'), [disarm, hangUpDestination, ...told('interrupted')]],
+  })),
+  'notifying_hung_up + resume_failed': [ended('caller_hung_up'), [hangUpDestination, finish('caller_hung_up')]],
+  'notifying_cancelled + resume_failed': [ended('cancelled'), [hangUpDestination, finish('cancelled')]],
+  'connecting + resume_failed': [ended('interrupted'), [hangUpDestination, ...told('interrupted')]],
+  'bridged + resume_failed': [acceptedByVoice, [hangUpDestination, { type: 'hang_up_caller' }, finish('accepted')]],
   'dialing + ringing': [PHASES.ringing, []],
   'ringing + ringing': [PHASES.ringing, []],
   ...each(['dialing', 'ringing'], () => ({

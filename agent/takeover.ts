@@ -1,0 +1,131 @@
+// Takeover: nobody is left on hold or on a dead line because the process carrying their transfer died.
+// Every worker's main process runs a watcher over the transfer records in Redis (record-store.ts):
+//   - a record owned by one of this worker's job processes whose process has exited is claimed at once;
+//   - a record whose lease ran out (its whole worker died, or a dispatched job never came) is claimed by
+//     whichever watcher sees it first.
+// A claim raises the record's fence, so the old owner can never write again, and counts one more resume.
+// The watcher then dispatches a new job into the caller's room (AgentDispatchService, on self-hosted and
+// Cloud alike) with the record's id and fence in the job's metadata; that job adopts the record and carries
+// the transfer on from its phase (tool.ts resume). After MAX_RESUMES the next failure only ends the
+// transfer (a job takes the caller back and lets the destination go); if even that fails, the watcher
+// ends both legs itself, so no call is left unattended.
+import { readFileSync } from 'node:fs';
+import { HANDOVER_MS, type TransferRecord, type TransferRecordStore } from './transfer/record-store.ts';
+import type { ResumeOrder } from './transfer/tool.ts';
+
+export const WATCH_INTERVAL_MS = 250;
+/** A transfer is carried on at most this many times; the failure after that ends it. */
+export const MAX_RESUMES = 2;
+/** The prefix of a watcher's owner name while the job it dispatched has not adopted the record yet. */
+const WATCHER = 'watcher:';
+
+export interface TakeoverOptions {
+  store: TransferRecordStore;
+  /** This worker's key (carrying.ts): the job processes it forks own records as `<key>/<pid>`. */
+  workerKey: string;
+  /** Dispatches a job into the record's caller room to carry out `order`. */
+  dispatch(record: TransferRecord, order: ResumeOrder): Promise<void>;
+  /** The last resort, when even ending the transfer failed: end both legs from the watcher. */
+  abandon(record: TransferRecord, fence: number): Promise<void>;
+  /** Whether a process of this machine is still running; `processAlive` unless a test says otherwise. */
+  isAlive?(pid: number): boolean;
+  log?(entry: Record<string, unknown>): void;
+  now?(): number;
+  intervalMs?: number;
+}
+
+/** The owner of a job's record: `<workerKey>/<pid>`; a watcher's claim: `watcher:<workerKey>`. */
+export function ownerOf(owner: string): { workerKey: string; pid?: number } {
+  if (owner.startsWith(WATCHER)) return { workerKey: owner.slice(WATCHER.length) };
+  const slash = owner.lastIndexOf('/');
+  const pid = Number(owner.slice(slash + 1));
+  return slash > 0 && Number.isInteger(pid) && pid > 0 ? { workerKey: owner.slice(0, slash), pid } : { workerKey: owner };
+}
+
+/** True while `pid` runs; a zombie (exited, not yet reaped) counts as gone. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // /proc/<pid>/stat: "pid (name) S ...": the state follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: kill(0) said it exists
+  }
+}
+
+export class TakeoverWatcher {
+  readonly #options: TakeoverOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #sweeping: Promise<void> | undefined;
+
+  constructor(options: TakeoverOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => {
+      // One sweep at a time: a slow Redis must not stack them up.
+      this.#sweeping ??= this.sweep()
+        .catch((error: unknown) => this.#log({ event: 'takeover_sweep_failed', message: String(error) }))
+        .finally(() => (this.#sweeping = undefined));
+    }, this.#options.intervalMs ?? WATCH_INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#sweeping;
+  }
+
+  /** One pass over the open records: claims and carries on every one nobody is attending. */
+  async sweep(): Promise<void> {
+    const { store, workerKey } = this.#options;
+    const now = this.#options.now ?? Date.now;
+    const isAlive = this.#options.isAlive ?? processAlive;
+    for (const record of await store.all()) {
+      const owner = ownerOf(record.owner);
+      const processExited = owner.pid !== undefined && owner.workerKey === workerKey && !isAlive(owner.pid);
+      if (!processExited && record.leaseUntil > now()) continue;
+      const fence = await store.claim(record.id, `${WATCHER}${workerKey}`, processExited, HANDOVER_MS);
+      if (fence === undefined) continue; // another watcher was first, or the transfer just ended
+      const claimed: TransferRecord = { ...record, fence, resumes: record.resumes + 1 };
+      const mode: ResumeOrder['mode'] | 'abandon' = claimed.resumes <= MAX_RESUMES ? 'resume' : claimed.resumes === MAX_RESUMES + 1 ? 'end' : 'abandon';
+      this.#log({
+        event: 'takeover', transfer: record.id, phase: record.phase.kind, resumes: claimed.resumes, mode,
+        why: processExited ? 'job process exited' : owner.pid === undefined ? 'dispatched job never took over' : 'lease expired',
+      });
+      try {
+        if (mode === 'abandon') await this.#options.abandon(claimed, fence);
+        else await this.#options.dispatch(claimed, { id: record.id, fence, mode });
+      } catch (error) {
+        // The handover lease runs out and the next sweep claims the record again, one resume further on.
+        this.#log({ event: 'takeover_failed', transfer: record.id, mode, message: String(error) });
+      }
+    }
+  }
+
+  #log(entry: Record<string, unknown>): void {
+    (this.#options.log ?? ((line) => console.log(JSON.stringify(line))))(entry);
+  }
+}
+
+/** What a resumed job finds in its metadata: the record to adopt, and under which fence. */
+export function resumeOrderFromMetadata(metadata: string | undefined): ResumeOrder | undefined {
+  try {
+    const parsed = JSON.parse(metadata ?? '') as { resume?: Partial<ResumeOrder> };
+    const order = parsed?.resume;
+    if (order && typeof order.id === 'string' && Number.isInteger(order.fence) && (order.mode === 'resume' || order.mode === 'end')) {
+      return { id: order.id, fence: order.fence!, mode: order.mode };
+    }
+  } catch {
+    // Not JSON: an agent id, or nothing.
+  }
+  return undefined;
+}

@@ -1,0 +1,221 @@
+// Takeover on the real stack: the job process carrying a warm transfer is killed (SIGKILL, as an OOM or a
+// crash would) while the destination rings, while it is briefed, and once the call is bridged; and a whole
+// worker is killed while a second one runs. At the phones, every time: the caller hears the music (or the
+// other party) again within 5 s, the person being briefed is spoken to again within 5 s, the transfer
+// still ends where it should, and nothing is left behind once the call is over.
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { TransferRecordStore, type TransferRecord } from '../../agent/transfer/record-store.ts';
+import type { Phone } from '../../phones/index.ts';
+import { roomService } from '../support/calls.ts';
+import { eventually } from '../support/rooms.ts';
+import {
+  at, DESTINATION_TONE_HZ, HOLD_TONE_HZ, placeTransferCall, startTransferWorker, timelineEntries, timelineEntry,
+  type TransferCall, type TransferCast,
+} from '../support/transfer-call.ts';
+
+const stack = inject('stack');
+/** What the issue promises after a kill: music, or the other party, again within this long. */
+const BACK_WITHIN_MS = 5000;
+
+let redis: Redis;
+let records: TransferRecordStore;
+let call: TransferCall | undefined;
+const casts: TransferCast[] = [];
+
+beforeAll(() => {
+  redis = new Redis(stack.redisUrl ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+  records = new TransferRecordStore({ redis });
+});
+afterEach(async () => {
+  await call?.close();
+  call = undefined;
+});
+afterAll(async () => {
+  await Promise.all(casts.splice(0).map((cast) => cast.close()));
+  await redis.quit();
+});
+
+async function worker(name: string, key: string, healthPort: number): Promise<TransferCast> {
+  const cast = await startTransferWorker(stack, name, { WARM_TRANSFER_WORKER_KEY: key, WORKER_IDLE_PROCESSES: '2', WORKER_HTTP_PORT: String(healthPort) });
+  casts.push(cast);
+  return cast;
+}
+
+/** The open transfer record of this test's call (there is one call at a time). */
+async function openRecord(test: (record: TransferRecord) => boolean = () => true, ms = 30_000): Promise<TransferRecord> {
+  let found: TransferRecord | undefined;
+  await eventually(async () => {
+    found = (await records.all()).find(test);
+    return found !== undefined;
+  }, ms, 'the transfer record');
+  return found!;
+}
+
+const pidOf = (record: TransferRecord): number => Number(record.owner.slice(record.owner.lastIndexOf('/') + 1));
+
+/** Kills the job process that owns the record, as the kernel's OOM killer would. */
+function killJob(record: TransferRecord): number {
+  const pid = pidOf(record);
+  expect(pid).toBeGreaterThan(1);
+  process.kill(pid, 'SIGKILL');
+  return Date.now();
+}
+
+/** The first 500 ms window from `after` in which `phone` hears the tone at `hz` (ratio > 0.5), or undefined. */
+function toneFrom(phone: Phone, hz: number, after: number): number | undefined {
+  for (let t = after; t + 500 <= Date.now(); t += 100) if (phone.received.toneRatio(hz, t, t + 500) > 0.5) return t;
+  return undefined;
+}
+
+/**
+ * The moment the tone came back after the kill: the first window with the tone after the first window
+ * without it (packets already in flight when the process died are not a recovery).
+ */
+async function toneBack(phone: Phone, hz: number, killedAt: number, ms = 15_000): Promise<number> {
+  let back: number | undefined;
+  await eventually(() => {
+    let gapStart: number | undefined;
+    for (let t = killedAt; t + 500 <= Date.now(); t += 100) {
+      if (phone.received.toneRatio(hz, t, t + 500) < 0.2) {
+        gapStart = t;
+        break;
+      }
+    }
+    back = gapStart === undefined ? undefined : toneFrom(phone, hz, gapStart);
+    return back !== undefined;
+  }, ms, `the ${hz} Hz tone back at the phone`);
+  return back!;
+}
+
+/** Once the call is over, no record, consultation room or agent is left behind. */
+async function nothingLeftBehind(from: string): Promise<void> {
+  const rooms = roomService(stack);
+  await eventually(async () => (await records.all()).length === 0, 15_000, 'no transfer record left');
+  await eventually(async () => {
+    const left = (await rooms.listRooms()).filter((room) => room.name.startsWith('wt-') || room.name.startsWith(`call_${from}_`));
+    return left.length === 0;
+  }, 30_000, 'no consultation or call room left');
+}
+
+describe('the job process carrying the transfer is killed', () => {
+  let cast: TransferCast;
+  beforeAll(async () => {
+    cast = await worker('takeover-job', 'takeover-job-worker', 8091);
+  });
+
+  it('while the destination rings: the caller hears music again within 5 s, and the answer is briefed and bridged', async () => {
+    call = await placeTransferCall(stack, 'takeover-ringing', { ringMs: 9000 });
+    const { caller, callee } = call;
+    const started = Date.now();
+    await timelineEntry(cast.worker, 'dialing', 60_000, started);
+    await caller.waitForAudio({ minRms: 300, withinMs: 10_000, after: at(await timelineEntry(cast.worker, 'hold_started', 1000, started)) });
+    const record = await openRecord((r) => r.phase.kind === 'dialing');
+    await new Promise((r) => setTimeout(r, 1000));
+    const killedAt = killJob(record);
+
+    const back = await toneBack(caller, HOLD_TONE_HZ, killedAt);
+    expect(back - killedAt).toBeLessThan(BACK_WITHIN_MS);
+    const resumed = await timelineEntry(cast.worker, 'resumed', 10_000, killedAt);
+    expect(resumed).toMatchObject({ phase: 'dialing', resumes: 1 });
+    expect(Number(resumed.gapMs)).toBeGreaterThan(0);
+
+    // The destination answers the leg the dead job dialled; the new job briefs them and the accept bridges.
+    await callee.waitAnswered(20_000);
+    await timelineEntry(cast.worker, 'prompted', 30_000, killedAt);
+    await callee.press('1');
+    const bridged = at(await timelineEntry(cast.worker, 'bridged', 15_000, killedAt));
+    const heard = await toneBack(caller, DESTINATION_TONE_HZ, bridged - 600);
+    expect(heard).toBeGreaterThan(bridged - 600);
+    await caller.hangup();
+    expect((await callee.waitEnded(15_000)).hungUpBy).toBe('remote');
+    expect(timelineEntries(cast.worker, 'ended', killedAt).some((e) => e.outcome === 'accepted')).toBe(true);
+    await nothingLeftBehind(call.from);
+  });
+
+  it('during the briefing: the person hears "sorry, I lost you" within 5 s, the caller hears music, and 1 still bridges', async () => {
+    call = await placeTransferCall(stack, 'takeover-briefing');
+    const { caller, callee } = call;
+    const started = Date.now();
+    await callee.waitAnswered(60_000);
+    const briefing = at(await timelineEntry(cast.worker, 'briefing_started', 20_000, started));
+    await callee.waitForAudio({ minRms: 300, withinMs: 10_000, after: briefing });
+    const record = await openRecord((r) => r.phase.kind === 'briefing');
+    const killedAt = killJob(record);
+
+    const back = await toneBack(caller, HOLD_TONE_HZ, killedAt);
+    expect(back - killedAt).toBeLessThan(BACK_WITHIN_MS);
+    const prompted = await timelineEntry(cast.worker, 'prompted', 15_000, killedAt);
+    expect(prompted.resumed).toBe(true);
+    const spoken = await callee.waitForAudio({ minRms: 300, withinMs: 10_000, after: killedAt + 500 });
+    expect(spoken - killedAt).toBeLessThan(BACK_WITHIN_MS);
+    expect(await timelineEntry(cast.worker, 'resumed', 1000, killedAt)).toMatchObject({ phase: 'briefing', resumes: 1 });
+
+    await callee.press('1');
+    const bridged = at(await timelineEntry(cast.worker, 'bridged', 15_000, killedAt));
+    await toneBack(caller, DESTINATION_TONE_HZ, bridged - 600);
+    await caller.hangup();
+    expect((await callee.waitEnded(15_000)).hungUpBy).toBe('remote');
+    await nothingLeftBehind(call.from);
+  });
+
+  it('once bridged: the relay is rebuilt and caller and destination hear each other again within 5 s', async () => {
+    call = await placeTransferCall(stack, 'takeover-bridged');
+    const { caller, callee } = call;
+    const started = Date.now();
+    await callee.waitAnswered(60_000);
+    await timelineEntry(cast.worker, 'prompted', 30_000, started);
+    await callee.press('1');
+    const bridged = at(await timelineEntry(cast.worker, 'bridged', 15_000, started));
+    await toneBack(caller, DESTINATION_TONE_HZ, bridged - 600);
+    const record = await openRecord((r) => r.phase.kind === 'bridged');
+    const killedAt = killJob(record);
+
+    const back = await toneBack(caller, DESTINATION_TONE_HZ, killedAt);
+    expect(back - killedAt).toBeLessThan(BACK_WITHIN_MS);
+    expect(await timelineEntry(cast.worker, 'resumed', 10_000, killedAt)).toMatchObject({ phase: 'bridged', resumes: 1 });
+    // The caller's voice reaches the destination again too (their phone speaks every few seconds).
+    await callee.waitForAudio({ minRms: 300, withinMs: 12_000, after: back });
+
+    await callee.hangup();
+    expect((await caller.waitEnded(15_000)).hungUpBy).toBe('remote');
+    await nothingLeftBehind(call.from);
+  });
+});
+
+describe('a whole worker is killed while a second one runs', () => {
+  let first: TransferCast;
+  let second: TransferCast;
+  beforeAll(async () => {
+    // The job-process cases' worker goes first: two workers are what this case needs.
+    await Promise.all(casts.splice(0).map((cast) => cast.close()));
+    first = await worker('takeover-first', 'takeover-first-worker', 8092);
+    second = await worker('takeover-second', 'takeover-second-worker', 8093);
+  });
+
+  it('during the briefing: the second worker takes the transfer over when the first one\'s lease runs out', async () => {
+    call = await placeTransferCall(stack, 'takeover-worker');
+    const { caller, callee } = call;
+    await callee.waitAnswered(60_000);
+    const record = await openRecord((r) => r.phase.kind === 'briefing');
+    const owner = record.owner.startsWith('takeover-first-worker/') ? first : second;
+    const survivor = owner === first ? second : first;
+    await callee.waitForAudio({ minRms: 300, withinMs: 10_000, after: Date.now() });
+    const killedAt = Date.now();
+    await owner.worker.kill();
+
+    const back = await toneBack(caller, HOLD_TONE_HZ, killedAt);
+    expect(back - killedAt).toBeLessThan(BACK_WITHIN_MS);
+    const spoken = await callee.waitForAudio({ minRms: 300, withinMs: 10_000, after: killedAt + 500 });
+    expect(spoken - killedAt).toBeLessThan(BACK_WITHIN_MS);
+    expect(await timelineEntry(survivor.worker, 'resumed', 10_000, killedAt)).toMatchObject({ phase: 'briefing', resumes: 1 });
+
+    await timelineEntry(survivor.worker, 'prompted', 15_000, killedAt);
+    await callee.press('1');
+    const bridged = at(await timelineEntry(survivor.worker, 'bridged', 15_000, killedAt));
+    await toneBack(caller, DESTINATION_TONE_HZ, bridged - 600);
+    await caller.hangup();
+    expect((await callee.waitEnded(15_000)).hungUpBy).toBe('remote');
+    await nothingLeftBehind(call.from);
+  });
+});
