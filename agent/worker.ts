@@ -171,8 +171,10 @@ export default defineAgent({
         return undefined;
       });
       // Without a caller there is nobody left to talk to once the destination has been let go.
-      if (!caller || !ctx.room.remoteParticipants.has(callerIdentity)) {
-        if (outcome !== 'accepted') ctx.shutdown('caller gone');
+      // The room goes too: the dead job's participant would otherwise keep it open until the server drops it.
+      if ((!caller || !ctx.room.remoteParticipants.has(callerIdentity)) && outcome !== 'accepted') {
+        await quietly(api.deleteRoom(ctx.room.name!));
+        ctx.shutdown('caller gone');
       }
       return;
     }

@@ -53,8 +53,10 @@ type Timer = 'decision' | 'deadline' | 'max_duration';
  * the caller for the whole transfer (music, and the caller's agent muted so it does not carry on talking),
  * and every exit releases it, so it must not be skipped when the transfer moves fast.
  */
+// `rejoin` is not one either: a taken-over transfer's way back to the destination is needed whatever the
+// phase has become (a caller who hung up meanwhile still means the person must be told).
 const PHASE_WORK = new Set<TransferEffect['type']>([
-  'dial', 'rejoin', 'reassure', 'brief', 'reprompt', 'arm_decision_timer', 'bridge', 'tell_destination_caller_left',
+  'dial', 'reassure', 'brief', 'reprompt', 'arm_decision_timer', 'bridge', 'tell_destination_caller_left',
 ]);
 
 export class TransferMachine {

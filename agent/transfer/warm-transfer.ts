@@ -295,9 +295,10 @@ export class WarmTransfer {
     const room = await joinAsWorker(this.deps.credentials, this.consultationRoomName);
     this.#consultation = room;
     this.#watchConsultation(room);
+    // The phase now, not the one rejoin was declared for: the caller may have hung up meanwhile.
     const phase = this.machine.phase;
     const destination = room.remoteParticipants.get(DESTINATION_IDENTITY);
-    if (signal.aborted) return;
+    if (phase.kind === 'ended') return;
     if (phase.kind === 'dialing') {
       if (!destination) {
         this.timeline.record('redialing', { reason: 'the destination was no longer on the line' });

@@ -11,7 +11,7 @@ import { roomService } from '../support/calls.ts';
 import { eventually } from '../support/rooms.ts';
 import {
   at, DESTINATION_TONE_HZ, HOLD_TONE_HZ, placeTransferCall, startTransferWorker, timelineEntries, timelineEntry,
-  type TransferCall, type TransferCast,
+  waitForSpeech, type TransferCall, type TransferCast,
 } from '../support/transfer-call.ts';
 
 const stack = inject('stack');
@@ -92,10 +92,18 @@ async function toneBack(phone: Phone, hz: number, killedAt: number, ms = 15_000)
 async function nothingLeftBehind(from: string): Promise<void> {
   const rooms = roomService(stack);
   await eventually(async () => (await records.all()).length === 0, 15_000, 'no transfer record left');
+  let left: string[] = [];
   await eventually(async () => {
-    const left = (await rooms.listRooms()).filter((room) => room.name.startsWith('wt-') || room.name.startsWith(`call_${from}_`));
+    left = [];
+    for (const room of await rooms.listRooms()) {
+      if (!room.name.startsWith('wt-') && !room.name.startsWith(`call_${from}_`)) continue;
+      const participants = await rooms.listParticipants(room.name);
+      left.push(`${room.name} [${participants.map((p) => p.identity).join(', ')}]`);
+    }
     return left.length === 0;
-  }, 30_000, 'no consultation or call room left');
+  }, 30_000, 'no consultation or call room left').catch((error: Error) => {
+    throw new Error(`${error.message}: ${left.join('; ')}`);
+  });
 }
 
 describe('the job process carrying the transfer is killed', () => {
@@ -183,11 +191,105 @@ describe('the job process carrying the transfer is killed', () => {
   });
 });
 
+describe('the job process is killed, and the call moves on while nobody attends it', () => {
+  let cast: TransferCast;
+  beforeAll(async () => {
+    cast = await worker('takeover-more', 'takeover-more-worker', 8094);
+  });
+
+  it('at hold start, before the destination rings: music again within 5 s, and the destination is still reached', async () => {
+    call = await placeTransferCall(stack, 'takeover-hold', { ringMs: 3000 });
+    const { caller, callee } = call;
+    const started = Date.now();
+    await timelineEntry(cast.worker, 'hold_started', 60_000, started);
+    const killedAt = killJob(await openRecord((r) => r.phase.kind === 'dialing'));
+
+    const back = await toneBack(caller, HOLD_TONE_HZ, killedAt);
+    expect(back - killedAt).toBeLessThan(BACK_WITHIN_MS);
+    expect(await timelineEntry(cast.worker, 'resumed', 10_000, killedAt)).toMatchObject({ phase: 'dialing' });
+    await callee.waitAnswered(30_000);
+    await timelineEntry(cast.worker, 'prompted', 30_000, killedAt);
+    await callee.press('1');
+    const bridged = at(await timelineEntry(cast.worker, 'bridged', 15_000, killedAt));
+    await toneBack(caller, DESTINATION_TONE_HZ, bridged - 600);
+    await caller.hangup();
+    await nothingLeftBehind(call.from);
+  });
+
+  it('while waiting for the decision: the question is asked again within 5 s, and 9 takes the caller back', async () => {
+    call = await placeTransferCall(stack, 'takeover-decision');
+    const { caller, callee } = call;
+    const started = Date.now();
+    const prompted = at(await timelineEntry(cast.worker, 'prompted', 60_000, started));
+    await new Promise((r) => setTimeout(r, 1500));
+    const killedAt = killJob(await openRecord((r) => r.phase.kind === 'briefing'));
+
+    const spoken = await callee.waitForAudio({ minRms: 300, withinMs: 10_000, after: killedAt + 500 });
+    expect(spoken - killedAt).toBeLessThan(BACK_WITHIN_MS);
+    expect(spoken).toBeGreaterThan(prompted);
+    expect((await timelineEntry(cast.worker, 'prompted', 15_000, killedAt)).resumed).toBe(true);
+    await callee.press('9');
+    expect(await timelineEntry(cast.worker, 'ended', 15_000, killedAt)).toMatchObject({ outcome: 'rejected' });
+    // Back with the agent: speech that is not the music.
+    await waitForSpeech(caller, killedAt + 1000, 15_000);
+    expect((await callee.waitEnded(15_000)).hungUpBy).toBe('remote');
+  });
+
+  it('and the caller hangs up meanwhile: the person being briefed is told, then let go', async () => {
+    call = await placeTransferCall(stack, 'takeover-caller-left');
+    const { caller, callee } = call;
+    const started = Date.now();
+    await callee.waitAnswered(60_000);
+    await timelineEntry(cast.worker, 'briefing_started', 20_000, started);
+    const killedAt = killJob(await openRecord((r) => r.phase.kind === 'briefing'));
+    await caller.hangup();
+
+    // The notice ("The caller has hung up ...") reaches the person, then their line is closed.
+    await callee.waitForAudio({ minRms: 300, withinMs: 15_000, after: killedAt + 500 });
+    expect((await callee.waitEnded(30_000)).hungUpBy).toBe('remote');
+    expect(await timelineEntry(cast.worker, 'ended', 15_000, killedAt)).toMatchObject({ outcome: 'caller_hung_up' });
+    await nothingLeftBehind(call.from);
+  });
+
+  it('and the destination hangs up meanwhile: the caller is back with the agent and told', async () => {
+    call = await placeTransferCall(stack, 'takeover-destination-left');
+    const { caller, callee } = call;
+    const started = Date.now();
+    await callee.waitAnswered(60_000);
+    await timelineEntry(cast.worker, 'briefing_started', 20_000, started);
+    const killedAt = killJob(await openRecord((r) => r.phase.kind === 'briefing'));
+    await callee.hangup();
+
+    expect(await timelineEntry(cast.worker, 'ended', 15_000, killedAt)).toMatchObject({ outcome: 'destination_hung_up' });
+    const spoken = await waitForSpeech(caller, killedAt + 500, 15_000);
+    expect(spoken - killedAt).toBeLessThan(10_000);
+  });
+
+  it(`killed again and again: carried on ${2} times, then the caller is taken back with an apology and the destination let go`, async () => {
+    call = await placeTransferCall(stack, 'takeover-thrice');
+    const { caller, callee } = call;
+    const started = Date.now();
+    await callee.waitAnswered(60_000);
+    await timelineEntry(cast.worker, 'briefing_started', 20_000, started);
+    let killedAt = killJob(await openRecord((r) => r.phase.kind === 'briefing'));
+    for (const resumes of [1, 2]) {
+      await eventually(() => timelineEntries(cast.worker, 'resumed', killedAt).some((e) => e.resumes === resumes), 15_000, `resume ${resumes}`);
+      const record = await openRecord((r) => r.resumes === resumes && !r.owner.startsWith('watcher:'));
+      await new Promise((r) => setTimeout(r, 500));
+      killedAt = killJob(record);
+    }
+    expect(await timelineEntry(cast.worker, 'ended', 20_000, killedAt)).toMatchObject({ outcome: 'interrupted' });
+    expect((await callee.waitEnded(20_000)).hungUpBy).toBe('remote');
+    await waitForSpeech(caller, killedAt + 500, 15_000);
+    expect(cast.worker.log()).toContain('"mode":"end"');
+  });
+});
+
 describe('a whole worker is killed while a second one runs', () => {
   let first: TransferCast;
   let second: TransferCast;
   beforeAll(async () => {
-    // The job-process cases' worker goes first: two workers are what this case needs.
+    // The cases above leave their workers: two workers are exactly what this case needs.
     await Promise.all(casts.splice(0).map((cast) => cast.close()));
     first = await worker('takeover-first', 'takeover-first-worker', 8092);
     second = await worker('takeover-second', 'takeover-second-worker', 8093);
