@@ -84,6 +84,7 @@ export default defineAgent({
     const workerKey = process.env[WORKER_KEY_ENV];
     const models = createModels(config, vad);
     const records = new TransferRecordStore({ redis });
+    const api = roomServiceApi(config.livekit);
     // Takeover: this job was dispatched to carry on a transfer whose job died (takeover.ts).
     const order = resumeOrderFromMetadata(ctx.job.metadata);
     const stored = order ? await records.read(order.id).catch(() => undefined) : undefined;
@@ -93,6 +94,12 @@ export default defineAgent({
       return;
     }
     await ctx.connect();
+    if (stored?.topology === 'move' && stored.holdRoom && stored.phase.kind !== 'bridged') {
+      // On Cloud the caller waited in the dead job's hold room: back into their own room first, where the
+      // resumed transfer puts them on hold again (in a hold room of its own).
+      await quietly(api.moveParticipant(stored.holdRoom, stored.callerIdentity, ctx.room.name!));
+      await quietly(api.deleteRoom(stored.holdRoom));
+    }
     // A taken-over call's caller may have hung up while nobody attended: the transfer goes on for the destination.
     const caller = stored ? await participantWithin(ctx.room, stored.callerIdentity, CALLER_LOOKUP_MS) : await ctx.waitForParticipant();
     const callerIdentity = caller?.identity ?? stored!.callerIdentity;
@@ -107,7 +114,6 @@ export default defineAgent({
     const transfersOffered = warmTransferEnabled(settings) && models.llm !== undefined;
     if (!settings.organization.warmTransferAvailable) log().info({ agentId: settings.agentId }, 'warm transfer is not available to this organization');
     else if (settings.warmTransfer.enabled && !models.llm) log().warn('warm transfer needs a language model (OPENAI_API_KEY): not offered');
-    const api = roomServiceApi(config.livekit);
     const transfers = transferTools({
       credentials: config.livekit,
       api,

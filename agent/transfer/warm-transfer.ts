@@ -147,7 +147,8 @@ export class WarmTransfer {
     if (resume) {
       this.#send({ type: 'resume', phase: resume.phase, bridgedByServer: resume.bridgedByServer });
       // The caller hung up while nobody was watching: the transfer carries on without them (the person is told).
-      if (!this.deps.caller.room.remoteParticipants.has(this.deps.caller.identity)) this.#send({ type: 'caller_left' });
+      // (On Cloud a bridged caller is in the consultation room, where the rejoin's watch looks for them.)
+      if (!resume.bridgedByServer && !this.deps.caller.room.remoteParticipants.has(this.deps.caller.identity)) this.#send({ type: 'caller_left' });
     } else {
       this.#send({ type: 'start' });
     }
@@ -226,9 +227,15 @@ export class WarmTransfer {
       case 'hang_up_destination':
         await quietly(this.deps.api.removeParticipant(this.consultationRoomName, DESTINATION_IDENTITY));
         return;
-      case 'hang_up_caller':
-        await quietly(this.deps.api.removeParticipant(this.deps.caller.room.name!, this.deps.caller.identity));
+      case 'hang_up_caller': {
+        // Wherever the caller is now: moved into the consultation room on Cloud, in their own room on the bridge.
+        const topology = this.deps.hold.topology;
+        const room = topology && 'callerRoomName' in topology && typeof topology.callerRoomName === 'string'
+          ? topology.callerRoomName
+          : this.request.resume?.bridgedByServer ? this.consultationRoomName : this.deps.caller.room.name!;
+        await quietly(this.deps.api.removeParticipant(room, this.deps.caller.identity));
         return;
+      }
       case 'brief':
         return this.#brief(signal);
       case 'reprompt': {
@@ -303,7 +310,16 @@ export class WarmTransfer {
       if (!destination) {
         this.timeline.record('redialing', { reason: 'the destination was no longer on the line' });
         this.#startBriefing(room);
-        return this.#dialInto(room, signal);
+        try {
+          await this.#dialInto(room, signal);
+        } catch (error) {
+          // As for a first dial: once the phase has moved on (the answer seen by the watch), the dial's own
+          // ending is news nobody waits for; before that, it is a failed dial, not a failed takeover.
+          if (signal.aborted) return;
+          this.timeline.record('error', { effect: 'dial', message: String(error) });
+          this.#send({ type: 'dial_failed', reason: 'dial_failed' });
+        }
+        return;
       }
       this.#startBriefing(room);
       if (destination.attributes['sip.callStatus'] === 'active') this.#answered(room);

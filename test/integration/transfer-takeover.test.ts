@@ -4,7 +4,7 @@
 // other party) again within 5 s, the person being briefed is spoken to again within 5 s, the transfer
 // still ends where it should, and nothing is left behind once the call is over.
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { TransferRecordStore, type TransferRecord } from '../../agent/transfer/record-store.ts';
 import type { Phone } from '../../phones/index.ts';
 import { roomService } from '../support/calls.ts';
@@ -32,7 +32,6 @@ afterEach(async () => {
   call = undefined;
 });
 afterAll(async () => {
-  await Promise.all(casts.splice(0).map((cast) => cast.close()));
   await redis.quit();
 });
 
@@ -106,11 +105,19 @@ async function nothingLeftBehind(from: string): Promise<void> {
   });
 }
 
+/** Each describe has its workers to itself: a call must not land on the previous describe's worker. */
+function closeWorkers() {
+  afterAll(async () => {
+    await Promise.all(casts.splice(0).map((cast) => cast.close()));
+  });
+}
+
 describe('the job process carrying the transfer is killed', () => {
   let cast: TransferCast;
   beforeAll(async () => {
     cast = await worker('takeover-job', 'takeover-job-worker', 8091);
   });
+  closeWorkers();
 
   it('while the destination rings: the caller hears music again within 5 s, and the answer is briefed and bridged', async () => {
     call = await placeTransferCall(stack, 'takeover-ringing', { ringMs: 9000 });
@@ -196,6 +203,7 @@ describe('the job process is killed, and the call moves on while nobody attends 
   beforeAll(async () => {
     cast = await worker('takeover-more', 'takeover-more-worker', 8094);
   });
+  closeWorkers();
 
   it('at hold start, before the destination rings: music again within 5 s, and the destination is still reached', async () => {
     call = await placeTransferCall(stack, 'takeover-hold', { ringMs: 3000 });
@@ -288,11 +296,17 @@ describe('the job process is killed, and the call moves on while nobody attends 
 describe('a whole worker is killed while a second one runs', () => {
   let first: TransferCast;
   let second: TransferCast;
-  beforeAll(async () => {
-    // The cases above leave their workers: two workers are exactly what this case needs.
+  // One of the two is killed in every case: each case starts both afresh.
+  beforeEach(async () => {
+    [first, second] = await Promise.all([
+      worker('takeover-first', 'takeover-first-worker', 8092),
+      worker('takeover-second', 'takeover-second-worker', 8093),
+    ]);
+  });
+  afterEach(async () => {
+    await call?.close();
+    call = undefined;
     await Promise.all(casts.splice(0).map((cast) => cast.close()));
-    first = await worker('takeover-first', 'takeover-first-worker', 8092);
-    second = await worker('takeover-second', 'takeover-second-worker', 8093);
   });
 
   it('during the briefing: the second worker takes the transfer over when the first one\'s lease runs out', async () => {
@@ -316,6 +330,29 @@ describe('a whole worker is killed while a second one runs', () => {
     await callee.press('1');
     const bridged = at(await timelineEntry(survivor.worker, 'bridged', 15_000, killedAt));
     await toneBack(caller, DESTINATION_TONE_HZ, bridged - 600);
+    await caller.hangup();
+    expect((await callee.waitEnded(15_000)).hungUpBy).toBe('remote');
+    await nothingLeftBehind(call.from);
+  });
+
+  it('once bridged: the surviving worker rebuilds the relay and the two parties hear each other again', async () => {
+    call = await placeTransferCall(stack, 'takeover-worker-bridged');
+    const { caller, callee } = call;
+    const started = Date.now();
+    await callee.waitAnswered(60_000);
+    await eventually(() => [first, second].some((c) => timelineEntries(c.worker, 'prompted', started).length > 0), 30_000, 'the question');
+    await callee.press('1');
+    const record = await openRecord((r) => r.phase.kind === 'bridged');
+    const owner = record.owner.startsWith('takeover-first-worker/') ? first : second;
+    const survivor = owner === first ? second : first;
+    await toneBack(caller, DESTINATION_TONE_HZ, Date.now() - 1000);
+    const killedAt = Date.now();
+    await owner.worker.kill();
+
+    const back = await toneBack(caller, DESTINATION_TONE_HZ, killedAt);
+    expect(back - killedAt).toBeLessThan(BACK_WITHIN_MS);
+    expect(await timelineEntry(survivor.worker, 'resumed', 10_000, killedAt)).toMatchObject({ phase: 'bridged', resumes: 1 });
+    await callee.waitForAudio({ minRms: 300, withinMs: 12_000, after: back });
     await caller.hangup();
     expect((await callee.waitEnded(15_000)).hungUpBy).toBe('remote');
     await nothingLeftBehind(call.from);
