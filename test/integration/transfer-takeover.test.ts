@@ -51,6 +51,11 @@ async function openRecord(test: (record: TransferRecord) => boolean = () => true
   return found!;
 }
 
+/** The gap as the phones heard it, for the report (vitest prints it with the file's output). */
+function reportGap(what: string, ms: number): void {
+  console.log(JSON.stringify({ takeoverGapAtPhone: what, ms }));
+}
+
 const pidOf = (record: TransferRecord): number => Number(record.owner.slice(record.owner.lastIndexOf('/') + 1));
 
 /** Kills the job process that owns the record, as the kernel's OOM killer would. */
@@ -131,6 +136,7 @@ describe('the job process carrying the transfer is killed', () => {
 
     const back = await toneBack(caller, HOLD_TONE_HZ, killedAt);
     expect(back - killedAt).toBeLessThan(BACK_WITHIN_MS);
+    reportGap('job killed while ringing', back - killedAt);
     const resumed = await timelineEntry(cast.worker, 'resumed', 10_000, killedAt);
     expect(resumed).toMatchObject({ phase: 'dialing', resumes: 1 });
     expect(Number(resumed.gapMs)).toBeGreaterThan(0);
@@ -160,6 +166,7 @@ describe('the job process carrying the transfer is killed', () => {
 
     const back = await toneBack(caller, HOLD_TONE_HZ, killedAt);
     expect(back - killedAt).toBeLessThan(BACK_WITHIN_MS);
+    reportGap('job killed during the briefing', back - killedAt);
     const prompted = await timelineEntry(cast.worker, 'prompted', 15_000, killedAt);
     expect(prompted.resumed).toBe(true);
     const spoken = await callee.waitForAudio({ minRms: 300, withinMs: 10_000, after: killedAt + 500 });
@@ -188,6 +195,7 @@ describe('the job process carrying the transfer is killed', () => {
 
     const back = await toneBack(caller, DESTINATION_TONE_HZ, killedAt);
     expect(back - killedAt).toBeLessThan(BACK_WITHIN_MS);
+    reportGap('job killed once bridged', back - killedAt);
     expect(await timelineEntry(cast.worker, 'resumed', 10_000, killedAt)).toMatchObject({ phase: 'bridged', resumes: 1 });
     // The caller's voice reaches the destination again too (their phone speaks every few seconds).
     await callee.waitForAudio({ minRms: 300, withinMs: 12_000, after: back });
@@ -214,6 +222,7 @@ describe('the job process is killed, and the call moves on while nobody attends 
 
     const back = await toneBack(caller, HOLD_TONE_HZ, killedAt);
     expect(back - killedAt).toBeLessThan(BACK_WITHIN_MS);
+    reportGap('job killed at hold start', back - killedAt);
     expect(await timelineEntry(cast.worker, 'resumed', 10_000, killedAt)).toMatchObject({ phase: 'dialing' });
     await callee.waitAnswered(30_000);
     await timelineEntry(cast.worker, 'prompted', 30_000, killedAt);
@@ -234,6 +243,7 @@ describe('the job process is killed, and the call moves on while nobody attends 
 
     const spoken = await callee.waitForAudio({ minRms: 300, withinMs: 10_000, after: killedAt + 500 });
     expect(spoken - killedAt).toBeLessThan(BACK_WITHIN_MS);
+    reportGap('job killed waiting for the decision (person spoken to)', spoken - killedAt);
     expect(spoken).toBeGreaterThan(prompted);
     expect((await timelineEntry(cast.worker, 'prompted', 15_000, killedAt)).resumed).toBe(true);
     await callee.press('9');
@@ -322,6 +332,7 @@ describe('a whole worker is killed while a second one runs', () => {
 
     const back = await toneBack(caller, HOLD_TONE_HZ, killedAt);
     expect(back - killedAt).toBeLessThan(BACK_WITHIN_MS);
+    reportGap('worker killed during the briefing', back - killedAt);
     const spoken = await callee.waitForAudio({ minRms: 300, withinMs: 10_000, after: killedAt + 500 });
     expect(spoken - killedAt).toBeLessThan(BACK_WITHIN_MS);
     expect(await timelineEntry(survivor.worker, 'resumed', 10_000, killedAt)).toMatchObject({ phase: 'briefing', resumes: 1 });
@@ -351,6 +362,7 @@ describe('a whole worker is killed while a second one runs', () => {
 
     const back = await toneBack(caller, DESTINATION_TONE_HZ, killedAt);
     expect(back - killedAt).toBeLessThan(BACK_WITHIN_MS);
+    reportGap('worker killed once bridged', back - killedAt);
     expect(await timelineEntry(survivor.worker, 'resumed', 10_000, killedAt)).toMatchObject({ phase: 'bridged', resumes: 1 });
     await callee.waitForAudio({ minRms: 300, withinMs: 12_000, after: back });
     await caller.hangup();
