@@ -23,7 +23,7 @@ export interface StartupRow {
   calls: CallsRow[];
 }
 
-export async function startupCost(stack: StackInfo, runtime: WorkerRuntime, idle = 4): Promise<StartupRow> {
+export async function startupCost(stack: StackInfo, runtime: WorkerRuntime, idle = 4, bursts: number[] = [1, 4]): Promise<StartupRow> {
   const spawned = Date.now();
   const worker = await callsWorker(stack, runtime, idle);
   try {
@@ -36,7 +36,7 @@ export async function startupCost(stack: StackInfo, runtime: WorkerRuntime, idle
     await sleep(5000);
     const idleCores = watch.stop().cores;
     const calls: CallsRow[] = [];
-    for (const n of [1, 4]) {
+    for (const n of bursts) {
       calls.push(await concurrentCalls(worker, runtime, idle, n));
       await sleep(4000);
       await waitSettled(worker, idle, 40_000);
