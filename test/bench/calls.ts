@@ -46,14 +46,14 @@ export async function callsWorker(
   }, runtime, nodeArgs);
 }
 
-/** Waits until the worker's group has `processes` processes and has used under 5 % of a core for 2 s. */
+/** Waits until the worker has `processes` job processes and its group used under 15 % of a core for 2 s. */
 export async function waitSettled(worker: RunningWorker, processes: number, maxMs = 90_000): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < maxMs) {
     const watch = watchGroup(worker.pid, 200);
     await sleep(2000);
     const usage = watch.stop();
-    if (sampleGroup(worker.pid).filter((p) => p.role === 'job').length >= processes && usage.cores < 0.05) return Date.now() - started;
+    if (sampleGroup(worker.pid).filter((p) => p.role === 'job').length >= processes && usage.cores < 0.15) return Date.now() - started;
   }
   return Date.now() - started;
 }

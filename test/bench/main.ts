@@ -2,7 +2,7 @@
 // LiveKit's own WarmTransferTask. BENCH_SCENARIO=latency | capacity | all (default all).
 //
 //   latency   BENCH_RUNS (20) transfers through the model's warm_transfer, one at a time: hold, answer →
-//             briefing, keypad 1 → each side hears the other; BENCH_SPOKEN_RUNS (3) spoken acceptances; the
+//             briefing, keypad 1 → each side hears the other; BENCH_SPOKEN_RUNS (2) spoken acceptances; the
 //             bridge's delay against two phones in one room (the floor); BENCH_TASK_RUNS (2) runs of LiveKit's
 //             WarmTransferTask with the same model and phones.
 //   capacity  a job process's start-up cost (compiled against tsx); BENCH_CALLS (1,4,8,16) concurrent calls
@@ -31,7 +31,7 @@ const scenario = process.env.BENCH_SCENARIO ?? 'all';
 if (!['latency', 'capacity', 'all'].includes(scenario)) throw new Error(`BENCH_SCENARIO must be latency, capacity or all, not ${scenario}`);
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map(Number).filter((n) => n > 0);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
-const SPOKEN_RUNS = Number(process.env.BENCH_SPOKEN_RUNS ?? 3);
+const SPOKEN_RUNS = Number(process.env.BENCH_SPOKEN_RUNS ?? 2);
 const TASK_RUNS = Number(process.env.BENCH_TASK_RUNS ?? 2);
 const CALLS = list('BENCH_CALLS', '1,4,8,16');
 const TRANSFERS = list('BENCH_TRANSFERS', '1,2,4,8');
@@ -72,7 +72,7 @@ try {
   if (scenario !== 'capacity') {
     const { keypad, spoken } = await latency(stack, RUNS, SPOKEN_RUNS, log);
     const floor: FloorRun[] = [];
-    for (let i = 0; i < 3; i++) floor.push(await floorDelay(stack, 8));
+    for (let i = 0; i < 2; i++) floor.push(await floorDelay(stack, 8));
     log(`floor (two phones in one room): ${JSON.stringify(floor)}`);
     const task = await livekitTask(stack, TASK_RUNS, log);
     results.latency = { keypad, spoken, floor, task };
