@@ -1,7 +1,8 @@
 // Entry point: validate the configuration, then hand over to the LiveKit Agents CLI.
-//   tsx agent/main.ts start | dev | connect --room <name>
+//   node dist/agent/main.js start | dev | connect --room <name>   (npm run build first; tsx agent/main.ts works too)
 import { cli, ServerOptions } from '@livekit/agents';
 import { randomUUID } from 'node:crypto';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveSettings } from './agent-settings.ts';
 import { carried, WORKER_KEY_ENV, workerLoad } from './carrying.ts';
@@ -92,7 +93,8 @@ new TakeoverWatcher({
 
 cli.runApp(
   new ServerOptions({
-    agent: fileURLToPath(new URL('./worker.ts', import.meta.url)),
+    // worker.js beside the compiled main.js (dist/, production), worker.ts when run through tsx.
+    agent: fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url)),
     // Without an agentName the worker would also be dispatched into every room it creates itself.
     agentName: config.agentName,
     wsURL: config.livekit.url,

@@ -1,13 +1,20 @@
-// Runs the real worker (`tsx agent/main.ts start`) as a child process in its own process group, with
-// its log in a file, and stops it (and its job processes) by that group.
+// Runs the real worker as a child process in its own process group, with its log in a file, and stops it
+// (and its job processes) by that group. It runs the compiled worker (`node dist/agent/main.js start`, built
+// first if stale), as production does; `WORKER_RUNTIME=tsx` runs the TypeScript sources through tsx instead
+// (every job process then transpiles at start-up: the bench compares the two).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { COMPILED_MAIN, ensureBuilt } from './build.ts';
 import { repoRoot } from './local-stack.ts';
 import type { StackInfo } from './stack-info.ts';
 
+export type WorkerRuntime = 'compiled' | 'tsx';
+
 export interface RunningWorker {
   logFile: string;
+  /** The worker's main process id (also its process group: the job processes are in it). */
+  pid: number;
   log(): string;
   /** Timeline entries (JSON lines with a transferId) the worker has printed so far. */
   timeline(): Array<Record<string, unknown>>;
@@ -16,12 +23,23 @@ export interface RunningWorker {
   kill(): Promise<void>;
 }
 
-export async function startWorker(stack: StackInfo, name: string, env: Record<string, string> = {}): Promise<RunningWorker> {
+/** How startWorker runs the worker: WORKER_RUNTIME=tsx for the sources through tsx, else compiled. */
+export function workerRuntime(): WorkerRuntime {
+  return process.env.WORKER_RUNTIME === 'tsx' ? 'tsx' : 'compiled';
+}
+
+export async function startWorker(
+  stack: StackInfo, name: string, env: Record<string, string> = {}, runtime: WorkerRuntime = workerRuntime(),
+  /** Node options for the worker, which its job processes inherit (e.g. --cpu-prof, not allowed in NODE_OPTIONS). */
+  nodeArgs: string[] = [],
+): Promise<RunningWorker> {
+  if (runtime === 'compiled') ensureBuilt();
+  const args = runtime === 'compiled' ? [...nodeArgs, COMPILED_MAIN, 'start'] : [...nodeArgs, join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'agent/main.ts', 'start'];
   const logDir = join(stack.logDir, 'workers');
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}-${Date.now()}.log`);
   const fd = openSync(logFile, 'a');
-  const child: ChildProcess = spawn(process.execPath, [join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'agent/main.ts', 'start'], {
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: repoRoot,
     detached: true,
     stdio: ['ignore', fd, fd],
@@ -69,6 +87,7 @@ export async function startWorker(stack: StackInfo, name: string, env: Record<st
   }
   return {
     logFile,
+    pid: child.pid!,
     log: read,
     timeline: () =>
       read()

@@ -1,5 +1,6 @@
 // Starts the local stack once for all integration tests and applies the SIP trunks and dispatch rule.
 import type { TestProject } from 'vitest/node';
+import { ensureBuilt } from '../../stack/build.ts';
 import { startLocalStack } from '../../stack/local-stack.ts';
 import { applyTrunks } from '../../sip-trunk/apply.ts';
 import type { StackInfo } from '../../stack/stack-info.ts';
@@ -13,6 +14,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
+  // The tests run the compiled worker, as production does: compile once here, not in every test file.
+  ensureBuilt();
   const stack = await startLocalStack();
   try {
     const ids = await applyTrunks({ url: stack.livekitUrl, apiKey: stack.apiKey, apiSecret: stack.apiSecret });

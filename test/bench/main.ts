@@ -1,0 +1,182 @@
+// `npm run bench`: speed and capacity of warm transfers on the local stack, measured at the SIP phones, beside
+// LiveKit's own WarmTransferTask. BENCH_SCENARIO=latency | capacity | all (default all).
+//
+//   latency   BENCH_RUNS (20) transfers through the model's warm_transfer, one at a time: hold, answer →
+//             briefing, keypad 1 → each side hears the other; BENCH_SPOKEN_RUNS (2) spoken acceptances; the
+//             bridge's delay against two phones in one room (the floor); BENCH_TASK_RUNS (2) runs of LiveKit's
+//             WarmTransferTask with the same model and phones.
+//   capacity  a job process's start-up cost (compiled against tsx); BENCH_CALLS (1,4,8,16) concurrent calls
+//             (greeting delay, answered); BENCH_TRANSFERS (1,2,4,8) concurrent whole transfers with
+//             BENCH_TALK_S (30) s of bridged talk (success, CPU and memory of all the worker's processes from
+//             /proc, late and missing frames at the phones). The warm pool is BENCH_IDLE (8) job processes.
+//
+// Writes bench-results/bench-<time>.json, bench-results/latest.json, bench-results/chart.svg and
+// bench-results/tables.md, and prints the tables. A target missed is reported, not failed.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { LIVEKIT_SERVER_VERSION, LIVEKIT_SIP_VERSION, repoRoot } from '../../stack/local-stack.ts';
+import { callsWorker, concurrentCalls, waitSettled, type CallsRow } from './calls.ts';
+import { benchChart, type LatencyBar } from './chart.ts';
+import { floorDelay, type FloorRun } from './floor.ts';
+import { latency, summarise, type LatencyRun } from './latency.ts';
+import { livekitTask, type TaskRun } from './livekit-task/run.ts';
+import { benchStack } from './stack.ts';
+import { startupCost, type StartupRow } from './startup.ts';
+import { distribution, sleep, type Distribution } from './stats.ts';
+import { concurrentTransfers, transfersWorker, type TransfersRow } from './transfers.ts';
+
+const scenario = process.env.BENCH_SCENARIO ?? 'all';
+if (!['latency', 'capacity', 'all'].includes(scenario)) throw new Error(`BENCH_SCENARIO must be latency, capacity or all, not ${scenario}`);
+const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map(Number).filter((n) => n > 0);
+const RUNS = Number(process.env.BENCH_RUNS ?? 20);
+const SPOKEN_RUNS = Number(process.env.BENCH_SPOKEN_RUNS ?? 2);
+const TASK_RUNS = Number(process.env.BENCH_TASK_RUNS ?? 2);
+const CALLS = list('BENCH_CALLS', '1,4,8,16');
+const TRANSFERS = list('BENCH_TRANSFERS', '1,2,4,8');
+const TALK_S = Number(process.env.BENCH_TALK_S ?? 30);
+const IDLE = Number(process.env.BENCH_IDLE ?? 8);
+const TARGETS = { holdMs: 300, briefingMs: 400, keypadCallerHearsMs: 150, bridgeAddedMs: 40, greetingP95Ms: 1500, lateFraction: 0.01, perCallMb: 150 };
+
+const packageVersion = (name: string) => (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+function sippVersion(): string {
+  try {
+    return /SIPp v?([\d.]+)/.exec(execFileSync('sipp', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))?.[1] ?? '?';
+  } catch (error) {
+    return /SIPp v?([\d.]+)/.exec(String((error as { stdout?: string }).stdout ?? ''))?.[1] ?? '?';
+  }
+}
+const machine = {
+  cores: cpus().length, cpu: cpus()[0]?.model ?? '?', memoryGb: Math.round(totalmem() / 2 ** 30),
+  node: process.version, agents: packageVersion('@livekit/agents'), rtcNode: packageVersion('@livekit/rtc-node'),
+  livekitServer: LIVEKIT_SERVER_VERSION, livekitSip: LIVEKIT_SIP_VERSION, sipp: sippVersion(),
+};
+
+const started = Date.now();
+const log = (line: string) => console.log(`${line.startsWith('[bench]') ? '' : '[bench] '}${line} (+${Math.round((Date.now() - started) / 1000)} s)`);
+const cell = (d: Distribution | undefined) => (d && d.p50 !== null ? `${d.p50} / ${d.p95} / ${d.max}` : 'not measured');
+const verdict = (d: Distribution | undefined, target: number) => (d?.p95 == null ? '' : d.p95 < target ? ` ✓ < ${target}` : ` ✗ target < ${target}`);
+const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)} %` : '-');
+
+interface Results {
+  at: string; machine: typeof machine; scenario: string; durationS?: number;
+  latency?: { keypad: LatencyRun[]; spoken: LatencyRun[]; floor: FloorRun[]; bridgeDelayMs?: Distribution; task: TaskRun[] };
+  capacity?: { startup: StartupRow[]; calls: CallsRow[]; transfers: TransfersRow[] };
+}
+const results: Results = { at: new Date().toISOString(), machine, scenario };
+
+const { local, stack } = await benchStack();
+let failed = false;
+try {
+  if (scenario !== 'capacity') {
+    const { keypad, spoken } = await latency(stack, RUNS, SPOKEN_RUNS, log);
+    const floor: FloorRun[] = [];
+    for (let i = 0; i < 2; i++) floor.push(await floorDelay(stack, 8));
+    log(`floor (two phones in one room): ${JSON.stringify(floor)}`);
+    const task = await livekitTask(stack, TASK_RUNS, log);
+    results.latency = { keypad, spoken, floor, task };
+  }
+  if (scenario !== 'latency') {
+    const startup: StartupRow[] = [];
+    for (const runtime of ['tsx', 'compiled'] as const) {
+      startup.push(await startupCost(stack, runtime, 4, []));
+      log(`start-up ${runtime}: ${JSON.stringify({ ...startup.at(-1), calls: undefined })}`);
+    }
+    const calls: CallsRow[] = [];
+    const callWorker = await callsWorker(stack, 'compiled', IDLE);
+    try {
+      for (const n of CALLS) {
+        await waitSettled(callWorker, IDLE, 60_000);
+        calls.push(await concurrentCalls(callWorker, 'compiled', IDLE, n));
+        log(`${n} concurrent calls: ${JSON.stringify({ ...calls.at(-1), jobThreadsMs: undefined })}`);
+        await sleep(3000);
+      }
+    } finally {
+      await callWorker.stop();
+    }
+    const transfers: TransfersRow[] = [];
+    const transferWorker = await transfersWorker(stack, IDLE);
+    try {
+      for (const n of TRANSFERS) {
+        transfers.push(await concurrentTransfers(transferWorker, n, TALK_S * 1000, IDLE));
+        log(`${n} concurrent transfers: ${JSON.stringify({ ...transfers.at(-1), runs: transfers.at(-1)!.runs.filter((r) => !r.ok) })}`);
+        await sleep(3000);
+      }
+    } finally {
+      await transferWorker.stop();
+    }
+    results.capacity = { startup, calls, transfers };
+  }
+} catch (error) {
+  failed = true;
+  console.error('[bench] failed:', error);
+} finally {
+  await local.stop();
+}
+results.durationS = Math.round((Date.now() - started) / 1000);
+
+// Tables.
+const md: string[] = [];
+const m = results.machine;
+md.push(`Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGb} GB; Node ${m.node}, @livekit/agents ${m.agents}, @livekit/rtc-node ${m.rtcNode}, livekit-server ${m.livekitServer}, livekit-sip ${m.livekitSip}, SIPp ${m.sipp}. Run ${results.at.slice(0, 10)}, ${results.durationS} s.`);
+if (results.latency) {
+  const { keypad, spoken, floor, task } = results.latency;
+  const ours = summarise(keypad);
+  const voice = summarise(spoken);
+  const floorMs = distribution(floor.map((f) => f.delayMs ?? Number.NaN));
+  const bridgeRuns = results.capacity?.transfers.find((t) => t.concurrent === 1)?.bridgeDelayMs;
+  const taskHold = distribution(task.map((t) => t.holdMs ?? Number.NaN));
+  const taskFirst = distribution(task.map((t) => t.answerToFirstAudioMs ?? Number.NaN));
+  md.push('', `| measure (ms, p50 / p95 / max) | this worker (${ours.succeeded}/${ours.runs} keypad, ${voice.succeeded}/${voice.runs} spoken) | LiveKit WarmTransferTask (${task.length} runs) |`, '| --- | --- | --- |');
+  md.push(`| tool called → caller hears hold music | ${cell(ours.holdMs)}${verdict(ours.holdMs, TARGETS.holdMs)} | ${cell(taskHold)} |`);
+  md.push(`| destination answers → hears the briefing | ${cell(ours.briefingMs)}${verdict(ours.briefingMs, TARGETS.briefingMs)} | ${cell(taskFirst)} (its greetingSpeech) |`);
+  md.push(`| keypad 1 → caller hears the destination | ${cell(ours.keypadCallerHearsMs)}${verdict(ours.keypadCallerHearsMs, TARGETS.keypadCallerHearsMs)} | no keypad decision in the task |`);
+  md.push(`| keypad 1 → destination hears the caller | ${cell(ours.keypadDestinationHearsMs)} | no keypad decision in the task |`);
+  md.push(`| keypad 1 → worker's \`bridged\` (worker side) | ${cell(ours.keypadBridgedMs)} | - |`);
+  md.push(`| spoken "send them through": decision → caller hears the destination | ${cell(voice.spokenCallerHearsMs)} | ${task.map((t) => t.merge ?? t.failedAt ?? '?').filter((v, i, a) => a.indexOf(v) === i).join('; ')}: caller heard the destination in ${task.filter((t) => t.callerHeardDestination).length}/${task.length}, still on hold music in ${task.filter((t) => t.holdMusicAfterMerge).length}/${task.length} |`);
+  md.push(`| spoken: destination answers → decision (briefing, utterance, STT, model) | ${cell(voice.answerToSpokenDecisionMs)} | ${cell(distribution(task.map((t) => t.answerToMergeMs ?? Number.NaN)))} (to the failed move) |`);
+  md.push(`| audio delay: two phones in one room (floor) | ${cell(floorMs)} | - |`);
+  if (bridgeRuns) md.push(`| audio delay: destination → caller through the bridge (1 transfer) | ${cell(bridgeRuns)}; adds ${bridgeRuns.p50 !== null && floorMs.p50 !== null ? bridgeRuns.p50 - floorMs.p50 : '?'} ms at p50${bridgeRuns.p50 !== null && floorMs.p50 !== null ? (bridgeRuns.p50 - floorMs.p50 < TARGETS.bridgeAddedMs ? ' ✓' : ` ✗ target < ${TARGETS.bridgeAddedMs}`) : ''} | cannot bridge on self-hosted |`);
+  md.push('', '(The delays include a constant offset of the SIPp phone\'s stream start; only their difference is the bridge\'s.)');
+}
+if (results.capacity) {
+  const { startup, calls, transfers } = results.capacity;
+  md.push('', '| job process start-up | spawn → registered ms | pool ready ms | CPU per job process ms | RSS per job process MB | main process CPU ms | idle worker, cores |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const s of startup) md.push(`| ${s.runtime === 'tsx' ? 'TypeScript through tsx (before)' : 'compiled dist/ (after)'} | ${s.registerMs} | ${s.settleMs} | ${s.jobProcessCpuMs} | ${s.jobProcessRssMb} | ${s.mainProcessCpuMs} | ${s.idleCores} |`);
+  md.push('', `| concurrent calls (warm pool ${IDLE}) | greeted | answer → greeting ms p50 / p95 / max | worker CPU, cores | peak memory MB (largest process) | "VAD slower than realtime" | init timeouts |`, '| ---: | ---: | --- | ---: | ---: | ---: | ---: |');
+  for (const c of calls) md.push(`| ${c.concurrent} | ${c.greeted}/${c.concurrent} | ${cell(c.greetingMs)}${verdict(c.greetingMs, TARGETS.greetingP95Ms)} | ${c.usage.cores.toFixed(2)} | ${c.usage.peakRssMb} (${c.usage.peakProcessRssMb}) | ${c.vadSlowerWarnings} | ${c.initTimeouts} |`);
+  md.push('', `| concurrent transfers (${TALK_S} s talk) | succeeded | answer → briefing ms p50 / p95 | worker CPU, cores (whole run) | CPU per bridged call, cores | peak memory MB | largest job process MB | late frames | missing frames | bridge delay ms p50 |`, '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const t of transfers) md.push(`| ${t.concurrent} | ${t.succeeded}/${t.concurrent} | ${t.briefingMs.p50 ?? '-'} / ${t.briefingMs.p95 ?? '-'} | ${t.usage.cores.toFixed(2)} | ${Number.isFinite(t.talkCoresPerCall) ? t.talkCoresPerCall.toFixed(3) : '-'} | ${t.usage.peakRssMb} | ${t.usage.peakProcessRssMb} | ${pct(t.lateFraction)} | ${pct(t.missingFraction)} | ${t.bridgeDelayMs.p50 ?? '-'} |`);
+  const full = [...transfers].reverse().find((t) => t.succeeded === t.concurrent && t.lateFraction < TARGETS.lateFraction);
+  if (full) md.push('', `Sizing: ${full.concurrent} concurrent transfers all succeeded with ${pct(full.lateFraction)} late frames on ${m.cores} cores: about ${(full.concurrent / m.cores).toFixed(1)} concurrent transfers per core (bridged talk alone: ${full.talkCoresPerCall.toFixed(2)} cores per call).`);
+}
+const tables = md.join('\n');
+console.log(`\n${tables}\n`);
+
+const dir = join(repoRoot, 'bench-results');
+mkdirSync(dir, { recursive: true });
+const json = `${JSON.stringify(results, null, 2)}\n`;
+writeFileSync(join(dir, `bench-${results.at.replace(/[:.]/g, '-')}.json`), json);
+writeFileSync(join(dir, 'latest.json'), json);
+writeFileSync(join(dir, 'tables.md'), `${tables}\n`);
+const lat = results.latency ? summarise(results.latency.keypad) : undefined;
+const spokenSummary = results.latency ? summarise(results.latency.spoken) : undefined;
+const task = results.latency?.task ?? [];
+const bars: LatencyBar[] = [
+  { label: 'tool → hold music', ...(lat ? { ours: lat.holdMs } : {}), theirs: distribution(task.map((t) => t.holdMs ?? Number.NaN)), targetMs: TARGETS.holdMs },
+  { label: 'answer → first audio', ...(lat ? { ours: lat.briefingMs } : {}), theirs: distribution(task.map((t) => t.answerToFirstAudioMs ?? Number.NaN)), targetMs: TARGETS.briefingMs },
+  { label: 'keypad 1 → caller hears dest.', ...(lat ? { ours: lat.keypadCallerHearsMs } : {}), targetMs: TARGETS.keypadCallerHearsMs },
+  { label: 'keypad 1 → dest. hears caller', ...(lat ? { ours: lat.keypadDestinationHearsMs } : {}) },
+  { label: 'spoken decision → caller hears', ...(spokenSummary ? { ours: spokenSummary.spokenCallerHearsMs } : {}), theirs: { p50: null, p95: null, max: null } },
+];
+const chart = benchChart({
+  title: `Warm transfer bench, ${results.at.slice(0, 10)}`,
+  subtitle: `${m.cores} cores, Node ${m.node}, @livekit/agents ${m.agents}, livekit-server ${m.livekitServer}, livekit-sip ${m.livekitSip}; measured at SIPp phones`,
+  latency: bars,
+  calls: (results.capacity?.calls ?? []).map((c) => ({ x: c.concurrent, cores: c.usage.cores, rssMb: c.usage.peakRssMb, ok: c.greeted, of: c.concurrent })),
+  transfers: (results.capacity?.transfers ?? []).map((t) => ({ x: t.concurrent, cores: t.usage.cores, rssMb: t.usage.peakRssMb, ok: t.succeeded, of: t.concurrent })),
+});
+writeFileSync(join(dir, 'chart.svg'), chart);
+console.log(`[bench] ${results.durationS} s; results in ${dir} (latest.json, tables.md, chart.svg)`);
+process.exit(failed ? 1 : 0);

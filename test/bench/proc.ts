@@ -1,0 +1,160 @@
+// What a process group costs, read from /proc: CPU time (user + system, with that of reaped children) and
+// resident memory of every process in the group (the worker's main process, its job processes, espeak-ng).
+import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+const PAGE_KB = (Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim()) || 4096) / 1024;
+
+export interface ProcessSample {
+  pid: number;
+  /** CPU ms of the process and of its children it has reaped. */
+  cpuMs: number;
+  rssKb: number;
+  command: string;
+  /** What the process is: the worker's main process, a job process (one per call, and the warm pool), or another. */
+  role: 'main' | 'job' | 'inference' | 'other';
+  /** When the process started, in clock ticks since boot (to tell a reused pid apart). */
+  startTicks: number;
+}
+
+function roleOf(pid: number): ProcessSample['role'] {
+  let cmdline = '';
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return 'other';
+  }
+  if (cmdline.includes('job_proc_lazy_main')) return 'job';
+  if (cmdline.includes('inference_proc_lazy_main')) return 'inference';
+  // The compiled worker (dist/agent/main.js) or its TypeScript source run by tsx (its wrapper counts as other).
+  if (/agent\/main\.(js|ts)\0start/.test(cmdline) && !cmdline.includes('tsx/dist/cli')) return 'main';
+  return 'other';
+}
+
+function readStat(pid: number): { pgrp: number; sample: ProcessSample } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = stat.lastIndexOf(')');
+    const command = stat.slice(stat.indexOf('(') + 1, close);
+    // Fields after the command, numbered as in proc(5) from 3 (state).
+    const f = stat.slice(close + 2).split(' ');
+    const field = (n: number) => Number(f[n - 3]);
+    const cpuTicks = field(14) + field(15) + field(16) + field(17);
+    return { pgrp: field(5), sample: { pid, cpuMs: (cpuTicks * 1000) / CLOCK_TICKS, rssKb: field(24) * PAGE_KB, command, role: roleOf(pid), startTicks: field(22) } };
+  } catch {
+    return undefined; // gone between the listing and the read
+  }
+}
+
+/** Every live process of the process group `pgid`. */
+export function sampleGroup(pgid: number): ProcessSample[] {
+  const out: ProcessSample[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const read = readStat(Number(name));
+    if (read?.pgrp === pgid) out.push(read.sample);
+  }
+  return out;
+}
+
+export interface GroupUsage {
+  /** CPU ms the group used in the window, all processes together. */
+  cpuMs: number;
+  /** Wall ms of the window. */
+  wallMs: number;
+  /** CPU share of one core (1 = one core busy all the window). */
+  cores: number;
+  /** Highest total resident memory seen (MB), and the highest of one process. */
+  peakRssMb: number;
+  peakProcessRssMb: number;
+  /** Most processes seen at once. */
+  peakProcesses: number;
+}
+
+/**
+ * Samples a process group every `everyMs` until stop(). Each process's CPU (its own and its reaped
+ * children's) counts from the first sample (a process born in the window from 0). When a process is gone,
+ * its parent (the worker, or the job process that ran espeak-ng) has reaped it and counts its whole time,
+ * so its own entry is taken out again: nothing is counted twice.
+ */
+export function watchGroup(pgid: number, everyMs = 250): { stop(): GroupUsage; now(): GroupUsage } {
+  const started = Date.now();
+  const first = new Map<string, number>();
+  const last = new Map<string, number>();
+  let alive = new Set<string>();
+  let peakRss = 0;
+  let peakOne = 0;
+  let peakProcesses = 0;
+  let firstTick = true;
+  const key = (s: ProcessSample) => `${s.pid}:${s.startTicks}`;
+  const tick = () => {
+    const samples = sampleGroup(pgid);
+    let rss = 0;
+    alive = new Set();
+    for (const s of samples) {
+      if (!first.has(key(s))) first.set(key(s), firstTick ? s.cpuMs : 0);
+      last.set(key(s), s.cpuMs);
+      alive.add(key(s));
+      rss += s.rssKb;
+      peakOne = Math.max(peakOne, s.rssKb);
+    }
+    firstTick = false;
+    peakRss = Math.max(peakRss, rss);
+    peakProcesses = Math.max(peakProcesses, samples.length);
+  };
+  tick();
+  const timer = setInterval(tick, everyMs);
+  const usage = (): GroupUsage => {
+    let cpu = 0;
+    for (const [k, end] of last) cpu += alive.has(k) ? end - (first.get(k) ?? 0) : -(first.get(k) ?? 0);
+    const wallMs = Date.now() - started;
+    cpu = Math.max(0, cpu);
+    return { cpuMs: Math.round(cpu), wallMs, cores: cpu / wallMs, peakRssMb: Math.round(peakRss / 1024), peakProcessRssMb: Math.round(peakOne / 1024), peakProcesses };
+  };
+  return {
+    now: () => {
+      tick();
+      return usage();
+    },
+    stop: () => {
+      tick();
+      clearInterval(timer);
+      return usage();
+    },
+  };
+}
+
+/** CPU ms per thread name (tokio-runtime-w: rtc-node's FFI, node's own threads, onnxruntime's pool...) of the group's job processes. */
+export function jobThreads(pgid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const process of sampleGroup(pgid)) {
+    if (process.role !== 'job') continue;
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${process.pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+        const close = stat.lastIndexOf(')');
+        // Numbered names (onnxruntime's pool, libuv's) are one kind of thread each.
+        const name = tid === String(process.pid) ? 'main JS thread' : stat.slice(stat.indexOf('(') + 1, close).replace(/[-_ ]?\d+$/, '');
+        const f = stat.slice(close + 2).split(' ');
+        const ms = ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+        out.set(name, (out.get(name) ?? 0) + ms);
+      } catch {
+        /* thread gone */
+      }
+    }
+  }
+  return out;
+}
+
+/** after − before per thread name, rounded, largest first. */
+export function threadDelta(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const rows = [...after].map(([name, ms]) => [name, Math.round(ms - (before.get(name) ?? 0))] as const).filter(([, ms]) => ms > 0);
+  return Object.fromEntries(rows.sort((a, b) => b[1] - a[1]));
+}
