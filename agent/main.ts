@@ -14,7 +14,7 @@ import { connectRedis } from './redis.ts';
 import { bounded } from './transfer/bounded.ts';
 import { SettingsError, warmTransferEnabled } from './settings/settings.ts';
 import { SettingsStore } from '../settings-service/store/store.ts';
-import { AgentDispatchClient } from 'livekit-server-sdk';
+import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import { TakeoverWatcher } from './takeover.ts';
 import { TransferRecordStore } from './transfer/record-store.ts';
 import { httpUrl, quietly, roomServiceApi } from './transfer/room-api.ts';
@@ -75,6 +75,7 @@ async function load(): Promise<number> {
 // are carried on by a new job dispatched into the caller's room.
 const dispatches = new AgentDispatchClient(httpUrl(config.livekit.url), config.livekit.apiKey, config.livekit.apiSecret);
 const rooms = roomServiceApi(config.livekit);
+const roomClient = new RoomServiceClient(httpUrl(config.livekit.url), config.livekit.apiKey, config.livekit.apiSecret);
 const records = new TransferRecordStore({ redis });
 new TakeoverWatcher({
   store: records,
@@ -83,11 +84,15 @@ new TakeoverWatcher({
     const metadata = JSON.stringify({ ...(record.agentId ? { agentId: record.agentId } : {}), resume: order });
     await bounded(dispatches.createDispatch(record.callerRoom, config.agentName, { metadata }), ROOM_API_TIMEOUT_MS, 'dispatching the takeover');
   },
-  abandon: async (record, fence) => {
+  callGone: async (record) => {
+    const found = await bounded(roomClient.listRooms([record.callerRoom]), ROOM_API_TIMEOUT_MS, 'looking up the call');
+    return found.length === 0;
+  },
+  abandon: async (record, fence, outcome) => {
     // Every job sent to this transfer failed: end both legs rather than leave anyone on an unattended line.
     await Promise.all([record.consultationRoom, record.holdRoom, record.callerRoom].map((room) => room && quietly(rooms.deleteRoom(room))));
     await records.remove(record.id, fence, record.callerRoom).catch(() => undefined);
-    console.log(JSON.stringify({ transferId: record.id, type: 'ended', at: new Date().toISOString(), outcome: 'interrupted', resumes: record.resumes }));
+    console.log(JSON.stringify({ transferId: record.id, type: 'ended', at: new Date().toISOString(), outcome, resumes: record.resumes }));
   },
 }).start();
 

@@ -26,7 +26,12 @@ export interface TakeoverOptions {
   /** Dispatches a job into the record's caller room to carry out `order`. */
   dispatch(record: TransferRecord, order: ResumeOrder): Promise<void>;
   /** The last resort, when even ending the transfer failed: end both legs from the watcher. */
-  abandon(record: TransferRecord, fence: number): Promise<void>;
+  abandon(record: TransferRecord, fence: number, outcome: 'caller_hung_up' | 'interrupted'): Promise<void>;
+  /**
+   * Whether the caller's room is gone (the call ended while its job was dead): then there is nobody to carry
+   * on for, and the watcher only ends what is left (abandon). Unknown counts as not gone.
+   */
+  callGone?(record: TransferRecord): Promise<boolean>;
   /** Whether a process of this machine is still running; `processAlive` unless a test says otherwise. */
   isAlive?(pid: number): boolean;
   log?(entry: Record<string, unknown>): void;
@@ -96,13 +101,16 @@ export class TakeoverWatcher {
       const fence = await store.claim(record.id, `${WATCHER}${workerKey}`, processExited, HANDOVER_MS);
       if (fence === undefined) continue; // another watcher was first, or the transfer just ended
       const claimed: TransferRecord = { ...record, fence, resumes: record.resumes + 1 };
-      const mode: ResumeOrder['mode'] | 'abandon' = claimed.resumes <= MAX_RESUMES ? 'resume' : claimed.resumes === MAX_RESUMES + 1 ? 'end' : 'abandon';
+      const gone = await (this.#options.callGone?.(claimed) ?? Promise.resolve(false)).catch(() => false);
+      const mode: ResumeOrder['mode'] | 'abandon' =
+        gone ? 'abandon' : claimed.resumes <= MAX_RESUMES ? 'resume' : claimed.resumes === MAX_RESUMES + 1 ? 'end' : 'abandon';
       this.#log({
         event: 'takeover', transfer: record.id, phase: record.phase.kind, resumes: claimed.resumes, mode,
         why: processExited ? 'job process exited' : owner.pid === undefined ? 'dispatched job never took over' : 'lease expired',
+        ...(gone ? { callGone: true } : {}),
       });
       try {
-        if (mode === 'abandon') await this.#options.abandon(claimed, fence);
+        if (mode === 'abandon') await this.#options.abandon(claimed, fence, gone ? 'caller_hung_up' : 'interrupted');
         else await this.#options.dispatch(claimed, { id: record.id, fence, mode });
       } catch (error) {
         // The handover lease runs out and the next sweep claims the record again, one resume further on.

@@ -137,6 +137,15 @@ describe('the takeover watcher', () => {
     expect(modes).toEqual([...Array.from({ length: MAX_RESUMES }, () => 'resume'), 'end', 'abandon']);
   });
 
+  it('dispatches nobody for a call that ended while its job was dead: only what is left is ended', async () => {
+    const created = await records.store.create(fresh('worker-a/400'));
+    const { w, dispatched, abandoned, logged } = watcher('worker-a', new Set([400]), { callGone: async () => true });
+    await w.sweep();
+    expect(dispatched).toEqual([]);
+    expect(abandoned.map((r) => r.id)).toEqual([created.id]);
+    expect(logged[0]).toMatchObject({ mode: 'abandon', callGone: true });
+  });
+
   it('logs a failed dispatch and tries again when the handover lease runs out', async () => {
     const created = await records.store.create(fresh('worker-a/300'));
     const { w, logged } = watcher('worker-a', new Set([300]), { dispatch: async () => Promise.reject(new Error('server away')) });
