@@ -89,7 +89,8 @@ new TakeoverWatcher({
     return found.length === 0;
   },
   abandon: async (record, fence, outcome) => {
-    // Every job sent to this transfer failed: end both legs rather than leave anyone on an unattended line.
+    // The call is gone, or every job sent to this transfer failed: end what is left rather than leave anyone
+    // on an unattended line.
     await Promise.all([record.consultationRoom, record.holdRoom, record.callerRoom].map((room) => room && quietly(rooms.deleteRoom(room))));
     await records.remove(record.id, fence, record.callerRoom).catch(() => undefined);
     console.log(JSON.stringify({ transferId: record.id, type: 'ended', at: new Date().toISOString(), outcome, resumes: record.resumes }));
