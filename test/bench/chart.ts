@@ -1,7 +1,7 @@
 // The bench's picture, drawn as plain SVG (no chart library): latency distributions (p50 bar, p95 and max
 // marks) for our transfer beside LiveKit's WarmTransferTask, and the worker's CPU and memory against
 // concurrent calls and concurrent transfers.
-export interface LatencyBar { label: string; ours?: { p50: number | null; p95: number | null; max: number | null }; theirs?: { p50: number | null; p95: number | null; max: number | null }; targetMs?: number }
+export interface LatencyBar { label: string; theirsNote?: string; ours?: { p50: number | null; p95: number | null; max: number | null }; theirs?: { p50: number | null; p95: number | null; max: number | null }; targetMs?: number }
 export interface LoadPoint { x: number; cores: number; rssMb: number; ok: number; of: number }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -23,9 +23,9 @@ function latencyPanel(bars: LatencyBar[], x0: number, y0: number, width: number)
   bars.forEach((b, i) => {
     const y = y0 + 30 + i * rowH;
     out += `<text x="${x0}" y="${y + 15}" font-size="12">${esc(b.label)}</text>`;
-    const draw = (d: LatencyBar['ours'], dy: number, color: string) => {
+    const draw = (d: LatencyBar['ours'], dy: number, color: string, note?: string) => {
       if (!d || d.p50 === null) {
-        if (d) out += `<text x="${sx(0) + 4}" y="${y + dy + 9}" font-size="10" fill="${color}">not measured</text>`;
+        if (d || note) out += `<text x="${sx(0) + 4}" y="${y + dy + 9}" font-size="10" fill="${color}">${esc(note ?? 'not measured')}</text>`;
         return;
       }
       out += `<rect x="${sx(0)}" y="${y + dy}" width="${Math.max(1, sx(d.p50) - sx(0))}" height="10" fill="${color}" opacity="0.85"/>`;
@@ -34,7 +34,7 @@ function latencyPanel(bars: LatencyBar[], x0: number, y0: number, width: number)
       out += `<text x="${sx(d.max ?? d.p95 ?? d.p50) + 6}" y="${y + dy + 9}" font-size="10" fill="#333">${d.p50}/${d.p95 ?? '-'}/${d.max ?? '-'}${d.max !== null && d.max > maxMs ? ' (off scale)' : ''}</text>`;
     };
     draw(b.ours, 2, OURS);
-    draw(b.theirs, 15, THEIRS);
+    draw(b.theirs, 15, THEIRS, b.theirsNote);
     if (b.targetMs) out += `<line x1="${sx(b.targetMs)}" y1="${y - 2}" x2="${sx(b.targetMs)}" y2="${y + 28}" stroke="#dc2626" stroke-dasharray="4 3"/>`;
   });
   const axisY = y0 + 30 + bars.length * rowH;
@@ -48,7 +48,7 @@ function loadPanel(title: string, xLabel: string, points: LoadPoint[], x0: numbe
   if (!points.length) return `<text x="${x0}" y="${y0}" font-size="15" font-weight="bold">${esc(title)}: not run</text>`;
   const maxX = Math.max(...points.map((p) => p.x));
   const maxCores = Math.max(2, ...points.map((p) => p.cores)) * 1.1;
-  const maxMem = Math.max(500, ...points.map((p) => p.rssMb)) * 1.1;
+  const maxMem = Math.max(500, ...points.map((p) => p.rssMb)) * 1.35;
   const px = (x: number) => x0 + 40 + (x / maxX) * (w - 90);
   const py = (v: number, max: number) => y0 + 25 + h - (v / max) * h;
   let out = `<text x="${x0}" y="${y0}" font-size="15" font-weight="bold">${esc(title)}</text>`;
@@ -61,8 +61,8 @@ function loadPanel(title: string, xLabel: string, points: LoadPoint[], x0: numbe
   out += line((p) => p.cores, maxCores, OURS) + line((p) => p.rssMb, maxMem, MEM);
   for (const p of points) {
     out += `<text x="${px(p.x)}" y="${py(0, 1) + 14}" font-size="10" text-anchor="middle">${p.x}</text>`;
-    out += `<text x="${px(p.x)}" y="${py(p.cores, maxCores) - 8}" font-size="10" text-anchor="middle" fill="${OURS}">${p.cores.toFixed(2)}</text>`;
-    out += `<text x="${px(p.x)}" y="${py(p.rssMb, maxMem) + 16}" font-size="10" text-anchor="middle" fill="${MEM}">${p.rssMb}</text>`;
+    out += `<text x="${px(p.x)}" y="${py(p.cores, maxCores) + 16}" font-size="10" text-anchor="middle" fill="${OURS}">${p.cores.toFixed(2)}</text>`;
+    out += `<text x="${px(p.x)}" y="${py(p.rssMb, maxMem) - 8}" font-size="10" text-anchor="middle" fill="${MEM}">${p.rssMb}</text>`;
     out += `<text x="${px(p.x)}" y="${py(0, 1) + 26}" font-size="10" text-anchor="middle" fill="${p.ok === p.of ? '#333' : '#dc2626'}">${p.ok}/${p.of} ok</text>`;
   }
   out += `<text x="${x0 + w / 2}" y="${py(0, 1) + 40}" font-size="11" text-anchor="middle">${esc(xLabel)}</text>`;

@@ -11,7 +11,8 @@
 //             /proc, late and missing frames at the phones). The warm pool is BENCH_IDLE (8) job processes.
 //
 // Writes bench-results/bench-<time>.json, bench-results/latest.json, bench-results/chart.svg and
-// bench-results/tables.md, and prints the tables. A target missed is reported, not failed.
+// bench-results/tables.md, and prints the tables. A target missed is reported, not failed. BENCH_FROM=<json>
+// prints the tables and draws the chart of an earlier run again.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -64,57 +65,60 @@ interface Results {
   latency?: { keypad: LatencyRun[]; spoken: LatencyRun[]; floor: FloorRun[]; bridgeDelayMs?: Distribution; task: TaskRun[] };
   capacity?: { startup: StartupRow[]; calls: CallsRow[]; transfers: TransfersRow[] };
 }
-const results: Results = { at: new Date().toISOString(), machine, scenario };
-
-const { local, stack } = await benchStack();
+// BENCH_FROM=<a results JSON>: print the tables and draw the chart of an earlier run again, without running.
+const from = process.env.BENCH_FROM;
+const results: Results = from ? (JSON.parse(readFileSync(from, 'utf8')) as Results) : { at: new Date().toISOString(), machine, scenario };
 let failed = false;
-try {
-  if (scenario !== 'capacity') {
-    const { keypad, spoken } = await latency(stack, RUNS, SPOKEN_RUNS, log);
-    const floor: FloorRun[] = [];
-    for (let i = 0; i < 2; i++) floor.push(await floorDelay(stack, 8));
-    log(`floor (two phones in one room): ${JSON.stringify(floor)}`);
-    const task = await livekitTask(stack, TASK_RUNS, log);
-    results.latency = { keypad, spoken, floor, task };
-  }
-  if (scenario !== 'latency') {
-    const startup: StartupRow[] = [];
-    for (const runtime of ['tsx', 'compiled'] as const) {
-      startup.push(await startupCost(stack, runtime, 4, []));
-      log(`start-up ${runtime}: ${JSON.stringify({ ...startup.at(-1), calls: undefined })}`);
+if (!from) {
+  const { local, stack } = await benchStack();
+  try {
+    if (scenario !== 'capacity') {
+      const { keypad, spoken } = await latency(stack, RUNS, SPOKEN_RUNS, log);
+      const floor: FloorRun[] = [];
+      for (let i = 0; i < 2; i++) floor.push(await floorDelay(stack, 8));
+      log(`floor (two phones in one room): ${JSON.stringify(floor)}`);
+      const task = await livekitTask(stack, TASK_RUNS, log);
+      results.latency = { keypad, spoken, floor, task };
     }
-    const calls: CallsRow[] = [];
-    const callWorker = await callsWorker(stack, 'compiled', IDLE);
-    try {
-      for (const n of CALLS) {
-        await waitSettled(callWorker, IDLE, 60_000);
-        calls.push(await concurrentCalls(callWorker, 'compiled', IDLE, n));
-        log(`${n} concurrent calls: ${JSON.stringify({ ...calls.at(-1), jobThreadsMs: undefined })}`);
-        await sleep(3000);
+    if (scenario !== 'latency') {
+      const startup: StartupRow[] = [];
+      for (const runtime of ['tsx', 'compiled'] as const) {
+        startup.push(await startupCost(stack, runtime, 4, []));
+        log(`start-up ${runtime}: ${JSON.stringify({ ...startup.at(-1), calls: undefined })}`);
       }
-    } finally {
-      await callWorker.stop();
-    }
-    const transfers: TransfersRow[] = [];
-    const transferWorker = await transfersWorker(stack, IDLE);
-    try {
-      for (const n of TRANSFERS) {
-        transfers.push(await concurrentTransfers(transferWorker, n, TALK_S * 1000, IDLE));
-        log(`${n} concurrent transfers: ${JSON.stringify({ ...transfers.at(-1), runs: transfers.at(-1)!.runs.filter((r) => !r.ok) })}`);
-        await sleep(3000);
+      const calls: CallsRow[] = [];
+      const callWorker = await callsWorker(stack, 'compiled', IDLE);
+      try {
+        for (const n of CALLS) {
+          await waitSettled(callWorker, IDLE, 60_000);
+          calls.push(await concurrentCalls(callWorker, 'compiled', IDLE, n));
+          log(`${n} concurrent calls: ${JSON.stringify({ ...calls.at(-1), jobThreadsMs: undefined })}`);
+          await sleep(3000);
+        }
+      } finally {
+        await callWorker.stop();
       }
-    } finally {
-      await transferWorker.stop();
+      const transfers: TransfersRow[] = [];
+      const transferWorker = await transfersWorker(stack, IDLE);
+      try {
+        for (const n of TRANSFERS) {
+          transfers.push(await concurrentTransfers(transferWorker, n, TALK_S * 1000, IDLE));
+          log(`${n} concurrent transfers: ${JSON.stringify({ ...transfers.at(-1), runs: transfers.at(-1)!.runs.filter((r) => !r.ok) })}`);
+          await sleep(3000);
+        }
+      } finally {
+        await transferWorker.stop();
+      }
+      results.capacity = { startup, calls, transfers };
     }
-    results.capacity = { startup, calls, transfers };
+  } catch (error) {
+    failed = true;
+    console.error('[bench] failed:', error);
+  } finally {
+    await local.stop();
   }
-} catch (error) {
-  failed = true;
-  console.error('[bench] failed:', error);
-} finally {
-  await local.stop();
+  results.durationS = Math.round((Date.now() - started) / 1000);
 }
-results.durationS = Math.round((Date.now() - started) / 1000);
 
 // Tables.
 const md: string[] = [];
@@ -144,7 +148,7 @@ if (results.capacity) {
   const { startup, calls, transfers } = results.capacity;
   md.push('', '| job process start-up | spawn → registered ms | pool ready ms | CPU per job process ms | RSS per job process MB | main process CPU ms | idle worker, cores |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const s of startup) md.push(`| ${s.runtime === 'tsx' ? 'TypeScript through tsx (before)' : 'compiled dist/ (after)'} | ${s.registerMs} | ${s.settleMs} | ${s.jobProcessCpuMs} | ${s.jobProcessRssMb} | ${s.mainProcessCpuMs} | ${s.idleCores} |`);
-  md.push('', `| concurrent calls (warm pool ${IDLE}) | greeted | answer → greeting ms p50 / p95 / max | worker CPU, cores | peak memory MB (largest process) | "VAD slower than realtime" | init timeouts |`, '| ---: | ---: | --- | ---: | ---: | ---: | ---: |');
+  md.push('', `| concurrent calls (warm pool ${calls[0]?.idleProcesses ?? IDLE}) | greeted | answer → greeting ms p50 / p95 / max | worker CPU, cores | peak memory MB (largest process) | "VAD slower than realtime" | init timeouts |`, '| ---: | ---: | --- | ---: | ---: | ---: | ---: |');
   for (const c of calls) md.push(`| ${c.concurrent} | ${c.greeted}/${c.concurrent} | ${cell(c.greetingMs)}${verdict(c.greetingMs, TARGETS.greetingP95Ms)} | ${c.usage.cores.toFixed(2)} | ${c.usage.peakRssMb} (${c.usage.peakProcessRssMb}) | ${c.vadSlowerWarnings} | ${c.initTimeouts} |`);
   md.push('', `| concurrent transfers (${TALK_S} s talk) | succeeded | answer → briefing ms p50 / p95 | worker CPU, cores (whole run) | CPU per bridged call, cores | peak memory MB | largest job process MB | late frames | missing frames | bridge delay ms p50 |`, '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const t of transfers) md.push(`| ${t.concurrent} | ${t.succeeded}/${t.concurrent} | ${t.briefingMs.p50 ?? '-'} / ${t.briefingMs.p95 ?? '-'} | ${t.usage.cores.toFixed(2)} | ${Number.isFinite(t.talkCoresPerCall) ? t.talkCoresPerCall.toFixed(3) : '-'} | ${t.usage.peakRssMb} | ${t.usage.peakProcessRssMb} | ${pct(t.lateFraction)} | ${pct(t.missingFraction)} | ${t.bridgeDelayMs.p50 ?? '-'} |`);
@@ -157,8 +161,10 @@ console.log(`\n${tables}\n`);
 const dir = join(repoRoot, 'bench-results');
 mkdirSync(dir, { recursive: true });
 const json = `${JSON.stringify(results, null, 2)}\n`;
-writeFileSync(join(dir, `bench-${results.at.replace(/[:.]/g, '-')}.json`), json);
-writeFileSync(join(dir, 'latest.json'), json);
+if (!from) {
+  writeFileSync(join(dir, `bench-${results.at.replace(/[:.]/g, '-')}.json`), json);
+  writeFileSync(join(dir, 'latest.json'), json);
+}
 writeFileSync(join(dir, 'tables.md'), `${tables}\n`);
 const lat = results.latency ? summarise(results.latency.keypad) : undefined;
 const spokenSummary = results.latency ? summarise(results.latency.spoken) : undefined;
@@ -166,9 +172,9 @@ const task = results.latency?.task ?? [];
 const bars: LatencyBar[] = [
   { label: 'tool → hold music', ...(lat ? { ours: lat.holdMs } : {}), theirs: distribution(task.map((t) => t.holdMs ?? Number.NaN)), targetMs: TARGETS.holdMs },
   { label: 'answer → first audio', ...(lat ? { ours: lat.briefingMs } : {}), theirs: distribution(task.map((t) => t.answerToFirstAudioMs ?? Number.NaN)), targetMs: TARGETS.briefingMs },
-  { label: 'keypad 1 → caller hears dest.', ...(lat ? { ours: lat.keypadCallerHearsMs } : {}), targetMs: TARGETS.keypadCallerHearsMs },
-  { label: 'keypad 1 → dest. hears caller', ...(lat ? { ours: lat.keypadDestinationHearsMs } : {}) },
-  { label: 'spoken decision → caller hears', ...(spokenSummary ? { ours: spokenSummary.spokenCallerHearsMs } : {}), theirs: { p50: null, p95: null, max: null } },
+  { label: 'keypad 1 → caller hears dest.', ...(lat ? { ours: lat.keypadCallerHearsMs } : {}), theirsNote: 'no keypad decision', targetMs: TARGETS.keypadCallerHearsMs },
+  { label: 'keypad 1 → dest. hears caller', ...(lat ? { ours: lat.keypadDestinationHearsMs } : {}), theirsNote: 'no keypad decision' },
+  { label: 'spoken decision → caller hears', ...(spokenSummary ? { ours: spokenSummary.spokenCallerHearsMs } : {}), theirsNote: 'never: MoveParticipant "not implemented" on self-hosted' },
 ];
 const chart = benchChart({
   title: `Warm transfer bench, ${results.at.slice(0, 10)}`,
