@@ -105,7 +105,9 @@ async function nothingLeftBehind(from: string): Promise<void> {
       left.push(`${room.name} [${participants.map((p) => p.identity).join(', ')}]`);
     }
     return left.length === 0;
-  }, 30_000, 'no consultation or call room left').catch((error: Error) => {
+    // The job that ends the transfer deletes its rooms; a room a dead job left empty is closed by the server
+    // within the consultation room's empty timeout (60 s) at the latest.
+  }, 75_000, 'no consultation or call room left').catch((error: Error) => {
     throw new Error(`${error.message}: ${left.join('; ')}`);
   });
 }
