@@ -119,7 +119,7 @@ function closeWorkers() {
   });
 }
 
-describe('the job process carrying the transfer is killed', () => {
+describe('the job process carrying the transfer is killed', { timeout: 180_000 }, () => {
   let cast: TransferCast;
   beforeAll(async () => {
     cast = await worker('takeover-job', 'takeover-job-worker', 8091);
@@ -208,7 +208,7 @@ describe('the job process carrying the transfer is killed', () => {
   });
 });
 
-describe('the job process is killed, and the call moves on while nobody attends it', () => {
+describe('the job process is killed, and the call moves on while nobody attends it', { timeout: 180_000 }, () => {
   let cast: TransferCast;
   beforeAll(async () => {
     cast = await worker('takeover-more', 'takeover-more-worker', 8094);
@@ -305,7 +305,7 @@ describe('the job process is killed, and the call moves on while nobody attends 
   });
 });
 
-describe('a whole worker is killed while a second one runs', () => {
+describe('a whole worker is killed while a second one runs', { timeout: 180_000 }, () => {
   let first: TransferCast;
   let second: TransferCast;
   // One of the two is killed in every case: each case starts both afresh.
