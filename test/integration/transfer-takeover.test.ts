@@ -41,11 +41,15 @@ async function worker(name: string, key: string, healthPort: number): Promise<Tr
   return cast;
 }
 
+/** The consultation rooms of this file's transfers: only these (and the calls' rooms) must be gone. */
+const consultations = new Set<string>();
+
 /** The open transfer record of this test's call (there is one call at a time). */
 async function openRecord(test: (record: TransferRecord) => boolean = () => true, ms = 30_000): Promise<TransferRecord> {
   let found: TransferRecord | undefined;
   await eventually(async () => {
     found = (await records.all()).find(test);
+    if (found?.consultationRoom) consultations.add(found.consultationRoom);
     return found !== undefined;
   }, ms, 'the transfer record');
   return found!;
@@ -100,7 +104,7 @@ async function nothingLeftBehind(from: string): Promise<void> {
   await eventually(async () => {
     left = [];
     for (const room of await rooms.listRooms()) {
-      if (!room.name.startsWith('wt-') && !room.name.startsWith(`call_${from}_`)) continue;
+      if (!consultations.has(room.name) && !room.name.startsWith(`call_${from}_`)) continue;
       const participants = await rooms.listParticipants(room.name);
       left.push(`${room.name} [${participants.map((p) => p.identity).join(', ')}]`);
     }
