@@ -251,12 +251,13 @@ export class WarmTransfer {
         const closing = Promise.resolve(briefing?.close()).catch(() => undefined);
         try {
           await this.deps.hold.connect(this.#consultation!, DESTINATION_IDENTITY);
-          // Caller and destination hear each other from here, whatever the briefing session still tidies up.
+          // Caller and destination hear each other from here, whatever the briefing session still tidies up:
+          // the transfer is bridged now, so a hang-up while it closes ends an accepted call.
           this.timeline.record('bridged', { topology: this.deps.hold.topology!.kind });
+          this.#send({ type: 'bridge_ready' });
         } finally {
           await closing;
         }
-        this.#send({ type: 'bridge_ready' });
         return;
       }
       case 'tell_destination_caller_left': {
