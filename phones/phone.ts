@@ -304,18 +304,31 @@ export class Phone {
 /** Place a call (UAC): INVITE sip:<to>@host:port from sip:<from>@127.0.0.1. */
 export async function startCaller(opts: CallerOptions): Promise<Phone> {
   const callId = `phone-${randomUUID()}@${LOOPBACK}`; // our choice, so control INFOs can name it at once
-  const sipPort = opts.localPort ?? (await freeUdpPort());
   const args = [
     `${opts.host ?? LOOPBACK}:${opts.port ?? 5060}`, '-cid_str', callId, '-key', 'to_user', opts.to, '-key', 'from_user', opts.from,
     '-key', 'refer_reply', opts.referReply ?? 'accept', '-key', 'notify_frag', opts.notifyFrag ?? 'SIP/2.0 200 OK',
   ];
-  return Phone.start('caller', opts, sipPort, args, callId);
+  return onFreePort(opts.localPort, (sipPort) => Phone.start('caller', opts, sipPort, args, callId));
 }
 
 export const callIn = startCaller;
 
 /** Wait for a call (UAS) on opts.port and treat it as opts.behaviour says (default: answer). */
 export async function startCallee(opts: CalleeOptions = {}): Promise<Phone> {
-  const sipPort = opts.port ?? (await freeUdpPort());
-  return Phone.start('callee', { ...opts, behaviour: opts.behaviour ?? 'answer' }, sipPort, [], null);
+  return onFreePort(opts.port, (sipPort) => Phone.start('callee', { ...opts, behaviour: opts.behaviour ?? 'answer' }, sipPort, [], null));
+}
+
+/**
+ * Start on the given port, or on a free one. A port chosen here can still be taken between the probe
+ * and SIPp's bind (another test process picked it too); then try another, as a user would redial.
+ */
+async function onFreePort(given: number | undefined, start: (port: number) => Promise<Phone>): Promise<Phone> {
+  if (given !== undefined) return start(given);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freeUdpPort());
+    } catch (err) {
+      if (attempt >= 3 || !/already in use/.test(String(err))) throw err;
+    }
+  }
 }

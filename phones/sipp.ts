@@ -24,18 +24,26 @@ function probe(port: number): Promise<number | null> {
   });
 }
 
+// Phones take their SIP and media ports from here: above livekit-sip's RTP range (10000-20000,
+// stack/sip.yaml) and below Linux's ephemeral range (32768-60999). A port found free by a probe in
+// the ephemeral range can be taken by any socket bound to port 0 (the phone's own RTP socket, a
+// worker's WebRTC transport) before SIPp binds it; in this range only a phone binds.
+const PHONE_PORTS = { first: 20_100, last: 32_700 };
+
 /** A free UDP port on loopback; with pairWithPlus2 also port+2 is free (SIPp's -mp binds both). */
 export async function freeUdpPort(pairWithPlus2 = false): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const p = await probe(0);
-    if (p === null || handedOut.has(p) || (pairWithPlus2 && (p > 65533 || handedOut.has(p + 2)))) continue;
+  const span = PHONE_PORTS.last - PHONE_PORTS.first;
+  for (let i = 0; i < 200; i++) {
+    const p = PHONE_PORTS.first + Math.floor(Math.random() * span);
+    if (handedOut.has(p) || (pairWithPlus2 && handedOut.has(p + 2))) continue;
+    if ((await probe(p)) === null) continue;
     if (pairWithPlus2 && (await probe(p + 2)) === null) continue;
     const ports = pairWithPlus2 ? [p, p + 2] : [p];
     for (const q of ports) handedOut.add(q);
     setTimeout(() => ports.forEach((q) => handedOut.delete(q)), 60_000).unref();
     return p;
   }
-  throw new Error('no free UDP port found');
+  throw new Error(`no free UDP port found in ${PHONE_PORTS.first}-${PHONE_PORTS.last}`);
 }
 
 /** True once some socket is bound to UDP port on 127.0.0.1 or 0.0.0.0 (Linux /proc). */
