@@ -6,6 +6,7 @@ import { briefingInstructions, type BriefingInput } from '../../prompts/briefing
 import { SUMMARY_INSTRUCTIONS } from '../../prompts/briefing.ts';
 import type { Models } from '../models.ts';
 import { bounded, SESSION_CLOSE_TIMEOUT_MS, SESSION_START_TIMEOUT_MS, settleWithin } from './bounded.ts';
+import { HeldSpeech } from './held-speech.ts';
 
 export type SpokenDecision = 'accept' | 'reject' | 'voicemail';
 
@@ -49,6 +50,9 @@ export async function startBriefingSession(options: {
     },
   });
   const session = new voice.AgentSession({
+    // Keep hearing the person while the briefing speaks uninterruptibly (by default the framework feeds the
+    // STT silence then): a voicemail greeting over the briefing must be transcribed. HeldSpeech answers it.
+    turnHandling: { interruption: { discardAudioIfUninterruptible: false } },
     vad: models.vad,
     tts: models.tts,
     ...(models.stt ? { stt: models.stt } : {}),
@@ -71,6 +75,19 @@ export async function startBriefingSession(options: {
     agentTalking = event.newState === 'speaking' || event.newState === 'thinking';
     report();
   });
+  // Words said over the briefing or the question (a voicemail greeting, "send them through") are answered
+  // once it has been said, with the decision tools available as for any turn.
+  let closed = false;
+  const held = new HeldSpeech((text) => {
+    if (!closed) void Promise.resolve().then(() => session.generateReply({ userInput: text, toolChoice: 'auto' })).catch(() => undefined);
+  });
+  session.on(voice.AgentSessionEventTypes.UserInputTranscribed, (event) => {
+    if (event.isFinal) held.transcribed(event.transcript);
+  });
+  session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (event) => {
+    const item = event.item;
+    if (item.type === 'message' && item.role === 'user') held.committed(item.textContent ?? '');
+  });
   await bounded(
     session.start({
       agent,
@@ -81,17 +98,21 @@ export async function startBriefingSession(options: {
     'starting the briefing session',
     () => session.close(),
   );
-  let closed = false;
   return {
     async say(text, signal) {
       if (closed) return;
       // The person answering usually says "hello?": that must not cut the briefing or the question short.
       const handle = session.say(text, { allowInterruptions: false });
+      held.speechStarted();
       const aborted = new Promise<void>((resolve) => {
         if (signal?.aborted) resolve();
         signal?.addEventListener('abort', () => resolve(), { once: true });
       });
-      await Promise.race([handle.waitForPlayout(), aborted]);
+      try {
+        await Promise.race([handle.waitForPlayout(), aborted]);
+      } finally {
+        held.speechEnded();
+      }
     },
     interrupt() {
       if (!closed) void Promise.resolve(session.interrupt({ force: true })).catch(() => undefined);
@@ -99,6 +120,7 @@ export async function startBriefingSession(options: {
     async close() {
       if (closed) return;
       closed = true;
+      held.close();
       await settleWithin(session.close(), SESSION_CLOSE_TIMEOUT_MS);
     },
   };

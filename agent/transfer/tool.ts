@@ -316,7 +316,10 @@ export function transferTools(options: TransferToolOptions) {
         );
       }
       const opened = await begin(planned.chain, { reason, brief: true });
-      if (!opened.ok) throw new llm.ToolError(REFUSED[opened.reason]);
+      if (!opened.ok) {
+        log().info({ reason: opened.reason }, 'warm transfer request refused');
+        throw new llm.ToolError(REFUSED[opened.reason]);
+      }
       const { outcome, label } = await run(opened.record, planned.chain, reason, true);
       return toolResult(outcome, label);
     },

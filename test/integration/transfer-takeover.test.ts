@@ -326,6 +326,59 @@ describe('a whole worker is killed while a second one runs', { timeout: 180_000 
     await Promise.all(casts.splice(0).map((cast) => cast.close()));
   });
 
+  /** The worker whose job carries the record, and the other one. */
+  function ownerAndSurvivor(record: TransferRecord): [TransferCast, TransferCast] {
+    const owner = record.owner.startsWith('takeover-first-worker/') ? first : second;
+    return [owner, owner === first ? second : first];
+  }
+
+  it('at hold start, before the destination rings: the second worker puts the music back and the destination is still reached', async () => {
+    call = await placeTransferCall(stack, 'takeover-worker-hold', { ringMs: 6000 });
+    const { caller, callee } = call;
+    const started = Date.now();
+    const [owner, survivor] = ownerAndSurvivor(await openRecord((r) => r.phase.kind === 'dialing', 60_000));
+    const killedAt = Date.now();
+    await owner.worker.kill();
+
+    const back = await toneBack(caller, HOLD_TONE_HZ, killedAt);
+    expect(back - killedAt).toBeLessThan(BACK_WITHIN_MS);
+    reportGap('worker killed at hold start', back - killedAt);
+    expect(await timelineEntry(survivor.worker, 'resumed', 10_000, killedAt)).toMatchObject({ phase: 'dialing', resumes: 1 });
+    await callee.waitAnswered(30_000);
+    await timelineEntry(survivor.worker, 'prompted', 30_000, started);
+    await callee.press('1');
+    const bridged = at(await timelineEntry(survivor.worker, 'bridged', 15_000, killedAt));
+    await toneBack(caller, DESTINATION_TONE_HZ, bridged - 600);
+    await caller.hangup();
+    expect((await callee.waitEnded(15_000)).hungUpBy).toBe('remote');
+    await nothingLeftBehind(call.from);
+  });
+
+  it('while the destination rings: the second worker keeps the ringing leg, and the answer is briefed and bridged', async () => {
+    call = await placeTransferCall(stack, 'takeover-worker-ringing', { ringMs: 12_000 });
+    const { caller, callee } = call;
+    const record = await openRecord((r) => r.phase.kind === 'dialing' && r.phase.ringing === true, 60_000);
+    const [owner, survivor] = ownerAndSurvivor(record);
+    await new Promise((r) => setTimeout(r, 500));
+    const killedAt = Date.now();
+    await owner.worker.kill();
+
+    const back = await toneBack(caller, HOLD_TONE_HZ, killedAt);
+    expect(back - killedAt).toBeLessThan(BACK_WITHIN_MS);
+    reportGap('worker killed while ringing', back - killedAt);
+    expect(await timelineEntry(survivor.worker, 'resumed', 10_000, killedAt)).toMatchObject({ phase: 'dialing', resumes: 1 });
+    // The same leg: it was never dialled again, so the phone saw one INVITE and answers it.
+    expect(timelineEntries(survivor.worker, 'redialing', killedAt)).toEqual([]);
+    await callee.waitAnswered(20_000);
+    await timelineEntry(survivor.worker, 'prompted', 30_000, killedAt);
+    await callee.press('1');
+    const bridged = at(await timelineEntry(survivor.worker, 'bridged', 15_000, killedAt));
+    await toneBack(caller, DESTINATION_TONE_HZ, bridged - 600);
+    await caller.hangup();
+    expect((await callee.waitEnded(15_000)).hungUpBy).toBe('remote');
+    await nothingLeftBehind(call.from);
+  });
+
   it('during the briefing: the second worker takes the transfer over when the first one\'s lease runs out', async () => {
     call = await placeTransferCall(stack, 'takeover-worker');
     const { caller, callee } = call;
