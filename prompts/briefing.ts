@@ -54,9 +54,11 @@ export function reprompt(reason: 'invalid_key' | 'timeout'): string {
 }
 
 export function callerLeftNotice(outcome: TransferOutcome): string {
-  return outcome === 'cancelled'
-    ? 'The caller has decided not to wait, so there is no need to take this call. Thank you, goodbye.'
-    : 'The caller has hung up, so there is no call to take. Thank you, goodbye.';
+  if (outcome === 'cancelled') return 'The caller has decided not to wait, so there is no need to take this call. Thank you, goodbye.';
+  if (outcome === 'interrupted') {
+    return "I'm sorry, a technical problem interrupted this transfer, so I can't connect the caller. I'm back with them. Goodbye.";
+  }
+  return 'The caller has hung up, so there is no call to take. Thank you, goodbye.';
 }
 
 export const SUMMARY_INSTRUCTIONS =

@@ -43,6 +43,8 @@ async function applyInbound(sip: SipClient, file: string): Promise<string> {
     allowedNumbers: wanted.allowedNumbers,
     authUsername: wanted.authUsername,
     authPassword: wanted.authPassword,
+    // How long a call may ring before an agent picks it up; livekit-sip then answers 486 Busy Here.
+    ...(wanted.ringingTimeout ? { ringingTimeout: Number(wanted.ringingTimeout.seconds) } : {}),
   });
   return created.sipTrunkId;
 }

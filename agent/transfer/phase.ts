@@ -13,7 +13,8 @@
  *     connecting, bridged by the worker → connecting [hold, rejoin, bridge] (the relay is built again)
  *     bridged by the server (Cloud move) → bridged [rejoin] (only the hang-up watch is needed)
  *     notifying  → notifying [rejoin, tell_destination_caller_left]
- *     anything else → ended{interrupted} [hang_up_destination, unhold, tell_caller, finish]
+ *     anything else → notifying{interrupted} [unhold, tell_caller, rejoin, tell_destination_caller_left]
+ *       (the caller back with an apology first; then the person, if rejoin finds them, hears why and is let go)
  *   (rejoin failing sends resume_failed: dialing, briefing, connecting → ended{interrupted}, the caller back
  *    with an apology and the destination let go; notifying → ended{its outcome}.)
  * dialing{ringing}: the caller hears hold music; the destination is being called.
@@ -216,7 +217,9 @@ function resumed(event: Extract<TransferEvent, { type: 'resume' }>): Transition 
     case 'notifying':
       return go(phase, REJOIN, TELL_DESTINATION);
     default:
-      return backToCaller('interrupted', [HANG_UP_DESTINATION]);
+      // Nothing to carry on: the caller back with an apology at once, then the person (if still on the line,
+      // which rejoin finds out) is told why before their line closes; notice_done hangs them up.
+      return go({ kind: 'notifying', outcome: 'interrupted' }, UNHOLD, { type: 'tell_caller', outcome: 'interrupted' }, REJOIN, TELL_DESTINATION);
   }
 }
 

@@ -290,7 +290,7 @@ describe('the job process is killed, and the call moves on while nobody attends 
     expect(spoken - killedAt).toBeLessThan(10_000);
   });
 
-  it(`killed again and again: carried on ${2} times, then the caller is taken back with an apology and the destination let go`, async () => {
+  it(`killed again and again: carried on ${2} times, then the caller is taken back with an apology and the destination told and let go`, async () => {
     call = await placeTransferCall(stack, 'takeover-thrice');
     const { caller, callee } = call;
     const started = Date.now();
@@ -303,9 +303,13 @@ describe('the job process is killed, and the call moves on while nobody attends 
       await new Promise((r) => setTimeout(r, 500));
       killedAt = killJob(record);
     }
-    expect(await timelineEntry(cast.worker, 'ended', 20_000, killedAt)).toMatchObject({ outcome: 'interrupted' });
-    expect((await callee.waitEnded(20_000)).hungUpBy).toBe('remote');
+    // The caller is back with an apology; the person hears why, and only then is their line closed.
     await waitForSpeech(caller, killedAt + 500, 15_000);
+    const notice = await callee.waitForAudio({ minRms: 300, withinMs: 15_000, after: killedAt + 500 });
+    const end = await callee.waitEnded(25_000);
+    expect(end.hungUpBy).toBe('remote');
+    expect(end.at).toBeGreaterThan(notice + 1000);
+    expect(await timelineEntry(cast.worker, 'ended', 20_000, killedAt)).toMatchObject({ outcome: 'interrupted' });
     expect(cast.worker.log()).toContain('"mode":"end"');
   });
 });

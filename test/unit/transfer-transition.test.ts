@@ -95,7 +95,12 @@ const HANDLED: Partial<Record<`${Phase} + ${Event}`, Row>> = {
   'idle + resume_bridged': [{ kind: 'connecting', source: 'keypad' }, [hold, rejoin, { type: 'bridge' }]],
   'idle + resume_bridged_by_server': [{ kind: 'bridged', source: 'keypad' }, [rejoin]],
   'idle + resume_notifying': [PHASES.notifying_hung_up, [rejoin, tellDestination]],
-  'idle + resume_idle': [ended('interrupted'), [hangUpDestination, ...told('interrupted')]],
+  // Nothing to carry on (too many failures, or nothing recorded): the caller back with an apology first, then
+  // the person told why before their line is closed (notice_done from notifying hangs them up).
+  'idle + resume_idle': [
+    { kind: 'notifying', outcome: 'interrupted' },
+    [unhold, { type: 'tell_caller', outcome: 'interrupted' }, rejoin, tellDestination],
+  ],
   'dialing + resume_failed': [ended('interrupted'), [cancelDial, ...told('interrupted')]],
   'ringing + resume_failed': [ended('interrupted'), [cancelDial, ...told('interrupted')]],
   ...each(['briefing', 'prompted', 'reprompted'], () => ({
