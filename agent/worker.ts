@@ -17,6 +17,7 @@ import { StoreSettingsSource } from './store-settings.ts';
 import { HoldMusic } from './transfer/hold-music.ts';
 import { TransferRecordStore } from './transfer/record-store.ts';
 import { quietly, roomServiceApi } from './transfer/room-api.ts';
+import { bringCallerHome } from './transfer/topology.ts';
 import type { TimelineEntry } from './transfer/timeline.ts';
 import { transferTools } from './transfer/tool.ts';
 import { resumeOrderFromMetadata } from './takeover.ts';
@@ -94,11 +95,17 @@ export default defineAgent({
       return;
     }
     await ctx.connect();
-    if (stored?.topology === 'move' && stored.holdRoom && stored.phase.kind !== 'bridged') {
-      // On Cloud the caller waited in the dead job's hold room: back into their own room first, where the
-      // resumed transfer puts them on hold again (in a hold room of its own).
-      await quietly(api.moveParticipant(stored.holdRoom, stored.callerIdentity, ctx.room.name!));
-      await quietly(api.deleteRoom(stored.holdRoom));
+    if (stored?.topology === 'move') {
+      const where = await bringCallerHome(
+        api, { holdRoom: stored.holdRoom, callerIdentity: stored.callerIdentity, bridged: stored.phase.kind === 'bridged' }, ctx.room.name!,
+      );
+      if (where === 'stuck') {
+        // Still in the old hold room, whose music died with its job: ending their leg (deleting that room) is
+        // better than leaving them in silence. The resumed transfer then finds no caller, tells the destination
+        // and lets them go.
+        log().error({ transfer: order!.id, holdRoom: stored.holdRoom }, 'takeover: the caller could not be moved back from the hold room; ending their call');
+        await quietly(api.deleteRoom(stored.holdRoom!));
+      }
     }
     // A taken-over call's caller may have hung up while nobody attended: the transfer goes on for the destination.
     const caller = stored ? await participantWithin(ctx.room, stored.callerIdentity, CALLER_LOOKUP_MS) : await ctx.waitForParticipant();

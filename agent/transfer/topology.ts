@@ -158,6 +158,9 @@ export class BridgeTopology implements Topology {
   }
 
   async connect(consultation: Room, destinationIdentity: string): Promise<void> {
+    // A drill: an operator (or the fault-matrix test) can make every bridge fail, to see that callers are
+    // taken back off hold and told, and the person let go, without waiting for a real failure.
+    if (process.env.WARM_TRANSFER_FAULT === 'bridge') throw new Error('the bridge failed (WARM_TRANSFER_FAULT=bridge)');
     const { room, identity } = this.deps.caller;
     const [callerTrack, destinationTrack] = await Promise.all([
       audioTrackWithin(room, identity, TRACK_WAIT_MS),
@@ -273,6 +276,25 @@ export class MoveTopology implements Topology {
 }
 
 const MOVE_BACK_ATTEMPTS = 3;
+
+/**
+ * Takeover on Cloud: the caller of a transfer whose job died may still wait in that job's hold room. Back
+ * into their own room first (a few tries, as for any move home), where the resumed transfer holds them again
+ * in a hold room of its own. The old hold room is deleted only once they have left it: deleting it with the
+ * caller inside would drop the call. A bridged caller stays where they are (in the consultation room).
+ */
+export async function bringCallerHome(
+  api: RoomApi, held: { holdRoom: string | undefined; callerIdentity: string; bridged: boolean }, callerRoom: string,
+): Promise<'not_held' | 'home' | 'stuck'> {
+  if (!held.holdRoom || held.bridged) return 'not_held';
+  try {
+    await retry(MOVE_BACK_ATTEMPTS, () => api.moveParticipant(held.holdRoom!, held.callerIdentity, callerRoom));
+  } catch {
+    return 'stuck';
+  }
+  await quietly(api.deleteRoom(held.holdRoom));
+  return 'home';
+}
 
 async function retry<T>(attempts: number, work: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {

@@ -80,7 +80,7 @@ function toneFrom(phone: Phone, hz: number, after: number): number | undefined {
  * The moment the tone came back after the kill: the first window with the tone after the first window
  * without it (packets already in flight when the process died are not a recovery).
  */
-async function toneBack(phone: Phone, hz: number, killedAt: number, ms = 15_000): Promise<number> {
+async function toneBack(phone: Phone, hz: number, killedAt: number, ms = 15_000, orHz?: number): Promise<number> {
   let back: number | undefined;
   await eventually(() => {
     let gapStart: number | undefined;
@@ -90,9 +90,11 @@ async function toneBack(phone: Phone, hz: number, killedAt: number, ms = 15_000)
         break;
       }
     }
-    back = gapStart === undefined ? undefined : toneFrom(phone, hz, gapStart);
+    if (gapStart === undefined) return false;
+    const candidates = [toneFrom(phone, hz, gapStart), orHz === undefined ? undefined : toneFrom(phone, orHz, gapStart)];
+    back = candidates.filter((t): t is number => t !== undefined).sort((a, b) => a - b)[0];
     return back !== undefined;
-  }, ms, `the ${hz} Hz tone back at the phone`);
+  }, ms, `the ${hz} Hz tone${orHz === undefined ? '' : ` (or ${orHz} Hz)`} back at the phone`);
   return back!;
 }
 
@@ -200,9 +202,14 @@ describe('the job process carrying the transfer is killed', { timeout: 180_000 }
     const record = await openRecord((r) => r.phase.kind === 'bridged');
     const killedAt = killJob(record);
 
-    const back = await toneBack(caller, DESTINATION_TONE_HZ, killedAt);
+    // What the issue promises: music (the new job holds the caller while it rebuilds) or the other party within
+    // 5 s; and the other party, through the rebuilt relay, soon after.
+    const back = await toneBack(caller, DESTINATION_TONE_HZ, killedAt, 15_000, HOLD_TONE_HZ);
     expect(back - killedAt).toBeLessThan(BACK_WITHIN_MS);
-    reportGap('job killed once bridged', back - killedAt);
+    const other = await toneBack(caller, DESTINATION_TONE_HZ, killedAt);
+    expect(other - killedAt).toBeLessThan(2 * BACK_WITHIN_MS);
+    reportGap('job killed once bridged (music or the other party)', back - killedAt);
+    reportGap('job killed once bridged (the other party)', other - killedAt);
     expect(await timelineEntry(cast.worker, 'resumed', 10_000, killedAt)).toMatchObject({ phase: 'bridged', resumes: 1 });
     // The caller's voice reaches the destination again too (their phone speaks every few seconds).
     await callee.waitForAudio({ minRms: 300, withinMs: 12_000, after: back });
@@ -424,9 +431,12 @@ describe('a whole worker is killed while a second one runs', { timeout: 180_000 
     const killedAt = Date.now();
     await owner.worker.kill();
 
-    const back = await toneBack(caller, DESTINATION_TONE_HZ, killedAt);
+    const back = await toneBack(caller, DESTINATION_TONE_HZ, killedAt, 15_000, HOLD_TONE_HZ);
     expect(back - killedAt).toBeLessThan(BACK_WITHIN_MS);
-    reportGap('worker killed once bridged', back - killedAt);
+    const other = await toneBack(caller, DESTINATION_TONE_HZ, killedAt);
+    expect(other - killedAt).toBeLessThan(2 * BACK_WITHIN_MS);
+    reportGap('worker killed once bridged (music or the other party)', back - killedAt);
+    reportGap('worker killed once bridged (the other party)', other - killedAt);
     expect(await timelineEntry(survivor.worker, 'resumed', 10_000, killedAt)).toMatchObject({ phase: 'bridged', resumes: 1 });
     await callee.waitForAudio({ minRms: 300, withinMs: 12_000, after: back });
     await caller.hangup();

@@ -7,7 +7,7 @@ import { RoomEvent, type RemoteParticipant, type Room } from '@livekit/rtc-node'
 import { describe, expect, it } from 'vitest';
 import { CallerHold } from '../../agent/transfer/caller-hold.ts';
 import type { RoomApi } from '../../agent/transfer/room-api.ts';
-import { holdWithTopology, MoveTopology, type TopologyDeps } from '../../agent/transfer/topology.ts';
+import { bringCallerHome, holdWithTopology, MoveTopology, type TopologyDeps } from '../../agent/transfer/topology.ts';
 
 type Call = [string, ...string[]];
 type Method = keyof RoomApi;
@@ -147,6 +147,35 @@ describe('the Cloud (move) topology against RoomService', () => {
     };
     await expect(stuck.unhold()).rejects.toThrow('down');
     expect(never.calls.some(([m]) => m === 'deleteRoom')).toBe(false);
+  });
+});
+
+describe('a takeover on Cloud against RoomService', () => {
+  const held = { holdRoom: 'wt-hold-old', callerIdentity: 'sip_caller', bridged: false };
+
+  it('moves the caller back from the dead job\'s hold room into their own room, then deletes that hold room', async () => {
+    const { calls, deps } = recorder({ moveParticipant: [new Error('transient')] });
+    expect(await bringCallerHome(deps.api, held, 'call-room')).toBe('home');
+    expect(calls).toEqual([
+      ['moveParticipant', 'wt-hold-old', 'sip_caller', 'call-room'],
+      ['moveParticipant', 'wt-hold-old', 'sip_caller', 'call-room'],
+      ['deleteRoom', 'wt-hold-old'],
+    ]);
+  });
+
+  it('leaves a bridged caller (in the consultation room) and a caller who was never held where they are', async () => {
+    const { calls, deps } = recorder();
+    expect(await bringCallerHome(deps.api, { ...held, bridged: true }, 'call-room')).toBe('not_held');
+    expect(await bringCallerHome(deps.api, { ...held, holdRoom: undefined }, 'call-room')).toBe('not_held');
+    expect(calls).toEqual([]);
+  });
+
+  it('reports a caller it could not move after three tries, and deletes nothing itself', async () => {
+    const down = () => new Error('down');
+    const { calls, deps } = recorder({ moveParticipant: [down(), down(), down()] });
+    expect(await bringCallerHome(deps.api, held, 'call-room')).toBe('stuck');
+    expect(calls.filter(([m]) => m === 'moveParticipant')).toHaveLength(3);
+    expect(calls.some(([m]) => m === 'deleteRoom')).toBe(false);
   });
 });
 
