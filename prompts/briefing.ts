@@ -56,7 +56,7 @@ export function reprompt(reason: 'invalid_key' | 'timeout'): string {
 export function callerLeftNotice(outcome: TransferOutcome): string {
   if (outcome === 'cancelled') return 'The caller has decided not to wait, so there is no need to take this call. Thank you, goodbye.';
   if (outcome === 'interrupted') {
-    return "I'm sorry, a technical problem interrupted this transfer, so I can't connect the caller. I'm back with them. Goodbye.";
+    return "I'm sorry, a technical problem interrupted this transfer, so I can't connect the caller to you. Goodbye.";
   }
   return 'The caller has hung up, so there is no call to take. Thank you, goodbye.';
 }
