@@ -2,7 +2,7 @@
 // destination rings or is being briefed. Nobody is left on hold or on a dead line.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rms } from '../../phones/index.ts';
-import { at, placeTransferCall, startTransferWorker, timelineEntry, waitForSpeech, type TransferCall, type TransferCast } from '../support/transfer-call.ts';
+import { at, placeTransferCall, startTransferWorker, timelineEntries, timelineEntry, waitForSpeech, type TransferCall, type TransferCast } from '../support/transfer-call.ts';
 
 const stack = inject('stack');
 let cast: TransferCast;
@@ -31,6 +31,24 @@ describe('hang-ups during a warm transfer', () => {
     const ended = await timelineEntry(cast.worker, 'ended', 15_000, started);
     expect(ended.outcome).toBe('destination_hung_up');
     await waitForSpeech(caller, at(ended), 20_000);
+  });
+
+  it('caller hangs up on hold, before the destination rings: the destination is never connected', async () => {
+    const started = Date.now();
+    call = await placeTransferCall(stack, 'caller-hangs-up-on-hold', { ringMs: 4000 });
+    const { caller, callee } = call;
+    await timelineEntry(cast.worker, 'hold_started', 45_000, started);
+    const hungUp = Date.now();
+    await caller.hangup();
+    expect(await timelineEntry(cast.worker, 'ended', 15_000, started)).toMatchObject({ outcome: 'caller_hung_up' });
+    // Past the moment the phone would have answered: a dial left running would be connected by now.
+    await new Promise((r) => setTimeout(r, 4000 + 2000 - (Date.now() - hungUp)));
+    const seen = callee.events.map((e) => e.type);
+    expect(seen).not.toContain('answered');
+    expect(seen).not.toContain('confirmed');
+    // Either the dial never left, or it was cancelled.
+    if (seen.includes('invite-received')) expect(seen).toContain('cancel-received');
+    expect(timelineEntries(cast.worker, 'briefing_started', started)).toEqual([]);
   });
 
   it('caller hangs up while the destination rings: the dial is cancelled', async () => {

@@ -417,6 +417,36 @@ describe('a whole worker is killed while a second one runs', { timeout: 180_000 
     await nothingLeftBehind(call.from);
   });
 
+  it('while waiting for the decision: the second worker asks again within 5 s, and 9 takes the caller back', async () => {
+    call = await placeTransferCall(stack, 'takeover-worker-decision');
+    const { caller, callee } = call;
+    const started = Date.now();
+    await callee.waitAnswered(60_000);
+    await eventually(() => [first, second].some((c) => timelineEntries(c.worker, 'prompted', started).length > 0), 30_000, 'the question');
+    const [owner, survivor] = ownerAndSurvivor(await openRecord((r) => r.phase.kind === 'briefing'));
+    const prompted = at(timelineEntries(owner.worker, 'prompted', started)[0]!);
+    await new Promise((r) => setTimeout(r, 1500));
+    const killedAt = Date.now();
+    await owner.worker.kill();
+
+    const back = await toneBack(caller, HOLD_TONE_HZ, killedAt);
+    expect(back - killedAt).toBeLessThan(BACK_WITHIN_MS);
+    reportGap('worker killed waiting for the decision (music)', back - killedAt);
+    const spoken = await callee.waitForAudio({ minRms: 300, withinMs: 10_000, after: killedAt + 500 });
+    expect(spoken - killedAt).toBeLessThan(BACK_WITHIN_MS);
+    expect(spoken).toBeGreaterThan(prompted);
+    reportGap('worker killed waiting for the decision (person spoken to)', spoken - killedAt);
+    expect(await timelineEntry(survivor.worker, 'resumed', 10_000, killedAt)).toMatchObject({ phase: 'briefing', resumes: 1 });
+    expect((await timelineEntry(survivor.worker, 'prompted', 15_000, killedAt)).resumed).toBe(true);
+    await callee.press('9');
+    expect(await timelineEntry(survivor.worker, 'ended', 15_000, killedAt)).toMatchObject({ outcome: 'rejected' });
+    expect((await callee.waitEnded(15_000)).hungUpBy).toBe('remote');
+    // Back with the agent: speech that is not the music.
+    await waitForSpeech(caller, killedAt + 1000, 15_000);
+    await caller.hangup();
+    await nothingLeftBehind(call.from);
+  });
+
   it('once bridged: the surviving worker rebuilds the relay and the two parties hear each other again', async () => {
     call = await placeTransferCall(stack, 'takeover-worker-bridged');
     const { caller, callee } = call;
