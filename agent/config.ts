@@ -35,6 +35,9 @@ const schema = z
     // Above 1 the worker never reports itself full (the load is a CPU share from 0 to 1).
     WORKER_LOAD_THRESHOLD: z.coerce.number().gt(0).max(100).default(0.9),
     WORKER_IDLE_PROCESSES: z.coerce.number().int().min(1).max(16).default(1),
+    // How long a job process may take to start before the framework kills it (its own default is 10 s, which a
+    // burst of calls on a busy machine exceeds: the killed process's start-up CPU is wasted and begun again).
+    WORKER_PROCESS_START_TIMEOUT_S: z.coerce.number().min(1).max(300).default(30),
     // Open transfers and bridged calls the worker carries at most: at that many it reports itself full.
     WORKER_MAX_TRANSFERS: z.coerce.number().int().min(1).max(1000).default(8),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
@@ -90,6 +93,7 @@ export interface WorkerConfig {
   instructions: string | undefined;
   workerHttpPort: number;
   idleProcesses: number;
+  processStartTimeoutMs: number;
   loadThreshold: number;
   maxTransfers: number;
   redisUrl: string;
@@ -142,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     instructions: e.AGENT_INSTRUCTIONS,
     workerHttpPort: e.WORKER_HTTP_PORT,
     idleProcesses: e.WORKER_IDLE_PROCESSES,
+    processStartTimeoutMs: e.WORKER_PROCESS_START_TIMEOUT_S * 1000,
     loadThreshold: e.WORKER_LOAD_THRESHOLD,
     maxTransfers: e.WORKER_MAX_TRANSFERS,
     redisUrl: e.REDIS_URL,

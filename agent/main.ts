@@ -113,6 +113,7 @@ cli.runApp(
     // transfers it carries count too: a bridged call or a briefing costs more than its CPU share shows.
     loadFunc: load,
     numIdleProcesses: config.idleProcesses,
+    initializeProcessTimeout: config.processStartTimeoutMs,
     host: '127.0.0.1',
     port: config.workerHttpPort,
   }),

@@ -1,6 +1,9 @@
 // Takeover: nobody is left on hold or on a dead line because the process carrying their transfer died.
 // Every worker's main process runs a watcher over the transfer records in Redis (record-store.ts):
 //   - a record owned by one of this worker's job processes whose process has exited is claimed at once;
+//     while that process still runs it is slow, not dead, and is left alone whatever its lease says (a
+//     busy machine delays renewals; taking the transfer from a live job would stop it and start another
+//     job on the same busy machine). The framework ends a job process that stops answering its pings;
 //   - a record whose lease ran out (its whole worker died, or a dispatched job never came) is claimed by
 //     whichever watcher sees it first.
 // A claim raises the record's fence, so the old owner can never write again, and counts one more resume.
@@ -34,6 +37,8 @@ export interface TakeoverOptions {
   callGone?(record: TransferRecord): Promise<boolean>;
   /** Whether a process of this machine is still running; `processAlive` unless a test says otherwise. */
   isAlive?(pid: number): boolean;
+  /** Whether `pid` is a running job process of this worker (a child of this process); `isChildProcess` by default. */
+  isOurJob?(pid: number): boolean;
   log?(entry: Record<string, unknown>): void;
   now?(): number;
   intervalMs?: number;
@@ -60,6 +65,18 @@ export function processAlive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return true; // no /proc: kill(0) said it exists
+  }
+}
+
+/** True while `pid` runs as a child of this process (a job process this worker's main process forked). */
+export function isChildProcess(pid: number): boolean {
+  try {
+    // /proc/<pid>/stat: "pid (name) state ppid ...", fields after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return state !== 'Z' && Number(ppid) === process.pid;
+  } catch {
+    return false; // gone, or no /proc: the lease decides
   }
 }
 
@@ -94,9 +111,13 @@ export class TakeoverWatcher {
     const { store, workerKey } = this.#options;
     const now = this.#options.now ?? Date.now;
     const isAlive = this.#options.isAlive ?? processAlive;
+    const isOurJob = this.#options.isOurJob ?? isChildProcess;
     for (const record of await store.all()) {
       const owner = ownerOf(record.owner);
-      const processExited = owner.pid !== undefined && owner.workerKey === workerKey && !isAlive(owner.pid);
+      const ours = owner.pid !== undefined && owner.workerKey === workerKey;
+      const processExited = ours && !isAlive(owner.pid!);
+      // Slow, not dead. (A pid that is alive but not our child was reused after a restart: the lease decides.)
+      if (ours && !processExited && isOurJob(owner.pid!)) continue;
       if (!processExited && record.leaseUntil > now()) continue;
       const fence = await store.claim(record.id, `${WATCHER}${workerKey}`, processExited, HANDOVER_MS);
       if (fence === undefined) continue; // another watcher was first, or the transfer just ended

@@ -7,6 +7,8 @@ import { CallBusyError, FencedError, HANDED_OFF, LEASE_RENEW_MS, type NewRecord,
 
 /** One write to Redis; a write that hangs must not stall the transitions queued behind it. */
 export const RECORD_WRITE_TIMEOUT_MS = 2000;
+/** Creating the record: the caller is not on hold yet, so a busy machine may take longer before we give up. */
+export const RECORD_CREATE_TIMEOUT_MS = 5000;
 
 export type OpenResult = { ok: true; record: TransferRecordHandle } | { ok: false; reason: 'busy' | 'handed_off' | 'unavailable' };
 
@@ -31,9 +33,14 @@ export class TransferRecordHandle {
   }
 
   /** Opens the record for a new request; refuses when the call has one open already, or was handed off. */
-  static async open(store: TransferRecordStore, fields: NewRecord, onProblem: (error: unknown) => void, onFenced?: () => void): Promise<OpenResult> {
+  static async open(
+    store: TransferRecordStore, fields: NewRecord, onProblem: (error: unknown) => void, onFenced?: () => void, createTimeoutMs = RECORD_CREATE_TIMEOUT_MS,
+  ): Promise<OpenResult> {
     try {
-      const created = await bounded(store.create(fields), RECORD_WRITE_TIMEOUT_MS, 'creating the transfer record');
+      // A create that answers after its bound was given up: its record must not be left for a watcher to
+      // find unrenewed and "take over" for a transfer that never started.
+      const created = await bounded(store.create(fields), createTimeoutMs, 'creating the transfer record', (late) =>
+        store.remove(late.id, late.fence, late.callerRoom));
       return { ok: true, record: new TransferRecordHandle(store, created.id, created.callerRoom, created.deadlineAt, created.fence, onProblem, onFenced) };
     } catch (error) {
       // Without its record a transfer could not be looked after: nobody is put on hold.

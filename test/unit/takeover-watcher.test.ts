@@ -4,7 +4,7 @@
 // file transfer-takeover.test.ts kills real job processes and workers.
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_RESUMES, ownerOf, processAlive, resumeOrderFromMetadata, TakeoverWatcher, type TakeoverOptions } from '../../agent/takeover.ts';
+import { isChildProcess, MAX_RESUMES, ownerOf, processAlive, resumeOrderFromMetadata, TakeoverWatcher, type TakeoverOptions } from '../../agent/takeover.ts';
 import { FencedError, HANDOVER_MS, TransferRecordStore, type NewRecord, type TransferRecord } from '../../agent/transfer/record-store.ts';
 import type { ResumeOrder } from '../../agent/transfer/tool.ts';
 import { testRecords } from '../support/records.ts';
@@ -99,6 +99,25 @@ describe('the takeover watcher', () => {
     }
   });
 
+  it('leaves the record of its own job process alone while that process runs, however late its lease (a busy machine, not a death)', async () => {
+    const short = testRecords();
+    try {
+      const store = new TransferRecordStore({ redis: short.redis, prefix: short.prefix, leaseMs: 150 });
+      const created = await store.create(fresh('worker-a/107'));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const running = watcher('worker-a', new Set(), { store, isOurJob: (pid) => pid === 107 });
+      await running.w.sweep();
+      expect(running.dispatched).toEqual([]);
+      // The same pid alive but not a child of this worker (reused after a restart): the lease decides.
+      const reused = watcher('worker-a', new Set(), { store, isOurJob: () => false });
+      await reused.w.sweep();
+      expect(reused.dispatched.map((d) => d.order)).toEqual([{ id: created.id, fence: 2, mode: 'resume' }]);
+      expect(reused.logged[0]).toMatchObject({ why: 'lease expired' });
+    } finally {
+      await short.cleanup();
+    }
+  });
+
   it('lets only one of two watchers take a record', async () => {
     const created = await records.store.create(fresh('worker-a/105'));
     const a = watcher('worker-a', new Set([105]));
@@ -174,5 +193,20 @@ describe('owners, processes and metadata', () => {
     const child = spawn(process.execPath, ['-e', '']);
     await new Promise((resolve) => child.once('exit', resolve));
     expect(processAlive(child.pid!)).toBe(false);
+  });
+
+  it('tells a job process of this worker (a running child) from any other process', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10000)']);
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve));
+      expect(isChildProcess(child.pid!)).toBe(true);
+      expect(isChildProcess(process.pid)).toBe(false);
+      expect(isChildProcess(process.ppid)).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    expect(isChildProcess(child.pid!)).toBe(false);
   });
 });

@@ -7,7 +7,8 @@ import type { Room } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Models } from '../../agent/models.ts';
 import { agentSettingsSchema } from '../../agent/settings/schema.ts';
-import { TransferRecordStore, type RecordPatch } from '../../agent/transfer/record-store.ts';
+import { TransferRecordStore, type NewRecord, type RecordPatch, type TransferRecord } from '../../agent/transfer/record-store.ts';
+import { TransferRecordHandle } from '../../agent/transfer/record.ts';
 import type { RoomApi } from '../../agent/transfer/room-api.ts';
 import { transferTools } from '../../agent/transfer/tool.ts';
 import { testRecords } from '../support/records.ts';
@@ -78,5 +79,30 @@ describe('the transfer record', () => {
     // Over: no record, lease or slot left, and the call may transfer again.
     expect(await records.redis.keys(`${records.prefix}*`)).toEqual([]);
     expect(await otherProcess.keypadTransfer('2')).toBe('dial_failed');
+  });
+});
+
+describe('a transfer record created too slowly', () => {
+  it('is given up (nobody put on hold) and removed when the late answer comes, so no watcher finds it unattended', async () => {
+    /** The real store, answering the create only after the handle stopped waiting. */
+    class SlowStore extends TransferRecordStore {
+      override async create(fields: NewRecord): Promise<TransferRecord> {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return super.create(fields);
+      }
+    }
+    const store = new SlowStore({ redis: records.redis, prefix: records.prefix });
+    const callerRoom = `call_slow_${Date.now()}`;
+    const problems: unknown[] = [];
+    const opened = await TransferRecordHandle.open(store, {
+      id: `slow-${Date.now()}`, owner: 'worker-a/1', agentId: 'a', callerRoom, callerIdentity: 'sip_caller', chain: ['+15125550000'], index: 0,
+      phase: { kind: 'idle' }, deadlineAt: Date.now() + 60_000,
+    }, (error) => void problems.push(error), undefined, 100);
+    expect(opened).toEqual({ ok: false, reason: 'unavailable' });
+    expect(String(problems[0])).toContain('creating the transfer record did not finish within 100 ms');
+    // The create lands at 300 ms and is taken back at once: no record, and the call may ask again.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await store.all()).filter((r) => r.callerRoom === callerRoom)).toEqual([]);
+    expect(await store.openFor(callerRoom)).toBeUndefined();
   });
 });

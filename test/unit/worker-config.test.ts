@@ -17,6 +17,12 @@ describe('worker configuration', () => {
     expect(loadConfig({ ...base, OPENAI_API_KEY: 'k' }).tts).toBe('openai');
   });
 
+  it('gives a job process 30 s to start unless told otherwise, and refuses a start timeout of nothing', () => {
+    expect(loadConfig(base).processStartTimeoutMs).toBe(30_000);
+    expect(loadConfig({ ...base, WORKER_PROCESS_START_TIMEOUT_S: '45' }).processStartTimeoutMs).toBe(45_000);
+    expect(() => loadConfig({ ...base, WORKER_PROCESS_START_TIMEOUT_S: '0' })).toThrow(/WORKER_PROCESS_START_TIMEOUT_S/);
+  });
+
   it('lists every problem at once', () => {
     let error: unknown;
     try {
