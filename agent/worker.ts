@@ -3,6 +3,7 @@
 import { type JobContext, type JobProcess, defineAgent, log, voice, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import { type RemoteParticipant, RoomEvent } from '@livekit/rtc-node';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { callerInstructions } from '../prompts/caller.ts';
 import { agentIdFromMetadata, resolveSettings } from './agent-settings.ts';
 import { loadConfig } from './config.ts';
@@ -76,6 +77,19 @@ export default defineAgent({
     proc.userData.prepared = prepared;
   },
   entry: async (ctx: JobContext) => {
+    // How late this process's event loop ran during the call (the audio, the sessions and the relay all wait
+    // on it), logged once at the end for operators and the benchmark.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+    const jobStarted = Date.now();
+    ctx.addShutdownCallback(async () => {
+      loopDelay.disable();
+      const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+      console.log(JSON.stringify({
+        event: 'event_loop_delay', pid: process.pid, seconds: Math.round((Date.now() - jobStarted) / 1000),
+        p50Ms: ms(loopDelay.percentile(50)), p99Ms: ms(loopDelay.percentile(99)), maxMs: ms(loopDelay.max),
+      }));
+    });
     const config = loadConfig();
     const prepared = ctx.proc.userData.prepared as Prepared;
     // A snapshot: a change made during this call applies from the next one.

@@ -5,7 +5,7 @@ import type { StackInfo } from '../../stack/stack-info.ts';
 import { startWorker, type RunningWorker, type WorkerRuntime } from '../../stack/worker-process.ts';
 import { AGENT_NUMBER, callerNumber } from '../support/calls.ts';
 import { jobThreads, sampleGroup, threadDelta, watchGroup, type GroupUsage } from './proc.ts';
-import { distribution, sleep, within, type Distribution } from './stats.ts';
+import { awaitLoopDelays, distribution, sleep, within, type Distribution, type LoopDelay } from './stats.ts';
 
 export interface CallsRow {
   concurrent: number;
@@ -23,6 +23,7 @@ export interface CallsRow {
   jobThreadsMs: Record<string, number>;
   vadSlowerWarnings: number;
   initTimeouts: number;
+  loopDelay: LoopDelay;
 }
 
 const GREETING_WAIT_MS = 20_000;
@@ -70,6 +71,8 @@ export async function concurrentCalls(worker: RunningWorker, runtime: WorkerRunt
   await Promise.all(results.map(async ({ phone }) => { await phone.hangup().catch(() => undefined); await phone.close(); }));
   const greeted = results.filter((r) => r.greetedAt !== undefined && r.answeredAt !== undefined);
   const log = worker.log().slice(logBefore);
+  // A call's job ends once the server closes the room the caller left (its departure timeout, 20 s).
+  const loopDelay = await awaitLoopDelays(() => worker.log(), logBefore, results.filter((r) => r.answeredAt !== undefined).length, 30_000);
   return {
     concurrent: n, runtime, idleProcesses,
     greeted: greeted.length,
@@ -80,5 +83,6 @@ export async function concurrentCalls(worker: RunningWorker, runtime: WorkerRunt
     jobThreadsMs,
     vadSlowerWarnings: count(log, 'slower than realtime'),
     initTimeouts: count(log, 'initialization timed out'),
+    loopDelay,
   };
 }

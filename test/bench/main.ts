@@ -25,7 +25,7 @@ import { latency, summarise, type LatencyRun } from './latency.ts';
 import { livekitTask, type TaskRun } from './livekit-task/run.ts';
 import { benchStack } from './stack.ts';
 import { startupCost, type StartupRow } from './startup.ts';
-import { distribution, sleep, type Distribution } from './stats.ts';
+import { distribution, sleep, type Distribution, type LoopDelay } from './stats.ts';
 import { concurrentTransfers, transfersWorker, type TransfersRow } from './transfers.ts';
 
 const scenario = process.env.BENCH_SCENARIO ?? 'all';
@@ -58,6 +58,8 @@ const started = Date.now();
 const log = (line: string) => console.log(`${line.startsWith('[bench]') ? '' : '[bench] '}${line} (+${Math.round((Date.now() - started) / 1000)} s)`);
 const cell = (d: Distribution | undefined) => (d && d.p50 !== null ? `${d.p50} / ${d.p95} / ${d.max}` : 'not measured');
 const verdict = (d: Distribution | undefined, target: number) => (d?.p95 == null ? '' : d.p95 < target ? ` ✓ < ${target}` : ` ✗ target < ${target}`);
+/** Rows from a results file older than the event-loop measure have none. */
+const loop = (d: LoopDelay | undefined) => (d && d.jobs > 0 ? `${d.p99Ms.p50} / ${d.maxMs} (${d.jobs} jobs)` : '-');
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)} %` : '-');
 
 interface Results {
@@ -148,10 +150,10 @@ if (results.capacity) {
   const { startup, calls, transfers } = results.capacity;
   md.push('', '| job process start-up | spawn → registered ms | pool ready ms | CPU per job process ms | RSS per job process MB | main process CPU ms | idle worker, cores |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const s of startup) md.push(`| ${s.runtime === 'tsx' ? 'TypeScript through tsx (before)' : 'compiled dist/ (after)'} | ${s.registerMs} | ${s.settleMs} | ${s.jobProcessCpuMs} | ${s.jobProcessRssMb} | ${s.mainProcessCpuMs} | ${s.idleCores} |`);
-  md.push('', `| concurrent calls (warm pool ${calls[0]?.idleProcesses ?? IDLE}) | greeted | answer → greeting ms p50 / p95 / max | worker CPU, cores | peak memory MB (largest process) | "VAD slower than realtime" | init timeouts |`, '| ---: | ---: | --- | ---: | ---: | ---: | ---: |');
-  for (const c of calls) md.push(`| ${c.concurrent} | ${c.greeted}/${c.concurrent} | ${cell(c.greetingMs)}${verdict(c.greetingMs, TARGETS.greetingP95Ms)} | ${c.usage.cores.toFixed(2)} | ${c.usage.peakRssMb} (${c.usage.peakProcessRssMb}) | ${c.vadSlowerWarnings} | ${c.initTimeouts} |`);
-  md.push('', `| concurrent transfers (${TALK_S} s talk) | succeeded | answer → briefing ms p50 / p95 | worker CPU, cores (whole run) | CPU per bridged call, cores | peak memory MB | largest job process MB | late frames | missing frames | bridge delay ms p50 |`, '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const t of transfers) md.push(`| ${t.concurrent} | ${t.succeeded}/${t.concurrent} | ${t.briefingMs.p50 ?? '-'} / ${t.briefingMs.p95 ?? '-'} | ${t.usage.cores.toFixed(2)} | ${Number.isFinite(t.talkCoresPerCall) ? t.talkCoresPerCall.toFixed(3) : '-'} | ${t.usage.peakRssMb} | ${t.usage.peakProcessRssMb} | ${pct(t.lateFraction)} | ${pct(t.missingFraction)} | ${t.bridgeDelayMs.p50 ?? '-'} |`);
+  md.push('', `| concurrent calls (warm pool ${calls[0]?.idleProcesses ?? IDLE}) | greeted | answer → greeting ms p50 / p95 / max | worker CPU, cores | peak memory MB (largest process) | "VAD slower than realtime" | init timeouts | job event-loop delay ms: p99 (median of jobs) / max |`, '| ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |');
+  for (const c of calls) md.push(`| ${c.concurrent} | ${c.greeted}/${c.concurrent} | ${cell(c.greetingMs)}${verdict(c.greetingMs, TARGETS.greetingP95Ms)} | ${c.usage.cores.toFixed(2)} | ${c.usage.peakRssMb} (${c.usage.peakProcessRssMb}) | ${c.vadSlowerWarnings} | ${c.initTimeouts} | ${loop(c.loopDelay)} |`);
+  md.push('', `| concurrent transfers (${TALK_S} s talk) | succeeded | answer → briefing ms p50 / p95 | worker CPU, cores (whole run) | CPU per bridged call, cores | peak memory MB | largest job process MB | late frames | missing frames | bridge delay ms p50 | job event-loop delay ms: p99 (median of jobs) / max | takeovers |`, '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |');
+  for (const t of transfers) md.push(`| ${t.concurrent} | ${t.succeeded}/${t.concurrent} | ${t.briefingMs.p50 ?? '-'} / ${t.briefingMs.p95 ?? '-'} | ${t.usage.cores.toFixed(2)} | ${Number.isFinite(t.talkCoresPerCall) ? t.talkCoresPerCall.toFixed(3) : '-'} | ${t.usage.peakRssMb} | ${t.usage.peakProcessRssMb} | ${pct(t.lateFraction)} | ${pct(t.missingFraction)} | ${t.bridgeDelayMs.p50 ?? '-'} | ${loop(t.loopDelay)} | ${t.takeovers ?? '-'} |`);
   const full = [...transfers].reverse().find((t) => t.succeeded === t.concurrent && t.lateFraction < TARGETS.lateFraction);
   if (full) md.push('', `Sizing: ${full.concurrent} concurrent transfers all succeeded with ${pct(full.lateFraction)} late frames on ${m.cores} cores: about ${(full.concurrent / m.cores).toFixed(1)} concurrent transfers per core (bridged talk alone: ${full.talkCoresPerCall.toFixed(2)} cores per call).`);
 }

@@ -52,3 +52,39 @@ export async function within<T>(ms: number, fn: () => Promise<T>): Promise<T | u
     clearTimeout(timer);
   }
 }
+
+/** The job processes' own event-loop delay, from the `event_loop_delay` line each logs at its end (worker.ts). */
+export interface LoopDelay {
+  jobs: number;
+  /** Across the job processes: their p99 delay. */
+  p99Ms: Distribution;
+  /** The longest single delay in any of them. */
+  maxMs: number | null;
+}
+
+export function loopDelays(log: string): LoopDelay {
+  const lines = log.split('\n').filter((l) => l.includes('"event":"event_loop_delay"'));
+  const entries = lines.flatMap((l) => {
+    try {
+      return [JSON.parse(l) as { p99Ms: number; maxMs: number }];
+    } catch {
+      return [];
+    }
+  });
+  return {
+    jobs: entries.length,
+    p99Ms: distribution(entries.map((e) => e.p99Ms)),
+    maxMs: entries.length ? Math.max(...entries.map((e) => e.maxMs)) : null,
+  };
+}
+
+/** Waits (up to `ms`) until `expected` job processes have logged their delay since `logBefore`, then reads them. */
+export async function awaitLoopDelays(log: () => string, logBefore: number, expected: number, ms = 10_000): Promise<LoopDelay> {
+  const end = Date.now() + ms;
+  let delays = loopDelays(log().slice(logBefore));
+  while (delays.jobs < expected && Date.now() < end) {
+    await sleep(250);
+    delays = loopDelays(log().slice(logBefore));
+  }
+  return delays;
+}

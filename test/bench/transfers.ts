@@ -11,7 +11,7 @@ import { HOLD_TONE_HZ, holdToneWav, settingsFile } from '../support/transfer-cal
 import { waitSettled } from './calls.ts';
 import { burstDelay, burstFile, hears, hearsTone } from './listen.ts';
 import { watchGroup, type GroupUsage } from './proc.ts';
-import { distribution, frameStats, sleep, within, type Distribution, type FrameStats } from './stats.ts';
+import { awaitLoopDelays, distribution, frameStats, sleep, within, type Distribution, type FrameStats, type LoopDelay } from './stats.ts';
 
 export const CALLER_TONE_HZ = 700;
 export const DESTINATION_BURST_HZ = 1000;
@@ -47,6 +47,10 @@ export interface TransfersRow {
   /** CPU (share of one core) of the worker while all N talked, per bridged call. */
   talkCoresPerCall: number;
   idleRssMb: number;
+  /** The job processes' event-loop delay (each transfer's job logs it at its end). */
+  loopDelay: LoopDelay;
+  /** Takeovers the worker's watcher started during the row (a live job taken for dead would show here). */
+  takeovers: number;
 }
 
 /** The worker for the transfers: keypad keys 1-8 each a screened transfer to its own SIP phone. */
@@ -124,6 +128,7 @@ export async function concurrentTransfers(worker: RunningWorker, n: number, talk
   await sleep(1000);
   const idleRssMb = idle.stop().peakRssMb;
   const watch = watchGroup(worker.pid);
+  const logBefore = worker.log().length;
   // The talk is measured while every call that got that far is bridged: each waits (20 s at most, in case
   // one failed before) for the others.
   let talking = 0;
@@ -139,6 +144,8 @@ export async function concurrentTransfers(worker: RunningWorker, n: number, talk
   const runs = await Promise.all(Array.from({ length: n }, (_, i) => oneTransfer(i + 1, talkMs, onTalk)));
   const talk = talkWatch?.stop();
   const usage = watch.stop();
+  const loopDelay = await awaitLoopDelays(() => worker.log(), logBefore, runs.filter((r) => r.greetingMs !== undefined).length);
+  const takeovers = worker.log().slice(logBefore).split('\n').filter((l) => l.includes('"event":"takeover"')).length;
   const ok = runs.filter((r) => r.ok);
   const frames = ok.flatMap((r) => [r.framesAtCaller!, r.framesAtDestination!]);
   const expectedFrames = frames.reduce((a, f) => a + f.expected, 0);
@@ -154,5 +161,7 @@ export async function concurrentTransfers(worker: RunningWorker, n: number, talk
     usage,
     talkCoresPerCall: talk ? talk.cores / Math.max(1, ok.length) : Number.NaN,
     idleRssMb,
+    loopDelay,
+    takeovers,
   };
 }
