@@ -67,6 +67,8 @@ const schema = z
     // A bridged call is ended after this long, so a line left open (a phone off the hook) cannot hold a worker for ever.
     MAX_BRIDGED_CALL_S: seconds(DEFAULT_MAX_BRIDGED_MS / 1000, 24 * 3600),
     TRANSFER_TOPOLOGY: z.enum(['auto', 'move', 'bridge']).default('auto'),
+    // A drill, never for production: `bridge` makes every self-hosted bridge fail at the accept.
+    WARM_TRANSFER_FAULT: z.enum(['bridge']).optional(),
     RULES_COMPILER: z.enum(['parser', 'model']).default('parser'),
   })
   .superRefine((env, ctx) => {
@@ -121,6 +123,8 @@ export interface WorkerConfig {
     decisionTimeoutMs: number;
     deadlineMs: number;
     maxBridgedMs: number;
+    /** WARM_TRANSFER_FAULT: a drill that fails every self-hosted bridge at the accept. */
+    fault: 'bridge' | undefined;
     topology: 'auto' | 'move' | 'bridge';
   };
 }
@@ -172,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       decisionTimeoutMs: e.DECISION_TIMEOUT_S * 1000,
       deadlineMs: e.TRANSFER_DEADLINE_S * 1000,
       maxBridgedMs: e.MAX_BRIDGED_CALL_S * 1000,
+      fault: e.WARM_TRANSFER_FAULT,
       topology: e.TRANSFER_TOPOLOGY,
     },
   };

@@ -146,6 +146,7 @@ export default defineAgent({
       music,
       settings,
       topology: config.transfer.topology,
+      ...(config.transfer.fault ? { fault: config.transfer.fault } : {}),
       deadlineMs: config.transfer.deadlineMs,
       ...(store ? { onTimeline: (entry: TimelineEntry) => store.publishTimeline(settings.agentId, entry) } : {}),
       maxBridgedMs: config.transfer.maxBridgedMs,

@@ -41,6 +41,8 @@ export interface TransferToolOptions {
   music: MusicSource;
   settings: AgentSettings;
   topology: 'auto' | TopologyKind;
+  /** A drill (WARM_TRANSFER_FAULT): every self-hosted bridge fails at the accept. */
+  fault?: 'bridge';
   /** Cap on a whole transfer request, all its destinations together. */
   deadlineMs: number;
   /** Cap on a bridged call (MAX_BRIDGED_CALL_S); four hours unless set. */
@@ -184,6 +186,7 @@ export function transferTools(options: TransferToolOptions) {
         music: options.music,
         api: options.api,
         join: (name) => joinAsWorker(options.credentials, name),
+        ...(options.fault ? { fault: options.fault } : {}),
       },
       speak: (text) => speech(options.models, text),
       onStopWaiting: () => transfers.stop(),

@@ -61,6 +61,8 @@ export interface TopologyDeps {
   api: RoomApi;
   /** Joins a room as the worker (used for the hold room on Cloud). */
   join(roomName: string): Promise<Room>;
+  /** A drill (WARM_TRANSFER_FAULT=bridge): the self-hosted bridge fails at every accept. */
+  fault?: 'bridge';
 }
 
 function audioTrackOf(participant: RemoteParticipant | undefined): RemoteAudioTrack | undefined {
@@ -160,7 +162,7 @@ export class BridgeTopology implements Topology {
   async connect(consultation: Room, destinationIdentity: string): Promise<void> {
     // A drill: an operator (or the fault-matrix test) can make every bridge fail, to see that callers are
     // taken back off hold and told, and the person let go, without waiting for a real failure.
-    if (process.env.WARM_TRANSFER_FAULT === 'bridge') throw new Error('the bridge failed (WARM_TRANSFER_FAULT=bridge)');
+    if (this.deps.fault === 'bridge') throw new Error('the bridge failed (WARM_TRANSFER_FAULT=bridge)');
     const { room, identity } = this.deps.caller;
     const [callerTrack, destinationTrack] = await Promise.all([
       audioTrackWithin(room, identity, TRACK_WAIT_MS),

@@ -17,6 +17,12 @@ describe('worker configuration', () => {
     expect(loadConfig({ ...base, OPENAI_API_KEY: 'k' }).tts).toBe('openai');
   });
 
+  it('takes the bridge drill only as WARM_TRANSFER_FAULT=bridge, and never by default', () => {
+    expect(loadConfig(base).transfer.fault).toBeUndefined();
+    expect(loadConfig({ ...base, WARM_TRANSFER_FAULT: 'bridge' }).transfer.fault).toBe('bridge');
+    expect(() => loadConfig({ ...base, WARM_TRANSFER_FAULT: 'brigde' })).toThrow(/WARM_TRANSFER_FAULT/);
+  });
+
   it('gives a job process 30 s to start unless told otherwise, and refuses a start timeout of nothing', () => {
     expect(loadConfig(base).processStartTimeoutMs).toBe(30_000);
     expect(loadConfig({ ...base, WORKER_PROCESS_START_TIMEOUT_S: '45' }).processStartTimeoutMs).toBe(45_000);
