@@ -5,12 +5,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { TransferRecordStore } from '../../agent/transfer/record-store.ts';
-import { roomService } from '../support/calls.ts';
 import { allOf, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from '../support/fake-openai/index.ts';
 import type { ChatRequest } from '../support/fake-openai/matchers.ts';
 import { eventually } from '../support/rooms.ts';
 import {
-  at, CALLER_REQUEST, DESTINATION_NUMBER, DESTINATION_TONE_HZ, HOLD_TONE_HZ, placeTransferCall, scriptedModel, startTransferWorker,
+  at, CALLER_REQUEST, DESTINATION_NUMBER, DESTINATION_TONE_HZ, HOLD_TONE_HZ, nothingLeftBehind as leftBehind, placeTransferCall, scriptedModel, startTransferWorker,
   timelineEntries, timelineEntry, waitForSpeech, type TransferCall, type TransferCast,
 } from '../support/transfer-call.ts';
 
@@ -86,14 +85,7 @@ async function noteConsultation(): Promise<void> {
 }
 
 /** Once the call is over: no transfer record, and none of the call's rooms or consultation rooms. */
-async function nothingLeftBehind(from: string): Promise<void> {
-  await eventually(async () => (await records.all()).length === 0, 15_000, 'no transfer record left');
-  const rooms = roomService(stack);
-  await eventually(async () => {
-    const left = (await rooms.listRooms()).filter((r) => r.name.startsWith(`call_${from}_`) || consultations.has(r.name));
-    return left.length === 0;
-  }, 75_000, 'no room of the call left');
-}
+const nothingLeftBehind = (from: string) => leftBehind(stack, records, from, consultations);
 
 /** The call has reached the question ("Press 1 ..."); returns when it was asked. */
 async function untilQuestion(call: TransferCall, since: number): Promise<number> {

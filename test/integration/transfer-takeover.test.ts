@@ -7,10 +7,9 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { TransferRecordStore, type TransferRecord } from '../../agent/transfer/record-store.ts';
 import type { Phone } from '../../phones/index.ts';
-import { roomService } from '../support/calls.ts';
 import { eventually } from '../support/rooms.ts';
 import {
-  at, DESTINATION_TONE_HZ, HOLD_TONE_HZ, placeTransferCall, startTransferWorker, timelineEntries, timelineEntry,
+  at, DESTINATION_TONE_HZ, HOLD_TONE_HZ, nothingLeftBehind as leftBehind, placeTransferCall, startTransferWorker, timelineEntries, timelineEntry,
   waitForSpeech, type TransferCall, type TransferCast,
 } from '../support/transfer-call.ts';
 
@@ -99,24 +98,7 @@ async function toneBack(phone: Phone, hz: number, killedAt: number, ms = 15_000,
 }
 
 /** Once the call is over, no record, consultation room or agent is left behind. */
-async function nothingLeftBehind(from: string): Promise<void> {
-  const rooms = roomService(stack);
-  await eventually(async () => (await records.all()).length === 0, 15_000, 'no transfer record left');
-  let left: string[] = [];
-  await eventually(async () => {
-    left = [];
-    for (const room of await rooms.listRooms()) {
-      if (!consultations.has(room.name) && !room.name.startsWith(`call_${from}_`)) continue;
-      const participants = await rooms.listParticipants(room.name);
-      left.push(`${room.name} [${participants.map((p) => p.identity).join(', ')}]`);
-    }
-    return left.length === 0;
-    // The job that ends the transfer deletes its rooms; a room a dead job left empty is closed by the server
-    // within the consultation room's empty timeout (60 s) at the latest.
-  }, 75_000, 'no consultation or call room left').catch((error: Error) => {
-    throw new Error(`${error.message}: ${left.join('; ')}`);
-  });
-}
+const nothingLeftBehind = (from: string) => leftBehind(stack, records, from, consultations);
 
 /** Each describe has its workers to itself: a call must not land on the previous describe's worker. */
 function closeWorkers() {

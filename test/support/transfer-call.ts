@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StackInfo } from '../../stack/stack-info.ts';
+import type { TransferRecordStore } from '../../agent/transfer/record-store.ts';
 import { AGENT_KIND, AGENT_NUMBER, callerNumber, roomService } from './calls.ts';
 import { allOf, FakeOpenAI, type TranscriptionReply, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from './fake-openai/index.ts';
 import type { ChatRequest } from './fake-openai/matchers.ts';
@@ -166,4 +167,27 @@ export function settingsFile(stack: StackInfo, settings: Record<string, unknown>
 /** Every timeline entry of `type` since `after`. */
 export function timelineEntries(worker: RunningWorker, type: string, after: number): Array<Record<string, unknown>> {
   return worker.timeline().filter((e) => e.type === type && Date.parse(String(e.at)) >= after);
+}
+
+/**
+ * Once a call is over: no transfer record is left, and no room of the call (`call_<from>_...`) or of its
+ * consultations, with who is still in each for the failure message. The job that ends a transfer deletes its
+ * rooms; a room a dead job left empty is closed by the server within the consultation room's empty timeout
+ * (60 s) at the latest.
+ */
+export async function nothingLeftBehind(stack: StackInfo, records: TransferRecordStore, from: string, consultations: ReadonlySet<string>): Promise<void> {
+  const rooms = roomService(stack);
+  await eventually(async () => (await records.all()).length === 0, 15_000, 'no transfer record left');
+  let left: string[] = [];
+  await eventually(async () => {
+    left = [];
+    for (const room of await rooms.listRooms()) {
+      if (!consultations.has(room.name) && !room.name.startsWith(`call_${from}_`)) continue;
+      const participants = await rooms.listParticipants(room.name);
+      left.push(`${room.name} [${participants.map((p) => p.identity).join(', ')}]`);
+    }
+    return left.length === 0;
+  }, 75_000, 'no consultation or call room left').catch((error: Error) => {
+    throw new Error(`${error.message}: ${left.join('; ')}`);
+  });
 }
