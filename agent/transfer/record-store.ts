@@ -11,8 +11,14 @@ import type { TransferPhase } from './phase.ts';
 import type { TransferOutcome } from './outcome.ts';
 import type { TopologyKind } from './topology.ts';
 
-export const LEASE_MS = 3000;
-export const LEASE_RENEW_MS = 1000;
+/**
+ * The owner's lease, renewed every LEASE_RENEW_MS. When a whole worker dies, its transfers wait this long (from
+ * their last renewal) for another worker to take them over, so it bounds how soon the caller hears music again.
+ * A renewal may be up to LEASE_MS - LEASE_RENEW_MS late before another worker takes a live job for dead (this
+ * worker never does: takeover.ts); the clocks of the workers' machines must agree to well within that.
+ */
+export const LEASE_MS = 2000;
+export const LEASE_RENEW_MS = 500;
 /**
  * A record a watcher has claimed is its own for this long while the job it dispatched starts and adopts it;
  * a job that never comes lets it expire, and the next watcher claims it again (one more resume).

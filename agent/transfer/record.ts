@@ -16,6 +16,7 @@ export class TransferRecordHandle {
   #queue: Promise<void> = Promise.resolve();
   #fenced = false;
   #closed = false;
+  #renewing = false;
   readonly #timer: NodeJS.Timeout;
 
   private constructor(
@@ -28,7 +29,12 @@ export class TransferRecordHandle {
     /** The record was claimed by another owner: this process must stop acting for the transfer at once. */
     private readonly onFenced?: () => void,
   ) {
-    this.#timer = setInterval(() => this.#enqueue(() => this.store.renew(this.id, this.fence, this.callerRoom)), LEASE_RENEW_MS);
+    this.#timer = setInterval(() => {
+      // One renewal at a time: on a slow machine they must not pile up behind each other.
+      if (this.#renewing) return;
+      this.#renewing = true;
+      void this.#enqueue(() => this.store.renew(this.id, this.fence, this.callerRoom)).finally(() => (this.#renewing = false));
+    }, LEASE_RENEW_MS);
     this.#timer.unref();
   }
 
