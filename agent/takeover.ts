@@ -1,15 +1,17 @@
 // Takeover: nobody is left on hold or on a dead line because the process carrying their transfer died.
 // Every worker's main process runs a watcher over the transfer records in Redis (record-store.ts):
 //   - a record owned by one of this worker's job processes whose process has exited is claimed at once;
-//     while that process still runs it is slow, not dead, and is left alone whatever its lease says (a
-//     busy machine delays renewals; taking the transfer from a live job would stop it and start another
-//     job on the same busy machine). The framework ends a job process that stops answering its pings;
+//     while that process still runs it is slow, not dead: it is left alone whatever its lease says, and
+//     the watcher renews the lease for it (a busy machine delays the job's own renewals; taking the
+//     transfer from a live job would stop it and start another job on the same busy machine). The
+//     framework ends a job process that stops answering its pings (after a minute), and then it is claimed;
 //   - a record whose lease ran out (its whole worker died, or a dispatched job never came) is claimed by
 //     whichever watcher sees it first.
 // A claim raises the record's fence, so the old owner can never write again, and counts one more resume.
 // The watcher then dispatches a new job into the caller's room (AgentDispatchService, on self-hosted and
 // Cloud alike) with the record's id and fence in the job's metadata; that job adopts the record and carries
-// the transfer on from its phase (tool.ts resume). After MAX_RESUMES the next failure only ends the
+// the transfer on from its phase (tool.ts resume), having first gone back to a person left mid-briefing
+// with an apology (early-rejoin.ts). After MAX_RESUMES the next failure only ends the
 // transfer (a job takes the caller back and lets the destination go); if even that fails, the watcher
 // ends both legs itself, so no call is left unattended.
 import { readFileSync } from 'node:fs';
@@ -52,6 +54,17 @@ export function ownerOf(owner: string): { workerKey: string; pid?: number } {
   return slash > 0 && Number.isInteger(pid) && pid > 0 ? { workerKey: owner.slice(0, slash), pid } : { workerKey: owner };
 }
 
+/** `pid`'s state letter and parent from /proc/<pid>/stat ("pid (name) state ppid ..."); undefined without it. */
+function procStat(pid: number): { state: string; ppid: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: state!, ppid: Number(ppid) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** True while `pid` runs; a zombie (exited, not yet reaped) counts as gone. */
 export function processAlive(pid: number): boolean {
   try {
@@ -59,25 +72,15 @@ export function processAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-  try {
-    // /proc/<pid>/stat: "pid (name) S ...": the state follows the last ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc: kill(0) said it exists
-  }
+  const stat = procStat(pid);
+  return stat === undefined || stat.state !== 'Z'; // no /proc: kill(0) said it exists
 }
 
 /** True while `pid` runs as a child of this process (a job process this worker's main process forked). */
 export function isChildProcess(pid: number): boolean {
-  try {
-    // /proc/<pid>/stat: "pid (name) state ppid ...", fields after the last ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return state !== 'Z' && Number(ppid) === process.pid;
-  } catch {
-    return false; // gone, or no /proc: the lease decides
-  }
+  const stat = procStat(pid);
+  // Gone, or no /proc: the lease decides.
+  return stat !== undefined && stat.state !== 'Z' && stat.ppid === process.pid;
 }
 
 export class TakeoverWatcher {
@@ -117,7 +120,13 @@ export class TakeoverWatcher {
       const ours = owner.pid !== undefined && owner.workerKey === workerKey;
       const processExited = ours && !isAlive(owner.pid!);
       // Slow, not dead. (A pid that is alive but not our child was reused after a restart: the lease decides.)
-      if (ours && !processExited && isOurJob(owner.pid!)) continue;
+      // This worker vouches for it: the lease is renewed here too, so no other worker's watcher takes a job
+      // whose own renewals a busy event loop delays, and a lease can be short enough that a whole worker's
+      // death is seen about a second after it.
+      if (ours && !processExited && isOurJob(owner.pid!)) {
+        await store.renew(record.id, record.fence, record.callerRoom).catch(() => undefined); // claimed or ended meanwhile
+        continue;
+      }
       if (!processExited && record.leaseUntil > now()) continue;
       const fence = await store.claim(record.id, `${WATCHER}${workerKey}`, processExited, HANDOVER_MS);
       if (fence === undefined) continue; // another watcher was first, or the transfer just ended

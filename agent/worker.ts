@@ -19,6 +19,8 @@ import { HoldMusic } from './transfer/hold-music.ts';
 import { TransferRecordStore } from './transfer/record-store.ts';
 import { quietly, roomServiceApi } from './transfer/room-api.ts';
 import { bringCallerHome } from './transfer/topology.ts';
+import { rejoinEarly } from './transfer/early-rejoin.ts';
+import { DESTINATION_IDENTITY, joinAsWorker } from './transfer/warm-transfer.ts';
 import type { TimelineEntry } from './transfer/timeline.ts';
 import { transferTools } from './transfer/tool.ts';
 import { resumeOrderFromMetadata } from './takeover.ts';
@@ -108,6 +110,11 @@ export default defineAgent({
       ctx.shutdown('nothing to resume');
       return;
     }
+    // Someone left mid-briefing by the dead job hears an apology before this job has even connected to the
+    // caller's room (that, finding the caller and starting sessions takes seconds on a busy machine).
+    const early = order?.mode === 'resume' && stored?.phase.kind === 'briefing' && stored.consultationRoom && stored.request?.brief !== false
+      ? rejoinEarly({ join: () => joinAsWorker(config.livekit, stored.consultationRoom!), personIdentity: DESTINATION_IDENTITY, tts: models.tts })
+      : undefined;
     await ctx.connect();
     if (stored?.topology === 'move') {
       const where = await bringCallerHome(
@@ -132,6 +139,10 @@ export default defineAgent({
       ...(models.llm ? { llm: models.llm } : {}),
     });
 
+    // A taken-over job does not start the caller's agent before carrying the transfer on (that takes a second
+    // or more on a busy machine): transferTools starts it when the caller is to hear the agent again.
+    const startSession = () => session.start({ agent, room: ctx.room, inputOptions: { participantIdentity: callerIdentity } });
+
     const transfersOffered = warmTransferEnabled(settings) && models.llm !== undefined;
     if (!settings.organization.warmTransferAvailable) log().info({ agentId: settings.agentId }, 'warm transfer is not available to this organization');
     else if (settings.warmTransfer.enabled && !models.llm) log().warn('warm transfer needs a language model (OPENAI_API_KEY): not offered');
@@ -142,6 +153,7 @@ export default defineAgent({
       callerIdentity,
       callerNumber,
       session: () => session,
+      ...(order && caller ? { startSession } : {}),
       models,
       music,
       settings,
@@ -193,11 +205,11 @@ export default defineAgent({
       });
     }
     if (order) {
-      if (caller) await session.start({ agent, room: ctx.room, inputOptions: { participantIdentity: callerIdentity } });
-      const outcome = await transfers.resume(order).catch((error: unknown) => {
+      const outcome = await transfers.resume(order, early).catch((error: unknown) => {
         log().error({ error, transfer: order.id }, 'takeover: carrying the transfer on failed');
         return undefined;
       });
+      await early?.release();
       // Without a caller there is nobody left to talk to once the destination has been let go.
       // The room goes too: the dead job's participant would otherwise keep it open until the server drops it.
       if ((!caller || !ctx.room.remoteParticipants.has(callerIdentity)) && outcome !== 'accepted') {

@@ -42,9 +42,12 @@ export function briefingInstructions({ reason, summary, transcript }: BriefingIn
   ].join('\n');
 }
 
-/** Said to the person being briefed when a new job has taken the transfer over after the first one died. */
-export function reassurance(): string {
-  return `Sorry, I lost you for a moment. ${DECISION_QUESTION}`;
+/** Said to the person being briefed as soon as a new job has taken the transfer over after the first one died. */
+export const APOLOGY = 'Sorry, I lost you for a moment.';
+
+/** The question again after a takeover; without the apology when it has already been said on its own. */
+export function reassurance(options: { apologised?: boolean } = {}): string {
+  return options.apologised ? DECISION_QUESTION : `${APOLOGY} ${DECISION_QUESTION}`;
 }
 
 export function reprompt(reason: 'invalid_key' | 'timeout'): string {

@@ -1,5 +1,5 @@
 // The transfer record in Redis: the single source of truth for one transfer request, written at every
-// transition. Whoever owns it holds a lease, renewed every second, and a fencing token: claiming a record
+// transition. Whoever owns it holds a lease, renewed every half second, and a fencing token: claiming a record
 // (a takeover) increments the token atomically, and every write names the token it was made under, so an
 // owner that lost its record (a process that was only slow, not dead) can never write again.
 //
@@ -12,12 +12,13 @@ import type { TransferOutcome } from './outcome.ts';
 import type { TopologyKind } from './topology.ts';
 
 /**
- * The owner's lease, renewed every LEASE_RENEW_MS. When a whole worker dies, its transfers wait this long (from
+ * The owner's lease, renewed by the owning job every LEASE_RENEW_MS and by its worker's watcher at every sweep
+ * while the job's process runs (takeover.ts). When a whole worker dies, its transfers wait this long (from
  * their last renewal) for another worker to take them over, so it bounds how soon the caller hears music again.
- * A renewal may be up to LEASE_MS - LEASE_RENEW_MS late before another worker takes a live job for dead (this
- * worker never does: takeover.ts); the clocks of the workers' machines must agree to well within that.
+ * Both renewals must be LEASE_MS late before another worker takes a live job for dead (its own worker never
+ * does); the clocks of the workers' machines must agree to well within that.
  */
-export const LEASE_MS = 2000;
+export const LEASE_MS = 1500;
 export const LEASE_RENEW_MS = 500;
 /**
  * A record a watcher has claimed is its own for this long while the job it dispatched starts and adopts it;

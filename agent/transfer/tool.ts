@@ -21,6 +21,7 @@ import { type CarryLease, WORKER_KEY_ENV } from '../carrying.ts';
 import { CallerHold } from './caller-hold.ts';
 import { TransferChain } from './chain.ts';
 import type { DialTarget } from './dial.ts';
+import type { EarlyRejoin } from './early-rejoin.ts';
 import { referCaller, sipReferApi, type ReferApi } from './refer.ts';
 import type { TransferOutcome } from './outcome.ts';
 import type { LiveKitCredentials, RoomApi } from './room-api.ts';
@@ -37,6 +38,11 @@ export interface TransferToolOptions {
   callerIdentity: string;
   callerNumber: string | undefined;
   session: () => voice.AgentSession;
+  /**
+   * Set when the caller's agent session has not been started (a taken-over job): it is started only when the
+   * caller is to hear the agent again, so a takeover's hold and rejoin do not wait behind it.
+   */
+  startSession?: () => Promise<unknown>;
   models: Models;
   music: MusicSource;
   settings: AgentSettings;
@@ -110,6 +116,31 @@ export function transferTools(options: TransferToolOptions) {
   const { settings } = options;
   const callStartedAtMs = options.callStartedAtMs ?? Date.now();
   const owner = `${process.env[WORKER_KEY_ENV] ?? 'worker'}/${process.pid}`;
+  // The caller's agent session: started already, or (a taken-over job) started when the caller needs it.
+  let sessionStarted = options.startSession === undefined;
+  let starting: Promise<void> | undefined;
+  let wantMuted: boolean | undefined;
+
+  function startCallerSession(): Promise<void> {
+    starting ??= Promise.resolve()
+      .then(() => options.startSession!())
+      .catch((error: unknown) => log().error({ error }, 'the caller agent session did not start'))
+      .then(() => {
+        sessionStarted = true;
+        if (wantMuted !== undefined) muteAgent(wantMuted);
+      });
+    return starting;
+  }
+
+  /** Uses the caller's agent session now, or once it has started (in the order asked), starting it if need be. */
+  function withSession(use: (session: voice.AgentSession) => unknown): void {
+    const session = options.session();
+    if (sessionStarted) {
+      use(session);
+      return;
+    }
+    void startCallerSession().then(() => use(session)).catch((error: unknown) => log().debug({ error }, 'the caller agent session could not be used'));
+  }
 
   /**
    * Opens the request's record in Redis. Whether a transfer is open for this call, or the caller has already
@@ -148,7 +179,18 @@ export function transferTools(options: TransferToolOptions) {
    * Takeover: carries on the transfer a watcher claimed for this job, from the phase its record holds, then
    * with the rule's remaining destinations. Undefined when the record is gone (the transfer ended meanwhile).
    */
-  async function resume(order: ResumeOrder): Promise<TransferOutcome | undefined> {
+  async function resume(order: ResumeOrder, early?: EarlyRejoin): Promise<TransferOutcome | undefined> {
+    let outcome: TransferOutcome | undefined;
+    try {
+      outcome = await carryOn(order, early);
+      return outcome;
+    } finally {
+      // The caller is with the agent again (or never left it): its session starts now if nothing has started it.
+      if (!sessionStarted && outcome !== 'accepted' && options.room.remoteParticipants.has(options.callerIdentity)) await startCallerSession();
+    }
+  }
+
+  async function carryOn(order: ResumeOrder, early: EarlyRejoin | undefined): Promise<TransferOutcome | undefined> {
     let adopted;
     try {
       adopted = await TransferRecordHandle.adopt(options.records, order.id, order.fence, owner, onRecordProblem, options.onFenced);
@@ -165,14 +207,14 @@ export function transferTools(options: TransferToolOptions) {
     const rest = chain.slice(stored.index);
     const request = stored.request ?? { reason: 'A caller asked to be transferred.', brief: true };
     const phase = order.mode === 'end' || rest.length === 0 ? ({ kind: 'idle' } as const) : stored.phase;
-    const { outcome } = await run(record, rest.length > 0 ? rest : chain.slice(-1), request.reason, request.brief, request.known, { stored, phase });
+    const { outcome } = await run(record, rest.length > 0 ? rest : chain.slice(-1), request.reason, request.brief, request.known, { stored, phase, early });
     return outcome;
   }
 
   /** Tries `chain` in order while the caller stays on hold (chain.ts); resolves with the last outcome. */
   async function run(
     record: TransferRecordHandle, chain: readonly Destination[], reason: string, brief: boolean, known?: string,
-    from?: { stored: TransferRecord; phase: TransferRecord['phase'] },
+    from?: { stored: TransferRecord; phase: TransferRecord['phase']; early?: EarlyRejoin | undefined },
   ): Promise<{ outcome: TransferOutcome; label: string }> {
     const session = options.session();
     const { deadlineAt } = record;
@@ -198,7 +240,7 @@ export function transferTools(options: TransferToolOptions) {
       deadlineAt,
       tellCaller: (outcome) => {
         const message = callerMessage(outcome);
-        if (message) void session.say(message);
+        if (message) withSession((session) => session.say(message));
         void record.update({ callerTold: outcome, outcome });
       },
       progressNoteIntervalMs: settings.warmTransfer.progressNoteIntervalMs,
@@ -213,7 +255,7 @@ export function transferTools(options: TransferToolOptions) {
             api: options.api,
             caller: { room: options.room, identity: options.callerIdentity },
             hold,
-            sayToCaller: (text) => void session.say(text),
+            sayToCaller: (text) => withSession((session) => session.say(text)),
             willRetry,
             models: options.models,
             ringingTimeoutMs: settings.warmTransfer.ringingTimeoutMs,
@@ -252,6 +294,7 @@ export function transferTools(options: TransferToolOptions) {
                     resumes: resumeFrom.stored.resumes,
                     ...(resumeFrom.stored.summary ? { summary: resumeFrom.stored.summary } : {}),
                     bridgedByServer: resumeFrom.stored.topology === 'move' && resumeFrom.phase.kind === 'bridged',
+                    ...(resumeFrom.early ? { early: resumeFrom.early } : {}),
                   },
                 }
               : {}),
@@ -273,8 +316,8 @@ export function transferTools(options: TransferToolOptions) {
     const { bridged } = result;
     if (bridged) {
       // The agent drops out: it no longer listens, speaks or calls tools. Closing waits for this tool to
-      // return, so it is not awaited here.
-      void session.close();
+      // return, so it is not awaited here. (A session never started is simply never started.)
+      if (sessionStarted || starting) withSession((session) => session.close());
       void bridged.done.then(async () => {
         await hold.close();
         await Promise.all([lease?.release(), record.close('handed_off')]);
@@ -287,6 +330,10 @@ export function transferTools(options: TransferToolOptions) {
   }
 
   function muteAgent(muted: boolean) {
+    if (!sessionStarted) {
+      wantMuted = muted; // applied once it starts; a session not started hears and says nothing anyway
+      return;
+    }
     const session = options.session();
     try {
       session.input.setAudioEnabled(!muted);
@@ -338,6 +385,8 @@ export function transferTools(options: TransferToolOptions) {
     const warm = rule.warm && settings.organization.warmTransferAvailable;
     const opened = await begin(rule.destinations, { reason: `The caller pressed ${digit} on the menu.`, brief: warm });
     if (!opened.ok) return undefined;
+    // Keys pressed just as a taken-over transfer ended: the agent announces this transfer, so it must be up.
+    if (!sessionStarted) await startCallerSession();
     try {
       // An organization without warm transfer still gets the rule's destinations, unscreened.
       if (rule.warm && settings.organization.warmTransferAvailable) return await screened(opened.record, digit, rule);

@@ -10,6 +10,7 @@ import type { Models } from '../models.ts';
 import { bounded, DISCONNECT_TIMEOUT_MS, JOIN_TIMEOUT_MS, SESSION_START_TIMEOUT_MS, settleWithin } from './bounded.ts';
 import { type BriefingSession, startBriefingSession, summarize } from './briefing.ts';
 import { dial, type DialTarget } from './dial.ts';
+import type { EarlyRejoin } from './early-rejoin.ts';
 import { TransferMachine, type TransferResult } from './machine.ts';
 import type { TransferOutcome } from './outcome.ts';
 import type { TransferEffect, TransferEvent, TransferPhase } from './phase.ts';
@@ -24,6 +25,8 @@ export const DESTINATION_IDENTITY = 'transfer-destination';
 const SUMMARY_GRACE_MS = 1500;
 const NOTICE_TIMEOUT_MS = 10_000;
 const BRIEFING_CLOSE_WAIT_MS = 2000;
+/** How long a resumed briefing waits for the early apology to be queued before starting its session anyway. */
+const APOLOGY_QUEUED_WAIT_MS = 3000;
 
 export interface WarmTransferDeps {
   credentials: LiveKitCredentials;
@@ -80,6 +83,8 @@ export interface ResumeFrom {
   summary?: string;
   /** Caller and destination are in one room, bridged by the server (Cloud move): nothing to rebuild. */
   bridgedByServer: boolean;
+  /** The consultation room joined (and the person apologised to) as soon as the job knew the record. */
+  early?: EarlyRejoin;
 }
 
 /** Joins `roomName` as the worker (an agent participant that may publish and subscribe). */
@@ -102,6 +107,8 @@ export class WarmTransfer {
   readonly consultationRoomName: string;
   #resumedRecorded = false;
   #consultation: Room | undefined;
+  /** A taken-over transfer's way back into the consultation room, begun while the caller is put on hold again. */
+  #rejoining: Promise<Room> | undefined;
   #briefing: Promise<BriefingSession> | undefined;
   #summary: Promise<string> | undefined;
   readonly #unlisten: (() => void)[] = [];
@@ -145,6 +152,10 @@ export class WarmTransfer {
     void this.#summary.then((summary) => this.deps.onRecord?.({ summary }));
     this.#watchCaller(this.deps.caller.room);
     if (resume) {
+      // Every resume rejoins (phase.ts); joining alongside the hold brings the person back a join sooner,
+      // and the job may have joined already, while it connected to the caller's room.
+      this.#rejoining = resume.early?.take() ?? joinAsWorker(this.deps.credentials, this.consultationRoomName);
+      this.#rejoining.catch(() => undefined); // its failure is the rejoin effect's to report
       this.#send({ type: 'resume', phase: resume.phase, bridgedByServer: resume.bridgedByServer });
       // The caller hung up while nobody was watching: the transfer carries on without them (the person is told).
       // (On Cloud a bridged caller is in the consultation room, where the rejoin's watch looks for them.)
@@ -210,11 +221,12 @@ export class WarmTransfer {
           this.#send({ type: 'decision', choice: 'accept', source: 'keypad' });
           return;
         }
-        const briefing = await this.#briefing!;
-        const text = reassurance();
+        // The apology may have been said already, on a track of its own, while this session started.
+        const [briefing, apologised] = await Promise.all([this.#briefing!, this.request.resume?.early?.apologised ?? false]);
+        const text = reassurance({ apologised });
         await briefing.say(text, signal);
         if (signal.aborted) return;
-        this.timeline.record('prompted', { 'lk.pii.briefing': text, resumed: true });
+        this.timeline.record('prompted', { 'lk.pii.briefing': text, resumed: true, apologisedFirst: apologised });
         this.#send({ type: 'prompted' });
         return;
       }
@@ -300,7 +312,7 @@ export class WarmTransfer {
    * answered: brief from the start. Past the answer, a destination that has left ends the transfer.
    */
   async #rejoin(signal: AbortSignal): Promise<void> {
-    const room = await joinAsWorker(this.deps.credentials, this.consultationRoomName);
+    const room = await (this.#rejoining ?? joinAsWorker(this.deps.credentials, this.consultationRoomName));
     this.#consultation = room;
     this.#watchConsultation(room);
     // The phase now, not the one rejoin was declared for: the caller may have hung up meanwhile.
@@ -332,7 +344,11 @@ export class WarmTransfer {
       this.#send({ type: 'destination_left' });
       return;
     }
-    if (phase.kind === 'briefing' || phase.kind === 'notifying') this.#startBriefing(room);
+    if (phase.kind === 'briefing' || phase.kind === 'notifying') {
+      // The apology first: starting the session takes the process's CPU for a second, which would delay it.
+      await settleWithin(this.request.resume?.early?.queued, APOLOGY_QUEUED_WAIT_MS);
+      this.#startBriefing(room);
+    }
     if (phase.kind === 'notifying' || phase.kind === 'bridged') this.#recordResumed();
   }
 

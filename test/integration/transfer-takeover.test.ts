@@ -159,7 +159,8 @@ describe('the job process carrying the transfer is killed', { timeout: 180_000 }
     expect(back - killedAt).toBeLessThan(BACK_WITHIN_MS);
     reportGap('job killed during the briefing', back - killedAt);
     const prompted = await timelineEntry(cast.worker, 'prompted', 15_000, killedAt);
-    expect(prompted.resumed).toBe(true);
+    // "Sorry, I lost you" went out on its own, before the question.
+    expect(prompted).toMatchObject({ resumed: true, apologisedFirst: true });
     const spoken = await callee.waitForAudio({ minRms: 300, withinMs: 10_000, after: killedAt + 500 });
     expect(spoken - killedAt).toBeLessThan(BACK_WITHIN_MS);
     expect(await timelineEntry(cast.worker, 'resumed', 1000, killedAt)).toMatchObject({ phase: 'briefing', resumes: 1 });
@@ -241,7 +242,7 @@ describe('the job process is killed, and the call moves on while nobody attends 
     expect(spoken - killedAt).toBeLessThan(BACK_WITHIN_MS);
     reportGap('job killed waiting for the decision (person spoken to)', spoken - killedAt);
     expect(spoken).toBeGreaterThan(prompted);
-    expect((await timelineEntry(cast.worker, 'prompted', 15_000, killedAt)).resumed).toBe(true);
+    expect(await timelineEntry(cast.worker, 'prompted', 15_000, killedAt)).toMatchObject({ resumed: true, apologisedFirst: true });
     await callee.press('9');
     expect(await timelineEntry(cast.worker, 'ended', 15_000, killedAt)).toMatchObject({ outcome: 'rejected' });
     // Back with the agent: speech that is not the music.
@@ -390,7 +391,7 @@ describe('a whole worker is killed while a second one runs', { timeout: 180_000 
     expect(spoken - killedAt).toBeLessThan(BACK_WITHIN_MS);
     expect(await timelineEntry(survivor.worker, 'resumed', 10_000, killedAt)).toMatchObject({ phase: 'briefing', resumes: 1 });
 
-    await timelineEntry(survivor.worker, 'prompted', 15_000, killedAt);
+    expect(await timelineEntry(survivor.worker, 'prompted', 15_000, killedAt)).toMatchObject({ resumed: true, apologisedFirst: true });
     await callee.press('1');
     const bridged = at(await timelineEntry(survivor.worker, 'bridged', 15_000, killedAt));
     await toneBack(caller, DESTINATION_TONE_HZ, bridged - 600);
@@ -419,7 +420,7 @@ describe('a whole worker is killed while a second one runs', { timeout: 180_000 
     expect(spoken).toBeGreaterThan(prompted);
     reportGap('worker killed waiting for the decision (person spoken to)', spoken - killedAt);
     expect(await timelineEntry(survivor.worker, 'resumed', 10_000, killedAt)).toMatchObject({ phase: 'briefing', resumes: 1 });
-    expect((await timelineEntry(survivor.worker, 'prompted', 15_000, killedAt)).resumed).toBe(true);
+    expect(await timelineEntry(survivor.worker, 'prompted', 15_000, killedAt)).toMatchObject({ resumed: true, apologisedFirst: true });
     await callee.press('9');
     expect(await timelineEntry(survivor.worker, 'ended', 15_000, killedAt)).toMatchObject({ outcome: 'rejected' });
     expect((await callee.waitEnded(15_000)).hungUpBy).toBe('remote');

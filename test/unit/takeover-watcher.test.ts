@@ -108,6 +108,14 @@ describe('the takeover watcher', () => {
       const running = watcher('worker-a', new Set(), { store, isOurJob: (pid) => pid === 107 });
       await running.w.sweep();
       expect(running.dispatched).toEqual([]);
+      // It vouches for its job: the lease is renewed, so another worker's watcher leaves it alone too.
+      const vouched = await store.read(created.id);
+      expect(vouched!.leaseUntil).toBeGreaterThan(Date.now());
+      expect(vouched).toMatchObject({ fence: 1, owner: 'worker-a/107' });
+      const other = watcher('worker-b', new Set(), { store });
+      await other.w.sweep();
+      expect(other.dispatched).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
       // The same pid alive but not a child of this worker (reused after a restart): the lease decides.
       const reused = watcher('worker-a', new Set(), { store, isOurJob: () => false });
       await reused.w.sweep();
