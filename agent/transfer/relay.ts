@@ -16,6 +16,40 @@ import { bounded, PUBLISH_TIMEOUT_MS, settleWithin, UNPUBLISH_TIMEOUT_MS } from 
 const RELAY_SAMPLE_RATE = 48_000;
 /** A short queue: the relay must add as little delay as it can; dropping is better than lagging. */
 const RELAY_QUEUE_MS = 100;
+/**
+ * The most audio the relay lets wait in its source before it drops frames instead. The source plays at real
+ * time and the frames arrive at real time, so a backlog (the frames that piled up while this process's event
+ * loop was busy, or before the relay started) would otherwise stay for the rest of the call as added delay.
+ */
+export const RELAY_MAX_QUEUED_MS = 30;
+
+/** Where a relay's frames go: an AudioSource, or a test's stand-in. */
+export interface FrameSink {
+  readonly queuedDuration: number;
+  captureFrame(frame: AudioFrame): Promise<void>;
+}
+
+/**
+ * Moves frames from `read` to `sink` until `read` is done or `stopped()`; a frame that finds more than
+ * RELAY_MAX_QUEUED_MS already queued is dropped. Returns how many frames were dropped.
+ */
+export async function pumpFrames(
+  read: () => Promise<{ done: boolean; value?: AudioFrame | undefined }>,
+  sink: FrameSink,
+  stopped: () => boolean,
+): Promise<number> {
+  let dropped = 0;
+  while (!stopped()) {
+    const { done, value } = await read();
+    if (done || !value || stopped()) break;
+    if (sink.queuedDuration > RELAY_MAX_QUEUED_MS) {
+      dropped++;
+      continue;
+    }
+    await sink.captureFrame(value);
+  }
+  return dropped;
+}
 
 export interface AudioRelay {
   /** Resolves when the relay has stopped (source track ended or stop() called). */
@@ -54,17 +88,10 @@ export async function prepareRelay(to: Room, trackName: string): Promise<Prepare
     if (stopped || reader) return;
     const current = new AudioStream(from, { sampleRate: RELAY_SAMPLE_RATE, numChannels: 1 }).getReader();
     reader = current;
-    pump = (async () => {
-      try {
-        while (!stopped) {
-          const { done, value } = await current.read();
-          if (done || stopped) break;
-          await source.captureFrame(value);
-        }
-      } catch {
-        // The source track or the room went away: the relay simply ends.
-      }
-    })();
+    pump = pumpFrames(() => current.read(), source, () => stopped).then(
+      () => undefined,
+      () => undefined, // the source track or the room went away: the relay simply ends
+    );
   };
 
   let resolveEnded!: () => void;

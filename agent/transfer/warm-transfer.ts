@@ -277,6 +277,8 @@ export class WarmTransfer {
         const outcome: TransferOutcome = phase.kind === 'notifying' ? phase.outcome : 'caller_hung_up';
         const briefing = await this.#briefing;
         briefing?.interrupt();
+        // Not over a takeover's apology, which may still be playing on its own track.
+        await settleWithin(this.request.resume?.early?.apologised, NOTICE_TIMEOUT_MS);
         await briefing?.say(callerLeftNotice(outcome), AbortSignal.any([signal, AbortSignal.timeout(NOTICE_TIMEOUT_MS)]));
         this.#send({ type: 'notice_done' });
         return;
@@ -347,7 +349,9 @@ export class WarmTransfer {
     if (phase.kind === 'briefing' || phase.kind === 'notifying') {
       // The apology first: starting the session takes the process's CPU for a second, which would delay it.
       await settleWithin(this.request.resume?.early?.queued, APOLOGY_QUEUED_WAIT_MS);
-      this.#startBriefing(room);
+      // Meanwhile the person may have pressed 1 (a bridge needs no briefing) or the caller hung up (the notice does).
+      const now = this.machine.phase.kind;
+      if (now === 'briefing' || now === 'notifying') this.#startBriefing(room);
     }
     if (phase.kind === 'notifying' || phase.kind === 'bridged') this.#recordResumed();
   }
