@@ -4,9 +4,10 @@
 // them at once on a track of its own. The resumed transfer (WarmTransfer) adopts the joined room and asks its
 // question once the apology has been said.
 import type { tts } from '@livekit/agents';
-import { AudioSource, LocalAudioTrack, type AudioFrame, type Room, TrackPublishOptions, TrackSource } from '@livekit/rtc-node';
+import { AudioSource, type AudioFrame, type Room } from '@livekit/rtc-node';
 import { APOLOGY } from '../../prompts/briefing.ts';
-import { bounded, DISCONNECT_TIMEOUT_MS, PUBLISH_TIMEOUT_MS, settleWithin, UNPUBLISH_TIMEOUT_MS } from './bounded.ts';
+import { bounded, DISCONNECT_TIMEOUT_MS, settleWithin, UNPUBLISH_TIMEOUT_MS } from './bounded.ts';
+import { publishAudio } from './publish-audio.ts';
 
 /** How long synthesizing the apology may take before the person is left to the briefing session instead. */
 const SYNTHESIS_TIMEOUT_MS = 3000;
@@ -89,21 +90,13 @@ export async function playInto(room: Room, frames: AudioFrame[], onQueued?: () =
   const durationMs = frames.reduce((ms, frame) => ms + (frame.samplesPerChannel / frame.sampleRate) * 1000, 0);
   // The FFI panics (and the job hangs) unless the queue's size is a multiple of 10 ms.
   const source = new AudioSource(sampleRate, 1, Math.ceil(durationMs / 10) * 10 + 1000);
-  const track = LocalAudioTrack.createAudioTrack(trackName, source);
-  const publishOptions = new TrackPublishOptions();
-  publishOptions.source = TrackSource.SOURCE_MICROPHONE;
-  const local = room.localParticipant!;
-  let sid: string | undefined;
+  const { track, sid } = await publishAudio(room, source, trackName);
   try {
-    const publication = await bounded(local.publishTrack(track, publishOptions), PUBLISH_TIMEOUT_MS, `publishing ${trackName}`, (late) =>
-      settleWithin(local.unpublishTrack(late.sid!), UNPUBLISH_TIMEOUT_MS),
-    );
-    sid = publication.sid;
     for (const frame of frames) await source.captureFrame(frame);
     onQueued?.();
     await bounded(source.waitForPlayout(), durationMs + PLAYOUT_SLACK_MS, `playing ${trackName}`);
   } finally {
-    if (sid) await settleWithin(local.unpublishTrack(sid), UNPUBLISH_TIMEOUT_MS);
+    await settleWithin(room.localParticipant?.unpublishTrack(sid), UNPUBLISH_TIMEOUT_MS);
     await track.close().catch(() => undefined);
     await source.close().catch(() => undefined);
   }

@@ -2,16 +2,9 @@
 // Decoding ahead keeps "please hold" to music under a few hundred milliseconds: starting a track only
 // needs a publish, not an ffmpeg run.
 import { audioFramesFromFile, voice } from '@livekit/agents';
-import {
-  AudioFrame,
-  AudioResampler,
-  AudioSource,
-  LocalAudioTrack,
-  type Room,
-  TrackPublishOptions,
-  TrackSource,
-} from '@livekit/rtc-node';
-import { bounded, PUBLISH_TIMEOUT_MS, settleWithin, UNPUBLISH_TIMEOUT_MS } from './bounded.ts';
+import { AudioFrame, AudioResampler, AudioSource, type LocalAudioTrack, type Room } from '@livekit/rtc-node';
+import { settleWithin, UNPUBLISH_TIMEOUT_MS } from './bounded.ts';
+import { publishAudio } from './publish-audio.ts';
 
 /** Telephone audio is 8 kHz; 24 kHz keeps music clean for WebRTC listeners at a quarter of 48 kHz's memory. */
 export const HOLD_SAMPLE_RATE = 24_000;
@@ -68,18 +61,8 @@ export class HoldMusic {
    */
   async play(room: Room, trackName = 'hold-music'): Promise<HoldMusicPlayback> {
     const source = new AudioSource(HOLD_SAMPLE_RATE, 1);
-    const track = LocalAudioTrack.createAudioTrack(trackName, source);
-    const options = new TrackPublishOptions();
-    options.source = TrackSource.SOURCE_MICROPHONE;
-    const local = room.localParticipant!;
-    const publication = await bounded(local.publishTrack(track, options), PUBLISH_TIMEOUT_MS, 'publishing hold music', (late) =>
-      settleWithin(local.unpublishTrack(late.sid!), UNPUBLISH_TIMEOUT_MS),
-    ).catch(async (error: unknown) => {
-      await track.close().catch(() => undefined);
-      await source.close().catch(() => undefined);
-      throw error;
-    });
-    const playback = new HoldMusicPlayback(room, source, track, publication.sid!);
+    const { track, sid } = await publishAudio(room, source, trackName, 'publishing hold music');
+    const playback = new HoldMusicPlayback(room, source, track, sid);
     void playback.loop(this.pcm);
     return playback;
   }

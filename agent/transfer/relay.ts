@@ -1,17 +1,9 @@
 // Relays one participant's audio from the room it is in to another room, as a track the worker publishes
 // there. Two relays, one each way, join a caller and a destination who sit in different rooms: the
 // open-source LiveKit server cannot move participants, so this is how a self-hosted bridge is made.
-import {
-  type AudioFrame,
-  AudioSource,
-  AudioStream,
-  LocalAudioTrack,
-  type RemoteAudioTrack,
-  type Room,
-  TrackPublishOptions,
-  TrackSource,
-} from '@livekit/rtc-node';
-import { bounded, PUBLISH_TIMEOUT_MS, settleWithin, UNPUBLISH_TIMEOUT_MS } from './bounded.ts';
+import { type AudioFrame, AudioSource, AudioStream, type RemoteAudioTrack, type Room } from '@livekit/rtc-node';
+import { settleWithin, UNPUBLISH_TIMEOUT_MS } from './bounded.ts';
+import { publishAudio } from './publish-audio.ts';
 
 const RELAY_SAMPLE_RATE = 48_000;
 /** A short queue: the relay must add as little delay as it can; dropping is better than lagging. */
@@ -69,17 +61,7 @@ export interface PreparedRelay extends AudioRelay {
  */
 export async function prepareRelay(to: Room, trackName: string): Promise<PreparedRelay> {
   const source = new AudioSource(RELAY_SAMPLE_RATE, 1, RELAY_QUEUE_MS);
-  const track = LocalAudioTrack.createAudioTrack(trackName, source);
-  const options = new TrackPublishOptions();
-  options.source = TrackSource.SOURCE_MICROPHONE;
-  const local = to.localParticipant!;
-  const publication = await bounded(local.publishTrack(track, options), PUBLISH_TIMEOUT_MS, `publishing ${trackName}`, (late) =>
-    settleWithin(local.unpublishTrack(late.sid!), UNPUBLISH_TIMEOUT_MS),
-  ).catch(async (error: unknown) => {
-    await track.close().catch(() => undefined);
-    await source.close().catch(() => undefined);
-    throw error;
-  });
+  const { track, sid } = await publishAudio(to, source, trackName);
   let stopped = false;
   let reader: ReadableStreamDefaultReader<AudioFrame> | undefined;
   let pump: Promise<void> = Promise.resolve();
@@ -103,7 +85,7 @@ export async function prepareRelay(to: Room, trackName: string): Promise<Prepare
       await reader?.cancel().catch(() => undefined);
       source.clearQueue();
       await pump;
-      await settleWithin(to.localParticipant?.unpublishTrack(publication.sid!), UNPUBLISH_TIMEOUT_MS);
+      await settleWithin(to.localParticipant?.unpublishTrack(sid), UNPUBLISH_TIMEOUT_MS);
       await track.close().catch(() => undefined);
       await source.close().catch(() => undefined);
       resolveEnded();
