@@ -60,8 +60,3 @@ export async function carried(options: Pick<CarryOptions, 'redis' | 'workerKey' 
   if (!count || count[0]) throw count?.[0] ?? new Error('no answer from Redis');
   return Number(count[1]);
 }
-
-/** The load to report: the CPU share, or the share of the transfers the worker may carry, whichever is higher. */
-export function workerLoad(cpu: number, carrying: number, maxTransfers: number, cap: number): number {
-  return Math.min(cap, Math.max(cpu, carrying / maxTransfers));
-}

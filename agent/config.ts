@@ -3,6 +3,7 @@
 // with the agent settings they become (agent-settings.ts), in the same pass at start-up.
 // A call must never reach "please hold" with a bad setting.
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /** MAX_BRIDGED_CALL_S's default: four hours. */
@@ -34,7 +35,11 @@ const schema = z
     WORKER_HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(8081),
     // Above 1 the worker never reports itself full (the load is a CPU share from 0 to 1).
     WORKER_LOAD_THRESHOLD: z.coerce.number().gt(0).max(100).default(0.9),
-    WORKER_IDLE_PROCESSES: z.coerce.number().int().min(1).max(16).default(1),
+    // Unset: as many as WORKER_MAX_CALLS, up to 4 (a burst up to the worker's capacity finds warm processes).
+    WORKER_IDLE_PROCESSES: z.coerce.number().int().min(1).max(16).optional(),
+    // Calls (job processes) the worker runs at once; a call past that is refused. Unset: one per core, what a
+    // 2-core machine carried with every transfer succeeding in the benchmark (README, Benchmark).
+    WORKER_MAX_CALLS: z.coerce.number().int().min(1).max(1000).optional(),
     // How long a job process may take to start before the framework kills it (its own default is 10 s, which a
     // burst of calls on a busy machine exceeds: the killed process's start-up CPU is wasted and begun again).
     WORKER_PROCESS_START_TIMEOUT_S: z.coerce.number().min(1).max(300).default(30),
@@ -95,6 +100,7 @@ export interface WorkerConfig {
   instructions: string | undefined;
   workerHttpPort: number;
   idleProcesses: number;
+  maxCalls: number;
   processStartTimeoutMs: number;
   loadThreshold: number;
   maxTransfers: number;
@@ -143,13 +149,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
   }
   const e = parsed.data;
+  const maxCalls = e.WORKER_MAX_CALLS ?? Math.max(1, availableParallelism());
   return {
     livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
     agentName: e.AGENT_NAME,
     greeting: e.AGENT_GREETING,
     instructions: e.AGENT_INSTRUCTIONS,
     workerHttpPort: e.WORKER_HTTP_PORT,
-    idleProcesses: e.WORKER_IDLE_PROCESSES,
+    idleProcesses: e.WORKER_IDLE_PROCESSES ?? Math.min(4, maxCalls),
+    maxCalls,
     processStartTimeoutMs: e.WORKER_PROCESS_START_TIMEOUT_S * 1000,
     loadThreshold: e.WORKER_LOAD_THRESHOLD,
     maxTransfers: e.WORKER_MAX_TRANSFERS,

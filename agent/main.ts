@@ -1,11 +1,12 @@
 // Entry point: validate the configuration, then hand over to the LiveKit Agents CLI.
 //   node dist/agent/main.js start | dev | connect --room <name>   (npm run build first; tsx agent/main.ts works too)
-import { cli, ServerOptions } from '@livekit/agents';
+import { type AgentServer, cli, ServerOptions } from '@livekit/agents';
 import { randomUUID } from 'node:crypto';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveSettings } from './agent-settings.ts';
-import { carried, WORKER_KEY_ENV, workerLoad } from './carrying.ts';
+import { Admission, reportedLoad } from './admission.ts';
+import { carried, WORKER_KEY_ENV } from './carrying.ts';
 import { ConfigError, loadConfig, type WorkerConfig } from './config.ts';
 import { cpuLoad } from './load.ts';
 import { proposeAll, PROPOSALS_VARIABLE, withProposals } from './settings/model-compile.ts';
@@ -60,7 +61,18 @@ process.env[WORKER_KEY_ENV] ??= randomUUID();
 const workerKey = process.env[WORKER_KEY_ENV];
 const redis = connectRedis(config.redisUrl);
 let carrying = 0;
-async function load(): Promise<number> {
+// The framework hands the server to loadFunc only; job requests before its first call find no job running.
+let server: AgentServer | undefined;
+const admission = new Admission({
+  maxCalls: config.maxCalls,
+  running: () => server?.activeJobs.map((job) => job.job.id) ?? [],
+  // The assignment (the framework waits 7.5 s for it) and a process start, at most.
+  acceptedForMs: config.processStartTimeoutMs + 10_000,
+  onRefused: (jobId, calls) => console.log(JSON.stringify({ event: 'call_refused', jobId, calls, maxCalls: config.maxCalls })),
+});
+setInterval(() => admission.count(), 500).unref();
+async function load(worker: AgentServer): Promise<number> {
+  server = worker;
   try {
     const now = await bounded(carried({ redis, workerKey }), CARRIED_READ_TIMEOUT_MS, 'counting carried transfers');
     if (now !== carrying) console.log(JSON.stringify({ event: 'carrying', transfers: now, maxTransfers: config.maxTransfers }));
@@ -68,7 +80,7 @@ async function load(): Promise<number> {
   } catch {
     // Redis is away: keep the last count rather than report an empty worker.
   }
-  return workerLoad(cpuLoad(), carrying, config.maxTransfers, MAX_REPORTED_LOAD);
+  return reportedLoad(cpuLoad(), [[admission.count(), config.maxCalls], [carrying, config.maxTransfers]], MAX_REPORTED_LOAD);
 }
 
 // Takeover (takeover.ts): this worker's job processes that die, and any worker's records whose lease ran out,
@@ -109,9 +121,11 @@ cli.runApp(
     // runApp carries dev's unlimited load threshold into production; set it explicitly.
     loadThreshold: config.loadThreshold,
     // The server gives a worker reporting a load of 1 no calls at all, whatever its threshold says; the
-    // threshold above decides when this worker is full, so the load reported never quite reaches 1. The
-    // transfers it carries count too: a bridged call or a briefing costs more than its CPU share shows.
+    // threshold above decides when this worker is full, so the load reported never quite reaches 1. The calls
+    // and the transfers it carries count too: a bridged call or a briefing costs more than its CPU share shows.
     loadFunc: load,
+    // Past WORKER_MAX_CALLS a call is refused at once, even in a burst the load has not caught up with.
+    requestFunc: (request) => admission.request(request),
     numIdleProcesses: config.idleProcesses,
     initializeProcessTimeout: config.processStartTimeoutMs,
     host: '127.0.0.1',

@@ -196,6 +196,18 @@ export default defineAgent({
       },
     });
 
+    // A caller who hangs up ends this job at once, so the worker's place for the call is free again
+    // (admission.ts) rather than when the server closes the empty room, about 20 s later. A running transfer
+    // deals with the hang-up itself (it tells the person, or ends the bridged call) and ends the job when done;
+    // a caller only moved out of this room by one (Cloud) is back here, or bridged elsewhere, when it ends.
+    ctx.room.on(RoomEvent.ParticipantDisconnected, (participant: RemoteParticipant) => {
+      if (participant.identity !== callerIdentity) return;
+      void (async () => {
+        while (transfers.transferring()) await new Promise((resolve) => setTimeout(resolve, 250));
+        if (!ctx.room.remoteParticipants.has(callerIdentity)) ctx.shutdown('caller hung up');
+      })();
+    });
+
     // Keypad rules: "press 1 for sales" starts an ordinary transfer; other keys are ignored.
     if (settings.keypad.size > 0) {
       ctx.room.on(RoomEvent.DtmfReceived, (_code: number, digit: string, participant: RemoteParticipant) => {

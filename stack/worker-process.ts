@@ -52,6 +52,9 @@ export async function startWorker(
       ...(stack.redisUrl ? { REDIS_URL: stack.redisUrl } : {}),
       // The tests load two cores fully at times; a worker that calls itself full would miss calls.
       WORKER_LOAD_THRESHOLD: '2',
+      // One worker serves a whole test file, whose calls' jobs may overlap; one warm process keeps its start cheap.
+      WORKER_MAX_CALLS: '16',
+      WORKER_IDLE_PROCESSES: '1',
       SIP_OUTBOUND_TRUNK_ID: stack.pstnTrunkId,
       ...env,
     },

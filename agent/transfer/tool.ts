@@ -120,6 +120,8 @@ export function transferTools(options: TransferToolOptions) {
   let sessionStarted = options.startSession === undefined;
   let starting: Promise<void> | undefined;
   let wantMuted: boolean | undefined;
+  /** Transfers running in this job, from hold to ended, or to the end of their bridged call. */
+  let openTransfers = 0;
 
   function startCallerSession(): Promise<void> {
     starting ??= Promise.resolve()
@@ -305,12 +307,14 @@ export function transferTools(options: TransferToolOptions) {
       },
     });
     const lease = options.carry?.(randomUUID());
+    openTransfers += 1;
     let result;
     try {
       result = await transfers.run();
     } catch (error) {
       log().error({ error }, 'warm transfer failed');
       await Promise.all([lease?.release(), record.close('ended')]);
+      openTransfers -= 1;
       throw error;
     }
     const { bridged } = result;
@@ -321,10 +325,12 @@ export function transferTools(options: TransferToolOptions) {
       void bridged.done.then(async () => {
         await hold.close();
         await Promise.all([lease?.release(), record.close('handed_off')]);
+        openTransfers -= 1;
         options.onCallHandedOff();
       });
     } else {
       await Promise.all([lease?.release(), record.close('ended')]);
+      openTransfers -= 1;
     }
     return { outcome: result.outcome, label: result.label };
   }
@@ -465,5 +471,9 @@ export function transferTools(options: TransferToolOptions) {
     return false;
   }
 
-  return { warmTransfer, keypadTransfer, resume };
+  return {
+    warmTransfer, keypadTransfer, resume,
+    /** Whether a transfer is running: it then deals with a caller who hangs up (tells the person, ends the bridge). */
+    transferring: () => openTransfers > 0,
+  };
 }

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { carried, carry, workerLoad } from '../../agent/carrying.ts';
+import { carried, carry } from '../../agent/carrying.ts';
 
 const REDIS_URL = inject('redisUrl');
 const TEST_DB = 8;
@@ -51,15 +51,5 @@ describe('transfers carried, counted in Redis', () => {
     await sleep(700);
     expect(await carried(options)).toBe(1);
     await alive.release();
-  });
-});
-
-describe('the load reported', () => {
-  it('is the higher of the CPU share and the share of transfers carried, capped below 1', () => {
-    expect(workerLoad(0.2, 0, 8, 0.95)).toBe(0.2);
-    expect(workerLoad(0.2, 4, 8, 0.95)).toBe(0.5);
-    expect(workerLoad(0.7, 4, 8, 0.95)).toBe(0.7);
-    expect(workerLoad(0.1, 8, 8, 0.95)).toBe(0.95);
-    expect(workerLoad(0.1, 20, 8, 0.95)).toBe(0.95);
   });
 });

@@ -1,4 +1,5 @@
 // The worker's configuration is checked once, at start, and every problem is reported together.
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { agentIdFromMetadata, resolveSettings } from '../../agent/agent-settings.ts';
 import { ConfigError, loadConfig } from '../../agent/config.ts';
@@ -27,6 +28,16 @@ describe('worker configuration', () => {
     expect(loadConfig(base).processStartTimeoutMs).toBe(30_000);
     expect(loadConfig({ ...base, WORKER_PROCESS_START_TIMEOUT_S: '45' }).processStartTimeoutMs).toBe(45_000);
     expect(() => loadConfig({ ...base, WORKER_PROCESS_START_TIMEOUT_S: '0' })).toThrow(/WORKER_PROCESS_START_TIMEOUT_S/);
+  });
+
+  it('takes one call per core and keeps as many processes warm (up to 4) unless told otherwise', () => {
+    const cores = availableParallelism();
+    expect(loadConfig(base)).toMatchObject({ maxCalls: cores, idleProcesses: Math.min(4, cores) });
+    expect(loadConfig({ ...base, WORKER_MAX_CALLS: '12' })).toMatchObject({ maxCalls: 12, idleProcesses: 4 });
+    expect(loadConfig({ ...base, WORKER_MAX_CALLS: '1' })).toMatchObject({ maxCalls: 1, idleProcesses: 1 });
+    expect(loadConfig({ ...base, WORKER_MAX_CALLS: '6', WORKER_IDLE_PROCESSES: '2' })).toMatchObject({ maxCalls: 6, idleProcesses: 2 });
+    expect(() => loadConfig({ ...base, WORKER_MAX_CALLS: '0' })).toThrow(/WORKER_MAX_CALLS/);
+    expect(() => loadConfig({ ...base, WORKER_MAX_CALLS: 'many' })).toThrow(/WORKER_MAX_CALLS/);
   });
 
   it('lists every problem at once', () => {
