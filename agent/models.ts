@@ -4,12 +4,22 @@ import type { llm, stt, tts, VAD } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
 import type { WorkerConfig } from './config.ts';
 import { EspeakTTS } from './speech/espeak-tts.ts';
+import type { Phrases } from './speech/phrases.ts';
+
+/**
+ * The rate the agent sessions hear the phone at. A phone call is sampled at 8 kHz (16 kHz for a wideband
+ * codec), so nothing is lost, and the Silero VAD takes the frames as they come (at the framework's 24 kHz every
+ * frame was resampled once more for it).
+ */
+export const SESSION_INPUT_RATE = 16_000;
 
 export interface Models {
   tts: tts.TTS;
   stt: stt.STT | undefined;
   llm: llm.LLM | undefined;
   vad: VAD;
+  /** Fixed sentences synthesised ahead of the call (the embedded voice only). */
+  phrases?: Phrases;
 }
 
 export function createModels(config: WorkerConfig, vad: VAD): Models {

@@ -6,10 +6,12 @@ import { type RemoteParticipant, RoomEvent } from '@livekit/rtc-node';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { callerInstructions } from '../prompts/caller.ts';
 import { agentIdFromMetadata, resolveSettings } from './agent-settings.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig, type WorkerConfig } from './config.ts';
+import { briefingIntro } from '../prompts/briefing.ts';
+import { Phrases } from './speech/phrases.ts';
 import { proposalsFromEnv, withProposals } from './settings/model-compile.ts';
 import { takeMessageTool } from './messages.ts';
-import { createModels } from './models.ts';
+import { createModels, SESSION_INPUT_RATE } from './models.ts';
 import type { Redis } from 'ioredis';
 import { carry, WORKER_KEY_ENV } from './carrying.ts';
 import { connectRedis } from './redis.ts';
@@ -39,6 +41,17 @@ async function participantWithin(room: JobContext['room'], identity: string, ms:
   return room.remoteParticipants.get(identity);
 }
 
+/**
+ * The greetings and the briefing's introduction, synthesised while the process waits for a call. Only for the
+ * embedded voice: an OpenAI voice would cost a request for every process started, used or not.
+ */
+async function preparePhrases(config: WorkerConfig, vad: VAD, greetings: Iterable<string | undefined>): Promise<Phrases | undefined> {
+  if (config.tts !== 'espeak') return undefined;
+  const phrases = new Phrases(createModels(config, vad).tts);
+  await phrases.prepare([config.greeting, ...[...greetings].filter((g): g is string => g !== undefined), briefingIntro()]);
+  return phrases;
+}
+
 type Prepared = (
   | {
       settings: SettingsSet;
@@ -50,6 +63,7 @@ type Prepared = (
 ) & {
   /** This process's Redis client (REDIS_URL), shared by the calls it runs. */
   redis: Redis;
+  phrases: Phrases | undefined;
 };
 
 /** This call's settings and music: from the files read at start-up, or from the store as they are now. */
@@ -65,7 +79,8 @@ export default defineAgent({
     if (config.settingsStore) {
       // A call with the store reads its agent when it starts; nothing is decoded ahead but the built-in music.
       const store = await StoreSettingsSource.open(config.settingsStore.url, config.settingsStore.prefix);
-      proc.userData.prepared = { store, redis: connectRedis(config.redisUrl), vad: await silero.VAD.load() } satisfies Prepared;
+      const vad = await silero.VAD.load();
+      proc.userData.prepared = { store, redis: connectRedis(config.redisUrl), vad, phrases: await preparePhrases(config, vad, []) } satisfies Prepared;
       return;
     }
     // The plans the main process accepted from the model, checked again here; else the parser's.
@@ -75,7 +90,9 @@ export default defineAgent({
       const file = agent.warmTransfer.holdMusic ?? '';
       if (!music.has(file)) music.set(file, await HoldMusic.load(file || undefined));
     }
-    const prepared: Prepared = { settings, redis: connectRedis(config.redisUrl), music, vad: await silero.VAD.load() };
+    const vad = await silero.VAD.load();
+    const phrases = await preparePhrases(config, vad, [...settings.agents.values()].map((agent) => agent.greeting));
+    const prepared: Prepared = { settings, redis: connectRedis(config.redisUrl), music, vad, phrases };
     proc.userData.prepared = prepared;
   },
   entry: async (ctx: JobContext) => {
@@ -99,7 +116,7 @@ export default defineAgent({
     const store = 'store' in prepared ? prepared.store : undefined;
     const { vad, redis } = prepared;
     const workerKey = process.env[WORKER_KEY_ENV];
-    const models = createModels(config, vad);
+    const models = { ...createModels(config, vad), ...(prepared.phrases ? { phrases: prepared.phrases } : {}) };
     const records = new TransferRecordStore({ redis });
     const api = roomServiceApi(config.livekit);
     // Takeover: this job was dispatched to carry on a transfer whose job died (takeover.ts).
@@ -141,7 +158,7 @@ export default defineAgent({
 
     // A taken-over job does not start the caller's agent before carrying the transfer on (that takes a second
     // or more on a busy machine): transferTools starts it when the caller is to hear the agent again.
-    const startSession = () => session.start({ agent, room: ctx.room, inputOptions: { participantIdentity: callerIdentity } });
+    const startSession = () => session.start({ agent, room: ctx.room, inputOptions: { participantIdentity: callerIdentity, audioSampleRate: SESSION_INPUT_RATE } });
 
     const transfersOffered = warmTransferEnabled(settings) && models.llm !== undefined;
     if (!settings.organization.warmTransferAvailable) log().info({ agentId: settings.agentId }, 'warm transfer is not available to this organization');
@@ -230,9 +247,10 @@ export default defineAgent({
       }
       return;
     }
-    await session.start({ agent, room: ctx.room, inputOptions: { participantIdentity: callerIdentity } });
+    await session.start({ agent, room: ctx.room, inputOptions: { participantIdentity: callerIdentity, audioSampleRate: SESSION_INPUT_RATE } });
     // Without a model nobody answers what the caller says, so their voice must not cut the greeting (and
     // its "press 1 for ...") short.
-    session.say(settings.greeting ?? config.greeting, { allowInterruptions: models.llm !== undefined });
+    const greeting = settings.greeting ?? config.greeting;
+    session.say(greeting, { allowInterruptions: models.llm !== undefined, ...models.phrases?.audioFor(greeting) });
   },
 });

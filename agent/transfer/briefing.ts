@@ -4,7 +4,7 @@ import { llm, voice } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
 import { briefingInstructions, type BriefingInput } from '../../prompts/briefing.ts';
 import { SUMMARY_INSTRUCTIONS } from '../../prompts/briefing.ts';
-import type { Models } from '../models.ts';
+import { type Models, SESSION_INPUT_RATE } from '../models.ts';
 import { bounded, SESSION_CLOSE_TIMEOUT_MS, SESSION_START_TIMEOUT_MS, settleWithin } from './bounded.ts';
 import { HeldSpeech } from './held-speech.ts';
 
@@ -92,7 +92,7 @@ export async function startBriefingSession(options: {
     session.start({
       agent,
       room: options.room,
-      inputOptions: { participantIdentity: options.destinationIdentity, closeOnDisconnect: false },
+      inputOptions: { participantIdentity: options.destinationIdentity, closeOnDisconnect: false, audioSampleRate: SESSION_INPUT_RATE },
     }),
     options.startTimeoutMs ?? SESSION_START_TIMEOUT_MS,
     'starting the briefing session',
@@ -102,7 +102,7 @@ export async function startBriefingSession(options: {
     async say(text, signal) {
       if (closed) return;
       // The person answering usually says "hello?": that must not cut the briefing or the question short.
-      const handle = session.say(text, { allowInterruptions: false });
+      const handle = session.say(text, { allowInterruptions: false, ...models.phrases?.audioFor(text) });
       held.speechStarted();
       const aborted = new Promise<void>((resolve) => {
         if (signal?.aborted) resolve();

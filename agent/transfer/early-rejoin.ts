@@ -6,6 +6,7 @@
 import type { tts } from '@livekit/agents';
 import { AudioSource, type AudioFrame, type Room } from '@livekit/rtc-node';
 import { APOLOGY } from '../../prompts/briefing.ts';
+import { synthesizeFrames } from '../speech/phrases.ts';
 import { bounded, DISCONNECT_TIMEOUT_MS, settleWithin, UNPUBLISH_TIMEOUT_MS } from './bounded.ts';
 import { publishAudio } from './publish-audio.ts';
 
@@ -41,7 +42,7 @@ export function rejoinEarly(options: {
   joining.catch(() => undefined); // a failed join is reported to whoever takes the room
   let taken = false;
   // Synthesized while the room is joined: the words are ready when the person can hear them.
-  const words = options.personIdentity ? synthesize(options.tts, APOLOGY) : Promise.resolve([]);
+  const words = options.personIdentity ? synthesizeFrames(options.tts, APOLOGY, SYNTHESIS_TIMEOUT_MS, 'synthesizing the apology') : Promise.resolve([]);
   words.catch(() => undefined);
   let onQueued!: () => void;
   const queued = new Promise<void>((resolve) => (onQueued = resolve));
@@ -69,16 +70,6 @@ export function rejoinEarly(options: {
       await settleWithin(room?.disconnect(), DISCONNECT_TIMEOUT_MS);
     },
   };
-}
-
-async function synthesize(model: tts.TTS, text: string): Promise<AudioFrame[]> {
-  const frames: AudioFrame[] = [];
-  const stream = model.synthesize(text);
-  const collect = (async () => {
-    for await (const audio of stream) frames.push(audio.frame);
-    return frames;
-  })();
-  return bounded(collect, SYNTHESIS_TIMEOUT_MS, 'synthesizing the apology', () => stream.close());
 }
 
 /**

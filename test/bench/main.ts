@@ -38,6 +38,8 @@ const CALLS = list('BENCH_CALLS', '1,4,8,16');
 const TRANSFERS = list('BENCH_TRANSFERS', '1,2,4,8');
 const TALK_S = Number(process.env.BENCH_TALK_S ?? 30);
 const IDLE = Number(process.env.BENCH_IDLE ?? 8);
+/** Transfers at once against a worker at its default limits (WORKER_MAX_CALLS one per core): how it behaves when full. */
+const FULL = Number(process.env.BENCH_FULL ?? 8);
 const TARGETS = { holdMs: 300, briefingMs: 400, keypadCallerHearsMs: 150, bridgeAddedMs: 40, greetingP95Ms: 1500, lateFraction: 0.01, perCallMb: 150 };
 
 const packageVersion = (name: string) => (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
@@ -84,7 +86,7 @@ if (!from) {
     }
     if (scenario !== 'latency') {
       const startup: StartupRow[] = [];
-      for (const runtime of ['tsx', 'compiled'] as const) {
+      for (const runtime of process.env.BENCH_STARTUP === '0' ? [] : (['tsx', 'compiled'] as const)) {
         startup.push(await startupCost(stack, runtime, 4, []));
         log(`start-up ${runtime}: ${JSON.stringify({ ...startup.at(-1), calls: undefined })}`);
       }
@@ -110,6 +112,18 @@ if (!from) {
         }
       } finally {
         await transferWorker.stop();
+      }
+      if (FULL > 0) {
+        // The product's defaults: one call per core, as many warm processes (up to 4).
+        const maxCalls = cpus().length;
+        const idle = Math.min(4, maxCalls);
+        const limited = await transfersWorker(stack, idle, { WORKER_MAX_CALLS: String(maxCalls), WORKER_MAX_TRANSFERS: '8' });
+        try {
+          transfers.push(await concurrentTransfers(limited, FULL, TALK_S * 1000, idle, maxCalls));
+          log(`${FULL} concurrent transfers at WORKER_MAX_CALLS=${maxCalls}: ${JSON.stringify({ ...transfers.at(-1), runs: transfers.at(-1)!.runs.filter((r) => !r.ok) })}`);
+        } finally {
+          await limited.stop();
+        }
       }
       results.capacity = { startup, calls, transfers };
     }
@@ -152,9 +166,10 @@ if (results.capacity) {
   for (const s of startup) md.push(`| ${s.runtime === 'tsx' ? 'TypeScript through tsx (before)' : 'compiled dist/ (after)'} | ${s.registerMs} | ${s.settleMs} | ${s.jobProcessCpuMs} | ${s.jobProcessRssMb} | ${s.mainProcessCpuMs} | ${s.idleCores} |`);
   md.push('', `| concurrent calls (warm pool ${calls[0]?.idleProcesses ?? IDLE}) | greeted | answer → greeting ms p50 / p95 / max | worker CPU, cores | peak memory MB (largest process) | "VAD slower than realtime" | init timeouts | job event-loop delay ms: p99 (median of jobs) / max |`, '| ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |');
   for (const c of calls) md.push(`| ${c.concurrent} | ${c.greeted}/${c.concurrent} | ${cell(c.greetingMs)}${verdict(c.greetingMs, TARGETS.greetingP95Ms)} | ${c.usage.cores.toFixed(2)} | ${c.usage.peakRssMb} (${c.usage.peakProcessRssMb}) | ${c.vadSlowerWarnings} | ${c.initTimeouts} | ${loop(c.loopDelay)} |`);
-  md.push('', `| concurrent transfers (${TALK_S} s talk) | succeeded | answer → briefing ms p50 / p95 | worker CPU, cores (whole run) | CPU per bridged call, cores | peak memory MB | largest job process MB | late frames | missing frames | bridge delay ms p50 | job event-loop delay ms: p99 (median of jobs) / max | takeovers |`, '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |');
-  for (const t of transfers) md.push(`| ${t.concurrent} | ${t.succeeded}/${t.concurrent} | ${t.briefingMs.p50 ?? '-'} / ${t.briefingMs.p95 ?? '-'} | ${t.usage.cores.toFixed(2)} | ${Number.isFinite(t.talkCoresPerCall) ? t.talkCoresPerCall.toFixed(3) : '-'} | ${t.usage.peakRssMb} | ${t.usage.peakProcessRssMb} | ${pct(t.lateFraction)} | ${pct(t.missingFraction)} | ${t.bridgeDelayMs.p50 ?? '-'} | ${loop(t.loopDelay)} | ${t.takeovers ?? '-'} |`);
-  const full = [...transfers].reverse().find((t) => t.succeeded === t.concurrent && t.lateFraction < TARGETS.lateFraction);
+  md.push('', `| concurrent transfers (${TALK_S} s talk) | succeeded | refused busy (after ms p50) | answer → briefing ms p50 / p95 | worker CPU, cores (whole run) | CPU per bridged call, cores | peak memory MB | largest job process MB | late frames | missing frames | bridge delay ms p50 | job event-loop delay ms: p99 (median of jobs) / max | takeovers |`, '| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |');
+  const refusedCell = (t: TransfersRow) => (t.refusedBusy === undefined ? '-' : t.refusedBusy === 0 ? '0' : `${t.refusedBusy} (${t.refusedMs?.p50 ?? '?'})`);
+  for (const t of transfers) md.push(`| ${t.concurrent}${t.maxCalls !== undefined ? ` (worker's defaults: WORKER_MAX_CALLS=${t.maxCalls})` : ''} | ${t.succeeded}/${t.concurrent} | ${refusedCell(t)} | ${t.briefingMs.p50 ?? '-'} / ${t.briefingMs.p95 ?? '-'} | ${t.usage.cores.toFixed(2)} | ${Number.isFinite(t.talkCoresPerCall) ? t.talkCoresPerCall.toFixed(3) : '-'} | ${t.usage.peakRssMb} | ${t.usage.peakProcessRssMb} | ${pct(t.lateFraction)} | ${pct(t.missingFraction)} | ${t.bridgeDelayMs.p50 ?? '-'} | ${loop(t.loopDelay)} | ${t.takeovers ?? '-'} |`);
+  const full = [...transfers].reverse().find((t) => t.maxCalls === undefined && t.succeeded === t.concurrent && t.lateFraction < TARGETS.lateFraction);
   if (full) md.push('', `Sizing: ${full.concurrent} concurrent transfers all succeeded with ${pct(full.lateFraction)} late frames on ${m.cores} cores: about ${(full.concurrent / m.cores).toFixed(1)} concurrent transfers per core (bridged talk alone: ${full.talkCoresPerCall.toFixed(2)} cores per call).`);
 }
 const tables = md.join('\n');
@@ -183,7 +198,7 @@ const chart = benchChart({
   subtitle: `${m.cores} cores, Node ${m.node}, @livekit/agents ${m.agents}, livekit-server ${m.livekitServer}, livekit-sip ${m.livekitSip}; measured at SIPp phones`,
   latency: bars,
   calls: (results.capacity?.calls ?? []).map((c) => ({ x: c.concurrent, cores: c.usage.cores, rssMb: c.usage.peakRssMb, ok: c.greeted, of: c.concurrent })),
-  transfers: (results.capacity?.transfers ?? []).map((t) => ({ x: t.concurrent, cores: t.usage.cores, rssMb: t.usage.peakRssMb, ok: t.succeeded, of: t.concurrent })),
+  transfers: (results.capacity?.transfers ?? []).filter((t) => t.maxCalls === undefined).map((t) => ({ x: t.concurrent, cores: t.usage.cores, rssMb: t.usage.peakRssMb, ok: t.succeeded, of: t.concurrent })),
 });
 writeFileSync(join(dir, 'chart.svg'), chart);
 console.log(`[bench] ${results.durationS} s; results in ${dir} (latest.json, tables.md, chart.svg)`);

@@ -23,6 +23,8 @@ export interface TransferRun {
   ok: boolean;
   failedAt?: string;
   greetingMs?: number;
+  /** Dialled → 486 Busy Here, for a call no worker took (the worker was full). */
+  refusedMs?: number;
   /** Key press → caller hears hold music (after the "please hold" sentence). */
   holdMs?: number;
   briefingMs?: number;
@@ -35,7 +37,12 @@ export interface TransferRun {
 
 export interface TransfersRow {
   concurrent: number;
+  /** WORKER_MAX_CALLS of the worker, when the row measures the worker at its limit rather than the machine. */
+  maxCalls?: number;
   succeeded: number;
+  /** Calls answered 486 Busy Here (no worker took them), and after how long. */
+  refusedBusy?: number;
+  refusedMs?: Distribution;
   runs: TransferRun[];
   greetingMs: Distribution;
   briefingMs: Distribution;
@@ -54,7 +61,7 @@ export interface TransfersRow {
 }
 
 /** The worker for the transfers: keypad keys 1-8 each a screened transfer to its own SIP phone. */
-export async function transfersWorker(stack: StackInfo, idleProcesses: number): Promise<RunningWorker> {
+export async function transfersWorker(stack: StackInfo, idleProcesses: number, env: Record<string, string> = {}): Promise<RunningWorker> {
   const keypad = Object.fromEntries(Array.from({ length: MAX_KEYS }, (_, i) => [String(i + 1), {
     destination: `sip:desk${i + 1}@127.0.0.1:${destinationPort(i + 1)}`, label: `desk ${i + 1}`, warm: true,
   }]));
@@ -64,7 +71,7 @@ export async function transfersWorker(stack: StackInfo, idleProcesses: number): 
   });
   return startWorker(stack, 'bench-transfers', {
     TTS_PROVIDER: 'espeak', AGENT_SETTINGS: file.path, AGENT_GREETING: 'Hello. Press a key.',
-    TRANSFER_TOPOLOGY: 'bridge', WORKER_IDLE_PROCESSES: String(idleProcesses), WORKER_MAX_TRANSFERS: '16',
+    TRANSFER_TOPOLOGY: 'bridge', WORKER_IDLE_PROCESSES: String(idleProcesses), WORKER_MAX_TRANSFERS: '16', ...env,
   });
 }
 
@@ -77,9 +84,15 @@ async function oneTransfer(key: number, talkMs: number, onTalk: () => Promise<vo
     return run;
   };
   try {
+    const dialled = Date.now();
     caller = await startCaller({ to: AGENT_NUMBER, from: callerNumber(), audio: { tone: CALLER_TONE_HZ }, name: `bench-caller${key}` });
     const answered = await within(30_000, () => caller!.waitAnswered(30_000));
-    if (!answered) return fail('answer');
+    if (!answered) {
+      const end = await within(1000, () => caller!.ended);
+      if (end?.status !== 486) return fail('answer');
+      run.refusedMs = end.at - dialled;
+      return fail('refused busy');
+    }
     const greeted = await hears(caller, answered.at, 20_000);
     if (greeted === undefined) return fail('greeting');
     run.greetingMs = greeted - answered.at;
@@ -122,7 +135,9 @@ async function oneTransfer(key: number, talkMs: number, onTalk: () => Promise<vo
   }
 }
 
-export async function concurrentTransfers(worker: RunningWorker, n: number, talkMs: number, idleProcesses: number): Promise<TransfersRow> {
+export async function concurrentTransfers(
+  worker: RunningWorker, n: number, talkMs: number, idleProcesses: number, maxCalls?: number,
+): Promise<TransfersRow> {
   await waitSettled(worker, idleProcesses, 60_000);
   const idle = watchGroup(worker.pid);
   await sleep(1000);
@@ -135,13 +150,19 @@ export async function concurrentTransfers(worker: RunningWorker, n: number, talk
   let talkWatch: ReturnType<typeof watchGroup> | undefined;
   let release!: () => void;
   const allTalking = new Promise<void>((r) => (release = r));
+  // A call that ended before the talk (refused, or failed) is not waited for.
+  let over = 0;
   const onTalk = async () => {
     talking += 1;
-    if (talking === n) release();
+    if (talking + over === n) release();
     await Promise.race([allTalking, sleep(20_000)]);
     talkWatch ??= watchGroup(worker.pid);
   };
-  const runs = await Promise.all(Array.from({ length: n }, (_, i) => oneTransfer(i + 1, talkMs, onTalk)));
+  const runs = await Promise.all(Array.from({ length: n }, async (_, i) => {
+    const run = await oneTransfer(i + 1, talkMs, onTalk);
+    if (run.framesAtCaller === undefined && ++over + talking === n) release();
+    return run;
+  }));
   const talk = talkWatch?.stop();
   const usage = watch.stop();
   const loopDelay = await awaitLoopDelays(() => worker.log(), logBefore, runs.filter((r) => r.greetingMs !== undefined).length);
@@ -149,9 +170,13 @@ export async function concurrentTransfers(worker: RunningWorker, n: number, talk
   const ok = runs.filter((r) => r.ok);
   const frames = ok.flatMap((r) => [r.framesAtCaller!, r.framesAtDestination!]);
   const expectedFrames = frames.reduce((a, f) => a + f.expected, 0);
+  const refused = runs.filter((r) => r.refusedMs !== undefined);
   return {
     concurrent: n,
+    ...(maxCalls !== undefined ? { maxCalls } : {}),
     succeeded: ok.length,
+    refusedBusy: refused.length,
+    refusedMs: distribution(refused.map((r) => r.refusedMs!)),
     runs,
     greetingMs: distribution(runs.map((r) => r.greetingMs ?? Number.NaN)),
     briefingMs: distribution(runs.map((r) => r.briefingMs ?? Number.NaN)),
