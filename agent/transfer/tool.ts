@@ -313,8 +313,7 @@ export function transferTools(options: TransferToolOptions) {
       result = await transfers.run();
     } catch (error) {
       log().error({ error }, 'warm transfer failed');
-      await Promise.all([lease?.release(), record.close('ended')]);
-      openTransfers -= 1;
+      await Promise.all([lease?.release(), record.close('ended')]).finally(() => (openTransfers -= 1));
       throw error;
     }
     const { bridged } = result;
@@ -323,14 +322,11 @@ export function transferTools(options: TransferToolOptions) {
       // return, so it is not awaited here. (A session never started is simply never started.)
       if (sessionStarted || starting) withSession((session) => session.close());
       void bridged.done.then(async () => {
-        await hold.close();
-        await Promise.all([lease?.release(), record.close('handed_off')]);
-        openTransfers -= 1;
+        await hold.close().finally(() => Promise.all([lease?.release(), record.close('handed_off')])).finally(() => (openTransfers -= 1));
         options.onCallHandedOff();
       });
     } else {
-      await Promise.all([lease?.release(), record.close('ended')]);
-      openTransfers -= 1;
+      await Promise.all([lease?.release(), record.close('ended')]).finally(() => (openTransfers -= 1));
     }
     return { outcome: result.outcome, label: result.label };
   }
