@@ -1,6 +1,6 @@
 // Entry point: validate the configuration, then hand over to the LiveKit Agents CLI.
 //   node dist/agent/main.js start | dev | connect --room <name>   (npm run build first; tsx agent/main.ts works too)
-import { type AgentServer, cli, ServerOptions } from '@livekit/agents';
+import { type AgentServer, cli, initializeLogger, ServerOptions } from '@livekit/agents';
 import { randomUUID } from 'node:crypto';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import { SettingsError, warmTransferEnabled } from './settings/settings.ts';
 import { SettingsStore } from '../settings-service/store/store.ts';
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import { TakeoverWatcher } from './takeover.ts';
+import { loadHoldMusicShared } from './transfer/hold-music.ts';
 import { TransferRecordStore } from './transfer/record-store.ts';
 import { httpUrl, quietly, roomServiceApi } from './transfer/room-api.ts';
 import { ROOM_API_TIMEOUT_MS } from './transfer/bounded.ts';
@@ -26,6 +27,8 @@ const MAX_REPORTED_LOAD = 0.95;
 const CARRIED_READ_TIMEOUT_MS = 500;
 
 let config: WorkerConfig;
+/** The hold music files the agents use ('' for the built-in one). */
+const musicFiles = new Set<string>();
 try {
   config = loadConfig();
   if (config.settingsStore) {
@@ -44,6 +47,8 @@ try {
     process.env[PROPOSALS_VARIABLE] = JSON.stringify(proposals);
     settings = withProposals(settings, proposals);
   }
+  for (const agent of settings?.agents.values() ?? []) musicFiles.add(agent.warmTransfer.holdMusic ?? '');
+  if (!settings) musicFiles.add('');
   for (const agent of settings?.agents.values() ?? []) {
     const transfer = warmTransferEnabled(agent) ? 'on' : agent.organization.warmTransferAvailable ? 'off' : 'not available to the organization';
     console.error(`agent ${agent.agentId}: warm transfer ${transfer}; ${agent.warmTransfer.plan.rules.length} rule(s); ${agent.keypad.size} keypad rule(s)`);
@@ -60,6 +65,16 @@ try {
 process.env[WORKER_KEY_ENV] ??= randomUUID();
 const workerKey = process.env[WORKER_KEY_ENV];
 const redis = connectRedis(config.redisUrl);
+// Each hold music file is decoded once, here, before any job process starts: they read it from Redis. (The
+// framework's decoder logs through its logger, which the CLI sets up again below with its own options.)
+initializeLogger({ pretty: false, level: 'warn' });
+for (const file of musicFiles) {
+  await loadHoldMusicShared(redis, file || undefined).catch((error: unknown) => {
+    // No job process could start with it either.
+    console.error(`hold music ${file || '(built-in)'} does not decode: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}
 let carrying = 0;
 // The framework hands the server to loadFunc only; job requests before its first call find no job running.
 let server: AgentServer | undefined;

@@ -26,8 +26,9 @@ export class StoreSettingsSource {
     private readonly builtinMusic: HoldMusic,
   ) {}
 
-  static async open(url: string, prefix: string): Promise<StoreSettingsSource> {
-    return new StoreSettingsSource(SettingsStore.connect(url, prefix), await HoldMusic.load());
+  /** `builtinMusic`: the built-in music already decoded (loadHoldMusicShared); decoded here otherwise. */
+  static async open(url: string, prefix: string, builtinMusic?: Promise<HoldMusic>): Promise<StoreSettingsSource> {
+    return new StoreSettingsSource(SettingsStore.connect(url, prefix), await (builtinMusic ?? HoldMusic.load()));
   }
 
   /** The agent's settings for a call starting now; throws when the store has no such (valid) agent. */

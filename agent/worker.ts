@@ -17,7 +17,7 @@ import { carry, WORKER_KEY_ENV } from './carrying.ts';
 import { connectRedis } from './redis.ts';
 import { warmTransferEnabled, type AgentSettings, type SettingsSet } from './settings/settings.ts';
 import { StoreSettingsSource } from './store-settings.ts';
-import { HoldMusic } from './transfer/hold-music.ts';
+import { type HoldMusic, loadHoldMusicShared } from './transfer/hold-music.ts';
 import { TransferRecordStore } from './transfer/record-store.ts';
 import { quietly, roomServiceApi } from './transfer/room-api.ts';
 import { bringCallerHome } from './transfer/topology.ts';
@@ -55,7 +55,7 @@ async function preparePhrases(config: WorkerConfig, vad: VAD, greetings: Iterabl
 type Prepared = (
   | {
       settings: SettingsSet;
-      /** Hold music by file ('' for the built-in), decoded once per process. */
+      /** Hold music by file ('' for the built-in), decoded once per file (loadHoldMusicShared). */
       music: Map<string, HoldMusic>;
       vad: VAD;
     }
@@ -78,21 +78,23 @@ export default defineAgent({
     const config = loadConfig();
     if (config.settingsStore) {
       // A call with the store reads its agent when it starts; nothing is decoded ahead but the built-in music.
-      const store = await StoreSettingsSource.open(config.settingsStore.url, config.settingsStore.prefix);
+      const redis = connectRedis(config.redisUrl);
+      const store = await StoreSettingsSource.open(config.settingsStore.url, config.settingsStore.prefix, loadHoldMusicShared(redis));
       const vad = await silero.VAD.load();
-      proc.userData.prepared = { store, redis: connectRedis(config.redisUrl), vad, phrases: await preparePhrases(config, vad, []) } satisfies Prepared;
+      proc.userData.prepared = { store, redis, vad, phrases: await preparePhrases(config, vad, []) } satisfies Prepared;
       return;
     }
     // The plans the main process accepted from the model, checked again here; else the parser's.
     const settings = withProposals(await resolveSettings(config), proposalsFromEnv());
+    const redis = connectRedis(config.redisUrl);
     const music = new Map<string, HoldMusic>();
     for (const agent of settings.agents.values()) {
       const file = agent.warmTransfer.holdMusic ?? '';
-      if (!music.has(file)) music.set(file, await HoldMusic.load(file || undefined));
+      if (!music.has(file)) music.set(file, await loadHoldMusicShared(redis, file || undefined));
     }
     const vad = await silero.VAD.load();
     const phrases = await preparePhrases(config, vad, [...settings.agents.values()].map((agent) => agent.greeting));
-    const prepared: Prepared = { settings, redis: connectRedis(config.redisUrl), music, vad, phrases };
+    const prepared: Prepared = { settings, redis, music, vad, phrases };
     proc.userData.prepared = prepared;
   },
   entry: async (ctx: JobContext) => {

@@ -1,9 +1,12 @@
-// Hold music: decoded once into memory (at worker prewarm), then looped into a room as its own track.
+// Hold music: decoded once into memory (at worker prewarm; once per file with Redis), then looped into a room as its own track.
 // Decoding ahead keeps "please hold" to music under a few hundred milliseconds: starting a track only
 // needs a publish, not an ffmpeg run.
 import { audioFramesFromFile, voice } from '@livekit/agents';
 import { AudioFrame, AudioResampler, AudioSource, type LocalAudioTrack, type Room } from '@livekit/rtc-node';
-import { settleWithin, UNPUBLISH_TIMEOUT_MS } from './bounded.ts';
+import type { Redis } from 'ioredis';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { bounded, settleWithin, UNPUBLISH_TIMEOUT_MS } from './bounded.ts';
 import { publishAudio } from './publish-audio.ts';
 
 /** Telephone audio is 8 kHz; 24 kHz keeps music clean for WebRTC listeners at a quarter of 48 kHz's memory. */
@@ -134,4 +137,28 @@ export class HoldMusicPlayback {
     await this.track.close().catch(() => undefined);
     await this.source.close().catch(() => undefined);
   }
+}
+
+/** How long decoded music stays in Redis for the job processes to read; a worker's start puts it back. */
+const DECODED_TTL_MS = 24 * 3600_000;
+const REDIS_TIMEOUT_MS = 2000;
+
+/**
+ * Hold music decoded once per file, not in every job process: the samples are kept in Redis under the file's
+ * hash, and a process whose Redis has them reads them (milliseconds) instead of running ffmpeg and framing its
+ * output (about 0.5 s of CPU per process start, on the cores the calls use). Without Redis, or when what is
+ * kept does not look like this music, the file is decoded here as before.
+ */
+export async function loadHoldMusicShared(redis: Redis, path: string = builtinHoldMusicPath(), prefix = 'wt:'): Promise<HoldMusic> {
+  const key = `${prefix}hold-music:${createHash('sha256').update(await readFile(path)).digest('hex')}:${HOLD_SAMPLE_RATE}`;
+  const kept = await bounded(redis.getBuffer(key), REDIS_TIMEOUT_MS, 'reading decoded hold music').catch(() => null);
+  if (kept && kept.length >= SAMPLES_PER_FRAME * 2 && kept.length % 2 === 0) {
+    const pcm = new Int16Array(kept.length / 2);
+    Buffer.from(pcm.buffer).set(kept);
+    return HoldMusic.fromSamples(path, pcm);
+  }
+  const music = await HoldMusic.load(path);
+  const bytes = Buffer.from(music.samples.buffer, music.samples.byteOffset, music.samples.byteLength);
+  await bounded(redis.set(key, bytes, 'PX', DECODED_TTL_MS), REDIS_TIMEOUT_MS, 'keeping decoded hold music').catch(() => undefined);
+  return music;
 }
