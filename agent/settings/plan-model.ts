@@ -1,12 +1,14 @@
 // Optional: a model proposes the transfer plan from the rules' text, and the proposal is checked before
-// anything obeys it. A proposed rule is accepted only when every destination it names is written in that
-// rule's own text, and nothing it allows is forbidden anywhere; the denylist only ever grows. Otherwise
-// the parser's rule stands. Every difference between the two, accepted or not, is reported for the log.
+// anything obeys it. A model may only take dialability away, never add it: a proposed rule is accepted
+// only when every destination it allows is one the parser's reading of that same rule allows, every
+// fallback it proposes is one the parser read there too (so it never starts dialling automatically what
+// was only an alternative), and nothing it allows is forbidden anywhere; the denylist only ever grows.
+// Otherwise the parser's rule stands. Every difference between the two, accepted or not, is reported for the log.
 // Offline, or when the model fails or answers nonsense, the parser's plan is the plan.
 import OpenAI from 'openai';
 import { z } from 'zod';
 import { canonicalDestination, destinationKey, parseDestination, type Destination } from './destination.ts';
-import { conflicts, forbiddenOf, mentionedDestinations, type PlanRule, type TransferPlan } from './plan.ts';
+import { conflicts, forbiddenOf, notDialledOf, type PlanRule, type TransferPlan } from './plan.ts';
 import { readBack } from './read-back.ts';
 
 export const PROPOSAL_TIMEOUT_MS = 15_000;
@@ -110,7 +112,7 @@ export function acceptProposal(plan: TransferPlan, proposal: PlanProposal): { pl
     return { ...model, forbids: forbiddenOf([parser, model]) };
   });
 
-  const merged: TransferPlan = { ...plan, rules, forbidden: forbiddenOf(rules), source: rules.some((r, i) => r !== plan.rules[i]) ? 'model' : plan.source };
+  const merged: TransferPlan = { ...plan, rules, forbidden: forbiddenOf(rules), notDialled: notDialledOf(rules), source: rules.some((r, i) => r !== plan.rules[i]) ? 'model' : plan.source };
   const clash = conflicts(merged.rules);
   if (clash.length > 0) {
     differences.push(`refused the model's plan as a whole (${clash.join('; ')}); the parser's plan stands`);
@@ -120,26 +122,29 @@ export function acceptProposal(plan: TransferPlan, proposal: PlanProposal): { pl
 }
 
 function checkRule(rule: PlanRule, offer: PlanProposal['rules'][number]): { rule: PlanRule } | { refused: string } {
-  const written = mentionedDestinations(rule.text);
-  const resolve = (raw: string): Destination | string => {
+  const allowed = rule.chains.flat();
+  const written = [...allowed, ...rule.forbids, ...(rule.notDialled ?? []).map((n) => n.destination)];
+  const find = (list: Destination[], raw: string, missing: (d: Destination) => string): Destination | string => {
     const parsed = parseDestination(raw);
     if (!parsed.ok) return parsed.error;
-    const same = written.find((d) => destinationKey(d) === destinationKey(parsed.destination));
-    return same ?? `${canonicalDestination(parsed.destination)} is not written in the rule`;
+    const same = list.find((d) => destinationKey(d) === destinationKey(parsed.destination));
+    return same ?? missing(parsed.destination);
   };
   const chains: Destination[][] = [];
   for (const chain of offer.chains) {
     const resolved: Destination[] = [];
     for (const raw of chain) {
-      const d = resolve(raw);
+      const d = find(allowed, raw, (x) => `${canonicalDestination(x)} is not a destination the rule's text makes dialable`);
       if (typeof d === 'string') return { refused: d };
       if (!resolved.some((x) => destinationKey(x) === destinationKey(d))) resolved.push(d);
     }
+    const unread = resolved.findIndex((d, i) => i > 0 && !followsIn(rule.chains, resolved[i - 1]!, d));
+    if (unread > 0) return { refused: `it makes ${canonicalDestination(resolved[unread]!)} a fallback of ${canonicalDestination(resolved[unread - 1]!)}, which the rule's text does not` };
     if (resolved.length > 0) chains.push(resolved);
   }
   const forbids: Destination[] = [];
   for (const raw of offer.forbids) {
-    const d = resolve(raw);
+    const d = find(written, raw, (x) => `${canonicalDestination(x)} is not written in the rule`);
     // A forbid the rule does not write is ignored rather than trusted: it cannot widen what is dialled.
     if (typeof d !== 'string') forbids.push(d);
   }
@@ -152,8 +157,18 @@ function checkRule(rule: PlanRule, offer: PlanProposal['rules'][number]): { rule
       // The tool asks the caller whenever either reading says so.
       confirmFirst: rule.confirmFirst || offer.confirmFirst,
       forbids,
+      ...(rule.forbiddenBy ? { forbiddenBy: rule.forbiddenBy } : {}),
+      ...(rule.notDialled ? { notDialled: rule.notDialled } : {}),
     },
   };
+}
+
+/** Whether `next` comes after `previous` in one of the parser's chains: a fallback the text itself gives. */
+function followsIn(chains: Destination[][], previous: Destination, next: Destination): boolean {
+  return chains.some((chain) => {
+    const at = chain.findIndex((d) => destinationKey(d) === destinationKey(previous));
+    return at >= 0 && chain.slice(at + 1).some((d) => destinationKey(d) === destinationKey(next));
+  });
 }
 
 function describe(rule: PlanRule): string {

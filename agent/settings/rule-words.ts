@@ -1,0 +1,145 @@
+// The words the rules reader knows. The reader is default-deny: a destination is dialable only from a
+// sentence it recognises as an instruction to transfer there (rule-reader.ts), and any word below that
+// forbids, negates or restricts, anywhere in that sentence, takes the dialability away. So the lists of
+// what forbids are wide on purpose: a word here that an operator meant harmlessly ("If the caller is not a
+// customer, ...") costs a transfer the read-back shows as not dialled; a word missing here could cost a
+// call to a destination the rules forbid.
+
+/** Contractions as people type them without the apostrophe ("Dont transfer ..."). */
+export const BARE_CONTRACTIONS: ReadonlyMap<string, string> = new Map(
+  ['dont', 'doesnt', 'didnt', 'cant', 'wont', 'shouldnt', 'mustnt', 'isnt', 'arent', 'wasnt', 'werent', 'wouldnt', 'couldnt', 'neednt', 'shant', 'hasnt', 'havent', 'hadnt', 'aint', 'maynt', 'mightnt', 'oughtnt']
+    .map((w) => [w, `${w.slice(0, -1)}'t`]),
+);
+
+/** Words that forbid or negate, alone. Every "...n't" contraction counts too (see isNegation). */
+const NEGATIONS = new Set([
+  'never', 'not', 'no', 'nobody', 'none', 'nor', 'neither', 'nowhere', 'noone', 'nothing', 'nope', 'cannot',
+  'forbid', 'forbids', 'forbidden', 'forbidding', 'forbade', 'prohibit', 'prohibits', 'prohibited', 'prohibiting',
+  'prohibition', 'prohibitive', 'ban', 'bans', 'banned', 'banning', 'bar', 'barred', 'block', 'blocks', 'blocked',
+  'blocking', 'blacklist', 'blacklisted', 'blocklist', 'blocklisted', 'denylist', 'denylisted', 'disallow',
+  'disallows', 'disallowed', 'deny', 'denies', 'denied', 'refuse', 'refuses', 'refused', 'avoid',
+  'avoids', 'avoided', 'avoiding', 'refrain', 'refrains', 'stop', 'stops', 'cease', 'except', 'excepting',
+  'exception', 'exclude', 'excludes', 'excluded', 'excluding', 'illegal', 'unauthorized', 'unauthorised',
+  'impermissible', 'unacceptable', 'disabled', 'deactivated', 'decommissioned', 'discontinued', 'retired',
+  'obsolete', 'defunct', 'disconnected', 'inactive', 'taboo', 'verboten', 'nix', 'skip', 'abstain', 'against',
+]);
+
+/** Pairs of words that forbid together, though neither does alone. */
+const NEGATING_PAIRS: ReadonlyMap<string, ReadonlySet<string>> = new Map<string, ReadonlySet<string>>([
+  ['off', new Set(['limits', 'limit', 'bounds'])],
+  ['other', new Set(['than'])],
+  ['instead', new Set(['of'])],
+  ['rather', new Set(['than'])],
+  ['out', new Set(['of'])], // checked with the word after "of" (OUT_OF_NEGATING)
+  ['steer', new Set(['clear'])],
+  ['keep', new Set(['away'])],
+  ['stay', new Set(['away'])],
+]);
+const OUT_OF_NEGATING = new Set(['service', 'bounds', 'order', 'use', 'commission', 'question']);
+
+/** Words that restrict a destination to some callers or some approval: not a plain instruction. */
+export const RESTRICTIONS = new Set([
+  'only', 'solely', 'exclusively', 'restricted', 'restrict', 'restricts', 'restriction', 'restrictions', 'reserved',
+  'approval', 'approve', 'approved', 'approves', 'authorized', 'authorised', 'authorization', 'authorisation',
+  'permission', 'clearance', 'provided', 'providing', 'unless', 'without',
+]);
+
+/** The negation at tokens[i] (a word, or the first word of a pair), if there is one there. */
+export function negationAt(words: readonly (string | undefined)[], i: number): boolean {
+  const word = words[i];
+  if (word === undefined) return false;
+  if (NEGATIONS.has(word) || word.endsWith("n't")) return true;
+  const next = NEGATING_PAIRS.get(word);
+  if (!next || !next.has(words[i + 1] ?? '')) return false;
+  return word !== 'out' || OUT_OF_NEGATING.has(words[i + 2] ?? '');
+}
+
+/** Words that open a condition ("If the caller ..., transfer ..."). */
+export const CONDITION_OPENERS = new Set([
+  'if', 'when', 'whenever', 'once', 'after', 'before', 'during', 'for', 'in', 'on', 'should', 'where', 'while',
+  'whether', 'anytime', 'as', 'at', 'between', 'outside', 'until', 'whoever', 'whatever',
+]);
+
+/** Words that open a condition inside a sentence ("transfer to ext:9 if the caller ..."). */
+export const TRAILING_CONDITION_OPENERS = new Set(['if', 'when', 'whenever', 'once', 'while', 'whether', 'during', 'after', 'before', 'between', 'until']);
+
+/** Verbs that send a call somewhere named after "to": "transfer the caller to ext:1002". */
+export const TO_VERBS = new Set([
+  'transfer', 'send', 'forward', 'route', 'redirect', 'direct', 'connect', 'pass', 'escalate', 'refer', 'move', 'switch', 'bring',
+]);
+/** Verbs that take the caller "through to" a destination: "put them through to ext:1002". */
+export const THROUGH_VERBS = new Set(['put', 'patch']);
+/** Verbs whose object is the destination itself: "try ext:2002", "call Eric at ext:1003". */
+export const DIRECT_VERBS = new Set(['try', 'dial', 'call', 'ring', 'phone', 'contact', 'page', 'use']);
+/** The past participles of a passive instruction: "billing calls should be transferred to ext:1002". */
+export const PARTICIPLES = new Set([
+  'transferred', 'sent', 'forwarded', 'routed', 'redirected', 'directed', 'connected', 'passed', 'escalated', 'referred', 'moved', 'switched', 'put', 'patched', 'handed',
+]);
+/** What may stand before a passive participle: "should be", "are", "get". */
+export const PASSIVE_AUXILIARIES = new Set(['be', 'are', 'is', 'get', 'gets']);
+export const MODALS = new Set(['should', 'must', 'can', 'may', 'will', 'shall']);
+
+/** Words allowed between the start of a clause and its verb: "please always transfer", "you should transfer". */
+export const LEAD_INS = new Set([
+  'please', 'kindly', 'always', 'just', 'simply', 'then', 'also', 'immediately', 'directly', 'now', 'so', 'and',
+  'you', 'we', 'i', 'agent', 'assistant', 'the', 'should', 'must', 'can', 'may', 'will', 'shall', 'warm', 'warmly',
+  'blind', 'cold', 'straight', 'instantly', 'promptly', 'first', 'next', 'otherwise', 'else', 'afterwards',
+  'go', 'ahead', 'feel', 'free', 'sure', 'make', 'be', 'remember', 'try', 'want', 'need', 'able', 'to',
+]);
+
+/** Fallback wording: what introduces a destination to try when the one before it fails. */
+export const FALLBACK_OPENERS = new Set(['otherwise', 'else', 'failing', 'then', 'afterwards', 'next', 'backup', 'fallback', 'alternatively']);
+
+/** Unavailability, as fallback conditions say it: "if they are busy", "if ext:2001 is unavailable". */
+export const UNAVAILABLE = new Set([
+  'busy', 'unavailable', 'away', 'engaged', 'occupied', 'unreachable', 'fails', 'failed', 'declines', 'decline',
+  'declined', 'rejects', 'reject', 'rejected', 'refuses', 'voicemail', 'closed', 'offline', 'absent', 'out',
+]);
+
+/**
+ * Negated forms of unavailability that a fallback condition uses: "if they don't answer", "if nobody
+ * picks up", "if ext:2001 is not available". Only inside a condition are they not a prohibition.
+ */
+export const UNANSWERED_VERBS = new Set(['answer', 'answers', 'pick', 'picks', 'respond', 'responds', 'reply', 'replies', 'take', 'takes', 'available', 'free', 'reachable', 'there', 'in', 'around', 'home', 'working']);
+export const UNANSWERED_SUBJECTS = new Set(['no', 'nobody', 'noone', 'none']);
+
+/** Verbs that make a transfer phrase before them its subject: "Transfer to ext:1999 is forbidden". */
+export const FINITE_AFTER_SUBJECT = new Set([
+  'is', 'are', 'was', 'were', 'will', 'would', 'should', 'must', 'can', 'could', 'may', 'might', 'has', 'have',
+  'had', 'does', 'did', 'do', 'gets', 'means', 'needs', 'requires', 'costs', 'goes', 'leads', 'causes', 'counts',
+  'remains', 'stays', 'seems', 'becomes', 'belongs', 'happens', 'makes', 'results', 'shall', 'ought', 'used',
+]);
+
+/** Words that open a question when they begin a sentence (a sentence ending in '?' is one anyway). */
+export const QUESTION_OPENERS = new Set(['why', 'how', 'what', 'who', 'whom', 'whose', 'which', 'is', 'are', 'was', 'were', 'does', 'did', 'can', 'could', 'would', 'may', 'might', 'shall', 'will', 'am']);
+
+/** Words of a sentence that only answers the one before it: "Never.", "Absolutely not!", "Not allowed." */
+export const ELLIPTIC_WORDS = new Set([
+  'never', 'no', 'not', 'nope', 'absolutely', 'certainly', 'definitely', 'ever', 'never', 'under', 'any',
+  'circumstances', 'that', 'this', 'is', "it's", 'it', 'forbidden', 'prohibited', 'allowed', 'permitted', 'way',
+  'ok', 'okay', 'fine', 'please', 'at', 'all', 'strictly', 'completely', 'totally', 'off', 'limits', 'banned',
+  'blocked', 'don\'t', 'do', 'so', 'sorry', 'nothing', 'doing', 'in', 'case', 'time', 'by', 'means', 'on', 'account',
+]);
+
+/** Words that point back at the destination of the sentence before: "Never transfer there." */
+export const BACK_REFERENCES = new Set(['there', 'it', 'that', 'this', 'those', 'these', 'same', 'above', 'former', 'latter']);
+
+/** Nouns that name a destination, after "that"/"this": "Never call that number." */
+export const DESTINATION_NOUNS = new Set(['number', 'numbers', 'extension', 'extensions', 'line', 'lines', 'destination', 'destinations', 'address', 'addresses', 'one', 'ones', 'person', 'desk', 'phone', 'contact']);
+
+/** Words before a verb that make it a noun or an infinitive: "asks for a transfer", "wants to transfer". */
+export const NOT_BEFORE_VERB = new Set(['to', 'a', 'an', 'the', 'any', 'their', 'his', 'her', 'your', 'my', 'our', 'its', 'this', 'that', 'for', 'of', 'and', 'or', 'be']);
+
+/** Nouns that may stand between "to" and the destination: "to the number +15125551234". */
+export const TARGET_NOUNS = new Set([
+  'the', 'a', 'an', 'our', 'their', 'his', 'her', 'its', 'number', 'extension', 'ext', 'line', 'address', 'sip',
+  'phone', 'desk', 'direct', 'main', 'office', 'mobile', 'cell', 'uri',
+]);
+/** Words that join a name to its destination: "to Eric at ext:1003", "to sales on +1 512 555 0100". */
+export const TARGET_JOINERS = new Set(['at', 'on', 'via', 'using', 'through', 'by']);
+
+/** Words that can never be part of a noun phrase between a verb and "to": they start another clause. */
+export const CLAUSE_WORDS = new Set([
+  'and', 'or', 'but', 'if', 'when', 'unless', 'then', 'tell', 'say', 'give', 'ask', 'is', 'are', 'was', 'were', 'be',
+  'to', 'through', 'say', 'explain', 'let', 'inform', 'note', 'mention', 'because', 'since', 'so', 'whenever',
+]);
