@@ -1,5 +1,6 @@
 // The agent's Warm Transfer settings page: plain HTML rendered here, and a small script that talks to the
 // same API (with the session cookie the sign-in form sets). No build step.
+import { NOT_DIALLED_HEADING } from '../agent/settings/read-back.ts';
 import type { WarmTransferSection } from './agents.ts';
 import type { StoredEvent } from './store/store.ts';
 
@@ -14,7 +15,7 @@ const layout = (title: string, body: string) => `<!doctype html>
   h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
   section { border: 1px solid #d5dae3; border-radius: 8px; padding: 1rem 1.25rem; margin: 1rem 0; }
   label { display: block; margin: .6rem 0; } textarea { width: 100%; min-height: 8rem; font: inherit; }
-  .plan { background: #f4f7fb; border-radius: 6px; padding: .5rem 1rem; } .plan li { margin: .2rem 0; }
+  .plan { background: #f4f7fb; border-radius: 6px; padding: .5rem 1rem; } .plan li { margin: .2rem 0; } .plan li.heading { font-weight: 600; margin-top: .6rem; } .plan li.not-dialled { margin-left: 1.2rem; color: #8a4b00; }
   .error { color: #a11b1b; } .ok { color: #17692f; } .muted { color: #5b6577; }
   button { font: inherit; padding: .35rem .9rem; } code { font-size: .9em; }
 </style></head><body>${body}</body></html>`;
@@ -31,10 +32,16 @@ export function signInPage(agentId: string, problem?: string): string {
   );
 }
 
+/** The not-dialled heading and its entries stand apart from the plan's own lines. */
+function lineClass(line: string): string {
+  if (line === NOT_DIALLED_HEADING) return ' class="heading"';
+  return line.startsWith('  ') ? ' class="not-dialled"' : '';
+}
+
 function planList(section: WarmTransferSection): string {
   const { lines, warnings, errors } = section.plan;
   return [
-    ...lines.map((l) => `<li>${esc(l)}</li>`),
+    ...lines.map((l) => `<li${lineClass(l)}>${esc(l)}</li>`),
     ...warnings.map((w) => `<li class="muted">${esc(w)}</li>`),
     ...errors.map((e) => `<li class="error">${esc(e)}</li>`),
   ].join('') || '<li class="muted">No rules yet.</li>';
@@ -109,7 +116,8 @@ const text = (el, value, cls) => { el.textContent = value; el.className = cls ||
 function showPlan(plan) {
   const list = $('plan'); list.replaceChildren();
   const add = (t, cls) => { const li = document.createElement('li'); li.textContent = t; if (cls) li.className = cls; list.append(li); };
-  plan.lines.forEach((l) => add(l)); plan.warnings.forEach((w) => add(w, 'muted')); plan.errors.forEach((e) => add(e, 'error'));
+  plan.lines.forEach((l) => add(l, l === ${JSON.stringify(NOT_DIALLED_HEADING)} ? 'heading' : l.startsWith('  ') ? 'not-dialled' : ''));
+  plan.warnings.forEach((w) => add(w, 'muted')); plan.errors.forEach((e) => add(e, 'error'));
   if (!list.children.length) add('No rules yet.', 'muted');
 }
 let typing;

@@ -1,8 +1,9 @@
 // The one place the service turns rules text into the plan it reads back to whoever edits it: the same
 // transfer plan (agent/settings/plan.ts) the worker compiles and obeys, in the same words `npm run rules`
 // prints. Warnings are listed apart so the page can show them as such.
-import { compilePlan } from '../agent/settings/plan.ts';
-import { readBack } from '../agent/settings/read-back.ts';
+import { canonicalDestination, destinationKey as canonicalKey } from '../agent/settings/destination.ts';
+import { allowedDestinations, compilePlan } from '../agent/settings/plan.ts';
+import { readBack, whyNotDialled } from '../agent/settings/read-back.ts';
 
 export interface ReadBack {
   /** One line per rule, in order, then the denylist: what the agent may dial. */
@@ -11,11 +12,29 @@ export interface ReadBack {
   warnings: string[];
   /** Problems that make the rules unusable; a write with any of them is refused. */
   errors: string[];
+  /** What the agent may dial, written canonically. */
+  dialable: string[];
+  /** What no transfer may reach, each with the sentence that forbids it. */
+  forbidden: Array<{ destination: string; rule: number; sentence: string }>;
+  /** Named in the rules but never dialled, each with its sentence and why (the page's own heading). */
+  notDialled: Array<{ destination: string; rule: number; sentence: string; why: string }>;
 }
 
 export function rulesReadBack(text: string): ReadBack {
   const compiled = compilePlan(text);
-  if (!compiled.ok) return { lines: [], warnings: [], errors: compiled.errors };
+  if (!compiled.ok) return { lines: [], warnings: [], errors: compiled.errors, dialable: [], forbidden: [], notDialled: [] };
   const { plan } = compiled;
-  return { lines: readBack({ ...plan, warnings: [] }), warnings: plan.warnings, errors: [] };
+  const forbidden = plan.rules.flatMap((rule) =>
+    rule.forbids.map((d) => ({ destination: canonicalDestination(d), rule: rule.index, sentence: rule.forbiddenBy?.[canonicalKey(d)] ?? rule.text })),
+  );
+  return {
+    lines: readBack({ ...plan, warnings: [] }),
+    warnings: plan.warnings,
+    errors: [],
+    dialable: allowedDestinations(plan).map(canonicalDestination),
+    forbidden,
+    notDialled: (plan.notDialled ?? []).map((n) => ({
+      destination: canonicalDestination(n.destination), rule: n.rule, sentence: n.sentence, why: whyNotDialled(n.reason, n.trigger),
+    })),
+  };
 }

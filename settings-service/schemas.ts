@@ -17,8 +17,25 @@ export const readBack = {
     lines: { type: 'array', items: { type: 'string' } },
     warnings: { type: 'array', items: { type: 'string' } },
     errors: { type: 'array', items: { type: 'string' } },
+    dialable: { type: 'array', items: { type: 'string' } },
+    forbidden: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { destination: { type: 'string' }, rule: { type: 'integer' }, sentence: { type: 'string' } },
+        required: ['destination', 'rule', 'sentence'],
+      },
+    },
+    notDialled: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { destination: { type: 'string' }, rule: { type: 'integer' }, sentence: { type: 'string' }, why: { type: 'string' } },
+        required: ['destination', 'rule', 'sentence', 'why'],
+      },
+    },
   },
-  required: ['lines', 'warnings', 'errors'],
+  required: ['lines', 'warnings', 'errors', 'dialable', 'forbidden', 'notDialled'],
 } as const;
 
 export const holdMusic = {

@@ -13,6 +13,8 @@ interface Expected {
   confirm?: boolean[];
   /** Substrings, one per warning, in order. */
   warnings?: string[];
+  /** Named but never dialled (the read-back's own heading), canonically, in order. */
+  notDialled?: string[];
 }
 
 function planOf(text: string): TransferPlan {
@@ -27,6 +29,8 @@ function shape(plan: TransferPlan) {
     never: plan.forbidden.map(canonicalDestination),
   };
 }
+
+const notDialled = (plan: TransferPlan) => (plan.notDialled ?? []).map((n) => canonicalDestination(n.destination));
 
 const ISSUE_EXAMPLE = `If the caller has a billing dispute, warm transfer to ext:1002.
 
@@ -44,29 +48,34 @@ const TABLE: Array<[string, string, Expected]> = [
   ['do not', 'If the caller asks for sales, transfer to ext:2001. Do not transfer to ext:2009.', { rules: [['ext:2001']], never: ['ext:2009'] }],
   ["don't", "If billing, transfer to ext:1002. Don't send anyone to ext:1003.", { rules: [['ext:1002']], never: ['ext:1003'] }],
   ['curly don’t', 'If billing, transfer to ext:1002. Don\u2019t transfer to ext:1003.', { rules: [['ext:1002']], never: ['ext:1003'] }],
-  ['not to', 'For billing, transfer to ext:1002, not to ext:1003.', { rules: [['ext:1002']], never: ['ext:1003'] }],
-  ['except', 'If the caller needs sales, transfer to ext:2001, except ext:2009.', { rules: [['ext:2001']], never: ['ext:2009'] }],
+  // A sentence that forbids anything makes nothing in it dialable: default deny.
+  ['not to', 'For billing, transfer to ext:1002, not to ext:1003.', { rules: [[]], never: ['ext:1003'], notDialled: ['ext:1002'] }],
+  ['except', 'If the caller needs sales, transfer to ext:2001, except ext:2009.', { rules: [[]], never: ['ext:2009'], notDialled: ['ext:2001'] }],
   ['other than', 'Transfer to anyone other than ext:2009.', { rules: [[]], never: ['ext:2009'], warnings: [] }],
   ['unless ... not', 'Unless the caller is a partner, do not transfer to ext:1500.', { rules: [[]], never: ['ext:1500'] }],
   ['unless with the negation inside', 'Unless it is not an emergency, ext:1500 is the line to use.', { rules: [[]], never: ['ext:1500'] }],
-  ['instead of', 'If the caller asks for Ann, transfer to ext:1004 instead of ext:1003.', { rules: [['ext:1004']], never: ['ext:1003'] }],
-  ['instead of first', 'Instead of ext:1003, transfer support calls to ext:1004.', { rules: [['ext:1004']], never: ['ext:1003'] }],
+  ['instead of', 'If the caller asks for Ann, transfer to ext:1004 instead of ext:1003.', { rules: [[]], never: ['ext:1003'], notDialled: ['ext:1004'] }],
+  ['instead of first', 'Instead of ext:1003, transfer support calls to ext:1004.', { rules: [[]], never: ['ext:1003'], notDialled: ['ext:1004'] }],
+  ['instead, in a sentence of its own', 'Do not transfer to ext:1003. Transfer support calls to ext:1004 instead.', { rules: [['ext:1004']], never: ['ext:1003'] }],
   ['no longer', 'If the caller asks for Bob, transfer to ext:1005. Bob no longer takes calls at ext:1006.', { rules: [['ext:1005']], never: ['ext:1006'] }],
   ['is no longer in use', 'If the caller asks for support, transfer to ext:3000. ext:3001 is no longer in use.', { rules: [['ext:3000']], never: ['ext:3001'] }],
   ['are not allowed, for a list', 'Calls to ext:1998 or ext:1999 are not allowed.', { rules: [[]], never: ['ext:1998', 'ext:1999'] }],
   ['must never', 'If sales, transfer to ext:2001. Calls must never go to +1 512 555 0199.', { rules: [['ext:2001']], never: ['+15125550199'] }],
   ['cannot', 'If sales, transfer to ext:2001. You cannot transfer to ext:2002.', { rules: [['ext:2001']], never: ['ext:2002'] }],
   ['never with a condition after it', 'Never transfer to ext:1999 if it is after hours.', { rules: [[]], never: ['ext:1999'] }],
-  ['but not', 'If sales, transfer to ext:2001 or ext:2002 but not ext:2003.', { rules: [['ext:2001', 'ext:2002']], never: ['ext:2003'] }],
-  ['a negation in the condition is only a condition', "If the caller doesn't speak English, transfer to ext:4000.", { rules: [['ext:4000']] }],
-  ['never in the condition', 'If the caller has never called before, warm transfer to ext:5000.', { rules: [['ext:5000']] }],
-  ['not in the condition', 'If the caller is not a customer, transfer to +1 (512) 555-0123.', { rules: [['+15125550123']] }],
+  ['but not', 'If sales, transfer to ext:2001 or ext:2002 but not ext:2003.', { rules: [[]], never: ['ext:2003'], notDialled: ['ext:2001', 'ext:2002'] }],
+  // A negation in a condition forbids nothing, but the reader cannot tell it from one that does: not dialled.
+  ['a negation in the condition', "If the caller doesn't speak English, transfer to ext:4000.", { rules: [[]], notDialled: ['ext:4000'] }],
+  ['never in the condition', 'If the caller has never called before, warm transfer to ext:5000.', { rules: [[]], notDialled: ['ext:5000'] }],
+  ['the same condition said positively', 'If this is the caller\'s first call, warm transfer to ext:5000.', { rules: [['ext:5000']] }],
+  ['not in the condition', 'If the caller is not a customer, transfer to +1 (512) 555-0123.', { rules: [[]], notDialled: ['+15125550123'] }],
   // Several destinations in one sentence.
   ['alternatives, not fallbacks', 'If the caller needs sales, transfer to ext:2001 or ext:2002.', { rules: [['ext:2001', 'ext:2002']] }],
   ['a list of alternatives', 'For support, transfer to ext:3001, ext:3002 or ext:3003.', { rules: [['ext:3001', 'ext:3002', 'ext:3003']] }],
   ['two instructions in one sentence', 'If the caller asks for Eric, transfer to +15125551234; if they ask for Ann, transfer to ext:1003.', { rules: [['+15125551234', 'ext:1003']] }],
-  ['a number after the destination is not a fallback', 'If billing, transfer to ext:1002 and tell them our fax is 512-555-0177.', { rules: [['ext:1002']], warnings: ['cannot tell whether +15125550177'] }],
-  ['allowed and forbidden in one sentence', 'Transfer billing calls to ext:1002, never to ext:1999.', { rules: [['ext:1002']], never: ['ext:1999'] }],
+  ['a number after the destination is not a fallback', 'If billing, transfer to ext:1002 and tell them our fax is 512-555-0177.', { rules: [['ext:1002']], notDialled: ['+15125550177'] }],
+  ['allowed and forbidden in one sentence', 'Transfer billing calls to ext:1002, never to ext:1999.', { rules: [[]], never: ['ext:1999'], notDialled: ['ext:1002'] }],
+  ['allowed and forbidden in two sentences', 'Transfer billing calls to ext:1002. Never transfer to ext:1999.', { rules: [['ext:1002']], never: ['ext:1999'] }],
   // Fallbacks, in each wording.
   ['or if they are unavailable', 'If the caller needs sales, warm transfer to ext:2001, or if they are unavailable to ext:2002.', { rules: [['ext:2001 > ext:2002']] }],
   ['or if they are busy, comma', 'If sales, transfer to ext:2001, or if they are busy, to ext:2002.', { rules: [['ext:2001 > ext:2002']] }],
@@ -87,9 +96,10 @@ const TABLE: Array<[string, string, Expected]> = [
   ['+1 and parentheses', 'If Eric, transfer to +1 (512) 555-1234.', { rules: [['+15125551234']] }],
   // Other destinations.
   ['pbx: and a SIP address', 'If the caller wants a manager, transfer to pbx:3000, or if busy to sip:mgr@pbx.example.com;transport=tcp.', { rules: [['ext:3000 > sip:mgr@pbx.example.com;transport=tcp']] }],
-  ['try without transfer', 'If nobody else can help, try ext:4000.', { rules: [['ext:4000']] }],
+  ['try without transfer', 'If the team cannot help, try ext:4000.', { rules: [[]], notDialled: ['ext:4000'] }],
+  ['try, said positively', 'If the team is stuck, try ext:4000.', { rules: [['ext:4000']] }],
   // Destinations in conditions, guidance and warnings.
-  ["the caller's number in the condition", 'If the caller is calling from 512-555-0000, transfer to ext:9.', { rules: [['ext:9']], warnings: ['+15125550000 is part of a condition'] }],
+  ["the caller's number in the condition", 'If the caller is calling from 512-555-0000, transfer to ext:9.', { rules: [['ext:9']], notDialled: ['+15125550000'] }],
   ['guidance only', 'If the caller declines the transfer, take a message.', { rules: [[]], warnings: ['rule 1 names no destination'] }],
   ['a negated transfer with no destination', 'Never transfer calls to the CEO.', { rules: [[]], warnings: ['forbids a transfer but names no destination'] }],
   ['short numbers are not destinations', 'If billing, transfer to ext:1002 within 30 seconds, up to 3 times.', { rules: [['ext:1002']] }],
@@ -107,6 +117,7 @@ describe('the transfer plan of rules as operators write them', () => {
   it.each(TABLE)('%s', (_, text, expected) => {
     const plan = planOf(text);
     expect(shape(plan)).toEqual({ rules: expected.rules, never: expected.never ?? [] });
+    expect(notDialled(plan)).toEqual(expected.notDialled ?? []);
     if (expected.confirm) expect(plan.rules.map((r) => r.confirmFirst)).toEqual(expected.confirm);
     const warnings = expected.warnings ?? [];
     expect(plan.warnings).toHaveLength(warnings.length);
@@ -127,13 +138,13 @@ describe('rules in YAML block text', () => {
 describe('errors', () => {
   it.each([
     ['allowed by one rule and forbidden by another', 'If billing, transfer to ext:1002.\n\nNever transfer to ext:1002.', [
-      'ext:1002 is a destination of rule 1 and forbidden by rule 2; say one or the other',
+      "ext:1002 is a destination of rule 1 and forbidden by rule 2 ('Never transfer to ext:1002.'); say one or the other",
     ]],
-    ['allowed and forbidden by the same rule', 'If billing, transfer to ext:1002, but never to pbx:1002.', [
-      'rule 1 both names ext:1002 as a destination and forbids it; say one or the other',
+    ['allowed and forbidden by the same rule', 'If billing, transfer to ext:1002. Never transfer to pbx:1002.', [
+      "rule 1 both names ext:1002 as a destination and forbids it ('Never transfer to pbx:1002.'); say one or the other",
     ]],
     ['a fallback forbidden by another rule', 'If sales, transfer to ext:2001, otherwise +1 512 555 0000.\n\nDo not transfer to 512-555-0000.', [
-      '+15125550000 is a destination of rule 1 and forbidden by rule 2; say one or the other',
+      "+15125550000 is a destination of rule 1 and forbidden by rule 2 ('Do not transfer to 512-555-0000.'); say one or the other",
     ]],
     ['a non-US number', 'If London, warm transfer to +44 20 7946 0958.', ["rule 1: '+44 20 7946 0958' is not a US phone number: only +1 numbers can be dialled"]],
     ['a vanity number', 'If flowers, transfer to 1-800-FLOWERS.', ["rule 1: '1-800-FLOWERS' is not a phone number: it contains letters; write the number as digits"]],
@@ -196,7 +207,8 @@ describe('read-back', () => {
       'sales → ext:2001 or ext:2002, then sip:desk@pbx.example.com (confirm first: no)',
       'rule 2 → ext:9 (confirm first: no)',
       'never: (nothing forbidden)',
-      "warning: rule 2: +15125550000 is part of a condition, not a destination to dial: 'If the caller is calling from 512-555-0000, transfer to ext:9.'",
+      'not dialled (named in the rules, but no sentence tells the agent to transfer there):',
+      "  +15125550000 (rule 2): it is part of a condition, not a destination to dial: 'If the caller is calling from 512-555-0000, transfer to ext:9.'",
     ]);
   });
 });
