@@ -26,7 +26,7 @@ export interface NotDialled {
   destination: Destination;
   /** The rule it is named in (1-based). */
   rule: number;
-  /** The sentence that names it, as written. */
+  /** The sentence that names it, as the reader read it (apostrophes and look-alike characters folded). */
   sentence: string;
   reason: WithheldReason;
   /** The word that restricted it, where one did ("only", "never"). */
@@ -83,11 +83,11 @@ export function compilePlan(text: string): PlanResult {
   splitRules(text).forEach((ruleText, i) => {
     const index = i + 1;
     const read = readRule(index, ruleText);
-    errors.push(...read.errors);
-    warnings.push(...read.warnings);
+    for (const e of read.errors) errors.push(e);
+    for (const w of read.warnings) warnings.push(w);
     rules.push(read.rule);
   });
-  errors.push(...conflicts(rules));
+  for (const e of conflicts(rules)) errors.push(e);
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, plan: { rules, forbidden: forbiddenOf(rules), notDialled: notDialledOf(rules), warnings, source: 'parser' } };
 }
@@ -112,10 +112,13 @@ export function notDialledOf(rules: readonly PlanRule[]): NotDialled[] {
 /** "ext:1999 is a destination of rule 1 and forbidden by rule 2" for every such destination. */
 export function conflicts(rules: readonly PlanRule[]): string[] {
   const errors: string[] = [];
+  const allowers = new Map<string, PlanRule[]>();
+  for (const rule of rules) {
+    for (const key of new Set(rule.chains.flat().map(destinationKey))) allowers.set(key, [...(allowers.get(key) ?? []), rule]);
+  }
   for (const forbidder of rules) {
     for (const denied of forbidder.forbids) {
-      for (const allower of rules) {
-        if (!allower.chains.some((chain) => chain.some((d) => same(d, denied)))) continue;
+      for (const allower of allowers.get(destinationKey(denied)) ?? []) {
         const where = forbidder.forbiddenBy?.[destinationKey(denied)];
         const quoted = where === undefined ? '' : ` (${quoteSentence(where)})`;
         errors.push(
@@ -165,6 +168,9 @@ function readRule(index: number, text: string): { rule: PlanRule; errors: string
   const forbiddenBy: Record<string, string> = {};
   const notDialled: NotDialled[] = [];
   let current: Destination[] | undefined;
+  // Keys already placed, so that long lists stay linear: chain heads, each chain's members, forbids.
+  const heads = new Set<string>();
+  const inCurrent = new Set<string>();
   const reading = readSentences(text);
 
   for (const mention of reading.mentions) {
@@ -178,16 +184,20 @@ function readRule(index: number, text: string): { rule: PlanRule; errors: string
     const destination = parsed.destination;
     const key = destinationKey(destination);
     if (mention.role === 'forbid') {
-      if (!forbids.some((d) => same(d, destination))) forbids.push(destination);
+      if (forbiddenBy[key] === undefined) forbids.push(destination);
       forbiddenBy[key] ??= mention.sentence;
     } else if (mention.role === 'withheld' || (mention.role === 'fallback' && !current)) {
       const reason = mention.role === 'withheld' ? mention.reason ?? 'mention' : 'orphan';
       notDialled.push({ destination, rule: index, sentence: mention.sentence, reason, ...(mention.trigger ? { trigger: mention.trigger } : {}) });
     } else if (mention.role === 'fallback' && current) {
-      if (!current.some((d) => same(d, destination))) current.push(destination);
-    } else if (!chains.some((c) => same(c[0]!, destination))) {
+      if (!inCurrent.has(key)) current.push(destination);
+      inCurrent.add(key);
+    } else if (!heads.has(key)) {
+      heads.add(key);
       current = [destination];
       chains.push(current);
+      inCurrent.clear();
+      inCurrent.add(key);
     }
   }
 

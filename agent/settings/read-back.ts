@@ -12,8 +12,9 @@ export function readBack(plan: TransferPlan): string[] {
   const lines = plan.rules.map(ruleLine);
   lines.push(plan.forbidden.length > 0 ? `never: ${plan.forbidden.map(canonicalDestination).join(', ')}` : 'never: (nothing forbidden)');
   const notDialled = plan.notDialled ?? [];
-  if (notDialled.length > 0) lines.push(NOT_DIALLED_HEADING, ...notDialled.map((n) => `  ${notDialledLine(n)}`));
-  lines.push(...plan.warnings.map((w) => `warning: ${w}`));
+  if (notDialled.length > 0) lines.push(NOT_DIALLED_HEADING);
+  for (const n of notDialled) lines.push(`  ${notDialledLine(n)}`);
+  for (const w of plan.warnings) lines.push(`warning: ${w}`);
   return lines;
 }
 

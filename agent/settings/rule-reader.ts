@@ -22,7 +22,7 @@
 // applies to that sentence's destinations. Every step is a bounded look around a token, so the time
 // grows linearly with the text.
 import {
-  BACK_REFERENCES, BARE_CONTRACTIONS, CLAUSE_WORDS, CONDITION_OPENERS, DIRECT_VERBS, ELLIPTIC_WORDS,
+  BACK_REFERENCES, BARE_CONTRACTIONS, CLAUSE_WORDS, CONDITION_OPENERS, DIRECT_VERBS,
   FALLBACK_OPENERS, FINITE_AFTER_SUBJECT, LEAD_INS, MODALS, NOT_BEFORE_VERB, PARTICIPLES, PASSIVE_AUXILIARIES, QUESTION_OPENERS,
   DESTINATION_NOUNS, RESTRICTIONS, TARGET_JOINERS, TARGET_NOUNS, THROUGH_VERBS, TO_VERBS, TRAILING_CONDITION_OPENERS,
   UNANSWERED_SUBJECTS, UNANSWERED_VERBS, UNAVAILABLE, negationAt,
@@ -58,8 +58,10 @@ type Token =
   | { kind: 'open' }
   | { kind: 'close' };
 
-const PLACEHOLDER = (n: number) => `\u27e6${n}\u27e7`;
-const PLACEHOLDER_RE = /\u27e6(\d+)\u27e7/g;
+// Placeholders carry their index in the letters a-p (hex digits shifted), so no phone pattern can match inside one.
+const PLACEHOLDER = (n: number) => `\u27e6${n.toString(16).replace(/[0-9a-f]/g, (c) => String.fromCharCode(97 + parseInt(c, 16)))}\u27e7`;
+const PLACEHOLDER_RE = /\u27e6([a-p]+)\u27e7/g;
+const indexOf = (letters: string) => parseInt(letters.replace(/./g, (c) => (c.charCodeAt(0) - 97).toString(16)), 16);
 const PREFIXED = /\b(?:ext|pbx):\s*[^\s,;]*|\bsips?:[^\s,]*/gi;
 // Digits with the separators phone numbers use, plus letters glued on by a dash (1-800-FLOWERS) so that
 // a vanity number is reported rather than cut short.
@@ -67,7 +69,7 @@ const PHONE_LIKE = /\+?\(?\d[\d(). -]*\d(?:-[a-z][a-z\d-]*)?/gi;
 const TRAILING_PUNCTUATION = /[.,;:!?)"'>]+$/;
 const SENTENCE_END = /[.!?;]+(?=\s|$)/g;
 const ABBREVIATIONS = new Set(['mr', 'mrs', 'ms', 'dr', 'prof', 'st', 'jr', 'sr', 'eg', 'ie', 'etc', 'vs', 'approx', 'dept']);
-const TOKEN = /\u27e6(\d+)\u27e7|[\p{L}\p{N}]+(?:'[\p{L}]+)*|[,;:]|[-\u2013\u2014]+|[()]/gu;
+const TOKEN = /\u27e6([a-p]+)\u27e7|[\p{L}\p{N}]+(?:'[\p{L}]+)*|[,;:]|[-\u2013\u2014]+|[()]/gu;
 /** Zero-width and other invisible format characters, which could hide a word from the reader. */
 const INVISIBLE = /[\p{Cf}\u00ad]/gu;
 
@@ -117,7 +119,7 @@ function tokenize(sentence: string): { tokens: Token[]; unreadable: boolean } {
   let unreadable = false;
   for (const m of sentence.matchAll(TOKEN)) {
     const text = m[0];
-    if (m[1] !== undefined) tokens.push({ kind: 'dest', n: Number(m[1]) });
+    if (m[1] !== undefined) tokens.push({ kind: 'dest', n: indexOf(m[1]) });
     else if (text === '(') tokens.push({ kind: 'open' });
     else if (text === ')') tokens.push({ kind: 'close' });
     else if (/^[,;:]$/.test(text)) tokens.push({ kind: 'boundary' });
@@ -143,7 +145,7 @@ export function readRule(text: string): RuleReading {
   let confirmFirst = false;
   let previous: ReadMention[] = [];
   for (const sentence of splitSentences(masked)) {
-    const shown = sentence.replace(PLACEHOLDER_RE, (_, n: string) => raws[Number(n)] ?? '').trim();
+    const shown = sentence.replace(PLACEHOLDER_RE, (_, n: string) => raws[indexOf(n)] ?? '').trim();
     const { tokens, unreadable } = tokenize(sentence);
     const read = new SentenceReader(tokens, /\?[!?.\s]*$/.test(sentence), unreadable);
     confirmFirst ||= read.confirmsFirst();
@@ -155,7 +157,7 @@ export function readRule(text: string): RuleReading {
       continue;
     }
     const inSentence = roles.map((r) => ({ raw: raws[r.n] ?? '', sentence: shown, ...r.settled }));
-    mentions.push(...inSentence);
+    for (const m of inSentence) mentions.push(m);
     previous = inSentence;
   }
   return { mentions, bare, confirmFirst };
@@ -551,10 +553,13 @@ class SentenceReader {
     return word !== undefined && (TO_VERBS.has(word) || THROUGH_VERBS.has(word) || DIRECT_VERBS.has(word) || word === 'hand');
   }
 
-  /** "Never.", "Absolutely not!", "Not allowed.": a sentence that only answers the one before it. */
+  /**
+   * "Never.", "Absolutely not!", "That may not happen.": a short sentence that says no to nothing of its
+   * own (it instructs no transfer), so it answers the one before it.
+   */
   isElliptic(): boolean {
     const words = this.#words.filter((w): w is string => w !== undefined);
-    return words.length > 0 && words.length <= 8 && words.every((w) => ELLIPTIC_WORDS.has(w));
+    return words.length > 0 && words.length <= 8 && !words.some((w) => TO_VERBS.has(w) || THROUGH_VERBS.has(w) || DIRECT_VERBS.has(w) || w === 'hand');
   }
 
   /** "Never transfer there.", "Do not call that number.": it points back at the sentence before. */

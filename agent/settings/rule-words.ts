@@ -113,14 +113,6 @@ export const FINITE_AFTER_SUBJECT = new Set([
 /** Words that open a question when they begin a sentence (a sentence ending in '?' is one anyway). */
 export const QUESTION_OPENERS = new Set(['why', 'how', 'what', 'who', 'whom', 'whose', 'which', 'is', 'are', 'was', 'were', 'does', 'did', 'can', 'could', 'would', 'may', 'might', 'shall', 'will', 'am']);
 
-/** Words of a sentence that only answers the one before it: "Never.", "Absolutely not!", "Not allowed." */
-export const ELLIPTIC_WORDS = new Set([
-  'never', 'no', 'not', 'nope', 'absolutely', 'certainly', 'definitely', 'ever', 'never', 'under', 'any',
-  'circumstances', 'that', 'this', 'is', "it's", 'it', 'forbidden', 'prohibited', 'allowed', 'permitted', 'way',
-  'ok', 'okay', 'fine', 'please', 'at', 'all', 'strictly', 'completely', 'totally', 'off', 'limits', 'banned',
-  'blocked', 'don\'t', 'do', 'so', 'sorry', 'nothing', 'doing', 'in', 'case', 'time', 'by', 'means', 'on', 'account',
-]);
-
 /** Words that point back at the destination of the sentence before: "Never transfer there." */
 export const BACK_REFERENCES = new Set(['there', 'it', 'that', 'this', 'those', 'these', 'same', 'above', 'former', 'latter']);
 
