@@ -49,8 +49,10 @@ export function whyNotDialled(reason: WithheldReason, trigger?: string): string 
 function ruleLine(rule: PlanRule): string {
   const name = rule.label ?? `rule ${rule.index}`;
   if (rule.chains.length === 0) {
-    return rule.forbids.length > 0
-      ? `${name} → no destination; forbids ${rule.forbids.map(canonicalDestination).join(', ')}`
+    if (rule.forbids.length > 0) return `${name} → no destination; forbids ${rule.forbids.map(canonicalDestination).join(', ')}`;
+    const named = rule.notDialled ?? [];
+    return named.length > 0
+      ? `${name} → no destination; names ${named.map((n) => canonicalDestination(n.destination)).join(', ')}, not dialled (below)`
       : `${name} → no destination (guidance for the agent)`;
   }
   const chains = rule.chains.map((chain) => chain.map(canonicalDestination).join(', then ')).join(' or ');

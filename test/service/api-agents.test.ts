@@ -164,8 +164,31 @@ describe('the Warm Transfer section', () => {
       lines: ['sales → ext:2001 (confirm first: no)', 'rule 2 → no destination (guidance for the agent)', 'never: (nothing forbidden)'],
       warnings: ["rule 2 names no destination; the agent reads it as guidance only: 'Be polite.'"],
       errors: [],
+      dialable: ['ext:2001'],
+      forbidden: [],
+      notDialled: [],
     });
     expect(await api.db.store.agentVersion('support')).toBe(version);
+  });
+
+  it('POST /v1/rules/read-back shows what is forbidden and what is named but never dialled, each with its sentence', async () => {
+    const rules = "Transfer to ext:1999 is strictly forbidden.\n\next:1998 is the CEO's private line.\n\nIf billing, warm transfer to ext:1002.";
+    const response = await api.call(api.acmeToken, { method: 'POST', url: '/v1/rules/read-back', payload: { rules } });
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body.dialable).toEqual(['ext:1002']);
+    expect(body.forbidden).toEqual([{ destination: 'ext:1999', rule: 1, sentence: 'Transfer to ext:1999 is strictly forbidden.' }]);
+    expect(body.notDialled).toEqual([
+      { destination: 'ext:1998', rule: 2, sentence: "ext:1998 is the CEO's private line.", why: 'it is only mentioned, not given as a destination to transfer to' },
+    ]);
+    expect(body.lines).toEqual([
+      'rule 1 → no destination; forbids ext:1999',
+      'rule 2 → no destination; names ext:1998, not dialled (below)',
+      'rule 3 → ext:1002 (confirm first: no)',
+      'never: ext:1999',
+      'not dialled (named in the rules, but no sentence tells the agent to transfer there):',
+      "  ext:1998 (rule 2): it is only mentioned, not given as a destination to transfer to: 'ext:1998 is the CEO's private line.'",
+    ]);
   });
 
   it('an unknown agent is 404', async () => {

@@ -55,6 +55,13 @@ describe('the settings page', () => {
     await expect.poll(() => page.textContent('#save-status')).toBe('Saved.');
     expect((await api.db.store.agent('support'))?.document.warmTransfer).toMatchObject({ rules: expect.stringContaining('ext:2001') });
 
+    // What the rules name but never dial shows under its own heading, the sentence quoted, as it is typed.
+    await page.fill('#rules', 'If the caller asks for sales, warm transfer to ext:2001.\n\nTransfer to ext:1999 only with manager approval.');
+    await expect.poll(() => page.textContent('#plan'), { timeout: 5000 }).toContain('not dialled (named in the rules, but no sentence tells the agent to transfer there):');
+    expect(await page.textContent('#plan .heading')).toBe('not dialled (named in the rules, but no sentence tells the agent to transfer there):');
+    expect(await page.textContent('#plan .not-dialled')).toContain("ext:1999 (rule 2): the sentence restricts it ('only')");
+    expect(await page.textContent('#plan .not-dialled')).toContain("'Transfer to ext:1999 only with manager approval.'");
+
     // Bad rules: not saved, every problem shown.
     await page.fill('#rules', 'If they want flowers, warm transfer to 1-800-FLOWERS.');
     await expect.poll(() => page.textContent('#plan')).toContain("'1-800-FLOWERS' is not a phone number");

@@ -213,7 +213,7 @@ describe('problems in one file', () => {
       'a.json: keypad.5: ext:1999 is forbidden by warmTransfer.rules rule 1',
     ]],
     ['a rule allowing what another forbids', withWarm({ enabled: true, rules: 'If sales, transfer to ext:2001.\n\nDo not transfer to ext:2001.' }, { trunks: { pbx: { outboundTrunkId: 'ST_pbx' } } }), [
-      'a.json: warmTransfer.rules: ext:2001 is a destination of rule 1 and forbidden by rule 2; say one or the other',
+      "a.json: warmTransfer.rules: ext:2001 is a destination of rule 1 and forbidden by rule 2 ('Do not transfer to ext:2001.'); say one or the other",
     ]],
     ['warm transfer on with no destination', withWarm({ enabled: true, rules: 'Be kind.' }), ['a.json: warmTransfer.rules: warm transfer is enabled but no rule names a destination']],
     ['a missing hold music file', withWarm({ enabled: false, holdMusic: 'none.mp3' }), ["a.json: warmTransfer.holdMusic: hold music 'none.mp3' was not found at none.mp3"]],
