@@ -1,6 +1,7 @@
 // The transfer plan on a real call: what the rules forbid is never dialled, even when the model asks for
-// it, and a busy first choice falls back only to the destination the fallback wording names; a number a
-// rule forbids "after hours" is never dialled as a fallback.
+// it (the issue's own wording "Transfer to ... is strictly forbidden", which an older reader took for an
+// instruction), and a busy first choice falls back only to the destination the fallback wording names; a
+// number a rule forbids "after hours" is never dialled as a fallback. A model compile may only dial less.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { allOf, FakeOpenAI, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from '../support/fake-openai/index.ts';
 import type { ChatRequest } from '../support/fake-openai/matchers.ts';
@@ -13,10 +14,11 @@ import {
 const stack = inject('stack');
 const RULES = [
   'If the caller has a billing dispute, warm transfer to ext:1002, or if they are busy to +15125551234. Do not transfer to +15125550000 after hours.',
-  'Never transfer calls to ext:1999 or to +15125559999.',
+  'Never transfer calls to ext:1999.',
+  'Transfer to +15125559999 is strictly forbidden.',
 ].join('\n\n');
 
-const MODEL_RULES = 'If the caller has a billing dispute, warm transfer to ext:1002; should they be out to lunch, +15125551234 takes over.';
+const MODEL_RULES = 'If the caller has a billing dispute, warm transfer to ext:1002, or if they are busy to +15125551234.\n\nOur fax is 512-555-0177.';
 
 /** The model asks for `destination` once, when the caller mentions billing, then carries on. */
 function modelAsking(destination: string, plan?: object): FakeOpenAI {
@@ -108,23 +110,34 @@ describe('a plan proposed by the model (RULES_COMPILER=model)', () => {
   let cast: TransferCast;
   beforeAll(async () => {
     const settings = settingsFile(stack, { warmTransfer: { enabled: true, rules: MODEL_RULES, ringingTimeoutSeconds: 10 } });
-    // The parser cannot place "should they be out to lunch, ... takes over"; the model reads it as a fallback.
-    const proposal = { rules: [{ index: 1, label: 'billing dispute', chains: [['ext:1002', '+15125551234']], confirmFirst: false, forbids: [] }] };
+    // The model drops rule 1's fallback (dialling less: accepted) and makes the fax number of rule 2 a
+    // destination (dialling more: refused, the parser's reading of rule 2 stands).
+    const proposal = {
+      rules: [
+        { index: 1, label: 'billing dispute', chains: [['ext:1002']], confirmFirst: false, forbids: [] },
+        { index: 2, label: 'fax', chains: [['+15125550177']], confirmFirst: false, forbids: [] },
+      ],
+    };
     cast = await startTransferWorker(stack, 'plan-model', { AGENT_SETTINGS: settings.path, RULES_COMPILER: 'model' }, modelAsking('ext:1002', proposal));
   });
   afterAll(async () => {
     await cast?.close();
   });
 
-  it('is read back at start-up and obeyed by the call: the busy first choice falls back as the model read it', async () => {
+  it('is read back at start-up and obeyed by the call: it may take a fallback away, never add a destination', async () => {
     expect(cast.worker.log()).toContain('transfer plan (proposed by the model, checked by the parser)');
-    expect(cast.worker.log()).toContain('billing dispute → ext:1002, then +15125551234 (confirm first: no)');
+    expect(cast.worker.log()).toContain('billing dispute → ext:1002 (confirm first: no)');
+    expect(cast.worker.log()).toContain("rule 2: refused the model's reading (+15125550177 is not a destination the rule's text makes dialable)");
     const started = Date.now();
     const pbx = await startCallee({ port: PBX_PORT, behaviour: 'busy', name: 'plan-model-ext-1002' });
     phones.push(pbx);
     call = await placeTransferCall(stack, 'plan-model');
     expect((await pbx.waitForEvent('rejected', 60_000)).status).toBe(486);
-    await call.callee.waitForEvent('invite-received', 45_000);
-    expect(timelineEntries(cast.worker, 'dialing', started).map((e) => e.destination)).toEqual(['extension 1002', '+1 512 555 1234']);
+    const returned = await timelineEntry(cast.worker, 'returned', 30_000, started);
+    await waitForSpeech(call.caller, at(returned), 20_000);
+    // The fallback the model took away is not dialled: the PSTN phone never rings.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(call.callee.events.filter((e) => e.type === 'invite-received')).toEqual([]);
+    expect(timelineEntries(cast.worker, 'dialing', started)).toHaveLength(1);
   });
 });
