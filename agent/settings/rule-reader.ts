@@ -24,7 +24,7 @@
 import {
   BACK_REFERENCES, BARE_CONTRACTIONS, CLAUSE_WORDS, CONDITION_OPENERS, DIRECT_VERBS,
   FALLBACK_OPENERS, FINITE_AFTER_SUBJECT, LEAD_INS, MODALS, NOT_BEFORE_VERB, PARTICIPLES, PASSIVE_AUXILIARIES, QUESTION_OPENERS,
-  DESTINATION_NOUNS, RESTRICTIONS, TARGET_JOINERS, TARGET_NOUNS, THROUGH_VERBS, TO_VERBS, TRAILING_CONDITION_OPENERS,
+  DESTINATION_NOUNS, RESTRICTIONS, TAIL_WORDS, TARGET_JOINERS, TARGET_NOUNS, THROUGH_VERBS, TO_VERBS, TRAILING_CONDITION_OPENERS,
   UNANSWERED_SUBJECTS, UNANSWERED_VERBS, UNAVAILABLE, negationAt,
 } from './rule-words.ts';
 
@@ -116,7 +116,8 @@ function splitSentences(masked: string): string[] {
 
 function tokenize(sentence: string): { tokens: Token[]; unreadable: boolean } {
   const tokens: Token[] = [];
-  let unreadable = false;
+  // Struck-through text (~~...~~) is text its writer meant to take back: nothing in it is vouched for.
+  let unreadable = sentence.includes('~~');
   for (const m of sentence.matchAll(TOKEN)) {
     const text = m[0];
     if (m[1] !== undefined) tokens.push({ kind: 'dest', n: indexOf(m[1]) });
@@ -360,11 +361,24 @@ class SentenceReader {
     const placed: number[] = [first];
     this.#draft.set(first, this.#isFallbackContext(i) ? 'fallback' : 'start');
     const end = this.#continuation(first + 1, placed);
-    let after = end;
-    while (this.#t[after]?.kind === 'close') after++;
-    // "Transfer to ext:1999 is forbidden": the transfer phrase was the subject of a sentence about it.
-    if (this.#isWord(after, FINITE_AFTER_SUBJECT)) for (const p of placed) this.#draft.set(p, 'mention');
+    if (!this.#plainTail(end)) for (const p of placed) this.#draft.set(p, 'mention');
     return end;
+  }
+
+  /**
+   * What may follow an instruction's destinations: the end, a condition ("if ...", "during ..."), an adverb
+   * ("right away"), a purpose ("to ..."), or another instruction. A verb there means the transfer phrase
+   * was a subject ("Transfer to ext:1999 is forbidden"); anything else unknown ("..., that's over") is
+   * not vouched for: the destinations are not dialled.
+   */
+  #plainTail(k: number): boolean {
+    while (this.#t[k]?.kind === 'close' || this.#isBoundary(k)) k++;
+    const t = this.#t[k];
+    if (t === undefined || t.kind === 'open') return true;
+    if (t.kind !== 'word') return false;
+    if (FINITE_AFTER_SUBJECT.has(t.word)) return false;
+    // "..., not to ext:1003": the sentence's negation settles it (rule out the transfer, forbid what follows).
+    return TAIL_WORDS.has(t.word) || negationAt(this.#words, k) || this.#instructsAfter(k);
   }
 
   /** The destination an instruction's verb at i governs, or undefined when it is not an instruction there. */

@@ -103,6 +103,16 @@ export const UNAVAILABLE = new Set([
 export const UNANSWERED_VERBS = new Set(['answer', 'answers', 'pick', 'picks', 'respond', 'responds', 'reply', 'replies', 'take', 'takes', 'available', 'free', 'reachable', 'there', 'in', 'around', 'home', 'working']);
 export const UNANSWERED_SUBJECTS = new Set(['no', 'nobody', 'noone', 'none']);
 
+/** Words that may follow an instruction's destination: conditions, adverbs, purposes, another clause. */
+export const TAIL_WORDS = new Set([
+  'if', 'when', 'whenever', 'once', 'while', 'during', 'after', 'before', 'between', 'until', 'for', 'on', 'at',
+  'in', 'within', 'from', 'outside', 'whether', 'unless', 'as', 'to', 'so', 'where', 'because', 'since', 'and', 'or',
+  'then', 'but', 'immediately', 'right', 'directly', 'now', 'first', 'instead', 'please', 'too', 'also', 'asap',
+  'quickly', 'promptly', 'straight', 'again', 'next', 'only', 'otherwise', 'else', 'with', 'by', 'via', 'using',
+  'every', 'each', 'any', 'all', 'whoever', 'whatever', 'regardless', 'anytime', 'always', 'today', 'tonight',
+  'weekdays', 'weekends', 'mornings', 'afternoons', 'evenings', 'nights', 'first', 'last', 'failing', 'thanks',
+]);
+
 /** Verbs that make a transfer phrase before them its subject: "Transfer to ext:1999 is forbidden". */
 export const FINITE_AFTER_SUBJECT = new Set([
   'is', 'are', 'was', 'were', 'will', 'would', 'should', 'must', 'can', 'could', 'may', 'might', 'has', 'have',

@@ -100,6 +100,9 @@ const FORBIDDING: Array<[string, Reading]> = [
   ['Transfer to ext:1999. Never.', NOT],
   ['Tr\u0430nsfer to ext:1999.', NOT], // a Cyrillic a: the reader cannot vouch for the sentence
   ['Billing: ext:1999', NOT],
+  ["Transfer to ext:1999 \u2014 that's over.", NOT],
+  ['~~Transfer to ext:1999.~~', NOT],
+  ['Transfer to ext:1999 is deprecated.', NOT],
 ];
 
 // Transferring: the seed's forms and the ways people write them, with or without a condition.
@@ -150,6 +153,9 @@ const TRANSFERRING: Array<[string, Reading]> = [
   ['Try ext:4000.', { dial: ['ext:4000'] }],
   ['Transfer the caller to Dr. Smith at ext:1004.', { dial: ['ext:1004'] }],
   ['If the caller asks for Eric, warm transfer to +15125551234. First confirm with the caller that they would like to be transferred.', { dial: ['+15125551234'] }],
+  ['Transfer to ext:1002 to resolve the dispute.', { dial: ['ext:1002'] }],
+  ['Transfer billing disputes to ext:1002 ASAP.', { dial: ['ext:1002'] }],
+  ['Transfer the caller to ext:1002 right away, if they ask for billing.', { dial: ['ext:1002'] }],
   // Lists and mixed rules: each sentence read on its own.
   ['- If billing, transfer to ext:1002.\n- Never transfer to ext:1999.\n- If sales, transfer to ext:2001.', { dial: ['ext:1002', 'ext:2001'], never: [X] }],
   ['1. If sales, transfer to ext:2001, otherwise ext:2002.\n2. ext:1999 is the CEO\u2019s private line.', { dial: ['ext:2001', 'ext:2002'], not: [X] }],
