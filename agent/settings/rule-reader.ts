@@ -62,11 +62,13 @@ type Token =
 const PLACEHOLDER = (n: number) => `\u27e6${n.toString(16).replace(/[0-9a-f]/g, (c) => String.fromCharCode(97 + parseInt(c, 16)))}\u27e7`;
 const PLACEHOLDER_RE = /\u27e6([a-p]+)\u27e7/g;
 const indexOf = (letters: string) => parseInt(letters.replace(/./g, (c) => (c.charCodeAt(0) - 97).toString(16)), 16);
-const PREFIXED = /\b(?:ext|pbx):\s*[^\s,;]*|\bsips?:[^\s,]*/gi;
+const PREFIXED = /(?<![a-z\d])(?:ext|pbx):\s*[^\s,;]*|(?<![a-z\d])sips?:[^\s,]*/gi;
 // Digits with the separators phone numbers use, plus letters glued on by a dash (1-800-FLOWERS) so that
 // a vanity number is reported rather than cut short.
 const PHONE_LIKE = /\+?\(?\d[\d(). -]*\d(?:-[a-z][a-z\d-]*)?/gi;
-const TRAILING_PUNCTUATION = /[.,;:!?)"'>]+$/;
+const TRAILING_PUNCTUATION = /[.,;:!?)\]}"'>~`]+$/;
+/** Markdown emphasis around a destination ("*ext:1999*"): its closing mark is not part of the extension. */
+const EMPHASIS = new Set(['*', '_']);
 const SENTENCE_END = /[.!?;]+(?=\s|$)/g;
 const ABBREVIATIONS = new Set(['mr', 'mrs', 'ms', 'dr', 'prof', 'st', 'jr', 'sr', 'eg', 'ie', 'etc', 'vs', 'approx', 'dept']);
 const TOKEN = /\u27e6([a-p]+)\u27e7|[\p{L}\p{N}]+(?:'[\p{L}]+)*|[,;:]|[-\u2013\u2014]+|[()]/gu;
@@ -82,12 +84,16 @@ export function normalizeRuleText(text: string): string {
 /** Masks destination tokens (so their dots and colons stay inside them) and returns them with the masked text. */
 export function maskDestinations(text: string): { masked: string; tokens: string[] } {
   const tokens: string[] = [];
-  const put = (raw: string) => {
-    const clean = raw.replace(TRAILING_PUNCTUATION, '');
+  const put = (raw: string, before = '') => {
+    let clean = raw.replace(TRAILING_PUNCTUATION, '');
+    if (EMPHASIS.has(before)) {
+      while (clean.endsWith(before)) clean = clean.slice(0, -1);
+      clean = clean.replace(TRAILING_PUNCTUATION, '');
+    }
     tokens.push(clean);
     return PLACEHOLDER(tokens.length - 1) + raw.slice(clean.length);
   };
-  let masked = text.replace(PREFIXED, put);
+  let masked = text.replace(PREFIXED, (raw: string, offset: number, whole: string) => put(raw, whole[offset - 1] ?? ''));
   masked = masked.replace(PHONE_LIKE, (raw) => {
     const trimmed = raw.trimEnd();
     const digits = trimmed.replace(/\D/g, '').length;

@@ -154,6 +154,8 @@ const TRANSFERRING: Array<[string, Reading]> = [
   ['Transfer the caller to Dr. Smith at ext:1004.', { dial: ['ext:1004'] }],
   ['If the caller asks for Eric, warm transfer to +15125551234. First confirm with the caller that they would like to be transferred.', { dial: ['+15125551234'] }],
   ['Transfer to ext:1002 to resolve the dispute.', { dial: ['ext:1002'] }],
+  ['If billing, transfer to **ext:1002** (markdown).', { dial: ['ext:1002'] }],
+  ['If billing, transfer to _ext:1002_ or [ext:1003].', { dial: ['ext:1002', 'ext:1003'] }],
   ['Transfer billing disputes to ext:1002 ASAP.', { dial: ['ext:1002'] }],
   ['Transfer the caller to ext:1002 right away, if they ask for billing.', { dial: ['ext:1002'] }],
   // Lists and mixed rules: each sentence read on its own.
