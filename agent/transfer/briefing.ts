@@ -134,7 +134,9 @@ export async function startBriefingSession(options: {
   return {
     async say(text, signal, sayOptions = {}) {
       if (closed) return;
-      if (sayOptions.fromCaller) await quote(agent, saidToColleague(text));
+      // Without the note the model only lacks what was said; the briefing goes on.
+      if (sayOptions.fromCaller) await quote(agent, saidToColleague(text)).catch(() => undefined);
+      if (closed) return;
       // The person answering usually says "hello?": that must not cut the briefing or the question short.
       const handle = session.say(text, {
         allowInterruptions: false,
