@@ -65,6 +65,7 @@ describe("the briefing agent and the caller's words", () => {
     expect(timelineEntries(cast.worker, 'decision', started)).toEqual([]);
     expect(timelineEntries(cast.worker, 'bridged', started)).toEqual([]);
     expect(await acceptResult(5000)).toMatch(/ask them/i);
+    expect(timelineEntries(cast.worker, 'unconfirmed_accept', started).length).toBeGreaterThan(0);
 
     // The caller's words reached the model only quoted, never in its instructions.
     const first = briefingChats()[0]!;
