@@ -18,6 +18,7 @@ export type TimelineEventType =
   | 'prompted'
   | 'reprompted'
   | 'decision'
+  | 'unconfirmed_accept'
   | 'bridged'
   | 'max_duration'
   | 'returned'

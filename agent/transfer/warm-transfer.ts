@@ -371,6 +371,7 @@ export class WarmTransfer {
       input: { reason: this.request.reason, summary: this.request.reason, transcript: this.request.transcript },
       onDecision: (decision) =>
         this.#send(decision === 'voicemail' ? { type: 'voicemail' } : { type: 'decision', choice: decision, source: 'voice' }),
+      onUnconfirmedAccept: () => this.timeline.record('unconfirmed_accept', { phase: this.machine.phase.kind }),
       onConversation: (active) => this.#send({ type: 'conversation', active }),
       startTimeoutMs: this.deps.ringingTimeoutMs + SESSION_START_TIMEOUT_MS,
     });
@@ -455,7 +456,7 @@ export class WarmTransfer {
     await intro;
     if (signal.aborted) return;
     const body = briefingBody({ summary, known: this.request.known });
-    await briefing.say(body, signal);
+    await briefing.say(body, signal, { fromCaller: true });
     if (signal.aborted) return;
     this.timeline.record('prompted', { 'lk.pii.briefing': body });
     this.#send({ type: 'prompted' });

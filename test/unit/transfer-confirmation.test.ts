@@ -1,8 +1,9 @@
-// The caller's own words decide a confirm-first rule: a yes in their last turns, and no "no" in the latest.
+// The person's own words decide: the caller's for a confirm-first rule, the colleague's for a spoken accept in the
+// briefing. A yes in their last turns, and neither a "no" nor a question in the latest.
 import { describe, expect, it } from 'vitest';
 import { agreesInLastTurns } from '../../agent/transfer/confirmation.ts';
 
-describe("the caller's confirmation", () => {
+describe("the person's confirmation", () => {
   it.each([
     [['Can I speak to Eric?', 'Yes please.'], true],
     [['Can I speak to Eric?', 'Sure, go ahead.'], true],
@@ -15,6 +16,18 @@ describe("the caller's confirmation", () => {
     [["Don't transfer me."], false],
     [['Yes.', 'Hmm.', 'What are your hours?'], false],
     [[], false],
+    [["Don’t transfer me."], false],
+    // The colleague in the briefing.
+    [['Sure, send them through.'], true],
+    [['Who is calling, please?', 'Yes, put them through.'], true],
+    [["I'll take it."], true],
+    [['Okay, connect them.'], true],
+    [['Yes?'], false],
+    [['Okay, who is it?'], false],
+    [['Who is calling, please?'], false],
+    [["I can't take this now."], false],
+    [['Sure.', 'Wait, what is it about?'], false],
+    [['I cannot take it right now.'], false],
   ])('%j → %s', (turns, agreed) => {
     expect(agreesInLastTurns(turns)).toBe(agreed);
   });
