@@ -28,6 +28,7 @@ export type TimelineEventType =
   | 'ignored'
   | 'resumed'
   | 'redialing'
+  | 'refused'
   | 'ended'
   | 'error';
 
