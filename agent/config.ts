@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { parseSipHostPolicy, type SipHostPolicy } from './transfer/sip-host.ts';
 
 /** MAX_BRIDGED_CALL_S's default: four hours. */
 export const DEFAULT_MAX_BRIDGED_MS = 4 * 3600 * 1000;
@@ -63,6 +64,13 @@ const schema = z
     MESSAGES_FILE: z.string().min(1).default('messages.jsonl'),
     SIP_OUTBOUND_TRUNK_ID: optionalText,
     SIP_PBX_TRUNK_ID: optionalText,
+    // Loopback, private, link-local and unspecified hosts a `sip:` destination may reach (none unless listed).
+    SIP_ALLOWED_HOSTS: z.string().optional().transform((text, ctx) => {
+      const parsed = parseSipHostPolicy(text);
+      if (parsed.ok) return parsed.policy;
+      for (const message of parsed.errors) ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }),
     HOLD_MUSIC: optionalText,
     PASS_THROUGH_CALLER_NUMBER: flag(true),
     AGENT_PHONE_NUMBER: optionalText,
@@ -114,6 +122,8 @@ export interface WorkerConfig {
   /** The shared settings store (settings-service/): agents are read from it at each call. */
   settingsStore: { url: string; prefix: string } | undefined;
   messagesFile: string;
+  /** SIP_ALLOWED_HOSTS: the restricted hosts `sip:` destinations may still reach (authorise.ts). */
+  sipHosts: SipHostPolicy;
   /** Who compiles the rules into the plan: the parser alone, or a model whose proposal the parser checks. */
   rulesCompiler: 'parser' | 'model';
   transfer: {
@@ -171,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     settingsStore: e.SETTINGS_REDIS_URL ? { url: e.SETTINGS_REDIS_URL, prefix: e.SETTINGS_KEY_PREFIX } : undefined,
     messagesFile: e.MESSAGES_FILE,
     rulesCompiler: e.RULES_COMPILER,
+    sipHosts: e.SIP_ALLOWED_HOSTS,
     transfer: {
       enabled: e.WARM_TRANSFER_ENABLED,
       destination: e.WARM_TRANSFER_DESTINATION,

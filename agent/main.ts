@@ -13,6 +13,7 @@ import { proposeAll, PROPOSALS_VARIABLE, withProposals } from './settings/model-
 import { readBack } from './settings/read-back.ts';
 import { connectRedis } from './redis.ts';
 import { bounded } from './transfer/bounded.ts';
+import { sipHostProblems } from './transfer/authorise.ts';
 import { SettingsError, warmTransferEnabled } from './settings/settings.ts';
 import { SettingsStore } from '../settings-service/store/store.ts';
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
@@ -47,6 +48,9 @@ try {
     process.env[PROPOSALS_VARIABLE] = JSON.stringify(proposals);
     settings = withProposals(settings, proposals);
   }
+  // A destination that would be refused at every dial is a configuration problem, reported now.
+  const unreachable = [...(settings?.agents.values() ?? [])].flatMap((agent) => sipHostProblems(agent, config.sipHosts));
+  if (unreachable.length > 0) throw new ConfigError(unreachable);
   for (const agent of settings?.agents.values() ?? []) musicFiles.add(agent.warmTransfer.holdMusic ?? '');
   if (!settings) musicFiles.add('');
   for (const agent of settings?.agents.values() ?? []) {

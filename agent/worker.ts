@@ -177,6 +177,7 @@ export default defineAgent({
       music,
       settings,
       topology: config.transfer.topology,
+      sipHosts: config.sipHosts,
       ...(config.transfer.fault ? { fault: config.transfer.fault } : {}),
       deadlineMs: config.transfer.deadlineMs,
       ...(store ? { onTimeline: (entry: TimelineEntry) => store.publishTimeline(settings.agentId, entry) } : {}),

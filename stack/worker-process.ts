@@ -56,6 +56,8 @@ export async function startWorker(
       WORKER_MAX_CALLS: '16',
       WORKER_IDLE_PROCESSES: '1',
       SIP_OUTBOUND_TRUNK_ID: stack.pstnTrunkId,
+      // The local stack's phones listen on loopback: `sip:` destinations may reach them (and nothing else restricted).
+      SIP_ALLOWED_HOSTS: '127.0.0.1,::1',
       ...env,
     },
   });

@@ -1,5 +1,7 @@
-// Dials the destination into the consultation room and turns SIP failures into typed outcomes.
+// Dials the destination into the consultation room and turns SIP failures into typed outcomes. It dials only
+// what authoriseDial (authorise.ts) passed.
 import { SipCallError, SipClient, ServerError } from 'livekit-server-sdk';
+import { assertAuthorised, type AuthorisedDial } from './authorise.ts';
 import type { DialFailure } from './outcome.ts';
 import { httpUrl, type LiveKitCredentials } from './room-api.ts';
 
@@ -9,7 +11,8 @@ export type DialTarget =
   | { via: 'sip'; user: string; hostname: string; transport: 'udp' | 'tcp' | 'tls' };
 
 export interface DialRequest {
-  target: DialTarget;
+  /** The destination and where to send the INVITE, as authoriseDial passed them. */
+  dial: AuthorisedDial;
   room: string;
   identity: string;
   /** Caller ID the destination sees. */
@@ -25,8 +28,9 @@ export function ringingTimeoutSeconds(ms: number): number {
 }
 
 export async function dial(credentials: LiveKitCredentials, request: DialRequest, signal: AbortSignal): Promise<DialResult> {
+  assertAuthorised(request.dial);
   const sip = new SipClient(httpUrl(credentials.url), credentials.apiKey, credentials.apiSecret);
-  const { target } = request;
+  const { target } = request.dial;
   const options = {
     participantIdentity: request.identity,
     participantName: 'Transfer destination',

@@ -5,6 +5,7 @@
 // caller is then connected the other way: dialled and bridged.
 import { SipCallError, SipClient } from 'livekit-server-sdk';
 import type { Destination } from '../settings/destination.ts';
+import { assertAuthorised, type AuthorisedDial } from './authorise.ts';
 import { ringingTimeoutSeconds } from './dial.ts';
 import { httpUrl, type LiveKitCredentials } from './room-api.ts';
 
@@ -58,19 +59,25 @@ export function referUri(destination: Destination, pbx: Awaited<ReturnType<Refer
 }
 
 export interface ReferRequest {
-  destination: Destination;
+  /** The destination, as authoriseDial passed it. */
+  dial: AuthorisedDial;
   room: string;
   callerIdentity: string;
   pbxTrunkId: string | undefined;
   ringingTimeoutMs: number;
 }
 
-/** Hands the caller's call to its trunk. Never throws: a failure is a result, and the caller is still in the call. */
+/**
+ * Hands the caller's call to its trunk. Never throws for what happens on the call (a failure is a result, and
+ * the caller is still in the call); only for a dial authoriseDial did not pass, which is a bug.
+ */
 export async function referCaller(api: ReferApi, request: ReferRequest): Promise<ReferResult> {
+  assertAuthorised(request.dial);
+  const { destination } = request.dial;
   let referTo: string | undefined;
   try {
-    const pbx = request.destination.kind === 'extension' && request.pbxTrunkId ? await api.trunkAddress(request.pbxTrunkId) : undefined;
-    referTo = referUri(request.destination, pbx);
+    const pbx = destination.kind === 'extension' && request.pbxTrunkId ? await api.trunkAddress(request.pbxTrunkId) : undefined;
+    referTo = referUri(destination, pbx);
     if (!referTo) return { ok: false, referTo, message: 'the PBX trunk has no address to name the extension in a REFER' };
     await api.transfer(request.room, request.callerIdentity, referTo, request.ringingTimeoutMs);
     return { ok: true, referTo };

@@ -29,6 +29,7 @@ export type TimelineEventType =
   | 'ignored'
   | 'resumed'
   | 'redialing'
+  | 'refused'
   | 'ended'
   | 'error';
 

@@ -13,14 +13,16 @@ import { DEFAULT_MAX_BRIDGED_MS } from '../config.ts';
 import type { Models } from '../models.ts';
 import type { KeypadRule } from '../settings/schema.ts';
 import type { AgentSettings } from '../settings/settings.ts';
-import { type Destination, formatDestination, parseDestination } from '../settings/destination.ts';
+import { type Destination, formatDestination } from '../settings/destination.ts';
 import { planFor } from '../settings/plan.ts';
 import { callerAgreed } from './confirmation.ts';
 import { transcriptOf } from './briefing.ts';
 import { type CarryLease, WORKER_KEY_ENV } from '../carrying.ts';
 import { CallerHold } from './caller-hold.ts';
 import { TransferChain } from './chain.ts';
-import type { DialTarget } from './dial.ts';
+import { authoriseDial, dialPolicy } from './authorise.ts';
+import { NO_SIP_HOSTS_ALLOWED, type SipHostPolicy } from './sip-host.ts';
+import { readStoredChain, storedDestination } from './stored-chain.ts';
 import type { EarlyRejoin } from './early-rejoin.ts';
 import { referCaller, sipReferApi, type ReferApi } from './refer.ts';
 import type { TransferOutcome } from './outcome.ts';
@@ -65,6 +67,8 @@ export interface TransferToolOptions {
   callStartedAtMs?: number;
   /** Counts a transfer toward the worker's load while it is open or bridged (carrying.ts). */
   carry?: (id: string) => CarryLease;
+  /** SIP_ALLOWED_HOSTS: the restricted hosts a `sip:` destination may still reach (none unless listed). */
+  sipHosts?: SipHostPolicy;
   /** Where each request's transfer record lives (Redis). */
   records: TransferRecordStore;
   /**
@@ -92,21 +96,8 @@ const REFUSED = {
   unavailable: "I can't start a transfer right now. Tell the caller, and offer to take a message instead.",
 } as const;
 
-export function dialTargetFor(destination: Destination, trunks: AgentSettings['trunks']): DialTarget {
-  switch (destination.kind) {
-    case 'phone':
-      return { via: 'trunk', trunkId: trunks.pstnOutboundTrunkId!, number: destination.e164 };
-    case 'extension':
-      return { via: 'trunk', trunkId: trunks.pbxOutboundTrunkId!, number: destination.extension };
-    case 'sip':
-      return {
-        via: 'sip',
-        user: destination.user,
-        hostname: destination.port ? `${destination.host}:${destination.port}` : destination.host,
-        transport: destination.transport,
-      };
-  }
-}
+/** How a destination is named in notes and tool results; a taken-over record's unreadable one has no name. */
+const labelOf = (destination: Destination | undefined) => (destination ? formatDestination(destination) : 'the person you were being connected to');
 
 async function* speech(models: Models, text: string): AsyncIterable<AudioFrame> {
   for await (const audio of models.tts.synthesize(text)) yield audio.frame;
@@ -114,6 +105,9 @@ async function* speech(models: Models, text: string): AsyncIterable<AudioFrame> 
 
 export function transferTools(options: TransferToolOptions) {
   const { settings } = options;
+  // Every dial and REFER of this call passes this check first (authorise.ts).
+  const policy = dialPolicy(settings, options.sipHosts ?? NO_SIP_HOSTS_ALLOWED);
+  const authorise = (destination: Destination | undefined) => authoriseDial(destination, policy);
   const callStartedAtMs = options.callStartedAtMs ?? Date.now();
   const owner = `${process.env[WORKER_KEY_ENV] ?? 'worker'}/${process.pid}`;
   // The caller's agent session: started already, or (a taken-over job) started when the caller needs it.
@@ -157,7 +151,8 @@ export function transferTools(options: TransferToolOptions) {
         agentId: settings.agentId,
         callerRoom: options.room.name!,
         callerIdentity: options.callerIdentity,
-        chain: chain.map(formatDestination),
+        // Canonical, so a takeover reads them back exactly (stored-chain.ts).
+        chain: chain.map(storedDestination),
         index: 0,
         phase: { kind: 'idle' },
         // One deadline for the whole request, however many destinations its rule names.
@@ -201,26 +196,26 @@ export function transferTools(options: TransferToolOptions) {
       return undefined;
     }
     const { record, stored } = adopted;
-    const chain = stored.chain.flatMap((label) => {
-      const parsed = parseDestination(label);
-      return parsed.ok ? [parsed.destination] : [];
-    });
-    // The record's labels were formatted from parsed destinations: they parse again, or the record is not ours.
-    const rest = chain.slice(stored.index);
+    const chain = readStoredChain(stored.chain);
+    if (!chain) log().error({ transfer: order.id, 'lk.pii.chain': stored.chain }, 'takeover: the record\'s destinations cannot be read; ending the transfer');
+    const rest = chain?.slice(stored.index) ?? [];
     const request = stored.request ?? { reason: 'A caller asked to be transferred.', brief: true };
+    // Nothing to carry on: from idle, the resume takes the caller back and told, and tells and lets go the
+    // person if they are on the line (phase.ts); no destination is dialled, and the record is closed.
     const phase = order.mode === 'end' || rest.length === 0 ? ({ kind: 'idle' } as const) : stored.phase;
-    const { outcome } = await run(record, rest.length > 0 ? rest : chain.slice(-1), request.reason, request.brief, request.known, { stored, phase, early });
+    const attempts = rest.length > 0 ? rest : chain ? chain.slice(-1) : [undefined];
+    const { outcome } = await run(record, attempts, request.reason, request.brief, request.known, { stored, phase, early });
     return outcome;
   }
 
   /** Tries `chain` in order while the caller stays on hold (chain.ts); resolves with the last outcome. */
   async function run(
-    record: TransferRecordHandle, chain: readonly Destination[], reason: string, brief: boolean, known?: string,
+    record: TransferRecordHandle, chain: readonly (Destination | undefined)[], reason: string, brief: boolean, known?: string,
     from?: { stored: TransferRecord; phase: TransferRecord['phase']; early?: EarlyRejoin | undefined },
   ): Promise<{ outcome: TransferOutcome; label: string }> {
     const session = options.session();
     const { deadlineAt } = record;
-    const indexOffset = from ? Math.min(from.stored.index, from.stored.chain.length - 1) : 0;
+    const indexOffset = from ? Math.max(0, Math.min(from.stored.index, from.stored.chain.length - 1)) : 0;
     const hold = new CallerHold({
       // A taken-over transfer keeps the topology it started with: the caller is where that put them.
       mode: from?.stored.topology ?? options.topology,
@@ -235,9 +230,9 @@ export function transferTools(options: TransferToolOptions) {
       speak: (text) => speech(options.models, text),
       onStopWaiting: () => transfers.stop(),
     });
-    const transfers = new TransferChain<Destination>({
+    const transfers = new TransferChain<Destination | undefined>({
       chain,
-      label: formatDestination,
+      label: labelOf,
       hold,
       deadlineAt,
       tellCaller: (outcome) => {
@@ -257,6 +252,7 @@ export function transferTools(options: TransferToolOptions) {
             api: options.api,
             caller: { room: options.room, identity: options.callerIdentity },
             hold,
+            authorise,
             sayToCaller: (text) => withSession((session) => session.say(text)),
             willRetry,
             models: options.models,
@@ -280,8 +276,8 @@ export function transferTools(options: TransferToolOptions) {
             },
           },
           {
-            target: dialTargetFor(destination, settings.trunks),
-            destinationLabel: formatDestination(destination),
+            destination,
+            destinationLabel: labelOf(destination),
             reason,
             transcript: transcriptOf(session.history),
             fromNumber: resumeFrom?.stored.request?.fromNumber ?? fromNumber(),
@@ -444,10 +440,18 @@ export function transferTools(options: TransferToolOptions) {
     if (options.onTimeline) timeline.on('event', options.onTimeline);
     const label = formatDestination(destination);
     timeline.record('started', { kind: 'keypad', key: digit, method: 'refer', destination: label });
+    // A REFER names a destination too: the same check as a dial, before the trunk is asked.
+    const authorised = await authorise(destination);
+    if (!authorised.ok) {
+      const { refusal, why } = authorised;
+      timeline.record('refused', { refusal, why, 'lk.pii.destination': storedDestination(destination), ...(authorised.address ? { 'lk.pii.address': authorised.address } : {}) });
+      timeline.record('ended', { outcome: 'refer_failed', method: 'refer', next: 'dial' });
+      return false;
+    }
     muteAgent(true);
     timeline.record('referring', { destination: label });
     const result = await referCaller(options.refer ?? sipReferApi(options.credentials), {
-      destination,
+      dial: authorised.dial,
       room: options.room.name!,
       callerIdentity: options.callerIdentity,
       pbxTrunkId: settings.trunks.pbxOutboundTrunkId,

@@ -9,7 +9,9 @@ import { callerMessage } from '../../prompts/outcomes.ts';
 import type { Models } from '../models.ts';
 import { bounded, DISCONNECT_TIMEOUT_MS, JOIN_TIMEOUT_MS, SESSION_START_TIMEOUT_MS, settleWithin } from './bounded.ts';
 import { type BriefingSession, startBriefingSession, summarize } from './briefing.ts';
-import { dial, type DialTarget } from './dial.ts';
+import { canonicalDestination, type Destination } from '../settings/destination.ts';
+import type { Authorisation, AuthorisedDial } from './authorise.ts';
+import { dial } from './dial.ts';
 import type { EarlyRejoin } from './early-rejoin.ts';
 import { TransferMachine, type TransferResult } from './machine.ts';
 import type { TransferOutcome } from './outcome.ts';
@@ -34,6 +36,8 @@ export interface WarmTransferDeps {
   caller: { room: Room; identity: string };
   /** The caller's hold, shared by every destination tried for one request. */
   hold: CallerHold;
+  /** The check every dial passes first (authorise.ts, bound to the agent's policy). */
+  authorise(destination: Destination | undefined): Promise<Authorisation>;
   /** Speaks to the caller (the caller's agent session). */
   sayToCaller(text: string): void;
   /**
@@ -56,7 +60,8 @@ export interface WarmTransferDeps {
 }
 
 export interface TransferRequest {
-  target: DialTarget;
+  /** Undefined when a taken-over record's destination could not be read back: it is never dialled. */
+  destination: Destination | undefined;
   /** How the destination is named to people, e.g. "ext:1002" or "+15125551234". */
   destinationLabel: string;
   reason: string;
@@ -299,13 +304,34 @@ export class WarmTransfer {
   }
 
   async #dial(signal: AbortSignal): Promise<void> {
+    // Before any room is made: a refused destination costs nothing but the caller's way back.
+    const authorised = await this.#authorise();
+    if (!authorised || signal.aborted) return;
     const { api } = this.deps;
     await api.createRoom(this.consultationRoomName, { emptyTimeoutS: 60, maxParticipants: 3 });
     const room = await joinAsWorker(this.deps.credentials, this.consultationRoomName);
     this.#consultation = room;
     this.#watchConsultation(room);
     this.#startBriefing(room);
-    await this.#dialInto(room, signal);
+    await this.#dialInto(room, authorised, signal);
+  }
+
+  /**
+   * The destination as authoriseDial passed it; undefined when refused, and then the transfer ends as a failed
+   * dial would (the caller back and told, or the next destination tried), with the reason in the timeline.
+   */
+  async #authorise(): Promise<AuthorisedDial | undefined> {
+    const { destination } = this.request;
+    const result = await this.deps.authorise(destination);
+    if (result.ok) return result.dial;
+    this.timeline.record('refused', {
+      refusal: result.refusal,
+      why: result.why,
+      'lk.pii.destination': destination ? canonicalDestination(destination) : this.request.destinationLabel,
+      ...(result.address ? { 'lk.pii.address': result.address } : {}),
+    });
+    this.#send({ type: 'dial_failed', reason: 'dial_failed' });
+    return undefined;
   }
 
   /**
@@ -324,9 +350,12 @@ export class WarmTransfer {
     if (phase.kind === 'dialing') {
       if (!destination) {
         this.timeline.record('redialing', { reason: 'the destination was no longer on the line' });
+        // The destination came from the record in Redis: it is checked like any other before it is dialled.
+        const authorised = await this.#authorise();
+        if (!authorised || signal.aborted) return;
         this.#startBriefing(room);
         try {
-          await this.#dialInto(room, signal);
+          await this.#dialInto(room, authorised, signal);
         } catch (error) {
           // As for a first dial: once the phase has moved on (the answer seen by the watch), the dial's own
           // ending is news nobody waits for; before that, it is a failed dial, not a failed takeover.
@@ -378,12 +407,12 @@ export class WarmTransfer {
     this.#briefing.catch(() => undefined);
   }
 
-  async #dialInto(room: Room, signal: AbortSignal): Promise<void> {
+  async #dialInto(room: Room, authorised: AuthorisedDial, signal: AbortSignal): Promise<void> {
     this.timeline.record('dialing', { destination: this.request.destinationLabel, ...pii({ phoneNumber: this.request.fromNumber ?? '' }) });
     const result = await dial(
       this.deps.credentials,
       {
-        target: this.request.target,
+        dial: authorised,
         room: this.consultationRoomName,
         identity: DESTINATION_IDENTITY,
         fromNumber: this.request.fromNumber,

@@ -1,7 +1,9 @@
 import { SipCallError } from 'livekit-server-sdk';
 import { describe, expect, it } from 'vitest';
 import { parseDestination, type Destination } from '../../agent/settings/destination.ts';
+import { authoriseDial, type AuthorisedDial } from '../../agent/transfer/authorise.ts';
 import { referCaller, referUri, type ReferApi } from '../../agent/transfer/refer.ts';
+import { NO_SIP_HOSTS_ALLOWED } from '../../agent/transfer/sip-host.ts';
 
 function destination(text: string): Destination {
   const parsed = parseDestination(text);
@@ -39,21 +41,33 @@ describe('the Refer-To of a destination', () => {
   });
 });
 
+/** `text` as authoriseDial passes it: named by a keypad rule, with both trunks configured. */
+async function authorised(text: string): Promise<AuthorisedDial> {
+  const result = await authoriseDial(destination(text), {
+    plan: { rules: [], forbidden: [], warnings: [], source: 'parser' },
+    keypad: new Map([['1', { destinations: [destination(text)], label: 'sales', warm: false }]]),
+    trunks: { pstnOutboundTrunkId: 'ST_pstn', pbxOutboundTrunkId: 'ST_pbx', inboundAcceptsRefer: true },
+    sipHosts: NO_SIP_HOSTS_ALLOWED,
+  });
+  if (!result.ok) throw new Error(result.why);
+  return result.dial;
+}
+
 describe('referCaller', () => {
-  const request = (text: string) => ({
-    destination: destination(text), room: 'call-1', callerIdentity: 'sip_+15125550142', pbxTrunkId: 'ST_pbx', ringingTimeoutMs: 20_000,
+  const request = async (text: string) => ({
+    dial: await authorised(text), room: 'call-1', callerIdentity: 'sip_+15125550142', pbxTrunkId: 'ST_pbx', ringingTimeoutMs: 20_000,
   });
 
   it('asks for the transfer of the caller, naming an extension at the PBX trunk', async () => {
     const { api, calls, lookups } = fakeApi({ pbx: { address: '127.0.0.1:5090', transport: 'udp' } });
-    expect(await referCaller(api, request('ext:2001'))).toEqual({ ok: true, referTo: 'sip:2001@127.0.0.1:5090' });
+    expect(await referCaller(api, await request('ext:2001'))).toEqual({ ok: true, referTo: 'sip:2001@127.0.0.1:5090' });
     expect(lookups).toEqual(['ST_pbx']);
     expect(calls).toEqual([{ room: 'call-1', identity: 'sip_+15125550142', referTo: 'sip:2001@127.0.0.1:5090', ringingTimeoutMs: 20_000 }]);
   });
 
   it('does not look up a trunk for a phone number', async () => {
     const { api, calls, lookups } = fakeApi();
-    expect(await referCaller(api, request('+1 512 555 1234'))).toEqual({ ok: true, referTo: 'tel:+15125551234' });
+    expect(await referCaller(api, await request('+1 512 555 1234'))).toEqual({ ok: true, referTo: 'tel:+15125551234' });
     expect(lookups).toEqual([]);
     expect(calls.map((c) => c.referTo)).toEqual(['tel:+15125551234']);
   });
@@ -61,20 +75,27 @@ describe('referCaller', () => {
   it('returns the SIP status of a refused transfer instead of throwing', async () => {
     const refused = new SipCallError('failed', 'call transfer failed', 500, 'unavailable', { sip_status_code: '501', sip_status: 'Not Implemented' });
     const { api } = fakeApi({ fail: refused });
-    const result = await referCaller(api, request('+15125551234'));
+    const result = await referCaller(api, await request('+15125551234'));
     expect(result).toMatchObject({ ok: false, referTo: 'tel:+15125551234', sipStatus: 501 });
     expect(!result.ok && result.message).toContain('501 Not Implemented');
   });
 
   it('returns other failures as a message', async () => {
     const { api } = fakeApi({ fail: new Error('connect ECONNREFUSED') });
-    expect(await referCaller(api, request('+15125551234'))).toEqual({ ok: false, referTo: 'tel:+15125551234', message: 'connect ECONNREFUSED' });
+    expect(await referCaller(api, await request('+15125551234'))).toEqual({ ok: false, referTo: 'tel:+15125551234', message: 'connect ECONNREFUSED' });
   });
 
   it('sends nothing when the PBX trunk has no address to name the extension', async () => {
     const { api, calls } = fakeApi({ pbx: undefined });
-    const result = await referCaller(api, request('ext:2001'));
+    const result = await referCaller(api, await request('ext:2001'));
     expect(result).toMatchObject({ ok: false, referTo: undefined });
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses a destination authoriseDial did not pass, and sends nothing', async () => {
+    const { api, calls } = fakeApi();
+    const forged = { destination: destination('+15125551234'), target: { via: 'trunk', trunkId: 'ST_pstn', number: '+15125551234' } } as unknown as AuthorisedDial;
+    await expect(referCaller(api, { ...(await request('ext:2001')), dial: forged })).rejects.toThrow(/not authorised/);
     expect(calls).toEqual([]);
   });
 });
