@@ -100,7 +100,7 @@ describe('a busy first choice', () => {
     await waitForSpeech(call.caller, at(lastEnded), 20_000);
     await new Promise((r) => setTimeout(r, 6000));
     expect(after.events.filter((e) => e.type === 'invite-received')).toEqual([]);
-    expect(timelineEntries(cast.worker, 'dialing', started).map((e) => e.destination)).toEqual(['extension 1002', '+1 512 555 1234']);
+    expect(timelineEntries(cast.worker, 'dialing', started).map((e) => e['lk.pii.destination'])).toEqual(['ext:1002', '+15125551234']);
   });
 });
 
@@ -125,6 +125,6 @@ describe('a plan proposed by the model (RULES_COMPILER=model)', () => {
     call = await placeTransferCall(stack, 'plan-model');
     expect((await pbx.waitForEvent('rejected', 60_000)).status).toBe(486);
     await call.callee.waitForEvent('invite-received', 45_000);
-    expect(timelineEntries(cast.worker, 'dialing', started).map((e) => e.destination)).toEqual(['extension 1002', '+1 512 555 1234']);
+    expect(timelineEntries(cast.worker, 'dialing', started).map((e) => e['lk.pii.destination'])).toEqual(['ext:1002', '+15125551234']);
   });
 });
