@@ -69,13 +69,13 @@ export function pii(fields: PiiFields): PiiData {
 }
 
 /**
- * `text` with every digit but the last two replaced by `*`: enough to tell apart the few destinations an
- * agent's rules name ("+1********34" and "+1********78"), too little to call anyone.
+ * `text` with all but its last characters replaced by `*`: the last two of a phone number ("+1********34"), fewer
+ * of a short extension ("ext:***2"), never more than a third. Enough to tell apart the few destinations an
+ * agent's rules name, too little to call anyone.
  */
-export function maskDigits(text: string): string {
-  const digits = text.replace(/\D/g, '').length;
-  let seen = 0;
-  return text.replace(/\d/g, (d) => (++seen > digits - 2 ? d : '*'));
+export function mask(text: string): string {
+  const keep = Math.min(2, Math.floor(text.length / 3));
+  return '*'.repeat(text.length - keep) + text.slice(text.length - keep);
 }
 
 export type DestinationFields = PiiData & {
@@ -91,8 +91,8 @@ export function destinationFields(destination: Destination): DestinationFields {
     destination.kind === 'sip'
       ? `${canonical.slice(0, canonical.indexOf(':') + 1)}***@${canonical.slice(canonical.indexOf('@') + 1)}`
       : destination.kind === 'phone'
-        ? `+1${maskDigits(destination.e164.slice(2))}`
-        : maskDigits(canonical);
+        ? `+1${mask(destination.e164.slice(2))}`
+        : `ext:${mask(destination.extension)}`;
   return { destinationKind: destination.kind, destinationMasked: masked, ...pii({ destination: canonical }) };
 }
 

@@ -166,7 +166,7 @@ describe('settings changed through the service while the worker runs', () => {
     // keys only, and in no stream or webhook at all (the message's own callback number is what it is for).
     const lines = cast.worker.timeline();
     expect(lines.filter((e) => e.type === 'dialing').map((e) => e['lk.pii.destination'])).toEqual([DESTINATION_NUMBER, 'ext:1002']);
-    expect(lines.filter((e) => e.type === 'dialing').map((e) => e.destinationMasked)).toEqual(['+1********34', 'ext:**02']);
+    expect(lines.filter((e) => e.type === 'dialing').map((e) => e.destinationMasked)).toEqual(['+1********34', 'ext:***2']);
     const personal = [firstCaller, call.from, DESTINATION_NUMBER, '1002'];
     expect(personalDataOutsidePii(lines, personal)).toEqual([]);
     // Every other JSON line of the worker's log too, but for one field of @livekit/agents 1.9's own: it logs the

@@ -3,7 +3,7 @@
 // one scrubber every exporting sink uses.
 import { describe, expect, it } from 'vitest';
 import { personalDataOutsidePii } from '../support/pii.ts';
-import { destinationFields, errorFields, maskDigits, sipFailureFields, withoutPii } from '../../agent/pii.ts';
+import { destinationFields, errorFields, mask, sipFailureFields, withoutPii } from '../../agent/pii.ts';
 import { parseDestination } from '../../agent/settings/destination.ts';
 import { TransferTimeline } from '../../agent/transfer/timeline.ts';
 
@@ -26,7 +26,7 @@ describe('personal data fields', () => {
     ];
     expect(entries.map(({ transferId, type, at, elapsedMs, ...rest }) => rest)).toEqual([
       { destinationKind: 'phone', destinationMasked: '+1********34', 'lk.pii.destination': '+15125551234' },
-      { destinationKind: 'extension', destinationMasked: 'ext:**02', 'lk.pii.destination': 'ext:1002' },
+      { destinationKind: 'extension', destinationMasked: 'ext:***2', 'lk.pii.destination': 'ext:1002' },
       { destinationKind: 'sip', destinationMasked: 'sip:***@carrier.example.com:5061;transport=tls', 'lk.pii.destination': 'sip:+15125551234@carrier.example.com:5061;transport=tls' },
       { reason: 'busy', sipStatus: 486, sipReason: 'Busy Here', 'lk.pii.error': 'SIP call failed: 486 Busy Here to=+15125551234' },
       { reason: 'dial_failed', sipStatus: null, 'lk.pii.error': 'no route to sip:+15125551234@carrier.example.com' },
@@ -35,13 +35,11 @@ describe('personal data fields', () => {
     expect(personalDataOutsidePii(entries, ['+15125551234', '1002'])).toEqual([]);
   });
 
-  it('masks every digit but the last two', () => {
-    expect(maskDigits('ext:1002')).toBe('ext:**02');
-    expect(maskDigits('ext:7')).toBe('ext:7');
-    expect(maskDigits('sales')).toBe('sales');
+  it('masks all but the last two characters, and never more than a third of them', () => {
+    expect(['5125551234', '100234', '1002', '123', '12', '7', ''].map(mask)).toEqual(['********34', '****34', '***2', '**3', '**', '*', '']);
   });
 
-  it('leaves an error without text or type usable', () => {
+  it('gives an error its type in plain and its text (with the stack, for a log) under lk.pii', () => {
     expect(errorFields('plain text with +15125551234')).toEqual({ errorType: 'string', 'lk.pii.error': 'plain text with +15125551234' });
     const withStack = errorFields(new RangeError('no destination'), { stack: true });
     expect(withStack.errorType).toBe('RangeError');
