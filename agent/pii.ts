@@ -7,7 +7,7 @@
 // masked destination, the SIP status code with its standard reason phrase, the error's type.
 import { canonicalDestination, type Destination } from './settings/destination.ts';
 
-export const PII_PREFIX = 'lk.pii.';
+const PII_PREFIX = 'lk.pii.';
 
 export const isPiiKey = (key: string): boolean => key.startsWith(PII_PREFIX);
 
