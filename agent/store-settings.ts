@@ -79,15 +79,15 @@ export class StoreSettingsSource {
     return music;
   }
 
-  /** Records a timeline entry in the agent's stream (and the webhook outbox), without personal data. */
+  /** Records a timeline entry in the agent's stream (and the webhook outbox); the store drops its lk.pii fields. */
   publishTimeline(agentId: string, entry: TimelineEntry): void {
-    const data = Object.fromEntries(Object.entries(entry).filter(([key]) => !key.startsWith('lk.pii.')));
-    void this.publish(agentId, 'transfer.timeline', data);
+    void this.publish(agentId, 'transfer.timeline', { ...entry });
   }
 
   /**
-   * A taken message is the team's to act on, so it goes out whole, callback number included. A failure
-   * is thrown: the caller must not be told a message is saved that is not.
+   * A taken message is the team's to act on: what the caller left (name, callback number, words) goes to the
+   * agent's own stream and webhook; its lk.pii fields (the caller ID, the room) are dropped by the store like
+   * a timeline's. A failure is thrown: the caller must not be told a message is saved that is not.
    */
   async publishMessage(message: TakenMessage): Promise<void> {
     const { agentId, ...data } = message;

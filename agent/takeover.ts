@@ -15,6 +15,7 @@
 // transfer (a job takes the caller back and lets the destination go); if even that fails, the watcher
 // ends both legs itself, so no call is left unattended.
 import { readFileSync } from 'node:fs';
+import { errorFields } from './pii.ts';
 import { HANDOVER_MS, type TransferRecord, type TransferRecordStore } from './transfer/record-store.ts';
 import type { ResumeOrder } from './transfer/tool.ts';
 
@@ -144,7 +145,7 @@ export class TakeoverWatcher {
         else await this.#options.dispatch(claimed, { id: record.id, fence, mode });
       } catch (error) {
         // The handover lease runs out and the next sweep claims the record again, one resume further on.
-        this.#log({ event: 'takeover_failed', transfer: record.id, mode, message: String(error) });
+        this.#log({ event: 'takeover_failed', transfer: record.id, mode, ...errorFields(error) });
       }
     }
   }

@@ -12,6 +12,7 @@ import { Phrases } from './speech/phrases.ts';
 import { proposalsFromEnv, withProposals } from './settings/model-compile.ts';
 import { takeMessageTool } from './messages.ts';
 import { createModels, SESSION_INPUT_RATE } from './models.ts';
+import { errorFields } from './pii.ts';
 import type { Redis } from 'ioredis';
 import { carry, WORKER_KEY_ENV } from './carrying.ts';
 import { connectRedis } from './redis.ts';
@@ -233,12 +234,12 @@ export default defineAgent({
       ctx.room.on(RoomEvent.DtmfReceived, (_code: number, digit: string, participant: RemoteParticipant) => {
         if (participant.identity !== callerIdentity) return;
         // A failed transfer has already taken the caller off hold; it must not take the job down with it.
-        transfers.keypadTransfer(digit).catch((error: unknown) => log().error({ error }, 'keypad transfer failed'));
+        transfers.keypadTransfer(digit).catch((error: unknown) => log().error(errorFields(error, { stack: true }), 'keypad transfer failed'));
       });
     }
     if (order) {
       const outcome = await transfers.resume(order, early).catch((error: unknown) => {
-        log().error({ error, transfer: order.id }, 'takeover: carrying the transfer on failed');
+        log().error({ ...errorFields(error, { stack: true }), transfer: order.id }, 'takeover: carrying the transfer on failed');
         return undefined;
       });
       await early?.release();

@@ -7,6 +7,7 @@
 // work and an event is acknowledged only once delivered (or given up after the last retry).
 import { createHash } from 'node:crypto';
 import { AccessToken } from 'livekit-server-sdk';
+import { withoutPii } from '../agent/pii.ts';
 import type { SettingsStore, StoredEvent } from './store/store.ts';
 
 export interface WebhookOptions {
@@ -23,9 +24,12 @@ export interface WebhookOptions {
 const GROUP = 'webhooks';
 const DEFAULT_BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 16000];
 
-/** The body a receiver gets: `id`, `event` and `createdAt` are where LiveKit's own webhook events have them. */
+/**
+ * The body a receiver gets: `id`, `event` and `createdAt` are where LiveKit's own webhook events have them.
+ * Never an `lk.pii.*` field, also from an event an older worker put in the outbox whole.
+ */
 export function webhookBody(event: StoredEvent): string {
-  return JSON.stringify({ id: event.id, event: event.type, createdAt: Math.floor(Date.parse(event.at) / 1000), agentId: event.agentId, data: event.data });
+  return JSON.stringify({ id: event.id, event: event.type, createdAt: Math.floor(Date.parse(event.at) / 1000), agentId: event.agentId, data: withoutPii(event.data) });
 }
 
 export async function signBody(body: string, apiKey: string, apiSecret: string): Promise<string> {

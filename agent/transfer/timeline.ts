@@ -2,11 +2,14 @@
  * One structured line per thing that happened during a transfer, so a call can be reconstructed afterwards
  * (and asserted on in tests) without reading free-text logs.
  *
- * Personal data — phone numbers, participant identities, room names — goes only under keys that start with
- * `lk.pii.`, which log pipelines redact or drop by prefix. Build those keys with {@link pii}; the type of
- * `record`'s data also rejects the obvious plain spellings (`phoneNumber`, `identity`, `roomName`).
+ * Personal data — phone numbers, destinations, participant identities, room names, error texts that may quote
+ * them — goes only under keys that start with `lk.pii.`, which log pipelines redact or drop by prefix and which
+ * never leave the worker (../pii.ts). Build those keys with {@link pii}, `destinationFields`, `sipFailureFields`
+ * and `errorFields`; the type of `record`'s data rejects the plain spellings (`destination`, `message`, ...).
  */
 import { EventEmitter } from 'node:events';
+
+export { pii, type PiiData, type PiiFields } from '../pii.ts';
 
 export type TimelineEventType =
   | 'started'
@@ -33,15 +36,23 @@ export type TimelineEventType =
   | 'ended'
   | 'error';
 
-/** Free-form fields for an entry. The entry's own fields cannot be overridden, and plain PII keys are refused. */
+/**
+ * Free-form fields for an entry. The entry's own fields cannot be overridden, and plain keys that would carry
+ * personal data are refused: a destination, a Refer-To, an error's or SIP failure's text go through the helpers.
+ */
 export type TimelineData = { readonly [key: string]: unknown } & {
   readonly transferId?: never;
   readonly type?: never;
   readonly at?: never;
   readonly elapsedMs?: never;
   readonly phoneNumber?: never;
+  readonly callerNumber?: never;
   readonly identity?: never;
   readonly roomName?: never;
+  readonly destination?: never;
+  readonly referTo?: never;
+  readonly message?: never;
+  readonly error?: never;
 };
 
 export interface TimelineEntry {
@@ -97,29 +108,4 @@ export class TransferTimeline extends EventEmitter<{ event: [entry: TimelineEntr
     this.emit('event', entry);
     return entry;
   }
-}
-
-export interface PiiFields {
-  phoneNumber?: string;
-  identity?: string;
-  roomName?: string;
-}
-
-// A type alias, not an interface, so it can be passed straight to `record` (aliases get an implicit index signature).
-export type PiiData = {
-  readonly 'lk.pii.phone_number'?: string;
-  readonly 'lk.pii.participant_identity'?: string;
-  readonly 'lk.pii.room_name'?: string;
-};
-
-/**
- * Wraps personal data in `lk.pii.*` keys for {@link TransferTimeline.record} (and any structured log):
- * `timeline.record('dialing', { ...pii({ phoneNumber }), sipStatus })`. Absent fields are left out.
- */
-export function pii(fields: PiiFields): PiiData {
-  const out: { -readonly [K in keyof PiiData]: PiiData[K] } = {};
-  if (fields.phoneNumber !== undefined) out['lk.pii.phone_number'] = fields.phoneNumber;
-  if (fields.identity !== undefined) out['lk.pii.participant_identity'] = fields.identity;
-  if (fields.roomName !== undefined) out['lk.pii.room_name'] = fields.roomName;
-  return out;
 }

@@ -11,6 +11,7 @@ import { onHoldNote } from '../../prompts/hold.ts';
 import { keypadBriefing, keypadHoldMessage } from '../../prompts/keypad.ts';
 import { DEFAULT_MAX_BRIDGED_MS } from '../config.ts';
 import type { Models } from '../models.ts';
+import { destinationFields, errorFields, pii, sipFailureFields } from '../pii.ts';
 import type { KeypadRule } from '../settings/schema.ts';
 import type { AgentSettings } from '../settings/settings.ts';
 import { type Destination, formatDestination } from '../settings/destination.ts';
@@ -277,7 +278,6 @@ export function transferTools(options: TransferToolOptions) {
           },
           {
             destination,
-            destinationLabel: labelOf(destination),
             reason,
             transcript: transcriptOf(session.history),
             fromNumber: resumeFrom?.stored.request?.fromNumber ?? fromNumber(),
@@ -308,7 +308,7 @@ export function transferTools(options: TransferToolOptions) {
     try {
       result = await transfers.run();
     } catch (error) {
-      log().error({ error }, 'warm transfer failed');
+      log().error(errorFields(error, { stack: true }), 'warm transfer failed');
       await Promise.all([lease?.release(), record.close('ended')]).finally(() => (openTransfers -= 1));
       throw error;
     }
@@ -397,7 +397,7 @@ export function transferTools(options: TransferToolOptions) {
       return outcome;
     } catch (error) {
       // run() has taken the caller off hold; no model is there to explain, so the agent says it.
-      log().error({ error, digit }, 'keypad transfer failed');
+      log().error({ ...errorFields(error, { stack: true }), digit }, 'keypad transfer failed');
       await opened.record.close('ended');
       void options.session().say(callerMessage('dial_failed'));
       return 'dial_failed';
@@ -438,8 +438,8 @@ export function transferTools(options: TransferToolOptions) {
   async function referred(destination: Destination, digit: string): Promise<boolean> {
     const timeline = new TransferTimeline({ transferId: `refer-${randomUUID()}` });
     if (options.onTimeline) timeline.on('event', options.onTimeline);
-    const label = formatDestination(destination);
-    timeline.record('started', { kind: 'keypad', key: digit, method: 'refer', destination: label });
+    const where = destinationFields(destination);
+    timeline.record('started', { kind: 'keypad', key: digit, method: 'refer', ...where });
     // A REFER names a destination too: the same check as a dial, before the trunk is asked.
     const authorised = await authorise(destination);
     if (!authorised.ok) {
@@ -449,7 +449,7 @@ export function transferTools(options: TransferToolOptions) {
       return false;
     }
     muteAgent(true);
-    timeline.record('referring', { destination: label });
+    timeline.record('referring', where);
     const result = await referCaller(options.refer ?? sipReferApi(options.credentials), {
       dial: authorised.dial,
       room: options.room.name!,
@@ -458,14 +458,15 @@ export function transferTools(options: TransferToolOptions) {
       ringingTimeoutMs: settings.warmTransfer.ringingTimeoutMs,
     });
     if (result.ok) {
-      timeline.record('referred', { referTo: result.referTo });
+      timeline.record('referred', pii({ referTo: result.referTo }));
       timeline.record('ended', { outcome: 'accepted', method: 'refer' });
       // The trunk has the caller now and livekit-sip ends our leg: the agent's part is over.
       void options.session().close();
       return true;
     }
-    timeline.record('refer_failed', { referTo: result.referTo, sipStatus: result.sipStatus, message: result.message });
-    log().warn({ destination: label, sipStatus: result.sipStatus, error: result.message }, 'SIP REFER failed: connecting the caller by dialling instead');
+    const failure = sipFailureFields(result);
+    timeline.record('refer_failed', { ...pii({ referTo: result.referTo }), ...failure });
+    log().warn({ ...where, ...failure }, 'SIP REFER failed: connecting the caller by dialling instead');
     timeline.record('ended', { outcome: 'refer_failed', method: 'refer', next: 'dial' });
     muteAgent(false);
     return false;

@@ -7,9 +7,10 @@ import { type RemoteParticipant, Room, RoomEvent } from '@livekit/rtc-node';
 import { briefingBody, briefingIntro, callerLeftNotice, reassurance, reprompt } from '../../prompts/briefing.ts';
 import { callerMessage } from '../../prompts/outcomes.ts';
 import type { Models } from '../models.ts';
+import { destinationFields, errorFields, pii, sipFailureFields } from '../pii.ts';
+import type { Destination } from '../settings/destination.ts';
 import { bounded, DISCONNECT_TIMEOUT_MS, JOIN_TIMEOUT_MS, SESSION_START_TIMEOUT_MS, settleWithin } from './bounded.ts';
 import { type BriefingSession, startBriefingSession, summarize } from './briefing.ts';
-import { canonicalDestination, type Destination } from '../settings/destination.ts';
 import type { Authorisation, AuthorisedDial } from './authorise.ts';
 import { dial } from './dial.ts';
 import type { EarlyRejoin } from './early-rejoin.ts';
@@ -17,7 +18,7 @@ import { TransferMachine, type TransferResult } from './machine.ts';
 import type { TransferOutcome } from './outcome.ts';
 import type { TransferEffect, TransferEvent, TransferPhase } from './phase.ts';
 import { quietly, type LiveKitCredentials, type RoomApi } from './room-api.ts';
-import { pii, TransferTimeline, type TimelineEntry } from './timeline.ts';
+import { TransferTimeline, type TimelineEntry } from './timeline.ts';
 import type { CallerHold } from './caller-hold.ts';
 import type { RecordPatch } from './record-store.ts';
 
@@ -62,8 +63,6 @@ export interface WarmTransferDeps {
 export interface TransferRequest {
   /** Undefined when a taken-over record's destination could not be read back: it is never dialled. */
   destination: Destination | undefined;
-  /** How the destination is named to people, e.g. "ext:1002" or "+15125551234". */
-  destinationLabel: string;
   reason: string;
   transcript: string;
   /** Caller ID the destination sees. */
@@ -131,7 +130,7 @@ export class WarmTransfer {
       deadlineAt: deps.deadlineAt,
       maxBridgedMs: deps.maxBridgedMs,
       runEffect: (effect, signal) => this.#perform(effect, signal),
-      onError: (error, effect) => this.timeline.record('error', { effect: effect.type, message: String(error) }),
+      onError: (error, effect) => this.timeline.record('error', { effect: effect.type, ...errorFields(error) }),
       onTransition: (from, event, to, ignored) => {
         if (!ignored) deps.onRecord?.({ phase: to });
         // Talk outside the decision wait is expected all the time; it is not news worth a line.
@@ -147,7 +146,8 @@ export class WarmTransfer {
   start(): Promise<'bridged' | 'ended'> {
     const { resume } = this.request;
     this.timeline.record('started', {
-      destination: this.request.destinationLabel,
+      // An unreadable destination of a taken-over record is named as such; it is never dialled.
+      ...(this.request.destination ? destinationFields(this.request.destination) : { destinationKind: 'unreadable' }),
       ...(resume ? { resumedFrom: resume.phase.kind } : {}),
       ...pii({ identity: this.deps.caller.identity, roomName: this.deps.caller.room.name ?? '' }),
     });
@@ -327,7 +327,7 @@ export class WarmTransfer {
     this.timeline.record('refused', {
       refusal: result.refusal,
       why: result.why,
-      'lk.pii.destination': destination ? canonicalDestination(destination) : this.request.destinationLabel,
+      ...(destination ? destinationFields(destination) : { destinationKind: 'unreadable' }),
       ...(result.address ? { 'lk.pii.address': result.address } : {}),
     });
     this.#send({ type: 'dial_failed', reason: 'dial_failed' });
@@ -360,7 +360,7 @@ export class WarmTransfer {
           // As for a first dial: once the phase has moved on (the answer seen by the watch), the dial's own
           // ending is news nobody waits for; before that, it is a failed dial, not a failed takeover.
           if (signal.aborted) return;
-          this.timeline.record('error', { effect: 'dial', message: String(error) });
+          this.timeline.record('error', { effect: 'dial', ...errorFields(error) });
           this.#send({ type: 'dial_failed', reason: 'dial_failed' });
         }
         return;
@@ -408,7 +408,7 @@ export class WarmTransfer {
   }
 
   async #dialInto(room: Room, authorised: AuthorisedDial, signal: AbortSignal): Promise<void> {
-    this.timeline.record('dialing', { destination: this.request.destinationLabel, ...pii({ phoneNumber: this.request.fromNumber ?? '' }) });
+    this.timeline.record('dialing', { ...destinationFields(authorised.destination), ...pii({ phoneNumber: this.request.fromNumber ?? '' }) });
     const result = await dial(
       this.deps.credentials,
       {
@@ -423,7 +423,7 @@ export class WarmTransfer {
     if (result.ok) {
       this.#answered(room);
     } else {
-      this.timeline.record('returned', { reason: result.reason, sipStatus: result.sipStatus ?? null, message: result.message });
+      this.timeline.record('returned', { reason: result.reason, ...sipFailureFields(result) });
       this.#send({ type: 'dial_failed', reason: result.reason, ...(result.sipStatus ? { sipStatus: result.sipStatus } : {}) });
     }
   }

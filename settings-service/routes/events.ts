@@ -25,7 +25,7 @@ export function eventRoutes(app: FastifyInstance, store: SettingsStore): void {
     '/v1/agents/:agentId/messages',
     {
       schema: {
-        summary: 'Messages the agent took, newest first',
+        summary: 'Messages the agent took, newest first: personal data (name, callback number, words) the caller left for the team',
         security,
         params,
         querystring: limit,

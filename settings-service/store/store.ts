@@ -6,6 +6,7 @@
 // changed; a call keeps the snapshot it started with. Nothing is missed while a worker is disconnected.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { withoutPii } from '../../agent/pii.ts';
 import { hashToken, sameHash } from './tokens.ts';
 import { DEFAULT_KEY_PREFIX, type EventKind, storeKeys } from './keys.ts';
 
@@ -166,9 +167,12 @@ export class SettingsStore {
       .exec();
   }
 
-  /** Appends an event to the agent's capped stream and to the outbox the webhook sender reads. */
+  /**
+   * Appends an event to the agent's capped stream and to the outbox the webhook sender reads, without its
+   * `lk.pii.*` fields: those stay in the worker's own logs.
+   */
   async appendEvent(agentId: string, type: StoredEvent['type'], data: Record<string, unknown>): Promise<StoredEvent> {
-    const event: StoredEvent = { id: randomUUID(), type, agentId, at: new Date().toISOString(), data };
+    const event: StoredEvent = { id: randomUUID(), type, agentId, at: new Date().toISOString(), data: withoutPii(data) };
     const json = JSON.stringify(event);
     const kind: EventKind = type === 'message.taken' ? 'messages' : 'transfers';
     await this.redis
@@ -179,10 +183,10 @@ export class SettingsStore {
     return event;
   }
 
-  /** The newest `count` events of one kind, newest first. */
+  /** The newest `count` events of one kind, newest first; scrubbed again, as earlier versions stored events whole. */
   async recentEvents(agentId: string, kind: EventKind, count: number): Promise<StoredEvent[]> {
     const entries = await this.redis.xrevrange(this.keys.stream(agentId, kind), '+', '-', 'COUNT', count);
-    return entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as StoredEvent);
+    return entries.map(([, fields]) => withoutPii(JSON.parse(fields[1] ?? '{}') as StoredEvent));
   }
 
   private async bump(tx: ReturnType<Redis['multi']>): Promise<number> {

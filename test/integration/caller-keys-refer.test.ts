@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { roomService } from '../support/calls.ts';
 import { expectConnectedWithoutBriefing } from '../support/connected.ts';
 import { startCallee, type Phone } from '../../phones/index.ts';
+import { personalDataOutsidePii } from '../support/pii.ts';
 import { eventually } from '../support/rooms.ts';
 import {
   DESTINATION_TONE_HZ, holdToneWav, PBX_PORT, placeTransferCall, settingsFile,
@@ -54,7 +55,7 @@ describe('keypad transfers by SIP REFER', () => {
     expect((await call.caller.waitForEvent('refer-answered', 5_000)).status).toBe(202);
     await call.caller.waitForEvent('notify-sent', 5_000);
     const referred = await timelineEntry(cast.worker, 'referred', 15_000, started);
-    expect(referred.referTo).toBe(`sip:2001@127.0.0.1:${PBX_PORT}`);
+    expect(referred['lk.pii.refer_to']).toBe(`sip:2001@127.0.0.1:${PBX_PORT}`);
     expect((await timelineEntry(cast.worker, 'ended', 5_000, started)).outcome).toBe('accepted');
     // The transfer is the trunk's now: livekit-sip hangs up our leg, and nothing of ours dialled sales.
     const end = await call.caller.waitEnded(10_000);
@@ -71,9 +72,14 @@ describe('keypad transfers by SIP REFER', () => {
     const { call } = await pressForSales('refer-refused', { referReply: 'refuse' });
     expect((await call.caller.waitForEvent('refer-answered', 15_000)).status).toBe(501);
     const failed = await timelineEntry(cast.worker, 'refer_failed', 15_000, started);
-    expect(failed.sipStatus).toBe(501);
+    expect(failed).toMatchObject({ sipStatus: 501, sipReason: 'Not Implemented', 'lk.pii.refer_to': `sip:2001@127.0.0.1:${PBX_PORT}` });
+    expect(String(failed['lk.pii.error'])).toContain('501');
     // The caller is still in the call and reaches sales the other way: dialled and bridged.
     await expectConnectedWithoutBriefing(cast.worker, call.caller, sales!, started);
+    // The REFER, the dial and the bridge name the caller and the extension only under lk.pii keys.
+    const entries = cast.worker.timeline().filter((e) => Date.parse(String(e.at)) >= started);
+    expect(entries.filter((e) => e.type === 'started').map((e) => [e.destinationKind, e.destinationMasked])).toEqual([['extension', 'ext:***1'], ['extension', 'ext:***1']]);
+    expect(personalDataOutsidePii(entries, [call.from, '2001'])).toEqual([]);
   });
 
   it('a transfer the trunk reports failed (NOTIFY 486): the caller is connected by dialling instead', async () => {

@@ -72,7 +72,7 @@ describe('a rule with two destinations', () => {
     // Still on hold, the caller hears that the agent is trying someone else; then the second phone rings.
     await waitForSpeech(caller, at(firstEnded), 15_000);
     await callee.waitAnswered(30_000);
-    expect(timelineEntries(cast.worker, 'dialing', started).map((e) => e.destination)).toEqual(['extension 1002', '+1 512 555 1234']);
+    expect(timelineEntries(cast.worker, 'dialing', started).map((e) => e['lk.pii.destination'])).toEqual(['ext:1002', '+15125551234']);
     await timelineEntry(cast.worker, 'prompted', 30_000, at(firstEnded));
     await callee.press('1');
     const bridged = at(await timelineEntry(cast.worker, 'bridged', 10_000, started));

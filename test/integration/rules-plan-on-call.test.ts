@@ -102,7 +102,7 @@ describe('a busy first choice', () => {
     await waitForSpeech(call.caller, at(lastEnded), 20_000);
     await new Promise((r) => setTimeout(r, 6000));
     expect(after.events.filter((e) => e.type === 'invite-received')).toEqual([]);
-    expect(timelineEntries(cast.worker, 'dialing', started).map((e) => e.destination)).toEqual(['extension 1002', '+1 512 555 1234']);
+    expect(timelineEntries(cast.worker, 'dialing', started).map((e) => e['lk.pii.destination'])).toEqual(['ext:1002', '+15125551234']);
   });
 });
 

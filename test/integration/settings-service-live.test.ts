@@ -11,6 +11,7 @@ import { startWebhookSender } from '../../settings-service/webhooks.ts';
 import { allOf, FakeOpenAI, hadToolResult, hasToolResult, lastUserMessageIncludes, not, systemPromptIncludes, toolsInclude } from '../support/fake-openai/index.ts';
 import type { ChatRequest } from '../support/fake-openai/matchers.ts';
 import { startCallee, type Phone } from '../support/phone/index.ts';
+import { personalDataOutsidePii } from '../support/pii.ts';
 import { eventually } from '../support/rooms.ts';
 import { ADMIN_TOKEN } from '../support/settings-api.ts';
 import { testStore, toneWav, type TestStore } from '../support/settings-store.ts';
@@ -123,6 +124,7 @@ describe('settings changed through the service while the worker runs', () => {
     expect(call.caller.received.toneRatio(NEW_TONE_HZ, held, changed + 1800)).toBeLessThan(0.05);
     await call.callee.press('9');
     expect(await timelineEntry(cast.worker, 'ended', 15_000, started)).toMatchObject({ outcome: 'rejected' });
+    const firstCaller = call.from;
     await call.close();
     call = undefined;
 
@@ -132,7 +134,7 @@ describe('settings changed through the service while the worker runs', () => {
     call = await placeTransferCall(stack, 'live-after');
     await pbx.waitAnswered(45_000);
     const dialing = await timelineEntry(cast.worker, 'dialing', 5000, started);
-    expect(dialing.destination).toBe('extension 1002');
+    expect(dialing['lk.pii.destination']).toBe('ext:1002');
     const held2 = at(await timelineEntry(cast.worker, 'hold_started', 5000, started));
     const prompted = at(await timelineEntry(cast.worker, 'prompted', 30_000, started));
     expect(call.caller.received.toneRatio(NEW_TONE_HZ, held2 + 300, prompted)).toBeGreaterThan(0.6);
@@ -159,5 +161,19 @@ describe('settings changed through the service while the worker runs', () => {
     const ended = events.filter((e) => e.event === 'transfer.timeline' && e.data.type === 'ended');
     expect(ended.map((e) => e.data.outcome)).toEqual(['rejected', 'rejected']);
     expect(events.find((e) => e.event === 'message.taken')?.data).toMatchObject({ name: 'Dana Caller', callbackNumber: '+15125550142' });
+
+    // The callers' numbers, the destinations and the SIP errors are in the worker's timeline lines under lk.pii
+    // keys only, and in no stream or webhook at all (the message's own callback number is what it is for).
+    const lines = cast.worker.timeline();
+    expect(lines.filter((e) => e.type === 'dialing').map((e) => e['lk.pii.destination'])).toEqual([DESTINATION_NUMBER, 'ext:1002']);
+    expect(lines.filter((e) => e.type === 'dialing').map((e) => e.destinationMasked)).toEqual(['+1********34', 'ext:***2']);
+    const personal = [firstCaller, call.from, DESTINATION_NUMBER, '1002'];
+    expect(personalDataOutsidePii(lines, personal)).toEqual([]);
+    // Every other JSON line of the worker's log too, but for one field of @livekit/agents 1.9's own: it logs the
+    // caller's track publications, whose names are the SIP identity (sip_<number>), outside lk.pii.
+    const logged = cast.worker.log().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(personalDataOutsidePii(logged.map(({ trackPublications, ...line }) => line), personal)).toEqual([]);
+    expect(personalDataOutsidePii([...events, ...transfers], personal)).toEqual([]);
+    expect(JSON.stringify([events, transfers])).not.toContain('lk.pii');
   });
 });

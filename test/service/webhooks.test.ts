@@ -1,9 +1,11 @@
 // Events out: each event reaches the agent's webhook as a JSON POST signed like LiveKit's own webhooks,
 // which livekit-server-sdk's WebhookReceiver accepts; a failed delivery is retried with the same event id.
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { WebhookReceiver } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startWebhookSender } from '../../settings-service/webhooks.ts';
+import { personalDataOutsidePii } from '../support/pii.ts';
 import { eventually } from '../support/rooms.ts';
 import { testStore, type TestStore } from '../support/settings-store.ts';
 
@@ -81,6 +83,48 @@ describe('webhooks', () => {
     } finally {
       await sender.stop();
     }
+  });
+});
+
+describe('personal data in events', () => {
+  it('no lk.pii.* field reaches a stream, the outbox, the API or a webhook, not even from an event stored whole by an older worker', async () => {
+    received.length = 0;
+    failNext = 0;
+    const at = new Date().toISOString();
+    const entry = {
+      transferId: 't-pii', type: 'dialing', at, elapsedMs: 5, destinationKind: 'phone', destinationMasked: '+1********34',
+      'lk.pii.destination': '+15125551234', 'lk.pii.phone_number': '+15125550142',
+    };
+    const taken = { at, name: 'Dana', callbackNumber: '+15125550142', message: 'Call me.', 'lk.pii.caller_number': '+15125550199', 'lk.pii.room_name': 'call_+15125550199_Ab3' };
+    const timeline = await db.store.appendEvent('support', 'transfer.timeline', entry);
+    const message = await db.store.appendEvent('support', 'message.taken', taken);
+    // Written whole, as workers did before events were scrubbed when stored: still sent and read without them.
+    const old = { id: randomUUID(), type: 'message.taken', agentId: 'support', at, data: { name: 'Old', 'lk.pii.caller_number': '+15125550177' } };
+    await db.store.redis.xadd(db.store.keys.outbox(), '*', 'event', JSON.stringify(old));
+    await db.store.redis.xadd(db.store.keys.stream('support', 'messages'), '*', 'event', JSON.stringify(old));
+
+    const sender = startWebhookSender(db.store, { apiKey: KEY, apiSecret: SECRET, backoffMs: [100] });
+    try {
+      const ids = [timeline.id, message.id, old.id];
+      await eventually(() => ids.every((id) => received.some((r) => (JSON.parse(r.body) as { id: string }).id === id)), 10_000, 'the three events delivered');
+    } finally {
+      await sender.stop();
+    }
+    const stored = await Promise.all(
+      [db.store.keys.stream('support', 'transfers'), db.store.keys.stream('support', 'messages')].map((key) => db.store.redis.xrange(key, '-', '+')),
+    );
+    const read = [...(await db.store.recentEvents('support', 'transfers', 50)), ...(await db.store.recentEvents('support', 'messages', 50))];
+    const bodies = received.map((r) => r.body);
+    expect(bodies.join('\n')).not.toContain('lk.pii');
+    expect(JSON.stringify(read)).not.toContain('lk.pii');
+    // The streams hold new events scrubbed; only the older worker's raw entry still has its field there.
+    expect(stored.flat().map(([, fields]) => fields[1] ?? '').filter((json) => json.includes('lk.pii'))).toEqual([JSON.stringify(old)]);
+    const sent = bodies.map((b) => JSON.parse(b) as { id: string; data: Record<string, unknown> });
+    expect(personalDataOutsidePii([...sent, ...read], ['+15125551234', '+15125550199', '+15125550177'])).toEqual([]);
+
+    // A taken message is the team's to act on: its words and callback number go to the agent's own webhook.
+    expect(sent.find((b) => b.id === message.id)?.data).toEqual({ at, name: 'Dana', callbackNumber: '+15125550142', message: 'Call me.' });
+    expect(sent.find((b) => b.id === timeline.id)?.data).toEqual({ transferId: 't-pii', type: 'dialing', at, elapsedMs: 5, destinationKind: 'phone', destinationMasked: '+1********34' });
   });
 });
 

@@ -10,6 +10,7 @@ import { HOLD_SAMPLE_RATE } from '../../agent/transfer/hold-music.ts';
 import type { TimelineEntry } from '../../agent/transfer/timeline.ts';
 import { writeAgent } from '../../settings-service/agents.ts';
 import { checkUpload } from '../../settings-service/hold-music-upload.ts';
+import { eventually } from '../support/rooms.ts';
 import { acmeAgent } from '../support/settings-api.ts';
 import { testStore, toneWav, type TestStore } from '../support/settings-store.ts';
 
@@ -74,14 +75,16 @@ describe('settings for a call from the store', () => {
     await expect(source.forCall('nobody')).rejects.toThrow("the settings store has no agent 'nobody'");
   });
 
-  it('timeline entries go to the stream without personal data; messages go whole', async () => {
-    const entry = { transferId: 't-9', type: 'dialing', at: new Date().toISOString(), elapsedMs: 5, destination: 'extension 2001', 'lk.pii.phone_number': '+15125550142' } as TimelineEntry;
+  it('timeline entries and messages go to the streams without their lk.pii fields; a message keeps what the caller left', async () => {
+    const entry = { transferId: 't-9', type: 'dialing', at: new Date().toISOString(), elapsedMs: 5, destinationKind: 'extension', 'lk.pii.destination': 'ext:2001', 'lk.pii.phone_number': '+15125550142' } as TimelineEntry;
     source.publishTimeline('support', entry);
-    await source.publishMessage({ at: entry.at, agentId: 'support', name: 'Dana', callbackNumber: '+15125550142', message: 'Hi', 'lk.pii.caller_number': '+15125550142', 'lk.pii.room_name': 'call_x' });
-    await new Promise((r) => setTimeout(r, 200));
+    await source.publishMessage({ at: entry.at, agentId: 'support', name: 'Dana', callbackNumber: '+15125550100', message: 'Hi', 'lk.pii.caller_number': '+15125550142', 'lk.pii.room_name': 'call_+15125550142_x' });
+    await eventually(async () => (await db.store.recentEvents('support', 'transfers', 1)).length === 1, 5000, 'the timeline entry stored');
+    const raw = await Promise.all(['transfers', 'messages'].map((kind) => db.store.redis.xrange(db.store.keys.stream('support', kind as 'transfers' | 'messages'), '-', '+')));
+    expect(JSON.stringify(raw)).not.toContain('lk.pii');
     const [timeline] = await db.store.recentEvents('support', 'transfers', 1);
-    expect(timeline?.data).toEqual({ transferId: 't-9', type: 'dialing', at: entry.at, elapsedMs: 5, destination: 'extension 2001' });
+    expect(timeline?.data).toEqual({ transferId: 't-9', type: 'dialing', at: entry.at, elapsedMs: 5, destinationKind: 'extension' });
     const [message] = await db.store.recentEvents('support', 'messages', 1);
-    expect(message?.data).toMatchObject({ name: 'Dana', callbackNumber: '+15125550142', 'lk.pii.caller_number': '+15125550142' });
+    expect(message?.data).toEqual({ at: entry.at, name: 'Dana', callbackNumber: '+15125550100', message: 'Hi' });
   });
 });

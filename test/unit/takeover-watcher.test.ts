@@ -177,7 +177,7 @@ describe('the takeover watcher', () => {
     const created = await records.store.create(fresh('worker-a/300'));
     const { w, logged } = watcher('worker-a', new Set([300]), { dispatch: async () => Promise.reject(new Error('server away')) });
     await w.sweep();
-    expect(logged.at(-1)).toMatchObject({ event: 'takeover_failed', transfer: created.id, message: 'Error: server away' });
+    expect(logged.at(-1)).toMatchObject({ event: 'takeover_failed', transfer: created.id, errorType: 'Error', 'lk.pii.error': 'server away' });
     const later = watcher('worker-a', new Set(), {}, HANDOVER_MS + 1000);
     await later.w.sweep();
     expect(later.dispatched).toHaveLength(1);

@@ -138,7 +138,7 @@ describe('the warm_transfer tool and the rules', () => {
       agreed.expect.nextEvent().isFunctionCall({ name: 'warm_transfer' });
       expect(lastToolOutput()).not.toContain('confirm with the caller first');
       // Past the rules, the transfer itself started, and its dial failed (no server here).
-      expect(timeline.filter((e) => e.type === 'started').map((e) => e.destination)).toEqual(['+1 512 555 1234']);
+      expect(timeline.filter((e) => e.type === 'started').map((e) => e['lk.pii.destination'])).toEqual(['+15125551234']);
       expect(lastToolOutput()).toContain('dial_failed');
     } finally {
       await session.close();
