@@ -12,7 +12,7 @@ export interface Watched {
 
 export type TimelineEntry = Record<string, unknown> & { type: string; at: string };
 
-const DETAIL_KEYS = ['destination', 'topology', 'reason', 'sipStatus', 'choice', 'source', 'outcome', 'side'];
+const DETAIL_KEYS = ['destinationMasked', 'topology', 'reason', 'sipStatus', 'sipReason', 'choice', 'source', 'outcome', 'side'];
 
 function describeEntry(e: TimelineEntry): string {
   const details = DETAIL_KEYS.filter((k) => e[k] !== undefined && e[k] !== null).map((k) => `${k}=${String(e[k])}`);
