@@ -14,6 +14,7 @@ export const BARE_CONTRACTIONS: ReadonlyMap<string, string> = new Map(
 /** Words that forbid or negate, alone. Every "...n't" contraction counts too (see isNegation). */
 const NEGATIONS = new Set([
   'never', 'not', 'no', 'nobody', 'none', 'nor', 'neither', 'nowhere', 'noone', 'nothing', 'nope', 'cannot',
+  'nah', 'nay', 'donot', 'dont', 'cant', 'shouldnot', 'mustnot', 'neednt', 'nevermore',
   'forbid', 'forbids', 'forbidden', 'forbidding', 'forbade', 'prohibit', 'prohibits', 'prohibited', 'prohibiting',
   'prohibition', 'prohibitive', 'ban', 'bans', 'banned', 'banning', 'bar', 'barred', 'block', 'blocks', 'blocked',
   'blocking', 'blacklist', 'blacklisted', 'blocklist', 'blocklisted', 'denylist', 'denylisted', 'disallow',
@@ -48,7 +49,8 @@ export const RESTRICTIONS = new Set([
 export function negationAt(words: readonly (string | undefined)[], i: number): boolean {
   const word = words[i];
   if (word === undefined) return false;
-  if (NEGATIONS.has(word) || word.endsWith("n't")) return true;
+  // "n't" and its misspelling "'nt" ("do'nt") both negate.
+  if (NEGATIONS.has(word) || word.endsWith("n't") || word.endsWith("'nt")) return true;
   const next = NEGATING_PAIRS.get(word);
   if (!next || !next.has(words[i + 1] ?? '')) return false;
   return word !== 'out' || OUT_OF_NEGATING.has(words[i + 2] ?? '');

@@ -103,6 +103,9 @@ const FORBIDDING: Array<[string, Reading]> = [
   ["Transfer to ext:1999 \u2014 that's over.", NOT],
   ['~~Transfer to ext:1999.~~', NOT],
   ['Transfer to ext:1999 is deprecated.', NOT],
+  ["Do'nt transfer to ext:1999.", FORBID],
+  ['Nah, transfer to ext:1999 is a bad idea.', FORBID],
+  ['Donot transfer to ext:1999.', FORBID],
 ];
 
 // Transferring: the seed's forms and the ways people write them, with or without a condition.
