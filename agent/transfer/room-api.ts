@@ -8,6 +8,8 @@ export interface RoomApi {
   deleteRoom(name: string): Promise<void>;
   removeParticipant(room: string, identity: string): Promise<void>;
   moveParticipant(room: string, identity: string, destinationRoom: string): Promise<void>;
+  /** Who is in a room, by identity; 'no_room' when the server has no such room. Optional: a takeover's shortcut. */
+  participantIdentities?(room: string): Promise<string[] | 'no_room'>;
 }
 
 export interface LiveKitCredentials {
@@ -31,6 +33,14 @@ export function roomServiceApi(credentials: LiveKitCredentials): RoomApi {
     deleteRoom: (name) => call('deleteRoom', client.deleteRoom(name)),
     removeParticipant: (room, identity) => call('removeParticipant', client.removeParticipant(room, identity)),
     moveParticipant: (room, identity, destinationRoom) => call('moveParticipant', client.moveParticipant(room, identity, destinationRoom)),
+    async participantIdentities(room) {
+      try {
+        return (await call('listParticipants', client.listParticipants(room))).map((p) => p.identity);
+      } catch (error) {
+        if (error instanceof ServerError && (error.code === 'not_found' || error.status === 404)) return 'no_room';
+        throw error;
+      }
+    },
   };
 }
 

@@ -9,7 +9,7 @@ import { callerMessage } from '../../prompts/outcomes.ts';
 import type { Models } from '../models.ts';
 import { destinationFields, errorFields, pii, sipFailureFields } from '../pii.ts';
 import type { Destination } from '../settings/destination.ts';
-import { bounded, DISCONNECT_TIMEOUT_MS, JOIN_TIMEOUT_MS, SESSION_START_TIMEOUT_MS, settleWithin } from './bounded.ts';
+import { bounded, DISCONNECT_TIMEOUT_MS, JOIN_TIMEOUT_MS, ROOM_API_TIMEOUT_MS, SESSION_START_TIMEOUT_MS, settleWithin } from './bounded.ts';
 import { type BriefingSession, startBriefingSession, summarize } from './briefing.ts';
 import type { Authorisation, AuthorisedDial } from './authorise.ts';
 import { dial } from './dial.ts';
@@ -340,7 +340,17 @@ export class WarmTransfer {
    * answered: brief from the start. Past the answer, a destination that has left ends the transfer.
    */
   async #rejoin(signal: AbortSignal): Promise<void> {
-    const room = await (this.#rejoining ?? joinAsWorker(this.deps.credentials, this.consultationRoomName));
+    const joining = this.#rejoining ?? joinAsWorker(this.deps.credentials, this.consultationRoomName);
+    const joined = await this.#joinUnlessDestinationGone(joining);
+    if (joined === 'destination_gone') {
+      // Owned here from the take: a join that still completes is let go at once.
+      void joining.then((late) => settleWithin(late.disconnect(), DISCONNECT_TIMEOUT_MS)).catch(() => undefined);
+      this.#recordResumed();
+      this.timeline.record('participant_left', { side: 'destination', whileUnattended: true });
+      this.#send({ type: 'destination_left' });
+      return;
+    }
+    const room = joined;
     this.#consultation = room;
     this.#watchConsultation(room);
     // The phase now, not the one rejoin was declared for: the caller may have hung up meanwhile.
@@ -383,6 +393,21 @@ export class WarmTransfer {
       if (now === 'briefing' || now === 'notifying') this.#startBriefing(room);
     }
     if (phase.kind === 'notifying' || phase.kind === 'bridged') this.#recordResumed();
+  }
+
+  /**
+   * Past the answer, a destination who hung up while nobody attended leaves the consultation room empty, and
+   * joining an emptied room can outlast its bound on a loaded machine. The server is asked who is there
+   * alongside the join: a definite "not there" settles it at once; any other answer waits for the join.
+   */
+  async #joinUnlessDestinationGone(joining: Promise<Room>): Promise<Room | 'destination_gone'> {
+    const ask = this.deps.api.participantIdentities;
+    if (this.machine.phase.kind === 'dialing' || !ask) return joining;
+    const gone = bounded(ask.call(this.deps.api, this.consultationRoomName), ROOM_API_TIMEOUT_MS, 'listing the consultation room')
+      .then((who) => who === 'no_room' || !who.includes(DESTINATION_IDENTITY))
+      .catch(() => false);
+    const settled = (async (): Promise<Room | 'destination_gone'> => ((await gone) ? 'destination_gone' : joining))();
+    return Promise.race([joining, settled]);
   }
 
   #answered(room: Room): void {
