@@ -158,8 +158,10 @@ export function readRule(text: string): RuleReading {
     confirmFirst ||= read.confirmsFirst();
     const roles = read.roles();
     if (roles.length === 0) {
-      const answersBefore = read.negation !== undefined && (read.isElliptic() || read.pointsBack());
-      if (answersBefore) applyLater(previous, read.negation ?? '');
+      // A short answer in letters the reader cannot check ("Nеver." with a Cyrillic е) may be a "never" too.
+      const unchecked = unreadable && read.isElliptic();
+      const answersBefore = unchecked || (read.negation !== undefined && (read.isElliptic() || read.pointsBack()));
+      if (answersBefore) applyLater(previous, read.negation ?? 'unreadable');
       else bare.push({ sentence: shown, instructs: read.instructsWithoutDestination(), negated: read.negation !== undefined });
       continue;
     }
