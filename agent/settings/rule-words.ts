@@ -35,6 +35,12 @@ const NEGATING_PAIRS: ReadonlyMap<string, ReadonlySet<string>> = new Map<string,
   ['steer', new Set(['clear'])],
   ['keep', new Set(['away'])],
   ['stay', new Set(['away'])],
+  // Ways of saying "never" by naming the impossible: "when pigs fly", "over my dead body".
+  ['pigs', new Set(['fly'])],
+  ['hell', new Set(['freezes'])],
+  ['dead', new Set(['body'])],
+  ['your', new Set(['dreams'])],
+  ['fat', new Set(['chance'])],
 ]);
 const OUT_OF_NEGATING = new Set(['service', 'bounds', 'order', 'use', 'commission', 'question']);
 

@@ -106,6 +106,8 @@ const FORBIDDING: Array<[string, Reading]> = [
   ["Do'nt transfer to ext:1999.", FORBID],
   ['Nah, transfer to ext:1999 is a bad idea.', FORBID],
   ['Donot transfer to ext:1999.', FORBID],
+  ['Transfer to ext:1999 when pigs fly.', FORBID],
+  ['Put them through to ext:1999 over my dead body.', FORBID],
   ['Transfer to ext:1999. N\u0435ver.', NOT], // a Cyrillic e in the answer: the reader cannot vouch for it
 ];
 
