@@ -74,6 +74,8 @@ export function pii(fields: PiiFields): PiiData {
  * agent's rules name, too little to call anyone.
  */
 export function mask(text: string): string {
+  // An extension of stars alone ("*", "**") would read the same masked: say so instead.
+  if (/^\*+$/.test(text)) return '(masked)';
   const keep = Math.min(2, Math.floor(text.length / 3));
   return '*'.repeat(text.length - keep) + text.slice(text.length - keep);
 }
