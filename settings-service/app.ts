@@ -8,6 +8,7 @@ import { eventRoutes } from './routes/events.ts';
 import { holdMusicRoutes } from './routes/hold-music.ts';
 import { organizationRoutes } from './routes/organizations.ts';
 import { pageRoutes } from './routes/page.ts';
+import { webhookSecretRoutes } from './routes/webhook-secret.ts';
 import type { SettingsStore } from './store/store.ts';
 import { HOLD_MUSIC_MAX_BYTES } from '../agent/settings/hold-music.ts';
 
@@ -49,6 +50,7 @@ export async function buildApp({ store, adminToken, logger = false }: AppOptions
   organizationRoutes(app, store);
   agentRoutes(app, store);
   eventRoutes(app, store);
+  webhookSecretRoutes(app, store);
   await app.register(async (scope) => holdMusicRoutes(scope, store));
   await app.register(async (scope) => pageRoutes(scope, store, adminToken));
 

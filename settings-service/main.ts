@@ -6,6 +6,7 @@ import { importSettings } from './import.ts';
 import { SettingsError } from '../agent/settings/settings.ts';
 import { DEFAULT_KEY_PREFIX } from './store/keys.ts';
 import { SettingsStore } from './store/store.ts';
+import { webhookHostPolicy } from './webhook-url.ts';
 import { startWebhookSender } from './webhooks.ts';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { organization: { type: 'string', default: 'default' } } });
@@ -36,13 +37,18 @@ if (command === 'import') {
   if (adminToken.length < 16) fail('SETTINGS_ADMIN_TOKEN must be set to a secret of at least 16 characters; the service does not start without it');
   const port = Number(process.env.SETTINGS_PORT || 8790);
   if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`SETTINGS_PORT must be a TCP port, not '${process.env.SETTINGS_PORT}'`);
+  let allowedHosts;
+  try {
+    allowedHosts = webhookHostPolicy();
+  } catch (error) {
+    fail((error as Error).message);
+  }
   const store = SettingsStore.connect(redisUrl, prefix);
   const app = await buildApp({ store, adminToken, logger: { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] } });
-  const { LIVEKIT_API_KEY: apiKey, LIVEKIT_API_SECRET: apiSecret } = process.env;
-  const sender = apiKey && apiSecret ? startWebhookSender(store, { apiKey, apiSecret, log: (msg, fields) => app.log.warn(fields, msg) }) : undefined;
-  if (!sender) app.log.warn('LIVEKIT_API_KEY / LIVEKIT_API_SECRET are not set: webhooks are not sent (they are signed with them)');
+  // Webhooks are signed with each organization's own secret: the LiveKit keys are not needed (nor used) here.
+  const sender = startWebhookSender(store, { allowedHosts, log: (msg, fields) => app.log.warn(fields, msg) });
   const shutdown = async () => {
-    await sender?.stop();
+    await sender.stop();
     await app.close();
     await store.close();
     process.exit(0);

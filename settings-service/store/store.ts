@@ -46,7 +46,11 @@ export interface StoredEvent {
 
 /** Streams are capped (approximately, which Redis trims cheaply): recent history, not an archive. */
 export const STREAM_MAX_LENGTH = 1000;
-export const OUTBOX_MAX_LENGTH = 10_000;
+/**
+ * The outbox keeps a day of events, by age rather than by count, so that events written while no webhook sender
+ * runs are not trimmed undelivered (the sender moves them to per-endpoint queues at once; see webhooks.ts).
+ */
+export const OUTBOX_RETENTION_MS = 24 * 3600_000;
 
 export class SettingsStore {
   readonly keys;
@@ -178,7 +182,7 @@ export class SettingsStore {
     await this.redis
       .multi()
       .xadd(this.keys.stream(agentId, kind), 'MAXLEN', '~', STREAM_MAX_LENGTH, '*', 'event', json)
-      .xadd(this.keys.outbox(), 'MAXLEN', '~', OUTBOX_MAX_LENGTH, '*', 'event', json)
+      .xadd(this.keys.outbox(), 'MINID', '~', String(Date.now() - OUTBOX_RETENTION_MS), '*', 'event', json)
       .exec();
     return event;
   }

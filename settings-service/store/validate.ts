@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { agentSettingsSchema, type AgentSettings } from '../../agent/settings/schema.ts';
 import { friendlyMessage } from '../../agent/settings/settings.ts';
 import type { Organization } from './store.ts';
+import { webhookHostPolicy, webhookUrlProblem } from '../webhook-url.ts';
 
 export type AgentCheck =
   | { ok: true; document: Record<string, unknown>; webhookUrl: string | undefined; settings: AgentSettings }
@@ -35,7 +36,8 @@ export async function checkAgent(
   if (typeof organizationId !== 'string' || !ID.test(organizationId)) problems.push('organizationId: is required (letters, digits, dot, dash and underscore)');
   else if (!organization) problems.push(`organizationId: organization '${organizationId}' does not exist; the administrator creates it`);
   if (inline !== undefined) problems.push('organization: whether warm transfer is available is set by the administrator on the organization, not in agent settings');
-  if (webhookUrl !== undefined && !isHttpUrl(webhookUrl)) problems.push('webhookUrl: must be an http:// or https:// URL');
+  const webhookProblem = webhookUrl === undefined ? undefined : webhookUrlProblem(webhookUrl, webhookHostPolicy());
+  if (webhookProblem) problems.push(webhookProblem);
   const section = fields.warmTransfer;
   if (section && typeof section === 'object' && 'holdMusic' in section) {
     problems.push(`warmTransfer.holdMusic: upload the file with POST /v1/agents/${agentId}/hold-music; it is checked by its content`);
@@ -55,13 +57,4 @@ export async function checkAgent(
   if (problems.length > 0 || !parsed.success) return { ok: false, problems };
   const document = { organizationId, ...fields };
   return { ok: true, document, webhookUrl: webhookUrl as string | undefined, settings: { ...parsed.data, file: `settings store: agent ${agentId}` } };
-}
-
-function isHttpUrl(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  try {
-    return ['http:', 'https:'].includes(new URL(value).protocol);
-  } catch {
-    return false;
-  }
 }

@@ -1,7 +1,8 @@
 // The settings service with a running worker on the local stack: rules and hold music changed through
 // the API while the worker runs. The call in progress keeps its music and rules; the next call transfers
 // by the new rules (to the PBX extension they name) and the caller hears the new music, told apart by
-// pitch at the phone. A loopback webhook receiver gets the signed timeline and message events.
+// pitch at the phone. A loopback webhook receiver (allowed by SETTINGS_WEBHOOK_ALLOWED_HOSTS, as an operator
+// would) gets the timeline and message events, signed with the organization's own webhook secret.
 import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { WebhookReceiver } from 'livekit-server-sdk';
@@ -29,6 +30,7 @@ let db: TestStore;
 let app: FastifyInstance;
 let api: string;
 let token: string;
+let webhookSecret: string;
 let sender: { stop(): Promise<void> };
 let hooks: Server;
 const delivered: Array<{ body: string; authorization: string | undefined }> = [];
@@ -61,10 +63,11 @@ async function request(method: string, path: string, body?: unknown, type = 'app
 }
 
 beforeAll(async () => {
+  process.env.SETTINGS_WEBHOOK_ALLOWED_HOSTS = '127.0.0.1';
   db = testStore(stack.redisAddress ?? '127.0.0.1:6379', 'live');
   app = await buildApp({ store: db.store, adminToken: ADMIN_TOKEN });
   api = await app.listen({ host: '127.0.0.1', port: 0 });
-  sender = startWebhookSender(db.store, { apiKey: stack.apiKey, apiSecret: stack.apiSecret, backoffMs: [200, 400] });
+  sender = startWebhookSender(db.store, { firstPauseMs: 200 });
   hooks = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -78,6 +81,7 @@ beforeAll(async () => {
 
   expect((await request('PUT', '/v1/organizations/acme', { warmTransferAvailable: true }, 'application/json', ADMIN_TOKEN)).status).toBe(200);
   token = (await request('POST', '/v1/organizations/acme/tokens', undefined, 'application/json', ADMIN_TOKEN)).json.token;
+  webhookSecret = (await request('POST', '/v1/organizations/acme/webhook-secret')).json.secret; // the organization makes its own
   const agent = await request('PUT', `/v1/agents/${AGENT}`, {
     organizationId: 'acme',
     webhookUrl: `http://127.0.0.1:${hookPort}/hooks`,
@@ -150,11 +154,11 @@ describe('settings changed through the service while the worker runs', () => {
     expect(transfers.map((t) => t.entries.at(-1)?.data.type)).toEqual(['ended', 'ended']);
     expect(JSON.stringify(transfers)).not.toContain('lk.pii');
 
-    const receiver = new WebhookReceiver(stack.apiKey, stack.apiSecret);
+    const receiver = new WebhookReceiver('acme', webhookSecret); // the organization's id and secret, not the LiveKit keys
     await eventually(() => delivered.some((d) => d.body.includes('"message.taken"')), 15_000, 'the message webhook');
     const events = [];
     for (const { body, authorization } of delivered) {
-      await receiver.receive(body, authorization); // throws unless signed with the stack's key and the body's SHA-256
+      await receiver.receive(body, authorization); // throws unless signed with acme's secret and the body's SHA-256
       events.push(JSON.parse(body) as { id: string; event: string; data: Record<string, unknown> });
     }
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);

@@ -1,16 +1,21 @@
-// Events out: each event reaches the agent's webhook as a JSON POST signed like LiveKit's own webhooks,
-// which livekit-server-sdk's WebhookReceiver accepts; a failed delivery is retried with the same event id.
+// Events out: each event reaches the agent's webhook as a JSON POST signed like LiveKit's own webhooks, with the
+// organization's own secret and its id as the key, which livekit-server-sdk's WebhookReceiver accepts; a failed
+// delivery is retried with the same event id. (The attacks on webhooks are in hostile-webhooks.test.ts.)
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { WebhookReceiver } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startWebhookSender } from '../../settings-service/webhooks.ts';
+import { rotateWebhookSecret } from '../../settings-service/webhook-secrets.ts';
+import { webhookHostPolicy } from '../../settings-service/webhook-url.ts';
+import { startWebhookSender, type WebhookOptions } from '../../settings-service/webhooks.ts';
 import { personalDataOutsidePii } from '../support/pii.ts';
 import { eventually } from '../support/rooms.ts';
 import { testStore, type TestStore } from '../support/settings-store.ts';
 
-const KEY = 'test-key';
-const SECRET = 'test-secret-that-is-long-enough-0123';
+const KEY = 'acme'; // the organization id is the key a receiver passes with its secret
+let SECRET: string;
+// The receiver listens on loopback, which the operator's allow list must name.
+const OPTIONS: WebhookOptions = { allowedHosts: webhookHostPolicy('127.0.0.1'), firstPauseMs: 100, pollMs: 50 };
 let db: TestStore;
 let server: Server;
 let url: string;
@@ -32,6 +37,7 @@ beforeAll(async () => {
   const address = server.address();
   url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hooks`;
   await db.store.putOrganization({ id: 'acme', warmTransferAvailable: true });
+  SECRET = (await rotateWebhookSecret(db.store, 'acme')).secret;
   await db.store.putAgent('support', { organizationId: 'acme' }, url);
   await db.store.putAgent('quiet', { organizationId: 'acme' }, undefined);
 });
@@ -42,7 +48,7 @@ afterAll(async () => {
 
 describe('webhooks', () => {
   it('deliver signed events that WebhookReceiver verifies, retrying a refused one with the same id', async () => {
-    const sender = startWebhookSender(db.store, { apiKey: KEY, apiSecret: SECRET, backoffMs: [100, 200] });
+    const sender = startWebhookSender(db.store, OPTIONS);
     try {
       await new Promise((r) => setTimeout(r, 300)); // the consumer group exists once the sender runs
       failNext = 1;
@@ -53,7 +59,7 @@ describe('webhooks', () => {
 
       const bodies = received.map((r) => JSON.parse(r.body) as { id: string; event: string; agentId: string; data: Record<string, unknown> });
       expect(bodies.map((b) => b.id)).toEqual([timeline.id, timeline.id, message.id]);
-      expect(bodies[2]).toMatchObject({ event: 'message.taken', agentId: 'support', data: { name: 'Dana', message: 'Call me.' } });
+      expect(bodies[2]).toMatchObject({ event: 'message.taken', organizationId: 'acme', agentId: 'support', data: { name: 'Dana', message: 'Call me.' } });
       expect(bodies[0]).toMatchObject({ event: 'transfer.timeline', data: { transferId: 't-1', type: 'ended', outcome: 'bridged' } });
 
       const receiver = new WebhookReceiver(KEY, SECRET);
@@ -76,7 +82,7 @@ describe('webhooks', () => {
     const lost = await db.store.appendEvent('support', 'message.taken', { name: 'Lost', message: 'Taken by a sender that died.' });
     // A sender that read the event and died before delivering it: the entry stays pending under its name.
     await db.store.redis.xreadgroup('GROUP', 'webhooks', 'sender-dead', 'COUNT', 10, 'STREAMS', outbox, '>');
-    const sender = startWebhookSender(db.store, { apiKey: KEY, apiSecret: SECRET, backoffMs: [100], claimIdleMs: 200 }, 'sender-alive');
+    const sender = startWebhookSender(db.store, { ...OPTIONS, claimIdleMs: 200 }, 'sender-alive');
     try {
       await eventually(() => received.some((r) => (JSON.parse(r.body) as { id: string }).id === lost.id), 10_000, 'the lost event delivered');
       await eventually(async () => ((await db.store.redis.xpending(outbox, 'webhooks')) as [number])[0] === 0, 5000, 'nothing left pending');
@@ -103,7 +109,7 @@ describe('personal data in events', () => {
     await db.store.redis.xadd(db.store.keys.outbox(), '*', 'event', JSON.stringify(old));
     await db.store.redis.xadd(db.store.keys.stream('support', 'messages'), '*', 'event', JSON.stringify(old));
 
-    const sender = startWebhookSender(db.store, { apiKey: KEY, apiSecret: SECRET, backoffMs: [100] });
+    const sender = startWebhookSender(db.store, OPTIONS);
     try {
       const ids = [timeline.id, message.id, old.id];
       await eventually(() => ids.every((id) => received.some((r) => (JSON.parse(r.body) as { id: string }).id === id)), 10_000, 'the three events delivered');
@@ -134,9 +140,10 @@ describe('webhooks for events written before any sender ran', () => {
     try {
       await early.store.putOrganization({ id: 'acme', warmTransferAvailable: true });
       await early.store.putAgent('support', { organizationId: 'acme' }, url);
+      await rotateWebhookSecret(early.store, 'acme');
       received.length = 0;
       const first = await early.store.appendEvent('support', 'transfer.timeline', { transferId: 't-early', type: 'started' });
-      const sender = startWebhookSender(early.store, { apiKey: KEY, apiSecret: SECRET, backoffMs: [100] });
+      const sender = startWebhookSender(early.store, OPTIONS);
       try {
         await eventually(() => received.some((r) => (JSON.parse(r.body) as { id: string }).id === first.id), 10_000, 'the early event delivered');
       } finally {
