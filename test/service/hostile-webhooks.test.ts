@@ -121,9 +121,11 @@ describe('a webhook goes only to a checked address, once resolved', () => {
     const running = sender(db, logs, { allowedHosts: NOTHING_ALLOWED });
     try {
       const event = await db.store.appendEvent('old', 'transfer.timeline', { transferId: 't-1', type: 'started' });
-      await eventually(() => logs.some((l) => l.fields.eventId === event.id && String(l.fields.why).includes('local name')), 5000, 'the refusal logged');
+      const refused = () => logs.some((l) => l.fields.eventId === event.id && String(l.fields.why).includes('local name'));
+      await eventually(() => refused() || receiver.received.length > 0, 5000, 'the refusal or a delivery');
       await sleep(500);
       expect(receiver.received).toEqual([]);
+      expect(refused()).toBe(true);
     } finally {
       await running.stop();
       await receiver.close();
@@ -171,10 +173,12 @@ describe('a webhook goes only to a checked address, once resolved', () => {
     const running = sender(db, logs);
     try {
       const event = await db.store.appendEvent('redirected', 'message.taken', { name: 'Dana', message: 'Call me.' });
-      await eventually(() => logs.some((l) => l.fields.eventId === event.id && l.fields.status === 307), 5000, 'the 307 logged');
+      const logged = () => logs.some((l) => l.fields.eventId === event.id && l.fields.status === 307);
+      await eventually(() => logged() || inside.received.length > 0, 5000, 'the 307 logged or the redirect followed');
       await sleep(500);
-      expect(redirecting.received.length).toBeGreaterThanOrEqual(1);
       expect(inside.received).toEqual([]);
+      expect(redirecting.received.length).toBeGreaterThanOrEqual(1);
+      expect(logged()).toBe(true);
       expect(await new WebhookQueues(db.store).queuedFor('acme')).toBe(1);
     } finally {
       await running.stop();
