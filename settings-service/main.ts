@@ -5,9 +5,9 @@ import { buildApp } from './app.ts';
 import { importSettings } from './import.ts';
 import { SettingsError } from '../agent/settings/settings.ts';
 import { DEFAULT_KEY_PREFIX } from './store/keys.ts';
-import { SettingsStore } from './store/store.ts';
+import { OUTBOX_RETENTION_MS, SettingsStore } from './store/store.ts';
 import { webhookHostPolicy } from './webhook-url.ts';
-import { startWebhookSender } from './webhooks.ts';
+import { startWebhookSender, WEBHOOK_DEFAULTS } from './webhooks.ts';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { organization: { type: 'string', default: 'default' } } });
 const [command = 'serve', path] = positionals;
@@ -43,10 +43,16 @@ if (command === 'import') {
   } catch (error) {
     fail((error as Error).message);
   }
+  const retentionS = Number(process.env.SETTINGS_WEBHOOK_RETENTION_S || WEBHOOK_DEFAULTS.retentionMs / 1000);
+  if (!Number.isInteger(retentionS) || retentionS < 60 || retentionS > OUTBOX_RETENTION_MS / 1000) {
+    fail(`SETTINGS_WEBHOOK_RETENTION_S must be whole seconds from 60 to ${OUTBOX_RETENTION_MS / 1000}, not '${process.env.SETTINGS_WEBHOOK_RETENTION_S}'`);
+  }
+  const maxQueued = Number(process.env.SETTINGS_WEBHOOK_MAX_QUEUED || WEBHOOK_DEFAULTS.maxQueuedPerOrganization);
+  if (!Number.isInteger(maxQueued) || maxQueued < 1) fail(`SETTINGS_WEBHOOK_MAX_QUEUED must be a positive whole number, not '${process.env.SETTINGS_WEBHOOK_MAX_QUEUED}'`);
   const store = SettingsStore.connect(redisUrl, prefix);
   const app = await buildApp({ store, adminToken, logger: { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] } });
   // Webhooks are signed with each organization's own secret: the LiveKit keys are not needed (nor used) here.
-  const sender = startWebhookSender(store, { allowedHosts, log: (msg, fields) => app.log.warn(fields, msg) });
+  const sender = startWebhookSender(store, { allowedHosts, retentionMs: retentionS * 1000, maxQueuedPerOrganization: maxQueued, log: (msg, fields) => app.log.warn(fields, msg) });
   const shutdown = async () => {
     await sender.stop();
     await app.close();

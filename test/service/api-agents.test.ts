@@ -20,8 +20,8 @@ describe('PUT /v1/agents/{agentId}', () => {
     const created = await put('/v1/agents/support', acmeAgent());
     expect(created.statusCode).toBe(200);
     expect(created.json()).toMatchObject({ agentId: 'support', organizationId: 'acme', version: 1, holdMusic: null, webhookUrl: null });
-    const replaced = await put('/v1/agents/support', acmeAgent({ greeting: 'Hello from Acme.', webhookUrl: 'http://127.0.0.1:9/hook' }));
-    expect(replaced.json()).toMatchObject({ version: 2, webhookUrl: 'http://127.0.0.1:9/hook', settings: { greeting: 'Hello from Acme.' } });
+    const replaced = await put('/v1/agents/support', acmeAgent({ greeting: 'Hello from Acme.', webhookUrl: 'https://hooks.example.com/hook' }));
+    expect(replaced.json()).toMatchObject({ version: 2, webhookUrl: 'https://hooks.example.com/hook', settings: { greeting: 'Hello from Acme.' } });
     expect((await get('/v1/agents/support')).json()).toMatchObject({ version: 2, settings: { greeting: 'Hello from Acme.' } });
     expect(await api.db.store.agentVersion('support')).toBe(2);
   });

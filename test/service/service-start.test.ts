@@ -50,6 +50,14 @@ describe('npm run settings', () => {
     expect(output).toContain('SETTINGS_ADMIN_TOKEN must be set');
   });
 
+  it('refuses to start with a malformed webhook setting, naming it', async () => {
+    const base = { REDIS_URL: db.url, SETTINGS_ADMIN_TOKEN: ADMIN_TOKEN, SETTINGS_PORT: String(await freePort()) };
+    expect(await exited(start({ ...base, SETTINGS_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1, not a host!' }))).toBe(1);
+    expect(output).toContain("SETTINGS_WEBHOOK_ALLOWED_HOSTS: 'not a host!' is not a host name");
+    expect(await exited(start({ ...base, SETTINGS_WEBHOOK_RETENTION_S: '5' }))).toBe(1);
+    expect(output).toContain('SETTINGS_WEBHOOK_RETENTION_S must be whole seconds from 60 to 86400');
+  });
+
   it('listens on 127.0.0.1:$SETTINGS_PORT, uses the database in REDIS_URL, and never logs a token', async () => {
     const port = await freePort();
     child = start({ REDIS_URL: testRedisUrl(inject('redisAddress')), SETTINGS_KEY_PREFIX: db.prefix, SETTINGS_ADMIN_TOKEN: ADMIN_TOKEN, SETTINGS_PORT: String(port) });
