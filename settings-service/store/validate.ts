@@ -36,7 +36,9 @@ export async function checkAgent(
   if (typeof organizationId !== 'string' || !ID.test(organizationId)) problems.push('organizationId: is required (letters, digits, dot, dash and underscore)');
   else if (!organization) problems.push(`organizationId: organization '${organizationId}' does not exist; the administrator creates it`);
   if (inline !== undefined) problems.push('organization: whether warm transfer is available is set by the administrator on the organization, not in agent settings');
-  const webhookProblem = webhookUrl === undefined ? undefined : webhookUrlProblem(webhookUrl, webhookHostPolicy());
+  // Checked when written, with the service's allow list; a worker reading the agent never sends webhooks (the
+  // sender checks the URL again at every delivery), so its own settings do not decide this.
+  const webhookProblem = webhookUrl === undefined || reading ? undefined : webhookUrlProblem(webhookUrl, webhookHostPolicy());
   if (webhookProblem) problems.push(webhookProblem);
   const section = fields.warmTransfer;
   if (section && typeof section === 'object' && 'holdMusic' in section) {

@@ -45,6 +45,18 @@ describe('settings for a call from the store', () => {
     expect(call.music.source).toContain('hold_music.ogg');
   });
 
+  it("an agent whose webhookUrl the service's allow list let in is read by a worker without that setting", async () => {
+    // The service allows a loopback receiver; the worker, which never sends webhooks, has no such setting.
+    process.env.SETTINGS_WEBHOOK_ALLOWED_HOSTS = '127.0.0.1';
+    try {
+      expect((await writeAgent(db.store, 'hooked', acmeAgent({ webhookUrl: 'http://127.0.0.1:9/hooks' }))).ok).toBe(true);
+    } finally {
+      delete process.env.SETTINGS_WEBHOOK_ALLOWED_HOSTS;
+    }
+    const call = await source.forCall('hooked');
+    expect(allowedDestinations(call.settings.warmTransfer.plan).map((d) => d.kind)).toEqual(['extension', 'phone']);
+  });
+
   it('a change applies to the next call; the call in progress keeps its snapshot', async () => {
     const first = await source.forCall('support');
     expect(await source.forCall('support')).toBe(first); // unchanged version: the cached copy
