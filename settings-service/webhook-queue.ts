@@ -5,6 +5,7 @@
 //   due     ZSET endpoint id -> when it may next be tried (ms); a failure pushes it out (the breaker)
 //   lease   one delivery in flight per endpoint across all instances, with a token (fencing)
 //   queued  per-organization count of queued events, capped to bound Redis memory; drops are counted
+//   fan-out the lease of the one instance that moves the outbox's events into the queues
 // Every change that touches two of these is one Lua script, so an event enqueued while the last one is being
 // acknowledged is never stranded in a queue that `due` no longer lists.
 import { createHash } from 'node:crypto';
@@ -24,6 +25,7 @@ export function webhookKeys(prefix: string) {
     lease: (id: string) => `${prefix}webhook:endpoint:${id}:lease`,
     queued: (orgId: string) => `${prefix}webhook:org:${orgId}:queued`,
     dropped: (orgId: string) => `${prefix}webhook:org:${orgId}:dropped`,
+    fanOut: () => `${prefix}webhook:fan-out`,
   };
 }
 
@@ -63,6 +65,14 @@ const RELEASE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 if redis.call('LLEN', KEYS[2]) == 0 then redis.call('ZREM', KEYS[3], ARGV[2]) end
 return redis.call('DEL', KEYS[1])`;
+
+// Renews the fan-out lease for its holder, or takes it when free: 'held', 'taken' or 'other'.
+const HOLD = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 'held' end
+if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 'taken' end
+return 'other'`;
+
+const RELEASE_FAN_OUT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 export class WebhookQueues {
   readonly keys;
@@ -112,6 +122,15 @@ export class WebhookQueues {
 
   async release(id: string, token: string): Promise<void> {
     await this.store.redis.eval(RELEASE, 3, this.keys.lease(id), this.keys.queue(id), this.keys.due(), token, id);
+  }
+
+  /** Whether this instance fans the outbox out: 'taken' when it just took over from another (or from none). */
+  async holdFanOut(token: string, leaseMs: number): Promise<'held' | 'taken' | 'other'> {
+    return (await this.store.redis.eval(HOLD, 1, this.keys.fanOut(), token, leaseMs)) as 'held' | 'taken' | 'other';
+  }
+
+  async releaseFanOut(token: string): Promise<void> {
+    await this.store.redis.eval(RELEASE_FAN_OUT, 1, this.keys.fanOut(), token);
   }
 
   /** Events waiting for one organization (all its endpoints). */

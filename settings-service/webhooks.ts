@@ -3,7 +3,8 @@
 //
 // Two loops, each safe to run in several service instances at once:
 // - the fan-out reads the outbox through a consumer group and moves each event to the queue of its endpoint
-//   (webhook-queue.ts), acknowledging it only once queued; events of agents without a webhook are dropped here;
+//   (webhook-queue.ts), acknowledging it only once queued; events of agents without a webhook are dropped here.
+//   One instance fans out at a time (a lease), so an endpoint's queue is in the order events were written;
 // - the delivery loop takes endpoints whose turn has come, at most `concurrency` at a time and one delivery in
 //   flight per endpoint across instances (a lease in Redis), and sends each endpoint's events in order. A failure
 //   (no answer within `timeoutMs`, a refused address, a 3xx, 4xx or 5xx, no secret yet) pauses only that endpoint
@@ -51,6 +52,7 @@ export const WEBHOOK_DEFAULTS = {
 } as const;
 
 const GROUP = 'webhooks';
+const FAN_OUT_LEASE_MS = 10_000;
 
 /**
  * The body a receiver gets: `id`, `event` and `createdAt` are where LiveKit's own webhook events have them;
@@ -102,6 +104,8 @@ export function startWebhookSender(store: SettingsStore, options: WebhookOptions
     }
   };
 
+  // One instance at a time fans out (a lease in Redis), so each endpoint's queue keeps the outbox's order; an
+  // instance that takes the lease over first claims whatever its predecessor read and never queued.
   const fanOutLoop = async () => {
     // From the start of the outbox: events written before any sender ever ran are sent too.
     await reader.xgroup('CREATE', outbox, GROUP, '0', 'MKSTREAM').catch((error: Error) => {
@@ -111,7 +115,12 @@ export function startWebhookSender(store: SettingsStore, options: WebhookOptions
     let cursor = '0';
     while (!signal.aborted) {
       try {
-        const claimed = (await reader.xautoclaim(outbox, GROUP, consumer, o.claimIdleMs, '0-0', 'COUNT', 100)) as [string, Array<[string, string[]] | null>];
+        const lease = await queues.holdFanOut(token, FAN_OUT_LEASE_MS);
+        if (lease === 'other') {
+          await sleep(1000, signal);
+          continue;
+        }
+        const claimed = (await reader.xautoclaim(outbox, GROUP, consumer, lease === 'taken' ? 0 : o.claimIdleMs, '0-0', 'COUNT', 100)) as [string, Array<[string, string[]] | null>];
         await fanOut((claimed[1] ?? []).filter((e): e is [string, string[]] => Array.isArray(e) && Array.isArray(e[1])));
         const reply = (await reader.xreadgroup('GROUP', GROUP, consumer, 'COUNT', 200, 'BLOCK', 1000, 'STREAMS', outbox, cursor)) as Array<[string, Array<[string, string[]]>]> | null;
         const entries = reply?.[0]?.[1] ?? [];
@@ -181,6 +190,7 @@ export function startWebhookSender(store: SettingsStore, options: WebhookOptions
     async stop() {
       controller.abort();
       await running.catch(() => undefined);
+      await queues.releaseFanOut(token).catch(() => undefined);
       reader.disconnect();
     },
   };

@@ -75,7 +75,7 @@ describe('webhooks', () => {
     }
   });
 
-  it('deliver what a dead sender took and never acknowledged, once it has been idle long enough', async () => {
+  it('deliver what a dead sender took and never acknowledged, once another sender takes the fan-out over', async () => {
     received.length = 0;
     failNext = 0;
     const outbox = db.store.keys.outbox();
@@ -88,6 +88,23 @@ describe('webhooks', () => {
       await eventually(async () => ((await db.store.redis.xpending(outbox, 'webhooks')) as [number])[0] === 0, 5000, 'nothing left pending');
     } finally {
       await sender.stop();
+    }
+  });
+});
+
+describe('webhooks from several service instances', () => {
+  it('two senders share the queues: each event delivered once, in order for its endpoint', async () => {
+    received.length = 0;
+    failNext = 0;
+    const senders = [startWebhookSender(db.store, OPTIONS, 'sender-one'), startWebhookSender(db.store, OPTIONS, 'sender-two')];
+    try {
+      const written: string[] = [];
+      for (let i = 0; i < 30; i++) written.push((await db.store.appendEvent('support', 'transfer.timeline', { transferId: `t-many-${i}`, type: 'started' })).id);
+      await eventually(() => written.every((id) => received.some((r) => (JSON.parse(r.body) as { id: string }).id === id)), 15_000, 'the 30 events');
+      await new Promise((r) => setTimeout(r, 300)); // time for a repeat to show up, if there were one
+      expect(received.map((r) => (JSON.parse(r.body) as { id: string }).id).filter((id) => written.includes(id))).toEqual(written);
+    } finally {
+      await Promise.all(senders.map((s) => s.stop()));
     }
   });
 });
