@@ -9,15 +9,18 @@ import { holdMusicRoutes } from './routes/hold-music.ts';
 import { organizationRoutes } from './routes/organizations.ts';
 import { pageRoutes } from './routes/page.ts';
 import type { SettingsStore } from './store/store.ts';
+import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './upload-limits.ts';
 import { HOLD_MUSIC_MAX_BYTES } from '../agent/settings/hold-music.ts';
 
 export interface AppOptions {
   store: SettingsStore;
   adminToken: string;
   logger?: FastifyServerOptions['logger'];
+  /** Hold music bounds (upload-limits.ts); the defaults when not given. */
+  uploads?: UploadLimits;
 }
 
-export async function buildApp({ store, adminToken, logger = false }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ store, adminToken, logger = false, uploads = DEFAULT_UPLOAD_LIMITS }: AppOptions): Promise<FastifyInstance> {
   if (!adminToken) throw new Error('the settings service needs an administrator token (SETTINGS_ADMIN_TOKEN)');
   const app = Fastify({
     logger,
@@ -49,7 +52,7 @@ export async function buildApp({ store, adminToken, logger = false }: AppOptions
   organizationRoutes(app, store);
   agentRoutes(app, store);
   eventRoutes(app, store);
-  await app.register(async (scope) => holdMusicRoutes(scope, store));
+  await app.register(async (scope) => holdMusicRoutes(scope, store, uploads));
   await app.register(async (scope) => pageRoutes(scope, store, adminToken));
 
   app.get('/v1/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());

@@ -7,13 +7,14 @@ import { loadSettings, parseYaml, SettingsError } from '../agent/settings/settin
 import { writeAgent } from './agents.ts';
 import { checkUpload } from './hold-music-upload.ts';
 import type { SettingsStore } from './store/store.ts';
+import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './upload-limits.ts';
 
 export interface ImportResult {
   agentId: string;
   version: number;
 }
 
-export async function importSettings(store: SettingsStore, path: string, organizationId: string): Promise<ImportResult[]> {
+export async function importSettings(store: SettingsStore, path: string, organizationId: string, limits: UploadLimits = DEFAULT_UPLOAD_LIMITS): Promise<ImportResult[]> {
   const set = await loadSettings(path); // throws SettingsError with every problem of every file
   const prepared = [];
   const problems: string[] = [];
@@ -26,7 +27,7 @@ export async function importSettings(store: SettingsStore, path: string, organiz
     const music = agent.warmTransfer.holdMusic;
     let upload;
     if (music) {
-      const check = await checkUpload(await readFile(music), basename(music));
+      const check = await checkUpload(await readFile(music), basename(music), limits);
       if (!check.ok) problems.push(`${agent.file}: warmTransfer.holdMusic: ${check.error}`);
       else upload = { check, data: await readFile(music), name: basename(music) };
     }

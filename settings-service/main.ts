@@ -7,6 +7,7 @@ import { SettingsError } from '../agent/settings/settings.ts';
 import { DEFAULT_KEY_PREFIX } from './store/keys.ts';
 import { SettingsStore } from './store/store.ts';
 import { startWebhookSender } from './webhooks.ts';
+import { uploadLimitsFromEnv } from './upload-limits.ts';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { organization: { type: 'string', default: 'default' } } });
 const [command = 'serve', path] = positionals;
@@ -18,11 +19,14 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+const uploads = uploadLimitsFromEnv(process.env);
+if (!uploads.ok) fail(uploads.problems.join('\n'));
+
 if (command === 'import') {
   if (!path) fail('usage: npm run settings -- import <file|folder> [--organization <id>]');
   const store = SettingsStore.connect(redisUrl, prefix);
   try {
-    for (const { agentId, version } of await importSettings(store, path, values.organization)) {
+    for (const { agentId, version } of await importSettings(store, path, values.organization, uploads.limits)) {
       console.log(`imported agent ${agentId} (organization ${values.organization}, version ${version})`);
     }
   } catch (error) {
@@ -37,7 +41,7 @@ if (command === 'import') {
   const port = Number(process.env.SETTINGS_PORT || 8790);
   if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`SETTINGS_PORT must be a TCP port, not '${process.env.SETTINGS_PORT}'`);
   const store = SettingsStore.connect(redisUrl, prefix);
-  const app = await buildApp({ store, adminToken, logger: { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] } });
+  const app = await buildApp({ store, adminToken, uploads: uploads.limits, logger: { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] } });
   const { LIVEKIT_API_KEY: apiKey, LIVEKIT_API_SECRET: apiSecret } = process.env;
   const sender = apiKey && apiSecret ? startWebhookSender(store, { apiKey, apiSecret, log: (msg, fields) => app.log.warn(fields, msg) }) : undefined;
   if (!sender) app.log.warn('LIVEKIT_API_KEY / LIVEKIT_API_SECRET are not set: webhooks are not sent (they are signed with them)');

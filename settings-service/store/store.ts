@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { withoutPii } from '../../agent/pii.ts';
 import { hashToken, sameHash } from './tokens.ts';
 import { DEFAULT_KEY_PREFIX, type EventKind, storeKeys } from './keys.ts';
+import { storeHoldMusic } from './music-usage.ts';
 
 export interface Organization {
   id: string;
@@ -124,14 +125,12 @@ export class SettingsStore {
     return this.bump(tx.hincrby(key, 'version', 1));
   }
 
-  /** Stores the uploaded file and its decoded samples together with the agent's new version. */
-  async putHoldMusic(agentId: string, info: HoldMusicInfo, original: Buffer, pcm: Buffer): Promise<number> {
-    const tx = this.redis
-      .multi()
-      .hset(this.keys.holdMusic(agentId), { original, pcm, sha256: info.sha256 })
-      .hset(this.keys.agent(agentId), { holdMusic: JSON.stringify(info) })
-      .hincrby(this.keys.agent(agentId), 'version', 1);
-    return this.bump(tx);
+  /**
+   * Stores the uploaded file and its decoded samples together with the agent's new version, within the
+   * organization's hold music quota when one is given (store/music-usage.ts; throws MusicQuotaError).
+   */
+  async putHoldMusic(agentId: string, info: HoldMusicInfo, original: Buffer, pcm: Buffer, quotaBytes?: number): Promise<number> {
+    return storeHoldMusic(this.redis, this.keys, agentId, { info, original, pcm, quotaBytes });
   }
 
   /** Back to the built-in music. */
