@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the local stack and the tests need, once; later runs only check.
-#   - Debian packages: SIPp (sip-tester), espeak-ng, sox, chromium, lame, and the C libraries livekit-sip links against.
+#   - Debian packages: SIPp (sip-tester), espeak-ng, sox, chromium, lame, ffmpeg, and the C libraries livekit-sip links against.
 #   - livekit-server and livekit-sip, built from their Go modules at pinned versions into a per-user cache.
 #   - npm dependencies (npm ci) when node_modules is missing or older than the lockfile.
 # Binaries already on PATH win over the cache (set LIVEKIT_SERVER_BIN / LIVEKIT_SIP_BIN to choose others).
@@ -26,6 +26,8 @@ command -v redis-server >/dev/null || missing_debs+=(redis-server)
 # The settings page is tested in Debian's headless Chromium; lame makes the MP3s the upload tests send.
 command -v chromium >/dev/null || missing_debs+=(chromium)
 command -v lame >/dev/null || missing_debs+=(lame)
+# ffmpeg decodes hold music (uploads in the settings service, music files in the worker).
+command -v ffmpeg >/dev/null || missing_debs+=(ffmpeg)
 need_sip_build=0
 if [ -z "${LIVEKIT_SIP_BIN:-}" ] && ! command -v livekit-sip >/dev/null && [ ! -x "$bin/livekit-sip-$LIVEKIT_SIP_VERSION" ]; then
   need_sip_build=1
