@@ -71,7 +71,7 @@ describe('the settings page', () => {
 
     await page.setInputFiles('#hold-music-file', join(files, 'tone.wav'));
     await page.click('#upload');
-    await expect.poll(() => page.textContent('#upload-status'), { timeout: 10_000 }).toMatch(/^Accepted: tone\.wav \(WAV, 1\.9 s\)\.$/);
+    await expect.poll(() => page.textContent('#upload-status'), { timeout: 10_000 }).toMatch(/^Accepted: tone\.wav \(WAV, 2 s\)\.$/);
     expect((await api.db.store.agent('support'))?.holdMusic).toMatchObject({ name: 'tone.wav', format: 'wav' });
 
     await page.setInputFiles('#hold-music-file', join(files, 'big.wav'));
