@@ -9,11 +9,15 @@ import { readAudioHeader } from '../agent/settings/audio-header.ts';
 import { checkHoldMusic, HOLD_MUSIC_MAX_BYTES } from '../agent/settings/hold-music.ts';
 import { decodeAudio, DecodeError } from '../agent/transfer/decode-audio.ts';
 import { HOLD_SAMPLE_RATE } from '../agent/transfer/hold-music.ts';
+import { DecodeSlots } from './decode-slots.ts';
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './upload-limits.ts';
 
 export type UploadCheck =
   | { ok: true; format: 'mp3' | 'wav'; sha256: string; pcm: Int16Array; durationMs: number }
-  | { ok: false; status: 413 | 415 | 422 | 503; error: string };
+  | { ok: false; status: 413 | 415 | 422 | 429 | 503; error: string };
+
+/** Two decodes at once per process (a core each), four more waiting their turn. */
+const slots = new DecodeSlots(2, 4);
 
 /** What the first bytes claim to be; anything else is not hold music at all. */
 function sniff(data: Uint8Array): 'mp3' | 'wav' | undefined {
@@ -55,13 +59,11 @@ export async function checkUpload(data: Buffer, name: string, limits: UploadLimi
     return { ok: false, status: 422, error: `hold music '${name}' plays ${minutes(header.durationMs)} by its headers; ${cap}` };
   }
   try {
-    const pcm = await decodeAudio(data, {
-      container: check.format,
-      decoder: header.decoder,
-      sampleRate: HOLD_SAMPLE_RATE,
-      maxDurationMs: limits.maxDurationMs,
-      timeoutMs: limits.decodeTimeoutMs,
-    });
+    const decoded = await slots.run(() =>
+      decodeAudio(data, { container: check.format, decoder: header.decoder, sampleRate: HOLD_SAMPLE_RATE, maxDurationMs: limits.maxDurationMs, timeoutMs: limits.decodeTimeoutMs }),
+    );
+    if (!decoded) return { ok: false, status: 429, error: 'the service is decoding other uploads; try again in a few seconds' };
+    const pcm = decoded.value;
     const durationMs = (pcm.length / HOLD_SAMPLE_RATE) * 1000;
     // 20 ms: the smallest piece the worker plays.
     if (durationMs < 20) return { ok: false, status: 422, error: `hold music '${name}' decodes to no audio` };

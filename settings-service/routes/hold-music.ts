@@ -56,7 +56,7 @@ export async function holdMusicRoutes(app: FastifyInstance, store: SettingsStore
         security,
         params,
         consumes: [...AUDIO_TYPES, 'multipart/form-data'],
-        response: { 201: holdMusic, 413: problems, 415: problems, 422: problems, 503: problems, ...errors },
+        response: { 201: holdMusic, 413: problems, 415: problems, 422: problems, 429: problems, 503: problems, ...errors },
       },
     },
     async (request, reply) => {
