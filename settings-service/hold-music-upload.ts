@@ -39,7 +39,7 @@ const FILE_NAME_MAX = 100;
 export function cleanFileName(raw: unknown): string {
   const text = typeof raw === 'string' ? raw : Array.isArray(raw) && typeof raw[0] === 'string' ? raw[0] : '';
   const last = text.split(/[\\/]/).pop() ?? '';
-  const clean = [...last.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, '').trim()].slice(0, FILE_NAME_MAX).join('').trim();
+  const clean = [...last.replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu, '').trim()].slice(0, FILE_NAME_MAX).join('').trim();
   return clean === '' || clean === '.' || clean === '..' ? 'upload' : clean;
 }
 
