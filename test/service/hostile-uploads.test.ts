@@ -23,8 +23,10 @@ function riff(...chunks: Buffer[]): Buffer {
   return Buffer.concat([Buffer.from('RIFF'), size, body]);
 }
 
-/** A WAVE_FORMAT_EXTENSIBLE fmt chunk whose sub-format GUID starts with `subTag`. */
-function extensibleFmt(subTag: number, { sampleRate = 8000, blockAlign = 1, bits = 16 } = {}): Buffer {
+const KS_TAIL = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71];
+
+/** A WAVE_FORMAT_EXTENSIBLE fmt chunk with sub-format `guid` (16 bytes). */
+function extensibleFmt(guid: number[], { sampleRate = 8000, blockAlign = 1, bits = 16 } = {}): Buffer {
   const body = Buffer.alloc(40);
   body.writeUInt16LE(0xfffe, 0);
   body.writeUInt16LE(1, 2);
@@ -35,8 +37,7 @@ function extensibleFmt(subTag: number, { sampleRate = 8000, blockAlign = 1, bits
   body.writeUInt16LE(22, 16); // cbSize
   body.writeUInt16LE(bits, 18); // valid bits
   body.writeUInt32LE(4, 20); // front centre
-  body.writeUInt16LE(subTag, 24);
-  Buffer.from([0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71]).copy(body, 26);
+  Buffer.from(guid).copy(body, 24);
   return chunk('fmt ', body);
 }
 
@@ -107,7 +108,7 @@ describe('a small file that plays past the cap', () => {
 
 describe('codecs other than PCM, float, A-law and µ-law inside a WAV', () => {
   it('WAVE_FORMAT_EXTENSIBLE whose sub-format GUID is MP3 (carrying real MP3 frames) is refused, and nothing is stored', async () => {
-    const wav = riff(extensibleFmt(0x55), chunk('data', toneMp3(440, 2)));
+    const wav = riff(extensibleFmt([0x55, 0x00, ...KS_TAIL]), chunk('data', toneMp3(440, 2)));
     const before = await snapshot('support');
     const response = await upload('support', wav, 'audio/wav', 'smuggled.wav');
     expect(response.statusCode).toBe(422);

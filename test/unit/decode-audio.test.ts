@@ -73,7 +73,33 @@ describe('WAV codecs', () => {
     return data;
   };
 
+  /** toneWav with a 40-byte WAVE_FORMAT_EXTENSIBLE fmt chunk whose sub-format is `guid`. */
+  const extensible = (guid: number[]) => {
+    const plain = toneWav(440, 1);
+    const ext = Buffer.alloc(24);
+    ext.writeUInt16LE(22, 0); // cbSize
+    ext.writeUInt16LE(16, 2); // valid bits
+    ext.writeUInt32LE(4, 4); // channel mask
+    Buffer.from(guid).copy(ext, 8);
+    const data = Buffer.concat([plain.subarray(0, 36), ext, plain.subarray(36)]);
+    data.writeUInt32LE(data.length - 8, 4);
+    data.writeUInt32LE(40, 16);
+    data.writeUInt16LE(0xfffe, 20);
+    return data;
+  };
+  const KS_TAIL = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71];
+  // ffmpeg's GUID for AC-3 in a WAV: ffmpeg would pick its AC-3 decoder from it.
+  const AC3_GUID = [0x2c, 0x80, 0x6d, 0xe0, 0x46, 0xdb, 0xcf, 0x11, 0xb4, 0xd1, 0x00, 0x80, 0x5f, 0x6c, 0xbb, 0xea];
+
+  it('WAVE_FORMAT_EXTENSIBLE with the PCM sub-format is accepted, and decoded as PCM', () => {
+    const data = extensible([0x01, 0x00, ...KS_TAIL]);
+    expect(checkHoldMusic(data, 'x.wav')).toEqual({ ok: true, format: 'wav', bytes: data.length });
+    expect(readAudioHeader(data, 'wav')).toEqual({ format: 'wav', decoder: 'pcm_s16le', durationMs: 1000 });
+  });
+
   it.each([
+    ['WAVE_FORMAT_EXTENSIBLE with an AC-3 GUID', extensible(AC3_GUID), 'its WAVE_FORMAT_EXTENSIBLE sub-format GUID is not PCM, float, A-law or µ-law'],
+    ['WAVE_FORMAT_EXTENSIBLE with the ADPCM sub-format', extensible([0x02, 0x00, ...KS_TAIL]), 'its WAVE_FORMAT_EXTENSIBLE sub-format is audio format 2 (MS ADPCM), not PCM, float, A-law or µ-law'],
     ['MS ADPCM (format tag 2)', fmt(2), 'audio format 2 is not PCM, float, A-law or µ-law'],
     ['MP3 (format tag 0x55)', fmt(0x55), 'audio format 85 is not PCM, float, A-law or µ-law'],
     ['12-bit PCM', fmt(1, 12, 2), 'audio format 1 with 12-bit samples is not one this service decodes'],
