@@ -45,7 +45,16 @@ export function cleanFileName(raw: unknown): string {
 
 const minutes = (ms: number) => `${Math.round(ms / 1000)} s (${(ms / 60_000).toFixed(1)} min)`;
 
-export async function checkUpload(data: Buffer, name: string, limits: UploadLimits = DEFAULT_UPLOAD_LIMITS): Promise<UploadCheck> {
+/**
+ * `room`, when given, is asked before the decode whether the music fits (its file and the samples its headers
+ * promise, in bytes); a problem it names refuses the upload (422) without decoding it.
+ */
+export async function checkUpload(
+  data: Buffer,
+  name: string,
+  limits: UploadLimits = DEFAULT_UPLOAD_LIMITS,
+  room?: (neededBytes: number) => Promise<string | undefined>,
+): Promise<UploadCheck> {
   if (data.length > HOLD_MUSIC_MAX_BYTES) return { ok: false, status: 413, error: `hold music '${name}' is ${data.length} bytes; the limit is 4 MB (${HOLD_MUSIC_MAX_BYTES} bytes)` };
   if (data.length === 0) return { ok: false, status: 422, error: `hold music '${name}' is empty (0 bytes)` };
   const claimed = sniff(data);
@@ -58,6 +67,8 @@ export async function checkUpload(data: Buffer, name: string, limits: UploadLimi
   if (header.durationMs > limits.maxDurationMs) {
     return { ok: false, status: 422, error: `hold music '${name}' plays ${minutes(header.durationMs)} by its headers; ${cap}` };
   }
+  const noRoom = await room?.(data.length + Math.round((header.durationMs / 1000) * HOLD_SAMPLE_RATE) * 2);
+  if (noRoom) return { ok: false, status: 422, error: noRoom };
   try {
     const decoded = await slots.run(() =>
       decodeAudio(data, { container: check.format, decoder: header.decoder, sampleRate: HOLD_SAMPLE_RATE, maxDurationMs: limits.maxDurationMs, timeoutMs: limits.decodeTimeoutMs }),

@@ -9,7 +9,7 @@ import { builtinHoldMusicPath } from '../../agent/transfer/hold-music.ts';
 import { agentFor, HttpError } from '../auth.ts';
 import { checkUpload, cleanFileName } from '../hold-music-upload.ts';
 import { errors, holdMusic, id, problems } from '../schemas.ts';
-import { MissingAgentError, MusicQuotaError } from '../store/music-usage.ts';
+import { MissingAgentError, MusicQuotaError, musicUsage } from '../store/music-usage.ts';
 import type { SettingsStore } from '../store/store.ts';
 import { megabytes, type UploadLimits } from '../upload-limits.ts';
 
@@ -62,11 +62,17 @@ export async function holdMusicRoutes(app: FastifyInstance, store: SettingsStore
     async (request, reply) => {
       const agent = await agentFor(request, store, request.params.agentId);
       const { data, name } = await uploaded(request);
-      const check = await checkUpload(data, name, limits);
+      const quota = limits.organizationMusicBytes;
+      // Music that cannot fit by what its headers promise is refused before it is decoded.
+      const room = async (needed: number) => {
+        const used = await musicUsage(store.redis, store.keys, agent.organizationId, agent.agentId);
+        return used + needed > quota ? quotaProblem(new MusicQuotaError(agent.organizationId, used, needed, quota)).message : undefined;
+      };
+      const check = await checkUpload(data, name, limits, room);
       if (!check.ok) throw new HttpError(check.status, check.error);
       const info = { sha256: check.sha256, format: check.format, bytes: data.length, name, durationMs: Math.round(check.durationMs), uploadedAt: new Date().toISOString() };
       const pcm = Buffer.from(check.pcm.buffer, check.pcm.byteOffset, check.pcm.byteLength);
-      const version = await store.putHoldMusic(agent.agentId, info, data, pcm, limits.organizationMusicBytes).catch((error: unknown) => {
+      const version = await store.putHoldMusic(agent.agentId, info, data, pcm, quota).catch((error: unknown) => {
         if (error instanceof MusicQuotaError) throw quotaProblem(error);
         if (error instanceof MissingAgentError) throw new HttpError(404, error.message);
         throw error;

@@ -85,3 +85,14 @@ export async function storeHoldMusic(
   if (result[0] === -1) throw new MusicQuotaError(String(result[2]), Number(result[1]), needed, music.quotaBytes ?? 0);
   return Number(result[0]);
 }
+
+/**
+ * The bytes the organization's agents other than `exceptAgentId` keep now, counted as the storing script
+ * counts them. A plain read: it lets an upload be refused before it is decoded; the script decides.
+ */
+export async function musicUsage(redis: Redis, keys: StoreKeys, organizationId: string, exceptAgentId: string): Promise<number> {
+  const entries = Object.entries(await redis.hgetall(keys.musicUsage(organizationId))).filter(([agentId]) => agentId !== exceptAgentId);
+  if (entries.length === 0) return 0;
+  const owners = await Promise.all(entries.map(([agentId]) => redis.hget(keys.holdMusic(agentId), 'organizationId')));
+  return entries.reduce((total, [, bytes], i) => (owners[i] === organizationId ? total + Number(bytes) : total), 0);
+}
