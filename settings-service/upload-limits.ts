@@ -1,6 +1,7 @@
 // The bounds on hold music uploads, read once at start-up: how long an upload may play, how long its decode
 // may run, and how many bytes of hold music (files and their decoded samples) one organization may keep.
 import { DECODE_TIMEOUT_MS } from '../agent/transfer/decode-audio.ts';
+import { HOLD_MUSIC_MAX_DURATION_MS } from '../agent/transfer/hold-music.ts';
 
 export interface UploadLimits {
   /** Hold music playing longer than this is refused (422). */
@@ -14,7 +15,8 @@ export interface UploadLimits {
 const MIB = 1024 * 1024;
 
 export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
-  maxDurationMs: 600_000,
+  /** The worker's own cap on music files: 10 minutes. */
+  maxDurationMs: HOLD_MUSIC_MAX_DURATION_MS,
   decodeTimeoutMs: DECODE_TIMEOUT_MS,
   organizationMusicBytes: 256 * MIB,
 };
