@@ -34,7 +34,7 @@ export const DECODE_TIMEOUT_MS = 20_000;
 const STDERR_KEPT = 2000;
 
 function seconds(ms: number): string {
-  return `${Math.round(ms / 100) / 10} s`;
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }
 
 /** Decodes `data` to mono 16-bit samples at `sampleRate`; throws DecodeError. */

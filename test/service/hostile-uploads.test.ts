@@ -117,6 +117,28 @@ describe('codecs other than PCM, float, A-law and µ-law inside a WAV', () => {
   });
 });
 
+describe('a decode that runs too long', () => {
+  it('is killed at the timer and answered 422 with the reason, and nothing is stored', async () => {
+    // A service whose kill timer is 1 ms: any decode outlasts it, as a pathological file would the 20 s one.
+    const impatient = await startApi(inject('redisAddress'), 'hostile-uploads-timer', { uploads: { maxDurationMs: 600_000, decodeTimeoutMs: 1, organizationMusicBytes: 256 * 1024 * 1024 } });
+    try {
+      expect((await impatient.call(impatient.acmeToken, { method: 'PUT', url: '/v1/agents/support', payload: acmeAgent() })).statusCode).toBe(200);
+      const response = await impatient.call(impatient.acmeToken, {
+        method: 'POST',
+        url: '/v1/agents/support/hold-music',
+        headers: { 'content-type': 'audio/wav', 'x-file-name': 'slow.wav' },
+        payload: toneWav(440, 30),
+      });
+      expect(response.statusCode).toBe(422);
+      expect(response.json().error).toBe("hold music 'slow.wav' does not decode as WAV audio: decoding took longer than 1 ms and was stopped");
+      expect((await impatient.db.store.agent('support'))?.holdMusic).toBeUndefined();
+      expect(await impatient.db.store.holdMusicFile('support')).toBeUndefined();
+    } finally {
+      await impatient.close();
+    }
+  });
+});
+
 describe('file names are untrusted text', () => {
   it('a multipart filename with a path, control characters, a bidi override and 5000 characters is stored as a short, clean last segment', async () => {
     const hostile = `../../etc/passwd/\u0007\u001b[31m\u202eevil\r\n${'x'.repeat(5000)}.wav`;
