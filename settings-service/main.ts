@@ -22,8 +22,9 @@ if (command === 'import') {
   if (!path) fail('usage: npm run settings -- import <file|folder> [--organization <id>]');
   const store = SettingsStore.connect(redisUrl, prefix);
   try {
-    for (const { agentId, version } of await importSettings(store, path, values.organization)) {
+    for (const { agentId, version, notes } of await importSettings(store, path, values.organization)) {
       console.log(`imported agent ${agentId} (organization ${values.organization}, version ${version})`);
+      for (const note of notes) console.log(`  ${note}`);
     }
   } catch (error) {
     if (error instanceof SettingsError) fail(`${error.message}\nnothing was imported`);
