@@ -131,7 +131,9 @@ export async function deleteOwnedAgent(redis: Redis, keys: StoreKeys, agentId: s
 /** Puts every stored agent in its organization's set (agents written by versions before the sets existed). */
 export async function indexAgentOwners(redis: Redis, keys: StoreKeys): Promise<void> {
   const [before, after] = orgSetAffixes(keys);
-  for (const agentId of await redis.smembers(keys.agents())) await redis.eval(INDEX, 1, keys.agent(agentId), agentId, before, after);
+  const pipeline = redis.pipeline();
+  for (const agentId of await redis.smembers(keys.agents())) pipeline.eval(INDEX, 1, keys.agent(agentId), agentId, before, after);
+  for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
 }
 
 /** The ids of an organization's agents, sorted. */

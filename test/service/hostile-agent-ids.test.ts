@@ -174,4 +174,28 @@ describe('the agent quota per organization', () => {
       await db.close();
     }
   });
+
+  it('counts agents stored by an older version (before organizations had their own sets) from the start', async () => {
+    const db = testStore(inject('redisAddress'), 'hostile-ids-legacy');
+    try {
+      await db.store.putOrganization({ id: 'acme', warmTransferAvailable: true });
+      for (const agentId of ['support', 'sales']) {
+        // As an older service stored them: the agent's hash and the set of all agents, nothing else.
+        await db.store.redis.sadd(db.store.keys.agents(), agentId);
+        await db.store.redis.hset(db.store.keys.agent(agentId), { document: JSON.stringify({ organizationId: 'acme' }), version: 1 });
+      }
+      const app = await buildApp({ store: db.store, adminToken: ADMIN_TOKEN, tenancy: { maxAgentsPerOrganization: 2, reservedAgentIds: new Set() } });
+      try {
+        const listed = await app.inject({ method: 'GET', url: '/v1/organizations/acme/agents', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+        expect(listed.json()).toEqual({ agents: ['sales', 'support'] });
+        const third = await app.inject({ method: 'PUT', url: '/v1/agents/acme.third', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload: acmeAgent() });
+        expect(third.statusCode).toBe(403);
+        expect(await db.store.agent('acme.third')).toBeUndefined();
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await db.close();
+    }
+  });
 });
