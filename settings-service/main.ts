@@ -6,6 +6,7 @@ import { importSettings } from './import.ts';
 import { SettingsError } from '../agent/settings/settings.ts';
 import { DEFAULT_KEY_PREFIX } from './store/keys.ts';
 import { SettingsStore } from './store/store.ts';
+import { type Tenancy, tenancyFromEnv } from './tenancy.ts';
 import { startWebhookSender } from './webhooks.ts';
 import { uploadLimitsFromEnv } from './upload-limits.ts';
 
@@ -19,6 +20,12 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+let tenancy: Tenancy;
+try {
+  tenancy = tenancyFromEnv();
+} catch (error) {
+  fail((error as Error).message);
+}
 const uploads = uploadLimitsFromEnv(process.env);
 if (!uploads.ok) fail(uploads.problems.join('\n'));
 
@@ -26,8 +33,9 @@ if (command === 'import') {
   if (!path) fail('usage: npm run settings -- import <file|folder> [--organization <id>]');
   const store = SettingsStore.connect(redisUrl, prefix);
   try {
-    for (const { agentId, version } of await importSettings(store, path, values.organization, uploads.limits)) {
+    for (const { agentId, version, notes } of await importSettings(store, path, values.organization, { ...tenancy, uploads: uploads.limits })) {
       console.log(`imported agent ${agentId} (organization ${values.organization}, version ${version})`);
+      for (const note of notes) console.log(`  ${note}`);
     }
   } catch (error) {
     if (error instanceof SettingsError) fail(`${error.message}\nnothing was imported`);
@@ -41,7 +49,7 @@ if (command === 'import') {
   const port = Number(process.env.SETTINGS_PORT || 8790);
   if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`SETTINGS_PORT must be a TCP port, not '${process.env.SETTINGS_PORT}'`);
   const store = SettingsStore.connect(redisUrl, prefix);
-  const app = await buildApp({ store, adminToken, uploads: uploads.limits, logger: { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] } });
+  const app = await buildApp({ store, adminToken, tenancy, uploads: uploads.limits, logger: { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] } });
   const { LIVEKIT_API_KEY: apiKey, LIVEKIT_API_SECRET: apiSecret } = process.env;
   const sender = apiKey && apiSecret ? startWebhookSender(store, { apiKey, apiSecret, log: (msg, fields) => app.log.warn(fields, msg) }) : undefined;
   if (!sender) app.log.warn('LIVEKIT_API_KEY / LIVEKIT_API_SECRET are not set: webhooks are not sent (they are signed with them)');

@@ -18,6 +18,14 @@ mkdir -p "$bin"
 say() { printf '[setup] %s\n' "$*" >&2; }
 die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
 
+# The Node versions package.json's engines names (test/unit/node-versions.test.ts keeps it true of every dependency).
+command -v node >/dev/null || die "Node.js is needed: 20.19 or later in 20.x, or 22.12 and later (https://nodejs.org)"
+node_version=$(node -p 'process.versions.node')
+IFS=. read -r node_major node_minor _ <<<"$node_version"
+if ! { [ "$node_major" -eq 20 ] && [ "$node_minor" -ge 19 ]; } && ! { [ "$node_major" -eq 22 ] && [ "$node_minor" -ge 12 ]; } && [ "$node_major" -lt 23 ]; then
+  die "Node $node_version is not supported: use 20.19 or later in 20.x, or 22.12 and later"
+fi
+
 missing_debs=()
 command -v sipp >/dev/null || missing_debs+=(sip-tester)
 command -v espeak-ng >/dev/null || missing_debs+=(espeak-ng)
