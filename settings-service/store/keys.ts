@@ -5,8 +5,6 @@ export const DEFAULT_KEY_PREFIX = 'warm-transfer:';
 export function storeKeys(prefix: string) {
   return {
     organization: (orgId: string) => `${prefix}org:${orgId}`,
-    /** Hold music bytes per agent of the organization (store/music-usage.ts). */
-    musicUsage: (orgId: string) => `${prefix}org:${orgId}:hold-music-bytes`,
     /** An organization token, by the SHA-256 of the token: the token itself is never stored. */
     token: (hash: string) => `${prefix}token:${hash}`,
     /** The ids of an organization's agents (its quota counts them). */

@@ -136,7 +136,8 @@ describe('delete and reclaim', () => {
     // A call that started before the deletion takes a message; an upload that read the agent just before lands.
     await api.db.store.appendEvent('front-desk', 'message.taken', { name: 'Dana', callbackNumber: '+15125550142', message: "acme's caller" });
     const stale = { sha256: 'f'.repeat(64), format: 'wav' as const, bytes: 4, name: 'acme.wav', durationMs: 1, uploadedAt: new Date().toISOString() };
-    await api.db.store.putHoldMusic('front-desk', stale, Buffer.from('RIFF'), Buffer.alloc(4));
+    // The upload finds the agent gone (the storing script reads it in the same step) and writes nothing.
+    await expect(api.db.store.putHoldMusic('front-desk', stale, Buffer.from('RIFF'), Buffer.alloc(4))).rejects.toThrow('agent front-desk no longer exists');
 
     expect((await put(ADMIN_TOKEN, 'front-desk', globexAgent())).statusCode).toBe(200);
     const messages = await api.call(api.globexToken, { method: 'GET', url: '/v1/agents/front-desk/messages' });

@@ -4,7 +4,7 @@
 // a refused upload changes nothing.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { HOLD_SAMPLE_RATE } from '../../agent/transfer/hold-music.ts';
-import { acmeAgent, startApi, type ApiCast } from '../support/settings-api.ts';
+import { acmeAgent, ADMIN_TOKEN, startApi, type ApiCast } from '../support/settings-api.ts';
 import { toneMp3, toneWav } from '../support/settings-store.ts';
 
 const ELEVEN_MINUTES_S = 660;
@@ -65,8 +65,9 @@ async function snapshot(agentId: string) {
   return { version: await api.db.store.agentVersion(agentId), music: (await api.db.store.agent(agentId))?.holdMusic ?? null, file: await api.db.store.holdMusicFile(agentId) };
 }
 
+/** The administrator creates acme's agents (an organization creates only 'acme.*' ids); acme uploads. */
 async function putAgent(agentId: string) {
-  const response = await api.call(api.acmeToken, { method: 'PUT', url: `/v1/agents/${agentId}`, payload: acmeAgent() });
+  const response = await api.call(ADMIN_TOKEN, { method: 'PUT', url: `/v1/agents/${agentId}`, payload: acmeAgent() });
   expect(response.statusCode).toBe(200);
 }
 
@@ -76,7 +77,7 @@ const QUOTA = Math.round(TONE_STORED_BYTES * 3.5);
 
 beforeAll(async () => {
   api = await startApi(inject('redisAddress'), 'hostile-uploads', { uploads: { maxDurationMs: 600_000, decodeTimeoutMs: 20_000, organizationMusicBytes: QUOTA } });
-  for (const agentId of ['support', 'a1', 'a2', 'a3', 'a4', 'c1', 'c2', 'c3', 'c4', 'c5', 'names']) await putAgent(agentId);
+  for (const agentId of ['support', 'a1', 'a2', 'a3', 'a4', 'm1', 'm2', 'm3', 'm4', 'c1', 'c2', 'c3', 'c4', 'c5', 'names']) await putAgent(agentId);
 });
 afterAll(async () => {
   await api?.close();
@@ -122,7 +123,7 @@ describe('a decode that runs too long', () => {
     // A service whose kill timer is 1 ms: any decode outlasts it, as a pathological file would the 20 s one.
     const impatient = await startApi(inject('redisAddress'), 'hostile-uploads-timer', { uploads: { maxDurationMs: 600_000, decodeTimeoutMs: 1, organizationMusicBytes: 256 * 1024 * 1024 } });
     try {
-      expect((await impatient.call(impatient.acmeToken, { method: 'PUT', url: '/v1/agents/support', payload: acmeAgent() })).statusCode).toBe(200);
+      expect((await impatient.call(ADMIN_TOKEN, { method: 'PUT', url: '/v1/agents/support', payload: acmeAgent() })).statusCode).toBe(200);
       const response = await impatient.call(impatient.acmeToken, {
         method: 'POST',
         url: '/v1/agents/support/hold-music',
@@ -189,9 +190,27 @@ describe("the organization's hold music quota", () => {
     expect((await upload('support', tone(550), 'audio/wav')).statusCode).toBe(201);
   });
 
+  it('an agent moved to another organization takes its music along: its old organization has room again', async () => {
+    for (const agentId of await api.db.store.agentIds()) await api.db.store.clearHoldMusic(agentId);
+    for (const agentId of ['m1', 'm2', 'm3']) expect((await upload(agentId, tone(440), 'audio/wav')).statusCode).toBe(201);
+    expect((await upload('m4', tone(550), 'audio/wav')).statusCode).toBe(422);
+    const moved = await api.call(ADMIN_TOKEN, { method: 'PUT', url: '/v1/agents/m1', payload: acmeAgent({ organizationId: 'globex', warmTransfer: { enabled: false } }) });
+    expect(moved.statusCode).toBe(200);
+    expect((await api.db.store.agent('m1'))?.holdMusic).toBeDefined();
+    expect((await upload('m4', tone(550), 'audio/wav')).statusCode).toBe(201);
+    // globex now keeps m1's music: its agents have room for two more, not three.
+    for (const agentId of ['g1', 'g2', 'g3']) {
+      expect((await api.call(ADMIN_TOKEN, { method: 'PUT', url: `/v1/agents/${agentId}`, payload: acmeAgent({ organizationId: 'globex', warmTransfer: { enabled: false } }) })).statusCode).toBe(200);
+    }
+    const globexUpload = (agentId: string) =>
+      api.call(api.globexToken, { method: 'POST', url: `/v1/agents/${agentId}/hold-music`, headers: { 'content-type': 'audio/wav' }, payload: tone(440) });
+    expect((await globexUpload('g1')).statusCode).toBe(201);
+    expect((await globexUpload('g2')).statusCode).toBe(201);
+    expect((await globexUpload('g3')).statusCode).toBe(422);
+  });
+
   it('uploads at once to five agents of an organization with room for three: exactly three are stored', async () => {
-    // The test above left a1, a4 and support with music: clear them so that three fit.
-    for (const agentId of ['a1', 'a4', 'support']) await api.call(api.acmeToken, { method: 'DELETE', url: `/v1/agents/${agentId}/hold-music` });
+    for (const agentId of await api.db.store.agentIds()) await api.db.store.clearHoldMusic(agentId);
     const agents = ['c1', 'c2', 'c3', 'c4', 'c5'];
     const answers = await Promise.all(agents.map((agentId, i) => upload(agentId, tone(400 + 50 * i), 'audio/wav')));
     expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 201, 201, 422, 422]);
