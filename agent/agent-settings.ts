@@ -42,17 +42,33 @@ export async function resolveSettings(config: WorkerConfig): Promise<SettingsSet
   return new SettingsSet(new Map([[parsed.data.agentId, parsed.data]]), true);
 }
 
-/** The agent a dispatch names: its metadata is either an agent id or JSON with an `agentId`. */
+/** What an agent id looks like everywhere (settings files, the settings store, AGENT_NAME). */
+const AGENT_ID = /^[\w.-]{1,64}$/;
+
+/**
+ * The agent a dispatch names: its metadata is either an agent id or JSON with an `agentId`. Only the job's
+ * dispatch metadata is read, which the operator's dispatch rule (sip-trunk/dispatch.json) or a holder of the
+ * LiveKit API key sets; nothing a caller or an organization sends reaches it. A name that is not an agent
+ * id is refused (thrown), never passed on to a key or a file name, and never read as "no agent".
+ */
 export function agentIdFromMetadata(metadata: string | undefined): string | undefined {
   const text = metadata?.trim();
   if (!text) return undefined;
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    if (parsed && typeof parsed === 'object' && 'agentId' in parsed && typeof parsed.agentId === 'string') return parsed.agentId;
-    return undefined;
-  } catch {
-    return text;
+  let named: unknown = text;
+  if (text.startsWith('{') || text.startsWith('[') || text.startsWith('"')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new Error('the dispatch metadata is neither an agent id nor valid JSON');
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !('agentId' in parsed)) return undefined;
+    named = parsed.agentId;
   }
+  if (typeof named !== 'string' || !AGENT_ID.test(named)) {
+    throw new Error('the dispatch metadata names an agent id that is not one (letters, digits, dot, dash and underscore, at most 64)');
+  }
+  return named;
 }
 
 export type { AgentSettings };

@@ -193,8 +193,9 @@ export default defineAgent({
       ...(workerKey ? { carry: (id: string) => carry({ redis, workerKey }, id) } : {}),
       onCallHandedOff: () => void quietly(api.deleteRoom(ctx.room.name!)).then(() => ctx.shutdown('call handed off')),
     });
-    // With the store, messages go to its stream (and the agent's own file only when its settings name one).
-    const messagesFile = store ? settings.messagesFile : (settings.messagesFile ?? config.messagesFile);
+    // With the store, messages go to its stream only: a file named in a stored agent is a tenant's choice of
+    // path on this machine, never written (files come from the operator's own settings and MESSAGES_FILE).
+    const messagesFile = store ? undefined : (settings.messagesFile ?? config.messagesFile);
     const agent = new voice.Agent({
       instructions: callerInstructions({
         instructions: stored

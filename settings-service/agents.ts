@@ -1,17 +1,19 @@
 // Writing an agent: the one path every write takes (the API, the page, the import command), so each is
 // checked the same way and a refused write leaves the stored settings exactly as they were.
 import { rulesReadBack, type ReadBack } from './read-back.ts';
+import type { AgentGuard } from './store/agent-owners.ts';
 import type { HoldMusicInfo, Organization, SettingsStore, StoredAgent } from './store/store.ts';
 import { checkAgent } from './store/validate.ts';
 
 export type AgentWrite = { ok: true; version: number } | { ok: false; problems: string[] };
 
-export async function writeAgent(store: SettingsStore, agentId: string, input: unknown): Promise<AgentWrite> {
+/** `guard`: the owner the caller read and the quota, checked again atomically as the store writes (AgentClaimError). */
+export async function writeAgent(store: SettingsStore, agentId: string, input: unknown, guard?: AgentGuard): Promise<AgentWrite> {
   const orgId = input && typeof input === 'object' && 'organizationId' in input ? input.organizationId : undefined;
   const organization = typeof orgId === 'string' && orgId !== '' ? await store.organization(orgId) : undefined;
   const check = await checkAgent(agentId, input, organization);
   if (!check.ok) return check;
-  return { ok: true, version: await store.putAgent(agentId, check.document, check.webhookUrl) };
+  return { ok: true, version: await store.putAgent(agentId, check.document, check.webhookUrl, guard) };
 }
 
 export interface WarmTransferSection {
@@ -46,7 +48,11 @@ export function warmTransferSection(agent: StoredAgent, organization: Organizati
   };
 }
 
-/** The agent's document with its Warm Transfer section replaced, as the next write. */
+/**
+ * The agent's document with its Warm Transfer section replaced, as the next write. A messages file written
+ * by an older version is dropped (the store refuses it now, and workers ignore it).
+ */
 export function withSection(agent: StoredAgent, section: Record<string, unknown>): Record<string, unknown> {
-  return { ...agent.document, warmTransfer: section, ...(agent.webhookUrl ? { webhookUrl: agent.webhookUrl } : {}) };
+  const { messages: _ignored, ...document } = agent.document;
+  return { ...document, warmTransfer: section, ...(agent.webhookUrl ? { webhookUrl: agent.webhookUrl } : {}) };
 }

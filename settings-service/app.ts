@@ -4,22 +4,31 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOpt
 import swagger from '@fastify/swagger';
 import { HttpError, registerAuth } from './auth.ts';
 import { agentRoutes } from './routes/agents.ts';
+import { agentOwnershipRoutes } from './routes/agent-ownership.ts';
 import { eventRoutes } from './routes/events.ts';
 import { holdMusicRoutes } from './routes/hold-music.ts';
 import { organizationRoutes } from './routes/organizations.ts';
 import { pageRoutes } from './routes/page.ts';
 import { webhookSecretRoutes } from './routes/webhook-secret.ts';
 import type { SettingsStore } from './store/store.ts';
+import { indexAgentOwners } from './store/agent-owners.ts';
+import { type Tenancy, tenancyFromEnv } from './tenancy.ts';
+import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './upload-limits.ts';
 import { HOLD_MUSIC_MAX_BYTES } from '../agent/settings/hold-music.ts';
 
 export interface AppOptions {
   store: SettingsStore;
   adminToken: string;
   logger?: FastifyServerOptions['logger'];
+  /** Agent ids and quota per organization; from the environment when not given (tenancy.ts). */
+  tenancy?: Tenancy;
+  /** Hold music bounds (upload-limits.ts); the defaults when not given. */
+  uploads?: UploadLimits;
 }
 
-export async function buildApp({ store, adminToken, logger = false }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ store, adminToken, logger = false, tenancy = tenancyFromEnv(), uploads = DEFAULT_UPLOAD_LIMITS }: AppOptions): Promise<FastifyInstance> {
   if (!adminToken) throw new Error('the settings service needs an administrator token (SETTINGS_ADMIN_TOKEN)');
+  await indexAgentOwners(store.redis, store.keys); // agents stored before organizations had their own sets
   const app = Fastify({
     logger,
     // Every problem in a request at once, and no silent coercion of "true" into true in a settings body.
@@ -48,10 +57,11 @@ export async function buildApp({ store, adminToken, logger = false }: AppOptions
   });
 
   organizationRoutes(app, store);
-  agentRoutes(app, store);
+  agentRoutes(app, store, tenancy);
+  agentOwnershipRoutes(app, store);
   eventRoutes(app, store);
   webhookSecretRoutes(app, store);
-  await app.register(async (scope) => holdMusicRoutes(scope, store));
+  await app.register(async (scope) => holdMusicRoutes(scope, store, uploads));
   await app.register(async (scope) => pageRoutes(scope, store, adminToken));
 
   app.get('/v1/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());

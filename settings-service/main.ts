@@ -6,8 +6,10 @@ import { importSettings } from './import.ts';
 import { SettingsError } from '../agent/settings/settings.ts';
 import { DEFAULT_KEY_PREFIX } from './store/keys.ts';
 import { OUTBOX_RETENTION_MS, SettingsStore } from './store/store.ts';
+import { type Tenancy, tenancyFromEnv } from './tenancy.ts';
 import { webhookHostPolicy } from './webhook-url.ts';
 import { startWebhookSender, WEBHOOK_DEFAULTS } from './webhooks.ts';
+import { uploadLimitsFromEnv } from './upload-limits.ts';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { organization: { type: 'string', default: 'default' } } });
 const [command = 'serve', path] = positionals;
@@ -19,12 +21,22 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+let tenancy: Tenancy;
+try {
+  tenancy = tenancyFromEnv();
+} catch (error) {
+  fail((error as Error).message);
+}
+const uploads = uploadLimitsFromEnv(process.env);
+if (!uploads.ok) fail(uploads.problems.join('\n'));
+
 if (command === 'import') {
   if (!path) fail('usage: npm run settings -- import <file|folder> [--organization <id>]');
   const store = SettingsStore.connect(redisUrl, prefix);
   try {
-    for (const { agentId, version } of await importSettings(store, path, values.organization)) {
+    for (const { agentId, version, notes } of await importSettings(store, path, values.organization, { ...tenancy, uploads: uploads.limits })) {
       console.log(`imported agent ${agentId} (organization ${values.organization}, version ${version})`);
+      for (const note of notes) console.log(`  ${note}`);
     }
   } catch (error) {
     if (error instanceof SettingsError) fail(`${error.message}\nnothing was imported`);
@@ -50,7 +62,7 @@ if (command === 'import') {
   const maxQueued = Number(process.env.SETTINGS_WEBHOOK_MAX_QUEUED || WEBHOOK_DEFAULTS.maxQueuedPerOrganization);
   if (!Number.isInteger(maxQueued) || maxQueued < 1) fail(`SETTINGS_WEBHOOK_MAX_QUEUED must be a positive whole number, not '${process.env.SETTINGS_WEBHOOK_MAX_QUEUED}'`);
   const store = SettingsStore.connect(redisUrl, prefix);
-  const app = await buildApp({ store, adminToken, logger: { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] } });
+  const app = await buildApp({ store, adminToken, tenancy, uploads: uploads.limits, logger: { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] } });
   // Webhooks are signed with each organization's own secret: the LiveKit keys are not needed (nor used) here.
   const sender = startWebhookSender(store, { allowedHosts, retentionMs: retentionS * 1000, maxQueuedPerOrganization: maxQueued, log: (msg, fields) => app.log.warn(fields, msg) });
   const shutdown = async () => {

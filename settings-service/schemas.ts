@@ -90,7 +90,6 @@ export const agentInput = {
     warmTransfer: { type: 'object' },
     trunks: { type: 'object' },
     keypad: { type: 'object' },
-    messages: { type: 'object' },
   },
 } as const;
 

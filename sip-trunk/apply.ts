@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SIPDispatchRuleInfo, SIPInboundTrunkInfo, SIPOutboundTrunkInfo, SipClient } from 'livekit-server-sdk';
+import { agentIdFromMetadata } from '../agent/agent-settings.ts';
 import { httpUrl } from '../agent/transfer/room-api.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -68,7 +69,16 @@ async function applyOutbound(sip: SipClient, file: string): Promise<string> {
 async function applyDispatch(sip: SipClient, file: string, inboundTrunkId: string, agentName?: string): Promise<string> {
   const wanted = SIPDispatchRuleInfo.fromJson(readDefinition(file, 'dispatch_rule') as never);
   wanted.trunkIds = [inboundTrunkId];
-  if (agentName) for (const agent of wanted.roomConfig?.agents ?? []) agent.agentName = agentName;
+  for (const agent of wanted.roomConfig?.agents ?? []) {
+    if (agentName) agent.agentName = agentName;
+    // The agent a call gets (settings files or the settings store): `"metadata": "{\"agentId\": \"acme.support\"}"`.
+    // Only this rule (or a dispatch made with the API key) sets a job's metadata; no caller or tenant can.
+    try {
+      agentIdFromMetadata(agent.metadata);
+    } catch (error) {
+      throw new Error(`${file}: roomConfig.agents[].metadata: ${(error as Error).message}`);
+    }
+  }
   const existing = (await sip.listSipDispatchRule()).find((r) => r.name === wanted.name);
   if (existing) {
     wanted.sipDispatchRuleId = existing.sipDispatchRuleId;

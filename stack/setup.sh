@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the local stack and the tests need, once; later runs only check.
-#   - Debian packages: SIPp (sip-tester), espeak-ng, sox, chromium, lame, and the C libraries livekit-sip links against.
+#   - Debian packages: SIPp (sip-tester), espeak-ng, sox, chromium, lame, ffmpeg, and the C libraries livekit-sip links against.
 #   - livekit-server and livekit-sip, built from their Go modules at pinned versions into a per-user cache.
 #   - npm dependencies (npm ci) when node_modules is missing or older than the lockfile.
 # Binaries already on PATH win over the cache (set LIVEKIT_SERVER_BIN / LIVEKIT_SIP_BIN to choose others).
@@ -18,6 +18,14 @@ mkdir -p "$bin"
 say() { printf '[setup] %s\n' "$*" >&2; }
 die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
 
+# The Node versions package.json's engines names (test/unit/node-versions.test.ts keeps it true of every dependency).
+command -v node >/dev/null || die "Node.js is needed: 20.19 or later in 20.x, or 22.12 and later (https://nodejs.org)"
+node_version=$(node -p 'process.versions.node')
+IFS=. read -r node_major node_minor _ <<<"$node_version"
+if ! { [ "$node_major" -eq 20 ] && [ "$node_minor" -ge 19 ]; } && ! { [ "$node_major" -eq 22 ] && [ "$node_minor" -ge 12 ]; } && [ "$node_major" -lt 23 ]; then
+  die "Node $node_version is not supported: use 20.19 or later in 20.x, or 22.12 and later"
+fi
+
 missing_debs=()
 command -v sipp >/dev/null || missing_debs+=(sip-tester)
 command -v espeak-ng >/dev/null || missing_debs+=(espeak-ng)
@@ -26,6 +34,8 @@ command -v redis-server >/dev/null || missing_debs+=(redis-server)
 # The settings page is tested in Debian's headless Chromium; lame makes the MP3s the upload tests send.
 command -v chromium >/dev/null || missing_debs+=(chromium)
 command -v lame >/dev/null || missing_debs+=(lame)
+# ffmpeg decodes hold music (uploads in the settings service, music files in the worker).
+command -v ffmpeg >/dev/null || missing_debs+=(ffmpeg)
 need_sip_build=0
 if [ -z "${LIVEKIT_SIP_BIN:-}" ] && ! command -v livekit-sip >/dev/null && [ ! -x "$bin/livekit-sip-$LIVEKIT_SIP_VERSION" ]; then
   need_sip_build=1

@@ -3,6 +3,7 @@
 // check of the headers only; whether the audio actually decodes is checked separately (with ffmpeg).
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { id3End, MPEG1_KBPS, MPEG1_RATES, MPEG2_KBPS, wavCodec } from './audio-header.ts';
 
 export const HOLD_MUSIC_MAX_BYTES = 4 * 1024 * 1024;
 
@@ -32,16 +33,8 @@ export function checkHoldMusic(data: Uint8Array, name: string): HoldMusicCheck {
 }
 
 function checkMp3(data: Uint8Array, view: DataView, name: string): HoldMusicCheck {
-  let offset = 0;
-  if (ascii(data, 0, 3) === 'ID3') {
-    // ID3v2: 10-byte header whose last four bytes are a "syncsafe" size (7 bits per byte), plus a
-    // 10-byte footer when flag 0x10 is set. The audio starts after it.
-    const size = [6, 7, 8, 9].map((i) => data[i] ?? 0x80);
-    if (data.length < 10 || size.some((b) => b >= 0x80)) return fail(`hold music '${name}' has a damaged ID3 tag`);
-    offset = 10 + size.reduce((total, b) => (total << 7) | b, 0) + ((data[5] ?? 0) & 0x10 ? 10 : 0);
-    // Some encoders pad past the size the tag declares; the padding is zeros.
-    while (data[offset] === 0) offset++;
-  }
+  const offset = id3End(data);
+  if (offset === undefined) return fail(`hold music '${name}' has a damaged ID3 tag`);
   const where = offset > 0 ? `after its ID3 tag (byte ${offset})` : 'at its start';
   const first = mpegFrame(view, offset);
   if ('error' in first) return fail(`hold music '${name}' is not a valid MP3: ${where} ${first.error}`);
@@ -53,11 +46,6 @@ function checkMp3(data: Uint8Array, view: DataView, name: string): HoldMusicChec
   }
   return { ok: true, format: 'mp3', bytes: data.length };
 }
-
-// Layer III bitrates in kbit/s by the header's 4-bit index (0 = free format and 15 = invalid are refused).
-const MPEG1_KBPS = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
-const MPEG2_KBPS = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
-const MPEG1_RATES = [44100, 48000, 32000];
 
 /** Reads the 4-byte MPEG audio frame header at `at`; returns the frame's length in bytes or what is wrong. */
 function mpegFrame(view: DataView, at: number): { length: number } | { error: string } {
@@ -80,9 +68,6 @@ function mpegFrame(view: DataView, at: number): { length: number } | { error: st
   // A Layer III frame holds 1152 samples (576 for MPEG-2/2.5): bytes = samples/8 * bitrate / rate.
   return { length: Math.floor(((mpeg1 ? 144 : 72) * kbps * 1000) / sampleRate) + padding };
 }
-
-// Formats that players and ffmpeg decode without extra codecs: PCM, IEEE float, A-law, µ-law, extensible.
-const WAV_FORMATS = new Set([1, 3, 6, 7, 0xfffe]);
 
 function checkWav(data: Uint8Array, view: DataView, name: string): HoldMusicCheck {
   const bad = (why: string) => fail(`hold music '${name}' ${why}`);
@@ -112,18 +97,10 @@ function checkWav(data: Uint8Array, view: DataView, name: string): HoldMusicChec
   return bad(`is not a valid WAV: it has no ${sawFormat ? 'data' : 'fmt'} chunk`);
 }
 
+/** Only codecs this project decodes (integer or float PCM, A-law, µ-law; extensible only with one of them). */
 function formatProblem(view: DataView, at: number, size: number): string | undefined {
-  if (size < 16) return `its fmt chunk is ${size} bytes; it needs at least 16`;
-  const format = view.getUint16(at, true);
-  const channels = view.getUint16(at + 2, true);
-  const sampleRate = view.getUint32(at + 4, true);
-  const blockAlign = view.getUint16(at + 12, true);
-  const bitsPerSample = view.getUint16(at + 14, true);
-  if (!WAV_FORMATS.has(format)) return `audio format ${format} is not PCM, float, A-law or µ-law`;
-  if (channels < 1 || channels > 8) return `it declares ${channels} channels`;
-  if (sampleRate < 1000 || sampleRate > 384_000) return `it declares a sample rate of ${sampleRate} Hz`;
-  if (blockAlign === 0 || bitsPerSample === 0) return 'its fmt chunk declares zero-sized samples';
-  return undefined;
+  const codec = wavCodec(view, at, size);
+  return 'error' in codec ? codec.error : undefined;
 }
 
 function ascii(data: Uint8Array, at: number, length: number): string {

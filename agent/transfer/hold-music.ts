@@ -1,18 +1,36 @@
 // Hold music: decoded once into memory (at worker prewarm; once per file with Redis), then looped into a room as its own track.
 // Decoding ahead keeps "please hold" to music under a few hundred milliseconds: starting a track only
 // needs a publish, not an ffmpeg run.
-import { audioFramesFromFile, voice } from '@livekit/agents';
+import { voice } from '@livekit/agents';
 import { AudioFrame, AudioResampler, AudioSource, type LocalAudioTrack, type Room } from '@livekit/rtc-node';
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { readAudioHeader } from '../settings/audio-header.ts';
+import { checkHoldMusic } from '../settings/hold-music.ts';
 import { bounded, settleWithin, UNPUBLISH_TIMEOUT_MS } from './bounded.ts';
+import { DECODE_TIMEOUT_MS, decodeAudio, type DecodeOptions } from './decode-audio.ts';
 import { publishAudio } from './publish-audio.ts';
 
 /** Telephone audio is 8 kHz; 24 kHz keeps music clean for WebRTC listeners at a quarter of 48 kHz's memory. */
 export const HOLD_SAMPLE_RATE = 24_000;
 const FRAME_MS = 20;
 const SAMPLES_PER_FRAME = (HOLD_SAMPLE_RATE * FRAME_MS) / 1000;
+/** Music longer than this is refused: 10 minutes are 29 MB of samples in every job process. */
+export const HOLD_MUSIC_MAX_DURATION_MS = 600_000;
+
+/** How a music file is decoded: MP3 or WAV as settings files are checked, or the built-in Ogg Vorbis. */
+function codecOf(data: Buffer, path: string): Pick<DecodeOptions, 'container' | 'decoder'> {
+  if (data.subarray(0, 4).toString('latin1') === 'OggS') return { container: 'ogg', decoder: 'vorbis' };
+  const check = checkHoldMusic(data, path);
+  if (!check.ok) throw new Error(check.error);
+  const header = readAudioHeader(data, check.format);
+  if ('error' in header) throw new Error(`hold music ${path} ${header.error}`);
+  if (header.durationMs > HOLD_MUSIC_MAX_DURATION_MS) {
+    throw new Error(`hold music ${path} plays ${Math.round(header.durationMs / 1000)} s; the limit is ${HOLD_MUSIC_MAX_DURATION_MS / 1000} s`);
+  }
+  return { container: check.format, decoder: header.decoder };
+}
 
 export function builtinHoldMusicPath(): string {
   return voice.getBuiltinAudioPath(voice.BuiltinAudioClip.HOLD_MUSIC);
@@ -24,22 +42,15 @@ export class HoldMusic {
     private readonly pcm: Int16Array,
   ) {}
 
-  /** Decodes the whole file; throws if it does not decode or holds no audio. */
+  /** Decodes the whole file (decode-audio.ts: bounded in time and length); throws if it does not decode or holds no audio. */
   static async load(path: string = builtinHoldMusicPath()): Promise<HoldMusic> {
-    const chunks: Int16Array[] = [];
-    let total = 0;
-    const frames = audioFramesFromFile(path, { sampleRate: HOLD_SAMPLE_RATE, numChannels: 1 });
-    for await (const frame of frames) {
-      chunks.push(frame.data);
-      total += frame.data.length;
-    }
-    if (total < SAMPLES_PER_FRAME) throw new Error(`hold music ${path} decoded to no audio`);
-    const pcm = new Int16Array(total);
-    let offset = 0;
-    for (const chunk of chunks) {
-      pcm.set(chunk, offset);
-      offset += chunk.length;
-    }
+    const data = await readFile(path);
+    const pcm = await decodeAudio(data, { ...codecOf(data, path), sampleRate: HOLD_SAMPLE_RATE, maxDurationMs: HOLD_MUSIC_MAX_DURATION_MS, timeoutMs: DECODE_TIMEOUT_MS }).catch(
+      (error: Error) => {
+        throw new Error(`hold music ${path} does not decode: ${error.message}`);
+      },
+    );
+    if (pcm.length < SAMPLES_PER_FRAME) throw new Error(`hold music ${path} decoded to no audio`);
     return new HoldMusic(path, pcm);
   }
 

@@ -6,6 +6,7 @@ import { warmTransferSection, withSection, writeAgent } from '../agents.ts';
 import { rulesReadBack } from '../read-back.ts';
 import { agentInput, agentOutput, errors, id, problems, readBack, warmTransferInput, warmTransferOutput } from '../schemas.ts';
 import type { SettingsStore, StoredAgent } from '../store/store.ts';
+import { creationRefusal, type Tenancy } from '../tenancy.ts';
 
 const params = { type: 'object', properties: { agentId: id }, required: ['agentId'] } as const;
 const security = [{ bearer: [] }];
@@ -20,17 +21,19 @@ const view = (agent: StoredAgent) => ({
   version: agent.version,
 });
 
-export function agentRoutes(app: FastifyInstance, store: SettingsStore): void {
+export function agentRoutes(app: FastifyInstance, store: SettingsStore, tenancy: Tenancy): void {
+  const max = tenancy.maxAgentsPerOrganization;
   app.put<Params & { Body: Record<string, unknown> }>(
     '/v1/agents/:agentId',
     {
       schema: {
         summary: "Create or replace an agent's settings (the fields of a settings file, plus organizationId)",
-        description: 'Checked by the same schema as settings files; a write with problems is refused with all of them (422) and the stored settings stay.',
+        description:
+          "Checked by the same schema as settings files; a write with problems is refused with all of them (422) and the stored settings stay. An organization creates only ids '{orgId}.{name}' (403 otherwise), at most SETTINGS_MAX_AGENTS_PER_ORGANIZATION of them (403); only the administrator creates other ids or moves an agent to another organization.",
         security,
         params,
         body: agentInput,
-        response: { 200: agentOutput, 422: problems, ...errors },
+        response: { 200: agentOutput, 409: problems, 422: problems, ...errors },
       },
     },
     async (request, reply) => {
@@ -39,7 +42,11 @@ export function agentRoutes(app: FastifyInstance, store: SettingsStore): void {
       if (existing) requireOrganization(request, existing.organizationId);
       const orgId = request.body.organizationId;
       if (typeof orgId === 'string') requireOrganization(request, orgId);
-      const written = await writeAgent(store, agentId, request.body);
+      const refusal = existing ? undefined : creationRefusal(request.principal, agentId, tenancy);
+      if (refusal) throw new HttpError(403, refusal);
+      // The owner read here is checked again as the store writes: a racing create or move answers 409.
+      const expected = existing ? ({ kind: 'organization', organizationId: existing.organizationId } as const) : ({ kind: 'absent' } as const);
+      const written = await writeAgent(store, agentId, request.body, { expected, maxAgentsPerOrganization: max });
       if (!written.ok) return reply.code(422).send({ error: `the settings of agent '${agentId}' were refused; nothing was changed`, problems: written.problems });
       request.log.info({ agentId, version: written.version }, 'agent settings written');
       return view((await store.agent(agentId))!);
@@ -70,12 +77,13 @@ export function agentRoutes(app: FastifyInstance, store: SettingsStore): void {
         security,
         params,
         body: warmTransferInput,
-        response: { 200: warmTransferOutput, 422: problems, ...errors },
+        response: { 200: warmTransferOutput, 409: problems, 422: problems, ...errors },
       },
     },
     async (request, reply) => {
       const agent = await agentFor(request, store, request.params.agentId);
-      const written = await writeAgent(store, agent.agentId, withSection(agent, request.body));
+      const guard = { expected: { kind: 'organization', organizationId: agent.organizationId }, maxAgentsPerOrganization: max } as const;
+      const written = await writeAgent(store, agent.agentId, withSection(agent, request.body), guard);
       if (!written.ok) return reply.code(422).send({ error: 'the Warm Transfer settings were refused; nothing was changed', problems: written.problems });
       const updated = await store.agent(agent.agentId);
       if (!updated) throw new HttpError(404, `no agent '${agent.agentId}'`);

@@ -7,6 +7,8 @@ export function storeKeys(prefix: string) {
     organization: (orgId: string) => `${prefix}org:${orgId}`,
     /** An organization token, by the SHA-256 of the token: the token itself is never stored. */
     token: (hash: string) => `${prefix}token:${hash}`,
+    /** The ids of an organization's agents (its quota counts them). */
+    organizationAgents: (orgId: string) => `${prefix}org:${orgId}:agents`,
     agents: () => `${prefix}agents`,
     agent: (agentId: string) => `${prefix}agent:${agentId}`,
     holdMusic: (agentId: string) => `${prefix}agent:${agentId}:hold-music`,

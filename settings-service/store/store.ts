@@ -9,6 +9,10 @@ import { Redis } from 'ioredis';
 import { withoutPii } from '../../agent/pii.ts';
 import { hashToken, sameHash } from './tokens.ts';
 import { DEFAULT_KEY_PREFIX, type EventKind, storeKeys } from './keys.ts';
+import { type AgentGuard, deleteOwnedAgent, type ExpectedOwner, organizationAgentIds, putOwnedAgent } from './agent-owners.ts';
+import { storeHoldMusic } from './music-usage.ts';
+
+const ANY_OWNER: AgentGuard = { expected: { kind: 'any' }, maxAgentsPerOrganization: 0 };
 
 export interface Organization {
   id: string;
@@ -119,23 +123,20 @@ export class SettingsStore {
     return version === null ? undefined : Number(version);
   }
 
-  /** Creates or replaces an agent's settings (already validated); returns the new version. */
-  async putAgent(agentId: string, document: Record<string, unknown>, webhookUrl: string | undefined): Promise<number> {
-    const key = this.keys.agent(agentId);
-    const tx = this.redis.multi().sadd(this.keys.agents(), agentId).hset(key, { document: JSON.stringify(document) });
-    if (webhookUrl) tx.hset(key, { webhookUrl });
-    else tx.hdel(key, 'webhookUrl');
-    return this.bump(tx.hincrby(key, 'version', 1));
+  /**
+   * Creates or replaces an agent's settings (already validated); returns the new version. The guard's owner
+   * and quota are checked in the same script that writes (agent-owners.ts); without one, any owner goes.
+   */
+  async putAgent(agentId: string, document: Record<string, unknown>, webhookUrl: string | undefined, guard: AgentGuard = ANY_OWNER): Promise<number> {
+    return putOwnedAgent(this.redis, this.keys, agentId, document, webhookUrl, guard);
   }
 
-  /** Stores the uploaded file and its decoded samples together with the agent's new version. */
-  async putHoldMusic(agentId: string, info: HoldMusicInfo, original: Buffer, pcm: Buffer): Promise<number> {
-    const tx = this.redis
-      .multi()
-      .hset(this.keys.holdMusic(agentId), { original, pcm, sha256: info.sha256 })
-      .hset(this.keys.agent(agentId), { holdMusic: JSON.stringify(info) })
-      .hincrby(this.keys.agent(agentId), 'version', 1);
-    return this.bump(tx);
+  /**
+   * Stores the uploaded file and its decoded samples together with the agent's new version, within the
+   * organization's hold music quota when one is given (store/music-usage.ts; throws MusicQuotaError).
+   */
+  async putHoldMusic(agentId: string, info: HoldMusicInfo, original: Buffer, pcm: Buffer, quotaBytes?: number): Promise<number> {
+    return storeHoldMusic(this.redis, this.keys, agentId, { info, original, pcm, quotaBytes });
   }
 
   /** Back to the built-in music. */
@@ -163,12 +164,14 @@ export class SettingsStore {
     return aligned;
   }
 
-  async deleteAgent(agentId: string): Promise<void> {
-    await this.redis
-      .multi()
-      .srem(this.keys.agents(), agentId)
-      .del(this.keys.agent(agentId), this.keys.holdMusic(agentId), this.keys.stream(agentId, 'transfers'), this.keys.stream(agentId, 'messages'))
-      .exec();
+  /** Deletes an agent, its hold music and its streams, if its owner is still `expected`; the id is free again. */
+  async deleteAgent(agentId: string, expected: ExpectedOwner = { kind: 'any' }): Promise<void> {
+    await deleteOwnedAgent(this.redis, this.keys, agentId, expected);
+  }
+
+  /** The ids of one organization's agents, sorted. */
+  organizationAgentIds(organizationId: string): Promise<string[]> {
+    return organizationAgentIds(this.redis, this.keys, organizationId);
   }
 
   /**

@@ -1,7 +1,9 @@
 // A stored agent is checked by the very schema that checks settings files (agent/settings/schema.ts),
 // so a setting refused in a file is refused here with the same words. What differs is only what the store
 // owns itself: the organization (set by the administrator, referenced by id), the hold music (uploaded
-// and checked by content, see hold-music-upload.ts) and the webhook URL.
+// and checked by content, see hold-music-upload.ts) and the webhook URL. Paths name files on the service's
+// and the workers' machines, which are the operator's, not a tenant's: a stored agent names none (no hold
+// music file, no messages file), and the schema never sees one, so no answer tells what exists there.
 import { join } from 'node:path';
 import { agentSettingsSchema, type AgentSettings } from '../../agent/settings/schema.ts';
 import { friendlyMessage } from '../../agent/settings/settings.ts';
@@ -14,8 +16,11 @@ export type AgentCheck =
 
 const ID = /^[\w.-]{1,64}$/;
 
-/** Paths in stored settings (messages.file) are resolved against the service's working directory. */
+/** The schema wants a file to resolve paths against; stored settings hold none (see above). */
 const STORE_BASE = () => join(process.cwd(), 'settings-store');
+
+export const MESSAGES_FILE_REFUSED =
+  "messages: an agent in the settings store cannot name a messages file; the messages it takes go to its own stream (GET /v1/agents/{agentId}/messages) and its webhook";
 
 /**
  * Checks an agent's document as written to the store; `organization` is the one its organizationId
@@ -31,7 +36,9 @@ export async function checkAgent(
   const problems: string[] = [];
   if (!ID.test(agentId)) problems.push('agentId: letters, digits, dot, dash and underscore only (at most 64)');
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return { ok: false, problems: [...problems, 'the settings must be a JSON object'] };
-  const { organizationId, webhookUrl, agentId: bodyId, organization: inline, ...fields } = input as Record<string, unknown>;
+  // A worker reading an agent written by an older version drops its messages file: it never appends there.
+  const { organizationId, webhookUrl, agentId: bodyId, organization: inline, messages, ...fields } = input as Record<string, unknown>;
+  if (messages !== undefined && !reading) problems.push(MESSAGES_FILE_REFUSED);
   if (bodyId !== undefined && bodyId !== agentId) problems.push(`agentId: '${String(bodyId)}' does not match the agent in the path ('${agentId}')`);
   if (typeof organizationId !== 'string' || !ID.test(organizationId)) problems.push('organizationId: is required (letters, digits, dot, dash and underscore)');
   else if (!organization) problems.push(`organizationId: organization '${organizationId}' does not exist; the administrator creates it`);
@@ -41,13 +48,17 @@ export async function checkAgent(
   const webhookProblem = webhookUrl === undefined || reading ? undefined : webhookUrlProblem(webhookUrl, webhookHostPolicy());
   if (webhookProblem) problems.push(webhookProblem);
   const section = fields.warmTransfer;
+  let checked = fields;
   if (section && typeof section === 'object' && 'holdMusic' in section) {
     problems.push(`warmTransfer.holdMusic: upload the file with POST /v1/agents/${agentId}/hold-music; it is checked by its content`);
+    // Not handed to the schema, which would open the path: its answer would tell what is on this machine.
+    const { holdMusic: _path, ...rest } = section as Record<string, unknown>;
+    checked = { ...fields, warmTransfer: rest };
   }
 
   const available = organization?.warmTransferAvailable ?? true;
   const parsed = await agentSettingsSchema(STORE_BASE()).safeParseAsync(
-    { ...fields, agentId, organization: { warmTransferAvailable: available } },
+    { ...checked, agentId, organization: { warmTransferAvailable: available } },
     { error: friendlyMessage },
   );
   if (!parsed.success) {

@@ -1,5 +1,5 @@
 // `npm run bench`: speed and capacity of warm transfers on the local stack, measured at the SIP phones, beside
-// LiveKit's own WarmTransferTask. BENCH_SCENARIO=latency | capacity | all (default all).
+// LiveKit's own WarmTransferTask. BENCH_SCENARIO=latency | capacity | rules | all (default all).
 //
 //   latency   BENCH_RUNS (20) transfers through the model's warm_transfer, one at a time: hold, answer →
 //             briefing, keypad 1 → each side hears the other; BENCH_SPOKEN_RUNS (2) spoken acceptances; the
@@ -9,6 +9,7 @@
 //             (greeting delay, answered); BENCH_TRANSFERS (1,2,4,8) concurrent whole transfers with
 //             BENCH_TALK_S (30) s of bridged talk (success, CPU and memory of all the worker's processes from
 //             /proc, late and missing frames at the phones). The warm pool is BENCH_IDLE (8) job processes.
+//   rules     the rules read-back on 1 k, 4 k, 16 k and 64 k characters of hostile text (no stack needed).
 //
 // Writes bench-results/bench-<time>.json, bench-results/latest.json, bench-results/chart.svg and
 // bench-results/tables.md, and prints the tables. A target missed is reported, not failed. BENCH_FROM=<json>
@@ -23,13 +24,14 @@ import { benchChart, type LatencyBar } from './chart.ts';
 import { floorDelay, type FloorRun } from './floor.ts';
 import { latency, summarise, type LatencyRun } from './latency.ts';
 import { livekitTask, type TaskRun } from './livekit-task/run.ts';
+import { RULES_LENGTHS, rulesBench, type RulesRow } from './rules.ts';
 import { benchStack } from './stack.ts';
 import { startupCost, type StartupRow } from './startup.ts';
 import { distribution, sleep, type Distribution, type LoopDelay } from './stats.ts';
 import { concurrentTransfers, transfersWorker, type TransfersRow } from './transfers.ts';
 
 const scenario = process.env.BENCH_SCENARIO ?? 'all';
-if (!['latency', 'capacity', 'all'].includes(scenario)) throw new Error(`BENCH_SCENARIO must be latency, capacity or all, not ${scenario}`);
+if (!['latency', 'capacity', 'rules', 'all'].includes(scenario)) throw new Error(`BENCH_SCENARIO must be latency, capacity, rules or all, not ${scenario}`);
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map(Number).filter((n) => n > 0);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const SPOKEN_RUNS = Number(process.env.BENCH_SPOKEN_RUNS ?? 2);
@@ -68,12 +70,13 @@ interface Results {
   at: string; machine: typeof machine; scenario: string; durationS?: number;
   latency?: { keypad: LatencyRun[]; spoken: LatencyRun[]; floor: FloorRun[]; bridgeDelayMs?: Distribution; task: TaskRun[] };
   capacity?: { startup: StartupRow[]; calls: CallsRow[]; transfers: TransfersRow[] };
+  rules?: RulesRow[];
 }
 // BENCH_FROM=<a results JSON>: print the tables and draw the chart of an earlier run again, without running.
 const from = process.env.BENCH_FROM;
 const results: Results = from ? (JSON.parse(readFileSync(from, 'utf8')) as Results) : { at: new Date().toISOString(), machine, scenario };
 let failed = false;
-if (!from) {
+if (!from && scenario !== 'rules') {
   const { local, stack } = await benchStack();
   try {
     if (scenario !== 'capacity') {
@@ -133,6 +136,12 @@ if (!from) {
   } finally {
     await local.stop();
   }
+}
+if (!from) {
+  if (scenario === 'rules' || scenario === 'all') {
+    results.rules = rulesBench();
+    log(`rules read-back: ${JSON.stringify(results.rules)}`);
+  }
   results.durationS = Math.round((Date.now() - started) / 1000);
 }
 
@@ -172,17 +181,28 @@ if (results.capacity) {
   const full = [...transfers].reverse().find((t) => t.maxCalls === undefined && t.succeeded === t.concurrent && t.lateFraction < TARGETS.lateFraction);
   if (full) md.push('', `Sizing: ${full.concurrent} concurrent transfers all succeeded with ${pct(full.lateFraction)} late frames on ${m.cores} cores: about ${(full.concurrent / m.cores).toFixed(1)} concurrent transfers per core (bridged talk alone: ${full.talkCoresPerCall.toFixed(2)} cores per call).`);
 }
+if (results.rules) {
+  const k = (n: number) => `${n / 1000} k`;
+  md.push('', `| rules read-back on hostile text (ms, median) | ${RULES_LENGTHS.map(k).join(' | ')} | ${k(RULES_LENGTHS[3])} ÷ ${k(RULES_LENGTHS[2])} (linear ≈ 4, quadratic ≈ 16) |`, `| --- | ${RULES_LENGTHS.map(() => '---:').join(' | ')} | ---: |`);
+  for (const r of results.rules) md.push(`| ${r.pattern} | ${r.ms.join(' | ')} | ${r.growth} |`);
+}
 const tables = md.join('\n');
 console.log(`\n${tables}\n`);
 
 const dir = join(repoRoot, 'bench-results');
 mkdirSync(dir, { recursive: true });
 const json = `${JSON.stringify(results, null, 2)}\n`;
+const rulesOnly = results.scenario === 'rules';
 if (!from) {
-  writeFileSync(join(dir, `bench-${results.at.replace(/[:.]/g, '-')}.json`), json);
-  writeFileSync(join(dir, 'latest.json'), json);
+  writeFileSync(join(dir, `bench-${rulesOnly ? 'rules-' : ''}${results.at.replace(/[:.]/g, '-')}.json`), json);
+  // A rules-only run leaves the last whole run's results and chart as they are.
+  if (!rulesOnly) writeFileSync(join(dir, 'latest.json'), json);
 }
-writeFileSync(join(dir, 'tables.md'), `${tables}\n`);
+writeFileSync(join(dir, rulesOnly ? 'rules-tables.md' : 'tables.md'), `${tables}\n`);
+if (rulesOnly) {
+  console.log(`[bench] ${results.durationS} s; results in ${dir}`);
+  process.exit(failed ? 1 : 0);
+}
 const lat = results.latency ? summarise(results.latency.keypad) : undefined;
 const spokenSummary = results.latency ? summarise(results.latency.spoken) : undefined;
 const task = results.latency?.task ?? [];

@@ -82,12 +82,13 @@ beforeAll(async () => {
   expect((await request('PUT', '/v1/organizations/acme', { warmTransferAvailable: true }, 'application/json', ADMIN_TOKEN)).status).toBe(200);
   token = (await request('POST', '/v1/organizations/acme/tokens', undefined, 'application/json', ADMIN_TOKEN)).json.token;
   webhookSecret = (await request('POST', '/v1/organizations/acme/webhook-secret')).json.secret; // the organization makes its own
+  // The default agent is reserved: the administrator gives it to acme, whose token changes it from then on.
   const agent = await request('PUT', `/v1/agents/${AGENT}`, {
     organizationId: 'acme',
     webhookUrl: `http://127.0.0.1:${hookPort}/hooks`,
     warmTransfer: { enabled: true, rules: OLD_RULES, ringingTimeoutSeconds: 15 },
     trunks: { pstnOutboundTrunkId: stack.pstnTrunkId, pbx: { outboundTrunkId: stack.pbxTrunkId } },
-  });
+  }, 'application/json', ADMIN_TOKEN);
   expect(agent.status).toBe(200);
   expect((await request('POST', `/v1/agents/${AGENT}/hold-music`, toneWav(HOLD_TONE_HZ), 'audio/wav')).status).toBe(201);
   cast = await startTransferWorker(stack, 'settings-live', { SETTINGS_REDIS_URL: db.url, SETTINGS_KEY_PREFIX: db.prefix }, model());

@@ -10,6 +10,7 @@ let api: ApiCast;
 const routes = [
   { method: 'PUT', url: '/v1/organizations/acme', payload: { warmTransferAvailable: true } },
   { method: 'GET', url: '/v1/organizations/acme' },
+  { method: 'GET', url: '/v1/organizations/acme/agents' },
   { method: 'POST', url: '/v1/organizations/acme/tokens' },
   { method: 'PUT', url: '/v1/agents/support', payload: acmeAgent() },
   { method: 'GET', url: '/v1/agents/support' },
@@ -21,11 +22,13 @@ const routes = [
   { method: 'DELETE', url: '/v1/agents/support/hold-music' },
   { method: 'GET', url: '/v1/agents/support/messages' },
   { method: 'GET', url: '/v1/agents/support/transfers' },
+  { method: 'DELETE', url: '/v1/agents/support' },
 ] as const;
 
 beforeAll(async () => {
   api = await startApi(inject('redisAddress'), 'auth');
-  const put = await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/support', payload: acmeAgent() });
+  // The administrator creates 'support' for acme (an organization creates only 'acme.*' ids itself).
+  const put = await api.call(ADMIN_TOKEN, { method: 'PUT', url: '/v1/agents/support', payload: acmeAgent() });
   expect(put.statusCode).toBe(200);
 });
 afterAll(async () => {

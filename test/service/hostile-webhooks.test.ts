@@ -38,18 +38,18 @@ describe('a webhookUrl in a restricted range is refused at save, in any spelling
   let api: ApiCast;
   beforeAll(async () => {
     api = await startApi(inject('redisAddress'), 'hostile-webhook-urls');
-    expect((await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/hooked', payload: acmeAgent({ webhookUrl: PUBLIC_URL }) })).statusCode).toBe(200);
+    expect((await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/acme.hooked', payload: acmeAgent({ webhookUrl: PUBLIC_URL }) })).statusCode).toBe(200);
   });
   afterAll(async () => {
     delete process.env.SETTINGS_WEBHOOK_ALLOWED_HOSTS;
     await api?.close();
   });
-  const put = (webhookUrl: string) => api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/hooked', payload: acmeAgent({ webhookUrl }) });
+  const put = (webhookUrl: string) => api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/acme.hooked', payload: acmeAgent({ webhookUrl }) });
   const refusedAndUnchanged = async (webhookUrl: string) => {
     const response = await put(webhookUrl);
     expect(response.statusCode, webhookUrl).toBe(422);
     expect((response.json() as { problems: string[] }).problems.some((p) => p.startsWith('webhookUrl: '))).toBe(true);
-    const stored = await api.call(api.acmeToken, { method: 'GET', url: '/v1/agents/hooked' });
+    const stored = await api.call(api.acmeToken, { method: 'GET', url: '/v1/agents/acme.hooked' });
     expect((stored.json() as { webhookUrl: string }).webhookUrl).toBe(PUBLIC_URL);
   };
 
@@ -100,7 +100,7 @@ describe('a webhookUrl in a restricted range is refused at save, in any spelling
       expect(response.statusCode, webhookUrl).toBe(422);
       expect((response.json() as { problems: string[] }).problems.find((p) => p.startsWith('webhookUrl: ')), webhookUrl).toContain(reason);
     }
-    expect((await api.call(api.acmeToken, { method: 'GET', url: '/v1/agents/hooked' })).json()).toMatchObject({ webhookUrl: PUBLIC_URL });
+    expect((await api.call(api.acmeToken, { method: 'GET', url: '/v1/agents/acme.hooked' })).json()).toMatchObject({ webhookUrl: PUBLIC_URL });
   });
 
   it('hosts the operator lists are accepted, and only those', async () => {

@@ -51,9 +51,13 @@ describe('import', () => {
     expect(agent).toMatchObject({
       organizationId: 'acme',
       holdMusic: { format: 'wav', name: 'hold.wav' },
-      document: { warmTransfer: { enabled: true, passThroughCallerNumber: false }, messages: { file: join(dir, 'messages.jsonl') } },
+      document: { warmTransfer: { enabled: true, passThroughCallerNumber: false } },
     });
     expect(agent?.document.warmTransfer).not.toHaveProperty('holdMusic');
+    // The messages file is not carried into the store (messages go to the agent's stream), and the import says so.
+    expect(agent?.document).not.toHaveProperty('messages');
+    expect(results.find((r) => r.agentId === 'support')?.notes).toEqual([expect.stringContaining('messages.file was not imported')]);
+    expect(results.find((r) => r.agentId === 'sales')?.notes).toEqual([]);
     expect(Buffer.compare((await db.store.holdMusicFile('support'))!, toneWav(660))).toBe(0);
     // The YAML's unquoted +1 numbers stay text, as the worker reads them.
     expect((await db.store.agent('sales'))?.document).toMatchObject({ agentPhoneNumber: '+15125550111', keypad: { '1': '+15125550000' } });

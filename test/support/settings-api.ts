@@ -1,7 +1,7 @@
 // A settings service app for a test: its own store, the administrator's token, and two organizations
 // with a token each (acme has warm transfer, globex does not).
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../settings-service/app.ts';
+import { type AppOptions, buildApp } from '../../settings-service/app.ts';
 import { testStore, type TestStore } from './settings-store.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -16,9 +16,10 @@ export interface ApiCast {
   close(): Promise<void>;
 }
 
-export async function startApi(redisAddress: string, name: string): Promise<ApiCast> {
+/** `options`: app options beyond the store and the token (e.g. smaller upload limits). */
+export async function startApi(redisAddress: string, name: string, options: Partial<AppOptions> = {}): Promise<ApiCast> {
   const db = testStore(redisAddress, name);
-  const app = await buildApp({ store: db.store, adminToken: ADMIN_TOKEN });
+  const app = await buildApp({ ...options, store: db.store, adminToken: ADMIN_TOKEN });
   const call = (token: string | undefined, options: InjectOptions) =>
     app.inject({ ...options, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...options.headers } });
   const tokenFor = async (orgId: string, warmTransferAvailable: boolean) => {

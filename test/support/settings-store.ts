@@ -47,12 +47,12 @@ export function toneWav(freqHz: number, seconds = 2): Buffer {
   return wavBytes(sineSamples(freqHz, seconds, 0.3), 8000);
 }
 
-/** An MP3 tone, encoded by lame (installed by stack/setup.sh). */
-export function toneMp3(freqHz: number, seconds = 2): Buffer {
+/** An MP3 tone, encoded by lame (installed by stack/setup.sh); 8 kbit/s makes 1 KB a second. */
+export function toneMp3(freqHz: number, seconds = 2, kbps = 64): Buffer {
   const dir = mkdtempSync(join(tmpdir(), 'tone-mp3-'));
   try {
     writeFileSync(join(dir, 'in.wav'), toneWav(freqHz, seconds));
-    const run = spawnSync('lame', ['--quiet', '-b', '64', join(dir, 'in.wav'), join(dir, 'out.mp3')], { encoding: 'utf8' });
+    const run = spawnSync('lame', ['--quiet', '-b', String(kbps), join(dir, 'in.wav'), join(dir, 'out.mp3')], { encoding: 'utf8' });
     if (run.status !== 0) throw new Error(`lame failed (${run.status}): ${run.stderr || run.error?.message}`);
     return readFileSync(join(dir, 'out.mp3'));
   } finally {
