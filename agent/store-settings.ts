@@ -91,10 +91,11 @@ export class StoreSettingsSource {
    */
   async publishMessage(message: TakenMessage): Promise<void> {
     const { agentId, ...data } = message;
-    await this.store.appendEvent(agentId, 'message.taken', data);
+    await this.store.appendEvent(agentId, 'message.taken', data, this.cache.get(agentId)?.organizationId);
   }
 
   private async publish(agentId: string, type: StoredEvent['type'], data: Record<string, unknown>): Promise<void> {
-    await this.store.appendEvent(agentId, type, data).catch((error: unknown) => log().error({ agentId, type, error: String(error) }, 'could not store an event'));
+    // Under the organization the settings were read for: nothing lands in an agent deleted or moved since.
+    await this.store.appendEvent(agentId, type, data, this.cache.get(agentId)?.organizationId).catch((error: unknown) => log().error({ agentId, type, error: String(error) }, 'could not store an event'));
   }
 }

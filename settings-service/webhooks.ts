@@ -90,7 +90,10 @@ export function startWebhookSender(store: SettingsStore, options: WebhookOptions
       if (event && typeof event.agentId === 'string') {
         if (!agents.has(event.agentId)) agents.set(event.agentId, await store.agent(event.agentId));
         const agent = agents.get(event.agentId);
-        if (agent?.webhookUrl) {
+        // Written for the organization that owned the agent then: never sent to another that owns it now.
+        if (agent && event.organizationId !== undefined && event.organizationId !== agent.organizationId) {
+          log('webhook event dropped: its agent now belongs to another organization', { eventId: event.id, agentId: event.agentId });
+        } else if (agent?.webhookUrl) {
           const endpoint: Endpoint = { id: endpointId(agent.organizationId, agent.webhookUrl), url: agent.webhookUrl, organizationId: agent.organizationId };
           const queued = await queues.enqueue(endpoint, JSON.stringify(event), o.maxQueuedPerOrganization);
           if (!queued.queued) {

@@ -44,9 +44,30 @@ export interface StoredEvent {
   id: string;
   type: 'transfer.timeline' | 'message.taken';
   agentId: string;
+  /**
+   * The organization that owned the agent when the call read its settings. An event is stored and sent only
+   * while the agent still belongs to it: a call that outlives a deletion, or a move to another organization,
+   * writes nothing into what is now another tenant's agent. Absent from events of older workers.
+   */
+  organizationId?: string;
   at: string;
   data: Record<string, unknown>;
 }
+
+// KEYS[1] the agent, KEYS[2] its stream, KEYS[3] the outbox; ARGV[1] organization, ARGV[2] event JSON,
+// ARGV[3] stream cap, ARGV[4] outbox min id. Writes only while the agent exists and belongs to ARGV[1].
+const APPEND_OWNED = `
+local document = redis.call('HGET', KEYS[1], 'document')
+if not document then return 0 end
+local ok, parsed = pcall(cjson.decode, document)
+if not ok or type(parsed) ~= 'table' or parsed.organizationId ~= ARGV[1] then return 0 end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'event', ARGV[2])
+redis.call('XADD', KEYS[3], 'MINID', '~', ARGV[4], '*', 'event', ARGV[2])
+return 1
+`;
+
+/** appendEvent's refusal: the agent was deleted or moved since the call read its settings. */
+export class NotOwnedError extends Error {}
 
 /** Streams are capped (approximately, which Redis trims cheaply): recent history, not an archive. */
 export const STREAM_MAX_LENGTH = 1000;
@@ -178,10 +199,16 @@ export class SettingsStore {
    * Appends an event to the agent's capped stream and to the outbox the webhook sender reads, without its
    * `lk.pii.*` fields: those stay in the worker's own logs.
    */
-  async appendEvent(agentId: string, type: StoredEvent['type'], data: Record<string, unknown>): Promise<StoredEvent> {
-    const event: StoredEvent = { id: randomUUID(), type, agentId, at: new Date().toISOString(), data: withoutPii(data) };
+  async appendEvent(agentId: string, type: StoredEvent['type'], data: Record<string, unknown>, organizationId?: string): Promise<StoredEvent> {
+    const event: StoredEvent = { id: randomUUID(), type, agentId, ...(organizationId ? { organizationId } : {}), at: new Date().toISOString(), data: withoutPii(data) };
     const json = JSON.stringify(event);
     const kind: EventKind = type === 'message.taken' ? 'messages' : 'transfers';
+    if (organizationId) {
+      const keys = [this.keys.agent(agentId), this.keys.stream(agentId, kind), this.keys.outbox()];
+      const written = await this.redis.eval(APPEND_OWNED, 3, ...keys, organizationId, json, STREAM_MAX_LENGTH, String(Date.now() - OUTBOX_RETENTION_MS));
+      if (Number(written) !== 1) throw new NotOwnedError(`agent '${agentId}' no longer belongs to organization '${organizationId}'; the event was not stored`);
+      return event;
+    }
     await this.redis
       .multi()
       .xadd(this.keys.stream(agentId, kind), 'MAXLEN', '~', STREAM_MAX_LENGTH, '*', 'event', json)

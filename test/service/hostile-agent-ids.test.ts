@@ -147,6 +147,34 @@ describe('delete and reclaim', () => {
   });
 });
 
+describe('a call that outlives its agent', () => {
+  it("writes nothing into the agent once the administrator gave the id to another organization, and its message is not called saved", async () => {
+    expect((await put(ADMIN_TOKEN, 'night-desk', acmeAgent())).statusCode).toBe(200);
+    // A worker reads acme's agent for a call; while that call runs, the id is deleted and given to globex.
+    const source = await StoreSettingsSource.open(api.db.url, api.db.prefix);
+    try {
+      expect((await source.forCall('night-desk')).organizationId).toBe('acme');
+      expect((await del(ADMIN_TOKEN, 'night-desk')).statusCode).toBe(200);
+      expect((await put(ADMIN_TOKEN, 'night-desk', globexAgent())).statusCode).toBe(200);
+      const outboxBefore = await api.db.store.redis.xlen(api.db.store.keys.outbox());
+
+      await expect(source.publishMessage({ at: new Date().toISOString(), agentId: 'night-desk', name: 'Dana', callbackNumber: '+15125550142', message: "acme's caller", 'lk.pii.caller_number': undefined, 'lk.pii.room_name': undefined })).rejects.toThrow(
+        "no longer belongs to organization 'acme'",
+      );
+      source.publishTimeline('night-desk', { at: new Date().toISOString(), event: 'hold_started', transferId: 't-acme' } as never);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+
+      const messages = await api.call(api.globexToken, { method: 'GET', url: '/v1/agents/night-desk/messages' });
+      const transfers = await api.call(api.globexToken, { method: 'GET', url: '/v1/agents/night-desk/transfers' });
+      expect(messages.json().messages).toEqual([]);
+      expect(transfers.json().transfers).toEqual([]);
+      expect(await api.db.store.redis.xlen(api.db.store.keys.outbox())).toBe(outboxBefore);
+    } finally {
+      await source.store.close();
+    }
+  });
+});
+
 describe('the agent quota per organization', () => {
   it('refuses the agent past the limit with a clear 403, even when the creations race; deleting one frees a place', async () => {
     const db = testStore(inject('redisAddress'), 'hostile-ids-quota');
