@@ -69,8 +69,8 @@ try {
 process.env[WORKER_KEY_ENV] ??= randomUUID();
 const workerKey = process.env[WORKER_KEY_ENV];
 const redis = connectRedis(config.redisUrl);
-// Each hold music file is decoded once, here, before any job process starts: they read it from Redis. (The
-// framework's decoder logs through its logger, which the CLI sets up again below with its own options.)
+// Each hold music file is decoded once, here, before any job process starts: they read it from Redis. (Loading
+// logs through the framework's logger, which the CLI sets up again below with its own options.)
 initializeLogger({ pretty: false, level: 'warn' });
 for (const file of musicFiles) {
   await loadHoldMusicShared(redis, file || undefined).catch((error: unknown) => {
