@@ -1,0 +1,144 @@
+// A Redis restart is not a crash: the workers' Redis (a redis-server of the test's own, append-only, so its data
+// survives) is stopped and started again on the same port, down for about 4 s (over twice the 1.5 s lease),
+// while a transfer is being briefed and once it is bridged. Two workers run, so the other worker's watcher is
+// there to take the transfer for dead when Redis comes back. At the phones: nobody takes the transfer over
+// (no `takeover` in either worker's log, the record's fence never moves), the person pressing 1 after the
+// restart still bridges the call, and a bridged call goes on with both sides hearing each other.
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { TransferRecordStore, type TransferRecord } from '../../agent/transfer/record-store.ts';
+import type { Phone } from '../../phones/index.ts';
+import { startOwnRedis, type OwnRedis } from '../support/own-redis.ts';
+import { eventually } from '../support/rooms.ts';
+import {
+  at, DESTINATION_TONE_HZ, nothingLeftBehind, placeTransferCall, startTransferWorker, timelineEntries, timelineEntry,
+  type TransferCall, type TransferCast,
+} from '../support/transfer-call.ts';
+
+const stack = inject('stack');
+/** How long Redis stays away: well past the lease (1.5 s), under the 10 s the issue names. */
+const DOWN_MS = 4000;
+/** How long after Redis is back the test waits for a takeover that must not come. */
+const SETTLE_MS = 6000;
+
+let ownRedis: OwnRedis;
+let redis: Redis;
+let records: TransferRecordStore;
+let call: TransferCall | undefined;
+let casts: TransferCast[] = [];
+const consultations = new Set<string>();
+
+beforeAll(async () => {
+  ownRedis = await startOwnRedis();
+  redis = new Redis(ownRedis.url, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
+  records = new TransferRecordStore({ redis });
+  casts = await Promise.all([
+    startTransferWorker(stack, 'blip-first', { REDIS_URL: ownRedis.url, WARM_TRANSFER_WORKER_KEY: 'blip-first-worker', WORKER_HTTP_PORT: '8097' }),
+    startTransferWorker(stack, 'blip-second', { REDIS_URL: ownRedis.url, WARM_TRANSFER_WORKER_KEY: 'blip-second-worker', WORKER_HTTP_PORT: '8098' }),
+  ]);
+});
+afterEach(async () => {
+  await call?.close();
+  call = undefined;
+});
+afterAll(async () => {
+  await Promise.all(casts.map((cast) => cast.close()));
+  redis?.disconnect();
+  await ownRedis?.stop();
+});
+
+async function openRecord(test: (record: TransferRecord) => boolean, ms = 30_000): Promise<TransferRecord> {
+  let found: TransferRecord | undefined;
+  await eventually(async () => {
+    found = (await records.all()).find(test);
+    if (found?.consultationRoom) consultations.add(found.consultationRoom);
+    return found !== undefined;
+  }, ms, 'the transfer record');
+  return found!;
+}
+
+/** Stops the workers' Redis (it saves on SIGTERM), keeps it away for DOWN_MS, starts it again; returns when back. */
+async function restartRedis(): Promise<{ stoppedAt: number; backAt: number }> {
+  const stoppedAt = Date.now();
+  await ownRedis.stop();
+  await new Promise((r) => setTimeout(r, DOWN_MS - (Date.now() - stoppedAt)));
+  await ownRedis.start();
+  return { stoppedAt, backAt: Date.now() };
+}
+
+/** Nobody took a transfer over: no watcher claimed one and no job resumed one, in either worker. */
+function noTakeover(since: number): void {
+  for (const cast of casts) {
+    expect(cast.worker.log()).not.toContain('"event":"takeover"');
+    expect(timelineEntries(cast.worker, 'resumed', since)).toEqual([]);
+  }
+}
+
+/** The share of 500 ms windows in [from, to) in which `phone` hears the tone at `hz`. */
+function toneShare(phone: Phone, hz: number, from: number, to: number): number {
+  let windows = 0;
+  let heard = 0;
+  for (let t = from; t + 500 <= to; t += 250, windows++) if (phone.received.toneRatio(hz, t, t + 500) > 0.5) heard++;
+  return windows === 0 ? 0 : heard / windows;
+}
+
+describe('the workers\' Redis restarts while a transfer is in flight', { timeout: 180_000 }, () => {
+  it('during the briefing: no takeover, and the person pressing 1 afterwards bridges caller and person', async () => {
+    call = await placeTransferCall(stack, 'blip-briefing');
+    const { caller, callee } = call;
+    const started = Date.now();
+    await callee.waitAnswered(60_000);
+    await eventually(() => casts.some((c) => timelineEntries(c.worker, 'briefing_started', started).length > 0), 20_000, 'the briefing');
+    const before = await openRecord((r) => r.phase.kind === 'briefing');
+    const { backAt } = await restartRedis();
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+
+    noTakeover(started);
+    const after = await records.read(before.id);
+    expect(after).toMatchObject({ fence: before.fence, owner: before.owner, resumes: 0 });
+    // The owner renews again: its lease runs from after the restart.
+    expect(after!.leaseUntil).toBeGreaterThan(backAt);
+    // Still waiting for the decision (its bound, 20 s, has not run out): the person accepts.
+    const owner = casts.find((c) => before.owner.startsWith(`${c === casts[0] ? 'blip-first' : 'blip-second'}-worker/`))!;
+    await timelineEntry(owner.worker, 'prompted', 20_000, started);
+    await callee.press('1');
+    const bridged = at(await timelineEntry(owner.worker, 'bridged', 15_000, backAt));
+    // They hear each other: the destination's tone at the caller, the caller's voice at the destination.
+    await eventually(() => toneShare(caller, DESTINATION_TONE_HZ, bridged, Date.now()) > 0.5 && Date.now() - bridged > 3000, 15_000, 'the destination at the caller');
+    await callee.waitForAudio({ minRms: 300, withinMs: 12_000, after: bridged + 500 });
+    noTakeover(started);
+    await caller.hangup();
+    expect((await callee.waitEnded(15_000)).hungUpBy).toBe('remote');
+    expect(await timelineEntry(owner.worker, 'ended', 15_000, bridged)).toMatchObject({ outcome: 'accepted' });
+    await nothingLeftBehind(stack, records, call.from, consultations);
+  });
+
+  it('once bridged: no takeover, the call is not dropped, and both still hear each other', async () => {
+    call = await placeTransferCall(stack, 'blip-bridged');
+    const { caller, callee } = call;
+    const started = Date.now();
+    await callee.waitAnswered(60_000);
+    await eventually(() => casts.some((c) => timelineEntries(c.worker, 'prompted', started).length > 0), 30_000, 'the question');
+    await callee.press('1');
+    const before = await openRecord((r) => r.phase.kind === 'bridged');
+    const owner = casts.find((c) => before.owner.startsWith(`${c === casts[0] ? 'blip-first' : 'blip-second'}-worker/`))!;
+    const bridged = at(await timelineEntry(owner.worker, 'bridged', 15_000, started));
+    await eventually(() => toneShare(caller, DESTINATION_TONE_HZ, bridged, Date.now()) > 0.5 && Date.now() - bridged > 2000, 15_000, 'the destination at the caller');
+
+    const { stoppedAt, backAt } = await restartRedis();
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+
+    noTakeover(started);
+    expect(await records.read(before.id)).toMatchObject({ fence: before.fence, owner: before.owner, resumes: 0, phase: { kind: 'bridged' } });
+    // The relay never stopped: the caller heard the destination through the outage and after it.
+    expect(toneShare(caller, DESTINATION_TONE_HZ, stoppedAt, Date.now())).toBeGreaterThan(0.8);
+    await callee.waitForAudio({ minRms: 300, withinMs: 12_000, after: backAt + SETTLE_MS });
+    // Nobody hung up.
+    for (const phone of [caller, callee]) expect(phone.events.filter((e) => e.type === 'bye-received' || e.type === 'exit')).toEqual([]);
+
+    await caller.hangup();
+    expect((await callee.waitEnded(15_000)).hungUpBy).toBe('remote');
+    await nothingLeftBehind(stack, records, call.from, consultations);
+  });
+});
