@@ -20,6 +20,7 @@ import { connectRedis } from './redis.ts';
 import { warmTransferEnabled, type AgentSettings, type SettingsSet } from './settings/settings.ts';
 import { StoreSettingsSource } from './store-settings.ts';
 import { type HoldMusic, loadHoldMusicShared } from './transfer/hold-music.ts';
+import { TransferLimits } from './transfer/limits.ts';
 import { TransferRecordStore } from './transfer/record-store.ts';
 import { quietly, roomServiceApi } from './transfer/room-api.ts';
 import { bounded } from './transfer/bounded.ts';
@@ -71,7 +72,9 @@ type Prepared = (
 };
 
 /** This call's settings and music: from the files read at start-up, or from the store as they are now. */
-async function callSettings(prepared: Prepared, agentId: string | undefined, fallbackId: string): Promise<{ settings: AgentSettings; music: HoldMusic }> {
+async function callSettings(
+  prepared: Prepared, agentId: string | undefined, fallbackId: string,
+): Promise<{ settings: AgentSettings; music: HoldMusic; organizationId?: string }> {
   if ('store' in prepared) return prepared.store.forCall(agentId ?? fallbackId);
   const settings = prepared.settings.forAgent(agentId);
   return { settings, music: prepared.music.get(settings.warmTransfer.holdMusic ?? '')! };
@@ -202,6 +205,9 @@ export default defineAgent({
         process.exit(0);
       },
       ...(workerKey ? { carry: (id: string) => carry({ redis, workerKey }, id) } : {}),
+      // Transfers per call; per organization when the settings come from the store (its organizations).
+      limits: new TransferLimits({ redis, perCall: config.transfer.maxPerCall, perOrganization: store ? config.transfer.maxPerOrganization : undefined }),
+      ...(call.organizationId ? { organizationId: call.organizationId } : {}),
       onCallHandedOff: () => void quietly(api.deleteRoom(ctx.room.name!)).then(() => ctx.shutdown('call handed off')),
     });
     // With the store, messages go to its stream (and the agent's own file only when its settings name one).
