@@ -12,7 +12,8 @@ const stack = inject('stack');
 let relay: Server;
 let relayPort: number;
 let hanging = false;
-const pairs: Array<[Socket, Socket]> = [];
+/** Every socket the relay holds (accepted and upstream), destroyed at the end so the relay can close. */
+const sockets = new Set<Socket>();
 let worker: RunningWorker;
 let phone: Phone | undefined;
 
@@ -20,14 +21,15 @@ beforeAll(async () => {
   const [host, port] = (stack.redisAddress ?? '127.0.0.1:6379').split(':') as [string, string];
   relay = createServer((client) => {
     client.on('error', () => undefined);
+    sockets.add(client);
     if (hanging) return; // accepted, never answered
     const upstream = new Socket();
+    sockets.add(upstream);
     upstream.on('error', () => client.destroy());
     upstream.connect(Number(port), host);
     client.on('data', (data) => void (hanging || upstream.write(data)));
     upstream.on('data', (data) => void (hanging || client.write(data)));
     client.on('close', () => upstream.destroy());
-    pairs.push([client, upstream]);
   });
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
   relayPort = (relay.address() as { port: number }).port;
@@ -38,10 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await phone?.close();
   await worker?.stop();
-  for (const [client, upstream] of pairs) {
-    client.destroy();
-    upstream.destroy();
-  }
+  for (const socket of sockets) socket.destroy();
   await new Promise((resolve) => relay.close(resolve));
 });
 
