@@ -128,6 +128,9 @@ export default defineAgent({
     try {
       call = await callSettings(prepared, agentIdFromMetadata(ctx.job.metadata), config.agentName);
     } catch (error) {
+      // A job sent to carry a transfer on fails instead: its watcher sends another when the handover lease runs
+      // out, and ending the call here would drop the person being briefed too.
+      if (resumeOrderFromMetadata(ctx.job.metadata)) throw error;
       log().error({ ...errorFields(error), agentId: agentIdFromMetadata(ctx.job.metadata) }, 'no settings for this call: the caller hears an apology');
       await apologiseAndEnd(ctx, models, prepared.phrases, api);
       return;
