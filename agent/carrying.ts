@@ -3,9 +3,12 @@
 // Redis under the worker's key, renewed every second; the main process counts the leases that are still
 // alive. A job that dies stops renewing, and its transfers stop counting within one lease.
 import type { Redis } from 'ioredis';
+import { bounded } from './transfer/bounded.ts';
 
 export const CARRY_LEASE_MS = 3000;
 export const CARRY_RENEW_MS = 1000;
+/** Releasing a lease at the end of a transfer; a Redis that never answers must not hold the transfer's end. */
+export const CARRY_RELEASE_TIMEOUT_MS = 2000;
 /** Set by the worker's main process before it forks any job process, which inherit it. */
 export const WORKER_KEY_ENV = 'WARM_TRANSFER_WORKER_KEY';
 
@@ -45,7 +48,8 @@ export function carry(options: CarryOptions, id: string): CarryLease {
     release() {
       released ??= (async () => {
         clearInterval(timer);
-        await redis.zrem(key, id).catch(() => undefined);
+        // Not released: the lease runs out by itself within CARRY_LEASE_MS.
+        await bounded(redis.zrem(key, id), CARRY_RELEASE_TIMEOUT_MS, 'releasing a carried transfer').catch(() => undefined);
       })();
       return released;
     },

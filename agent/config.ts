@@ -79,6 +79,10 @@ const schema = z
     TRANSFER_DEADLINE_S: seconds(300, 3600),
     // A bridged call is ended after this long, so a line left open (a phone off the hook) cannot hold a worker for ever.
     MAX_BRIDGED_CALL_S: seconds(DEFAULT_MAX_BRIDGED_MS / 1000, 24 * 3600),
+    // Warm transfers begun on one call at most: a caller who keeps asking is refused, and told.
+    WARM_TRANSFER_MAX_PER_CALL: z.coerce.number().int().min(1).max(100).default(3),
+    // Transfers one organization (settings from the store) runs at once, across every worker.
+    WARM_TRANSFER_MAX_PER_ORGANIZATION: z.coerce.number().int().min(1).max(10_000).default(20),
     TRANSFER_TOPOLOGY: z.enum(['auto', 'move', 'bridge']).default('auto'),
     // A drill, never for production: `bridge` makes every self-hosted bridge fail at the accept.
     WARM_TRANSFER_FAULT: z.enum(['bridge']).optional(),
@@ -139,6 +143,9 @@ export interface WorkerConfig {
     decisionTimeoutMs: number;
     deadlineMs: number;
     maxBridgedMs: number;
+    /** WARM_TRANSFER_MAX_PER_CALL, WARM_TRANSFER_MAX_PER_ORGANIZATION (the latter with the settings store only). */
+    maxPerCall: number;
+    maxPerOrganization: number;
     /** WARM_TRANSFER_FAULT: a drill that fails every self-hosted bridge at the accept. */
     fault: 'bridge' | undefined;
     topology: 'auto' | 'move' | 'bridge';
@@ -195,6 +202,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       decisionTimeoutMs: e.DECISION_TIMEOUT_S * 1000,
       deadlineMs: e.TRANSFER_DEADLINE_S * 1000,
       maxBridgedMs: e.MAX_BRIDGED_CALL_S * 1000,
+      maxPerCall: e.WARM_TRANSFER_MAX_PER_CALL,
+      maxPerOrganization: e.WARM_TRANSFER_MAX_PER_ORGANIZATION,
       fault: e.WARM_TRANSFER_FAULT,
       topology: e.TRANSFER_TOPOLOGY,
     },

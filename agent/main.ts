@@ -11,7 +11,7 @@ import { ConfigError, loadConfig, type WorkerConfig } from './config.ts';
 import { cpuLoad } from './load.ts';
 import { proposeAll, PROPOSALS_VARIABLE, withProposals } from './settings/model-compile.ts';
 import { readBack } from './settings/read-back.ts';
-import { connectRedis } from './redis.ts';
+import { connectedSince, connectRedis } from './redis.ts';
 import { bounded } from './transfer/bounded.ts';
 import { sipHostProblems } from './transfer/authorise.ts';
 import { SettingsError, warmTransferEnabled } from './settings/settings.ts';
@@ -111,6 +111,8 @@ const records = new TransferRecordStore({ redis });
 new TakeoverWatcher({
   store: records,
   workerKey,
+  // A lease that ran out while Redis was away (a restart) is no sign of a dead owner.
+  connectedSince: connectedSince(redis),
   dispatch: async (record, order) => {
     const metadata = JSON.stringify({ ...(record.agentId ? { agentId: record.agentId } : {}), resume: order });
     await bounded(dispatches.createDispatch(record.callerRoom, config.agentName, { metadata }), ROOM_API_TIMEOUT_MS, 'dispatching the takeover');

@@ -1,9 +1,17 @@
 // "Take a message": when nobody can take the call, the agent writes down the caller's name, number and
 // message. Each message is one JSON line appended (and synced) to a file, and emitted as an event.
+// Every write is bounded (a disk or a store that never answers must not hold the conversation), and a message
+// that was not stored everywhere it should be is never reported to the caller as saved.
 import { EventEmitter } from 'node:events';
 import { open } from 'node:fs/promises';
-import { llm } from '@livekit/agents';
+import { llm, log } from '@livekit/agents';
 import { z } from 'zod';
+import { messageNotSaved } from '../prompts/unavailable.ts';
+import { errorFields } from './pii.ts';
+import { bounded } from './transfer/bounded.ts';
+
+/** Storing one message (the file, then the store): past this the caller is told it was not saved. */
+export const MESSAGE_STORE_TIMEOUT_MS = 5000;
 
 export interface TakenMessage {
   at: string;
@@ -39,6 +47,8 @@ export interface TakeMessageOptions {
   agentId: string;
   callerNumber: string | undefined;
   roomName: string | undefined;
+  /** MESSAGE_STORE_TIMEOUT_MS unless a test says otherwise. */
+  timeoutMs?: number;
 }
 
 export function takeMessageTool(options: TakeMessageOptions) {
@@ -61,9 +71,17 @@ export function takeMessageTool(options: TakeMessageOptions) {
         'lk.pii.caller_number': options.callerNumber,
         'lk.pii.room_name': options.roomName,
       };
-      if (options.file) await storeMessage(options.file, taken);
-      else messageEvents.emit('message', taken);
-      await options.publish?.(taken);
+      const store = async () => {
+        if (options.file) await storeMessage(options.file, taken);
+        else messageEvents.emit('message', taken);
+        await options.publish?.(taken);
+      };
+      try {
+        await bounded(store(), options.timeoutMs ?? MESSAGE_STORE_TIMEOUT_MS, 'storing the message');
+      } catch (error) {
+        log().error({ ...errorFields(error), agentId: options.agentId }, 'a message could not be stored');
+        throw new llm.ToolError(messageNotSaved());
+      }
       console.log(JSON.stringify({ event: 'message_taken', agentId: options.agentId, at: new Date().toISOString() }));
       return 'The message is saved. Tell the caller it will be passed on.';
     },

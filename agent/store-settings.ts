@@ -1,13 +1,23 @@
 // Settings from the shared store (SETTINGS_REDIS_URL), read per call: every worker sees a change made
 // through the settings service at its next call, without a restart. A call keeps the snapshot it started
 // with. Copies are cached per job process by the agent's version (and the hold music by its SHA-256), so
-// a call start costs one small Redis read while nothing changed.
+// a call start costs one small Redis read while nothing changed. Every read is bounded: a store that does not
+// answer fails the lookup (the last copy read is used if there is one), and the call then hears an apology
+// rather than silence (call-apology.ts).
 import { log } from '@livekit/agents';
 import { SettingsStore, type StoredEvent } from '../settings-service/store/store.ts';
 import { checkAgent } from '../settings-service/store/validate.ts';
 import type { TakenMessage } from './messages.ts';
 import type { AgentSettings } from './settings/settings.ts';
+import { bounded, EffectTimeout } from './transfer/bounded.ts';
 import { HoldMusic } from './transfer/hold-music.ts';
+
+/** The version check at every call start: one small read; the caller is waiting. */
+export const SETTINGS_READ_TIMEOUT_MS = 3000;
+/** The full read of a changed agent, hold music samples included (megabytes). */
+export const SETTINGS_FULL_READ_TIMEOUT_MS = 8000;
+/** Appending an event (a timeline entry, a taken message) to the store. */
+export const EVENT_WRITE_TIMEOUT_MS = 3000;
 import type { TimelineEntry } from './transfer/timeline.ts';
 
 export interface CallSettings {
@@ -38,10 +48,10 @@ export class StoreSettingsSource {
     let available: boolean | undefined;
     try {
       // The organization's switch is not part of the agent's version: read it alongside (one round trip).
-      [version, available] = await Promise.all([
+      [version, available] = await bounded(Promise.all([
         this.store.agentVersion(agentId),
         cached ? this.store.organization(cached.organizationId).then((o) => o?.warmTransferAvailable) : undefined,
-      ]);
+      ]), SETTINGS_READ_TIMEOUT_MS, 'reading the agent version');
     } catch (error) {
       // Redis unreachable: the last settings this process saw are better than a caller left in silence.
       if (cached) {
@@ -52,7 +62,18 @@ export class StoreSettingsSource {
     }
     if (version === undefined) throw new Error(`the settings store has no agent '${agentId}'`);
     if (cached && cached.version === version && cached.settings.organization.warmTransferAvailable === available) return cached;
+    try {
+      return await bounded(this.read(agentId), SETTINGS_FULL_READ_TIMEOUT_MS, 'reading the agent settings');
+    } catch (error) {
+      if (cached && error instanceof EffectTimeout) {
+        log().warn({ agentId, error: String(error) }, 'settings store too slow; using the settings last read');
+        return cached;
+      }
+      throw error;
+    }
+  }
 
+  private async read(agentId: string): Promise<CallSettings> {
     const stored = await this.store.agent(agentId);
     if (!stored) throw new Error(`the settings store has no agent '${agentId}'`);
     const organization = await this.store.organization(stored.organizationId);
@@ -91,11 +112,13 @@ export class StoreSettingsSource {
    */
   async publishMessage(message: TakenMessage): Promise<void> {
     const { agentId, ...data } = message;
-    await this.store.appendEvent(agentId, 'message.taken', data, this.cache.get(agentId)?.organizationId);
+    await bounded(this.store.appendEvent(agentId, 'message.taken', data, this.cache.get(agentId)?.organizationId), EVENT_WRITE_TIMEOUT_MS, 'storing the message');
   }
 
   private async publish(agentId: string, type: StoredEvent['type'], data: Record<string, unknown>): Promise<void> {
     // Under the organization the settings were read for: nothing lands in an agent deleted or moved since.
-    await this.store.appendEvent(agentId, type, data, this.cache.get(agentId)?.organizationId).catch((error: unknown) => log().error({ agentId, type, error: String(error) }, 'could not store an event'));
+    await bounded(this.store.appendEvent(agentId, type, data, this.cache.get(agentId)?.organizationId), EVENT_WRITE_TIMEOUT_MS, 'storing an event').catch((error: unknown) =>
+      log().error({ agentId, type, error: String(error) }, 'could not store an event'),
+    );
   }
 }

@@ -6,7 +6,9 @@
 //     transfer from a live job would stop it and start another job on the same busy machine). The
 //     framework ends a job process that stops answering its pings (after a minute), and then it is claimed;
 //   - a record whose lease ran out (its whole worker died, or a dispatched job never came) is claimed by
-//     whichever watcher sees it first.
+//     whichever watcher sees it first, but only once this watcher has reached Redis without a break for
+//     REACHABLE_BEFORE_CLAIM_MS: a lease that ran out while Redis was away (a restart, a network blip) says
+//     nothing about its owner, and a live owner renews within that time of Redis coming back.
 // A claim raises the record's fence, so the old owner can never write again, and counts one more resume.
 // The watcher then dispatches a new job into the caller's room (AgentDispatchService, on self-hosted and
 // Cloud alike) with the record's id and fence in the job's metadata; that job adopts the record and carries
@@ -16,12 +18,22 @@
 // ends both legs itself, so no call is left unattended.
 import { readFileSync } from 'node:fs';
 import { errorFields } from './pii.ts';
-import { HANDOVER_MS, type TransferRecord, type TransferRecordStore } from './transfer/record-store.ts';
+import { RECONNECT_MAX_MS } from './redis.ts';
+import { bounded } from './transfer/bounded.ts';
+import { HANDOVER_MS, LEASE_MS, LEASE_RENEW_MS, type TransferRecord, type TransferRecordStore } from './transfer/record-store.ts';
 import type { ResumeOrder } from './transfer/tool.ts';
 
 export const WATCH_INTERVAL_MS = 250;
 /** A transfer is carried on at most this many times; the failure after that ends it. */
 export const MAX_RESUMES = 2;
+/**
+ * How long this watcher must have reached Redis without a break before it reads a lease that ran out as a
+ * dead owner: the owner's client finds Redis again (RECONNECT_MAX_MS), its next renewal comes (two intervals,
+ * one of them perhaps still queued behind a write that failed), and then its lease is fresh again.
+ */
+export const REACHABLE_BEFORE_CLAIM_MS = LEASE_MS + 2 * LEASE_RENEW_MS + RECONNECT_MAX_MS;
+/** One read of the open records; a Redis that accepts and never answers must not stop the watcher. */
+export const SWEEP_READ_TIMEOUT_MS = 2000;
 /** The prefix of a watcher's owner name while the job it dispatched has not adopted the record yet. */
 const WATCHER = 'watcher:';
 
@@ -42,6 +54,11 @@ export interface TakeoverOptions {
   isAlive?(pid: number): boolean;
   /** Whether `pid` is a running job process of this worker (a child of this process); `isChildProcess` by default. */
   isOurJob?(pid: number): boolean;
+  /**
+   * Since when (epoch ms) this watcher's Redis client has been connected without a break, undefined while it
+   * is not (redis.ts connectedSince). Without it only the sweeps' own failures tell of an outage.
+   */
+  connectedSince?(): number | undefined;
   log?(entry: Record<string, unknown>): void;
   now?(): number;
   intervalMs?: number;
@@ -88,6 +105,8 @@ export class TakeoverWatcher {
   readonly #options: TakeoverOptions;
   #timer: NodeJS.Timeout | undefined;
   #sweeping: Promise<void> | undefined;
+  /** Since when the sweeps have read Redis without a failure (-Infinity: none has failed yet). */
+  #readingSince: number | undefined = -Infinity;
 
   constructor(options: TakeoverOptions) {
     this.#options = options;
@@ -116,7 +135,18 @@ export class TakeoverWatcher {
     const now = this.#options.now ?? Date.now;
     const isAlive = this.#options.isAlive ?? processAlive;
     const isOurJob = this.#options.isOurJob ?? isChildProcess;
-    for (const record of await store.all()) {
+    let open: TransferRecord[];
+    try {
+      open = await bounded(store.all(), SWEEP_READ_TIMEOUT_MS, 'reading the transfer records');
+    } catch (error) {
+      this.#readingSince = undefined;
+      throw error;
+    }
+    this.#readingSince ??= now();
+    // Redis away not long ago: a lease that ran out meanwhile is not a death (yet); a process seen to exit is.
+    const since = Math.max(this.#readingSince, this.#options.connectedSince ? (this.#options.connectedSince() ?? Infinity) : -Infinity);
+    const leasesTell = now() - since >= REACHABLE_BEFORE_CLAIM_MS;
+    for (const record of open) {
       const owner = ownerOf(record.owner);
       const ours = owner.pid !== undefined && owner.workerKey === workerKey;
       const processExited = ours && !isAlive(owner.pid!);
@@ -128,7 +158,7 @@ export class TakeoverWatcher {
         await store.renew(record.id, record.fence, record.callerRoom).catch(() => undefined); // claimed or ended meanwhile
         continue;
       }
-      if (!processExited && record.leaseUntil > now()) continue;
+      if (!processExited && (record.leaseUntil > now() || !leasesTell)) continue;
       const fence = await store.claim(record.id, `${WATCHER}${workerKey}`, processExited, HANDOVER_MS);
       if (fence === undefined) continue; // another watcher was first, or the transfer just ended
       const claimed: TransferRecord = { ...record, fence, resumes: record.resumes + 1 };

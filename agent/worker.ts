@@ -14,13 +14,17 @@ import { takeMessageTool } from './messages.ts';
 import { createModels, SESSION_INPUT_RATE } from './models.ts';
 import { errorFields } from './pii.ts';
 import type { Redis } from 'ioredis';
+import { apologiseAndEnd } from './call-apology.ts';
 import { carry, WORKER_KEY_ENV } from './carrying.ts';
 import { connectRedis } from './redis.ts';
 import { warmTransferEnabled, type AgentSettings, type SettingsSet } from './settings/settings.ts';
 import { StoreSettingsSource } from './store-settings.ts';
 import { type HoldMusic, loadHoldMusicShared } from './transfer/hold-music.ts';
+import { TransferLimits } from './transfer/limits.ts';
 import { TransferRecordStore } from './transfer/record-store.ts';
 import { quietly, roomServiceApi } from './transfer/room-api.ts';
+import { bounded } from './transfer/bounded.ts';
+import { RECORD_WRITE_TIMEOUT_MS } from './transfer/record.ts';
 import { bringCallerHome } from './transfer/topology.ts';
 import { rejoinEarly } from './transfer/early-rejoin.ts';
 import { DESTINATION_IDENTITY, joinAsWorker } from './transfer/warm-transfer.ts';
@@ -68,7 +72,9 @@ type Prepared = (
 };
 
 /** This call's settings and music: from the files read at start-up, or from the store as they are now. */
-async function callSettings(prepared: Prepared, agentId: string | undefined, fallbackId: string): Promise<{ settings: AgentSettings; music: HoldMusic }> {
+async function callSettings(
+  prepared: Prepared, agentId: string | undefined, fallbackId: string,
+): Promise<{ settings: AgentSettings; music: HoldMusic; organizationId?: string }> {
   if ('store' in prepared) return prepared.store.forCall(agentId ?? fallbackId);
   const settings = prepared.settings.forAgent(agentId);
   return { settings, music: prepared.music.get(settings.warmTransfer.holdMusic ?? '')! };
@@ -114,17 +120,28 @@ export default defineAgent({
     });
     const config = loadConfig();
     const prepared = ctx.proc.userData.prepared as Prepared;
-    // A snapshot: a change made during this call applies from the next one.
-    const { settings, music } = await callSettings(prepared, agentIdFromMetadata(ctx.job.metadata), config.agentName);
-    const store = 'store' in prepared ? prepared.store : undefined;
     const { vad, redis } = prepared;
-    const workerKey = process.env[WORKER_KEY_ENV];
     const models = { ...createModels(config, vad), ...(prepared.phrases ? { phrases: prepared.phrases } : {}) };
-    const records = new TransferRecordStore({ redis });
     const api = roomServiceApi(config.livekit);
+    // A snapshot: a change made during this call applies from the next one. (The store's reads are bounded.)
+    let call: Awaited<ReturnType<typeof callSettings>>;
+    try {
+      call = await callSettings(prepared, agentIdFromMetadata(ctx.job.metadata), config.agentName);
+    } catch (error) {
+      // A job sent to carry a transfer on fails instead: its watcher sends another when the handover lease runs
+      // out, and ending the call here would drop the person being briefed too.
+      if (resumeOrderFromMetadata(ctx.job.metadata)) throw error;
+      log().error({ ...errorFields(error), agentId: agentIdFromMetadata(ctx.job.metadata) }, 'no settings for this call: the caller hears an apology');
+      await apologiseAndEnd(ctx, models, prepared.phrases, api);
+      return;
+    }
+    const { settings, music } = call;
+    const store = 'store' in prepared ? prepared.store : undefined;
+    const workerKey = process.env[WORKER_KEY_ENV];
+    const records = new TransferRecordStore({ redis });
     // Takeover: this job was dispatched to carry on a transfer whose job died (takeover.ts).
     const order = resumeOrderFromMetadata(ctx.job.metadata);
-    const stored = order ? await records.read(order.id).catch(() => undefined) : undefined;
+    const stored = order ? await bounded(records.read(order.id), RECORD_WRITE_TIMEOUT_MS, 'reading the transfer record').catch(() => undefined) : undefined;
     if (order && stored?.fence !== order.fence) {
       log().info({ transfer: order.id }, 'takeover: the transfer has ended or was claimed again; nothing to carry on');
       ctx.shutdown('nothing to resume');
@@ -191,6 +208,9 @@ export default defineAgent({
         process.exit(0);
       },
       ...(workerKey ? { carry: (id: string) => carry({ redis, workerKey }, id) } : {}),
+      // Transfers per call; per organization when the settings come from the store (its organizations).
+      limits: new TransferLimits({ redis, perCall: config.transfer.maxPerCall, perOrganization: store ? config.transfer.maxPerOrganization : undefined }),
+      ...(call.organizationId ? { organizationId: call.organizationId } : {}),
       onCallHandedOff: () => void quietly(api.deleteRoom(ctx.room.name!)).then(() => ctx.shutdown('call handed off')),
     });
     // With the store, messages go to its stream only: a file named in a stored agent is a tenant's choice of

@@ -2,6 +2,9 @@
 // in order, and its lease is renewed every second. The in-process objects (chain, attempts, hold) keep only
 // what they need to act; what the transfer *is* (phase, rooms, destination index, deadlines, what the caller
 // was told) is in the record.
+// Redis away (a restart, a network blip) ends nothing: a renewal or a write that fails for want of Redis is
+// only logged, what a failed write said is written again with the next write or renewal once Redis answers,
+// and closing is tried again until it is done. Only a FencedError (someone claimed the record) stops the job.
 import { bounded } from './bounded.ts';
 import { CallBusyError, FencedError, HANDED_OFF, LEASE_RENEW_MS, type NewRecord, type RecordPatch, type TransferRecord, type TransferRecordStore } from './record-store.ts';
 
@@ -9,6 +12,8 @@ import { CallBusyError, FencedError, HANDED_OFF, LEASE_RENEW_MS, type NewRecord,
 export const RECORD_WRITE_TIMEOUT_MS = 2000;
 /** Creating the record: the caller is not on hold yet, so a busy machine may take longer before we give up. */
 export const RECORD_CREATE_TIMEOUT_MS = 5000;
+/** How long closing the record is tried again while Redis is away (a restart takes seconds). */
+export const RECORD_CLOSE_RETRY_MS = 30_000;
 
 export type OpenResult = { ok: true; record: TransferRecordHandle } | { ok: false; reason: 'busy' | 'handed_off' | 'unavailable' };
 
@@ -17,6 +22,10 @@ export class TransferRecordHandle {
   #fenced = false;
   #closed = false;
   #renewing = false;
+  /** What failed to be written (Redis away), merged in order: the next write or renewal writes it first. */
+  #unwritten: RecordPatch | undefined;
+  /** A write or renewal failed and none has succeeded since: the failure was logged once. */
+  #failing = false;
   readonly #timer: NodeJS.Timeout;
 
   private constructor(
@@ -33,7 +42,7 @@ export class TransferRecordHandle {
       // One renewal at a time: on a slow machine they must not pile up behind each other.
       if (this.#renewing) return;
       this.#renewing = true;
-      void this.#enqueue(() => this.store.renew(this.id, this.fence, this.callerRoom)).finally(() => (this.#renewing = false));
+      void this.#enqueue(undefined).finally(() => (this.#renewing = false));
     }, LEASE_RENEW_MS);
     this.#timer.unref();
   }
@@ -78,35 +87,78 @@ export class TransferRecordHandle {
   /** Writes `patch` after every write queued before it; never throws (problems go to onProblem). */
   update(patch: RecordPatch): Promise<void> {
     if (this.#closed) return this.#queue;
-    return this.#enqueue(() => this.store.write(this.id, this.fence, patch));
+    return this.#enqueue(patch);
   }
 
-  /** The transfer is over. `handedOff`: the caller went to someone, so the call accepts no new transfer. */
+  /** True while a write made under this handle is not in the record yet (it failed; it is written again). */
+  get behind(): boolean {
+    return this.#unwritten !== undefined;
+  }
+
+  /**
+   * The transfer is over. `handedOff`: the caller went to someone, so the call accepts no new transfer.
+   * Redis away: closing is tried again for RECORD_CLOSE_RETRY_MS, in the background for a call that goes on
+   * (the caller is back with the agent and must not wait), awaited for one handed off (its job ends next).
+   */
   async close(how: 'ended' | 'handed_off'): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
     await this.#queue;
     if (this.#fenced) return;
-    await bounded(
+    const close = () => bounded(
       how === 'handed_off' ? this.store.handOff(this.id, this.fence, this.callerRoom) : this.store.remove(this.id, this.fence, this.callerRoom),
       RECORD_WRITE_TIMEOUT_MS,
       'closing the transfer record',
-    ).catch(this.onProblem);
+    );
+    try {
+      await close();
+      return;
+    } catch (error) {
+      this.onProblem(error);
+      if (error instanceof FencedError) return;
+    }
+    const retries = (async () => {
+      const until = Date.now() + RECORD_CLOSE_RETRY_MS;
+      while (Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, LEASE_RENEW_MS));
+        try {
+          await close();
+          return;
+        } catch (error) {
+          // Gone: an attempt that timed out was carried out after all (or someone claimed it): nothing to do.
+          if (error instanceof FencedError) return;
+        }
+      }
+      this.onProblem(new Error(`transfer ${this.id}: the record could not be closed within ${RECORD_CLOSE_RETRY_MS} ms`));
+    })();
+    if (how === 'handed_off') await retries;
   }
 
-  #enqueue(write: () => Promise<unknown>): Promise<void> {
+  /** Queues a write of `patch`, or a renewal of the lease (undefined), behind every write before it. */
+  #enqueue(patch: RecordPatch | undefined): Promise<void> {
     this.#queue = this.#queue.then(async () => {
       if (this.#fenced) return;
+      const unwritten = this.#unwritten;
       try {
-        await bounded(write(), RECORD_WRITE_TIMEOUT_MS, 'writing the transfer record');
+        if (patch || unwritten) {
+          await bounded(this.store.write(this.id, this.fence, { ...unwritten, ...patch }), RECORD_WRITE_TIMEOUT_MS, 'writing the transfer record');
+          this.#unwritten = undefined;
+        }
+        if (!patch) await bounded(this.store.renew(this.id, this.fence, this.callerRoom), RECORD_WRITE_TIMEOUT_MS, 'renewing the transfer record');
+        this.#failing = false;
       } catch (error) {
         if (error instanceof FencedError) {
           this.#fenced = true;
           clearInterval(this.#timer);
           this.onFenced?.();
+          this.onProblem(error);
+          return;
         }
-        this.onProblem(error);
+        // Redis away or slow: the transfer goes on; what this write said is written again with the next one.
+        if (patch) this.#unwritten = { ...unwritten, ...patch };
+        if (!this.#failing) this.onProblem(error);
+        this.#failing = true;
       }
     });
     return this.#queue;

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { callerMessage, toolResult } from '../../prompts/outcomes.ts';
 import { onHoldNote } from '../../prompts/hold.ts';
 import { keypadBriefing, keypadHoldMessage } from '../../prompts/keypad.ts';
+import { callLimitForModel, limitForCaller, organizationLimitForModel } from '../../prompts/limits.ts';
 import { DEFAULT_MAX_BRIDGED_MS } from '../config.ts';
 import type { Models } from '../models.ts';
 import { destinationFields, errorFields, pii, sipFailureFields } from '../pii.ts';
@@ -30,6 +31,7 @@ import type { TransferOutcome } from './outcome.ts';
 import type { LiveKitCredentials, RoomApi } from './room-api.ts';
 import { TransferTimeline, type TimelineEntry } from './timeline.ts';
 import type { MusicSource, TopologyKind } from './topology.ts';
+import type { OrganizationSlot, TransferLimits } from './limits.ts';
 import { type OpenResult, TransferRecordHandle } from './record.ts';
 import type { TransferRecord, TransferRecordStore } from './record-store.ts';
 import { joinAsWorker, WarmTransfer } from './warm-transfer.ts';
@@ -77,7 +79,14 @@ export interface TransferToolOptions {
    * for the call at once, or two jobs would play music and brief the destination side by side.
    */
   onFenced?: () => void;
+  /** Transfers per call and per organization at once (limits.ts); none without. */
+  limits?: TransferLimits;
+  /** The organization whose settings the call runs with (settings from the store): its transfers count together. */
+  organizationId?: string;
 }
+
+/** A request refused before anything started: by the record (open already, handed off, Redis away) or a limit. */
+type BeginResult = OpenResult | { ok: false; reason: 'call_limit' | 'organization_limit' };
 
 /** A record a watcher claimed and dispatched this job to carry on (takeover.ts). */
 export interface ResumeOrder {
@@ -95,6 +104,7 @@ const REFUSED = {
   busy: 'A transfer is already in progress.',
   handed_off: 'The caller is already connected to someone.',
   unavailable: "I can't start a transfer right now. Tell the caller, and offer to take a message instead.",
+  organization_limit: organizationLimitForModel(),
 } as const;
 
 /** How a destination is named in notes and tool results; a taken-over record's unreadable one has no name. */
@@ -117,6 +127,13 @@ export function transferTools(options: TransferToolOptions) {
   let wantMuted: boolean | undefined;
   /** Transfers running in this job, from hold to ended, or to the end of their bridged call. */
   let openTransfers = 0;
+  /** Each running transfer's place among its organization's (by record id), freed when the transfer ends. */
+  const slots = new Map<string, OrganizationSlot>();
+  const freeSlot = async (id: string) => {
+    const slot = slots.get(id);
+    slots.delete(id);
+    await slot?.release();
+  };
 
   function startCallerSession(): Promise<void> {
     starting ??= Promise.resolve()
@@ -143,14 +160,37 @@ export function transferTools(options: TransferToolOptions) {
    * Opens the request's record in Redis. Whether a transfer is open for this call, or the caller has already
    * been handed to someone, is the record's to say: one atomic check, whichever process asks.
    */
-  function begin(chain: readonly Destination[], request: NonNullable<TransferRecord['request']>): Promise<OpenResult> {
-    return TransferRecordHandle.open(
+  async function begin(chain: readonly Destination[], request: NonNullable<TransferRecord['request']>): Promise<BeginResult> {
+    const id = randomUUID();
+    const room = options.room.name!;
+    const { limits, organizationId } = options;
+    let counted = false;
+    let slot: OrganizationSlot | undefined;
+    try {
+      if (limits) {
+        counted = await limits.takeForCall(room);
+        if (!counted) return { ok: false, reason: 'call_limit' };
+        if (organizationId && limits.perOrganization !== undefined) {
+          slot = await limits.takeForOrganization(organizationId, id);
+          if (!slot) {
+            await limits.giveBackForCall(room);
+            return { ok: false, reason: 'organization_limit' };
+          }
+        }
+      }
+    } catch (error) {
+      // A limit that cannot be read: nobody is put on hold, as without a record.
+      onRecordProblem(error);
+      if (counted) await limits!.giveBackForCall(room);
+      return { ok: false, reason: 'unavailable' };
+    }
+    const opened = await TransferRecordHandle.open(
       options.records,
       {
-        id: randomUUID(),
+        id,
         owner,
         agentId: settings.agentId,
-        callerRoom: options.room.name!,
+        callerRoom: room,
         callerIdentity: options.callerIdentity,
         // Canonical, so a takeover reads them back exactly (stored-chain.ts).
         chain: chain.map(storedDestination),
@@ -163,6 +203,13 @@ export function transferTools(options: TransferToolOptions) {
       onRecordProblem,
       options.onFenced,
     );
+    if (!opened.ok) {
+      await slot?.release();
+      if (counted) await limits!.giveBackForCall(room);
+    } else if (slot) {
+      slots.set(id, slot);
+    }
+    return opened;
   }
 
   function withFromNumber(request: NonNullable<TransferRecord['request']>): NonNullable<TransferRecord['request']> {
@@ -302,7 +349,13 @@ export function transferTools(options: TransferToolOptions) {
         return transfer;
       },
     });
-    const lease = options.carry?.(randomUUID());
+    const carried = options.carry?.(randomUUID());
+    // A transfer carried on by this job (takeover) keeps its place among the organization's, whatever the count.
+    if (from && options.limits && options.organizationId && options.limits.perOrganization !== undefined && !slots.has(record.id)) {
+      const slot = await options.limits.takeForOrganization(options.organizationId, record.id, true).catch(() => undefined);
+      if (slot) slots.set(record.id, slot);
+    }
+    const lease = { release: () => Promise.all([carried?.release(), freeSlot(record.id)]) };
     openTransfers += 1;
     let result;
     try {
@@ -366,7 +419,7 @@ export function transferTools(options: TransferToolOptions) {
       const opened = await begin(planned.chain, { reason, brief: true });
       if (!opened.ok) {
         log().info({ reason: opened.reason }, 'warm transfer request refused');
-        throw new llm.ToolError(REFUSED[opened.reason]);
+        throw new llm.ToolError(opened.reason === 'call_limit' ? callLimitForModel(options.limits!.perCall) : REFUSED[opened.reason]);
       }
       const { outcome, label } = await run(opened.record, planned.chain, reason, true);
       return toolResult(outcome, label);
@@ -382,14 +435,19 @@ export function transferTools(options: TransferToolOptions) {
     if (!rule) return undefined;
     const warm = rule.warm && settings.organization.warmTransferAvailable;
     const opened = await begin(rule.destinations, { reason: `The caller pressed ${digit} on the menu.`, brief: warm });
-    if (!opened.ok) return undefined;
+    if (!opened.ok) {
+      // No model to explain a limit: the agent says it.
+      const { reason } = opened;
+      if (reason === 'call_limit' || reason === 'organization_limit') withSession((session) => session.say(limitForCaller(reason)));
+      return undefined;
+    }
     // Keys pressed just as a taken-over transfer ended: the agent announces this transfer, so it must be up.
     if (!sessionStarted) await startCallerSession();
     try {
       // An organization without warm transfer still gets the rule's destinations, unscreened.
       if (rule.warm && settings.organization.warmTransferAvailable) return await screened(opened.record, digit, rule);
       if (settings.trunks.inboundAcceptsRefer && (await referred(rule.destinations[0]!, digit))) {
-        await opened.record.close('handed_off');
+        await Promise.all([opened.record.close('handed_off'), freeSlot(opened.record.id)]);
         options.onCallHandedOff();
         return 'accepted';
       }
@@ -398,7 +456,7 @@ export function transferTools(options: TransferToolOptions) {
     } catch (error) {
       // run() has taken the caller off hold; no model is there to explain, so the agent says it.
       log().error({ ...errorFields(error, { stack: true }), digit }, 'keypad transfer failed');
-      await opened.record.close('ended');
+      await Promise.all([opened.record.close('ended'), freeSlot(opened.record.id)]);
       void options.session().say(callerMessage('dial_failed'));
       return 'dial_failed';
     }
@@ -415,7 +473,7 @@ export function transferTools(options: TransferToolOptions) {
     await Promise.race([said.waitForPlayout(), new Promise((resolve) => setTimeout(resolve, ANNOUNCE_MAX_MS))]);
     // Nobody to transfer: the caller hung up during the announcement (no transfer watches them yet).
     if (!options.room.remoteParticipants.has(options.callerIdentity)) {
-      await record.close('ended');
+      await Promise.all([record.close('ended'), freeSlot(record.id)]);
       return 'caller_hung_up';
     }
     const known = keypadBriefing({
