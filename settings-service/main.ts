@@ -2,6 +2,7 @@
 // loads settings files into the store. Both use the Redis at REDIS_URL (its database index honoured).
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.ts';
+import { parseSessionTtl, parseTrustProxy } from './http-config.ts';
 import { importSettings } from './import.ts';
 import { SettingsError } from '../agent/settings/settings.ts';
 import { DEFAULT_KEY_PREFIX } from './store/keys.ts';
@@ -61,8 +62,20 @@ if (command === 'import') {
   }
   const maxQueued = Number(process.env.SETTINGS_WEBHOOK_MAX_QUEUED || WEBHOOK_DEFAULTS.maxQueuedPerOrganization);
   if (!Number.isInteger(maxQueued) || maxQueued < 1) fail(`SETTINGS_WEBHOOK_MAX_QUEUED must be a positive whole number, not '${process.env.SETTINGS_WEBHOOK_MAX_QUEUED}'`);
+  const trustProxy = parseTrustProxy(process.env.SETTINGS_TRUST_PROXY);
+  const sessionTtl = parseSessionTtl(process.env.SETTINGS_SESSION_TTL_S);
+  const problems = [trustProxy, sessionTtl].flatMap((p) => (p.ok ? [] : [p.error]));
+  if (problems.length > 0 || !trustProxy.ok || !sessionTtl.ok) fail(problems.join('\n'));
   const store = SettingsStore.connect(redisUrl, prefix);
-  const app = await buildApp({ store, adminToken, tenancy, uploads: uploads.limits, logger: { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] } });
+  const app = await buildApp({
+    store,
+    adminToken,
+    tenancy,
+    uploads: uploads.limits,
+    trustProxy: trustProxy.value,
+    sessions: { sessionTtlSeconds: sessionTtl.value },
+    logger: { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] },
+  });
   // Webhooks are signed with each organization's own secret: the LiveKit keys are not needed (nor used) here.
   const sender = startWebhookSender(store, { allowedHosts, retentionMs: retentionS * 1000, maxQueuedPerOrganization: maxQueued, log: (msg, fields) => app.log.warn(fields, msg) });
   const shutdown = async () => {

@@ -1,5 +1,6 @@
 // The agent's Warm Transfer settings page: plain HTML rendered here, and a small script that talks to the
-// same API (with the session cookie the sign-in form sets). No build step.
+// same API (with the session cookie the sign-in form sets). No build step. Each response's inline script
+// and style carry the nonce its Content-Security-Policy names (security-headers.ts).
 import { NOT_DIALLED_HEADING } from '../agent/settings/read-back.ts';
 import type { WarmTransferSection } from './agents.ts';
 import type { StoredEvent } from './store/store.ts';
@@ -7,10 +8,10 @@ import type { StoredEvent } from './store/store.ts';
 const esc = (text: unknown) =>
   String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
-const layout = (title: string, body: string) => `<!doctype html>
+const layout = (title: string, nonce: string, body: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title>
-<style>
+<style nonce="${esc(nonce)}">
   body { font: 15px/1.45 system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; color: #1d2433; }
   h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
   section { border: 1px solid #d5dae3; border-radius: 8px; padding: 1rem 1.25rem; margin: 1rem 0; }
@@ -20,9 +21,10 @@ const layout = (title: string, body: string) => `<!doctype html>
   button { font: inherit; padding: .35rem .9rem; } code { font-size: .9em; }
 </style></head><body>${body}</body></html>`;
 
-export function signInPage(agentId: string, problem?: string): string {
+export function signInPage(agentId: string, nonce: string, problem?: string): string {
   return layout(
     `Sign in: ${agentId}`,
+    nonce,
     `<h1>Agent ${esc(agentId)}</h1>
 <form method="post" action="/agents/${esc(agentId)}/session">
   <label>Access token <input id="token" name="token" type="password" autocomplete="off" required></label>
@@ -31,6 +33,10 @@ export function signInPage(agentId: string, problem?: string): string {
 </form>`,
   );
 }
+
+/** Ends the session (the cookie is sent only by this site's own pages: SameSite=Strict). */
+const signOut = (agentId: string) =>
+  `<form method="post" action="/agents/${esc(agentId)}/sign-out"><button id="sign-out" type="submit">Sign out</button></form>`;
 
 /** The not-dialled heading and its entries stand apart from the plan's own lines. */
 function lineClass(line: string): string {
@@ -67,11 +73,13 @@ export function settingsPage(
   section: WarmTransferSection,
   transfers: Array<{ transferId: string; entries: StoredEvent[] }>,
   messages: StoredEvent[],
+  nonce: string,
 ): string {
   if (!section.warmTransferAvailable) {
     return layout(
       `Warm Transfer: ${agentId}`,
-      `<h1>Agent ${esc(agentId)}</h1><section id="warm-transfer"><h2>Warm Transfer</h2>
+      nonce,
+      `<h1>Agent ${esc(agentId)}</h1>${signOut(agentId)}<section id="warm-transfer"><h2>Warm Transfer</h2>
 <p id="unavailable">Warm transfer is not available to your organization. Contact your administrator or service provider to make it available.</p></section>
 ${events(transfers, messages)}`,
     );
@@ -81,7 +89,8 @@ ${events(transfers, messages)}`,
     : 'Built-in music';
   return layout(
     `Warm Transfer: ${agentId}`,
-    `<h1>Agent ${esc(agentId)}</h1>
+    nonce,
+    `<h1>Agent ${esc(agentId)}</h1>${signOut(agentId)}
 <section id="warm-transfer"><h2>Warm Transfer</h2>
   <label><input id="enabled" type="checkbox" ${section.enabled ? 'checked' : ''}> Enable warm transfer</label>
   <label for="rules">Warm Transfer Rules</label>
@@ -102,7 +111,7 @@ ${events(transfers, messages)}`,
   <p id="upload-status" role="status"></p>
 </section>
 ${events(transfers, messages)}
-<script>${script(agentId)}</script>`,
+<script nonce="${esc(nonce)}">${script(agentId)}</script>`,
   );
 }
 

@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../auth.ts';
 import { errors, id } from '../schemas.ts';
 import type { SettingsStore } from '../store/store.ts';
-import { newToken } from '../store/tokens.ts';
+import { tokenIdOf } from '../store/sessions.ts';
+import { hashToken, newToken } from '../store/tokens.ts';
 
 const params = { type: 'object', properties: { orgId: id }, required: ['orgId'] } as const;
 const organization = { type: 'object', properties: { id: { type: 'string' }, warmTransferAvailable: { type: 'boolean' } } } as const;
@@ -47,10 +48,10 @@ export function organizationRoutes(app: FastifyInstance, store: SettingsStore): 
     {
       config: { access: 'admin' },
       schema: {
-        summary: "Issue a token for an organization (administrator only); it is shown once and stored only as its hash",
+        summary: "Issue a token for an organization (administrator only); it is shown once and stored only as its hash, with the id that revokes it",
         security,
         params,
-        response: { 201: { type: 'object', properties: { token: { type: 'string' } }, required: ['token'] }, ...errors },
+        response: { 201: { type: 'object', properties: { token: { type: 'string' }, tokenId: { type: 'string' } }, required: ['token', 'tokenId'] }, ...errors },
       },
     },
     async (request, reply) => {
@@ -58,7 +59,8 @@ export function organizationRoutes(app: FastifyInstance, store: SettingsStore): 
       const token = newToken();
       await store.addToken(request.params.orgId, token);
       request.log.info({ organizationId: request.params.orgId }, 'organization token issued');
-      return reply.code(201).send({ token });
+      // The id revokes it (DELETE /v1/organizations/{orgId}/tokens/{tokenId}); it says nothing about the token.
+      return reply.code(201).send({ token, tokenId: tokenIdOf(hashToken(token)) });
     },
   );
 }

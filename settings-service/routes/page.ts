@@ -1,52 +1,100 @@
-// The settings page at /agents/{agentId}: a sign-in form until the browser holds a session cookie (the
-// token itself, HttpOnly and same-site only), then the Warm Transfer section rendered on the server.
-import type { FastifyInstance } from 'fastify';
-import { identify, requestToken, requireOrganization, SESSION_COOKIE } from '../auth.ts';
+// The settings page at /agents/{agentId}: a sign-in form until the browser holds a session cookie (a random
+// session id, HttpOnly, same-site only, Secure over HTTPS; see store/sessions.ts), then the Warm Transfer
+// section rendered on the server. Sign-in attempts are limited per client address and per agent page;
+// sign-out deletes the session.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { cookieValue, MAX_TOKEN_LENGTH, identify, principalOf, requestCredentials, requireOrganization, SESSION_COOKIE } from '../auth.ts';
 import { warmTransferSection } from '../agents.ts';
 import { settingsPage, signInPage } from '../page.ts';
 import { id } from '../schemas.ts';
+import { newNonce, pagePolicy } from '../security-headers.ts';
+import { countSignInAttempt, createSession, deleteSession } from '../store/sessions.ts';
 import type { SettingsStore } from '../store/store.ts';
 import { groupTimelines } from './events.ts';
 
 const params = { type: 'object', properties: { agentId: id }, required: ['agentId'] } as const;
+const signInBody = {
+  type: 'object',
+  properties: { token: { type: 'string', maxLength: MAX_TOKEN_LENGTH } },
+  maxProperties: 4,
+} as const;
 type Params = { Params: { agentId: string } };
 
-export function pageRoutes(app: FastifyInstance, store: SettingsStore, adminToken: string): void {
+export interface SessionOptions {
+  /** A session's absolute lifetime: it ends this long after sign-in, however much it is used. */
+  sessionTtlSeconds: number;
+  /** Sign-in attempts per minute from one client address, and on one agent's page from anywhere. */
+  signInPerAddressPerMinute: number;
+  signInPerAgentPerMinute: number;
+}
+
+/** An HTML answer with a fresh nonce and the page's policy naming it. */
+function html(reply: FastifyReply): string {
+  const nonce = newNonce();
+  reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', pagePolicy(nonce));
+  return nonce;
+}
+
+function sessionCookie(request: FastifyRequest, value: string, maxAgeSeconds: number): string {
+  // request.protocol is 'https' over TLS, or behind a proxy that says so when SETTINGS_TRUST_PROXY trusts it.
+  const secure = request.protocol === 'https' ? '; Secure' : '';
+  return `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAgeSeconds}${secure}`;
+}
+
+export function pageRoutes(app: FastifyInstance, store: SettingsStore, adminToken: string, options: SessionOptions): void {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));
   });
 
   app.get<Params>('/agents/:agentId', { config: { access: 'public' }, schema: { hide: true, params } }, async (request, reply) => {
     const { agentId } = request.params;
-    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
-    const found = requestToken(request);
-    const principal = found ? await identify(store, adminToken, found.token) : undefined;
-    if (!principal) return reply.code(found ? 401 : 200).send(signInPage(agentId, found ? 'That token is not valid (any more).' : undefined));
+    const nonce = html(reply);
+    const found = requestCredentials(request);
+    const principal = found && found !== 'malformed' ? await principalOf(store, adminToken, found) : undefined;
+    if (!principal) {
+      if (found) reply.header('set-cookie', sessionCookie(request, '', 0));
+      return reply.code(found ? 401 : 200).send(signInPage(agentId, nonce, found ? 'Your session has ended, or the token is no longer valid. Sign in again.' : undefined));
+    }
     const agent = await store.agent(agentId);
-    if (!agent) return reply.code(404).send(signInPage(agentId, `There is no agent '${agentId}'.`));
+    if (!agent) return reply.code(404).send(signInPage(agentId, nonce, `There is no agent '${agentId}'.`));
     request.principal = principal;
     try {
       requireOrganization(request, agent.organizationId);
     } catch {
-      return reply.code(403).send(signInPage(agentId, 'This token belongs to another organization.'));
+      return reply.code(403).send(signInPage(agentId, nonce, 'This token belongs to another organization.'));
     }
     const section = warmTransferSection(agent, await store.organization(agent.organizationId));
     const transfers = groupTimelines(await store.recentEvents(agentId, 'transfers', 300)).slice(0, 10);
     const messages = await store.recentEvents(agentId, 'messages', 10);
-    return reply.send(settingsPage(agentId, section, transfers, messages));
+    return reply.send(settingsPage(agentId, section, transfers, messages, nonce));
   });
 
-  app.post<Params & { Body: { token?: string } }>(
+  app.post<Params & { Body: { token?: string } | undefined }>(
     '/agents/:agentId/session',
-    { config: { access: 'public' }, schema: { hide: true, params } },
+    { config: { access: 'public' }, schema: { hide: true, params, body: signInBody } },
     async (request, reply) => {
       const { agentId } = request.params;
+      const wait = await countSignInAttempt(store, [
+        { scope: 'address', value: request.ip, perMinute: options.signInPerAddressPerMinute },
+        { scope: 'agent', value: agentId, perMinute: options.signInPerAgentPerMinute },
+      ]);
+      if (wait !== undefined) {
+        reply.header('retry-after', String(wait));
+        return reply.code(429).send(signInPage(agentId, html(reply), `Too many sign-in attempts. Try again in ${wait} s.`));
+      }
       const token = request.body?.token?.trim() ?? '';
       const principal = token ? await identify(store, adminToken, token) : undefined;
-      if (!principal) return reply.code(401).type('text/html; charset=utf-8').send(signInPage(agentId, 'That token is not valid.'));
-      const secure = request.protocol === 'https' ? '; Secure' : '';
-      reply.header('set-cookie', `${SESSION_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/${secure}`);
+      if (!principal) return reply.code(401).send(signInPage(agentId, html(reply), 'That token is not valid.'));
+      const sessionId = await createSession(store, principal, token, options.sessionTtlSeconds);
+      reply.header('set-cookie', sessionCookie(request, sessionId, options.sessionTtlSeconds));
       return reply.code(303).header('location', `/agents/${encodeURIComponent(agentId)}`).send();
     },
   );
+
+  app.post<Params>('/agents/:agentId/sign-out', { config: { access: 'public' }, schema: { hide: true, params } }, async (request, reply) => {
+    const sessionId = cookieValue(request, SESSION_COOKIE);
+    if (sessionId) await deleteSession(store, sessionId);
+    reply.header('set-cookie', sessionCookie(request, '', 0));
+    return reply.code(303).header('location', `/agents/${encodeURIComponent(request.params.agentId)}`).send();
+  });
 }

@@ -15,6 +15,10 @@ export function storeKeys(prefix: string) {
     stream: (agentId: string, kind: EventKind) => `${prefix}agent:${agentId}:${kind}`,
     /** Every agent's events in order, for the webhook sender (a consumer group reads it). */
     outbox: () => `${prefix}events`,
+    /** A page session, by the SHA-256 of its id (sessions.ts); expires on its own. */
+    session: (hash: string) => `${prefix}session:${hash}`,
+    /** Sign-in attempts in the current minute, per client address or per agent page (sessions.ts). */
+    signInAttempts: (scope: 'address' | 'agent', value: string) => `${prefix}sign-in:${scope}:${value}`,
   };
 }
 

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { withoutPii } from '../../agent/pii.ts';
 import { hashToken, sameHash } from './tokens.ts';
 import { DEFAULT_KEY_PREFIX, type EventKind, storeKeys } from './keys.ts';
+import { redisOptions } from './redis-options.ts';
 import { type AgentGuard, deleteOwnedAgent, type ExpectedOwner, organizationAgentIds, putOwnedAgent } from './agent-owners.ts';
 import { storeHoldMusic } from './music-usage.ts';
 
@@ -87,9 +88,9 @@ export class SettingsStore {
     this.keys = storeKeys(prefix);
   }
 
-  /** Connects to `url` (redis://host:port/db; the database index is honoured). */
+  /** Connects to `url` (redis://host:port/db; the database index is honoured); every command is bounded (redis-options.ts). */
   static connect(url: string, prefix: string = DEFAULT_KEY_PREFIX): SettingsStore {
-    return new SettingsStore(new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 }), prefix);
+    return new SettingsStore(new Redis(url, redisOptions), prefix);
   }
 
   close(): Promise<void> {
