@@ -63,7 +63,8 @@ export async function buildApp({ store, adminToken, logger = false, trustProxy =
     connectionTimeout: bounds.connectionTimeoutMs,
     keepAliveTimeout: bounds.keepAliveTimeoutMs,
     // Every problem in a request at once, and no silent coercion of "true" into true in a settings body.
-    ajv: { customOptions: { allErrors: true, coerceTypes: false } },
+    // Length caps without a `type` (schemas.ts) apply to values of their type only, on purpose: strictTypes off.
+    ajv: { customOptions: { allErrors: true, coerceTypes: false, strictTypes: false } },
   });
   await app.register(swagger, {
     openapi: {

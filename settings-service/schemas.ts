@@ -1,6 +1,11 @@
 // JSON schemas of the API: Fastify validates requests with them and the OpenAPI document is built from
 // them. Agent settings themselves are checked by the settings-file schema (store/validate.ts), which
-// lists every problem at once; the schemas here describe them for the document.
+// lists every problem at once; the schemas here describe them for the document, and cap every length
+// (agent/settings/limits.ts) so that an over-long field is refused (422, the field named) before any of it
+// is parsed or compiled. Caps written without a `type` apply only to values of that type, so a wrong
+// type is still reported by the settings schema in its own words.
+import { FALLBACKS_MAX, KEYPAD_MAX_KEYS, TEXT_LIMITS } from '../agent/settings/limits.ts';
+
 export const id = { type: 'string', pattern: '^[\\w.-]{1,64}$' } as const;
 
 export const problems = {
@@ -57,7 +62,7 @@ export const warmTransferInput = {
   type: 'object',
   properties: {
     enabled: { type: 'boolean' },
-    rules: { type: 'string', maxLength: 20_000 },
+    rules: { type: 'string', maxLength: TEXT_LIMITS.rules },
     passThroughCallerNumber: { type: 'boolean' },
     ringingTimeoutSeconds: seconds(5, 75),
     decisionTimeoutSeconds: seconds(5, 300),
@@ -78,18 +83,44 @@ export const warmTransferOutput = {
   },
 } as const;
 
+/** The rules text of PUT .../warm-transfer, PUT /v1/agents/{agentId} and POST /v1/rules/read-back. */
+export const rulesText = { type: 'string', maxLength: TEXT_LIMITS.rules } as const;
+
+const capped = (max: number) => ({ maxLength: max }) as const;
+const destination = capped(TEXT_LIMITS.destination);
+
 /** A settings file's fields plus organizationId and webhookUrl; checked in full by the settings schema. */
 export const agentInput = {
   type: 'object',
+  maxProperties: 16,
   properties: {
     organizationId: id,
-    webhookUrl: { type: 'string' },
-    instructions: { type: 'string' },
-    greeting: { type: 'string' },
-    agentPhoneNumber: { type: 'string' },
-    warmTransfer: { type: 'object' },
-    trunks: { type: 'object' },
-    keypad: { type: 'object' },
+    webhookUrl: { type: 'string', maxLength: TEXT_LIMITS.webhookUrl },
+    instructions: { type: 'string', maxLength: TEXT_LIMITS.instructions },
+    greeting: { type: 'string', maxLength: TEXT_LIMITS.greeting },
+    agentPhoneNumber: { type: 'string', maxLength: TEXT_LIMITS.phoneNumber },
+    agentId: capped(64),
+    warmTransfer: { type: 'object', maxProperties: 12, properties: { rules: capped(TEXT_LIMITS.rules), holdMusic: capped(TEXT_LIMITS.path) } },
+    trunks: {
+      type: 'object',
+      maxProperties: 6,
+      properties: {
+        pstnOutboundTrunkId: capped(TEXT_LIMITS.trunkId),
+        pbx: { maxProperties: 4, properties: { outboundTrunkId: capped(TEXT_LIMITS.trunkId) } },
+        inbound: { maxProperties: 4 },
+      },
+    },
+    keypad: {
+      type: 'object',
+      maxProperties: KEYPAD_MAX_KEYS,
+      propertyNames: { maxLength: 8 },
+      additionalProperties: {
+        ...destination,
+        maxProperties: 8,
+        properties: { destination, label: capped(TEXT_LIMITS.label), fallbacks: { maxItems: FALLBACKS_MAX, items: destination } },
+      },
+    },
+    organization: { maxProperties: 4 },
   },
 } as const;
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { canonicalDestination, destinationKey, formatDestination, parseDestination } from './destination.ts';
 import type { Destination } from './destination.ts';
 import { checkHoldMusicFile } from './hold-music.ts';
+import { FALLBACKS_MAX, KEYPAD_MAX_KEYS, TEXT_LIMITS } from './limits.ts';
 import { allowedDestinations, compilePlan, isForbidden } from './plan.ts';
 import type { TransferPlan } from './plan.ts';
 
@@ -55,9 +56,10 @@ export interface KeypadRule {
 }
 
 const seconds = (fallback: number, min: number, max: number) => z.number().min(min).max(max).default(fallback);
-const trunkId = z.string().regex(/^ST_\w+$/, 'must be a LiveKit SIP trunk id, such as ST_a1b2c3');
+const atMost = (max: number) => `at most ${max} characters`;
+const trunkId = z.string().max(TEXT_LIMITS.trunkId, atMost(TEXT_LIMITS.trunkId)).regex(/^ST_\w+$/, 'must be a LiveKit SIP trunk id, such as ST_a1b2c3');
 
-const destination = z.string().transform((raw, ctx) => {
+const destination = z.string().max(TEXT_LIMITS.destination, atMost(TEXT_LIMITS.destination)).transform((raw, ctx) => {
   const parsed = parseDestination(raw);
   if (parsed.ok) return parsed.destination;
   ctx.addIssue({ code: 'custom', message: parsed.error });
@@ -66,6 +68,7 @@ const destination = z.string().transform((raw, ctx) => {
 
 const rules = z
   .string()
+  .max(TEXT_LIMITS.rules, atMost(TEXT_LIMITS.rules))
   .default('')
   .transform((text, ctx) => {
     const compiled = compilePlan(text);
@@ -88,7 +91,7 @@ const keypadRuleObject = z.strictObject(
       .regex(/^[\p{L}\p{N} '&.-]*$/u, "letters, digits, spaces and ' & . - only: it is spoken to the caller")
       .optional(),
     warm: z.boolean().default(false),
-    fallbacks: z.array(destination).max(5, 'at most 5 fallbacks').default([]),
+    fallbacks: z.array(destination).max(FALLBACKS_MAX, `at most ${FALLBACKS_MAX} fallbacks`).default([]),
   },
   { error: (issue) => (issue.code === 'invalid_type' ? KEYPAD_RULE_SHAPE : undefined) },
 );
@@ -96,6 +99,10 @@ const keypadRuleObject = z.strictObject(
 // The short form is checked as a destination on its own, so its problems are reported at keypad.<key>.
 const keypadRule = z.unknown().transform((value, ctx): z.output<typeof keypadRuleObject> => {
   if (typeof value === 'string') {
+    if (value.length > TEXT_LIMITS.destination) {
+      ctx.addIssue({ code: 'custom', message: atMost(TEXT_LIMITS.destination) });
+      return z.NEVER;
+    }
     const parsed = parseDestination(value);
     if (parsed.ok) return { destination: parsed.destination, warm: false, fallbacks: [] };
     ctx.addIssue({ code: 'custom', message: parsed.error });
@@ -112,6 +119,7 @@ const keypad = z
   .record(z.string(), keypadRule)
   .default({})
   .superRefine((keys, ctx) => {
+    if (Object.keys(keys).length > KEYPAD_MAX_KEYS) ctx.addIssue({ code: 'custom', message: `at most ${KEYPAD_MAX_KEYS} keys (1-9, * and #)` });
     for (const [key, rule] of Object.entries(keys)) {
       const all = [rule.destination, ...rule.fallbacks].map(destinationKey);
       if (new Set(all).size < all.length) ctx.addIssue({ code: 'custom', path: [key, 'fallbacks'], message: 'names the same destination twice' });
@@ -126,6 +134,7 @@ export function agentSettingsSchema(file: string) {
   const holdMusic = z
     .string()
     .min(1)
+    .max(TEXT_LIMITS.path, atMost(TEXT_LIMITS.path))
     .transform(async (path, ctx) => {
       const absolute = resolve(folder, path);
       const check = await checkHoldMusicFile(absolute, path);
@@ -135,6 +144,7 @@ export function agentSettingsSchema(file: string) {
   const messagesFile = z
     .string()
     .min(1)
+    .max(TEXT_LIMITS.path, atMost(TEXT_LIMITS.path))
     .transform((path, ctx) => {
       const absolute = resolve(folder, path);
       // The file is created on the first message, but its folder must exist or that message is lost.
@@ -144,11 +154,11 @@ export function agentSettingsSchema(file: string) {
 
   return z
     .strictObject({
-      agentId: z.string().regex(/^[\w.-]+$/, 'letters, digits, dot, dash and underscore only'),
+      agentId: z.string().max(64, atMost(64)).regex(/^[\w.-]+$/, 'letters, digits, dot, dash and underscore only'),
       organization: z.strictObject({ warmTransferAvailable: z.boolean().default(true) }).prefault({}),
-      instructions: z.string().optional(),
-      greeting: z.string().optional(),
-      agentPhoneNumber: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number, such as +15125550100').optional(),
+      instructions: z.string().max(TEXT_LIMITS.instructions, atMost(TEXT_LIMITS.instructions)).optional(),
+      greeting: z.string().max(TEXT_LIMITS.greeting, atMost(TEXT_LIMITS.greeting)).optional(),
+      agentPhoneNumber: z.string().max(TEXT_LIMITS.phoneNumber, atMost(TEXT_LIMITS.phoneNumber)).regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number, such as +15125550100').optional(),
       warmTransfer: z
         .strictObject({
           enabled: z.boolean(),

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { agentFor, HttpError, requireOrganization } from '../auth.ts';
 import { warmTransferSection, withSection, writeAgent } from '../agents.ts';
 import { rulesReadBack } from '../read-back.ts';
-import { agentInput, agentOutput, errors, id, problems, readBack, warmTransferInput, warmTransferOutput } from '../schemas.ts';
+import { agentInput, agentOutput, errors, id, problems, readBack, rulesText, warmTransferInput, warmTransferOutput } from '../schemas.ts';
 import type { SettingsStore, StoredAgent } from '../store/store.ts';
 import { creationRefusal, type Tenancy } from '../tenancy.ts';
 
@@ -97,7 +97,7 @@ export function agentRoutes(app: FastifyInstance, store: SettingsStore, tenancy:
       schema: {
         summary: 'Read rules back as a plan, without saving them (the page does this as you type)',
         security,
-        body: { type: 'object', properties: { rules: { type: 'string', maxLength: 20_000 } }, required: ['rules'], additionalProperties: false },
+        body: { type: 'object', properties: { rules: rulesText }, required: ['rules'], additionalProperties: false },
         response: { 200: readBack, ...errors },
       },
     },
