@@ -23,9 +23,13 @@ const CONTENT_TYPE = { mp3: 'audio/mpeg', wav: 'audio/wav' } as const;
 /** The uploaded bytes and the name to use in messages, from either kind of request. */
 async function uploaded(request: FastifyRequest): Promise<{ data: Buffer; name: string }> {
   if (request.isMultipart()) {
-    const part = await request.file();
+    // The multipart parser throws plain errors for a body cut short or malformed: that is the client's, 400.
+    const malformed = (error: Error & { statusCode?: number }) => {
+      throw error.statusCode ? error : new HttpError(400, `the multipart upload is malformed: ${error.message}`);
+    };
+    const part = await request.file().catch(malformed);
     if (!part || part.fieldname !== 'file') throw new HttpError(422, 'the multipart upload has no field named file');
-    return { data: await part.toBuffer(), name: cleanFileName(part.filename) };
+    return { data: await part.toBuffer().catch(malformed), name: cleanFileName(part.filename) };
   }
   if (!Buffer.isBuffer(request.body)) {
     throw new HttpError(415, `send the file as audio/mpeg, audio/wav or multipart/form-data (field file), not ${request.headers['content-type'] ?? 'no Content-Type'}`);
