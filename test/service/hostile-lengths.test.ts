@@ -3,10 +3,11 @@
 // JSON bodies are capped far below the old 1 MiB; 100k characters of rules are refused at once.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TEXT_LIMITS } from '../../agent/settings/limits.ts';
-import { JSON_BODY_LIMIT_BYTES } from '../../settings-service/app.ts';
-import { acmeAgent, ADMIN_TOKEN, startApi, type ApiCast } from '../support/settings-api.ts';
+import { acmeAgent, startApi, type ApiCast } from '../support/settings-api.ts';
 
 let api: ApiCast;
+/** JSON bodies: 256 KiB (settings-service/app.ts), not Fastify's 1 MiB. */
+const JSON_BODY_LIMIT_BYTES = 256 * 1024;
 
 beforeAll(async () => {
   api = await startApi(inject('redisAddress'), 'lengths');
@@ -82,19 +83,5 @@ describe('the JSON body limit', () => {
     expect(response.statusCode).toBe(413);
     expect(response.json()).toEqual({ error: `the request body is larger than ${JSON_BODY_LIMIT_BYTES} bytes` });
     expect(await api.db.store.agent('support')).toEqual(before);
-  });
-});
-
-describe('credentials are capped too', () => {
-  it('a 100 kB sign-in token is refused without a session and without a 5xx', async () => {
-    const response = await api.app.inject({ method: 'POST', url: '/agents/support/session', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `token=${'a'.repeat(100_000)}` });
-    expect(response.statusCode).toBeGreaterThanOrEqual(400);
-    expect(response.statusCode).toBeLessThan(500);
-    expect(response.headers['set-cookie']).toBeUndefined();
-  });
-
-  it('an administrator token padded past the cap is not the administrator', async () => {
-    const response = await api.call(`${ADMIN_TOKEN}${'x'.repeat(600)}`, { method: 'GET', url: '/v1/organizations/acme' });
-    expect(response.statusCode).toBe(401);
   });
 });

@@ -162,14 +162,11 @@ describe('sessions end', () => {
 });
 
 describe('Secure behind a TLS-terminating proxy', () => {
-  it('is Secure when a trusted proxy says the request came over HTTPS', async () => {
-    const proxied = await appWith({ adminToken: ADMIN_TOKEN, trustProxy: '127.0.0.1' });
-    const header = setCookie(await signIn(api.acmeToken, '127.0.0.1', proxied, { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.7' } }));
-    expect(header).toMatch(/; Secure(;|$)/);
-  });
-
-  it('is not Secure on an untrusted X-Forwarded-Proto (no proxy trusted, or another proxy)', async () => {
+  it('is Secure only when the proxy is trusted: not on an X-Forwarded-Proto from anyone else', async () => {
     const https = { headers: { 'x-forwarded-proto': 'https' } };
+    const proxied = await appWith({ adminToken: ADMIN_TOKEN, trustProxy: '127.0.0.1' });
+    const viaProxy = { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.7' } };
+    expect(setCookie(await signIn(api.acmeToken, '127.0.0.1', proxied, viaProxy))).toMatch(/; Secure(;|$)/);
     expect(setCookie(await signIn(api.acmeToken, '127.0.1.8', api.app, https))).not.toMatch(/Secure/);
     const otherProxy = await appWith({ adminToken: ADMIN_TOKEN, trustProxy: '10.0.0.1' });
     expect(setCookie(await signIn(api.acmeToken, '127.0.1.9', otherProxy, https))).not.toMatch(/Secure/);
@@ -239,10 +236,8 @@ describe('malformed cookies are 401, never 500', () => {
   const cookies = {
     'bad percent-encoding': 'wt_session=%E0%A4%A',
     'a lone percent sign': 'wt_session=%',
-    'a huge cookie': `wt_session=${'a'.repeat(12_000)}`,
+    'a huge cookie, badly encoded': `wt_session=${'%'.repeat(12_000)}`,
     'thousands of cookies': Array.from({ length: 2000 }, (_, i) => `c${i}=v`).join('; ') + '; wt_session=%zz',
-    'an old cookie holding a raw token': 'wt_session=wto_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ',
-    'a session id that was never issued': `wt_session=${'A'.repeat(43)}`,
   };
   it.each(Object.entries(cookies))('%s', async (_name, cookie) => {
     const onApi = await api.app.inject({ method: 'GET', url: '/v1/agents/support', headers: { cookie } });
