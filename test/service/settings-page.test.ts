@@ -1,6 +1,7 @@
 // The settings page in real headless Chromium: sign in, change the rules and see the plan read back,
 // upload hold music and see it accepted, upload 5 MB and see the error, switch pass-through off, reload
-// and find everything kept. Saves a screenshot for the README (.stack/screenshots/settings-page.png).
+// and find everything kept, all under the page's Content-Security-Policy; then sign out. Saves a screenshot
+// for the README (.stack/screenshots/settings-page.png).
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,7 @@ afterAll(async () => {
 });
 
 async function signIn(page: Page, agentId: string, token: string) {
+  await page.context().clearCookies();
   await page.goto(`${base}/agents/${agentId}`);
   await page.fill('#token', token);
   await Promise.all([page.waitForURL(`${base}/agents/${agentId}`), page.click('#sign-in')]);
@@ -45,6 +47,11 @@ async function signIn(page: Page, agentId: string, token: string) {
 describe('the settings page', () => {
   it('edits the Warm Transfer section, uploads hold music, and keeps it all across a reload', async () => {
     const page = await browser.context.newPage();
+    // The page runs under its Content-Security-Policy: anything it blocked would be reported here.
+    const blocked: string[] = [];
+    page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) blocked.push(message.text());
+    });
     await signIn(page, 'support', api.acmeToken);
     await expect.poll(() => page.textContent('#plan')).toContain('billing dispute → ext:1002, then +15125551234 (confirm first: no)');
 
@@ -102,6 +109,19 @@ describe('the settings page', () => {
 
     mkdirSync(join(repoRoot, '.stack', 'screenshots'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(blocked).toEqual([]);
+    await page.close();
+  });
+
+  it('signs out: the session ends, and the page asks for a token again', async () => {
+    const page = await browser.context.newPage();
+    await signIn(page, 'support', api.acmeToken);
+    expect(await page.$('#rules')).not.toBeNull();
+    await Promise.all([page.waitForURL(`${base}/agents/support`), page.click('#sign-out')]);
+    expect(await page.$('#token')).not.toBeNull();
+    await page.reload();
+    expect(await page.$('#token')).not.toBeNull();
+    expect(await page.$('#rules')).toBeNull();
     await page.close();
   });
 
