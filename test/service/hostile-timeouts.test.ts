@@ -84,6 +84,27 @@ describe('a settings store whose Redis never answers', () => {
   });
 });
 
+describe('a settings store whose Redis is down (connection refused)', () => {
+  it('the service answers 503, not 500, and quickly', async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const store = SettingsStore.connect(`redis://127.0.0.1:${port}/11`, 'wt-test-down:');
+    stores.push(store);
+    const app = await buildApp({ store, adminToken: ADMIN_TOKEN });
+    try {
+      const response = await within(STORE_BOUND_MS + 2000, app.inject({ method: 'GET', url: '/v1/agents/support', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }));
+      expect(response.settled).toBe('resolved');
+      expect(response.elapsedMs).toBeLessThan(STORE_BOUND_MS);
+      expect(response.settled === 'resolved' && response.value?.statusCode).toBe(503);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('the HTTP server', () => {
   it('has request, socket and keep-alive timeouts (none was set: Fastify defaults to waiting for ever)', async () => {
     const app = await buildApp({ store: silentStore(), adminToken: ADMIN_TOKEN });
