@@ -162,7 +162,7 @@ describe('fuzzing every route', () => {
           if (response.statusCode >= 400) expect(await snapshot(), `${method} ${url} answered ${response.statusCode}`).toEqual(before);
         },
       ),
-      { numRuns: 150, endOnFailure: true },
+      { numRuns: 300, endOnFailure: true },
     );
   });
 });
