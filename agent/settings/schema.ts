@@ -57,9 +57,12 @@ export interface KeypadRule {
 
 const seconds = (fallback: number, min: number, max: number) => z.number().min(min).max(max).default(fallback);
 const atMost = (max: number) => `at most ${max} characters`;
-const trunkId = z.string().max(TEXT_LIMITS.trunkId, atMost(TEXT_LIMITS.trunkId)).regex(/^ST_\w+$/, 'must be a LiveKit SIP trunk id, such as ST_a1b2c3');
+// Aborting: an over-long value is not compiled, and the checks that relate fields (which need every field
+// valid on its own) are skipped, as for any other invalid field.
+const capped = (max: number) => ({ error: atMost(max), abort: true });
+const trunkId = z.string().max(TEXT_LIMITS.trunkId, capped(TEXT_LIMITS.trunkId)).regex(/^ST_\w+$/, 'must be a LiveKit SIP trunk id, such as ST_a1b2c3');
 
-const destination = z.string().max(TEXT_LIMITS.destination, atMost(TEXT_LIMITS.destination)).transform((raw, ctx) => {
+const destination = z.string().max(TEXT_LIMITS.destination, capped(TEXT_LIMITS.destination)).transform((raw, ctx) => {
   const parsed = parseDestination(raw);
   if (parsed.ok) return parsed.destination;
   ctx.addIssue({ code: 'custom', message: parsed.error });
@@ -68,7 +71,7 @@ const destination = z.string().max(TEXT_LIMITS.destination, atMost(TEXT_LIMITS.d
 
 const rules = z
   .string()
-  .max(TEXT_LIMITS.rules, atMost(TEXT_LIMITS.rules))
+  .max(TEXT_LIMITS.rules, capped(TEXT_LIMITS.rules))
   .default('')
   .transform((text, ctx) => {
     const compiled = compilePlan(text);
@@ -134,7 +137,7 @@ export function agentSettingsSchema(file: string) {
   const holdMusic = z
     .string()
     .min(1)
-    .max(TEXT_LIMITS.path, atMost(TEXT_LIMITS.path))
+    .max(TEXT_LIMITS.path, capped(TEXT_LIMITS.path))
     .transform(async (path, ctx) => {
       const absolute = resolve(folder, path);
       const check = await checkHoldMusicFile(absolute, path);
@@ -144,7 +147,7 @@ export function agentSettingsSchema(file: string) {
   const messagesFile = z
     .string()
     .min(1)
-    .max(TEXT_LIMITS.path, atMost(TEXT_LIMITS.path))
+    .max(TEXT_LIMITS.path, capped(TEXT_LIMITS.path))
     .transform((path, ctx) => {
       const absolute = resolve(folder, path);
       // The file is created on the first message, but its folder must exist or that message is lost.
@@ -154,11 +157,11 @@ export function agentSettingsSchema(file: string) {
 
   return z
     .strictObject({
-      agentId: z.string().max(64, atMost(64)).regex(/^[\w.-]+$/, 'letters, digits, dot, dash and underscore only'),
+      agentId: z.string().max(64, capped(64)).regex(/^[\w.-]+$/, 'letters, digits, dot, dash and underscore only'),
       organization: z.strictObject({ warmTransferAvailable: z.boolean().default(true) }).prefault({}),
-      instructions: z.string().max(TEXT_LIMITS.instructions, atMost(TEXT_LIMITS.instructions)).optional(),
-      greeting: z.string().max(TEXT_LIMITS.greeting, atMost(TEXT_LIMITS.greeting)).optional(),
-      agentPhoneNumber: z.string().max(TEXT_LIMITS.phoneNumber, atMost(TEXT_LIMITS.phoneNumber)).regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number, such as +15125550100').optional(),
+      instructions: z.string().max(TEXT_LIMITS.instructions, capped(TEXT_LIMITS.instructions)).optional(),
+      greeting: z.string().max(TEXT_LIMITS.greeting, capped(TEXT_LIMITS.greeting)).optional(),
+      agentPhoneNumber: z.string().max(TEXT_LIMITS.phoneNumber, capped(TEXT_LIMITS.phoneNumber)).regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number, such as +15125550100').optional(),
       warmTransfer: z
         .strictObject({
           enabled: z.boolean(),

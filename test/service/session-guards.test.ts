@@ -1,6 +1,7 @@
-// What the session and timeout changes must keep, beside the attacks in hostile-sessions/-lengths/-timeouts
-// (these already held before them): cookies and credentials that are merely wrong are 401; a blocking read
-// on a duplicate of the store's client (the webhook sender's) still works under the store's command timeout.
+// What the session and timeout changes must keep, beside the attacks in hostile-sessions, -lengths and
+// -timeouts (these already held before them): cookies and credentials that are merely wrong are 401; a
+// blocking read on a duplicate of the store's client (the webhook sender's) still works under the store's
+// command timeout.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ADMIN_TOKEN, startApi, type ApiCast } from '../support/settings-api.ts';
 
