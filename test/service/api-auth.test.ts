@@ -12,6 +12,7 @@ const routes = [
   { method: 'GET', url: '/v1/organizations/acme' },
   { method: 'GET', url: '/v1/organizations/acme/agents' },
   { method: 'POST', url: '/v1/organizations/acme/tokens' },
+  { method: 'DELETE', url: '/v1/organizations/acme/tokens' },
   { method: 'PUT', url: '/v1/agents/support', payload: acmeAgent() },
   { method: 'GET', url: '/v1/agents/support' },
   { method: 'GET', url: '/v1/agents/support/warm-transfer' },
@@ -67,13 +68,16 @@ describe('authentication', () => {
 });
 
 describe('authorization', () => {
-  it("an organization's token cannot switch warm transfer or issue tokens: 403, and nothing changes", async () => {
+  it("an organization's token cannot switch warm transfer, issue tokens or revoke them: 403, and nothing changes", async () => {
     const put = await api.call(api.globexToken, { method: 'PUT', url: '/v1/organizations/globex', payload: { warmTransferAvailable: true } });
     expect(put.statusCode).toBe(403);
     expect((await api.db.store.organization('globex'))?.warmTransferAvailable).toBe(false);
     const tokens = await api.call(api.acmeToken, { method: 'POST', url: '/v1/organizations/acme/tokens' });
     expect(tokens.statusCode).toBe(403);
     expect(tokens.body).not.toContain('wto_');
+    const revoke = await api.call(api.acmeToken, { method: 'DELETE', url: '/v1/organizations/globex/tokens' });
+    expect(revoke.statusCode).toBe(403);
+    expect((await api.call(api.globexToken, { method: 'GET', url: '/v1/organizations/globex' })).statusCode).toBe(200);
   });
 
   it.each(routes.filter((r) => r.url.startsWith('/v1/agents/')))(
