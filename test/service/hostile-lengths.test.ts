@@ -11,7 +11,7 @@ const JSON_BODY_LIMIT_BYTES = 256 * 1024;
 
 beforeAll(async () => {
   api = await startApi(inject('redisAddress'), 'lengths');
-  expect((await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/support', payload: acmeAgent() })).statusCode).toBe(200);
+  expect((await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/acme.support', payload: acmeAgent() })).statusCode).toBe(200);
 });
 afterAll(async () => {
   await api?.close();
@@ -38,36 +38,36 @@ const overLong: Array<{ field: string; settings: Record<string, unknown> }> = [
 
 describe('over-long fields of PUT /v1/agents/{agentId}', () => {
   it.each(overLong)('$field over its cap: 422 naming it, and nothing stored', async ({ field, settings }) => {
-    const before = await api.db.store.agent('support');
-    const response = await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/support', payload: settings });
+    const before = await api.db.store.agent('acme.support');
+    const response = await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/acme.support', payload: settings });
     expect(response.statusCode).toBe(422);
     const { problems } = response.json() as { problems: string[] };
     expect(problems.some((p) => p.startsWith(`${field}: `) && /more than \d+ characters|at most \d+ characters/.test(p)), JSON.stringify(problems)).toBe(true);
-    expect(await api.db.store.agent('support')).toEqual(before);
+    expect(await api.db.store.agent('acme.support')).toEqual(before);
     // A new agent is not created either.
-    const created = await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/fresh', payload: settings });
+    const created = await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/acme.fresh', payload: settings });
     expect(created.statusCode).toBe(422);
-    expect(await api.db.store.agent('fresh')).toBeUndefined();
+    expect(await api.db.store.agent('acme.fresh')).toBeUndefined();
   });
 });
 
 describe('rules: the same cap everywhere, and 100k characters refused at once', () => {
   it('100 000 characters of rules are refused in PUT /v1/agents/{agentId} quickly, naming warmTransfer.rules', async () => {
-    const before = await api.db.store.agent('support');
+    const before = await api.db.store.agent('acme.support');
     const started = performance.now();
-    const response = await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/support', payload: acmeAgent({ warmTransfer: { enabled: true, rules: rulesOf(100_000) } }) });
+    const response = await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/acme.support', payload: acmeAgent({ warmTransfer: { enabled: true, rules: rulesOf(100_000) } }) });
     const elapsedMs = performance.now() - started;
     expect(response.statusCode).toBe(422);
     expect(response.body).toContain('warmTransfer.rules: must NOT have more than 20000 characters');
     expect(elapsedMs).toBeLessThan(500);
-    expect(await api.db.store.agent('support')).toEqual(before);
+    expect(await api.db.store.agent('acme.support')).toEqual(before);
   });
 
   it('the cap of PUT equals that of read-back: 20 000 accepted by both, 20 001 refused by both', async () => {
     const atCap = rulesOf(TEXT_LIMITS.rules);
     const overCap = rulesOf(TEXT_LIMITS.rules + 1);
     const readBack = (rules: string) => api.call(api.acmeToken, { method: 'POST', url: '/v1/rules/read-back', payload: { rules } });
-    const putAgent = (rules: string) => api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/support', payload: acmeAgent({ warmTransfer: { enabled: true, rules } }) });
+    const putAgent = (rules: string) => api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/acme.support', payload: acmeAgent({ warmTransfer: { enabled: true, rules } }) });
     expect((await readBack(atCap)).statusCode).toBe(200);
     expect((await readBack(overCap)).statusCode).toBe(422);
     expect((await putAgent(overCap)).statusCode).toBe(422);
@@ -77,11 +77,11 @@ describe('rules: the same cap everywhere, and 100k characters refused at once', 
 
 describe('the JSON body limit', () => {
   it(`a JSON body over ${JSON_BODY_LIMIT_BYTES} bytes is 413 with the limit named, and nothing is stored`, async () => {
-    const before = await api.db.store.agent('support');
+    const before = await api.db.store.agent('acme.support');
     const payload = JSON.stringify(acmeAgent({ instructions: 'x'.repeat(JSON_BODY_LIMIT_BYTES) }));
-    const response = await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/support', headers: { 'content-type': 'application/json' }, payload });
+    const response = await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/acme.support', headers: { 'content-type': 'application/json' }, payload });
     expect(response.statusCode).toBe(413);
     expect(response.json()).toEqual({ error: `the request body is larger than ${JSON_BODY_LIMIT_BYTES} bytes` });
-    expect(await api.db.store.agent('support')).toEqual(before);
+    expect(await api.db.store.agent('acme.support')).toEqual(before);
   });
 });

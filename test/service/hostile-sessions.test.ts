@@ -14,7 +14,7 @@ const extraApps: FastifyInstance[] = [];
 
 beforeAll(async () => {
   api = await startApi(inject('redisAddress'), 'sessions');
-  expect((await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/support', payload: acmeAgent() })).statusCode).toBe(200);
+  expect((await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/acme.support', payload: acmeAgent() })).statusCode).toBe(200);
 });
 afterAll(async () => {
   for (const app of extraApps) await app.close();
@@ -32,7 +32,7 @@ async function appWith(options: Omit<Parameters<typeof buildApp>[0], 'store'>): 
 function signIn(token: string, remoteAddress: string, app: FastifyInstance = api.app, extra: Partial<InjectOptions> = {}) {
   return app.inject({
     method: 'POST',
-    url: '/agents/support/session',
+    url: '/agents/acme.support/session',
     remoteAddress,
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...(extra.headers ?? {}) },
     payload: new URLSearchParams({ token }).toString(),
@@ -47,8 +47,8 @@ function setCookie(response: { headers: Record<string, unknown> }): string {
 }
 
 const cookieOf = (setCookieHeader: string) => setCookieHeader.split(';')[0] ?? '';
-const page = (cookie: string, app: FastifyInstance = api.app) => app.inject({ method: 'GET', url: '/agents/support', headers: { cookie } });
-const apiGet = (cookie: string, app: FastifyInstance = api.app) => app.inject({ method: 'GET', url: '/v1/agents/support', headers: { cookie } });
+const page = (cookie: string, app: FastifyInstance = api.app) => app.inject({ method: 'GET', url: '/agents/acme.support', headers: { cookie } });
+const apiGet = (cookie: string, app: FastifyInstance = api.app) => app.inject({ method: 'GET', url: '/v1/agents/acme.support', headers: { cookie } });
 
 async function issueAcmeToken(): Promise<{ token: string; tokenId: string }> {
   const issued = await api.call(ADMIN_TOKEN, { method: 'POST', url: '/v1/organizations/acme/tokens' });
@@ -118,11 +118,11 @@ describe('sessions end', () => {
   it('on sign-out: the page has the button, the cookie is cleared and the old cookie no longer works', async () => {
     const cookie = cookieOf(setCookie(await signIn(api.acmeToken, '127.0.1.5')));
     const shown = await page(cookie);
-    expect(shown.body).toContain('action="/agents/support/sign-out"');
+    expect(shown.body).toContain('action="/agents/acme.support/sign-out"');
     expect(shown.body).toContain('id="sign-out"');
-    const out = await api.app.inject({ method: 'POST', url: '/agents/support/sign-out', headers: { cookie } });
+    const out = await api.app.inject({ method: 'POST', url: '/agents/acme.support/sign-out', headers: { cookie } });
     expect(out.statusCode).toBe(303);
-    expect(out.headers.location).toBe('/agents/support');
+    expect(out.headers.location).toBe('/agents/acme.support');
     expect(setCookie(out)).toMatch(/^wt_session=; .*Max-Age=0/);
     expect((await apiGet(cookie)).statusCode).toBe(401);
     expect((await page(cookie)).statusCode).toBe(401);
@@ -140,9 +140,9 @@ describe('sessions end', () => {
     expect(revoked.json()).toEqual({ revoked: [tokenId] });
     expect((await apiGet(cookie)).statusCode).toBe(401);
     expect((await page(cookie)).statusCode).toBe(401);
-    expect((await api.call(token, { method: 'GET', url: '/v1/agents/support' })).statusCode).toBe(401);
+    expect((await api.call(token, { method: 'GET', url: '/v1/agents/acme.support' })).statusCode).toBe(401);
     // The organization's other token still works.
-    expect((await api.call(api.acmeToken, { method: 'GET', url: '/v1/agents/support' })).statusCode).toBe(200);
+    expect((await api.call(api.acmeToken, { method: 'GET', url: '/v1/agents/acme.support' })).statusCode).toBe(200);
   });
 
   it("when the administrator revokes all of an organization's tokens", async () => {
@@ -190,7 +190,7 @@ describe('sign-in attempts', () => {
     const attempt = (i: number) =>
       api.app.inject({
         method: 'POST',
-        url: '/agents/desk/session',
+        url: '/agents/globex.desk/session',
         remoteAddress: `127.0.3.${i}`,
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         payload: 'token=wto_guess',
@@ -210,10 +210,10 @@ describe('security headers', () => {
   };
 
   it('are on API answers, errors, the sign-in form and the page', async () => {
-    expectHeaders(await api.call(api.acmeToken, { method: 'GET', url: '/v1/agents/support' }));
-    expectHeaders(await api.call(undefined, { method: 'GET', url: '/v1/agents/support' }));
+    expectHeaders(await api.call(api.acmeToken, { method: 'GET', url: '/v1/agents/acme.support' }));
+    expectHeaders(await api.call(undefined, { method: 'GET', url: '/v1/agents/acme.support' }));
     expectHeaders(await api.call(api.acmeToken, { method: 'GET', url: '/no/such/route' }));
-    expectHeaders(await api.app.inject({ method: 'GET', url: '/agents/support' }));
+    expectHeaders(await api.app.inject({ method: 'GET', url: '/agents/acme.support' }));
     expectHeaders(await api.app.inject({ method: 'GET', url: '/' }));
   });
 
@@ -240,9 +240,9 @@ describe('malformed cookies are 401, never 500', () => {
     'thousands of cookies': Array.from({ length: 2000 }, (_, i) => `c${i}=v`).join('; ') + '; wt_session=%zz',
   };
   it.each(Object.entries(cookies))('%s', async (_name, cookie) => {
-    const onApi = await api.app.inject({ method: 'GET', url: '/v1/agents/support', headers: { cookie } });
+    const onApi = await api.app.inject({ method: 'GET', url: '/v1/agents/acme.support', headers: { cookie } });
     expect(onApi.statusCode).toBe(401);
-    const onPage = await api.app.inject({ method: 'GET', url: '/agents/support', headers: { cookie } });
+    const onPage = await api.app.inject({ method: 'GET', url: '/agents/acme.support', headers: { cookie } });
     expect(onPage.statusCode).toBe(401);
     expect(onPage.body).toContain('Sign in');
   });
