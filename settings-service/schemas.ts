@@ -95,7 +95,8 @@ export const agentInput = {
   maxProperties: 16,
   properties: {
     organizationId: id,
-    webhookUrl: { type: 'string', maxLength: TEXT_LIMITS.webhookUrl },
+    // Its length (2048) is checked with the rest of the URL (webhook-url.ts), in its own words.
+    webhookUrl: { type: 'string' },
     instructions: { type: 'string', maxLength: TEXT_LIMITS.instructions },
     greeting: { type: 'string', maxLength: TEXT_LIMITS.greeting },
     agentPhoneNumber: { type: 'string', maxLength: TEXT_LIMITS.phoneNumber },

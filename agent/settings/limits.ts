@@ -19,7 +19,6 @@ export const TEXT_LIMITS = {
   label: 40,
   /** A file name in a settings file (messages.file, warmTransfer.holdMusic). */
   path: 1_024,
-  webhookUrl: 2_048,
 } as const;
 
 /** Keypad keys are 1-9, * and #. */

@@ -25,7 +25,6 @@ const trunks = { pstnOutboundTrunkId: 'ST_pstn', pbx: { outboundTrunkId: 'ST_pbx
 
 // Each over-long field of PUT /v1/agents/{agentId}: the settings, the field's path as a problem names it.
 const overLong: Array<{ field: string; settings: Record<string, unknown> }> = [
-  { field: 'webhookUrl', settings: acmeAgent({ webhookUrl: `https://example.com/${'a'.repeat(TEXT_LIMITS.webhookUrl)}` }) },
   { field: 'instructions', settings: acmeAgent({ instructions: 'Be kind. '.repeat(TEXT_LIMITS.instructions / 9 + 1) }) },
   { field: 'greeting', settings: acmeAgent({ greeting: 'Hello. '.repeat(TEXT_LIMITS.greeting / 7 + 1) }) },
   { field: 'warmTransfer.rules', settings: acmeAgent({ warmTransfer: { enabled: true, rules: rulesOf(TEXT_LIMITS.rules + 1) } }) },
