@@ -5,6 +5,7 @@
 // answer fails the lookup (the last copy read is used if there is one), and the call then hears an apology
 // rather than silence (call-apology.ts).
 import { log } from '@livekit/agents';
+import { isRedisUnavailable } from '../settings-service/store/redis-options.ts';
 import { SettingsStore, type StoredEvent } from '../settings-service/store/store.ts';
 import { checkAgent } from '../settings-service/store/validate.ts';
 import type { TakenMessage } from './messages.ts';
@@ -65,7 +66,8 @@ export class StoreSettingsSource {
     try {
       return await bounded(this.read(agentId), SETTINGS_FULL_READ_TIMEOUT_MS, 'reading the agent settings');
     } catch (error) {
-      if (cached && error instanceof EffectTimeout) {
+      // Too slow by our bound, or by the store client's own command timeout (redis-options.ts), which may be the shorter.
+      if (cached && (error instanceof EffectTimeout || isRedisUnavailable(error))) {
         log().warn({ agentId, error: String(error) }, 'settings store too slow; using the settings last read');
         return cached;
       }

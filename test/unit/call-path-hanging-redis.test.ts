@@ -15,6 +15,7 @@ import { EffectTimeout } from '../../agent/transfer/bounded.ts';
 import { HoldMusic } from '../../agent/transfer/hold-music.ts';
 import { TransferRecordStore } from '../../agent/transfer/record-store.ts';
 import { RECORD_CREATE_TIMEOUT_MS, TransferRecordHandle } from '../../agent/transfer/record.ts';
+import { isRedisUnavailable } from '../../settings-service/store/redis-options.ts';
 import { SettingsStore } from '../../settings-service/store/store.ts';
 
 let server: Server;
@@ -60,7 +61,8 @@ describe('the call path against a Redis that never answers', { timeout: 20_000 }
   it('a call\'s settings lookup fails within its bound instead of holding the call', async () => {
     const source = new StoreSettingsSource(hangingStore(), HoldMusic.fromSamples('test', new Int16Array(48_000)));
     const { ms, error } = await timed(() => source.forCall('support'));
-    expect(error).toBeInstanceOf(EffectTimeout);
+    // Our own bound, or the store client's command timeout (2 s, redis-options.ts) when that comes first.
+    expect(error instanceof EffectTimeout || isRedisUnavailable(error), String(error)).toBe(true);
     expect(ms).toBeLessThan(SETTINGS_READ_TIMEOUT_MS + 1000);
   });
 
