@@ -90,7 +90,11 @@ export class SettingsStore {
 
   /** Connects to `url` (redis://host:port/db; the database index is honoured); every command is bounded (redis-options.ts). */
   static connect(url: string, prefix: string = DEFAULT_KEY_PREFIX): SettingsStore {
-    return new SettingsStore(new Redis(url, redisOptions), prefix);
+    const redis = new Redis(url, redisOptions);
+    // Connection trouble also fails the commands that meet it (a 503, a call's bounded fallback); without a
+    // listener ioredis would print every reconnect attempt as an "Unhandled error event".
+    redis.on('error', () => undefined);
+    return new SettingsStore(redis, prefix);
   }
 
   close(): Promise<void> {
