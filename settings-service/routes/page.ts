@@ -69,6 +69,28 @@ export function pageRoutes(app: FastifyInstance, store: SettingsStore, adminToke
     return reply.send(settingsPage(agentId, section, transfers, messages, nonce));
   });
 
+  // A form on another site could sign a browser in with the attacker's token (its edits then land in the
+  // attacker's organization) or sign it out: both posts must come from this site when a browser says where from.
+  const fromAnotherSite = (request: FastifyRequest): boolean => {
+    // Browsers say it in Sec-Fetch-Site; the page's own form is 'same-origin' (its Origin reads "null" under the
+    // page's no-referrer policy, so Origin decides only for browsers too old to send Sec-Fetch-Site).
+    const site = request.headers['sec-fetch-site'];
+    if (site !== undefined) return site !== 'same-origin' && site !== 'none';
+    const origin = request.headers.origin;
+    if (origin === undefined || origin === 'null') return false;
+    try {
+      // Both parsed, so a default port written or not compares equal.
+      return new URL(origin).host !== new URL(`${request.protocol}://${request.host}`).host;
+    } catch {
+      return true;
+    }
+  };
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.method === 'POST' && /^\/agents\/[^/]+\/(session|sign-out)$/.test(request.routeOptions.url ?? '') && fromAnotherSite(request)) {
+      return reply.code(403).type('text/plain; charset=utf-8').send('sign-in and sign-out are accepted only from this settings page');
+    }
+  });
+
   app.post<Params & { Body: { token?: string } | undefined }>(
     '/agents/:agentId/session',
     { config: { access: 'public' }, schema: { hide: true, params, body: signInBody } },

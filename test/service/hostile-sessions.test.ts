@@ -173,6 +173,34 @@ describe('Secure behind a TLS-terminating proxy', () => {
   });
 });
 
+describe('sign-in and sign-out from another site', () => {
+  it("are refused (403, no session made, none ended) when the browser says the form came from another site", async () => {
+    const before = (await api.db.store.redis.keys(`${api.db.prefix}*session*`)).length;
+    const crossSite = [
+      { origin: 'http://evil.example' },
+      { 'sec-fetch-site': 'cross-site', origin: 'null' },
+      { 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site', origin: 'http://settings.example.com' },
+    ];
+    for (const headers of crossSite) {
+      const response = await signIn(api.acmeToken, '127.0.4.1', api.app, { headers });
+      expect(response.statusCode, JSON.stringify(headers)).toBe(403);
+      expect(response.headers['set-cookie']).toBeUndefined();
+    }
+    expect((await api.db.store.redis.keys(`${api.db.prefix}*session*`)).length).toBe(before);
+
+    // The page's own form (same origin, as a browser sends it) and a client that says nothing still sign in.
+    const own = await signIn(api.acmeToken, '127.0.4.2', api.app, { headers: { origin: 'null', 'sec-fetch-site': 'same-origin' } });
+    expect(own.statusCode).toBe(303);
+    // An older browser without Sec-Fetch-Site: its Origin names this host.
+    expect((await signIn(api.acmeToken, '127.0.4.3', api.app, { headers: { origin: 'http://localhost:80', host: 'localhost' } })).statusCode).toBe(303);
+    const cookie = cookieOf(setCookie(own));
+    const forgedSignOut = await api.app.inject({ method: 'POST', url: '/agents/acme.support/sign-out', headers: { cookie, origin: 'http://evil.example' } });
+    expect(forgedSignOut.statusCode).toBe(403);
+    expect((await page(cookie)).body).toContain('Sign out');
+  });
+});
+
 describe('sign-in attempts', () => {
   it('are limited per client address: the 11th in a minute is 429 with Retry-After, even with a valid token', async () => {
     for (let i = 0; i < 10; i++) expect((await signIn(`wto_guess-${i}`, '127.0.2.1')).statusCode).toBe(401);
