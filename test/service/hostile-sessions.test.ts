@@ -166,7 +166,10 @@ describe('Secure behind a TLS-terminating proxy', () => {
     const https = { headers: { 'x-forwarded-proto': 'https' } };
     const proxied = await appWith({ adminToken: ADMIN_TOKEN, trustProxy: '127.0.0.1' });
     const viaProxy = { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.7' } };
-    expect(setCookie(await signIn(api.acmeToken, '127.0.0.1', proxied, viaProxy))).toMatch(/; Secure(;|$)/);
+    const secured = await signIn(api.acmeToken, '127.0.0.1', proxied, viaProxy);
+    expect(setCookie(secured)).toMatch(/; Secure(;|$)/);
+    expect(secured.headers['strict-transport-security']).toBe('max-age=31536000');
+    expect((await signIn(api.acmeToken, '127.0.1.7', api.app, https)).headers['strict-transport-security']).toBeUndefined();
     expect(setCookie(await signIn(api.acmeToken, '127.0.1.8', api.app, https))).not.toMatch(/Secure/);
     const otherProxy = await appWith({ adminToken: ADMIN_TOKEN, trustProxy: '10.0.0.1' });
     expect(setCookie(await signIn(api.acmeToken, '127.0.1.9', otherProxy, https))).not.toMatch(/Secure/);
