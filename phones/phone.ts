@@ -252,8 +252,11 @@ export class Phone {
 
   /** Press keys: RFC 4733 events (payload type 101) from our media socket to the far end's RTP port. */
   async press(digits: string, opts: { durationMs?: number; gapMs?: number } = {}): Promise<void> {
+    if (!this.has('answered')) throw new Error(`cannot press keys before the call is answered. ${this.summary()}`);
+    // The far end's media line comes from SIPp's action log, polled apart from its messages: it may trail the answer.
+    if (!this.remoteMedia) await this.waitForEvent('media', 2000).catch(() => undefined);
     const to = this.remoteMedia;
-    if (!to || !this.has('answered')) throw new Error(`cannot press keys before the call is answered. ${this.summary()}`);
+    if (!to) throw new Error(`cannot press keys: the far end's SDP gave no media address. ${this.summary()}`);
     for (const d of digits) {
       await this.dtmf.send(d, to.address, to.port, opts.durationMs ?? 160, to.dtmfPayloadType);
       await sleep(opts.gapMs ?? 100);

@@ -37,7 +37,10 @@ describe('SIPp phone on loopback', () => {
     expect(callee.callId).toBe(caller.callId);
     // The number the callee would show as caller ID is the caller's From user.
     expect(callee.callerId()).toBe('+15551234567');
-    // Each side's SDP advertised its Node socket, and SIPp sends its stream from its -mp port.
+    // Each side's SDP advertised its Node socket, and SIPp sends its stream from its -mp port. The media line is
+    // read from SIPp's action log, polled apart from its message log: it may come a poll after the answer.
+    await caller.waitForEvent('media', 2000);
+    await callee.waitForEvent('media', 2000);
     expect(caller.remoteMedia).toEqual({ address: '127.0.0.1', port: callee.rtpPort, dtmfPayloadType: 101 });
     expect(callee.remoteMedia).toEqual({ address: '127.0.0.1', port: caller.rtpPort, dtmfPayloadType: 101 });
 
