@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { parseSipHostPolicy, type SipHostPolicy } from './transfer/sip-host.ts';
+import { parseSipHostPolicy, type SipHostPolicy } from './transfer/dial/sip-host.ts';
 
 /** MAX_BRIDGED_CALL_S's default: four hours. */
 export const DEFAULT_MAX_BRIDGED_MS = 4 * 3600 * 1000;

@@ -4,24 +4,24 @@ import { type AgentServer, cli, initializeLogger, ServerOptions } from '@livekit
 import { randomUUID } from 'node:crypto';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveSettings } from './agent-settings.ts';
-import { Admission, reportedLoad } from './admission.ts';
-import { carried, WORKER_KEY_ENV } from './carrying.ts';
+import { resolveSettings } from './call-settings/files.ts';
+import { Admission, reportedLoad } from './capacity/admission.ts';
+import { carried, WORKER_KEY_ENV } from './capacity/carrying.ts';
 import { ConfigError, loadConfig, type WorkerConfig } from './config.ts';
-import { cpuLoad } from './load.ts';
-import { proposeAll, PROPOSALS_VARIABLE, withProposals } from './settings/model-compile.ts';
-import { readBack } from './settings/read-back.ts';
+import { cpuLoad } from './capacity/load.ts';
+import { proposeAll, PROPOSALS_VARIABLE, withProposals } from '../settings/rules/model-compile.ts';
+import { readBack } from '../settings/rules/read-back.ts';
 import { connectedSince, connectRedis } from './redis.ts';
-import { bounded } from './transfer/bounded.ts';
-import { sipHostProblems } from './transfer/authorise.ts';
-import { SettingsError, warmTransferEnabled } from './settings/settings.ts';
-import { SettingsStore } from '../settings-service/store/store.ts';
+import { bounded } from '../core/bounded.ts';
+import { sipHostProblems } from './transfer/dial/authorise.ts';
+import { SettingsError, warmTransferEnabled } from '../settings/settings.ts';
+import { SettingsStore } from '../settings/store/store.ts';
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
-import { TakeoverWatcher } from './takeover.ts';
-import { loadHoldMusicShared } from './transfer/hold-music.ts';
-import { TransferRecordStore } from './transfer/record-store.ts';
-import { httpUrl, quietly, roomServiceApi } from './transfer/room-api.ts';
-import { ROOM_API_TIMEOUT_MS } from './transfer/bounded.ts';
+import { TakeoverWatcher } from './takeover/watcher.ts';
+import { loadHoldMusicShared } from './transfer/hold/music.ts';
+import { TransferRecordStore } from './transfer/record/store.ts';
+import { httpUrl, quietly, roomServiceApi } from './livekit/room-api.ts';
+import { ROOM_API_TIMEOUT_MS } from '../core/bounded.ts';
 
 const MAX_REPORTED_LOAD = 0.95;
 /** loadFunc runs every 2.5 s; a Redis that does not answer in time counts as carrying what it said last. */
@@ -133,7 +133,7 @@ new TakeoverWatcher({
 cli.runApp(
   new ServerOptions({
     // worker.js beside the compiled main.js (dist/, production), worker.ts when run through tsx.
-    agent: fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url)),
+    agent: fileURLToPath(new URL(`./job${extname(fileURLToPath(import.meta.url))}`, import.meta.url)),
     // Without an agentName the worker would also be dispatched into every room it creates itself.
     agentName: config.agentName,
     wsURL: config.livekit.url,

@@ -1,5 +1,5 @@
 // What the agent says to, and how it behaves with, the person it is briefing in the consultation room.
-import type { TransferOutcome } from '../agent/transfer/outcome.ts';
+import type { TransferOutcome } from '../core/outcome.ts';
 import { untrustedBlock } from './quoted.ts';
 
 export const DECISION_QUESTION =

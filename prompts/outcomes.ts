@@ -1,6 +1,6 @@
 // What the caller hears when a warm transfer does not connect, one natural message per outcome, and the
 // short typed result the caller agent's model gets back from the warm_transfer tool.
-import type { TransferOutcome } from '../agent/transfer/outcome.ts';
+import type { TransferOutcome } from '../core/outcome.ts';
 
 const CALLER_MESSAGES: Record<TransferOutcome, string> = {
   accepted: 'You are now connected.',

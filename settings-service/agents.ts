@@ -1,9 +1,9 @@
 // Writing an agent: the one path every write takes (the API, the page, the import command), so each is
 // checked the same way and a refused write leaves the stored settings exactly as they were.
 import { rulesReadBack, type ReadBack } from './read-back.ts';
-import type { AgentGuard } from './store/agent-owners.ts';
-import type { HoldMusicInfo, Organization, SettingsStore, StoredAgent } from './store/store.ts';
-import { checkAgent } from './store/validate.ts';
+import type { AgentGuard } from '../settings/store/agent-owners.ts';
+import type { HoldMusicInfo, Organization, SettingsStore, StoredAgent } from '../settings/store/store.ts';
+import { checkAgent } from '../settings/store/validate.ts';
 
 export type AgentWrite = { ok: true; version: number } | { ok: false; problems: string[] };
 

@@ -11,13 +11,13 @@ import { organizationRoutes } from './routes/organizations.ts';
 import { pageRoutes, type SessionOptions } from './routes/page.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
-import { isRedisUnavailable } from './store/redis-options.ts';
+import { isRedisUnavailable } from '../settings/store/redis-options.ts';
 import { webhookSecretRoutes } from './routes/webhook-secret.ts';
-import type { SettingsStore } from './store/store.ts';
-import { indexAgentOwners } from './store/agent-owners.ts';
+import type { SettingsStore } from '../settings/store/store.ts';
+import { indexAgentOwners } from '../settings/store/agent-owners.ts';
 import { type Tenancy, tenancyFromEnv } from './tenancy.ts';
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './upload-limits.ts';
-import { HOLD_MUSIC_MAX_BYTES } from '../agent/settings/hold-music.ts';
+import { HOLD_MUSIC_MAX_BYTES } from '../settings/hold-music.ts';
 
 export interface AppOptions {
   store: SettingsStore;

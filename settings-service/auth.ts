@@ -7,9 +7,9 @@
 // random session id (store/sessions.ts), never the token. Whatever a client sends in either is bounded and
 // parsed without anything that can throw: a malformed header or cookie is 401, never 500.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SettingsStore, StoredAgent } from './store/store.ts';
-import { sessionPrincipal } from './store/sessions.ts';
-import { sameToken } from './store/tokens.ts';
+import type { SettingsStore, StoredAgent } from '../settings/store/store.ts';
+import { sessionPrincipal } from './sessions.ts';
+import { sameToken } from '../settings/store/tokens.ts';
 
 export type Principal = { kind: 'admin' } | { kind: 'organization'; organizationId: string };
 export type Access = 'public' | 'admin' | 'any';

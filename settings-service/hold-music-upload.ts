@@ -1,14 +1,14 @@
 // An uploaded hold music file, checked by what it is, not by its name or Content-Type: too big (413), not
 // MP3 or WAV at all (415), or MP3/WAV that is damaged, uses a codec this service does not decode, plays
 // longer than the cap, or does not decode (422). The same header checks as settings files
-// (agent/settings/hold-music.ts); then the duration the headers give is checked against the cap before
-// anything decodes, and one bounded decode (agent/transfer/decode-audio.ts) makes the samples workers play,
+// (settings/hold-music.ts); then the duration the headers give is checked against the cap before
+// anything decodes, and one bounded decode (settings/music/decode.ts) makes the samples workers play,
 // so a worker never decodes an upload and never meets one that fails.
 import { createHash } from 'node:crypto';
-import { readAudioHeader } from '../agent/settings/audio-header.ts';
-import { checkHoldMusic, HOLD_MUSIC_MAX_BYTES } from '../agent/settings/hold-music.ts';
-import { decodeAudio, DecodeError } from '../agent/transfer/decode-audio.ts';
-import { HOLD_SAMPLE_RATE } from '../agent/transfer/hold-music.ts';
+import { readAudioHeader } from '../settings/music/audio-header.ts';
+import { checkHoldMusic, HOLD_MUSIC_MAX_BYTES } from '../settings/hold-music.ts';
+import { decodeAudio, DecodeError } from '../settings/music/decode.ts';
+import { HOLD_SAMPLE_RATE } from '../agent/transfer/hold/music.ts';
 import { DecodeSlots } from './decode-slots.ts';
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './upload-limits.ts';
 

@@ -6,11 +6,11 @@
 // the agent's stream; the result notes each one left out.
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { loadSettings, parseYaml, SettingsError } from '../agent/settings/settings.ts';
+import { loadSettings, parseYaml, SettingsError } from '../settings/settings.ts';
 import { writeAgent } from './agents.ts';
 import { checkUpload } from './hold-music-upload.ts';
-import { AgentClaimError, indexAgentOwners } from './store/agent-owners.ts';
-import type { SettingsStore } from './store/store.ts';
+import { AgentClaimError, indexAgentOwners } from '../settings/store/agent-owners.ts';
+import type { SettingsStore } from '../settings/store/store.ts';
 import { tenancyFromEnv } from './tenancy.ts';
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './upload-limits.ts';
 

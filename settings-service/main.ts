@@ -4,11 +4,11 @@ import { parseArgs } from 'node:util';
 import { buildApp } from './app.ts';
 import { parseSessionTtl, parseTrustProxy } from './http-config.ts';
 import { importSettings } from './import.ts';
-import { SettingsError } from '../agent/settings/settings.ts';
-import { DEFAULT_KEY_PREFIX } from './store/keys.ts';
-import { OUTBOX_RETENTION_MS, SettingsStore } from './store/store.ts';
+import { SettingsError } from '../settings/settings.ts';
+import { DEFAULT_KEY_PREFIX } from '../settings/store/keys.ts';
+import { OUTBOX_RETENTION_MS, SettingsStore } from '../settings/store/store.ts';
 import { type Tenancy, tenancyFromEnv } from './tenancy.ts';
-import { webhookHostPolicy } from './webhook-url.ts';
+import { webhookHostPolicy } from '../settings/webhook-url.ts';
 import { startWebhookSender, WEBHOOK_DEFAULTS } from './webhooks.ts';
 import { uploadLimitsFromEnv } from './upload-limits.ts';
 

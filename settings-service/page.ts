@@ -1,9 +1,9 @@
 // The agent's Warm Transfer settings page: plain HTML rendered here, and a small script that talks to the
 // same API (with the session cookie the sign-in form sets). No build step. Each response's inline script
 // and style carry the nonce its Content-Security-Policy names (security-headers.ts).
-import { NOT_DIALLED_HEADING } from '../agent/settings/read-back.ts';
+import { NOT_DIALLED_HEADING } from '../settings/rules/read-back.ts';
 import type { WarmTransferSection } from './agents.ts';
-import type { StoredEvent } from './store/store.ts';
+import type { StoredEvent } from '../settings/store/store.ts';
 
 const esc = (text: unknown) =>
   String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);

@@ -1,9 +1,9 @@
 // The one place the service turns rules text into the plan it reads back to whoever edits it: the same
-// transfer plan (agent/settings/plan.ts) the worker compiles and obeys, in the same words `npm run rules`
+// transfer plan (settings/rules/plan.ts) the worker compiles and obeys, in the same words `npm run rules`
 // prints. Warnings are listed apart so the page can show them as such.
-import { canonicalDestination, destinationKey as canonicalKey } from '../agent/settings/destination.ts';
-import { allowedDestinations, compilePlan } from '../agent/settings/plan.ts';
-import { readBack, whyNotDialled } from '../agent/settings/read-back.ts';
+import { canonicalDestination, destinationKey as canonicalKey } from '../settings/destination.ts';
+import { allowedDestinations, compilePlan } from '../settings/rules/plan.ts';
+import { readBack, whyNotDialled } from '../settings/rules/read-back.ts';
 
 export interface ReadBack {
   /** One line per rule, in order, then the denylist: what the agent may dial. */

@@ -1,10 +1,10 @@
 // JSON schemas of the API: Fastify validates requests with them and the OpenAPI document is built from
 // them. Agent settings themselves are checked by the settings-file schema (store/validate.ts), which
 // lists every problem at once; the schemas here describe them for the document, and cap every length
-// (agent/settings/limits.ts) so that an over-long field is refused (422, the field named) before any of it
+// (settings/limits.ts) so that an over-long field is refused (422, the field named) before any of it
 // is parsed or compiled. Caps written without a `type` apply only to values of that type, so a wrong
 // type is still reported by the settings schema in its own words.
-import { FALLBACKS_MAX, KEYPAD_MAX_KEYS, TEXT_LIMITS } from '../agent/settings/limits.ts';
+import { FALLBACKS_MAX, KEYPAD_MAX_KEYS, TEXT_LIMITS } from '../settings/limits.ts';
 
 export const id = { type: 'string', pattern: '^[\\w.-]{1,64}$' } as const;
 

@@ -9,7 +9,7 @@
 // Every change that touches two of these is one Lua script, so an event enqueued while the last one is being
 // acknowledged is never stranded in a queue that `due` no longer lists.
 import { createHash } from 'node:crypto';
-import type { SettingsStore } from './store/store.ts';
+import type { SettingsStore } from '../settings/store/store.ts';
 
 export interface Endpoint {
   id: string;

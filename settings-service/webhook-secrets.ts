@@ -12,7 +12,7 @@
 // again later, so rotating loses nothing.
 import { createHash, randomBytes } from 'node:crypto';
 import { AccessToken } from 'livekit-server-sdk';
-import type { SettingsStore } from './store/store.ts';
+import type { SettingsStore } from '../settings/store/store.ts';
 
 export const WEBHOOK_SECRET_OVERLAP_MS = 24 * 3600_000;
 export const PREVIOUS_SIGNATURE_HEADER = 'x-webhook-previous-authorization';

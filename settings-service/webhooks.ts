@@ -14,12 +14,12 @@
 // queued over all its endpoints, and events past that are dropped as they arrive, logged with the running count.
 // Delivery is at least once: every body carries the event id, so a receiver drops a repeat it already has.
 import { randomUUID } from 'node:crypto';
-import { withoutPii } from '../agent/pii.ts';
-import type { HostPolicy } from '../agent/net/restricted-hosts.ts';
+import { withoutPii } from '../core/pii.ts';
+import type { HostPolicy } from '../core/restricted-hosts.ts';
 import { signatureHeaders, signingSecrets } from './webhook-secrets.ts';
 import { endpointId, type Endpoint, WebhookQueues } from './webhook-queue.ts';
-import { postChecked, type Resolve, webhookHostPolicy } from './webhook-url.ts';
-import type { SettingsStore, StoredAgent, StoredEvent } from './store/store.ts';
+import { postChecked, type Resolve, webhookHostPolicy } from '../settings/webhook-url.ts';
+import type { SettingsStore, StoredAgent, StoredEvent } from '../settings/store/store.ts';
 
 export interface WebhookOptions {
   /** Restricted hosts the operator allows (SETTINGS_WEBHOOK_ALLOWED_HOSTS by default). */

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SIPDispatchRuleInfo, SIPInboundTrunkInfo, SIPOutboundTrunkInfo, SipClient } from 'livekit-server-sdk';
-import { agentIdFromMetadata } from '../agent/agent-settings.ts';
-import { httpUrl } from '../agent/transfer/room-api.ts';
+import { agentIdFromMetadata } from '../agent/call-settings/files.ts';
+import { httpUrl } from '../agent/livekit/room-api.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 

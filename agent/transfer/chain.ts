@@ -2,9 +2,9 @@
 // deadline (TRANSFER_DEADLINE_S), however many destinations its rule names; the caller hanging up, pressing
 // 0 or running out of time between two destinations ends it; and the caller hears how it ended exactly once.
 import { onHoldNote } from '../../prompts/hold.ts';
-import type { TransferResult } from './machine.ts';
-import type { TransferOutcome } from './outcome.ts';
-import type { PhaseKind } from './phase.ts';
+import type { TransferResult } from './state/machine.ts';
+import type { TransferOutcome } from '../../core/outcome.ts';
+import type { PhaseKind } from './state/phase.ts';
 
 /** Outcomes after which the next destination of the rule is tried. */
 export const TRY_NEXT: ReadonlySet<TransferOutcome> = new Set([

@@ -9,7 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 
-export { pii, type PiiData, type PiiFields } from '../pii.ts';
+export { pii, type PiiData, type PiiFields } from '../../core/pii.ts';
 
 export type TimelineEventType =
   | 'started'

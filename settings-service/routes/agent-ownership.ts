@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { agentFor, HttpError } from '../auth.ts';
 import { errors, id, problems } from '../schemas.ts';
-import type { SettingsStore } from '../store/store.ts';
+import type { SettingsStore } from '../../settings/store/store.ts';
 
 const security = [{ bearer: [] }];
 

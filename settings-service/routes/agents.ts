@@ -5,7 +5,7 @@ import { agentFor, HttpError, requireOrganization } from '../auth.ts';
 import { warmTransferSection, withSection, writeAgent } from '../agents.ts';
 import { rulesReadBack } from '../read-back.ts';
 import { agentInput, agentOutput, errors, id, problems, readBack, rulesText, warmTransferInput, warmTransferOutput } from '../schemas.ts';
-import type { SettingsStore, StoredAgent } from '../store/store.ts';
+import type { SettingsStore, StoredAgent } from '../../settings/store/store.ts';
 import { creationRefusal, type Tenancy } from '../tenancy.ts';
 
 const params = { type: 'object', properties: { agentId: id }, required: ['agentId'] } as const;

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { agentFor } from '../auth.ts';
 import { errors, event, id, limit } from '../schemas.ts';
-import type { SettingsStore, StoredEvent } from '../store/store.ts';
+import type { SettingsStore, StoredEvent } from '../../settings/store/store.ts';
 
 const params = { type: 'object', properties: { agentId: id }, required: ['agentId'] } as const;
 const security = [{ bearer: [] }];

@@ -4,13 +4,13 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import { HOLD_MUSIC_MAX_BYTES } from '../../agent/settings/hold-music.ts';
-import { builtinHoldMusicPath } from '../../agent/transfer/hold-music.ts';
+import { HOLD_MUSIC_MAX_BYTES } from '../../settings/hold-music.ts';
+import { builtinHoldMusicPath } from '../../agent/transfer/hold/music.ts';
 import { agentFor, HttpError } from '../auth.ts';
 import { checkUpload, cleanFileName } from '../hold-music-upload.ts';
 import { errors, holdMusic, id, problems } from '../schemas.ts';
-import { MissingAgentError, MusicQuotaError, musicUsage } from '../store/music-usage.ts';
-import type { SettingsStore } from '../store/store.ts';
+import { MissingAgentError, MusicQuotaError, musicUsage } from '../../settings/store/music-usage.ts';
+import type { SettingsStore } from '../../settings/store/store.ts';
 import { megabytes, type UploadLimits } from '../upload-limits.ts';
 
 const params = { type: 'object', properties: { agentId: id }, required: ['agentId'] } as const;

@@ -2,9 +2,9 @@
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../auth.ts';
 import { errors, id } from '../schemas.ts';
-import type { SettingsStore } from '../store/store.ts';
-import { tokenIdOf } from '../store/sessions.ts';
-import { hashToken, newToken } from '../store/tokens.ts';
+import type { SettingsStore } from '../../settings/store/store.ts';
+import { tokenIdOf } from '../sessions.ts';
+import { hashToken, newToken } from '../../settings/store/tokens.ts';
 
 const params = { type: 'object', properties: { orgId: id }, required: ['orgId'] } as const;
 const organization = { type: 'object', properties: { id: { type: 'string' }, warmTransferAvailable: { type: 'boolean' } } } as const;

@@ -8,8 +8,8 @@ import { warmTransferSection } from '../agents.ts';
 import { settingsPage, signInPage } from '../page.ts';
 import { id } from '../schemas.ts';
 import { newNonce, pagePolicy } from '../security-headers.ts';
-import { countSignInAttempt, createSession, deleteSession } from '../store/sessions.ts';
-import type { SettingsStore } from '../store/store.ts';
+import { countSignInAttempt, createSession, deleteSession } from '../sessions.ts';
+import type { SettingsStore } from '../../settings/store/store.ts';
 import { groupTimelines } from './events.ts';
 
 const params = { type: 'object', properties: { agentId: id }, required: ['agentId'] } as const;

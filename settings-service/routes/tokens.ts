@@ -4,8 +4,8 @@
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../auth.ts';
 import { errors, id } from '../schemas.ts';
-import { revokeTokens } from '../store/sessions.ts';
-import type { SettingsStore } from '../store/store.ts';
+import { revokeTokens } from '../sessions.ts';
+import type { SettingsStore } from '../../settings/store/store.ts';
 
 const security = [{ bearer: [] }];
 const revoked = { type: 'object', properties: { revoked: { type: 'array', items: { type: 'string' } } }, required: ['revoked'] } as const;

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { HttpError, requireOrganization } from '../auth.ts';
 import { errors, id } from '../schemas.ts';
-import type { SettingsStore } from '../store/store.ts';
+import type { SettingsStore } from '../../settings/store/store.ts';
 import { PREVIOUS_SIGNATURE_HEADER, rotateWebhookSecret } from '../webhook-secrets.ts';
 
 const params = { type: 'object', properties: { orgId: id }, required: ['orgId'] } as const;

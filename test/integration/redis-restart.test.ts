@@ -6,7 +6,7 @@
 // restart still bridges the call, and a bridged call goes on with both sides hearing each other.
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { TransferRecordStore, type TransferRecord } from '../../agent/transfer/record-store.ts';
+import { TransferRecordStore, type TransferRecord } from '../../agent/transfer/record/store.ts';
 import type { Phone } from '../../phones/index.ts';
 import { startOwnRedis, type OwnRedis } from '../support/own-redis.ts';
 import { eventually } from '../support/rooms.ts';

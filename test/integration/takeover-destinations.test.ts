@@ -6,7 +6,7 @@
 // one is refused, nothing is dialled, and the caller is back with the agent and told.
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { TransferRecordStore, type TransferRecord } from '../../agent/transfer/record-store.ts';
+import { TransferRecordStore, type TransferRecord } from '../../agent/transfer/record/store.ts';
 import { FakeOpenAI, hasToolResult, systemPromptIncludes, toolsInclude, allOf, lastUserMessageIncludes } from '../support/fake-openai/index.ts';
 import type { ChatRequest } from '../support/fake-openai/matchers.ts';
 import { eventually } from '../support/rooms.ts';

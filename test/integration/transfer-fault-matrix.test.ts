@@ -4,7 +4,7 @@
 // the caller bridged, back with the agent or cleanly ended, and no record or room left behind.
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { TransferRecordStore } from '../../agent/transfer/record-store.ts';
+import { TransferRecordStore } from '../../agent/transfer/record/store.ts';
 import { allOf, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from '../support/fake-openai/index.ts';
 import type { ChatRequest } from '../support/fake-openai/matchers.ts';
 import { eventually } from '../support/rooms.ts';

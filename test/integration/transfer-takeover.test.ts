@@ -5,7 +5,7 @@
 // still ends where it should, and nothing is left behind once the call is over.
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { TransferRecordStore, type TransferRecord } from '../../agent/transfer/record-store.ts';
+import { TransferRecordStore, type TransferRecord } from '../../agent/transfer/record/store.ts';
 import type { Phone } from '../../phones/index.ts';
 import { eventually } from '../support/rooms.ts';
 import {

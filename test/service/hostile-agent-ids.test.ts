@@ -4,7 +4,7 @@
 // deleted agent left behind. Each refusal is checked to change nothing in the store.
 import { initializeLogger } from '@livekit/agents';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { StoreSettingsSource } from '../../agent/store-settings.ts';
+import { StoreSettingsSource } from '../../agent/call-settings/store.ts';
 import { buildApp } from '../../settings-service/app.ts';
 import { acmeAgent, ADMIN_TOKEN, startApi, type ApiCast } from '../support/settings-api.ts';
 import { testStore, toneWav } from '../support/settings-store.ts';

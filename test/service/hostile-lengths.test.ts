@@ -1,8 +1,8 @@
-// Attack: over-long text in any field. Every text field of every route has a cap (agent/settings/limits.ts):
+// Attack: over-long text in any field. Every text field of every route has a cap (settings/limits.ts):
 // a longer value is refused with 422 naming the field, before anything is compiled, and nothing is stored.
 // JSON bodies are capped far below the old 1 MiB; 100k characters of rules are refused at once.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { TEXT_LIMITS } from '../../agent/settings/limits.ts';
+import { TEXT_LIMITS } from '../../settings/limits.ts';
 import { acmeAgent, startApi, type ApiCast } from '../support/settings-api.ts';
 
 let api: ApiCast;

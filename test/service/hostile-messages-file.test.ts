@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initializeLogger } from '@livekit/agents';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { StoreSettingsSource } from '../../agent/store-settings.ts';
+import { StoreSettingsSource } from '../../agent/call-settings/store.ts';
 import { importSettings } from '../../settings-service/import.ts';
 import { acmeAgent, ADMIN_TOKEN, startApi, type ApiCast } from '../support/settings-api.ts';
 

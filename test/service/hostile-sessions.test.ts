@@ -6,7 +6,7 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../settings-service/app.ts';
-import { hashToken } from '../../settings-service/store/tokens.ts';
+import { hashToken } from '../../settings/store/tokens.ts';
 import { acmeAgent, ADMIN_TOKEN, startApi, type ApiCast } from '../support/settings-api.ts';
 
 let api: ApiCast;

@@ -7,7 +7,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../settings-service/app.ts';
-import { SettingsStore } from '../../settings-service/store/store.ts';
+import { SettingsStore } from '../../settings/store/store.ts';
 import { ADMIN_TOKEN } from '../support/settings-api.ts';
 import { testStore, type TestStore } from '../support/settings-store.ts';
 

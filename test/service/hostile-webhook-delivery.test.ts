@@ -5,7 +5,7 @@ import { WebhookReceiver } from 'livekit-server-sdk';
 import { describe, expect, inject, it } from 'vitest';
 import { WebhookQueues } from '../../settings-service/webhook-queue.ts';
 import { PREVIOUS_SIGNATURE_HEADER, rotateWebhookSecret } from '../../settings-service/webhook-secrets.ts';
-import { webhookHostPolicy } from '../../settings-service/webhook-url.ts';
+import { webhookHostPolicy } from '../../settings/webhook-url.ts';
 import { startWebhookSender, type WebhookOptions } from '../../settings-service/webhooks.ts';
 import { eventually } from '../support/rooms.ts';
 import { ADMIN_TOKEN, startApi } from '../support/settings-api.ts';

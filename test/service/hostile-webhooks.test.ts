@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WebhookQueues } from '../../settings-service/webhook-queue.ts';
 import { rotateWebhookSecret } from '../../settings-service/webhook-secrets.ts';
-import { webhookHostPolicy } from '../../settings-service/webhook-url.ts';
+import { webhookHostPolicy } from '../../settings/webhook-url.ts';
 import { startWebhookSender, type WebhookOptions } from '../../settings-service/webhooks.ts';
 import { eventually } from '../support/rooms.ts';
 import { acmeAgent, startApi, type ApiCast } from '../support/settings-api.ts';

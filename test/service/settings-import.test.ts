@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { SettingsError } from '../../agent/settings/settings.ts';
+import { SettingsError } from '../../settings/settings.ts';
 import { importSettings } from '../../settings-service/import.ts';
 import { testStore, toneWav, type TestStore } from '../support/settings-store.ts';
 

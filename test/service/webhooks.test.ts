@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { WebhookReceiver } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rotateWebhookSecret } from '../../settings-service/webhook-secrets.ts';
-import { webhookHostPolicy } from '../../settings-service/webhook-url.ts';
+import { webhookHostPolicy } from '../../settings/webhook-url.ts';
 import { startWebhookSender, type WebhookOptions } from '../../settings-service/webhooks.ts';
 import { personalDataOutsidePii } from '../support/pii.ts';
 import { eventually } from '../support/rooms.ts';

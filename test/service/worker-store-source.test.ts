@@ -3,10 +3,10 @@
 // events it writes back to the agent's streams.
 import { initializeLogger } from '@livekit/agents';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { allowedDestinations } from '../../agent/settings/plan.ts';
-import { warmTransferEnabled } from '../../agent/settings/settings.ts';
-import { StoreSettingsSource } from '../../agent/store-settings.ts';
-import { HOLD_SAMPLE_RATE } from '../../agent/transfer/hold-music.ts';
+import { allowedDestinations } from '../../settings/rules/plan.ts';
+import { warmTransferEnabled } from '../../settings/settings.ts';
+import { StoreSettingsSource } from '../../agent/call-settings/store.ts';
+import { HOLD_SAMPLE_RATE } from '../../agent/transfer/hold/music.ts';
 import type { TimelineEntry } from '../../agent/transfer/timeline.ts';
 import { writeAgent } from '../../settings-service/agents.ts';
 import { checkUpload } from '../../settings-service/hold-music-upload.ts';

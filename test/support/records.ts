@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
-import { TransferRecordStore } from '../../agent/transfer/record-store.ts';
+import { TransferRecordStore } from '../../agent/transfer/record/store.ts';
 
 export const TEST_REDIS_DB = 8;
 

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SettingsStore } from '../../settings-service/store/store.ts';
+import { SettingsStore } from '../../settings/store/store.ts';
 import { sineSamples } from '../../phones/audio.ts';
 import { wavBytes } from './wav.ts';
 

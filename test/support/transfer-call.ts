@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StackInfo } from '../../stack/stack-info.ts';
-import type { TransferRecordStore } from '../../agent/transfer/record-store.ts';
+import type { TransferRecordStore } from '../../agent/transfer/record/store.ts';
 import { AGENT_KIND, AGENT_NUMBER, callerNumber, roomService } from './calls.ts';
 import { allOf, FakeOpenAI, type TranscriptionReply, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from './fake-openai/index.ts';
 import type { ChatRequest } from './fake-openai/matchers.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Admission, reportedLoad } from '../../agent/admission.ts';
+import { Admission, reportedLoad } from '../../agent/capacity/admission.ts';
 
 /** A job request as the framework hands it to requestFunc, recording the answer given. */
 function request(id: string, metadata = '') {

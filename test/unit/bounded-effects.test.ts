@@ -4,8 +4,8 @@
 import { EventEmitter } from 'node:events';
 import type { Room } from '@livekit/rtc-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { bounded, EffectTimeout, PUBLISH_TIMEOUT_MS, settleWithin } from '../../agent/transfer/bounded.ts';
-import { prepareRelay } from '../../agent/transfer/relay.ts';
+import { bounded, EffectTimeout, PUBLISH_TIMEOUT_MS, settleWithin } from '../../core/bounded.ts';
+import { prepareRelay } from '../../agent/transfer/bridge/relay.ts';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());

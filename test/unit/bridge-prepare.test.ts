@@ -3,8 +3,8 @@
 import { EventEmitter } from 'node:events';
 import type { Room } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
-import type { RoomApi } from '../../agent/transfer/room-api.ts';
-import { BridgeTopology } from '../../agent/transfer/topology.ts';
+import type { RoomApi } from '../../agent/livekit/room-api.ts';
+import { BridgeTopology } from '../../agent/transfer/hold/topology.ts';
 
 /** A room whose local participant records what is published and unpublished in it. */
 function recordingRoom(name: string, log: string[]): Room {

@@ -4,8 +4,8 @@
 import { initializeLogger, voice } from '@livekit/agents';
 import * as lkOpenAI from '@livekit/agents-plugin-openai';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ACCEPT_NEEDS_YES, briefingAgent, type SpokenDecision } from '../../agent/transfer/briefing.ts';
-import { bounded } from '../../agent/transfer/bounded.ts';
+import { ACCEPT_NEEDS_YES, briefingAgent, type SpokenDecision } from '../../agent/transfer/briefing/session.ts';
+import { bounded } from '../../core/bounded.ts';
 import { allOf, FakeOpenAI, hadToolResult, hasToolResult, not, toolsInclude, type FakeOpenAIHandle } from '../support/fake-openai/index.ts';
 import { messageText } from '../support/fake-openai/matchers.ts';
 

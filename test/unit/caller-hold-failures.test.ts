@@ -5,9 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { RoomEvent, TrackKind, type RemoteParticipant, type Room } from '@livekit/rtc-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CallerHold } from '../../agent/transfer/caller-hold.ts';
-import type { RoomApi } from '../../agent/transfer/room-api.ts';
-import { TRACK_WAIT_MS, type TopologyDeps } from '../../agent/transfer/topology.ts';
+import { CallerHold } from '../../agent/transfer/hold/caller-hold.ts';
+import type { RoomApi } from '../../agent/livekit/room-api.ts';
+import { TRACK_WAIT_MS, type TopologyDeps } from '../../agent/transfer/hold/topology.ts';
 
 const short = (name: string) => name.replace(/[0-9a-f-]{36}$/, '<uuid>');
 

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { carried, carry } from '../../agent/carrying.ts';
+import { carried, carry } from '../../agent/capacity/carrying.ts';
 
 const REDIS_URL = inject('redisUrl');
 const TEST_DB = 8;

@@ -5,9 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { RoomEvent, type RemoteParticipant, type Room } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
-import { CallerHold } from '../../agent/transfer/caller-hold.ts';
-import type { RoomApi } from '../../agent/transfer/room-api.ts';
-import { bringCallerHome, holdWithTopology, MoveTopology, type TopologyDeps } from '../../agent/transfer/topology.ts';
+import { CallerHold } from '../../agent/transfer/hold/caller-hold.ts';
+import type { RoomApi } from '../../agent/livekit/room-api.ts';
+import { bringCallerHome, holdWithTopology, MoveTopology, type TopologyDeps } from '../../agent/transfer/hold/topology.ts';
 
 type Call = [string, ...string[]];
 type Method = keyof RoomApi;

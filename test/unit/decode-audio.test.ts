@@ -4,9 +4,9 @@
 // and the header reader never throws, whatever the bytes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readAudioHeader } from '../../agent/settings/audio-header.ts';
-import { checkHoldMusic } from '../../agent/settings/hold-music.ts';
-import { decodeAudio, DecodeError, type DecodeOptions } from '../../agent/transfer/decode-audio.ts';
+import { readAudioHeader } from '../../settings/music/audio-header.ts';
+import { checkHoldMusic } from '../../settings/hold-music.ts';
+import { decodeAudio, DecodeError, type DecodeOptions } from '../../settings/music/decode.ts';
 import { toneMp3, toneWav } from '../support/settings-store.ts';
 
 const RATE = 24_000;

@@ -3,11 +3,11 @@
 // link-local or unspecified host unless the operator lists it. Only what the check passed can be dialled.
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../agent/config.ts';
-import { parseDestination, type Destination } from '../../agent/settings/destination.ts';
-import type { TransferPlan } from '../../agent/settings/plan.ts';
-import { authoriseDial, sipHostProblems, type AuthorisedDial, type DialPolicy } from '../../agent/transfer/authorise.ts';
-import { dial } from '../../agent/transfer/dial.ts';
-import { checkSipHost, NO_SIP_HOSTS_ALLOWED, parseSipHostPolicy, type SipHostPolicy } from '../../agent/transfer/sip-host.ts';
+import { parseDestination, type Destination } from '../../settings/destination.ts';
+import type { TransferPlan } from '../../settings/rules/plan.ts';
+import { authoriseDial, sipHostProblems, type AuthorisedDial, type DialPolicy } from '../../agent/transfer/dial/authorise.ts';
+import { dial } from '../../agent/transfer/dial/dial.ts';
+import { checkSipHost, NO_SIP_HOSTS_ALLOWED, parseSipHostPolicy, type SipHostPolicy } from '../../agent/transfer/dial/sip-host.ts';
 
 function d(text: string): Destination {
   const parsed = parseDestination(text);

@@ -4,7 +4,7 @@
 // key fragment, or a long string passed on.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { agentIdFromMetadata } from '../../agent/agent-settings.ts';
+import { agentIdFromMetadata } from '../../agent/call-settings/files.ts';
 
 const AGENT_ID = /^[\w.-]{1,64}$/;
 

@@ -5,7 +5,7 @@ import type { tts } from '@livekit/agents';
 import type { AudioFrame, Room } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
 import { APOLOGY } from '../../prompts/briefing.ts';
-import { rejoinEarly } from '../../agent/transfer/early-rejoin.ts';
+import { rejoinEarly } from '../../agent/takeover/early-rejoin.ts';
 
 const PERSON = 'transfer-destination';
 

@@ -2,7 +2,7 @@ import { initializeLogger } from '@livekit/agents';
 import type { tts } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EspeakTTS } from '../../agent/speech/espeak-tts.ts';
+import { EspeakTTS } from '../../agent/conversation/speech/espeak-tts.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'warn' }));
 

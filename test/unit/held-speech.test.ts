@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { HeldSpeech } from '../../agent/transfer/held-speech.ts';
+import { HeldSpeech } from '../../agent/transfer/briefing/persons-words.ts';
 
 describe('HeldSpeech: what the person said over an uninterruptible utterance', () => {
   afterEach(() => vi.useRealTimers());

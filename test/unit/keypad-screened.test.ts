@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { briefingBody, DECISION_QUESTION } from '../../prompts/briefing.ts';
 import { keypadBriefing, keypadHoldMessage, spokenNumber } from '../../prompts/keypad.ts';
 import { callerMessage } from '../../prompts/outcomes.ts';
-import type { Models } from '../../agent/models.ts';
-import { agentSettingsSchema } from '../../agent/settings/schema.ts';
-import type { RoomApi } from '../../agent/transfer/room-api.ts';
-import { TransferRecordStore } from '../../agent/transfer/record-store.ts';
-import { transferTools } from '../../agent/transfer/tool.ts';
+import type { Models } from '../../agent/conversation/models.ts';
+import { agentSettingsSchema } from '../../settings/schema.ts';
+import type { RoomApi } from '../../agent/livekit/room-api.ts';
+import { TransferRecordStore } from '../../agent/transfer/record/store.ts';
+import { transferTools } from '../../agent/transfer/tools/tool.ts';
 import { testRecords } from '../support/records.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));

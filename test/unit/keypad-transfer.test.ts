@@ -8,12 +8,12 @@ import type { Room } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRecords } from '../support/records.ts';
 import { callerMessage } from '../../prompts/outcomes.ts';
-import type { Models } from '../../agent/models.ts';
-import { agentSettingsSchema } from '../../agent/settings/schema.ts';
-import type { ReferApi } from '../../agent/transfer/refer.ts';
-import type { RoomApi } from '../../agent/transfer/room-api.ts';
-import { TransferRecordStore } from '../../agent/transfer/record-store.ts';
-import { transferTools } from '../../agent/transfer/tool.ts';
+import type { Models } from '../../agent/conversation/models.ts';
+import { agentSettingsSchema } from '../../settings/schema.ts';
+import type { ReferApi } from '../../agent/transfer/tools/refer.ts';
+import type { RoomApi } from '../../agent/livekit/room-api.ts';
+import { TransferRecordStore } from '../../agent/transfer/record/store.ts';
+import { transferTools } from '../../agent/transfer/tools/tool.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));
 const records = testRecords();

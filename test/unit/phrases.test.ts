@@ -1,8 +1,8 @@
 import { initializeLogger } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EspeakTTS } from '../../agent/speech/espeak-tts.ts';
-import { Phrases } from '../../agent/speech/phrases.ts';
+import { EspeakTTS } from '../../agent/conversation/speech/espeak-tts.ts';
+import { Phrases } from '../../agent/conversation/speech/phrases.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'warn' }));
 

@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectRedis } from '../../agent/redis.ts';
-import { TransferRecordStore, type NewRecord } from '../../agent/transfer/record-store.ts';
-import { TransferRecordHandle } from '../../agent/transfer/record.ts';
+import { TransferRecordStore, type NewRecord } from '../../agent/transfer/record/store.ts';
+import { TransferRecordHandle } from '../../agent/transfer/record/handle.ts';
 import { startOwnRedis, type OwnRedis } from '../support/own-redis.ts';
 import { eventually } from '../support/rooms.ts';
 

@@ -3,7 +3,7 @@
 // virtual clock stands in for the AudioSource, which plays 10 ms per 10 ms.
 import type { AudioFrame } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
-import { pumpFrames, RELAY_MAX_QUEUED_MS } from '../../agent/transfer/relay.ts';
+import { pumpFrames, RELAY_MAX_QUEUED_MS } from '../../agent/transfer/bridge/relay.ts';
 
 const FRAME_MS = 10;
 

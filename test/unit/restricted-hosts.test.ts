@@ -1,9 +1,9 @@
-// The restricted ranges shared by SIP destinations and webhooks (agent/net/restricted-hosts.ts), as properties:
+// The restricted ranges shared by SIP destinations and webhooks (core/restricted-hosts.ts), as properties:
 // an IPv4 address in a restricted range is restricted in every IPv6 form that carries it (mapped, compatible,
 // NAT64, 6to4), a public one in none of them, and an operator's listed address or CIDR is let through.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isRestrictedAddress, NO_HOSTS_ALLOWED, parseHostPolicy } from '../../agent/net/restricted-hosts.ts';
+import { isRestrictedAddress, NO_HOSTS_ALLOWED, parseHostPolicy } from '../../core/restricted-hosts.ts';
 
 const byte = fc.integer({ min: 0, max: 255 });
 const restricted = fc.oneof(

@@ -2,8 +2,8 @@
 // (none of which may leave it dialable), half transferring (which must keep working), each with what the
 // plan must make of every destination it names: dialable, forbidden (the denylist), or not dialled.
 import { describe, expect, it } from 'vitest';
-import { canonicalDestination } from '../../agent/settings/destination.ts';
-import { allowedDestinations, compilePlan, planFor, type TransferPlan } from '../../agent/settings/plan.ts';
+import { canonicalDestination } from '../../settings/destination.ts';
+import { allowedDestinations, compilePlan, planFor, type TransferPlan } from '../../settings/rules/plan.ts';
 
 interface Reading {
   dial?: string[];

@@ -2,9 +2,9 @@
 // dialability away (destinations and fallbacks the parser's reading of the same rule allows), nothing
 // forbidden allowed, the denylist only ever growing.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { canonicalDestination } from '../../agent/settings/destination.ts';
-import { compilePlan, type TransferPlan } from '../../agent/settings/plan.ts';
-import { acceptProposal, proposePlan, type PlanProposal } from '../../agent/settings/plan-model.ts';
+import { canonicalDestination } from '../../settings/destination.ts';
+import { compilePlan, type TransferPlan } from '../../settings/rules/plan.ts';
+import { acceptProposal, proposePlan, type PlanProposal } from '../../settings/rules/plan-model.ts';
 import { FakeOpenAI, systemPromptIncludes, type FakeOpenAIHandle } from '../support/fake-openai/index.ts';
 
 const RULES = [
@@ -126,7 +126,7 @@ describe('asking the model', () => {
 
 describe('proposals handed to the job processes', () => {
   it('are read back from the variable, and anything malformed in it is ignored', async () => {
-    const { PROPOSALS_VARIABLE, proposalsFromEnv } = await import('../../agent/settings/model-compile.ts');
+    const { PROPOSALS_VARIABLE, proposalsFromEnv } = await import('../../settings/rules/model-compile.ts');
     const good = { support: { rulesText: RULES, proposal: faithful } };
     expect(proposalsFromEnv({ [PROPOSALS_VARIABLE]: JSON.stringify(good) })).toEqual(good);
     expect(proposalsFromEnv({ [PROPOSALS_VARIABLE]: '{not json' })).toBeUndefined();

@@ -2,9 +2,9 @@
 // with the plan it must give (chains per rule, the denylist, confirm-first, warnings, errors).
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { canonicalDestination } from '../../agent/settings/destination.ts';
-import { compilePlan, planFor, type TransferPlan } from '../../agent/settings/plan.ts';
-import { readBack } from '../../agent/settings/read-back.ts';
+import { canonicalDestination } from '../../settings/destination.ts';
+import { compilePlan, planFor, type TransferPlan } from '../../settings/rules/plan.ts';
+import { readBack } from '../../settings/rules/read-back.ts';
 
 interface Expected {
   /** Per rule: its chains, each written canonically and joined by ' > ' (first choice > fallback). */

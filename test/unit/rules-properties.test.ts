@@ -5,8 +5,8 @@
 //   - any text at all is read without throwing, and the reader's time grows linearly with the text.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalDestination, parseDestination } from '../../agent/settings/destination.ts';
-import { allowedDestinations, compilePlan } from '../../agent/settings/plan.ts';
+import { canonicalDestination, parseDestination } from '../../settings/destination.ts';
+import { allowedDestinations, compilePlan } from '../../settings/rules/plan.ts';
 
 const digits = (min: number, max: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: min, maxLength: max }).map((d) => d.join(''));
 const nanp = fc.tuple(fc.integer({ min: 2, max: 9 }), digits(2, 2), fc.integer({ min: 2, max: 9 }), digits(2, 2), digits(4, 4));

@@ -1,7 +1,7 @@
 // How rules text is split into rules and what else each rule carries: labels and "confirm first".
 import { describe, expect, it } from 'vitest';
-import { compilePlan, type TransferPlan } from '../../agent/settings/plan.ts';
-import { splitRules } from '../../agent/settings/rule-text.ts';
+import { compilePlan, type TransferPlan } from '../../settings/rules/plan.ts';
+import { splitRules } from '../../settings/rules/text.ts';
 
 function planOf(text: string): TransferPlan {
   const compiled = compilePlan(text);

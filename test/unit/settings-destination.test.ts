@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { destinationKey, formatDestination, parseDestination } from '../../agent/settings/destination.ts';
-import type { Destination } from '../../agent/settings/destination.ts';
+import { destinationKey, formatDestination, parseDestination } from '../../settings/destination.ts';
+import type { Destination } from '../../settings/destination.ts';
 
 const ERIC: Destination = { kind: 'phone', e164: '+15125551234' };
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkHoldMusic, checkHoldMusicFile, HOLD_MUSIC_MAX_BYTES } from '../../agent/settings/hold-music.ts';
+import { checkHoldMusic, checkHoldMusicFile, HOLD_MUSIC_MAX_BYTES } from '../../settings/hold-music.ts';
 
 // MPEG-1 Layer III, no CRC, 128 kbit/s, 44.1 kHz, no padding: 144 * 128000 / 44100 = 417 bytes a frame.
 const FRAME_HEADER = [0xff, 0xfb, 0x90, 0x00];

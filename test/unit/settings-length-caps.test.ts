@@ -1,12 +1,12 @@
-// Settings files have the same length caps as the settings service (agent/settings/limits.ts): an
+// Settings files have the same length caps as the settings service (settings/limits.ts): an
 // over-long field stops the worker at start-up with the field named, and over-long rules are refused
 // without being compiled at all.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEXT_LIMITS } from '../../agent/settings/limits.ts';
-import { loadSettings, SettingsError } from '../../agent/settings/settings.ts';
+import { TEXT_LIMITS } from '../../settings/limits.ts';
+import { loadSettings, SettingsError } from '../../settings/settings.ts';
 
 let dir = '';
 beforeAll(async () => {

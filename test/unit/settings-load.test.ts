@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planFor } from '../../agent/settings/plan.ts';
-import { loadSettings, SettingsError, warmTransferEnabled } from '../../agent/settings/settings.ts';
+import { planFor } from '../../settings/rules/plan.ts';
+import { loadSettings, SettingsError, warmTransferEnabled } from '../../settings/settings.ts';
 import { wavBytes } from '../../phones/wav.ts';
 
 // A valid 8 kHz mono 16-bit WAV holding 100 ms of silence.

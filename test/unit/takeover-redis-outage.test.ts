@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectedSince, connectRedis } from '../../agent/redis.ts';
-import { REACHABLE_BEFORE_CLAIM_MS, TakeoverWatcher, type TakeoverOptions } from '../../agent/takeover.ts';
-import { TransferRecordStore, type NewRecord, type TransferRecord } from '../../agent/transfer/record-store.ts';
-import { TransferRecordHandle } from '../../agent/transfer/record.ts';
+import { REACHABLE_BEFORE_CLAIM_MS, TakeoverWatcher, type TakeoverOptions } from '../../agent/takeover/watcher.ts';
+import { TransferRecordStore, type NewRecord, type TransferRecord } from '../../agent/transfer/record/store.ts';
+import { TransferRecordHandle } from '../../agent/transfer/record/handle.ts';
 import { startOwnRedis, type OwnRedis } from '../support/own-redis.ts';
 import { testRecords } from '../support/records.ts';
 

@@ -6,12 +6,12 @@ import * as lkOpenAI from '@livekit/agents-plugin-openai';
 import type { Room } from '@livekit/rtc-node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testRecords } from '../support/records.ts';
-import { resolveSettings } from '../../agent/agent-settings.ts';
+import { resolveSettings } from '../../agent/call-settings/files.ts';
 import { loadConfig } from '../../agent/config.ts';
-import type { Models } from '../../agent/models.ts';
-import type { RoomApi } from '../../agent/transfer/room-api.ts';
+import type { Models } from '../../agent/conversation/models.ts';
+import type { RoomApi } from '../../agent/livekit/room-api.ts';
 import type { TimelineEntry } from '../../agent/transfer/timeline.ts';
-import { transferTools } from '../../agent/transfer/tool.ts';
+import { transferTools } from '../../agent/transfer/tools/tool.ts';
 import { FakeOpenAI, hasToolResult, lastUserMessageIncludes, type FakeOpenAIHandle } from '../support/fake-openai/index.ts';
 
 let server: FakeOpenAI;

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { callerMessage } from '../../prompts/outcomes.ts';
 import { TransferChain, type Attempt, type ChainHold } from '../../agent/transfer/chain.ts';
-import type { TransferOutcome } from '../../agent/transfer/outcome.ts';
+import type { TransferOutcome } from '../../core/outcome.ts';
 
 const NOTE_MS = 3000;
 

@@ -1,7 +1,7 @@
 // The person's own words decide: the caller's for a confirm-first rule, the colleague's for a spoken accept in the
 // briefing. A yes in their last turns, and neither a "no" nor a question in the latest.
 import { describe, expect, it } from 'vitest';
-import { agreesInLastTurns } from '../../agent/transfer/confirmation.ts';
+import { agreesInLastTurns } from '../../agent/transfer/tools/consent.ts';
 
 describe("the person's confirmation", () => {
   it.each([

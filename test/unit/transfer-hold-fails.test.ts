@@ -6,11 +6,11 @@ import type { Room } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRecords } from '../support/records.ts';
 import { callerMessage } from '../../prompts/outcomes.ts';
-import type { Models } from '../../agent/models.ts';
-import { agentSettingsSchema } from '../../agent/settings/schema.ts';
-import type { RoomApi } from '../../agent/transfer/room-api.ts';
+import type { Models } from '../../agent/conversation/models.ts';
+import { agentSettingsSchema } from '../../settings/schema.ts';
+import type { RoomApi } from '../../agent/livekit/room-api.ts';
 import type { TimelineEntry } from '../../agent/transfer/timeline.ts';
-import { transferTools } from '../../agent/transfer/tool.ts';
+import { transferTools } from '../../agent/transfer/tools/tool.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));
 const records = testRecords();

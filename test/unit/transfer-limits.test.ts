@@ -9,11 +9,11 @@ import type { Room } from '@livekit/rtc-node';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { limitForCaller } from '../../prompts/limits.ts';
-import type { Models } from '../../agent/models.ts';
-import { agentSettingsSchema } from '../../agent/settings/schema.ts';
-import { ORGANIZATION_LEASE_MS, TransferLimits } from '../../agent/transfer/limits.ts';
-import type { RoomApi } from '../../agent/transfer/room-api.ts';
-import { transferTools } from '../../agent/transfer/tool.ts';
+import type { Models } from '../../agent/conversation/models.ts';
+import { agentSettingsSchema } from '../../settings/schema.ts';
+import { ORGANIZATION_LEASE_MS, TransferLimits } from '../../agent/capacity/transfer-limits.ts';
+import type { RoomApi } from '../../agent/livekit/room-api.ts';
+import { transferTools } from '../../agent/transfer/tools/tool.ts';
 import { testRecords } from '../support/records.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TransferMachine } from '../../agent/transfer/machine.ts';
-import type { TransferEffect, TransferEvent } from '../../agent/transfer/phase.ts';
+import { TransferMachine } from '../../agent/transfer/state/machine.ts';
+import type { TransferEffect, TransferEvent } from '../../agent/transfer/state/phase.ts';
 
 const DECISION_MS = 10_000;
 const DEADLINE_MS = 120_000;

@@ -5,12 +5,12 @@ import { EventEmitter } from 'node:events';
 import { initializeLogger, type voice } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Models } from '../../agent/models.ts';
-import { agentSettingsSchema } from '../../agent/settings/schema.ts';
-import { TransferRecordStore, type NewRecord, type RecordPatch, type TransferRecord } from '../../agent/transfer/record-store.ts';
-import { TransferRecordHandle } from '../../agent/transfer/record.ts';
-import type { RoomApi } from '../../agent/transfer/room-api.ts';
-import { transferTools } from '../../agent/transfer/tool.ts';
+import type { Models } from '../../agent/conversation/models.ts';
+import { agentSettingsSchema } from '../../settings/schema.ts';
+import { TransferRecordStore, type NewRecord, type RecordPatch, type TransferRecord } from '../../agent/transfer/record/store.ts';
+import { TransferRecordHandle } from '../../agent/transfer/record/handle.ts';
+import type { RoomApi } from '../../agent/livekit/room-api.ts';
+import { transferTools } from '../../agent/transfer/tools/tool.ts';
 import { testRecords } from '../support/records.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CallBusyError, FencedError, TransferRecordStore, type NewRecord } from '../../agent/transfer/record-store.ts';
+import { CallBusyError, FencedError, TransferRecordStore, type NewRecord } from '../../agent/transfer/record/store.ts';
 
 const TEST_DB = 8;
 const prefix = `test-wt8-${randomUUID()}:`;
@@ -117,7 +117,7 @@ describe('the transfer record store', () => {
 
 describe('opening a record when Redis is not there', () => {
   it('refuses the request as unavailable, in bounded time, so nobody is put on hold without a record', async () => {
-    const { TransferRecordHandle } = await import('../../agent/transfer/record.ts');
+    const { TransferRecordHandle } = await import('../../agent/transfer/record/handle.ts');
     // A closed loopback port: nothing answers.
     const down = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, connectTimeout: 500, enableOfflineQueue: false, retryStrategy: () => null });
     down.on('error', () => undefined);

@@ -1,9 +1,9 @@
 import { SipCallError } from 'livekit-server-sdk';
 import { describe, expect, it } from 'vitest';
-import { parseDestination, type Destination } from '../../agent/settings/destination.ts';
-import { authoriseDial, type AuthorisedDial } from '../../agent/transfer/authorise.ts';
-import { referCaller, referUri, type ReferApi } from '../../agent/transfer/refer.ts';
-import { NO_SIP_HOSTS_ALLOWED } from '../../agent/transfer/sip-host.ts';
+import { parseDestination, type Destination } from '../../settings/destination.ts';
+import { authoriseDial, type AuthorisedDial } from '../../agent/transfer/dial/authorise.ts';
+import { referCaller, referUri, type ReferApi } from '../../agent/transfer/tools/refer.ts';
+import { NO_SIP_HOSTS_ALLOWED } from '../../agent/transfer/dial/sip-host.ts';
 
 function destination(text: string): Destination {
   const parsed = parseDestination(text);

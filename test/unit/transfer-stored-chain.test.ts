@@ -1,8 +1,8 @@
 // A transfer record's chain as a takeover reads it back: canonical destinations exactly, the display labels
 // older records held too, and nothing guessed at: one unreadable entry and the chain is not rebuilt.
 import { describe, expect, it } from 'vitest';
-import { canonicalDestination } from '../../agent/settings/destination.ts';
-import { readStoredChain, readStoredDestination } from '../../agent/transfer/stored-chain.ts';
+import { canonicalDestination } from '../../settings/destination.ts';
+import { readStoredChain, readStoredDestination } from '../../agent/transfer/record/stored-chain.ts';
 
 describe('a stored destination', () => {
   it.each([

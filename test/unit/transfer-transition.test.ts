@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { transition } from '../../agent/transfer/phase.ts';
-import type { PhaseKind, TransferEffect, TransferEvent, TransferPhase } from '../../agent/transfer/phase.ts';
-import type { DialFailure, TransferOutcome } from '../../agent/transfer/outcome.ts';
+import { transition } from '../../agent/transfer/state/phase.ts';
+import type { PhaseKind, TransferEffect, TransferEvent, TransferPhase } from '../../agent/transfer/state/phase.ts';
+import type { DialFailure, TransferOutcome } from '../../core/outcome.ts';
 
 // Every phase worth telling apart, by name, so the table below reads like the state chart in phase.ts.
 const PHASES = {

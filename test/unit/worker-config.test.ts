@@ -1,10 +1,10 @@
 // The worker's configuration is checked once, at start, and every problem is reported together.
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { agentIdFromMetadata, resolveSettings } from '../../agent/agent-settings.ts';
+import { agentIdFromMetadata, resolveSettings } from '../../agent/call-settings/files.ts';
 import { ConfigError, loadConfig } from '../../agent/config.ts';
-import { SettingsError } from '../../agent/settings/settings.ts';
-import { planFor } from '../../agent/settings/plan.ts';
+import { SettingsError } from '../../settings/settings.ts';
+import { planFor } from '../../settings/rules/plan.ts';
 
 const base = { LIVEKIT_URL: 'ws://127.0.0.1:7880', LIVEKIT_API_KEY: 'devkey', LIVEKIT_API_SECRET: 'secret' };
 

@@ -8,7 +8,7 @@ import * as openai from '@livekit/agents-plugin-openai';
 import * as silero from '@livekit/agents-plugin-silero';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { EspeakTTS } from '../../../agent/speech/espeak-tts.ts';
+import { EspeakTTS } from '../../../agent/conversation/speech/espeak-tts.ts';
 
 const say = (step: string, extra: Record<string, unknown> = {}) => console.log(JSON.stringify({ lkTask: step, at: new Date().toISOString(), ...extra }));
 

@@ -1,0 +1,40 @@
+// Chooses the speech and language models: OpenAI (or any OpenAI-compatible server via OPENAI_BASE_URL)
+// when a key is configured, the embedded offline espeak-ng voice otherwise.
+import type { llm, stt, tts, VAD } from '@livekit/agents';
+import * as openai from '@livekit/agents-plugin-openai';
+import type { WorkerConfig } from '../config.ts';
+import { EspeakTTS } from './speech/espeak-tts.ts';
+import type { Phrases } from './speech/phrases.ts';
+
+/**
+ * The rate the agent sessions hear the phone at. A phone call is sampled at 8 kHz (16 kHz for a wideband
+ * codec), so nothing is lost, and the Silero VAD takes the frames as they come (at the framework's 24 kHz every
+ * frame was resampled once more for it).
+ */
+export const SESSION_INPUT_RATE = 16_000;
+
+export interface Models {
+  tts: tts.TTS;
+  stt: stt.STT | undefined;
+  llm: llm.LLM | undefined;
+  vad: VAD;
+  /** Fixed sentences synthesised ahead of the call (the embedded voice only). */
+  phrases?: Phrases;
+}
+
+export function createModels(config: WorkerConfig, vad: VAD): Models {
+  const ai = config.openai;
+  const connection = ai ? { apiKey: ai.apiKey, ...(ai.baseURL ? { baseURL: ai.baseURL } : {}) } : undefined;
+  const speech =
+    config.tts === 'openai' && ai
+      ? new openai.TTS({ ...connection, model: ai.ttsModel, voice: ai.ttsVoice as openai.TTSOptions['voice'] })
+      : new EspeakTTS({ voice: config.espeakVoice });
+  if (!ai || !connection) return { tts: speech, stt: undefined, llm: undefined, vad };
+  return {
+    tts: speech,
+    // Non-realtime transcription: the VAD cuts turns and each turn is sent to /audio/transcriptions.
+    stt: new openai.STT({ ...connection, model: ai.sttModel, useRealtime: false, vad }),
+    llm: new openai.LLM({ ...connection, model: ai.model }),
+    vad,
+  };
+}

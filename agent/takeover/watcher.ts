@@ -1,0 +1,200 @@
+// Takeover: nobody is left on hold or on a dead line because the process carrying their transfer died.
+// Every worker's main process runs a watcher over the transfer records in Redis (record-store.ts):
+//   - a record owned by one of this worker's job processes whose process has exited is claimed at once;
+//     while that process still runs it is slow, not dead: it is left alone whatever its lease says, and
+//     the watcher renews the lease for it (a busy machine delays the job's own renewals; taking the
+//     transfer from a live job would stop it and start another job on the same busy machine). The
+//     framework ends a job process that stops answering its pings (after a minute), and then it is claimed;
+//   - a record whose lease ran out (its whole worker died, or a dispatched job never came) is claimed by
+//     whichever watcher sees it first, but only once this watcher has reached Redis without a break for
+//     REACHABLE_BEFORE_CLAIM_MS: a lease that ran out while Redis was away (a restart, a network blip) says
+//     nothing about its owner, and a live owner renews within that time of Redis coming back.
+// A claim raises the record's fence, so the old owner can never write again, and counts one more resume.
+// The watcher then dispatches a new job into the caller's room (AgentDispatchService, on self-hosted and
+// Cloud alike) with the record's id and fence in the job's metadata; that job adopts the record and carries
+// the transfer on from its phase (tool.ts resume), having first gone back to a person left mid-briefing
+// with an apology (early-rejoin.ts). After MAX_RESUMES the next failure only ends the
+// transfer (a job takes the caller back and lets the destination go); if even that fails, the watcher
+// ends both legs itself, so no call is left unattended.
+import { readFileSync } from 'node:fs';
+import { errorFields } from '../../core/pii.ts';
+import { RECONNECT_MAX_MS } from '../redis.ts';
+import { bounded } from '../../core/bounded.ts';
+import { HANDOVER_MS, LEASE_MS, LEASE_RENEW_MS, type TransferRecord, type TransferRecordStore } from '../transfer/record/store.ts';
+import type { ResumeOrder } from '../transfer/tools/tool.ts';
+
+export const WATCH_INTERVAL_MS = 250;
+/** A transfer is carried on at most this many times; the failure after that ends it. */
+export const MAX_RESUMES = 2;
+/**
+ * How long this watcher must have reached Redis without a break before it reads a lease that ran out as a
+ * dead owner: the owner's client finds Redis again (RECONNECT_MAX_MS), its next renewal comes (two intervals,
+ * one of them perhaps still queued behind a write that failed), and then its lease is fresh again.
+ */
+export const REACHABLE_BEFORE_CLAIM_MS = LEASE_MS + 2 * LEASE_RENEW_MS + RECONNECT_MAX_MS;
+/** One read of the open records; a Redis that accepts and never answers must not stop the watcher. */
+export const SWEEP_READ_TIMEOUT_MS = 2000;
+/** The prefix of a watcher's owner name while the job it dispatched has not adopted the record yet. */
+const WATCHER = 'watcher:';
+
+export interface TakeoverOptions {
+  store: TransferRecordStore;
+  /** This worker's key (carrying.ts): the job processes it forks own records as `<key>/<pid>`. */
+  workerKey: string;
+  /** Dispatches a job into the record's caller room to carry out `order`. */
+  dispatch(record: TransferRecord, order: ResumeOrder): Promise<void>;
+  /** The last resort, when even ending the transfer failed: end both legs from the watcher. */
+  abandon(record: TransferRecord, fence: number, outcome: 'caller_hung_up' | 'interrupted'): Promise<void>;
+  /**
+   * Whether the caller's room is gone (the call ended while its job was dead): then there is nobody to carry
+   * on for, and the watcher only ends what is left (abandon). Unknown counts as not gone.
+   */
+  callGone?(record: TransferRecord): Promise<boolean>;
+  /** Whether a process of this machine is still running; `processAlive` unless a test says otherwise. */
+  isAlive?(pid: number): boolean;
+  /** Whether `pid` is a running job process of this worker (a child of this process); `isChildProcess` by default. */
+  isOurJob?(pid: number): boolean;
+  /**
+   * Since when (epoch ms) this watcher's Redis client has been connected without a break, undefined while it
+   * is not (redis.ts connectedSince). Without it only the sweeps' own failures tell of an outage.
+   */
+  connectedSince?(): number | undefined;
+  log?(entry: Record<string, unknown>): void;
+  now?(): number;
+  intervalMs?: number;
+}
+
+/** The owner of a job's record: `<workerKey>/<pid>`; a watcher's claim: `watcher:<workerKey>`. */
+export function ownerOf(owner: string): { workerKey: string; pid?: number } {
+  if (owner.startsWith(WATCHER)) return { workerKey: owner.slice(WATCHER.length) };
+  const slash = owner.lastIndexOf('/');
+  const pid = Number(owner.slice(slash + 1));
+  return slash > 0 && Number.isInteger(pid) && pid > 0 ? { workerKey: owner.slice(0, slash), pid } : { workerKey: owner };
+}
+
+/** `pid`'s state letter and parent from /proc/<pid>/stat ("pid (name) state ppid ..."); undefined without it. */
+function procStat(pid: number): { state: string; ppid: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: state!, ppid: Number(ppid) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** True while `pid` runs; a zombie (exited, not yet reaped) counts as gone. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  const stat = procStat(pid);
+  return stat === undefined || stat.state !== 'Z'; // no /proc: kill(0) said it exists
+}
+
+/** True while `pid` runs as a child of this process (a job process this worker's main process forked). */
+export function isChildProcess(pid: number): boolean {
+  const stat = procStat(pid);
+  // Gone, or no /proc: the lease decides.
+  return stat !== undefined && stat.state !== 'Z' && stat.ppid === process.pid;
+}
+
+export class TakeoverWatcher {
+  readonly #options: TakeoverOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #sweeping: Promise<void> | undefined;
+  /** Since when the sweeps have read Redis without a failure (-Infinity: none has failed yet). */
+  #readingSince: number | undefined = -Infinity;
+
+  constructor(options: TakeoverOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => {
+      // One sweep at a time: a slow Redis must not stack them up.
+      this.#sweeping ??= this.sweep()
+        .catch((error: unknown) => this.#log({ event: 'takeover_sweep_failed', message: String(error) }))
+        .finally(() => (this.#sweeping = undefined));
+    }, this.#options.intervalMs ?? WATCH_INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#sweeping;
+  }
+
+  /** One pass over the open records: claims and carries on every one nobody is attending. */
+  async sweep(): Promise<void> {
+    const { store, workerKey } = this.#options;
+    const now = this.#options.now ?? Date.now;
+    const isAlive = this.#options.isAlive ?? processAlive;
+    const isOurJob = this.#options.isOurJob ?? isChildProcess;
+    let open: TransferRecord[];
+    try {
+      open = await bounded(store.all(), SWEEP_READ_TIMEOUT_MS, 'reading the transfer records');
+    } catch (error) {
+      this.#readingSince = undefined;
+      throw error;
+    }
+    this.#readingSince ??= now();
+    // Redis away not long ago: a lease that ran out meanwhile is not a death (yet); a process seen to exit is.
+    const since = Math.max(this.#readingSince, this.#options.connectedSince ? (this.#options.connectedSince() ?? Infinity) : -Infinity);
+    const leasesTell = now() - since >= REACHABLE_BEFORE_CLAIM_MS;
+    for (const record of open) {
+      const owner = ownerOf(record.owner);
+      const ours = owner.pid !== undefined && owner.workerKey === workerKey;
+      const processExited = ours && !isAlive(owner.pid!);
+      // Slow, not dead. (A pid that is alive but not our child was reused after a restart: the lease decides.)
+      // This worker vouches for it: the lease is renewed here too, so no other worker's watcher takes a job
+      // whose own renewals a busy event loop delays, and a lease can be short enough that a whole worker's
+      // death is seen about a second after it.
+      if (ours && !processExited && isOurJob(owner.pid!)) {
+        await store.renew(record.id, record.fence, record.callerRoom).catch(() => undefined); // claimed or ended meanwhile
+        continue;
+      }
+      if (!processExited && (record.leaseUntil > now() || !leasesTell)) continue;
+      const fence = await store.claim(record.id, `${WATCHER}${workerKey}`, processExited, HANDOVER_MS);
+      if (fence === undefined) continue; // another watcher was first, or the transfer just ended
+      const claimed: TransferRecord = { ...record, fence, resumes: record.resumes + 1 };
+      const gone = await (this.#options.callGone?.(claimed) ?? Promise.resolve(false)).catch(() => false);
+      const mode: ResumeOrder['mode'] | 'abandon' =
+        gone ? 'abandon' : claimed.resumes <= MAX_RESUMES ? 'resume' : claimed.resumes === MAX_RESUMES + 1 ? 'end' : 'abandon';
+      this.#log({
+        event: 'takeover', transfer: record.id, phase: record.phase.kind, resumes: claimed.resumes, mode,
+        why: processExited ? 'job process exited' : owner.pid === undefined ? 'dispatched job never took over' : 'lease expired',
+        ...(gone ? { callGone: true } : {}),
+      });
+      try {
+        if (mode === 'abandon') await this.#options.abandon(claimed, fence, gone ? 'caller_hung_up' : 'interrupted');
+        else await this.#options.dispatch(claimed, { id: record.id, fence, mode });
+      } catch (error) {
+        // The handover lease runs out and the next sweep claims the record again, one resume further on.
+        this.#log({ event: 'takeover_failed', transfer: record.id, mode, ...errorFields(error) });
+      }
+    }
+  }
+
+  #log(entry: Record<string, unknown>): void {
+    (this.#options.log ?? ((line) => console.log(JSON.stringify(line))))(entry);
+  }
+}
+
+/** What a resumed job finds in its metadata: the record to adopt, and under which fence. */
+export function resumeOrderFromMetadata(metadata: string | undefined): ResumeOrder | undefined {
+  try {
+    const parsed = JSON.parse(metadata ?? '') as { resume?: Partial<ResumeOrder> };
+    const order = parsed?.resume;
+    if (order && typeof order.id === 'string' && Number.isInteger(order.fence) && (order.mode === 'resume' || order.mode === 'end')) {
+      return { id: order.id, fence: order.fence!, mode: order.mode };
+    }
+  } catch {
+    // Not JSON: an agent id, or nothing.
+  }
+  return undefined;
+}
