@@ -7,6 +7,12 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseSipHostPolicy, type SipHostPolicy } from './transfer/dial/sip-host.ts';
 
+/**
+ * The worker's key, set by the worker's main process before it forks any job process, which inherit it: the
+ * transfers they carry count under it (capacity/carrying.ts) and their records name it (takeover/watcher.ts).
+ */
+export const WORKER_KEY_ENV = 'WARM_TRANSFER_WORKER_KEY';
+
 /** MAX_BRIDGED_CALL_S's default: four hours. */
 export const DEFAULT_MAX_BRIDGED_MS = 4 * 3600 * 1000;
 
@@ -87,6 +93,7 @@ const schema = z
     // A drill, never for production: `bridge` makes every self-hosted bridge fail at the accept.
     WARM_TRANSFER_FAULT: z.enum(['bridge']).optional(),
     RULES_COMPILER: z.enum(['parser', 'model']).default('parser'),
+    [WORKER_KEY_ENV]: optionalText,
   })
   .superRefine((env, ctx) => {
     if (env.AGENT_SETTINGS && !existsSync(env.AGENT_SETTINGS)) {
@@ -128,6 +135,8 @@ export interface WorkerConfig {
   messagesFile: string;
   /** SIP_ALLOWED_HOSTS: the restricted hosts `sip:` destinations may still reach (authorise.ts). */
   sipHosts: SipHostPolicy;
+  /** The worker's key (WORKER_KEY_ENV): set in a job process; in the main process only when given. */
+  workerKey: string | undefined;
   /** Who compiles the rules into the plan: the parser alone, or a model whose proposal the parser checks. */
   rulesCompiler: 'parser' | 'model';
   transfer: {
@@ -188,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     settingsStore: e.SETTINGS_REDIS_URL ? { url: e.SETTINGS_REDIS_URL, prefix: e.SETTINGS_KEY_PREFIX } : undefined,
     messagesFile: e.MESSAGES_FILE,
     rulesCompiler: e.RULES_COMPILER,
+    workerKey: e[WORKER_KEY_ENV],
     sipHosts: e.SIP_ALLOWED_HOSTS,
     transfer: {
       enabled: e.WARM_TRANSFER_ENABLED,

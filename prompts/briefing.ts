@@ -108,3 +108,6 @@ export const SUMMARY_INSTRUCTIONS =
 export function summaryRequest(reason: string, transcript: string): string {
   return untrustedBlock('caller', { reason, conversation: turnsOf(transcript) });
 }
+
+/** The reason a taken-over transfer gives when its record kept none. */
+export const REASON_NOT_KEPT = 'A caller asked to be transferred.';

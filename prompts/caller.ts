@@ -32,3 +32,8 @@ export function callerInstructions({ instructions, rules, canTakeMessage }: Call
   }
   return parts.join(' ');
 }
+
+/** A job that carried on a transfer after the first one's connection dropped: the caller was greeted already. */
+export function takenOverInstructions(instructions: string | undefined): string {
+  return `${instructions ?? ''}\nEarlier in this call you put the caller on hold for a warm transfer; the connection dropped and another assistant carried the transfer on. Do not greet the caller again.`.trim();
+}

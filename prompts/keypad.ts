@@ -44,3 +44,8 @@ function spokenDuration(ms: number): string {
   const minutes = Math.round(seconds / 60);
   return `about ${minutes} minute${minutes === 1 ? '' : 's'}`;
 }
+
+/** The reason an ordinary keypad transfer gives (the record keeps it; nobody is briefed). */
+export function keypadReason(digit: string): string {
+  return `The caller pressed ${digit} on the menu.`;
+}

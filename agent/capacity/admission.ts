@@ -5,7 +5,7 @@
 // carry on the transfer of a job that died) is always taken: the death freed its place, and refusing it would
 // leave a caller or a person on an unattended line.
 import type { JobRequest } from '@livekit/agents';
-import { resumeOrderFromMetadata } from '../takeover/watcher.ts';
+import { resumeOrderFromMetadata } from '../takeover/resume.ts';
 
 export interface AdmissionOptions {
   maxCalls: number;

@@ -3,14 +3,12 @@
 // Redis under the worker's key, renewed every second; the main process counts the leases that are still
 // alive. A job that dies stops renewing, and its transfers stop counting within one lease.
 import type { Redis } from 'ioredis';
-import { bounded } from '../../core/bounded.ts';
+import { LeasedMember } from './leased-member.ts';
 
 export const CARRY_LEASE_MS = 3000;
 export const CARRY_RENEW_MS = 1000;
 /** Releasing a lease at the end of a transfer; a Redis that never answers must not hold the transfer's end. */
 export const CARRY_RELEASE_TIMEOUT_MS = 2000;
-/** Set by the worker's main process before it forks any job process, which inherit it. */
-export const WORKER_KEY_ENV = 'WARM_TRANSFER_WORKER_KEY';
 
 export interface CarryOptions {
   redis: Redis;
@@ -22,10 +20,8 @@ export interface CarryOptions {
   now?: () => number;
 }
 
-export interface CarryLease {
-  /** Stops counting this transfer (it ended). Idempotent. */
-  release(): Promise<void>;
-}
+/** A transfer counted toward the worker's load; release() stops counting it (it ended). Idempotent. */
+export type CarryLease = Pick<LeasedMember, 'release'>;
 
 const keyOf = (prefix: string, workerKey: string) => `${prefix}carrying:${workerKey}`;
 
@@ -33,27 +29,10 @@ const keyOf = (prefix: string, workerKey: string) => `${prefix}carrying:${worker
 export function carry(options: CarryOptions, id: string): CarryLease {
   const { redis, workerKey, prefix = 'wt:', leaseMs = CARRY_LEASE_MS, renewMs = CARRY_RENEW_MS, now = Date.now } = options;
   const key = keyOf(prefix, workerKey);
-  const renew = () =>
-    redis
-      .multi()
-      .zadd(key, now() + leaseMs, id)
-      .pexpire(key, leaseMs * 10)
-      .exec()
-      .catch(() => undefined); // Redis away: the transfer goes on; it only counts less until Redis is back.
-  void renew();
-  const timer = setInterval(() => void renew(), renewMs);
-  timer.unref();
-  let released: Promise<void> | undefined;
-  return {
-    release() {
-      released ??= (async () => {
-        clearInterval(timer);
-        // Not released: the lease runs out by itself within CARRY_LEASE_MS.
-        await bounded(redis.zrem(key, id), CARRY_RELEASE_TIMEOUT_MS, 'releasing a carried transfer').catch(() => undefined);
-      })();
-      return released;
-    },
-  };
+  const renew = () => redis.multi().zadd(key, now() + leaseMs, id).pexpire(key, leaseMs * 10).exec();
+  // Redis away: the transfer goes on; it only counts less until Redis is back.
+  void renew().catch(() => undefined);
+  return new LeasedMember({ redis, key, member: id, renew, renewMs, releaseTimeoutMs: CARRY_RELEASE_TIMEOUT_MS, what: 'releasing a carried transfer' });
 }
 
 /** How many live leases the worker holds: expired ones (from a dead process) are dropped on the way. */

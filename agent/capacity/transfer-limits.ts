@@ -9,6 +9,7 @@
 // opened (nobody is put on hold without it).
 import type { Redis } from 'ioredis';
 import { bounded } from '../../core/bounded.ts';
+import { LeasedMember } from './leased-member.ts';
 
 /** A running transfer's place in its organization's count lasts this long unless renewed. */
 export const ORGANIZATION_LEASE_MS = 10_000;
@@ -46,9 +47,15 @@ export interface TransferLimitsOptions {
   now?: () => number;
 }
 
-export interface OrganizationSlot {
-  /** The transfer is over: its place is free. Idempotent; never throws. */
-  release(): Promise<void>;
+/** A running transfer's place among its organization's; release(): the transfer is over, its place is free. */
+export type OrganizationSlot = Pick<LeasedMember, 'release'>;
+
+/** What a request holds under the limits while it runs. */
+export interface RequestPlaces {
+  /** Its place among the organization's running transfers, when those are counted. */
+  organization?: OrganizationSlot;
+  /** The request did not start after all: both places are free again. */
+  giveBack(): Promise<void>;
 }
 
 export class TransferLimits {
@@ -98,19 +105,37 @@ export class TransferLimits {
       LIMIT_TIMEOUT_MS, 'counting the organization\'s transfers',
     );
     if (Number(await take(carriedOn)) < 0) return undefined;
-    // Redis away: the renewal fails and the place may lapse meanwhile; the transfer goes on all the same.
-    const timer = setInterval(() => void take(true).catch(() => undefined), ORGANIZATION_RENEW_MS);
-    timer.unref();
-    let released: Promise<void> | undefined;
-    return {
-      release() {
-        released ??= (async () => {
-          clearInterval(timer);
-          await bounded(redis.zrem(key, id), LIMIT_TIMEOUT_MS, 'releasing an organization\'s transfer').catch(() => undefined);
-        })();
-        return released;
-      },
-    };
+    return new LeasedMember({
+      redis, key, member: id, renew: () => take(true), renewMs: ORGANIZATION_RENEW_MS,
+      releaseTimeoutMs: LIMIT_TIMEOUT_MS, what: 'releasing an organization\'s transfer',
+    });
+  }
+
+  /**
+   * The places a new request takes: one of the call's transfers and, when its organization is counted, one of
+   * the organization's running ones. At either limit nothing is kept; a limit that cannot be read throws, with
+   * nothing kept either.
+   */
+  async takeForRequest(room: string, organizationId: string | undefined, id: string): Promise<RequestPlaces | 'call_limit' | 'organization_limit'> {
+    if (!(await this.takeForCall(room))) return 'call_limit';
+    try {
+      const counted = organizationId !== undefined && this.perOrganization !== undefined;
+      const slot = counted ? await this.takeForOrganization(organizationId, id) : undefined;
+      if (counted && !slot) {
+        await this.giveBackForCall(room);
+        return 'organization_limit';
+      }
+      return {
+        ...(slot ? { organization: slot } : {}),
+        giveBack: async () => {
+          await slot?.release();
+          await this.giveBackForCall(room);
+        },
+      };
+    } catch (error) {
+      await this.giveBackForCall(room);
+      throw error;
+    }
   }
 
   /** How many transfers of the organization run now (expired places not counted). */

@@ -12,7 +12,7 @@
 // A claim raises the record's fence, so the old owner can never write again, and counts one more resume.
 // The watcher then dispatches a new job into the caller's room (AgentDispatchService, on self-hosted and
 // Cloud alike) with the record's id and fence in the job's metadata; that job adopts the record and carries
-// the transfer on from its phase (tool.ts resume), having first gone back to a person left mid-briefing
+// the transfer on from its phase (resume.ts), having first gone back to a person left mid-briefing
 // with an apology (early-rejoin.ts). After MAX_RESUMES the next failure only ends the
 // transfer (a job takes the caller back and lets the destination go); if even that fails, the watcher
 // ends both legs itself, so no call is left unattended.
@@ -21,7 +21,7 @@ import { errorFields } from '../../core/pii.ts';
 import { RECONNECT_MAX_MS } from '../redis.ts';
 import { bounded } from '../../core/bounded.ts';
 import { HANDOVER_MS, LEASE_MS, LEASE_RENEW_MS, type TransferRecord, type TransferRecordStore } from '../transfer/record/store.ts';
-import type { ResumeOrder } from '../transfer/tools/tool.ts';
+import type { ResumeOrder } from './resume.ts';
 
 export const WATCH_INTERVAL_MS = 250;
 /** A transfer is carried on at most this many times; the failure after that ends it. */
@@ -183,18 +183,4 @@ export class TakeoverWatcher {
   #log(entry: Record<string, unknown>): void {
     (this.#options.log ?? ((line) => console.log(JSON.stringify(line))))(entry);
   }
-}
-
-/** What a resumed job finds in its metadata: the record to adopt, and under which fence. */
-export function resumeOrderFromMetadata(metadata: string | undefined): ResumeOrder | undefined {
-  try {
-    const parsed = JSON.parse(metadata ?? '') as { resume?: Partial<ResumeOrder> };
-    const order = parsed?.resume;
-    if (order && typeof order.id === 'string' && Number.isInteger(order.fence) && (order.mode === 'resume' || order.mode === 'end')) {
-      return { id: order.id, fence: order.fence!, mode: order.mode };
-    }
-  } catch {
-    // Not JSON: an agent id, or nothing.
-  }
-  return undefined;
 }

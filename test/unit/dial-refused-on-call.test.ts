@@ -16,7 +16,7 @@ import type { RoomApi } from '../../agent/livekit/room-api.ts';
 import { TransferRecordStore, type NewRecord } from '../../agent/transfer/record/store.ts';
 import { NO_SIP_HOSTS_ALLOWED, parseSipHostPolicy, type SipHostPolicy } from '../../agent/transfer/dial/sip-host.ts';
 import type { TimelineEntry } from '../../agent/transfer/timeline.ts';
-import { transferTools } from '../../agent/transfer/tools/tool.ts';
+import { callTransfers } from '../../agent/transfer/call-transfers.ts';
 import { testRecords } from '../support/records.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));
@@ -54,7 +54,7 @@ async function call(keypad: Record<string, unknown>, opts: { acceptsRefer?: bool
   const created: NewRecord[] = [];
   const create = store.create.bind(store);
   store.create = (fields) => (created.push(fields), create(fields));
-  const tools = transferTools({
+  const tools = callTransfers({
     credentials: { url: 'ws://127.0.0.1:1', apiKey: 'k', apiSecret: 's' },
     api,
     room: Object.assign(new EventEmitter(), { name: 'call-room', remoteParticipants: new Map([['sip_caller', {}]]) }) as unknown as Room,

@@ -13,7 +13,7 @@ import type { Models } from '../../agent/conversation/models.ts';
 import { agentSettingsSchema } from '../../settings/schema.ts';
 import type { RoomApi } from '../../agent/livekit/room-api.ts';
 import { TransferRecordStore } from '../../agent/transfer/record/store.ts';
-import { transferTools } from '../../agent/transfer/tools/tool.ts';
+import { callTransfers } from '../../agent/transfer/call-transfers.ts';
 import { testRecords } from '../support/records.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));
@@ -105,7 +105,7 @@ describe('a screened keypad transfer', () => {
       name: 'call-room',
       remoteParticipants: new Map(callerStillThere ? [['sip_caller', {}]] : []),
     }) as unknown as Room;
-    const tools = transferTools({
+    const tools = callTransfers({
       records: new TransferRecordStore({ redis: records.redis, prefix: `${records.prefix}${randomUUID()}:` }),
       credentials: { url: 'ws://127.0.0.1:1', apiKey: 'k', apiSecret: 's' },
       api,

@@ -13,7 +13,7 @@ import { agentSettingsSchema } from '../../settings/schema.ts';
 import type { ReferApi } from '../../agent/transfer/tools/refer.ts';
 import type { RoomApi } from '../../agent/livekit/room-api.ts';
 import { TransferRecordStore } from '../../agent/transfer/record/store.ts';
-import { transferTools } from '../../agent/transfer/tools/tool.ts';
+import { callTransfers } from '../../agent/transfer/call-transfers.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));
 const records = testRecords();
@@ -47,7 +47,7 @@ async function keypad(opts: { acceptsRefer: boolean; referFails?: boolean }) {
   };
   let handedOff = 0;
   const plays: string[] = [];
-  const tools = transferTools({
+  const tools = callTransfers({
     credentials: { url: 'ws://127.0.0.1:1', apiKey: 'k', apiSecret: 's' },
     api,
     room: Object.assign(new EventEmitter(), { name: 'call-room' }) as unknown as Room,

@@ -16,7 +16,7 @@ import type { ReferApi } from '../../agent/transfer/tools/refer.ts';
 import type { RoomApi } from '../../agent/livekit/room-api.ts';
 import { TransferRecordStore } from '../../agent/transfer/record/store.ts';
 import type { TimelineEntry } from '../../agent/transfer/timeline.ts';
-import { transferTools } from '../../agent/transfer/tools/tool.ts';
+import { callTransfers } from '../../agent/transfer/call-transfers.ts';
 
 const CALLER = '+15125550142';
 const CALLER_ROOM = `call_${CALLER}_Xy7Qp`;
@@ -70,7 +70,7 @@ async function keypadTransfer(): Promise<{ entries: TimelineEntry[]; lines: Arra
     return true;
   });
   try {
-    const tools = transferTools({
+    const tools = callTransfers({
       credentials: { url: 'ws://127.0.0.1:1', apiKey: 'k', apiSecret: 's' },
       api,
       room: Object.assign(new EventEmitter(), { name: CALLER_ROOM, remoteParticipants: new Map() }) as unknown as Room,

@@ -4,9 +4,9 @@
 // file transfer-takeover.test.ts kills real job processes and workers.
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isChildProcess, MAX_RESUMES, ownerOf, processAlive, resumeOrderFromMetadata, TakeoverWatcher, type TakeoverOptions } from '../../agent/takeover/watcher.ts';
+import { isChildProcess, MAX_RESUMES, ownerOf, processAlive, TakeoverWatcher, type TakeoverOptions } from '../../agent/takeover/watcher.ts';
 import { FencedError, HANDOVER_MS, TransferRecordStore, type NewRecord, type TransferRecord } from '../../agent/transfer/record/store.ts';
-import type { ResumeOrder } from '../../agent/transfer/tools/tool.ts';
+import { type ResumeOrder, resumeOrderFromMetadata } from '../../agent/takeover/resume.ts';
 import { testRecords } from '../support/records.ts';
 
 let records: ReturnType<typeof testRecords>;

@@ -11,7 +11,7 @@ import { loadConfig } from '../../agent/config.ts';
 import type { Models } from '../../agent/conversation/models.ts';
 import type { RoomApi } from '../../agent/livekit/room-api.ts';
 import type { TimelineEntry } from '../../agent/transfer/timeline.ts';
-import { transferTools } from '../../agent/transfer/tools/tool.ts';
+import { callTransfers } from '../../agent/transfer/call-transfers.ts';
 import { FakeOpenAI, hasToolResult, lastUserMessageIncludes, type FakeOpenAIHandle } from '../support/fake-openai/index.ts';
 
 let server: FakeOpenAI;
@@ -50,7 +50,7 @@ async function sessionWithRules(rules: string) {
   const settings = (await resolveSettings(config)).forAgent(undefined);
   const llm = new lkOpenAI.LLM({ baseURL: handle.baseURL, apiKey: 'test', model: 'gpt-4.1-mini' });
   const session = new voice.AgentSession({ llm });
-  const tools = transferTools({
+  const tools = callTransfers({
     credentials: config.livekit,
     api: recordingApi,
     room: Object.assign(new EventEmitter(), { name: 'call-room', remoteParticipants: new Map([['sip_caller', {}]]) }) as unknown as Room,

@@ -10,7 +10,7 @@ import type { Models } from '../../agent/conversation/models.ts';
 import { agentSettingsSchema } from '../../settings/schema.ts';
 import type { RoomApi } from '../../agent/livekit/room-api.ts';
 import type { TimelineEntry } from '../../agent/transfer/timeline.ts';
-import { transferTools } from '../../agent/transfer/tools/tool.ts';
+import { callTransfers } from '../../agent/transfer/call-transfers.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));
 const records = testRecords();
@@ -40,7 +40,7 @@ describe('a hold that cannot start', () => {
       close: async () => undefined,
     } as unknown as voice.AgentSession;
     const timeline: TimelineEntry[] = [];
-    const tools = transferTools({
+    const tools = callTransfers({
       credentials: { url: 'ws://127.0.0.1:1', apiKey: 'k', apiSecret: 's' },
       api,
       room: Object.assign(new EventEmitter(), { name: 'call-room' }) as unknown as Room,

@@ -13,7 +13,7 @@ import type { Models } from '../../agent/conversation/models.ts';
 import { agentSettingsSchema } from '../../settings/schema.ts';
 import { ORGANIZATION_LEASE_MS, TransferLimits } from '../../agent/capacity/transfer-limits.ts';
 import type { RoomApi } from '../../agent/livekit/room-api.ts';
-import { transferTools } from '../../agent/transfer/tools/tool.ts';
+import { callTransfers } from '../../agent/transfer/call-transfers.ts';
 import { testRecords } from '../support/records.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));
@@ -88,7 +88,7 @@ describe('the tools past a limit', () => {
       history: { items: [] }, input: { setAudioEnabled: () => undefined }, output: { setAudioEnabled: () => undefined },
       say: (text: string) => void said.push(text), close: async () => undefined,
     } as unknown as voice.AgentSession;
-    const t = transferTools({
+    const t = callTransfers({
       // A server that is not there (a closed loopback port): each dial fails fast.
       credentials: { url: 'ws://127.0.0.1:1', apiKey: 'k', apiSecret: 's' },
       api, room: Object.assign(new EventEmitter(), { name: room }) as unknown as Room, callerIdentity: 'sip_caller', callerNumber: '+15125550142',

@@ -10,7 +10,7 @@ import { agentSettingsSchema } from '../../settings/schema.ts';
 import { TransferRecordStore, type NewRecord, type RecordPatch, type TransferRecord } from '../../agent/transfer/record/store.ts';
 import { TransferRecordHandle } from '../../agent/transfer/record/handle.ts';
 import type { RoomApi } from '../../agent/livekit/room-api.ts';
-import { transferTools } from '../../agent/transfer/tools/tool.ts';
+import { callTransfers } from '../../agent/transfer/call-transfers.ts';
 import { testRecords } from '../support/records.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));
@@ -40,7 +40,7 @@ async function tools(store: TransferRecordStore) {
     say: () => undefined,
     close: async () => undefined,
   } as unknown as voice.AgentSession;
-  return transferTools({
+  return callTransfers({
     // A server that is not there (a closed loopback port): the dial fails fast.
     credentials: { url: 'ws://127.0.0.1:1', apiKey: 'k', apiSecret: 's' },
     api,

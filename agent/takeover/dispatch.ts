@@ -1,0 +1,42 @@
+// Takeover, the worker's side: its watcher (watcher.ts) over the transfer records, wired to LiveKit. A
+// claimed record is carried on by a new job dispatched into the caller's room (resume.ts); a call that is
+// gone, or a transfer every job failed, is ended here.
+import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
+import type { Redis } from 'ioredis';
+import { bounded, ROOM_API_TIMEOUT_MS } from '../../core/bounded.ts';
+import type { WorkerConfig } from '../config.ts';
+import { httpUrl, quietly, roomServiceApi } from '../livekit/room-api.ts';
+import { connectedSince } from '../redis.ts';
+import { TransferRecordStore } from '../transfer/record/store.ts';
+import { TakeoverWatcher } from './watcher.ts';
+
+export function startTakeoverWatcher(config: WorkerConfig, redis: Redis, workerKey: string): TakeoverWatcher {
+  const { url, apiKey, apiSecret } = config.livekit;
+  const dispatches = new AgentDispatchClient(httpUrl(url), apiKey, apiSecret);
+  const rooms = roomServiceApi(config.livekit);
+  const roomClient = new RoomServiceClient(httpUrl(url), apiKey, apiSecret);
+  const records = new TransferRecordStore({ redis });
+  const watcher = new TakeoverWatcher({
+    store: records,
+    workerKey,
+    // A lease that ran out while Redis was away (a restart) is no sign of a dead owner.
+    connectedSince: connectedSince(redis),
+    dispatch: async (record, order) => {
+      const metadata = JSON.stringify({ ...(record.agentId ? { agentId: record.agentId } : {}), resume: order });
+      await bounded(dispatches.createDispatch(record.callerRoom, config.agentName, { metadata }), ROOM_API_TIMEOUT_MS, 'dispatching the takeover');
+    },
+    callGone: async (record) => {
+      const found = await bounded(roomClient.listRooms([record.callerRoom]), ROOM_API_TIMEOUT_MS, 'looking up the call');
+      return found.length === 0;
+    },
+    abandon: async (record, fence, outcome) => {
+      // The call is gone, or every job sent to this transfer failed: end what is left rather than leave anyone
+      // on an unattended line.
+      await Promise.all([record.consultationRoom, record.holdRoom, record.callerRoom].map((room) => room && quietly(rooms.deleteRoom(room))));
+      await records.remove(record.id, fence, record.callerRoom).catch(() => undefined);
+      console.log(JSON.stringify({ transferId: record.id, type: 'ended', at: new Date().toISOString(), outcome, resumes: record.resumes }));
+    },
+  });
+  watcher.start();
+  return watcher;
+}

@@ -1,0 +1,72 @@
+// One destination's attempt, as a request makes it (attempt.ts does the rest): built from the call's settings
+// and services, speaking to the caller through the caller's session, and writing every transition to the
+// request's record with where the caller and the destination are.
+import type { Destination } from '../../settings/destination.ts';
+import type { TransferOutcome } from '../../core/outcome.ts';
+import { type ResumeFrom, WarmTransfer } from './attempt.ts';
+import type { TransferCall } from './call-context.ts';
+import type { CallerHold } from './hold/caller-hold.ts';
+import type { TransferRecordHandle } from './record/handle.ts';
+
+export interface NextAttempt {
+  destination: Destination | undefined;
+  willRetry: (outcome: TransferOutcome) => boolean;
+  /** Its place in the record's chain. */
+  index: number;
+  /** The caller's hold, shared by every destination of the request. */
+  hold: CallerHold;
+  reason: string;
+  brief: boolean;
+  known: string | undefined;
+  /** The conversation so far, for the briefing. */
+  transcript: string;
+  fromNumber: string | undefined;
+  /** Set for the first attempt of a taken-over transfer: where it picks up (takeover/resume.ts). */
+  resume: ResumeFrom | undefined;
+}
+
+export function nextAttempt(call: TransferCall, record: TransferRecordHandle, next: NextAttempt): WarmTransfer {
+  const { options, settings, maxBridgedMs } = call;
+  const { hold, index } = next;
+  const transfer = new WarmTransfer(
+    {
+      credentials: options.credentials,
+      api: options.api,
+      caller: { room: options.room, identity: options.callerIdentity },
+      hold,
+      authorise: call.authorise,
+      sayToCaller: (text) => call.caller.say(text),
+      willRetry: next.willRetry,
+      models: options.models,
+      ringingTimeoutMs: settings.warmTransfer.ringingTimeoutMs,
+      decisionTimeoutMs: settings.warmTransfer.decisionTimeoutMs,
+      deadlineAt: record.deadlineAt,
+      maxBridgedMs,
+      ...(options.onTimeline ? { onTimeline: options.onTimeline } : {}),
+      // Every transition goes to the record, with where the caller and the destination are.
+      onRecord: (patch) => {
+        const topology = hold.topology;
+        const holdRoom = topology?.kind === 'move' ? topology.heldIn()?.name : undefined;
+        void record.update({
+          ...patch,
+          index,
+          ...(topology ? { topology: topology.kind } : {}),
+          ...(holdRoom ? { holdRoom } : {}),
+          ...(patch.phase?.kind === 'bridged' ? { bridgedUntil: Date.now() + maxBridgedMs } : {}),
+          ...(patch.phase?.kind === 'ended' ? { outcome: patch.phase.outcome } : {}),
+        });
+      },
+    },
+    {
+      destination: next.destination,
+      reason: next.reason,
+      transcript: next.transcript,
+      fromNumber: next.fromNumber,
+      brief: next.brief,
+      ...(next.known !== undefined ? { known: next.known } : {}),
+      ...(next.resume ? { resume: next.resume } : {}),
+    },
+  );
+  void record.update({ index, consultationRoom: transfer.consultationRoomName, phase: transfer.machine.phase });
+  return transfer;
+}
