@@ -53,7 +53,7 @@ export async function within<T>(ms: number, fn: () => Promise<T>): Promise<T | u
   }
 }
 
-/** The job processes' own event-loop delay, from the `event_loop_delay` line each logs at its end (worker.ts). */
+/** The job processes' own event-loop delay, from the `event_loop_delay` line each logs at its end (agent/capacity/loop-delay.ts). */
 export interface LoopDelay {
   jobs: number;
   /** Across the job processes: their p99 delay. */

@@ -1,4 +1,4 @@
-// The benchmark reads each job process's event-loop delay from the line the job logs at its end (worker.ts).
+// The benchmark reads each job process's event-loop delay from the line the job logs at its end (capacity/loop-delay.ts).
 import { describe, expect, it } from 'vitest';
 import { loopDelays } from '../bench/stats.ts';
 
