@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { open } from 'node:fs/promises';
 import { llm, log } from '@livekit/agents';
 import { z } from 'zod';
+import { messageSaved, TAKE_MESSAGE_DESCRIPTION, TAKE_MESSAGE_PARAMETERS } from '../../prompts/messages.ts';
 import { messageNotSaved } from '../../prompts/unavailable.ts';
 import { errorFields } from '../../core/pii.ts';
 import { bounded } from '../../core/bounded.ts';
@@ -53,13 +54,11 @@ export interface TakeMessageOptions {
 
 export function takeMessageTool(options: TakeMessageOptions) {
   return llm.tool({
-    description:
-      'Write down a message for the team when the caller cannot be connected to a person and wants to leave one. ' +
-      'Ask for their name, a number to call back and the message first; do not invent any of them.',
+    description: TAKE_MESSAGE_DESCRIPTION,
     parameters: z.object({
-      name: z.string().min(1).describe("The caller's name"),
-      callback_number: z.string().min(3).describe('The number to call back'),
-      message: z.string().min(1).describe('The message, in the caller\'s words'),
+      name: z.string().min(1).describe(TAKE_MESSAGE_PARAMETERS.name),
+      callback_number: z.string().min(3).describe(TAKE_MESSAGE_PARAMETERS.callback_number),
+      message: z.string().min(1).describe(TAKE_MESSAGE_PARAMETERS.message),
     }),
     execute: async ({ name, callback_number, message }) => {
       const taken: TakenMessage = {
@@ -83,7 +82,7 @@ export function takeMessageTool(options: TakeMessageOptions) {
         throw new llm.ToolError(messageNotSaved());
       }
       console.log(JSON.stringify({ event: 'message_taken', agentId: options.agentId, at: new Date().toISOString() }));
-      return 'The message is saved. Tell the caller it will be passed on.';
+      return messageSaved();
     },
   });
 }
