@@ -6,32 +6,34 @@ import { cli, initializeLogger, ServerOptions } from '@livekit/agents';
 import { randomUUID } from 'node:crypto';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PROPOSALS_VARIABLE } from '../settings/rules/model-compile.ts';
 import { SettingsError } from '../settings/settings.ts';
-import { checkSettingsAtStart, decodeHoldMusic } from './call-settings/startup-check.ts';
+import { type CheckedSettings, checkSettingsAtStart, decodeHoldMusic } from './call-settings/startup-check.ts';
 import { WorkerCapacity } from './capacity/worker-load.ts';
 import { ConfigError, loadConfig, WORKER_KEY_ENV, type WorkerConfig } from './config.ts';
 import { connectRedis } from './redis.ts';
 import { startTakeoverWatcher } from './takeover/dispatch.ts';
 
 let config: WorkerConfig;
-/** The hold music files the agents use ('' for the built-in one). */
-let musicFiles: Set<string>;
+let checked: CheckedSettings;
 try {
   config = loadConfig();
-  musicFiles = await checkSettingsAtStart(config);
+  checked = await checkSettingsAtStart(config);
 } catch (error) {
   if (!(error instanceof ConfigError) && !(error instanceof SettingsError)) throw error;
   console.error(error.message);
   process.exit(1);
 }
 
-// The job processes this worker forks inherit the key, and count their transfers under it (carrying.ts).
+// The job processes this worker forks inherit its environment: the key they count their transfers under
+// (carrying.ts), and the rules plans the model proposed, so that they are not proposed again per process.
 const workerKey = config.workerKey ?? randomUUID();
 process.env[WORKER_KEY_ENV] = workerKey;
+if (checked.proposals) process.env[PROPOSALS_VARIABLE] = JSON.stringify(checked.proposals);
 const redis = connectRedis(config.redisUrl);
 // (Loading logs through the framework's logger, which the CLI sets up again below with its own options.)
 initializeLogger({ pretty: false, level: 'warn' });
-await decodeHoldMusic(redis, musicFiles);
+await decodeHoldMusic(redis, checked.musicFiles);
 const capacity = new WorkerCapacity(config, redis, workerKey);
 
 // Takeover: this worker's job processes that die, and any worker's records whose lease ran out, are carried on

@@ -3,7 +3,7 @@
 // from Redis). Agents in the settings store are read and checked per call (settings-service/); here only that
 // the store answers.
 import type { Redis } from 'ioredis';
-import { proposeAll, PROPOSALS_VARIABLE, withProposals } from '../../settings/rules/model-compile.ts';
+import { proposeAll, type Proposals, withProposals } from '../../settings/rules/model-compile.ts';
 import { readBack } from '../../settings/rules/read-back.ts';
 import { warmTransferEnabled, type SettingsSet } from '../../settings/settings.ts';
 import { SettingsStore } from '../../settings/store/store.ts';
@@ -12,30 +12,36 @@ import { sipHostProblems } from '../transfer/dial/authorise.ts';
 import { loadHoldMusicShared } from '../transfer/hold/music.ts';
 import { resolveSettings } from './files.ts';
 
-/**
- * Checks the settings and reports them on stderr; the hold music files they use ('' for the built-in one).
- * Throws ConfigError or SettingsError with every problem found.
- */
-export async function checkSettingsAtStart(config: WorkerConfig): Promise<Set<string>> {
+export interface CheckedSettings {
+  /** The hold music files the agents use ('' for the built-in one). */
+  musicFiles: Set<string>;
+  /** The plans the model proposed and the parser accepted (RULES_COMPILER=model), for the job processes. */
+  proposals?: Proposals;
+}
+
+/** Checks the settings and reports them on stderr. Throws ConfigError or SettingsError with every problem found. */
+export async function checkSettingsAtStart(config: WorkerConfig): Promise<CheckedSettings> {
   if (config.settingsStore) {
     const store = SettingsStore.connect(config.settingsStore.url, config.settingsStore.prefix);
     const ids = await store.agentIds().finally(() => store.close());
     console.error(`settings store ${config.settingsStore.prefix}: ${ids.length} agent(s): ${ids.join(', ') || '(none yet)'}`);
-    return new Set(['']);
+    return { musicFiles: new Set(['']) };
   }
   let settings = await resolveSettings(config);
+  let proposals: Proposals | undefined;
   if (config.rulesCompiler === 'model' && config.openai) {
-    // Once, here: the job processes inherit the accepted proposals with this process's environment.
-    const { proposals, report } = await proposeAll(settings, config.openai);
-    for (const line of report) console.error(`rules: ${line}`);
-    process.env[PROPOSALS_VARIABLE] = JSON.stringify(proposals);
+    // Once, here: the job processes inherit the accepted proposals (main.ts hands them on).
+    const proposed = await proposeAll(settings, config.openai);
+    for (const line of proposed.report) console.error(`rules: ${line}`);
+    proposals = proposed.proposals;
     settings = withProposals(settings, proposals);
   }
   // A destination that would be refused at every dial is a configuration problem, reported now.
   const unreachable = [...settings.agents.values()].flatMap((agent) => sipHostProblems(agent, config.sipHosts));
   if (unreachable.length > 0) throw new ConfigError(unreachable);
   report(settings);
-  return new Set([...settings.agents.values()].map((agent) => agent.warmTransfer.holdMusic ?? ''));
+  const musicFiles = new Set([...settings.agents.values()].map((agent) => agent.warmTransfer.holdMusic ?? ''));
+  return { musicFiles, ...(proposals ? { proposals } : {}) };
 }
 
 function report(settings: SettingsSet): void {
