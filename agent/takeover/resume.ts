@@ -66,7 +66,7 @@ export function resumePlan(order: ResumeOrder, stored: TransferRecord, early: Ea
       topology: stored.topology,
       index: Math.max(0, Math.min(stored.index, stored.chain.length - 1)),
       fromNumber: stored.request?.fromNumber,
-      first: {
+      firstAttempt: {
         phase,
         consultationRoom: stored.consultationRoom ?? `wt-${randomUUID()}`,
         renewedAt: stored.renewedAt,

@@ -41,8 +41,8 @@ export interface PickUp {
   topology: TopologyKind | undefined;
   /** The record's chain index of the first destination tried here. */
   index: number;
-  /** The first attempt's state. */
-  first: ResumeFrom;
+  /** Where the first attempt picks up: its phase, its consultation room, what the person was told. */
+  firstAttempt: ResumeFrom;
   /** The caller ID the destination was dialled with. */
   fromNumber: string | undefined;
 }
@@ -134,42 +134,15 @@ export class TransferRequest {
   async run(plan: RunPlan): Promise<{ outcome: TransferOutcome; label: string }> {
     const call = this.#call;
     // Keypad 0 on hold: the caller stops waiting, and the chain tries no one else.
-    const hold = this.#hold(plan.pickUp, () => transfers.stop());
-    const transfers = new TransferChain<Destination | undefined>({
-      chain: plan.chain,
-      label: labelOf,
-      hold,
-      deadlineAt: this.record.deadlineAt,
-      tellCaller: (outcome) => {
-        const message = callerMessage(outcome);
-        if (message) call.caller.say(message);
-        void this.record.update({ callerTold: outcome, outcome });
-      },
-      progressNoteIntervalMs: call.settings.warmTransfer.progressNoteIntervalMs,
-      resumed: plan.pickUp !== undefined,
-      attempt: (destination, willRetry, chainIndex) => {
-        const first = chainIndex === 0 ? plan.pickUp : undefined;
-        return nextAttempt(call, this.record, {
-          destination,
-          willRetry,
-          index: chainIndex + (plan.pickUp?.index ?? 0),
-          hold,
-          reason: plan.reason,
-          brief: plan.brief,
-          known: plan.known,
-          transcript: transcriptOf(call.caller.history),
-          fromNumber: first ? first.fromNumber ?? call.fromNumber() : call.fromNumber(),
-          resume: first?.first,
-        });
-      },
-    });
+    const hold = this.#hold(plan.pickUp, () => chain.stop());
+    const chain = this.#chain(plan, hold);
     const carried = call.options.carry?.(randomUUID());
     const release = () => Promise.all([carried?.release(), this.#organization?.release()]);
     call.running.add(this);
     const done = () => call.running.delete(this);
     let result;
     try {
-      result = await transfers.run();
+      result = await chain.run();
     } catch (error) {
       log().error(errorFields(error, { stack: true }), 'warm transfer failed');
       await Promise.all([release(), this.record.close('ended')]).finally(done);
@@ -188,6 +161,39 @@ export class TransferRequest {
       await Promise.all([release(), this.record.close('ended')]).finally(done);
     }
     return { outcome: result.outcome, label: result.label };
+  }
+
+  #chain(plan: RunPlan, hold: CallerHold): TransferChain<Destination | undefined> {
+    const call = this.#call;
+    return new TransferChain<Destination | undefined>({
+      chain: plan.chain,
+      label: labelOf,
+      hold,
+      deadlineAt: this.record.deadlineAt,
+      tellCaller: (outcome) => {
+        const message = callerMessage(outcome);
+        if (message) call.caller.say(message);
+        void this.record.update({ callerTold: outcome, outcome });
+      },
+      progressNoteIntervalMs: call.settings.warmTransfer.progressNoteIntervalMs,
+      resumed: plan.pickUp !== undefined,
+      attempt: (destination, willRetry, chainIndex) => {
+        // A taken-over transfer picks up where the record says with its first attempt only.
+        const pickingUp = chainIndex === 0 ? plan.pickUp : undefined;
+        return nextAttempt(call, this.record, {
+          destination,
+          willRetry,
+          index: chainIndex + (plan.pickUp?.index ?? 0),
+          hold,
+          reason: plan.reason,
+          brief: plan.brief,
+          known: plan.known,
+          transcript: transcriptOf(call.caller.history),
+          fromNumber: pickingUp?.fromNumber ?? call.fromNumber(),
+          resume: pickingUp?.firstAttempt,
+        });
+      },
+    });
   }
 
   /** The caller's hold for this request; a taken-over one keeps the topology it started with. */
