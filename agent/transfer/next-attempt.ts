@@ -36,6 +36,10 @@ export function nextAttempt(call: TransferCall, record: TransferRecordHandle, ne
       hold,
       authorise: call.authorise,
       sayToCaller: (text) => call.caller.say(text),
+      // A taken-over job's caller session starts as the transfer turns back to the caller, not when it speaks.
+      readyCaller: () => {
+        if (!call.caller.started && options.room.remoteParticipants.has(options.callerIdentity)) void call.caller.start();
+      },
       willRetry: next.willRetry,
       models: options.models,
       ringingTimeoutMs: settings.warmTransfer.ringingTimeoutMs,
