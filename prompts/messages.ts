@@ -8,7 +8,7 @@ export const TAKE_MESSAGE_DESCRIPTION =
 export const TAKE_MESSAGE_PARAMETERS = {
   name: "The caller's name",
   callback_number: 'The number to call back',
-  message: 'The message, in the caller\'s words',
+  message: "The message, in the caller's words",
 } as const;
 
 export function messageSaved(): string {

@@ -53,7 +53,11 @@ export async function prepareJobProcess(config: WorkerConfig): Promise<Prepared>
     if (!music.has(file)) music.set(file, await loadHoldMusicShared(redis, file || undefined));
   }
   const vad = await silero.VAD.load();
-  const phrases = await preparePhrases(config, vad, [...settings.agents.values()].map((agent) => agent.greeting));
+  const phrases = await preparePhrases(
+    config,
+    vad,
+    [...settings.agents.values()].map((agent) => agent.greeting),
+  );
   return { config, settings, redis, music, vad, phrases };
 }
 

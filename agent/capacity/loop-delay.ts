@@ -10,9 +10,15 @@ export function measureLoopDelay(atEnd: (report: () => Promise<void>) => void): 
   atEnd(async () => {
     loopDelay.disable();
     const ms = (ns: number) => Math.round(ns / 1e5) / 10;
-    console.log(JSON.stringify({
-      event: 'event_loop_delay', pid: process.pid, seconds: Math.round((Date.now() - jobStarted) / 1000),
-      p50Ms: ms(loopDelay.percentile(50)), p99Ms: ms(loopDelay.percentile(99)), maxMs: ms(loopDelay.max),
-    }));
+    console.log(
+      JSON.stringify({
+        event: 'event_loop_delay',
+        pid: process.pid,
+        seconds: Math.round((Date.now() - jobStarted) / 1000),
+        p50Ms: ms(loopDelay.percentile(50)),
+        p99Ms: ms(loopDelay.percentile(99)),
+        maxMs: ms(loopDelay.max),
+      }),
+    );
   });
 }

@@ -59,6 +59,13 @@ export class WorkerCapacity {
     } catch {
       // Redis is away: keep the last count rather than report an empty worker.
     }
-    return reportedLoad(cpuLoad(), [[this.#admission.count(), maxCalls], [this.#carrying, maxTransfers]], MAX_REPORTED_LOAD);
+    return reportedLoad(
+      cpuLoad(),
+      [
+        [this.#admission.count(), maxCalls],
+        [this.#carrying, maxTransfers],
+      ],
+      MAX_REPORTED_LOAD,
+    );
   }
 }

@@ -49,7 +49,9 @@ export class CallerSession {
       work(session);
       return;
     }
-    void this.start().then(() => work(session)).catch((error: unknown) => log().debug({ error }, 'the caller agent session could not be used'));
+    void this.start()
+      .then(() => work(session))
+      .catch((error: unknown) => log().debug({ error }, 'the caller agent session could not be used'));
   }
 
   say(text: string): void {

@@ -51,7 +51,7 @@ export function resumeOrderFromMetadata(metadata: string | undefined): ResumeOrd
 /** What the record says the new job does: which destinations it tries, from which phase of the first. */
 export function resumePlan(order: ResumeOrder, stored: TransferRecord, early: EarlyRejoin | undefined): RunPlan {
   const chain = readStoredChain(stored.chain);
-  if (!chain) log().error({ transfer: order.id, 'lk.pii.chain': stored.chain }, 'takeover: the record\'s destinations cannot be read; ending the transfer');
+  if (!chain) log().error({ transfer: order.id, 'lk.pii.chain': stored.chain }, "takeover: the record's destinations cannot be read; ending the transfer");
   const rest = chain?.slice(stored.index) ?? [];
   const request = stored.request ?? { reason: REASON_NOT_KEPT, brief: true };
   // Nothing to carry on: from idle, the resume takes the caller back and told, and tells and lets go the
@@ -107,9 +107,10 @@ async function carryOn(call: TransferCall, order: ResumeOrder, early: EarlyRejoi
   const { record, stored } = adopted;
   // A transfer carried on by this job keeps its place among the organization's, whatever the count.
   const { limits, organizationId } = options;
-  const slot = limits && organizationId && limits.perOrganization !== undefined
-    ? await limits.takeForOrganization(organizationId, record.id, true).catch(() => undefined)
-    : undefined;
+  const slot =
+    limits && organizationId && limits.perOrganization !== undefined
+      ? await limits.takeForOrganization(organizationId, record.id, true).catch(() => undefined)
+      : undefined;
   const { outcome } = await new TransferRequest(call, record, slot).run(resumePlan(order, stored, early));
   return outcome;
 }
@@ -133,7 +134,9 @@ export class Takeover {
    * has even connected to the caller's room (that, finding the caller and starting sessions takes seconds).
    */
   static async begin(
-    metadata: string | undefined, records: TransferRecordStore, consultation: { join(room: string): Promise<Room>; tts: tts.TTS },
+    metadata: string | undefined,
+    records: TransferRecordStore,
+    consultation: { join(room: string): Promise<Room>; tts: tts.TTS },
   ): Promise<Takeover | 'over' | undefined> {
     const order = resumeOrderFromMetadata(metadata);
     if (!order) return undefined;
@@ -143,9 +146,10 @@ export class Takeover {
       return 'over';
     }
     const room = stored.consultationRoom;
-    const early = order.mode === 'resume' && stored.phase.kind === 'briefing' && room && stored.request?.brief !== false
-      ? rejoinEarly({ join: () => consultation.join(room), personIdentity: DESTINATION_IDENTITY, tts: consultation.tts })
-      : undefined;
+    const early =
+      order.mode === 'resume' && stored.phase.kind === 'briefing' && room && stored.request?.brief !== false
+        ? rejoinEarly({ join: () => consultation.join(room), personIdentity: DESTINATION_IDENTITY, tts: consultation.tts })
+        : undefined;
     return new Takeover(order, stored, early);
   }
 
@@ -153,7 +157,11 @@ export class Takeover {
   async bringCallerHome(api: RoomApi, callerRoom: string): Promise<void> {
     const { stored } = this;
     if (stored.topology !== 'move') return;
-    const where = await bringCallerHome(api, { holdRoom: stored.holdRoom, callerIdentity: stored.callerIdentity, bridged: stored.phase.kind === 'bridged' }, callerRoom);
+    const where = await bringCallerHome(
+      api,
+      { holdRoom: stored.holdRoom, callerIdentity: stored.callerIdentity, bridged: stored.phase.kind === 'bridged' },
+      callerRoom,
+    );
     if (where === 'stuck') {
       // Still in the old hold room, whose music died with its job: ending their leg (deleting that room) is
       // better than leaving them in silence. The resumed transfer then finds no caller, tells the destination
@@ -180,7 +188,8 @@ export class Takeover {
    */
   async carryOn(
     resume: (order: ResumeOrder, early?: EarlyRejoin) => Promise<TransferOutcome | undefined>,
-    callerPresent: () => boolean, endCall: (why: string) => Promise<void>,
+    callerPresent: () => boolean,
+    endCall: (why: string) => Promise<void>,
   ): Promise<void> {
     const outcome = await resume(this.order, this.early).catch((error: unknown) => {
       log().error({ ...errorFields(error, { stack: true }), transfer: this.order.id }, 'takeover: carrying the transfer on failed');

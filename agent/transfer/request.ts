@@ -154,7 +154,10 @@ export class TransferRequest {
       // asked for this transfer to return, so it is not awaited here.
       call.caller.close();
       void bridged.done.then(async () => {
-        await hold.close().finally(() => Promise.all([release(), this.record.close('handed_off')])).finally(done);
+        await hold
+          .close()
+          .finally(() => Promise.all([release(), this.record.close('handed_off')]))
+          .finally(done);
         call.options.onCallHandedOff();
       });
     } else {

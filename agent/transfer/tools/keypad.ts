@@ -96,7 +96,12 @@ async function referred(call: TransferCall, destination: Destination, digit: str
   const authorised = await call.authorise(destination);
   if (!authorised.ok) {
     const { refusal, why } = authorised;
-    timeline.record('refused', { refusal, why, 'lk.pii.destination': storedDestination(destination), ...(authorised.address ? { 'lk.pii.address': authorised.address } : {}) });
+    timeline.record('refused', {
+      refusal,
+      why,
+      'lk.pii.destination': storedDestination(destination),
+      ...(authorised.address ? { 'lk.pii.address': authorised.address } : {}),
+    });
     timeline.record('ended', { outcome: 'refer_failed', method: 'refer', next: 'dial' });
     return false;
   }
