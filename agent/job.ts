@@ -27,7 +27,7 @@ import { bounded } from '../core/bounded.ts';
 import { RECORD_WRITE_TIMEOUT_MS } from './transfer/record/handle.ts';
 import { bringCallerHome } from './transfer/hold/topology.ts';
 import { rejoinEarly } from './takeover/early-rejoin.ts';
-import { DESTINATION_IDENTITY, joinAsWorker } from './transfer/attempt.ts';
+import { DESTINATION_IDENTITY, joinAsWorker } from './transfer/consultation.ts';
 import type { TimelineEntry } from './transfer/timeline.ts';
 import { transferTools } from './transfer/tools/tool.ts';
 import { resumeOrderFromMetadata } from './takeover/watcher.ts';

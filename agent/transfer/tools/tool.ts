@@ -34,7 +34,8 @@ import type { MusicSource, TopologyKind } from '../hold/topology.ts';
 import type { OrganizationSlot, TransferLimits } from '../../capacity/transfer-limits.ts';
 import { type OpenResult, TransferRecordHandle } from '../record/handle.ts';
 import type { TransferRecord, TransferRecordStore } from '../record/store.ts';
-import { joinAsWorker, WarmTransfer } from '../attempt.ts';
+import { TransferAttempt } from '../attempt.ts';
+import { joinAsWorker } from '../consultation.ts';
 
 export interface TransferToolOptions {
   credentials: LiveKitCredentials;
@@ -294,7 +295,7 @@ export function transferTools(options: TransferToolOptions) {
         const index = chainIndex + indexOffset;
         const resumeFrom = from && chainIndex === 0 ? from : undefined;
         const maxBridgedMs = options.maxBridgedMs ?? DEFAULT_MAX_BRIDGED_MS;
-        const transfer = new WarmTransfer(
+        const transfer = new TransferAttempt(
           {
             credentials: options.credentials,
             api: options.api,
