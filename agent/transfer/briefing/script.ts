@@ -2,10 +2,10 @@
 // caller's situation (the summary prepared while the phone rang, or the reason if it is late) and the question;
 // the question again after a wrong key or a silence; after a takeover, an apology and the question; and, if the
 // caller leaves before the bridge, a notice so nobody waits on a dead line. The words are in prompts/.
+import type { Room } from '@livekit/rtc-node';
 import { briefingBody, briefingIntro, callerLeftNotice, reassurance, reprompt } from '../../../prompts/briefing.ts';
 import { settleWithin, SESSION_START_TIMEOUT_MS } from '../../../core/bounded.ts';
 import type { TransferOutcome } from '../../../core/outcome.ts';
-import type { Room } from '@livekit/rtc-node';
 import type { Models } from '../../conversation/models.ts';
 import type { EarlyRejoin } from '../../takeover/early-rejoin.ts';
 import type { AttemptContext } from '../attempt-context.ts';
