@@ -24,6 +24,11 @@ export interface AttemptDeps {
   /** Speaks to the caller (the caller's agent session). */
   sayToCaller(text: string): void;
   /**
+   * The transfer is on its way back to the caller: a taken-over job starts the caller's agent session now, so
+   * that it is up by the time the caller is off hold and told why, instead of starting at that moment.
+   */
+  readyCaller?(): void;
+  /**
    * True when, after this outcome, another destination will be tried: the caller then stays on hold and
    * is not told this attempt's outcome (the caller of the next attempt says what happens instead).
    */

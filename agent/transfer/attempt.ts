@@ -201,6 +201,7 @@ export class TransferAttempt {
 
   #transitioned(from: TransferPhase, event: TransferEvent, to: TransferPhase, ignored: boolean): void {
     if (!ignored) this.deps.onRecord?.({ phase: to });
+    if (!ignored && (to.kind === 'ended' || to.kind === 'notifying') && to.outcome !== 'accepted' && from.kind !== to.kind) this.deps.readyCaller?.();
     // Talk outside the decision wait is expected all the time; it is not news worth a line.
     if (ignored && event.type !== 'conversation') this.timeline.record('ignored', { phase: from.kind, event: event.type });
     else if (event.type === 'max_duration') this.timeline.record('max_duration', { maxBridgedMs: this.deps.maxBridgedMs });
@@ -240,8 +241,9 @@ export class TransferAttempt {
     if (this.#finished) return;
     this.#finished = true;
     for (const unlisten of this.#unlisten.splice(0)) unlisten();
-    await this.#briefing.close();
-    await this.#consultation.close();
+    // Independent steps (deleting the room ends every leg in it anyway): side by side, the end is as late as
+    // the slowest of them, not their sum, on a machine that is slow to answer.
+    await Promise.all([this.#briefing.close(), this.#consultation.close()]);
     this.timeline.record('ended', { outcome });
   }
 }

@@ -133,10 +133,9 @@ export class Consultation {
     await quietly(this.options.api.removeParticipant(this.name, DESTINATION_IDENTITY));
   }
 
-  /** The worker leaves and the room goes; the listeners were removed with the attempt's. */
+  /** The worker leaves and the room goes, side by side; the listeners were removed with the attempt's. */
   async close(): Promise<void> {
-    await settleWithin(this.#room?.disconnect(), DISCONNECT_TIMEOUT_MS);
-    await quietly(this.options.api.deleteRoom(this.name));
+    await Promise.all([settleWithin(this.#room?.disconnect(), DISCONNECT_TIMEOUT_MS), quietly(this.options.api.deleteRoom(this.name))]);
   }
 
   #watch(room: Room): void {
