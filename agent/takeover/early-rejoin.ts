@@ -1,7 +1,7 @@
 // Takeover, the person's side. A job carrying on a transfer whose job died goes back into the consultation
 // room as soon as it has read the record, before its own room, its caller or its agent sessions are up
 // (those take seconds on a busy machine), and, when the dead job left someone mid-briefing, apologises to
-// them at once on a track of its own. The resumed transfer (WarmTransfer) adopts the joined room and asks its
+// them at once on a track of its own. The resumed attempt (TransferAttempt) adopts the joined room and asks its
 // question once the apology has been said.
 import type { tts } from '@livekit/agents';
 import { AudioSource, type AudioFrame, type Room } from '@livekit/rtc-node';

@@ -11,7 +11,7 @@ export const TRY_NEXT: ReadonlySet<TransferOutcome> = new Set([
   'rejected', 'busy', 'declined', 'no_answer', 'voicemail', 'destination_hung_up', 'dial_failed',
 ]);
 
-/** One destination's warm transfer, as the chain needs it (WarmTransfer in production). */
+/** One destination's warm transfer, as the chain needs it (TransferAttempt in production). */
 export interface Attempt {
   /** Resolves at the first of bridged or ended. */
   start(): Promise<'bridged' | 'ended'>;

@@ -1,4 +1,4 @@
-// A request's destinations tried in order (chain.ts), with attempts that behave like WarmTransfer: each ends
+// A request's destinations tried in order (chain.ts), with attempts that behave like TransferAttempt: each ends
 // with an outcome, and takes the caller off hold and tells them only when the chain will not go on. The
 // whole request shares one deadline, and the caller hanging up or pressing 0 between two destinations ends it.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -57,7 +57,7 @@ function setup(script: Script, deadlineMs = 300_000) {
       const done = new Promise<{ outcome: TransferOutcome }>((resolve) =>
         setTimeout(async () => {
           phase = 'ended';
-          // What WarmTransfer's unhold and tell_caller effects do.
+          // What TransferAttempt's unhold and tell_caller effects do.
           if (!willRetry(outcome)) {
             await hold.unhold();
             said.push(callerMessage(outcome));

@@ -1,0 +1,31 @@
+// The bridge effect: the person accepted, so caller and person are connected, by whichever topology holds the
+// caller (relay.ts between two rooms on a self-hosted server, a move into the consultation room on Cloud).
+// A failure here reaches the machine as bridge_failed (machine.ts), which brings the caller back.
+import type { Room } from '@livekit/rtc-node';
+import type { AttemptContext } from '../attempt-context.ts';
+import type { BriefingSession } from '../briefing/session.ts';
+import type { CallerHold } from '../hold/caller-hold.ts';
+
+export async function connectCallerAndPerson(options: {
+  context: AttemptContext;
+  hold: CallerHold;
+  consultation: Room;
+  personIdentity: string;
+  briefing: Promise<BriefingSession> | undefined;
+}): Promise<void> {
+  const { context, hold } = options;
+  // The briefing agent falls silent at once; closing its session can take a while, so it runs
+  // alongside the connection rather than before it.
+  const briefing = await options.briefing;
+  briefing?.interrupt();
+  const closing = Promise.resolve(briefing?.close()).catch(() => undefined);
+  try {
+    await hold.connect(options.consultation, options.personIdentity);
+    // Caller and destination hear each other from here, whatever the briefing session still tidies up:
+    // the transfer is bridged now, so a hang-up while it closes ends an accepted call.
+    context.timeline.record('bridged', { topology: hold.topology!.kind });
+    context.send({ type: 'bridge_ready' });
+  } finally {
+    await closing;
+  }
+}
