@@ -3,7 +3,7 @@
 // organization may keep, and file names that are not names. Each is refused with the problem named, and
 // a refused upload changes nothing.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { HOLD_SAMPLE_RATE } from '../../agent/transfer/hold/music.ts';
+import { HOLD_SAMPLE_RATE } from '../../settings/music/hold-audio.ts';
 import { acmeAgent, ADMIN_TOKEN, startApi, type ApiCast } from '../support/settings-api.ts';
 import { toneMp3, toneWav } from '../support/settings-store.ts';
 

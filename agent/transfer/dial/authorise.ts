@@ -13,11 +13,15 @@ import { canonicalDestination, destinationKey, type Destination } from '../../..
 import { allowedDestinations, isForbidden, type TransferPlan } from '../../../settings/rules/plan.ts';
 import type { KeypadRule } from '../../../settings/schema.ts';
 import type { AgentSettings } from '../../../settings/settings.ts';
-import type { DialTarget } from './dial.ts';
 import { checkSipHost, checkSipHostLiteral, type Resolve, type SipHostPolicy } from './sip-host.ts';
 
 /** Why a dial was refused; `unreadable`: a stored destination (a transfer record's) could not be read back. */
 export type DialRefusal = 'not_in_plan' | 'forbidden' | 'no_trunk' | 'sip_host' | 'unreadable';
+
+/** Where to send the INVITE: a number or extension through a stored outbound trunk, or a SIP host directly. */
+export type DialTarget =
+  | { via: 'trunk'; trunkId: string; number: string }
+  | { via: 'sip'; user: string; hostname: string; transport: 'udp' | 'tcp' | 'tls' };
 
 declare const AUTHORISED: unique symbol;
 

@@ -1,14 +1,9 @@
 // Dials the destination into the consultation room and turns SIP failures into typed outcomes. It dials only
 // what authoriseDial (authorise.ts) passed.
 import { SipCallError, SipClient, ServerError } from 'livekit-server-sdk';
-import { assertAuthorised, type AuthorisedDial } from './authorise.ts';
+import { assertAuthorised, type AuthorisedDial, type DialTarget } from './authorise.ts';
 import type { DialFailure } from '../../../core/outcome.ts';
 import { httpUrl, type LiveKitCredentials } from '../../livekit/room-api.ts';
-
-/** Where to send the INVITE: a number or extension through a stored outbound trunk, or a SIP host directly. */
-export type DialTarget =
-  | { via: 'trunk'; trunkId: string; number: string }
-  | { via: 'sip'; user: string; hostname: string; transport: 'udp' | 'tcp' | 'tls' };
 
 export interface DialRequest {
   /** The destination and where to send the INVITE, as authoriseDial passed them. */
