@@ -80,6 +80,7 @@ export function destinationFields(destination: Destination): DestinationFields {
 /** Quotes input for an error message: control characters escaped so a message cannot forge log lines. */
 function quote(text: string): string {
   const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point: they are escaped
   return `'${shown.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
 }
 

@@ -3,8 +3,22 @@
 // fallbacks, gapped instructions). The result is a draft role per destination; whether a draft is dialled is
 // settled afterwards against the sentence's negation, restriction and question.
 import {
-  DIRECT_VERBS, FALLBACK_OPENERS, FINITE_AFTER_SUBJECT, LEAD_INS, MODALS, NOT_BEFORE_VERB, PARTICIPLES, PASSIVE_AUXILIARIES,
-  CLAUSE_WORDS, TAIL_WORDS, TARGET_JOINERS, TARGET_NOUNS, THROUGH_VERBS, TO_VERBS, TRAILING_CONDITION_OPENERS, negationAt,
+  DIRECT_VERBS,
+  FALLBACK_OPENERS,
+  FINITE_AFTER_SUBJECT,
+  LEAD_INS,
+  MODALS,
+  NOT_BEFORE_VERB,
+  PARTICIPLES,
+  PASSIVE_AUXILIARIES,
+  CLAUSE_WORDS,
+  TAIL_WORDS,
+  TARGET_JOINERS,
+  TARGET_NOUNS,
+  THROUGH_VERBS,
+  TO_VERBS,
+  TRAILING_CONDITION_OPENERS,
+  negationAt,
 } from './words.ts';
 import type { Sentence } from './sentence.ts';
 
@@ -33,7 +47,7 @@ class InstructionReader {
     const n = this.#s.tokens.length;
     let trailingCondition = false;
     let instructed = false;
-    for (let i = 0; i < n; ) {
+    for (let i = 0; i < n;) {
       const t = this.#s.tokens[i]!;
       if (t.kind === 'boundary') {
         trailingCondition = false;
@@ -251,10 +265,16 @@ class InstructionReader {
     return this.#fallbackTarget(j);
   }
 
+  /** A lead-in word ("please", "then") between fallback wording and its verb, "try" or "to". */
+  #leadInBeforeFallback(j: number): boolean {
+    const word = this.#s.words[j];
+    return this.#s.isWord(j, LEAD_INS) && !this.#s.isWord(j, TO_VERBS) && word !== 'try' && word !== 'to';
+  }
+
   /** After fallback wording: ", try ext:2002", " transfer to ext:2002", " to ext:2002", " ext:2002". */
   #fallbackTarget(j: number): number | undefined {
     if (this.#s.isBoundary(j)) j++;
-    for (let steps = 0; steps < 4 && this.#s.isWord(j, LEAD_INS) && !this.#s.isWord(j, TO_VERBS) && this.#s.words[j] !== 'try' && this.#s.words[j] !== 'to'; steps++) j++;
+    for (let steps = 0; steps < 4 && this.#leadInBeforeFallback(j); steps++) j++;
     const verb = this.#s.words[j];
     if (verb !== undefined && (TO_VERBS.has(verb) || THROUGH_VERBS.has(verb) || DIRECT_VERBS.has(verb) || verb === 'hand')) return this.#frame(j);
     if (verb === 'to') return this.#target(j + 1);

@@ -3,10 +3,25 @@
 // leading condition, its first prohibitive and restricting words, whether it asks to confirm first or answers
 // the sentence before. The look-arounds every later step shares are here too, each bounded to a few tokens.
 import {
-  BACK_REFERENCES, CLAUSE_WORDS, CONDITION_OPENERS, DESTINATION_NOUNS, DIRECT_VERBS, LEAD_INS, QUESTION_OPENERS,
-  RESTRICTIONS, THROUGH_VERBS, TO_VERBS, UNANSWERED_SUBJECTS, UNANSWERED_VERBS, UNAVAILABLE, negationAt,
+  BACK_REFERENCES,
+  CLAUSE_WORDS,
+  CONDITION_OPENERS,
+  DESTINATION_NOUNS,
+  DIRECT_VERBS,
+  LEAD_INS,
+  QUESTION_OPENERS,
+  RESTRICTIONS,
+  THROUGH_VERBS,
+  TO_VERBS,
+  UNANSWERED_SUBJECTS,
+  UNANSWERED_VERBS,
+  UNAVAILABLE,
+  negationAt,
 } from './words.ts';
 import type { Token } from './tokens.ts';
+
+/** What follows "no", "nobody" in a fallback condition: "if nobody answers", "if no one picks up". */
+const NOBODY_ANSWERS = new Set(['answer', 'answers', 'one', 'picks', 'responds', 'response', 'reply', 'is', 'available']);
 
 export class Sentence {
   readonly tokens: Token[];
@@ -60,7 +75,7 @@ export class Sentence {
       window--;
       const negates = word === 'not' || word.endsWith("n't") || word === 'cannot' || word === 'never';
       if (negates && (UNANSWERED_VERBS.has(w[i + 1] ?? '') || UNANSWERED_VERBS.has(w[i + 2] ?? ''))) this.idiom[i] = true;
-      else if (UNANSWERED_SUBJECTS.has(word) && ['answer', 'answers', 'one', 'picks', 'responds', 'response', 'reply', 'is', 'available'].includes(w[i + 1] ?? '')) this.idiom[i] = true;
+      else if (UNANSWERED_SUBJECTS.has(word) && NOBODY_ANSWERS.has(w[i + 1] ?? '')) this.idiom[i] = true;
       else if (UNAVAILABLE.has(word)) this.idiom[i] = true;
     }
   }
@@ -134,7 +149,8 @@ export class Sentence {
     for (let i = 0; i < this.words.length; i++) {
       const word = this.words[i];
       if (word === undefined) continue;
-      if ((word === 'confirm' || word === 'check') && this.words[i + 1] === 'with' && (this.words[i + 2] === 'them' || this.words[i + 3] === 'caller')) return true;
+      const withCaller = this.words[i + 2] === 'them' || this.words[i + 3] === 'caller';
+      if ((word === 'confirm' || word === 'check') && this.words[i + 1] === 'with' && withCaller) return true;
       if (stage === 0 && (word === 'confirm' || word === 'ask' || word === 'check')) stage = 1;
       else if (stage === 1 && (word === 'caller' || word === 'them')) stage = 2;
       else if (stage === 2 && (word === 'first' || word === 'before')) return true;

@@ -54,7 +54,10 @@ function sourceFiles(): string[] {
 /** The project files `file` imports (relative specifiers only; packages are not the layout's business). */
 function importsOf(file: string): string[] {
   const { importedFiles } = ts.preProcessFile(readFileSync(join(ROOT, file), 'utf8'), true, true);
-  return importedFiles.map((i) => i.fileName).filter((name) => name.startsWith('.')).map((name) => projectPath(resolve(ROOT, dirname(file), name)));
+  return importedFiles
+    .map((i) => i.fileName)
+    .filter((name) => name.startsWith('.'))
+    .map((name) => projectPath(resolve(ROOT, dirname(file), name)));
 }
 
 const layerOf = (file: string): Layer | undefined => LAYERS.find((layer) => file.startsWith(`${layer}/`));
@@ -116,7 +119,9 @@ describe('the architecture', () => {
 
   it("keeps folders out of what they must not know (the caller's speech, of transfers)", () => {
     const crossings = [...GRAPH].flatMap(([file, imports]) =>
-      NEVER_IMPORTS.filter((rule) => file.startsWith(rule.from)).flatMap((rule) => imports.filter((target) => target.startsWith(rule.to)).map((target) => `${file} -> ${target}`)),
+      NEVER_IMPORTS.filter((rule) => file.startsWith(rule.from)).flatMap((rule) =>
+        imports.filter((target) => target.startsWith(rule.to)).map((target) => `${file} -> ${target}`),
+      ),
     );
     expect(crossings).toEqual([]);
   });
