@@ -51,14 +51,20 @@ function sourceFiles(): string[] {
   );
 }
 
-/** The project files `file` imports (relative specifiers only; packages are not the layout's business). */
+function specifiersOf(file: string): string[] {
+  return ts.preProcessFile(readFileSync(join(ROOT, file), 'utf8'), true, true).importedFiles.map((i) => i.fileName);
+}
+
+/** The project files `file` imports, by their relative specifiers. */
 function importsOf(file: string): string[] {
-  const { importedFiles } = ts.preProcessFile(readFileSync(join(ROOT, file), 'utf8'), true, true);
-  return importedFiles
-    .map((i) => i.fileName)
+  return specifiersOf(file)
     .filter((name) => name.startsWith('.'))
     .map((name) => projectPath(resolve(ROOT, dirname(file), name)));
 }
+
+/** The media SDK: its native module and the agents framework built on it. Only the worker needs them. */
+const MEDIA_PACKAGES = ['@livekit/rtc-node', '@livekit/agents'];
+const isMediaPackage = (name: string): boolean => MEDIA_PACKAGES.some((pkg) => name === pkg || name.startsWith(`${pkg}/`) || name.startsWith(`${pkg}-`));
 
 const layerOf = (file: string): Layer | undefined => LAYERS.find((layer) => file.startsWith(`${layer}/`));
 
@@ -115,6 +121,15 @@ describe('the architecture', () => {
       }
     }
     expect(upwards).toEqual([]);
+  });
+
+  it('loads the media SDK only in agent/: the settings service stays a plain HTTP service', () => {
+    const media = FILES.filter((file) => layerOf(file) !== 'agent').flatMap((file) =>
+      specifiersOf(file)
+        .filter(isMediaPackage)
+        .map((name) => `${file} -> ${name}`),
+    );
+    expect(media).toEqual([]);
   });
 
   it("keeps folders out of what they must not know (the caller's speech, of transfers)", () => {
