@@ -4,8 +4,8 @@
 // only under keys that start with `lk.pii.`, as LiveKit's own loggers do: a log pipeline redacts or drops them
 // by prefix, and nothing that leaves the worker carries them (withoutPii, applied by every exporting sink).
 // Beside them, plain fields keep what an operator needs and is not personal: the destination's kind, a
-// masked destination, the SIP status code with its standard reason phrase, the error's type.
-import { canonicalDestination, type Destination } from '../settings/destination.ts';
+// masked destination (destinationFields, beside the destination's parser in settings/destination.ts), the SIP
+// status code with its standard reason phrase, the error's type.
 
 const PII_PREFIX = 'lk.pii.';
 
@@ -78,24 +78,6 @@ export function mask(text: string): string {
   if (/^\*+$/.test(text)) return '(masked)';
   const keep = Math.min(2, Math.floor(text.length / 3));
   return '*'.repeat(text.length - keep) + text.slice(text.length - keep);
-}
-
-export type DestinationFields = PiiData & {
-  readonly destinationKind: Destination['kind'];
-  /** The destination with its number (or SIP user) masked; a SIP address keeps its host, the service's own. */
-  readonly destinationMasked: string;
-};
-
-/** A destination for a timeline entry or a log line: its kind and masked form plain, the whole under lk.pii. */
-export function destinationFields(destination: Destination): DestinationFields {
-  const canonical = canonicalDestination(destination);
-  const masked =
-    destination.kind === 'sip'
-      ? `${canonical.slice(0, canonical.indexOf(':') + 1)}***@${canonical.slice(canonical.indexOf('@') + 1)}`
-      : destination.kind === 'phone'
-        ? `+1${mask(destination.e164.slice(2))}`
-        : `ext:${mask(destination.extension)}`;
-  return { destinationKind: destination.kind, destinationMasked: masked, ...pii({ destination: canonical }) };
 }
 
 /** RFC 3261's reason phrases for the statuses a dial or a REFER meets: a fixed text that quotes nobody. */

@@ -106,7 +106,9 @@ export async function spawnSipp(args: string[], stdoutPath: string, sipPort: num
       let output = '';
       try {
         output = readFileSync(stdoutPath, 'utf8').slice(-2000);
-      } catch {}
+      } catch {
+        // No output file yet: the error below says SIPp did not start all the same.
+      }
       throw new Error(`SIPp did not start (sipp ${args.join(' ')}):\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 10));

@@ -2,7 +2,8 @@
 // checked the same way and a refused write leaves the stored settings exactly as they were.
 import { rulesReadBack, type ReadBack } from './read-back.ts';
 import type { AgentGuard } from '../settings/store/agent-owners.ts';
-import type { HoldMusicInfo, Organization, SettingsStore, StoredAgent } from '../settings/store/store.ts';
+import type { Organization, SettingsStore, StoredAgent } from '../settings/store/store.ts';
+import type { HoldMusicInfo } from '../settings/store/music-usage.ts';
 import { checkAgent } from '../settings/store/validate.ts';
 
 export type AgentWrite = { ok: true; version: number } | { ok: false; problems: string[] };

@@ -8,10 +8,10 @@
 // parsed without anything that can throw: a malformed header or cookie is 401, never 500.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SettingsStore, StoredAgent } from '../settings/store/store.ts';
+import type { Principal } from './principal.ts';
 import { sessionPrincipal } from './sessions.ts';
 import { sameToken } from '../settings/store/tokens.ts';
 
-export type Principal = { kind: 'admin' } | { kind: 'organization'; organizationId: string };
 export type Access = 'public' | 'admin' | 'any';
 
 declare module 'fastify' {

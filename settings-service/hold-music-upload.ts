@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readAudioHeader } from '../settings/music/audio-header.ts';
 import { checkHoldMusic, HOLD_MUSIC_MAX_BYTES } from '../settings/hold-music.ts';
 import { decodeAudio, DecodeError } from '../settings/music/decode.ts';
-import { HOLD_SAMPLE_RATE } from '../agent/transfer/hold/music.ts';
+import { HOLD_SAMPLE_RATE } from '../settings/music/hold-audio.ts';
 import { DecodeSlots } from './decode-slots.ts';
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './upload-limits.ts';
 

@@ -7,7 +7,7 @@
 // an administrator session's token hash must still be that of SETTINGS_ADMIN_TOKEN (changing the variable
 // ends them all). Nothing here can tell a session id from the key it is stored under.
 import { randomBytes } from 'node:crypto';
-import type { Principal } from './auth.ts';
+import type { Principal } from './principal.ts';
 import { hashToken, sameHash } from '../settings/store/tokens.ts';
 import type { SettingsStore } from '../settings/store/store.ts';
 

@@ -4,7 +4,7 @@
 // workers' default agent ids, only the administrator creates (for any organization). Once an agent exists,
 // its organization may change and delete it; moving it to another organization is the administrator's.
 // Each organization has at most `maxAgentsPerOrganization` agents.
-import type { Principal } from './auth.ts';
+import type { Principal } from './principal.ts';
 
 export interface Tenancy {
   maxAgentsPerOrganization: number;

@@ -1,7 +1,7 @@
 // The bounds on hold music uploads, read once at start-up: how long an upload may play, how long its decode
 // may run, and how many bytes of hold music (files and their decoded samples) one organization may keep.
 import { DECODE_TIMEOUT_MS } from '../settings/music/decode.ts';
-import { HOLD_MUSIC_MAX_DURATION_MS } from '../agent/transfer/hold/music.ts';
+import { HOLD_MUSIC_MAX_DURATION_MS } from '../settings/music/hold-audio.ts';
 
 export interface UploadLimits {
   /** Hold music playing longer than this is refused (422). */

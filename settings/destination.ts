@@ -2,6 +2,7 @@
 // registration) or a SIP address. Every destination, whether from settings or from the model, passes
 // through parseDestination, so its refusals are the dial policy: +1 numbers only, and no SIP headers or
 // parameters that could smuggle anything into the INVITE.
+import { mask, pii, type PiiData } from '../core/pii.ts';
 
 export type SipTransport = 'udp' | 'tcp' | 'tls';
 
@@ -58,9 +59,28 @@ export function destinationKey(d: Destination): string {
   return d.kind === 'sip' ? d.uri.toLowerCase() : canonicalDestination(d);
 }
 
+export type DestinationFields = PiiData & {
+  readonly destinationKind: Destination['kind'];
+  /** The destination with its number (or SIP user) masked; a SIP address keeps its host, the service's own. */
+  readonly destinationMasked: string;
+};
+
+/** A destination for a timeline entry or a log line: its kind and masked form plain, the whole under lk.pii. */
+export function destinationFields(destination: Destination): DestinationFields {
+  const canonical = canonicalDestination(destination);
+  const masked =
+    destination.kind === 'sip'
+      ? `${canonical.slice(0, canonical.indexOf(':') + 1)}***@${canonical.slice(canonical.indexOf('@') + 1)}`
+      : destination.kind === 'phone'
+        ? `+1${mask(destination.e164.slice(2))}`
+        : `ext:${mask(destination.extension)}`;
+  return { destinationKind: destination.kind, destinationMasked: masked, ...pii({ destination: canonical }) };
+}
+
 /** Quotes input for an error message: control characters escaped so a message cannot forge log lines. */
 function quote(text: string): string {
   const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point: they are escaped
   return `'${shown.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
 }
 

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Room, RoomEvent } from '@livekit/rtc-node';
 import { callerMessage } from '../../prompts/outcomes.ts';
-import { destinationFields, errorFields, pii } from '../../core/pii.ts';
+import { errorFields, pii } from '../../core/pii.ts';
+import { destinationFields } from '../../settings/destination.ts';
 import type { TransferOutcome } from '../../core/outcome.ts';
 import { quietly } from '../livekit/room-api.ts';
 import { Rejoin } from '../takeover/rejoin.ts';

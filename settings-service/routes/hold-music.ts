@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { HOLD_MUSIC_MAX_BYTES } from '../../settings/hold-music.ts';
-import { builtinHoldMusicPath } from '../../agent/transfer/hold/music.ts';
+import { builtinHoldMusicPath } from '../../settings/music/hold-audio.ts';
 import { agentFor, HttpError } from '../auth.ts';
 import { checkUpload, cleanFileName } from '../hold-music-upload.ts';
 import { errors, holdMusic, id, problems } from '../schemas.ts';

@@ -89,7 +89,7 @@ export function tokenize(sentence: string): { tokens: Token[]; unreadable: boole
     } else {
       const lower = text.toLowerCase();
       // A letter outside plain ASCII may be a look-alike hiding a "never": the reader cannot vouch for it.
-      if (/[^\x00-\x7f]/.test(lower)) unreadable = true;
+      if (/[\u0080-\uffff]/.test(lower)) unreadable = true;
       tokens.push({ kind: 'word', word: BARE_CONTRACTIONS.get(lower) ?? lower });
     }
   }

@@ -1,17 +1,20 @@
 // The words the rules reader knows. The reader is default-deny: a destination is dialable only from a
-// sentence it recognises as an instruction to transfer there (rule-reader.ts), and any word below that
+// sentence it recognises as an instruction to transfer there (reader.ts), and any word below that
 // forbids, negates or restricts, anywhere in that sentence, takes the dialability away. So the lists of
 // what forbids are wide on purpose: a word here that an operator meant harmlessly ("If the caller is not a
 // customer, ...") costs a transfer the read-back shows as not dialled; a word missing here could cost a
-// call to a destination the rules forbid.
+// call to a destination the rules forbid. The lists keep the layout of a paragraph (prettier-ignore): one
+// word a line would make them hard to read and to review.
 
 /** Contractions as people type them without the apostrophe ("Dont transfer ..."). */
+// prettier-ignore
 export const BARE_CONTRACTIONS: ReadonlyMap<string, string> = new Map(
   ['dont', 'doesnt', 'didnt', 'cant', 'wont', 'shouldnt', 'mustnt', 'isnt', 'arent', 'wasnt', 'werent', 'wouldnt', 'couldnt', 'neednt', 'shant', 'hasnt', 'havent', 'hadnt', 'aint', 'maynt', 'mightnt', 'oughtnt']
     .map((w) => [w, `${w.slice(0, -1)}'t`]),
 );
 
 /** Words that forbid or negate, alone. Every "...n't" contraction counts too (see isNegation). */
+// prettier-ignore
 const NEGATIONS = new Set([
   'never', 'not', 'no', 'nobody', 'none', 'nor', 'neither', 'nowhere', 'noone', 'nothing', 'nope', 'cannot',
   'nah', 'nay', 'donot', 'dont', 'cant', 'shouldnot', 'mustnot', 'neednt', 'nevermore',
@@ -26,6 +29,7 @@ const NEGATIONS = new Set([
 ]);
 
 /** Pairs of words that forbid together, though neither does alone. */
+// prettier-ignore
 const NEGATING_PAIRS: ReadonlyMap<string, ReadonlySet<string>> = new Map<string, ReadonlySet<string>>([
   ['off', new Set(['limits', 'limit', 'bounds'])],
   ['other', new Set(['than'])],
@@ -45,6 +49,7 @@ const NEGATING_PAIRS: ReadonlyMap<string, ReadonlySet<string>> = new Map<string,
 const OUT_OF_NEGATING = new Set(['service', 'bounds', 'order', 'use', 'commission', 'question']);
 
 /** Words that restrict a destination to some callers or some approval: not a plain instruction. */
+// prettier-ignore
 export const RESTRICTIONS = new Set([
   'only', 'solely', 'exclusively', 'restricted', 'restrict', 'restricts', 'restriction', 'restrictions', 'reserved',
   'approval', 'approve', 'approved', 'approves', 'authorized', 'authorised', 'authorization', 'authorisation',
@@ -63,6 +68,7 @@ export function negationAt(words: readonly (string | undefined)[], i: number): b
 }
 
 /** Words that open a condition ("If the caller ..., transfer ..."). */
+// prettier-ignore
 export const CONDITION_OPENERS = new Set([
   'if', 'when', 'whenever', 'once', 'after', 'before', 'during', 'for', 'in', 'on', 'should', 'where', 'while',
   'whether', 'anytime', 'as', 'at', 'between', 'outside', 'until', 'whoever', 'whatever',
@@ -72,6 +78,7 @@ export const CONDITION_OPENERS = new Set([
 export const TRAILING_CONDITION_OPENERS = new Set(['if', 'when', 'whenever', 'once', 'while', 'whether', 'during', 'after', 'before', 'between', 'until']);
 
 /** Verbs that send a call somewhere named after "to": "transfer the caller to ext:1002". */
+// prettier-ignore
 export const TO_VERBS = new Set([
   'transfer', 'send', 'forward', 'route', 'redirect', 'direct', 'connect', 'pass', 'escalate', 'refer', 'move', 'switch', 'bring',
 ]);
@@ -80,6 +87,7 @@ export const THROUGH_VERBS = new Set(['put', 'patch']);
 /** Verbs whose object is the destination itself: "try ext:2002", "call Eric at ext:1003". */
 export const DIRECT_VERBS = new Set(['try', 'dial', 'call', 'ring', 'phone', 'contact', 'page', 'use']);
 /** The past participles of a passive instruction: "billing calls should be transferred to ext:1002". */
+// prettier-ignore
 export const PARTICIPLES = new Set([
   'transferred', 'sent', 'forwarded', 'routed', 'redirected', 'directed', 'connected', 'passed', 'escalated', 'referred', 'moved', 'switched', 'put', 'patched', 'handed',
 ]);
@@ -88,6 +96,7 @@ export const PASSIVE_AUXILIARIES = new Set(['be', 'are', 'is', 'get', 'gets']);
 export const MODALS = new Set(['should', 'must', 'can', 'may', 'will', 'shall']);
 
 /** Words allowed between the start of a clause and its verb: "please always transfer", "you should transfer". */
+// prettier-ignore
 export const LEAD_INS = new Set([
   'please', 'kindly', 'always', 'just', 'simply', 'then', 'also', 'immediately', 'directly', 'now', 'so', 'and',
   'you', 'we', 'i', 'agent', 'assistant', 'the', 'should', 'must', 'can', 'may', 'will', 'shall', 'warm', 'warmly',
@@ -99,6 +108,7 @@ export const LEAD_INS = new Set([
 export const FALLBACK_OPENERS = new Set(['otherwise', 'else', 'failing', 'then', 'afterwards', 'next', 'backup', 'fallback', 'alternatively']);
 
 /** Unavailability, as fallback conditions say it: "if they are busy", "if ext:2001 is unavailable". */
+// prettier-ignore
 export const UNAVAILABLE = new Set([
   'busy', 'unavailable', 'away', 'engaged', 'occupied', 'unreachable', 'fails', 'failed', 'declines', 'decline',
   'declined', 'rejects', 'reject', 'rejected', 'refuses', 'voicemail', 'closed', 'offline', 'absent', 'out',
@@ -108,10 +118,12 @@ export const UNAVAILABLE = new Set([
  * Negated forms of unavailability that a fallback condition uses: "if they don't answer", "if nobody
  * picks up", "if ext:2001 is not available". Only inside a condition are they not a prohibition.
  */
+// prettier-ignore
 export const UNANSWERED_VERBS = new Set(['answer', 'answers', 'pick', 'picks', 'respond', 'responds', 'reply', 'replies', 'take', 'takes', 'available', 'free', 'reachable', 'there', 'in', 'around', 'home', 'working']);
 export const UNANSWERED_SUBJECTS = new Set(['no', 'nobody', 'noone', 'none']);
 
 /** Words that may follow an instruction's destination: conditions, adverbs, purposes, another clause. */
+// prettier-ignore
 export const TAIL_WORDS = new Set([
   'if', 'when', 'whenever', 'once', 'while', 'during', 'after', 'before', 'between', 'until', 'for', 'on', 'at',
   'in', 'within', 'from', 'outside', 'whether', 'unless', 'as', 'to', 'so', 'where', 'because', 'since', 'and', 'or',
@@ -122,6 +134,7 @@ export const TAIL_WORDS = new Set([
 ]);
 
 /** Verbs that make a transfer phrase before them its subject: "Transfer to ext:1999 is forbidden". */
+// prettier-ignore
 export const FINITE_AFTER_SUBJECT = new Set([
   'is', 'are', 'was', 'were', 'will', 'would', 'should', 'must', 'can', 'could', 'may', 'might', 'has', 'have',
   'had', 'does', 'did', 'do', 'gets', 'means', 'needs', 'requires', 'costs', 'goes', 'leads', 'causes', 'counts',
@@ -129,18 +142,22 @@ export const FINITE_AFTER_SUBJECT = new Set([
 ]);
 
 /** Words that open a question when they begin a sentence (a sentence ending in '?' is one anyway). */
+// prettier-ignore
 export const QUESTION_OPENERS = new Set(['why', 'how', 'what', 'who', 'whom', 'whose', 'which', 'is', 'are', 'was', 'were', 'does', 'did', 'can', 'could', 'would', 'may', 'might', 'shall', 'will', 'am']);
 
 /** Words that point back at the destination of the sentence before: "Never transfer there." */
 export const BACK_REFERENCES = new Set(['there', 'it', 'that', 'this', 'those', 'these', 'same', 'above', 'former', 'latter']);
 
 /** Nouns that name a destination, after "that"/"this": "Never call that number." */
+// prettier-ignore
 export const DESTINATION_NOUNS = new Set(['number', 'numbers', 'extension', 'extensions', 'line', 'lines', 'destination', 'destinations', 'address', 'addresses', 'one', 'ones', 'person', 'desk', 'phone', 'contact']);
 
 /** Words before a verb that make it a noun or an infinitive: "asks for a transfer", "wants to transfer". */
+// prettier-ignore
 export const NOT_BEFORE_VERB = new Set(['to', 'a', 'an', 'the', 'any', 'their', 'his', 'her', 'your', 'my', 'our', 'its', 'this', 'that', 'for', 'of', 'and', 'or', 'be']);
 
 /** Nouns that may stand between "to" and the destination: "to the number +15125551234". */
+// prettier-ignore
 export const TARGET_NOUNS = new Set([
   'the', 'a', 'an', 'our', 'their', 'his', 'her', 'its', 'number', 'extension', 'ext', 'line', 'address', 'sip',
   'phone', 'desk', 'direct', 'main', 'office', 'mobile', 'cell', 'uri',
@@ -149,6 +166,7 @@ export const TARGET_NOUNS = new Set([
 export const TARGET_JOINERS = new Set(['at', 'on', 'via', 'using', 'through', 'by']);
 
 /** Words that can never be part of a noun phrase between a verb and "to": they start another clause. */
+// prettier-ignore
 export const CLAUSE_WORDS = new Set([
   'and', 'or', 'but', 'if', 'when', 'unless', 'then', 'tell', 'say', 'give', 'ask', 'is', 'are', 'was', 'were', 'be',
   'to', 'through', 'say', 'explain', 'let', 'inform', 'note', 'mention', 'because', 'since', 'so', 'whenever',

@@ -4,8 +4,18 @@
 // samples (HSTRLEN, no copy). So music cleared, an agent deleted with its music or moved to another
 // organization, and music stored before the quota existed all count exactly where they are now.
 import type { Redis } from 'ioredis';
-import type { HoldMusicInfo } from './store.ts';
 import type { StoreKeys } from './keys.ts';
+
+/** What the store keeps about an agent's uploaded hold music, beside the file and its decoded samples. */
+export interface HoldMusicInfo {
+  /** SHA-256 (hex) of the uploaded file: tells workers whether their decoded copy is current. */
+  sha256: string;
+  format: 'mp3' | 'wav';
+  bytes: number;
+  name: string;
+  durationMs: number;
+  uploadedAt: string;
+}
 
 export class MusicQuotaError extends Error {
   constructor(

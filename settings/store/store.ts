@@ -11,23 +11,13 @@ import { hashToken, sameHash } from './tokens.ts';
 import { DEFAULT_KEY_PREFIX, type EventKind, storeKeys } from './keys.ts';
 import { redisOptions } from './redis-options.ts';
 import { type AgentGuard, deleteOwnedAgent, type ExpectedOwner, organizationAgentIds, putOwnedAgent } from './agent-owners.ts';
-import { storeHoldMusic } from './music-usage.ts';
+import { type HoldMusicInfo, storeHoldMusic } from './music-usage.ts';
 
 const ANY_OWNER: AgentGuard = { expected: { kind: 'any' }, maxAgentsPerOrganization: 0 };
 
 export interface Organization {
   id: string;
   warmTransferAvailable: boolean;
-}
-
-export interface HoldMusicInfo {
-  /** SHA-256 (hex) of the uploaded file: tells workers whether their decoded copy is current. */
-  sha256: string;
-  format: 'mp3' | 'wav';
-  bytes: number;
-  name: string;
-  durationMs: number;
-  uploadedAt: string;
 }
 
 export interface StoredAgent {

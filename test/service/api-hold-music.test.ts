@@ -2,7 +2,7 @@
 // 422 damaged or empty), as the raw body or the multipart field `file`; decoded once, stored, played
 // back, and a refused upload keeps the music there was.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { HOLD_SAMPLE_RATE } from '../../agent/transfer/hold/music.ts';
+import { HOLD_SAMPLE_RATE } from '../../settings/music/hold-audio.ts';
 import { goertzelPower } from '../../phones/audio.ts';
 import { acmeAgent, ADMIN_TOKEN, startApi, type ApiCast } from '../support/settings-api.ts';
 import { toneMp3, toneWav } from '../support/settings-store.ts';

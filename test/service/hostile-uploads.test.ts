@@ -3,7 +3,7 @@
 // organization may keep, and file names that are not names. Each is refused with the problem named, and
 // a refused upload changes nothing.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { HOLD_SAMPLE_RATE } from '../../agent/transfer/hold/music.ts';
+import { HOLD_SAMPLE_RATE } from '../../settings/music/hold-audio.ts';
 import { acmeAgent, ADMIN_TOKEN, startApi, type ApiCast } from '../support/settings-api.ts';
 import { toneMp3, toneWav } from '../support/settings-store.ts';
 
@@ -151,6 +151,7 @@ describe('file names are untrusted text', () => {
     const name: string = response.json().name;
     expect((await api.db.store.agent('names'))?.holdMusic?.name).toBe(name);
     expect(name.length).toBeLessThanOrEqual(100);
+    // eslint-disable-next-line no-control-regex -- the name must hold no control characters: that is what is checked
     expect(name).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069/\\]/);
     expect(name).toMatch(/evilx+$/);
   });

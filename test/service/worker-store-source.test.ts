@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { allowedDestinations } from '../../settings/rules/plan.ts';
 import { warmTransferEnabled } from '../../settings/settings.ts';
 import { StoreSettingsSource } from '../../agent/call-settings/store.ts';
-import { HOLD_SAMPLE_RATE } from '../../agent/transfer/hold/music.ts';
+import { HOLD_SAMPLE_RATE } from '../../settings/music/hold-audio.ts';
 import type { TimelineEntry } from '../../agent/transfer/timeline.ts';
 import { writeAgent } from '../../settings-service/agents.ts';
 import { checkUpload } from '../../settings-service/hold-music-upload.ts';

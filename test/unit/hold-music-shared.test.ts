@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { builtinHoldMusicPath, HoldMusic, loadHoldMusicShared } from '../../agent/transfer/hold/music.ts';
+import { HoldMusic, loadHoldMusicShared } from '../../agent/transfer/hold/music.ts';
+import { builtinHoldMusicPath } from '../../settings/music/hold-audio.ts';
 
 const REDIS_URL = inject('redisUrl');
 const prefix = `test-wt9-${randomUUID()}:`;

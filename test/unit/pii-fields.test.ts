@@ -3,8 +3,8 @@
 // one scrubber every exporting sink uses.
 import { describe, expect, it } from 'vitest';
 import { personalDataOutsidePii } from '../support/pii.ts';
-import { destinationFields, errorFields, mask, sipFailureFields, withoutPii } from '../../core/pii.ts';
-import { parseDestination } from '../../settings/destination.ts';
+import { errorFields, mask, sipFailureFields, withoutPii } from '../../core/pii.ts';
+import { destinationFields, parseDestination } from '../../settings/destination.ts';
 import { TransferTimeline } from '../../agent/transfer/timeline.ts';
 
 const dest = (raw: string) => {

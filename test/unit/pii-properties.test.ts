@@ -3,8 +3,8 @@
 // the scrubber leaves no lk.pii.* key at any depth and changes nothing else.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { destinationFields, isPiiKey, sipFailureFields, withoutPii } from '../../core/pii.ts';
-import { canonicalDestination, type Destination } from '../../settings/destination.ts';
+import { isPiiKey, sipFailureFields, withoutPii } from '../../core/pii.ts';
+import { canonicalDestination, destinationFields, type Destination } from '../../settings/destination.ts';
 
 const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
 const phone = fc.tuple(fc.integer({ min: 2, max: 9 }), digits(2, 2), fc.integer({ min: 2, max: 9 }), digits(6, 6))

@@ -1,7 +1,6 @@
 // Hold music: decoded once into memory (at worker prewarm; once per file with Redis), then looped into a room as its own track.
 // Decoding ahead keeps "please hold" to music under a few hundred milliseconds: starting a track only
 // needs a publish, not an ffmpeg run.
-import { voice } from '@livekit/agents';
 import { AudioFrame, AudioResampler, AudioSource, type LocalAudioTrack, type Room } from '@livekit/rtc-node';
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
@@ -11,13 +10,10 @@ import { checkHoldMusic } from '../../../settings/hold-music.ts';
 import { bounded, settleWithin, UNPUBLISH_TIMEOUT_MS } from '../../../core/bounded.ts';
 import { DECODE_TIMEOUT_MS, decodeAudio, type DecodeOptions } from '../../../settings/music/decode.ts';
 import { publishAudio } from '../../livekit/publish-audio.ts';
+import { builtinHoldMusicPath, HOLD_MUSIC_MAX_DURATION_MS, HOLD_SAMPLE_RATE } from '../../../settings/music/hold-audio.ts';
 
-/** Telephone audio is 8 kHz; 24 kHz keeps music clean for WebRTC listeners at a quarter of 48 kHz's memory. */
-export const HOLD_SAMPLE_RATE = 24_000;
 const FRAME_MS = 20;
 const SAMPLES_PER_FRAME = (HOLD_SAMPLE_RATE * FRAME_MS) / 1000;
-/** Music longer than this is refused: 10 minutes are 29 MB of samples in every job process. */
-export const HOLD_MUSIC_MAX_DURATION_MS = 600_000;
 
 /** How a music file is decoded: MP3 or WAV as settings files are checked, or the built-in Ogg Vorbis. */
 function codecOf(data: Buffer, path: string): Pick<DecodeOptions, 'container' | 'decoder'> {
@@ -30,10 +26,6 @@ function codecOf(data: Buffer, path: string): Pick<DecodeOptions, 'container' | 
     throw new Error(`hold music ${path} plays ${Math.round(header.durationMs / 1000)} s; the limit is ${HOLD_MUSIC_MAX_DURATION_MS / 1000} s`);
   }
   return { container: check.format, decoder: header.decoder };
-}
-
-export function builtinHoldMusicPath(): string {
-  return voice.getBuiltinAudioPath(voice.BuiltinAudioClip.HOLD_MUSIC);
 }
 
 export class HoldMusic {
