@@ -3,5 +3,5 @@
 export { fakeCall, CALLER_IDENTITY, CALLER_NUMBER, type FakeCall, type FakeCallOptions } from './call.ts';
 export { fakeMusic, type FakeMusicOptions } from './music.ts';
 export { fakeParticipant, fakeRoom, type FakeRoomOptions, type RoomEffect } from './room.ts';
-export { fakeRoomApi, recordingRoomApi, withoutUuid, type RoomApiCall, type RoomApiMethod } from './room-api.ts';
+export { fakeRoomApi, recordingRoomApi, withoutUuid, type LoggedCall, type RoomApiCall, type RoomApiMethod } from './room-api.ts';
 export { fakeSession, type FakeSession } from './session.ts';

@@ -14,11 +14,17 @@ export function fakeRoomApi(onCall: (call: RoomApiCall) => void | Promise<void> 
   };
 }
 
-/** A fakeRoomApi that keeps its calls (rooms' random suffixes written `<uuid>`), failing each with the next error queued for its method. */
-export function recordingRoomApi(failures: Partial<Record<RoomApiMethod, Error[]>> = {}): { api: RoomApi; calls: RoomApiCall[] } {
-  const calls: RoomApiCall[] = [];
+/** A log line: what was done, then its arguments. */
+export type LoggedCall = [string, ...string[]];
+
+/**
+ * A fakeRoomApi that logs its calls into `calls` (rooms' random suffixes written `<uuid>`; a test may log its
+ * other fakes' doings there too, to check the order of all of them), failing a call with the next error
+ * queued for its method.
+ */
+export function recordingRoomApi(failures: Partial<Record<RoomApiMethod, Error[]>> = {}, calls: LoggedCall[] = []): { api: RoomApi; calls: LoggedCall[] } {
   const api = fakeRoomApi((call) => {
-    calls.push(call.map(withoutUuid) as RoomApiCall);
+    calls.push(call.map(withoutUuid) as LoggedCall);
     const error = failures[call[0]]?.shift();
     if (error) throw error;
   });
