@@ -51,7 +51,7 @@ export interface Topology {
 
 /** Hold music as the topologies need it (HoldMusic in production; a recorder in contract tests). */
 export interface MusicSource {
-  play(room: Room): Promise<{ stop(): Promise<void>; interject?(frames: AsyncIterable<AudioFrame>): Promise<void> }>;
+  play(room: Room): Promise<{ stop(): Promise<void>; silence?(): Promise<void>; interject?(frames: AsyncIterable<AudioFrame>): Promise<void> }>;
 }
 type Playback = Awaited<ReturnType<MusicSource['play']>>;
 
@@ -120,8 +120,13 @@ export class BridgeTopology implements Topology {
   #connected = false;
 
   async unhold(): Promise<void> {
-    await Promise.all([this.#stopMusic(), this.#dropPrepared()]);
+    // The caller's agent speaks as soon as the music is silent; taking the tracks down (a round trip to the
+    // server each, slow on a busy machine) finishes meanwhile, each bounded, and delays nobody.
+    const music = this.#music;
+    const tidied = Promise.all([this.#stopMusic(), this.#dropPrepared()]);
+    await music?.silence?.();
     this.deps.caller.muteAgent(false);
+    void tidied.catch(() => undefined);
   }
 
   prepare(consultation: Room): void {
