@@ -16,7 +16,7 @@ import { endWhenCallerHangsUp } from './conversation/caller-hang-up.ts';
 import { createModels } from './conversation/models.ts';
 import { quietly, roomServiceApi } from './livekit/room-api.ts';
 import { resumeOrderFromMetadata, Takeover } from './takeover/resume.ts';
-import { joinAsWorker } from './transfer/attempt.ts';
+import { joinAsWorker } from './transfer/consultation.ts';
 import { callTransfers } from './transfer/call-transfers.ts';
 import { TransferRecordStore } from './transfer/record/store.ts';
 import type { TimelineEntry } from './transfer/timeline.ts';

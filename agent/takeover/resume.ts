@@ -14,7 +14,7 @@ import { errorFields } from '../../core/pii.ts';
 import { bounded } from '../../core/bounded.ts';
 import type { TransferOutcome } from '../../core/outcome.ts';
 import { quietly, type RoomApi } from '../livekit/room-api.ts';
-import { DESTINATION_IDENTITY } from '../transfer/attempt.ts';
+import { DESTINATION_IDENTITY } from '../transfer/consultation.ts';
 import type { TransferCall } from '../transfer/call-context.ts';
 import { bringCallerHome } from '../transfer/hold/topology.ts';
 import { RECORD_WRITE_TIMEOUT_MS, TransferRecordHandle } from '../transfer/record/handle.ts';

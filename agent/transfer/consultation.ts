@@ -4,7 +4,8 @@
 // (briefing/, decision.ts); the bridge may move the caller into it (bridge/).
 import { AccessToken } from 'livekit-server-sdk';
 import { type RemoteParticipant, Room, RoomEvent } from '@livekit/rtc-node';
-import { destinationFields, pii, sipFailureFields } from '../../core/pii.ts';
+import { pii, sipFailureFields } from '../../core/pii.ts';
+import { destinationFields } from '../../settings/destination.ts';
 import { bounded, DISCONNECT_TIMEOUT_MS, JOIN_TIMEOUT_MS, settleWithin } from '../../core/bounded.ts';
 import type { Destination } from '../../settings/destination.ts';
 import { quietly, type LiveKitCredentials, type RoomApi } from '../livekit/room-api.ts';

@@ -3,7 +3,8 @@
 // request's record with where the caller and the destination are.
 import type { Destination } from '../../settings/destination.ts';
 import type { TransferOutcome } from '../../core/outcome.ts';
-import { type ResumeFrom, WarmTransfer } from './attempt.ts';
+import { TransferAttempt } from './attempt.ts';
+import type { ResumeFrom } from './attempt-context.ts';
 import type { TransferCall } from './call-context.ts';
 import type { CallerHold } from './hold/caller-hold.ts';
 import type { TransferRecordHandle } from './record/handle.ts';
@@ -25,10 +26,10 @@ export interface NextAttempt {
   resume: ResumeFrom | undefined;
 }
 
-export function nextAttempt(call: TransferCall, record: TransferRecordHandle, next: NextAttempt): WarmTransfer {
+export function nextAttempt(call: TransferCall, record: TransferRecordHandle, next: NextAttempt): TransferAttempt {
   const { options, settings, maxBridgedMs } = call;
   const { hold, index } = next;
-  const transfer = new WarmTransfer(
+  const transfer = new TransferAttempt(
     {
       credentials: options.credentials,
       api: options.api,

@@ -4,16 +4,12 @@
 // there to take the transfer for dead when Redis comes back. At the phones: nobody takes the transfer over
 // (no `takeover` in either worker's log, the record's fence never moves), the person pressing 1 after the
 // restart still bridges the call, and a bridged call goes on with both sides hearing each other.
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { TransferRecordStore, type TransferRecord } from '../../agent/transfer/record/store.ts';
 import type { Phone } from '../../phones/index.ts';
 import { startOwnRedis, type OwnRedis } from '../support/own-redis.ts';
 import { eventually } from '../support/rooms.ts';
-import {
-  at, DESTINATION_TONE_HZ, nothingLeftBehind, placeTransferCall, startTransferWorker, timelineEntries, timelineEntry,
-  type TransferCall, type TransferCast,
-} from '../support/transfer-call.ts';
+import { ownerOf, startTakeoverWorker, takeoverRecords, type TakeoverCast, type TakeoverRecords } from '../support/takeover.ts';
+import { at, DESTINATION_TONE_HZ, placeTransferCall, timelineEntries, timelineEntry, type TransferCall } from '../support/transfer-call.ts';
 
 const stack = inject('stack');
 /**
@@ -27,23 +23,16 @@ const DOWNS_MS = [3000, 5000, 8000];
 const SETTLE_MS = 6000;
 
 let ownRedis: OwnRedis;
-let redis: Redis;
-let records: TransferRecordStore;
+let records: TakeoverRecords;
 let call: TransferCall | undefined;
-let casts: TransferCast[] = [];
-const consultations = new Set<string>();
+let casts: TakeoverCast[] = [];
 
 beforeAll(async () => {
   ownRedis = await startOwnRedis();
-  redis = new Redis(ownRedis.url, { maxRetriesPerRequest: 1 });
-  redis.on('error', () => undefined);
-  records = new TransferRecordStore({ redis });
+  records = takeoverRecords(stack, ownRedis.url);
   // The person has time to decide after three restarts.
   const env = { REDIS_URL: ownRedis.url, DECISION_TIMEOUT_S: '90' };
-  casts = await Promise.all([
-    startTransferWorker(stack, 'blip-first', { ...env, WARM_TRANSFER_WORKER_KEY: 'blip-first-worker', WORKER_HTTP_PORT: '8097' }),
-    startTransferWorker(stack, 'blip-second', { ...env, WARM_TRANSFER_WORKER_KEY: 'blip-second-worker', WORKER_HTTP_PORT: '8098' }),
-  ]);
+  casts = await Promise.all([startTakeoverWorker(stack, 'blip-first', 8097, env), startTakeoverWorker(stack, 'blip-second', 8098, env)]);
 });
 afterEach(async () => {
   await call?.close();
@@ -51,19 +40,9 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await Promise.all(casts.map((cast) => cast.close()));
-  redis?.disconnect();
+  records?.close();
   await ownRedis?.stop();
 });
-
-async function openRecord(test: (record: TransferRecord) => boolean, ms = 30_000): Promise<TransferRecord> {
-  let found: TransferRecord | undefined;
-  await eventually(async () => {
-    found = (await records.all()).find(test);
-    if (found?.consultationRoom) consultations.add(found.consultationRoom);
-    return found !== undefined;
-  }, ms, 'the transfer record');
-  return found!;
-}
 
 /** Stops the workers' Redis (it saves on SIGTERM), keeps it away for `downMs`, starts it again; returns when back. */
 async function restartRedis(downMs: number): Promise<{ stoppedAt: number; backAt: number }> {
@@ -83,13 +62,6 @@ function noTakeover(since: number, before: number[]): void {
   for (const cast of casts) expect(timelineEntries(cast.worker, 'resumed', since)).toEqual([]);
 }
 
-/** The worker whose job owns the record. */
-function ownerOf(record: TransferRecord): TransferCast {
-  const owner = casts.find((cast, i) => record.owner.startsWith(`${i === 0 ? 'blip-first' : 'blip-second'}-worker/`));
-  expect(owner).toBeDefined();
-  return owner!;
-}
-
 /** The share of 500 ms windows in [from, to) in which `phone` hears the tone at `hz`. */
 function toneShare(phone: Phone, hz: number, from: number, to: number): number {
   let windows = 0;
@@ -106,19 +78,19 @@ describe('the workers\' Redis restarts while a transfer is in flight', { timeout
     const before = takeovers();
     await callee.waitAnswered(60_000);
     await eventually(() => casts.some((c) => timelineEntries(c.worker, 'briefing_started', started).length > 0), 20_000, 'the briefing');
-    const open = await openRecord((r) => r.phase.kind === 'briefing');
+    const open = await records.open((r) => r.phase.kind === 'briefing');
     let backAt = 0;
     for (const downMs of DOWNS_MS) {
       ({ backAt } = await restartRedis(downMs));
       await new Promise((r) => setTimeout(r, SETTLE_MS));
       noTakeover(started, before);
-      const after = await records.read(open.id);
+      const after = await records.store.read(open.id);
       expect(after).toMatchObject({ fence: open.fence, owner: open.owner, resumes: 0, phase: { kind: 'briefing' } });
       // The owner renews again: its lease runs from after the restart.
       expect(after!.leaseUntil).toBeGreaterThan(backAt);
     }
     // Still waiting for the decision (the workers give it 90 s here): the person accepts.
-    const owner = ownerOf(open);
+    const owner = ownerOf(open, casts);
     await timelineEntry(owner.worker, 'prompted', 20_000, started);
     await callee.press('1');
     const bridged = at(await timelineEntry(owner.worker, 'bridged', 15_000, backAt));
@@ -129,7 +101,7 @@ describe('the workers\' Redis restarts while a transfer is in flight', { timeout
     await caller.hangup();
     expect((await callee.waitEnded(15_000)).hungUpBy).toBe('remote');
     expect(await timelineEntry(owner.worker, 'ended', 15_000, bridged)).toMatchObject({ outcome: 'accepted' });
-    await nothingLeftBehind(stack, records, call.from, consultations);
+    await records.nothingLeftBehind(call.from);
   });
 
   it('once bridged: no takeover, the call is not dropped, and both still hear each other', async () => {
@@ -140,8 +112,8 @@ describe('the workers\' Redis restarts while a transfer is in flight', { timeout
     await callee.waitAnswered(60_000);
     await eventually(() => casts.some((c) => timelineEntries(c.worker, 'prompted', started).length > 0), 30_000, 'the question');
     await callee.press('1');
-    const open = await openRecord((r) => r.phase.kind === 'bridged');
-    const owner = ownerOf(open);
+    const open = await records.open((r) => r.phase.kind === 'bridged');
+    const owner = ownerOf(open, casts);
     const bridged = at(await timelineEntry(owner.worker, 'bridged', 15_000, started));
     await eventually(() => toneShare(caller, DESTINATION_TONE_HZ, bridged, Date.now()) > 0.5 && Date.now() - bridged > 2000, 15_000, 'the destination at the caller');
 
@@ -150,7 +122,7 @@ describe('the workers\' Redis restarts while a transfer is in flight', { timeout
       await new Promise((r) => setTimeout(r, SETTLE_MS));
 
       noTakeover(started, before);
-      expect(await records.read(open.id)).toMatchObject({ fence: open.fence, owner: open.owner, resumes: 0, phase: { kind: 'bridged' } });
+      expect(await records.store.read(open.id)).toMatchObject({ fence: open.fence, owner: open.owner, resumes: 0, phase: { kind: 'bridged' } });
       // The relay never stopped: the caller heard the destination through the outage and after it.
       expect(toneShare(caller, DESTINATION_TONE_HZ, stoppedAt, Date.now())).toBeGreaterThan(0.8);
       await callee.waitForAudio({ minRms: 300, withinMs: 12_000, after: backAt + SETTLE_MS });
@@ -160,6 +132,6 @@ describe('the workers\' Redis restarts while a transfer is in flight', { timeout
 
     await caller.hangup();
     expect((await callee.waitEnded(15_000)).hungUpBy).toBe('remote');
-    await nothingLeftBehind(stack, records, call.from, consultations);
+    await records.nothingLeftBehind(call.from);
   });
 });

@@ -4,19 +4,17 @@
 // SIP_ALLOWED_HOSTS). Each is carried on: the person is spoken to again and 1 bridges. And a destination
 // written into the record in Redis before the takeover is checked at the dial like any other: a forbidden
 // one is refused, nothing is dialled, and the caller is back with the agent and told.
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { TransferRecordStore, type TransferRecord } from '../../agent/transfer/record/store.ts';
 import { FakeOpenAI, hasToolResult, systemPromptIncludes, toolsInclude, allOf, lastUserMessageIncludes } from '../support/fake-openai/index.ts';
 import type { ChatRequest } from '../support/fake-openai/matchers.ts';
 import { eventually } from '../support/rooms.ts';
+import { BACK_WITHIN_MS, killJob, reportGap, startTakeoverWorker, takeoverRecords, toneBack, type TakeoverCast, type TakeoverRecords } from '../support/takeover.ts';
 import {
-  at, CALLER_REQUEST, DESTINATION_NUMBER, DESTINATION_TONE_HZ, HOLD_TONE_HZ, nothingLeftBehind as leftBehind, PBX_PORT, placeTransferCall,
-  PSTN_PORT, startTransferWorker, timelineEntries, timelineEntry, waitForSpeech, type TransferCall, type TransferCast,
+  at, CALLER_REQUEST, DESTINATION_NUMBER, DESTINATION_TONE_HZ, HOLD_TONE_HZ, PBX_PORT, placeTransferCall, PSTN_PORT, timelineEntries, timelineEntry,
+  waitForSpeech, type TransferCall,
 } from '../support/transfer-call.ts';
 
 const stack = inject('stack');
-const BACK_WITHIN_MS = 5000;
 /** The SIP address's phone: a port of its own on loopback, dialled without a trunk. */
 const SIP_PORT = 5095;
 const SIP_ADDRESS = `sip:1003@127.0.0.1:${SIP_PORT}`;
@@ -43,19 +41,15 @@ function model(): FakeOpenAI {
   return fake;
 }
 
-let redis: Redis;
-let records: TransferRecordStore;
-let cast: TransferCast;
+let records: TakeoverRecords;
+let cast: TakeoverCast;
 let call: TransferCall | undefined;
-const consultations = new Set<string>();
 
 beforeAll(async () => {
-  redis = new Redis(stack.redisUrl ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
-  records = new TransferRecordStore({ redis });
+  records = takeoverRecords(stack);
   // One worker for the file, as the takeover tests share one per group.
-  cast = await startTransferWorker(stack, 'takeover-kinds', {
-    WARM_TRANSFER_WORKER_KEY: 'takeover-kinds-worker', WORKER_IDLE_PROCESSES: '2', WORKER_HTTP_PORT: '8095',
-    WARM_TRANSFER_RULES: RULES, SIP_PBX_TRUNK_ID: stack.pbxTrunkId,
+  cast = await startTakeoverWorker(stack, 'takeover-kinds', 8095, {
+    WORKER_IDLE_PROCESSES: '2', WARM_TRANSFER_RULES: RULES, SIP_PBX_TRUNK_ID: stack.pbxTrunkId,
   }, model());
 });
 afterEach(async () => {
@@ -64,38 +58,8 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await cast?.close();
-  await redis.quit();
+  records.close();
 });
-
-async function openRecord(test: (record: TransferRecord) => boolean, ms = 30_000): Promise<TransferRecord> {
-  let found: TransferRecord | undefined;
-  await eventually(async () => {
-    found = (await records.all()).find(test);
-    if (found?.consultationRoom) consultations.add(found.consultationRoom);
-    return found !== undefined;
-  }, ms, 'the transfer record');
-  return found!;
-}
-
-function killJob(record: TransferRecord): number {
-  const pid = Number(record.owner.slice(record.owner.lastIndexOf('/') + 1));
-  expect(pid).toBeGreaterThan(1);
-  process.kill(pid, 'SIGKILL');
-  return Date.now();
-}
-
-/** The first 500 ms window after the first silent one from `after` in which `hz` is heard. */
-async function toneBack(phone: TransferCall['caller'], hz: number, after: number, ms = 15_000): Promise<number> {
-  let back: number | undefined;
-  await eventually(() => {
-    let gap: number | undefined;
-    for (let t = after; t + 500 <= Date.now(); t += 100) if (phone.received.toneRatio(hz, t, t + 500) < 0.2) { gap = t; break; }
-    if (gap === undefined) return false;
-    for (let t = gap; t + 500 <= Date.now(); t += 100) if (phone.received.toneRatio(hz, t, t + 500) > 0.5) { back = t; return true; }
-    return false;
-  }, ms, `the ${hz} Hz tone back at the phone`);
-  return back!;
-}
 
 const KINDS = [
   { kind: 'an extension through the PBX trunk', destination: 'ext:1002', port: PBX_PORT },
@@ -112,7 +76,7 @@ describe('the job process is killed during the briefing', { timeout: 180_000 }, 
     await callee.waitAnswered(60_000);
     const briefing = at(await timelineEntry(cast.worker, 'briefing_started', 20_000, started));
     await callee.waitForAudio({ minRms: 300, withinMs: 10_000, after: briefing });
-    const record = await openRecord((r) => r.phase.kind === 'briefing');
+    const record = await records.open((r) => r.phase.kind === 'briefing');
     // Canonical, as the takeover reads it back.
     expect(record.chain).toEqual([destination]);
     const killedAt = killJob(record);
@@ -120,8 +84,8 @@ describe('the job process is killed during the briefing', { timeout: 180_000 }, 
     const back = await toneBack(caller, HOLD_TONE_HZ, killedAt);
     const spoken = await callee.waitForAudio({ minRms: 300, withinMs: 10_000, after: killedAt + 500 });
     // The gaps as the phones heard them, for the report (vitest prints them with the file's output).
-    console.log(JSON.stringify({ takeoverGapAtPhone: `${destination}: music`, ms: back - killedAt }));
-    console.log(JSON.stringify({ takeoverGapAtPhone: `${destination}: person spoken to`, ms: spoken - killedAt }));
+    reportGap(`${destination}: music`, back - killedAt);
+    reportGap(`${destination}: person spoken to`, spoken - killedAt);
     // The music's 5 s promise is transfer-takeover's to check (on a loaded 2-core machine it lands at 3-5.5 s);
     // here, that it comes back at all, and that the person is spoken to again within 5 s.
     expect(back).toBeGreaterThan(killedAt);
@@ -134,7 +98,7 @@ describe('the job process is killed during the briefing', { timeout: 180_000 }, 
     await toneBack(caller, DESTINATION_TONE_HZ, bridged - 600);
     await caller.hangup();
     expect((await callee.waitEnded(15_000)).hungUpBy).toBe('remote');
-    await leftBehind(stack, records, call.from, consultations);
+    await records.nothingLeftBehind(call.from);
   });
 });
 
@@ -146,9 +110,9 @@ describe('a destination written into the record before the takeover', { timeout:
     const started = Date.now();
     await callee.waitAnswered(60_000);
     await timelineEntry(cast.worker, 'prompted', 30_000, started);
-    const record = await openRecord((r) => r.phase.kind === 'briefing');
+    const record = await records.open((r) => r.phase.kind === 'briefing');
     // Someone with access to Redis adds a forbidden destination after the one being briefed.
-    await records.write(record.id, record.fence, { chain: [...record.chain, 'ext:1999'] });
+    await records.store.write(record.id, record.fence, { chain: [...record.chain, 'ext:1999'] });
     const killedAt = killJob(record);
 
     expect(await timelineEntry(cast.worker, 'prompted', 30_000, killedAt)).toMatchObject({ resumed: true });
@@ -161,6 +125,6 @@ describe('a destination written into the record before the takeover', { timeout:
     // Back with the agent: speech that is not the music.
     await waitForSpeech(caller, at(refused), 15_000);
     await caller.hangup();
-    await leftBehind(stack, records, call.from, consultations);
+    await records.nothingLeftBehind(call.from);
   });
 });

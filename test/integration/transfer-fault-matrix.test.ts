@@ -2,11 +2,12 @@
 // 1 twice, 1 with a spoken "no"), two transfer requests in one model reply, either side hanging up while the
 // question waits, and the destination hanging up once bridged. Every case ends in one defined outcome, with
 // the caller bridged, back with the agent or cleanly ended, and no record or room left behind.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { TransferRecordStore } from '../../agent/transfer/record/store.ts';
 import { allOf, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from '../support/fake-openai/index.ts';
 import type { ChatRequest } from '../support/fake-openai/matchers.ts';
+import { openRedis } from '../support/redis.ts';
 import { eventually } from '../support/rooms.ts';
 import {
   at, CALLER_REQUEST, DESTINATION_NUMBER, DESTINATION_TONE_HZ, HOLD_TONE_HZ, nothingLeftBehind as leftBehind, placeTransferCall, scriptedModel, startTransferWorker,
@@ -32,7 +33,7 @@ const spokenNoReplies: Array<() => void> = [];
 const releaseSpokenNo = () => spokenNoReplies.splice(0).forEach((release) => release());
 
 beforeAll(async () => {
-  redis = new Redis(stack.redisUrl ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+  redis = openRedis(stack.redisUrl ?? 'redis://127.0.0.1:6379');
   records = new TransferRecordStore({ redis });
   const summaryRequested = systemPromptIncludes('Summarise this phone conversation');
   // Until this case's transfer starts (its summary is requested) what is heard is the caller; after that the

@@ -1,23 +1,29 @@
 // Transfer records for unit tests of the tools, in the real Redis (the unit project's global setup provides
-// it): a database index and a key prefix of the test's own, and everything under that prefix removed after.
+// it): the transfers' database and a key prefix of the test's own (test/support/redis.ts), everything under
+// that prefix removed after.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { TransferRecordStore } from '../../agent/transfer/record/store.ts';
+import { testRedis } from './redis.ts';
 
-export const TEST_REDIS_DB = 8;
+export interface TestRecords {
+  redis: Redis;
+  prefix: string;
+  /** A store under the test's prefix. */
+  store: TransferRecordStore;
+  /** A store under a prefix of its own within the test's: a call whose records no other call of the test sees. */
+  callStore(): TransferRecordStore;
+  cleanup(): Promise<void>;
+}
 
-export function testRecords(): { redis: Redis; prefix: string; store: TransferRecordStore; cleanup(): Promise<void> } {
-  const redis = new Redis(inject('redisUrl'), { db: TEST_REDIS_DB, maxRetriesPerRequest: 1, connectTimeout: 2000 });
-  const prefix = `test-wt8-${randomUUID()}:`;
+export function testRecords(): TestRecords {
+  const { redis, prefix, close } = testRedis(inject('redisUrl'), 'transfers', 'records');
   return {
     redis,
     prefix,
     store: new TransferRecordStore({ redis, prefix }),
-    async cleanup() {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
-      await redis.quit();
-    },
+    callStore: () => new TransferRecordStore({ redis, prefix: `${prefix}${randomUUID()}:` }),
+    cleanup: close,
   };
 }

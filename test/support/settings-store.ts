@@ -1,17 +1,17 @@
-// A settings store of a test's own: database 11 of the test Redis and a random key prefix, deleted
-// afterwards. Plus audio files a test can recognise: WAV tones, and MP3 made with the lame encoder.
+// A settings store of a test's own: the settings database of the test Redis (test/support/redis.ts) and a
+// random key prefix, deleted afterwards. Plus audio files a test can recognise: WAV tones, and MP3 made with the lame encoder.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SettingsStore } from '../../settings/store/store.ts';
 import { sineSamples } from '../../phones/audio.ts';
+import { deleteKeysUnder, testRedisUrl as redisUrlFor } from './redis.ts';
 import { wavBytes } from './wav.ts';
 
-export const TEST_DB = 11;
-
+/** The URL of the settings database at `address` (host:port), for a service process the test starts. */
 export function testRedisUrl(address: string): string {
-  return `redis://${address}/${TEST_DB}`;
+  return redisUrlFor(address, 'settings');
 }
 
 export interface TestStore {
@@ -31,12 +31,7 @@ export function testStore(address: string, name: string): TestStore {
     url,
     prefix,
     async close() {
-      let cursor = '0';
-      do {
-        const [next, keys] = await store.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-        if (keys.length > 0) await store.redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
+      await deleteKeysUnder(store.redis, prefix);
       await store.close();
     },
   };

@@ -1,11 +1,10 @@
 // Every effect a transfer waits on has a named bound: a publish or a join that never answers fails in time
 // (so the hold fails, or the bridge does, and the caller is looked after), and what it built when it answers
 // late is taken down again.
-import { EventEmitter } from 'node:events';
-import type { Room } from '@livekit/rtc-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bounded, EffectTimeout, PUBLISH_TIMEOUT_MS, settleWithin } from '../../core/bounded.ts';
 import { prepareRelay } from '../../agent/transfer/bridge/relay.ts';
+import { fakeRoom } from '../support/fakes/index.ts';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -49,10 +48,10 @@ describe('publishing a relay track on a server that does not answer', () => {
   it('fails after PUBLISH_TIMEOUT_MS, and unpublishes the track if it shows up later', async () => {
     const publish = deferred<{ sid: string }>();
     const unpublished: string[] = [];
-    const room = Object.assign(new EventEmitter(), {
-      name: 'call-room',
-      localParticipant: { publishTrack: () => publish.promise, unpublishTrack: async (sid: string) => void unpublished.push(sid) },
-    }) as unknown as Room;
+    const room = fakeRoom('call-room', {
+      publish: () => publish.promise,
+      onEffect: (effect) => void (effect.kind === 'unpublish' && unpublished.push(effect.sid)),
+    });
     const relay = prepareRelay(room, 'transfer-destination');
     const failed = expect(relay).rejects.toThrow(EffectTimeout);
     await vi.advanceTimersByTimeAsync(PUBLISH_TIMEOUT_MS);

@@ -1,32 +1,28 @@
 // The bridge publishes its two relay tracks (silent) when the destination answers, so an acceptance only
 // has to start them. What it publishes must come down again whenever that destination is not connected.
-import { EventEmitter } from 'node:events';
 import type { Room } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
-import type { RoomApi } from '../../agent/livekit/room-api.ts';
 import { BridgeTopology } from '../../agent/transfer/hold/topology.ts';
+import { fakeMusic, fakeRoom, fakeRoomApi } from '../support/fakes/index.ts';
 
 /** A room whose local participant records what is published and unpublished in it. */
 function recordingRoom(name: string, log: string[]): Room {
-  let sid = 0;
-  const localParticipant = {
-    publishTrack: async (track: { name: string }) => {
-      log.push(`publish ${name} ${track.name}`);
-      return { sid: `TR_${name}_${++sid}` };
+  return fakeRoom(name, {
+    onEffect: (effect) => {
+      if (effect.kind === 'publish') log.push(`publish ${name} ${effect.track}`);
+      if (effect.kind === 'unpublish') log.push(`unpublish ${effect.sid}`);
     },
-    unpublishTrack: async (trackSid: string) => void log.push(`unpublish ${trackSid}`),
-  };
-  return Object.assign(new EventEmitter(), { name, localParticipant, remoteParticipants: new Map() }) as unknown as Room;
+  });
 }
 
-const api = {} as RoomApi;
+const api = fakeRoomApi();
 
 function bridge() {
   const log: string[] = [];
   const callerRoom = recordingRoom('call', log);
   const topology = new BridgeTopology({
     caller: { room: callerRoom, identity: 'sip_caller', muteAgent: () => undefined },
-    music: { play: async () => ({ stop: async () => void log.push('music stopped') }) },
+    music: fakeMusic({ onStop: () => void log.push('music stopped') }),
     api,
     join: async () => {
       throw new Error('the bridge joins no room');

@@ -2,52 +2,35 @@
 // the failure path can bring them back, on both topologies; and a caller who hangs up is noticed in
 // whichever room they wait, also when no transfer is listening (between two destinations).
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import { RoomEvent, TrackKind, type RemoteParticipant, type Room } from '@livekit/rtc-node';
+import { RoomEvent, type RemoteParticipant, type Room } from '@livekit/rtc-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CallerHold } from '../../agent/transfer/hold/caller-hold.ts';
-import type { RoomApi } from '../../agent/livekit/room-api.ts';
 import { TRACK_WAIT_MS, type TopologyDeps } from '../../agent/transfer/hold/topology.ts';
+import { fakeMusic, fakeParticipant, fakeRoom, fakeRoomApi, withoutUuid as short } from '../support/fakes/index.ts';
 
-const short = (name: string) => name.replace(/[0-9a-f-]{36}$/, '<uuid>');
-
+/** A room whose leaving is logged; `participants` are identities, each with an audio track or without. */
 function room(name: string, log: string[], participants: Array<[string, boolean]> = []): Room {
-  const remoteParticipants = new Map(
-    participants.map(([identity, hasAudio]) => [
-      identity,
-      { identity, trackPublications: new Map(hasAudio ? [['TR_a', { kind: TrackKind.KIND_AUDIO, track: { kind: TrackKind.KIND_AUDIO } }]] : []) },
-    ]),
-  );
-  return Object.assign(new EventEmitter(), {
-    name,
-    remoteParticipants,
-    localParticipant: { publishTrack: async () => ({ sid: `TR_${name}` }), unpublishTrack: async () => undefined },
-    disconnect: async () => void log.push(`disconnect ${short(name)}`),
-  }) as unknown as Room;
+  return fakeRoom(name, {
+    participants: participants.map(([identity, hasAudio]) => fakeParticipant(identity, hasAudio ? 'audio' : [])),
+    onEffect: (effect) => void (effect.kind === 'disconnect' && log.push(`disconnect ${short(name)}`)),
+  });
 }
 
 function setup(moveToConsultationFails = false) {
   const log: string[] = [];
   const muted: boolean[] = [];
-  const api: RoomApi = {
-    createRoom: async (name) => void log.push(`create ${short(name)}`),
-    deleteRoom: async (name) => void log.push(`delete ${short(name)}`),
-    removeParticipant: async () => undefined,
-    moveParticipant: async (from, _identity, to) => {
-      log.push(`move ${short(from)} -> ${short(to)}`);
-      if (moveToConsultationFails && to === 'wt-consult') throw new Error('move refused');
-    },
-  };
+  const api = fakeRoomApi(([method, name, , to]) => {
+    if (method === 'createRoom') log.push(`create ${short(name!)}`);
+    if (method === 'deleteRoom') log.push(`delete ${short(name!)}`);
+    if (method !== 'moveParticipant') return;
+    log.push(`move ${short(name!)} -> ${short(to!)}`);
+    if (moveToConsultationFails && to === 'wt-consult') throw new Error('move refused');
+  });
   const joined: Room[] = [];
   const deps: TopologyDeps = {
     caller: { room: room('call-room', log, [['sip_caller', true]]), identity: 'sip_caller', muteAgent: (m) => void muted.push(m) },
     api,
-    music: {
-      play: async (r) => {
-        log.push(`music on ${short(r.name!)}`);
-        return { stop: async () => void log.push('music off') };
-      },
-    },
+    music: fakeMusic({ onPlay: (r) => void log.push(`music on ${short(r.name!)}`), onStop: () => void log.push('music off') }),
     join: async (name) => {
       const joinedRoom = room(name, log);
       joined.push(joinedRoom);

@@ -1,25 +1,13 @@
 // The load a worker reports counts the transfers its job processes carry, through the real Redis (its own
 // database index and key prefix here, removed afterwards): leases add up per worker, a released transfer
 // stops counting at once, and one whose process died (no more renewals) stops counting within its lease.
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { carried, carry } from '../../agent/capacity/carrying.ts';
+import { testRedis } from '../support/redis.ts';
 
-const REDIS_URL = inject('redisUrl');
-const TEST_DB = 8;
-const prefix = `test-wt8-${randomUUID()}:`;
-let redis: Redis;
-
-beforeAll(async () => {
-  redis = new Redis(REDIS_URL, { db: TEST_DB, maxRetriesPerRequest: 1, connectTimeout: 2000 });
-  await redis.ping();
-});
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-});
+const { redis, prefix, close } = testRedis(inject('redisUrl'), 'transfers', 'carrying');
+beforeAll(() => redis.ping());
+afterAll(close);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -2,57 +2,28 @@
 // and what happens to the caller when any one of them fails. (The open-source server cannot move
 // participants, so this path is checked against a recorder rather than a live server.)
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { RoomEvent, type RemoteParticipant, type Room } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
 import { CallerHold } from '../../agent/transfer/hold/caller-hold.ts';
-import type { RoomApi } from '../../agent/livekit/room-api.ts';
 import { bringCallerHome, holdWithTopology, MoveTopology, type TopologyDeps } from '../../agent/transfer/hold/topology.ts';
+import { fakeMusic, fakeRoom, recordingRoomApi, withoutUuid, type LoggedCall, type RoomApiMethod } from '../support/fakes/index.ts';
 
-type Call = [string, ...string[]];
-type Method = keyof RoomApi;
-
-function recorder(failures: Partial<Record<Method, Error[]>> = {}) {
-  const calls: Call[] = [];
-  const fail = (method: Method) => {
-    const error = failures[method]?.shift();
-    if (error) throw error;
-  };
-  const api: RoomApi = {
-    async createRoom(name) {
-      calls.push(['createRoom', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
-      fail('createRoom');
-    },
-    async deleteRoom(name) {
-      calls.push(['deleteRoom', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
-      fail('deleteRoom');
-    },
-    async removeParticipant(room, identity) {
-      calls.push(['removeParticipant', room, identity]);
-      fail('removeParticipant');
-    },
-    async moveParticipant(room, identity, to) {
-      calls.push(['moveParticipant', room.replace(/[0-9a-f-]{36}$/, '<uuid>'), identity, to.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
-      fail('moveParticipant');
-    },
-  };
+/** RoomService, the rooms the worker joins and the music, all logging into one list of calls, in order. */
+function recorder(failures: Partial<Record<RoomApiMethod, Error[]>> = {}) {
+  const calls: LoggedCall[] = [];
+  const { api } = recordingRoomApi(failures, calls);
   const muted: boolean[] = [];
   // Rooms emit events (key presses) like the real ones; the worker's joins are kept for the tests.
   const joined: Room[] = [];
-  const fakeRoom = (name: string) =>
-    Object.assign(new EventEmitter(), { name, disconnect: async () => void calls.push(['disconnect', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]) }) as unknown as Room;
+  const loggedRoom = (name: string) =>
+    fakeRoom(name, { onEffect: (effect) => void (effect.kind === 'disconnect' && calls.push(['disconnect', withoutUuid(name)])) });
   const deps: TopologyDeps = {
-    caller: { room: fakeRoom('call-room'), identity: 'sip_caller', muteAgent: (m) => void muted.push(m) },
+    caller: { room: loggedRoom('call-room'), identity: 'sip_caller', muteAgent: (m) => void muted.push(m) },
     api,
-    music: {
-      async play(room) {
-        calls.push(['play', room.name!.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
-        return { stop: async () => void calls.push(['stop']) };
-      },
-    },
+    music: fakeMusic({ onPlay: (room) => void calls.push(['play', withoutUuid(room.name!)]), onStop: () => void calls.push(['stop']) }),
     join: async (name) => {
-      calls.push(['join', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
-      const room = fakeRoom(name);
+      calls.push(['join', withoutUuid(name)]);
+      const room = loggedRoom(name);
       joined.push(room);
       return room;
     },
@@ -226,7 +197,7 @@ describe('choosing the topology', () => {
 
   it('a bridge hold whose music cannot start leaves the caller with their agent, not muted in silence', async () => {
     const { muted, deps } = recorder();
-    deps.music = { play: async () => Promise.reject(new Error('publish failed')) };
+    deps.music = fakeMusic({ fails: new Error('publish failed') });
     await expect(holdWithTopology('bridge', server('no-music'), deps)).rejects.toThrow('publish failed');
     expect(muted).toEqual([true, false]);
   });

@@ -4,19 +4,14 @@
 // a takeover whose record cannot be read back, without a server (a closed loopback port). The takeover of a
 // record tampered in Redis and the model's transfers run at the phones (takeover-destinations.test.ts).
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import { initializeLogger, type voice } from '@livekit/agents';
-import type { Room } from '@livekit/rtc-node';
+import { initializeLogger } from '@livekit/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callerMessage } from '../../prompts/outcomes.ts';
-import type { Models } from '../../agent/conversation/models.ts';
 import { agentSettingsSchema } from '../../settings/schema.ts';
 import type { ReferApi } from '../../agent/transfer/tools/refer.ts';
-import type { RoomApi } from '../../agent/livekit/room-api.ts';
-import { TransferRecordStore, type NewRecord } from '../../agent/transfer/record/store.ts';
+import type { NewRecord } from '../../agent/transfer/record/store.ts';
 import { NO_SIP_HOSTS_ALLOWED, parseSipHostPolicy, type SipHostPolicy } from '../../agent/transfer/dial/sip-host.ts';
-import type { TimelineEntry } from '../../agent/transfer/timeline.ts';
-import { callTransfers } from '../../agent/transfer/call-transfers.ts';
+import { fakeCall, fakeRoomApi } from '../support/fakes/index.ts';
 import { testRecords } from '../support/records.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));
@@ -29,46 +24,17 @@ async function call(keypad: Record<string, unknown>, opts: { acceptsRefer?: bool
     trunks: { inbound: { acceptsRefer: opts.acceptsRefer ?? false }, pstnOutboundTrunkId: 'ST_pstn', pbx: { outboundTrunkId: 'ST_pbx' } },
     keypad,
   });
-  const said: string[] = [];
-  const session = {
-    history: { items: [] },
-    input: { setAudioEnabled: () => undefined },
-    output: { setAudioEnabled: () => undefined },
-    say: (text: string) => {
-      said.push(text);
-      return { waitForPlayout: async () => undefined };
-    },
-    close: async () => undefined,
-  } as unknown as voice.AgentSession;
   const apiCalls: string[] = [];
-  const api: RoomApi = {
-    createRoom: async (name) => void apiCalls.push(`createRoom ${name}`),
-    deleteRoom: async () => {},
-    removeParticipant: async () => {},
-    moveParticipant: async () => {},
-  };
   const refers: string[] = [];
   const refer: ReferApi = { transfer: async (_room, _identity, referTo) => void refers.push(referTo), trunkAddress: async () => ({ address: '127.0.0.1:5090', transport: 'udp' }) };
-  const timeline: TimelineEntry[] = [];
-  const store = new TransferRecordStore({ redis: records.redis, prefix: `${records.prefix}${randomUUID()}:` });
+  const store = records.callStore();
   const created: NewRecord[] = [];
   const create = store.create.bind(store);
   store.create = (fields) => (created.push(fields), create(fields));
-  const tools = callTransfers({
-    credentials: { url: 'ws://127.0.0.1:1', apiKey: 'k', apiSecret: 's' },
-    api,
-    room: Object.assign(new EventEmitter(), { name: 'call-room', remoteParticipants: new Map([['sip_caller', {}]]) }) as unknown as Room,
-    callerIdentity: 'sip_caller',
-    callerNumber: '+15125550142',
-    session: () => session,
-    models: {} as Models,
-    music: { play: async () => ({ stop: async () => undefined }) },
+  const { tools, said, timeline } = fakeCall({
+    api: fakeRoomApi(([method, name]) => void (method === 'createRoom' && apiCalls.push(`createRoom ${name}`))),
     settings,
     records: store,
-    topology: 'bridge',
-    deadlineMs: 60_000,
-    onCallHandedOff: () => undefined,
-    onTimeline: (entry) => void timeline.push(entry),
     refer,
     ...(opts.sipHosts ? { sipHosts: opts.sipHosts } : {}),
   });

@@ -6,12 +6,15 @@ import type { AudioFrame, Room } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
 import { APOLOGY } from '../../prompts/briefing.ts';
 import { rejoinEarly } from '../../agent/takeover/early-rejoin.ts';
+import { fakeRoom } from '../support/fakes/index.ts';
 
 const PERSON = 'transfer-destination';
 
-function fakeRoom(present: string[]) {
-  const room = { remoteParticipants: new Map(present.map((identity) => [identity, {}])), disconnects: 0 };
-  return Object.assign(room, { disconnect: async () => void room.disconnects++ }) as typeof room & Room;
+/** The consultation room with `present` in it, and how often the worker left it. */
+function consultation(present: string[]): { room: Room; disconnects(): number } {
+  let disconnects = 0;
+  const room = fakeRoom('wt-consult', { participants: present, onEffect: (effect) => void (effect.kind === 'disconnect' && disconnects++) });
+  return { room, disconnects: () => disconnects };
 }
 
 /** A TTS that yields `frames` frames for whatever it is asked, and remembers what that was. */
@@ -34,7 +37,7 @@ function fakeTts(frames: number, fail = false) {
 
 describe('rejoining early after a takeover', () => {
   it('apologises to the person still on the line, then hands the same room to the transfer', async () => {
-    const room = fakeRoom([PERSON]);
+    const { room, disconnects } = consultation([PERSON]);
     const voice = fakeTts(3);
     const played: { room: Room; frames: number }[] = [];
     const early = rejoinEarly({
@@ -46,11 +49,11 @@ describe('rejoining early after a takeover', () => {
     expect(played).toEqual([{ room, frames: 3 }]);
     expect(await early.take()).toBe(room);
     await early.release();
-    expect(room.disconnects).toBe(0); // the transfer owns it now
+    expect(disconnects()).toBe(0); // the transfer owns it now
   });
 
   it('says nothing to an empty line, and leaves a room nobody took', async () => {
-    const room = fakeRoom([]);
+    const { room, disconnects } = consultation([]);
     const played: number[] = [];
     const early = rejoinEarly({
       join: async () => room, personIdentity: PERSON, tts: fakeTts(3).model,
@@ -60,7 +63,7 @@ describe('rejoining early after a takeover', () => {
     expect(played).toEqual([]);
     await early.release();
     await early.release();
-    expect(room.disconnects).toBe(1);
+    expect(disconnects()).toBe(1);
   });
 
   it('leaves the question whole when the apology cannot be said, and still hands over the room', async () => {
@@ -68,7 +71,7 @@ describe('rejoining early after a takeover', () => {
       { tts: fakeTts(0, true).model, play: async () => undefined },
       { tts: fakeTts(3).model, play: async () => Promise.reject(new Error('publishing takeover-apology did not finish')) },
     ]) {
-      const room = fakeRoom([PERSON]);
+      const { room } = consultation([PERSON]);
       const early = rejoinEarly({ join: async () => room, personIdentity: PERSON, ...failing });
       expect(await early.apologised).toBe(false);
       expect(await early.take()).toBe(room);

@@ -1,30 +1,24 @@
 // Hold music is decoded once per file: the first process to load it keeps the samples in Redis (the real one,
 // its own database index and key prefix here), and the next ones read them instead of running ffmpeg.
-import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { initializeLogger } from '@livekit/agents';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { HoldMusic, loadHoldMusicShared } from '../../agent/transfer/hold/music.ts';
 import { builtinHoldMusicPath } from '../../settings/music/hold-audio.ts';
+import { testRedis, unreachableRedis } from '../support/redis.ts';
 
-const REDIS_URL = inject('redisUrl');
-const prefix = `test-wt9-${randomUUID()}:`;
-let redis: Redis;
+const { redis, prefix, keys: keysUnderPrefix, close } = testRedis(inject('redisUrl'), 'holdMusic', 'hold-music');
 let dir: string;
 
 beforeAll(async () => {
   initializeLogger({ pretty: false, level: 'warn' });
-  redis = new Redis(REDIS_URL, { db: 9, maxRetriesPerRequest: 1, connectTimeout: 2000 });
   await redis.ping();
   dir = mkdtempSync(join(tmpdir(), 'hold-music-'));
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
+  await close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -33,7 +27,7 @@ describe('hold music decoded once per file', () => {
     const file = join(dir, 'music.ogg');
     copyFileSync(builtinHoldMusicPath(), file);
     const first = await loadHoldMusicShared(redis, file, prefix);
-    const keys = await redis.keys(`${prefix}hold-music:*`);
+    const keys = await keysUnderPrefix('hold-music:*');
     expect(keys).toHaveLength(1);
     expect(await redis.pttl(keys[0]!)).toBeGreaterThan(3600_000);
     // The next process reads what is kept: it is not decoded again (here, the key's value is what it gets).
@@ -52,8 +46,8 @@ describe('hold music decoded once per file', () => {
     copyFileSync(builtinHoldMusicPath(), copy);
     const music = await loadHoldMusicShared(redis, copy, prefix);
     // The same content under another name is the same entry.
-    expect(await redis.keys(`${prefix}hold-music:*`)).toHaveLength(1);
-    const [key] = await redis.keys(`${prefix}hold-music:*`);
+    expect(await keysUnderPrefix('hold-music:*')).toHaveLength(1);
+    const [key] = await keysUnderPrefix('hold-music:*');
     await redis.set(key!, Buffer.from([1, 2, 3]));
     const again = await loadHoldMusicShared(redis, copy, prefix);
     expect(again.samples).toEqual(music.samples);
@@ -61,8 +55,7 @@ describe('hold music decoded once per file', () => {
   });
 
   it('decodes the file itself when Redis does not answer', async () => {
-    const away = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-    away.on('error', () => undefined);
+    const away = unreachableRedis({ lazyConnect: true });
     const music = await loadHoldMusicShared(away, builtinHoldMusicPath(), prefix);
     expect(music.durationMs).toBeGreaterThan(10_000);
     away.disconnect();

@@ -1,19 +1,13 @@
 // Screened keypad transfers without a server: the settings form and its errors, the briefing a model-less
 // agent builds, and what the caller hears before the hold. (The real stack runs the whole transfer in
 // test/integration/keypad-screened*.test.ts.)
-import { EventEmitter } from 'node:events';
-import { initializeLogger, type voice } from '@livekit/agents';
-import type { Room } from '@livekit/rtc-node';
-import { randomUUID } from 'node:crypto';
+import { initializeLogger } from '@livekit/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { briefingBody, DECISION_QUESTION } from '../../prompts/briefing.ts';
 import { keypadBriefing, keypadHoldMessage, spokenNumber } from '../../prompts/keypad.ts';
 import { callerMessage } from '../../prompts/outcomes.ts';
-import type { Models } from '../../agent/conversation/models.ts';
 import { agentSettingsSchema } from '../../settings/schema.ts';
-import type { RoomApi } from '../../agent/livekit/room-api.ts';
-import { TransferRecordStore } from '../../agent/transfer/record/store.ts';
-import { callTransfers } from '../../agent/transfer/call-transfers.ts';
+import { CALLER_IDENTITY, fakeCall, fakeMusic, fakeRoom } from '../support/fakes/index.ts';
 import { testRecords } from '../support/records.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));
@@ -85,49 +79,19 @@ describe('the briefing a keypad rule builds without a model', () => {
 describe('a screened keypad transfer', () => {
   const records = testRecords();
   afterAll(() => records.cleanup());
-  const api: RoomApi = { createRoom: async () => {}, deleteRoom: async () => {}, removeParticipant: async () => {}, moveParticipant: async () => {} };
 
   async function screened(callerStillThere: boolean) {
     const settings = (await parse({ '1': { destination: '+15125550000', label: 'sales', warm: true } })).data!;
-    const said: string[] = [];
-    const session = {
-      history: { items: [] },
-      input: { setAudioEnabled: () => undefined },
-      output: { setAudioEnabled: () => undefined },
-      say: (text: string) => {
-        said.push(text);
-        return { waitForPlayout: async () => undefined };
-      },
-      close: async () => undefined,
-    } as unknown as voice.AgentSession;
     const plays: string[] = [];
-    const room = Object.assign(new EventEmitter(), {
-      name: 'call-room',
-      remoteParticipants: new Map(callerStillThere ? [['sip_caller', {}]] : []),
-    }) as unknown as Room;
-    const tools = callTransfers({
-      records: new TransferRecordStore({ redis: records.redis, prefix: `${records.prefix}${randomUUID()}:` }),
-      credentials: { url: 'ws://127.0.0.1:1', apiKey: 'k', apiSecret: 's' },
-      api,
-      room,
-      callerIdentity: 'sip_caller',
-      callerNumber: '+15125550142',
-      session: () => session,
-      models: {} as Models,
+    const call = fakeCall({
+      records: records.callStore(),
+      room: fakeRoom('call-room', { participants: callerStillThere ? [CALLER_IDENTITY] : [] }),
       // Music that starts and a server that is not there (a closed loopback port): the dialling fails fast,
       // after the announcement.
-      music: {
-        play: async (r) => {
-          plays.push(r.name!);
-          return { stop: async () => undefined };
-        },
-      },
+      music: fakeMusic({ onPlay: (r) => void plays.push(r.name!) }),
       settings,
-      topology: 'bridge',
-      deadlineMs: 60_000,
-      onCallHandedOff: () => undefined,
     });
-    return { tools, said, plays };
+    return { tools: call.tools, said: call.said, plays };
   }
 
   it('tells the caller it is checking before the hold; a failed dial brings them back with the reason', async () => {

@@ -1,25 +1,17 @@
 // Keypad rules without a server: the order of REFER and dialling, what the caller's agent does meanwhile,
 // and that keys stop starting transfers once the caller has been handed off. (The real stack runs the
 // same paths in test/integration/caller-keys*.test.ts.)
-import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import { initializeLogger, type voice } from '@livekit/agents';
-import type { Room } from '@livekit/rtc-node';
+import { initializeLogger } from '@livekit/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRecords } from '../support/records.ts';
 import { callerMessage } from '../../prompts/outcomes.ts';
-import type { Models } from '../../agent/conversation/models.ts';
 import { agentSettingsSchema } from '../../settings/schema.ts';
 import type { ReferApi } from '../../agent/transfer/tools/refer.ts';
-import type { RoomApi } from '../../agent/livekit/room-api.ts';
-import { TransferRecordStore } from '../../agent/transfer/record/store.ts';
-import { callTransfers } from '../../agent/transfer/call-transfers.ts';
+import { fakeCall, fakeMusic } from '../support/fakes/index.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));
 const records = testRecords();
 afterAll(() => records.cleanup());
-
-const api: RoomApi = { createRoom: async () => {}, deleteRoom: async () => {}, removeParticipant: async () => {}, moveParticipant: async () => {} };
 
 async function keypad(opts: { acceptsRefer: boolean; referFails?: boolean }) {
   const settings = await agentSettingsSchema('/settings/agent.json').parseAsync({
@@ -27,16 +19,6 @@ async function keypad(opts: { acceptsRefer: boolean; referFails?: boolean }) {
     trunks: { inbound: { acceptsRefer: opts.acceptsRefer }, pstnOutboundTrunkId: 'ST_pstn' },
     keypad: { '1': '+15125550000' },
   });
-  const said: string[] = [];
-  const audio: boolean[] = [];
-  let closed = 0;
-  const session = {
-    history: { items: [] },
-    input: { setAudioEnabled: (on: boolean) => void audio.push(on) },
-    output: { setAudioEnabled: () => undefined },
-    say: (text: string) => void said.push(text),
-    close: async () => void closed++,
-  } as unknown as voice.AgentSession;
   const refers: string[] = [];
   const refer: ReferApi = {
     async transfer(_room, _identity, referTo) {
@@ -45,33 +27,17 @@ async function keypad(opts: { acceptsRefer: boolean; referFails?: boolean }) {
     },
     trunkAddress: async () => undefined,
   };
-  let handedOff = 0;
   const plays: string[] = [];
-  const tools = callTransfers({
-    credentials: { url: 'ws://127.0.0.1:1', apiKey: 'k', apiSecret: 's' },
-    api,
-    room: Object.assign(new EventEmitter(), { name: 'call-room' }) as unknown as Room,
-    callerIdentity: 'sip_caller',
-    callerNumber: '+15125550142',
-    session: () => session,
-    models: {} as Models,
+  const call = fakeCall({
     // Hold music that starts, and a server that is not there (a closed loopback port): the dialling path
     // fails fast, and what the caller is told can be read off the fake session.
-    music: {
-      play: async (room) => {
-        plays.push(room.name!);
-        return { stop: async () => undefined };
-      },
-    },
+    music: fakeMusic({ onPlay: (room) => void plays.push(room.name!) }),
     settings,
     // Each harness is a call of its own: a handed-off call's record must not refuse the next test's keys.
-    records: new TransferRecordStore({ redis: records.redis, prefix: `${records.prefix}${randomUUID()}:` }),
-    topology: 'bridge',
-    deadlineMs: 60_000,
-    onCallHandedOff: () => void handedOff++,
+    records: records.callStore(),
     refer,
   });
-  return { tools, said, audio, refers, plays, closed: () => closed, handedOff: () => handedOff };
+  return { tools: call.tools, said: call.said, audio: call.agentHears, refers, plays, closed: call.closed, handedOff: call.handedOff };
 }
 
 describe('a keypad rule', () => {

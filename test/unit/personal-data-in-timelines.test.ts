@@ -2,21 +2,15 @@
 // whose REFER is refused with a SIP error quoting the numbers, then a chain of a phone number, an extension
 // and a SIP address whose dials fail with errors quoting the caller's room) carries the caller's number, the
 // destinations and the error texts only there; the plain fields keep the kind, a masked form and the status.
-import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import { initializeLogger, type voice } from '@livekit/agents';
-import type { Room } from '@livekit/rtc-node';
+import { initializeLogger } from '@livekit/agents';
 import { SipCallError } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { testRecords } from '../support/records.ts';
 import { personalDataOutsidePii } from '../support/pii.ts';
-import type { Models } from '../../agent/conversation/models.ts';
 import { agentSettingsSchema } from '../../settings/schema.ts';
 import type { ReferApi } from '../../agent/transfer/tools/refer.ts';
-import type { RoomApi } from '../../agent/livekit/room-api.ts';
-import { TransferRecordStore } from '../../agent/transfer/record/store.ts';
 import type { TimelineEntry } from '../../agent/transfer/timeline.ts';
-import { callTransfers } from '../../agent/transfer/call-transfers.ts';
+import { fakeCall, fakeRoom, fakeRoomApi } from '../support/fakes/index.ts';
 
 const CALLER = '+15125550142';
 const CALLER_ROOM = `call_${CALLER}_Xy7Qp`;
@@ -38,13 +32,6 @@ async function keypadTransfer(): Promise<{ entries: TimelineEntry[]; lines: Arra
     trunks: { inbound: { acceptsRefer: true }, pstnOutboundTrunkId: 'ST_pstn', pbx: { outboundTrunkId: 'ST_pbx' } },
     keypad: { '1': { destination: PHONE, fallbacks: [EXTENSION, SIP] } },
   });
-  const session = {
-    history: { items: [] },
-    input: { setAudioEnabled: () => undefined },
-    output: { setAudioEnabled: () => undefined },
-    say: () => undefined,
-    close: async () => undefined,
-  } as unknown as voice.AgentSession;
   // The trunk refuses the REFER with a SIP error whose text quotes both numbers, as servers' texts do.
   const refer: ReferApi = {
     async transfer(_room, identity, referTo) {
@@ -55,14 +42,9 @@ async function keypadTransfer(): Promise<{ entries: TimelineEntry[]; lines: Arra
     trunkAddress: async () => ({ address: 'pbx.example.com', transport: undefined }),
   };
   // Every consultation room refused, with a text that names the caller's room (and so the caller's number).
-  const api: RoomApi = {
-    createRoom: async () => {
-      throw new Error(`room limit reached while ${CALLER_ROOM} holds`);
-    },
-    deleteRoom: async () => {},
-    removeParticipant: async () => {},
-    moveParticipant: async () => {},
-  };
+  const api = fakeRoomApi(([method]) => {
+    if (method === 'createRoom') throw new Error(`room limit reached while ${CALLER_ROOM} holds`);
+  });
   const entries: TimelineEntry[] = [];
   const lines: Array<Record<string, unknown>> = [];
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
@@ -70,20 +52,13 @@ async function keypadTransfer(): Promise<{ entries: TimelineEntry[]; lines: Arra
     return true;
   });
   try {
-    const tools = callTransfers({
-      credentials: { url: 'ws://127.0.0.1:1', apiKey: 'k', apiSecret: 's' },
+    const { tools } = fakeCall({
       api,
-      room: Object.assign(new EventEmitter(), { name: CALLER_ROOM, remoteParticipants: new Map() }) as unknown as Room,
+      room: fakeRoom(CALLER_ROOM),
       callerIdentity: CALLER_IDENTITY,
       callerNumber: CALLER,
-      session: () => session,
-      models: {} as Models,
-      music: { play: async () => ({ stop: async () => undefined }) },
       settings,
-      records: new TransferRecordStore({ redis: records.redis, prefix: `${records.prefix}${randomUUID()}:` }),
-      topology: 'bridge',
-      deadlineMs: 60_000,
-      onCallHandedOff: () => undefined,
+      records: records.callStore(),
       onTimeline: (entry) => entries.push(entry),
       refer,
     });

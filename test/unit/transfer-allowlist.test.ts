@@ -1,17 +1,14 @@
 // A caller who talks the model into dialling somewhere the rules do not name gets a polite refusal, and
 // nothing is dialled; a rule that asks to confirm with the caller first is enforced by the tool.
-import { EventEmitter } from 'node:events';
 import { initializeLogger, voice } from '@livekit/agents';
 import * as lkOpenAI from '@livekit/agents-plugin-openai';
-import type { Room } from '@livekit/rtc-node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testRecords } from '../support/records.ts';
 import { resolveSettings } from '../../agent/call-settings/files.ts';
 import { loadConfig } from '../../agent/config.ts';
 import type { Models } from '../../agent/conversation/models.ts';
-import type { RoomApi } from '../../agent/livekit/room-api.ts';
 import type { TimelineEntry } from '../../agent/transfer/timeline.ts';
-import { callTransfers } from '../../agent/transfer/call-transfers.ts';
+import { CALLER_IDENTITY, fakeCall, fakeRoom, fakeRoomApi } from '../support/fakes/index.ts';
 import { FakeOpenAI, hasToolResult, lastUserMessageIncludes, type FakeOpenAIHandle } from '../support/fake-openai/index.ts';
 
 let server: FakeOpenAI;
@@ -30,12 +27,7 @@ beforeEach(async () => {
 });
 afterEach(() => handle.close());
 
-const recordingApi: RoomApi = {
-  createRoom: async (name) => void apiCalls.push(`createRoom ${name}`),
-  deleteRoom: async (name) => void apiCalls.push(`deleteRoom ${name}`),
-  removeParticipant: async (room) => void apiCalls.push(`removeParticipant ${room}`),
-  moveParticipant: async (room) => void apiCalls.push(`moveParticipant ${room}`),
-};
+const recordingApi = fakeRoomApi(([method, room]) => void apiCalls.push(`${method} ${room}`));
 
 async function sessionWithRules(rules: string) {
   const config = loadConfig({
@@ -50,20 +42,15 @@ async function sessionWithRules(rules: string) {
   const settings = (await resolveSettings(config)).forAgent(undefined);
   const llm = new lkOpenAI.LLM({ baseURL: handle.baseURL, apiKey: 'test', model: 'gpt-4.1-mini' });
   const session = new voice.AgentSession({ llm });
-  const tools = callTransfers({
+  const { tools } = fakeCall({
     credentials: config.livekit,
     api: recordingApi,
-    room: Object.assign(new EventEmitter(), { name: 'call-room', remoteParticipants: new Map([['sip_caller', {}]]) }) as unknown as Room,
-    callerIdentity: 'sip_caller',
+    room: fakeRoom('call-room', { participants: [CALLER_IDENTITY] }),
     callerNumber: '+15125550100',
     session: () => session,
     models: { llm } as unknown as Models,
-    music: { play: async () => ({ stop: async () => undefined }) },
     settings,
     records: records.store,
-    topology: 'bridge',
-    deadlineMs: 60_000,
-    onCallHandedOff: () => undefined,
     onTimeline: (entry) => void timeline.push(entry),
   });
   await session.start({ agent: new voice.Agent({ instructions: 'You answer calls.', tools: { warm_transfer: tools.warmTransfer } }) });

@@ -2,18 +2,14 @@
 // begun per call and at most M running at once per organization, atomically across processes, with an
 // organization's places leased so a crashed worker's count runs out; and the tools refusing past them (the
 // caller on the keypad is told; nothing is put on hold, and no record is opened).
-import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { initializeLogger, type voice } from '@livekit/agents';
-import type { Room } from '@livekit/rtc-node';
+import { initializeLogger } from '@livekit/agents';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { limitForCaller } from '../../prompts/limits.ts';
-import type { Models } from '../../agent/conversation/models.ts';
 import { agentSettingsSchema } from '../../settings/schema.ts';
 import { ORGANIZATION_LEASE_MS, TransferLimits } from '../../agent/capacity/transfer-limits.ts';
-import type { RoomApi } from '../../agent/livekit/room-api.ts';
-import { callTransfers } from '../../agent/transfer/call-transfers.ts';
+import { CALLER_IDENTITY, fakeCall, fakeRoom } from '../support/fakes/index.ts';
 import { testRecords } from '../support/records.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));
@@ -82,19 +78,9 @@ describe('the tools past a limit', () => {
     const settings = await agentSettingsSchema('/settings/agent.json').parseAsync({
       agentId: 'a', trunks: { pstnOutboundTrunkId: 'ST_pstn' }, keypad: { '1': '+15125550000' },
     });
-    const said: string[] = [];
-    const api: RoomApi = { createRoom: async () => {}, deleteRoom: async () => {}, removeParticipant: async () => {}, moveParticipant: async () => {} };
-    const session = {
-      history: { items: [] }, input: { setAudioEnabled: () => undefined }, output: { setAudioEnabled: () => undefined },
-      say: (text: string) => void said.push(text), close: async () => undefined,
-    } as unknown as voice.AgentSession;
-    const t = callTransfers({
+    const { tools: t, said } = fakeCall({
       // A server that is not there (a closed loopback port): each dial fails fast.
-      credentials: { url: 'ws://127.0.0.1:1', apiKey: 'k', apiSecret: 's' },
-      api, room: Object.assign(new EventEmitter(), { name: room }) as unknown as Room, callerIdentity: 'sip_caller', callerNumber: '+15125550142',
-      session: () => session, models: {} as Models, music: { play: async () => ({ stop: async () => undefined }) }, settings,
-      records: records.store, topology: 'bridge', deadlineMs: 60_000, onCallHandedOff: () => undefined,
-      limits: l, ...(organizationId ? { organizationId } : {}),
+      room: fakeRoom(room, { participants: [CALLER_IDENTITY] }), settings, records: records.store, limits: l, ...(organizationId ? { organizationId } : {}),
     });
     return { t, said };
   }

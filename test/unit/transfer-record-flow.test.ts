@@ -1,16 +1,12 @@
 // The tools write the transfer record in the real Redis at every transition, and it is the record, not a
 // flag in one process, that says whether a call already has a transfer open: a second request for the same
 // call is refused even from another tools instance (another job process). Nothing is left once it ends.
-import { EventEmitter } from 'node:events';
-import { initializeLogger, type voice } from '@livekit/agents';
-import type { Room } from '@livekit/rtc-node';
+import { initializeLogger } from '@livekit/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Models } from '../../agent/conversation/models.ts';
 import { agentSettingsSchema } from '../../settings/schema.ts';
 import { TransferRecordStore, type NewRecord, type RecordPatch, type TransferRecord } from '../../agent/transfer/record/store.ts';
 import { TransferRecordHandle } from '../../agent/transfer/record/handle.ts';
-import type { RoomApi } from '../../agent/livekit/room-api.ts';
-import { callTransfers } from '../../agent/transfer/call-transfers.ts';
+import { CALLER_IDENTITY, fakeCall, fakeRoom } from '../support/fakes/index.ts';
 import { testRecords } from '../support/records.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));
@@ -32,30 +28,8 @@ async function tools(store: TransferRecordStore) {
     trunks: { pstnOutboundTrunkId: 'ST_pstn' },
     keypad: { '1': '+15125550000', '2': '+15125550001' },
   });
-  const api: RoomApi = { createRoom: async () => {}, deleteRoom: async () => {}, removeParticipant: async () => {}, moveParticipant: async () => {} };
-  const session = {
-    history: { items: [] },
-    input: { setAudioEnabled: () => undefined },
-    output: { setAudioEnabled: () => undefined },
-    say: () => undefined,
-    close: async () => undefined,
-  } as unknown as voice.AgentSession;
-  return callTransfers({
-    // A server that is not there (a closed loopback port): the dial fails fast.
-    credentials: { url: 'ws://127.0.0.1:1', apiKey: 'k', apiSecret: 's' },
-    api,
-    room: Object.assign(new EventEmitter(), { name: 'call-record-flow' }) as unknown as Room,
-    callerIdentity: 'sip_caller',
-    callerNumber: '+15125550142',
-    session: () => session,
-    models: {} as Models,
-    music: { play: async () => ({ stop: async () => undefined }) },
-    settings,
-    records: store,
-    topology: 'bridge',
-    deadlineMs: 60_000,
-    onCallHandedOff: () => undefined,
-  });
+  // A server that is not there (a closed loopback port): the dial fails fast.
+  return fakeCall({ room: fakeRoom('call-record-flow', { participants: [CALLER_IDENTITY] }), settings, records: store }).tools;
 }
 
 describe('the transfer record', () => {

@@ -2,23 +2,13 @@
 // one open transfer per call, writes fenced by the owner's token, leases that run out when renewals stop,
 // and a claim that fences the old owner out for good.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CallBusyError, FencedError, TransferRecordStore, type NewRecord } from '../../agent/transfer/record/store.ts';
+import { testRedis, unreachableRedis } from '../support/redis.ts';
 
-const TEST_DB = 8;
-const prefix = `test-wt8-${randomUUID()}:`;
-let redis: Redis;
-
-beforeAll(async () => {
-  redis = new Redis(inject('redisUrl'), { db: TEST_DB, maxRetriesPerRequest: 1, connectTimeout: 2000 });
-  await redis.ping();
-});
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-});
+const { redis, prefix, close } = testRedis(inject('redisUrl'), 'transfers', 'record-store');
+beforeAll(() => redis.ping());
+afterAll(close);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -119,8 +109,7 @@ describe('opening a record when Redis is not there', () => {
   it('refuses the request as unavailable, in bounded time, so nobody is put on hold without a record', async () => {
     const { TransferRecordHandle } = await import('../../agent/transfer/record/handle.ts');
     // A closed loopback port: nothing answers.
-    const down = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, connectTimeout: 500, enableOfflineQueue: false, retryStrategy: () => null });
-    down.on('error', () => undefined);
+    const down = unreachableRedis();
     const problems: unknown[] = [];
     const started = Date.now();
     const opened = await TransferRecordHandle.open(new TransferRecordStore({ redis: down, prefix }), fresh(), (e) => void problems.push(e));

@@ -8,7 +8,8 @@ import { type RemoteParticipant, type Room, RoomEvent } from '@livekit/rtc-node'
 import { callerMessage } from '../../../prompts/outcomes.ts';
 import { keypadBriefing, keypadHoldMessage, keypadReason } from '../../../prompts/keypad.ts';
 import { limitForCaller } from '../../../prompts/limits.ts';
-import { destinationFields, errorFields, pii, sipFailureFields } from '../../../core/pii.ts';
+import { errorFields, pii, sipFailureFields } from '../../../core/pii.ts';
+import { destinationFields } from '../../../settings/destination.ts';
 import type { TransferOutcome } from '../../../core/outcome.ts';
 import type { KeypadRule } from '../../../settings/schema.ts';
 import type { Destination } from '../../../settings/destination.ts';
