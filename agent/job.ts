@@ -25,7 +25,8 @@ import { TransferRecordStore } from './transfer/record/store.ts';
 import { quietly, roomServiceApi } from './livekit/room-api.ts';
 import { bounded } from '../core/bounded.ts';
 import { RECORD_WRITE_TIMEOUT_MS } from './transfer/record/handle.ts';
-import { bringCallerHome } from './transfer/hold/topology.ts';
+import { bringCallerHome } from './takeover/bring-home.ts';
+import { redisTopologyMemory } from './transfer/hold/choose-topology.ts';
 import { rejoinEarly } from './takeover/early-rejoin.ts';
 import { DESTINATION_IDENTITY, joinAsWorker } from './transfer/attempt.ts';
 import type { TimelineEntry } from './transfer/timeline.ts';
@@ -153,7 +154,8 @@ export default defineAgent({
       ? rejoinEarly({ join: () => joinAsWorker(config.livekit, stored.consultationRoom!), personIdentity: DESTINATION_IDENTITY, tts: models.tts })
       : undefined;
     await ctx.connect();
-    if (stored?.topology === 'move') {
+    // The record alone says where the caller may be: a hold room is written before the caller is moved into it.
+    if (stored?.holdRoom) {
       const where = await bringCallerHome(
         api, { holdRoom: stored.holdRoom, callerIdentity: stored.callerIdentity, bridged: stored.phase.kind === 'bridged' }, ctx.room.name!,
       );
@@ -195,6 +197,7 @@ export default defineAgent({
       music,
       settings,
       topology: config.transfer.topology,
+      topologyMemory: redisTopologyMemory(redis),
       sipHosts: config.sipHosts,
       ...(config.transfer.fault ? { fault: config.transfer.fault } : {}),
       deadlineMs: config.transfer.deadlineMs,

@@ -21,6 +21,7 @@ import { quietly, type LiveKitCredentials, type RoomApi } from '../livekit/room-
 import { TransferTimeline, type TimelineEntry } from './timeline.ts';
 import type { CallerHold } from './hold/caller-hold.ts';
 import type { RecordPatch } from './record/store.ts';
+import { WRITE_AHEAD_TIMEOUT_MS } from './record/handle.ts';
 
 export const WORKER_IDENTITY = 'warm-transfer-agent';
 export const DESTINATION_IDENTITY = 'transfer-destination';
@@ -54,8 +55,13 @@ export interface WarmTransferDeps {
   /** Cap on the bridged call (MAX_BRIDGED_CALL_S). */
   maxBridgedMs: number;
   onTimeline?: (entry: TimelineEntry) => void;
-  /** Receives what changed at each transition (phase, what the caller was told), for the transfer record. */
-  onRecord?: (patch: RecordPatch) => void;
+  /**
+   * Receives the phase at each transition, for the transfer record; resolves once it is written, within a bound
+   * (the hold, the dial and the bridge wait for it: write-ahead).
+   */
+  onRecord?: (patch: RecordPatch) => Promise<void> | void;
+  /** The transfer's one id (its record's): the timeline's transferId. A fresh one without. */
+  transferId?: string;
   /** Where timeline JSON lines go (default stdout). */
   sink?: (line: string) => void;
 }
@@ -105,7 +111,7 @@ export async function joinAsWorker(credentials: LiveKitCredentials, roomName: st
 }
 
 export class WarmTransfer {
-  readonly id = randomUUID();
+  readonly id: string;
   readonly timeline: TransferTimeline;
   readonly machine: TransferMachine;
   readonly consultationRoomName: string;
@@ -117,11 +123,14 @@ export class WarmTransfer {
   #summary: Promise<string> | undefined;
   readonly #unlisten: (() => void)[] = [];
   #finished = false;
+  /** The record's last phase write: an effect that puts someone somewhere waits for it (write-ahead). */
+  #recorded: Promise<void> | void = undefined;
 
   constructor(
     private readonly deps: WarmTransferDeps,
     private readonly request: TransferRequest,
   ) {
+    this.id = deps.transferId ?? randomUUID();
     this.consultationRoomName = request.resume?.consultationRoom ?? `wt-${randomUUID()}`;
     this.timeline = new TransferTimeline({ transferId: this.id, ...(deps.sink ? { sink: deps.sink } : {}) });
     if (deps.onTimeline) this.timeline.on('event', deps.onTimeline);
@@ -132,7 +141,7 @@ export class WarmTransfer {
       runEffect: (effect, signal) => this.#perform(effect, signal),
       onError: (error, effect) => this.timeline.record('error', { effect: effect.type, ...errorFields(error) }),
       onTransition: (from, event, to, ignored) => {
-        if (!ignored) deps.onRecord?.({ phase: to });
+        if (!ignored) this.#recorded = deps.onRecord?.({ phase: to });
         // Talk outside the decision wait is expected all the time; it is not news worth a line.
         if (ignored && event.type !== 'conversation') this.timeline.record('ignored', { phase: from.kind, event: event.type });
         else if (event.type === 'max_duration') this.timeline.record('max_duration', { maxBridgedMs: deps.maxBridgedMs });
@@ -198,7 +207,7 @@ export class WarmTransfer {
 
   #callerIsIn(room: Room): boolean {
     const topology = this.deps.hold.topology;
-    return !topology || topology.kind === 'bridge' || ('callerRoomName' in topology && topology.callerRoomName === room.name);
+    return !topology || topology.kind === 'bridge' || topology.callerRoomName === room.name;
   }
 
   #listen(room: Room, event: RoomEvent, listener: (...args: never[]) => void): void {
@@ -209,6 +218,7 @@ export class WarmTransfer {
   async #perform(effect: TransferEffect, signal: AbortSignal): Promise<void> {
     switch (effect.type) {
       case 'hold': {
+        await this.#writtenAhead();
         const wasHolding = this.deps.hold.holding;
         const topology = await this.deps.hold.hold();
         // On Cloud the caller waits in a hold room of its own: a hang-up there must end the transfer too.
@@ -247,7 +257,7 @@ export class WarmTransfer {
       case 'hang_up_caller': {
         // Wherever the caller is now: moved into the consultation room on Cloud, in their own room on the bridge.
         const topology = this.deps.hold.topology;
-        const room = topology && 'callerRoomName' in topology && typeof topology.callerRoomName === 'string'
+        const room = topology
           ? topology.callerRoomName
           : this.request.resume?.bridgedByServer ? this.consultationRoomName : this.deps.caller.room.name!;
         await quietly(this.deps.api.removeParticipant(room, this.deps.caller.identity));
@@ -267,6 +277,7 @@ export class WarmTransfer {
         briefing?.interrupt();
         const closing = Promise.resolve(briefing?.close()).catch(() => undefined);
         try {
+          await this.#writtenAhead();
           await this.deps.hold.connect(this.#consultation!, DESTINATION_IDENTITY);
           // Caller and destination hear each other from here, whatever the briefing session still tidies up:
           // the transfer is bridged now, so a hang-up while it closes ends an accepted call.
@@ -292,7 +303,6 @@ export class WarmTransfer {
         if (this.deps.willRetry?.(effect.outcome)) return;
         const message = callerMessage(effect.outcome);
         if (message) this.deps.sayToCaller(message);
-        this.deps.onRecord?.({ callerTold: effect.outcome });
         return;
       }
       case 'finish':
@@ -307,6 +317,7 @@ export class WarmTransfer {
     // Before any room is made: a refused destination costs nothing but the caller's way back.
     const authorised = await this.#authorise();
     if (!authorised || signal.aborted) return;
+    await this.#writtenAhead();
     const { api } = this.deps;
     await api.createRoom(this.consultationRoomName, { emptyTimeoutS: 60, maxParticipants: 3 });
     const room = await joinAsWorker(this.deps.credentials, this.consultationRoomName);
@@ -408,6 +419,11 @@ export class WarmTransfer {
       .catch(() => false);
     const settled = (async (): Promise<Room | 'destination_gone'> => ((await gone) ? 'destination_gone' : joining))();
     return Promise.race([joining, settled]);
+  }
+
+  /** Write-ahead: the record says what the next effect is about to do (its phase) before it is done. */
+  async #writtenAhead(): Promise<void> {
+    await settleWithin(Promise.resolve(this.#recorded), WRITE_AHEAD_TIMEOUT_MS);
   }
 
   #answered(room: Room): void {

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { Room } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
 import type { RoomApi } from '../../agent/livekit/room-api.ts';
-import { BridgeTopology } from '../../agent/transfer/hold/topology.ts';
+import { BridgeTopology } from '../../agent/transfer/hold/bridge-topology.ts';
 
 /** A room whose local participant records what is published and unpublished in it. */
 function recordingRoom(name: string, log: string[]): Room {

@@ -7,7 +7,8 @@ import { RoomEvent, TrackKind, type RemoteParticipant, type Room } from '@liveki
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CallerHold } from '../../agent/transfer/hold/caller-hold.ts';
 import type { RoomApi } from '../../agent/livekit/room-api.ts';
-import { TRACK_WAIT_MS, type TopologyDeps } from '../../agent/transfer/hold/topology.ts';
+import type { TopologyDeps } from '../../agent/transfer/hold/topology.ts';
+import { TRACK_WAIT_MS } from '../../agent/transfer/hold/tracks.ts';
 
 const short = (name: string) => name.replace(/[0-9a-f-]{36}$/, '<uuid>');
 

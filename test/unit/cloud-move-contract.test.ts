@@ -7,7 +7,10 @@ import { RoomEvent, type RemoteParticipant, type Room } from '@livekit/rtc-node'
 import { describe, expect, it } from 'vitest';
 import { CallerHold } from '../../agent/transfer/hold/caller-hold.ts';
 import type { RoomApi } from '../../agent/livekit/room-api.ts';
-import { bringCallerHome, holdWithTopology, MoveTopology, type TopologyDeps } from '../../agent/transfer/hold/topology.ts';
+import { bringCallerHome } from '../../agent/takeover/bring-home.ts';
+import { holdWithTopology, type TopologyMemory } from '../../agent/transfer/hold/choose-topology.ts';
+import { MoveTopology } from '../../agent/transfer/hold/move-topology.ts';
+import type { TopologyDeps } from '../../agent/transfer/hold/topology.ts';
 
 type Call = [string, ...string[]];
 type Method = keyof RoomApi;
@@ -62,8 +65,13 @@ function recorder(failures: Partial<Record<Method, Error[]>> = {}) {
 
 const notImplemented = () => Object.assign(new Error('twirp error unimplemented: not implemented'), { code: 'unimplemented' });
 const consultation = { name: 'wt-consult' } as unknown as Room;
-/** What a server taught is remembered across processes (in a file), so each test names a server of its own. */
+/** A server URL of the test's own. */
 const server = (name: string) => `wss://${name}-${randomUUID()}.test`;
+/** What servers taught, kept in memory (in production, in the worker's Redis: topology-memory-redis). */
+function memoryOfOwn(): TopologyMemory {
+  const taught = new Map<string, 'move' | 'bridge'>();
+  return { recall: async (url) => taught.get(url), learn: async (url, kind) => void taught.set(url, kind) };
+}
 
 describe('the Cloud (move) topology against RoomService', () => {
   it('holds by moving the caller into a music room, and connects by moving them to the destination', async () => {
@@ -83,6 +91,20 @@ describe('the Cloud (move) topology against RoomService', () => {
     ]);
     expect(muted).toEqual([true]);
     expect(topology.callerRoomName).toBe('wt-consult');
+  });
+
+  it('has the record name the hold room before the caller is moved into it (write-ahead)', async () => {
+    const { calls, deps } = recorder();
+    deps.beforeMove = async (holdRoom) => {
+      await new Promise((resolve) => setTimeout(resolve, 20)); // a write that takes a moment: the move waits
+      calls.push(['recorded', holdRoom.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
+    };
+    await new MoveTopology(deps).hold();
+    expect(calls.slice(0, 3)).toEqual([
+      ['createRoom', 'wt-hold-<uuid>'],
+      ['recorded', 'wt-hold-<uuid>'],
+      ['moveParticipant', 'call-room', 'sip_caller', 'wt-hold-<uuid>'],
+    ]);
   });
 
   it('takes the caller off hold by moving them home, then removes the hold room', async () => {
@@ -170,6 +192,27 @@ describe('a takeover on Cloud against RoomService', () => {
     expect(calls).toEqual([]);
   });
 
+  it('moves nobody when the server says the caller never reached the hold room the record names', async () => {
+    for (const answer of [['warm-transfer-agent'], 'no_room' as const]) {
+      const { calls, deps } = recorder();
+      deps.api.participantIdentities = async (room) => {
+        calls.push(['participantIdentities', room]);
+        return answer;
+      };
+      expect(await bringCallerHome(deps.api, held, 'call-room')).toBe('not_held');
+      expect(calls).toEqual([['participantIdentities', 'wt-hold-old'], ['deleteRoom', 'wt-hold-old']]);
+    }
+  });
+
+  it('moves the caller home when the server says they are in the hold room, or cannot say', async () => {
+    for (const answer of [async () => ['sip_caller'], async () => Promise.reject(new Error('down'))]) {
+      const { calls, deps } = recorder();
+      deps.api.participantIdentities = answer;
+      expect(await bringCallerHome(deps.api, held, 'call-room')).toBe('home');
+      expect(calls).toEqual([['moveParticipant', 'wt-hold-old', 'sip_caller', 'call-room'], ['deleteRoom', 'wt-hold-old']]);
+    }
+  });
+
   it('reports a caller it could not move after three tries, and deletes nothing itself', async () => {
     const down = () => new Error('down');
     const { calls, deps } = recorder({ moveParticipant: [down(), down(), down()] });
@@ -205,14 +248,15 @@ describe('choosing the topology', () => {
   it('auto falls back to the bridge when the server cannot move, and remembers it for that server', async () => {
     const first = recorder({ moveParticipant: [notImplemented()] });
     const selfHosted = server('self-hosted');
-    const topology = await holdWithTopology('auto', selfHosted, first.deps);
+    const memory = memoryOfOwn();
+    const topology = await holdWithTopology('auto', selfHosted, first.deps, memory);
     expect(topology.kind).toBe('bridge');
     // The failed attempt cleaned up its hold room; the music now plays in the caller's own room.
     expect(first.calls).toContainEqual(['deleteRoom', 'wt-hold-<uuid>']);
     expect(first.calls.at(-1)).toEqual(['play', 'call-room']);
 
     const second = recorder();
-    expect((await holdWithTopology('auto', selfHosted, second.deps)).kind).toBe('bridge');
+    expect((await holdWithTopology('auto', selfHosted, second.deps, memory)).kind).toBe('bridge');
     expect(second.calls).toEqual([['play', 'call-room']]);
   });
 

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { RoomEvent, TrackKind, type RemoteParticipant, type RemoteTrack, type RemoteTrackPublication, type Room } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
-import { audioTrackWithin } from '../../agent/transfer/hold/topology.ts';
+import { audioTrackWithin } from '../../agent/transfer/hold/tracks.ts';
 
 const audio = { kind: TrackKind.KIND_AUDIO, sid: 'TR_audio' } as unknown as RemoteTrack;
 const publication = {} as RemoteTrackPublication;

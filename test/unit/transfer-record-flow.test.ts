@@ -26,7 +26,7 @@ class RecordingStore extends TransferRecordStore {
   }
 }
 
-async function tools(store: TransferRecordStore) {
+async function tools(store: TransferRecordStore, extra: Partial<Parameters<typeof transferTools>[0]> = {}) {
   const settings = await agentSettingsSchema('/settings/agent.json').parseAsync({
     agentId: 'a',
     trunks: { pstnOutboundTrunkId: 'ST_pstn' },
@@ -55,6 +55,7 @@ async function tools(store: TransferRecordStore) {
     topology: 'bridge',
     deadlineMs: 60_000,
     onCallHandedOff: () => undefined,
+    ...extra,
   });
 }
 
@@ -73,12 +74,41 @@ describe('the transfer record', () => {
     const phases = store.writes.flatMap((w) => (w.phase ? [w.phase.kind] : []));
     expect(phases).toContain('dialing');
     expect(phases.at(-1)).toBe('ended');
-    expect(store.writes).toContainEqual(expect.objectContaining({ callerTold: 'dial_failed' }));
-    expect(store.writes).toContainEqual(expect.objectContaining({ topology: 'bridge', index: 0 }));
+    // How it ended is the ended phase's outcome (what the caller was told); nothing else repeats it.
+    expect(store.writes).toContainEqual(expect.objectContaining({ phase: { kind: 'ended', outcome: 'dial_failed' }, index: 0 }));
+    expect(store.writes).toContainEqual({ topology: 'bridge' });
+    expect(store.writes.some((w) => 'callerTold' in w || 'outcome' in w || 'bridgedUntil' in w)).toBe(false);
     expect(store.writes.find((w) => w.consultationRoom)?.consultationRoom).toMatch(/^wt-/);
     // Over: no record, lease or slot left, and the call may transfer again.
     expect(await records.redis.keys(`${records.prefix}*`)).toEqual([]);
     expect(await otherProcess.keypadTransfer('2')).toBe('dial_failed');
+  });
+});
+
+describe('one id per transfer', () => {
+  it('names the record, every timeline line and the carried-load lease', async () => {
+    const store = new RecordingStore({ redis: records.redis, prefix: records.prefix });
+    const opened: string[] = [];
+    const origCreate = store.create.bind(store);
+    store.create = async (fields) => {
+      opened.push(fields.id);
+      return origCreate(fields);
+    };
+    const timeline: string[] = [];
+    const carried: string[] = [];
+    const tool = await tools(store, {
+      room: Object.assign(new EventEmitter(), { name: 'call-one-id' }) as unknown as Room,
+      onTimeline: (entry) => void timeline.push(entry.transferId),
+      carry: (id) => {
+        carried.push(id);
+        return { release: async () => undefined };
+      },
+    });
+    expect(await tool.keypadTransfer('1')).toBe('dial_failed');
+    expect(opened).toHaveLength(1);
+    expect(timeline.length).toBeGreaterThan(2);
+    expect(new Set(timeline)).toEqual(new Set(opened));
+    expect(carried).toEqual(opened);
   });
 });
 

@@ -31,6 +31,7 @@ import type { TransferOutcome } from '../../../core/outcome.ts';
 import type { LiveKitCredentials, RoomApi } from '../../livekit/room-api.ts';
 import { TransferTimeline, type TimelineEntry } from '../timeline.ts';
 import type { MusicSource, TopologyKind } from '../hold/topology.ts';
+import type { TopologyMemory } from '../hold/choose-topology.ts';
 import type { OrganizationSlot, TransferLimits } from '../../capacity/transfer-limits.ts';
 import { type OpenResult, TransferRecordHandle } from '../record/handle.ts';
 import type { TransferRecord, TransferRecordStore } from '../record/store.ts';
@@ -52,6 +53,8 @@ export interface TransferToolOptions {
   music: MusicSource;
   settings: AgentSettings;
   topology: 'auto' | TopologyKind;
+  /** What each LiveKit server taught about moving participants (the worker's Redis); nothing remembered without. */
+  topologyMemory?: TopologyMemory;
   /** A drill (WARM_TRANSFER_FAULT): every self-hosted bridge fails at the accept. */
   fault?: 'bridge';
   /** Cap on a whole transfer request, all its destinations together. */
@@ -275,6 +278,8 @@ export function transferTools(options: TransferToolOptions) {
         join: (name) => joinAsWorker(options.credentials, name),
         ...(options.fault ? { fault: options.fault } : {}),
       },
+      ...(options.topologyMemory ? { memory: options.topologyMemory } : {}),
+      writeAhead: (where) => record.writeAhead(where),
       speak: (text) => speech(options.models, text),
       onStopWaiting: () => transfers.stop(),
     });
@@ -286,7 +291,6 @@ export function transferTools(options: TransferToolOptions) {
       tellCaller: (outcome) => {
         const message = callerMessage(outcome);
         if (message) withSession((session) => session.say(message));
-        void record.update({ callerTold: outcome, outcome });
       },
       progressNoteIntervalMs: settings.warmTransfer.progressNoteIntervalMs,
       resumed: from !== undefined,
@@ -309,19 +313,9 @@ export function transferTools(options: TransferToolOptions) {
             deadlineAt,
             maxBridgedMs,
             ...(options.onTimeline ? { onTimeline: options.onTimeline } : {}),
-            // Every transition goes to the record, with where the caller and the destination are.
-            onRecord: (patch) => {
-              const topology = hold.topology;
-              const holdRoom = topology?.kind === 'move' ? topology.heldIn()?.name : undefined;
-              void record.update({
-                ...patch,
-                index,
-                ...(topology ? { topology: topology.kind } : {}),
-                ...(holdRoom ? { holdRoom } : {}),
-                ...(patch.phase?.kind === 'bridged' ? { bridgedUntil: Date.now() + maxBridgedMs } : {}),
-                ...(patch.phase?.kind === 'ended' ? { outcome: patch.phase.outcome } : {}),
-              });
-            },
+            transferId: record.id,
+            // Every transition goes to the record (where the caller is held, the hold writes itself).
+            onRecord: (patch) => record.update({ ...patch, index }),
           },
           {
             destination,
@@ -349,7 +343,7 @@ export function transferTools(options: TransferToolOptions) {
         return transfer;
       },
     });
-    const carried = options.carry?.(randomUUID());
+    const carried = options.carry?.(record.id);
     // A transfer carried on by this job (takeover) keeps its place among the organization's, whatever the count.
     if (from && options.limits && options.organizationId && options.limits.perOrganization !== undefined && !slots.has(record.id)) {
       const slot = await options.limits.takeForOrganization(options.organizationId, record.id, true).catch(() => undefined);
@@ -361,7 +355,7 @@ export function transferTools(options: TransferToolOptions) {
     try {
       result = await transfers.run();
     } catch (error) {
-      log().error(errorFields(error, { stack: true }), 'warm transfer failed');
+      log().error({ ...errorFields(error, { stack: true }), transfer: record.id }, 'warm transfer failed');
       await Promise.all([lease?.release(), record.close('ended')]).finally(() => (openTransfers -= 1));
       throw error;
     }
@@ -446,7 +440,7 @@ export function transferTools(options: TransferToolOptions) {
     try {
       // An organization without warm transfer still gets the rule's destinations, unscreened.
       if (rule.warm && settings.organization.warmTransferAvailable) return await screened(opened.record, digit, rule);
-      if (settings.trunks.inboundAcceptsRefer && (await referred(rule.destinations[0]!, digit))) {
+      if (settings.trunks.inboundAcceptsRefer && (await referred(rule.destinations[0]!, digit, opened.record.id))) {
         await Promise.all([opened.record.close('handed_off'), freeSlot(opened.record.id)]);
         options.onCallHandedOff();
         return 'accepted';
@@ -455,7 +449,7 @@ export function transferTools(options: TransferToolOptions) {
       return outcome;
     } catch (error) {
       // run() has taken the caller off hold; no model is there to explain, so the agent says it.
-      log().error({ ...errorFields(error, { stack: true }), digit }, 'keypad transfer failed');
+      log().error({ ...errorFields(error, { stack: true }), digit, transfer: opened.record.id }, 'keypad transfer failed');
       await Promise.all([opened.record.close('ended'), freeSlot(opened.record.id)]);
       void options.session().say(callerMessage('dial_failed'));
       return 'dial_failed';
@@ -493,8 +487,8 @@ export function transferTools(options: TransferToolOptions) {
    * meanwhile (the caller hears ringback); on any failure it is heard again and false lets the caller be
    * connected by dialling instead.
    */
-  async function referred(destination: Destination, digit: string): Promise<boolean> {
-    const timeline = new TransferTimeline({ transferId: `refer-${randomUUID()}` });
+  async function referred(destination: Destination, digit: string, transferId: string): Promise<boolean> {
+    const timeline = new TransferTimeline({ transferId });
     if (options.onTimeline) timeline.on('event', options.onTimeline);
     const where = destinationFields(destination);
     timeline.record('started', { kind: 'keypad', key: digit, method: 'refer', ...where });
