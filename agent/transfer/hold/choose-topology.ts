@@ -1,6 +1,6 @@
 // Which topology a hold uses: forced by configuration (TRANSFER_TOPOLOGY), or `auto`, which tries a move once
 // per server: an open-source server answers "not implemented", and from then on that server gets the bridge.
-// What a server taught is kept in the worker's Redis (redis.ts), where every job process and every worker
+// What a server taught is kept in the worker's Redis (agent/redis.ts), where every job process and every worker
 // sharing it reads it; Redis away or slow only costs one more try.
 import type { Redis } from 'ioredis';
 import { bounded } from '../../../core/bounded.ts';
