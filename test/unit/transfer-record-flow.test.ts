@@ -112,6 +112,35 @@ describe('one id per transfer', () => {
   });
 });
 
+describe('write-ahead', () => {
+  it('the record names the consultation room, the phase and the hold before the consultation room is made', async () => {
+    const order: string[] = [];
+    /** The real store, each write taking a moment (a busy Redis): what waits for it shows. */
+    class SlowWrites extends TransferRecordStore {
+      override async write(id: string, fence: number, patch: RecordPatch): Promise<number> {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        const version = await super.write(id, fence, patch);
+        order.push(`wrote ${Object.keys(patch).sort().join(',')}`);
+        return version;
+      }
+    }
+    const api: RoomApi = {
+      createRoom: async (name) => void order.push(`createRoom ${name.startsWith('wt-') ? 'consultation' : name}`),
+      deleteRoom: async () => undefined, removeParticipant: async () => undefined, moveParticipant: async () => undefined,
+    };
+    const tool = await tools(new SlowWrites({ redis: records.redis, prefix: records.prefix }), {
+      api, room: Object.assign(new EventEmitter(), { name: 'call-write-ahead' }) as unknown as Room,
+    });
+    expect(await tool.keypadTransfer('1')).toBe('dial_failed');
+    const created = order.indexOf('createRoom consultation');
+    expect(created).toBeGreaterThan(0);
+    const before = order.slice(0, created);
+    expect(before).toContain('wrote consultationRoom,index,phase');
+    expect(before).toContain('wrote topology');
+    expect(before.filter((line) => line === 'wrote index,phase').length).toBeGreaterThan(0);
+  });
+});
+
 describe('a transfer record created too slowly', () => {
   it('is given up (nobody put on hold) and removed when the late answer comes, so no watcher finds it unattended', async () => {
     /** The real store, answering the create only after the handle stopped waiting. */
