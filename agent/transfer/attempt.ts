@@ -43,6 +43,11 @@ export interface WarmTransferDeps {
   /** Speaks to the caller (the caller's agent session). */
   sayToCaller(text: string): void;
   /**
+   * The transfer is on its way back to the caller: a taken-over job starts the caller's agent session now, so
+   * that it is up by the time the caller is off hold and told why, instead of starting at that moment.
+   */
+  readyCaller?(): void;
+  /**
    * True when, after this outcome, another destination will be tried: the caller then stays on hold and
    * is not told this attempt's outcome (the caller of the next attempt says what happens instead).
    */
@@ -142,6 +147,7 @@ export class WarmTransfer {
       onError: (error, effect) => this.timeline.record('error', { effect: effect.type, ...errorFields(error) }),
       onTransition: (from, event, to, ignored) => {
         if (!ignored) this.#recorded = deps.onRecord?.({ phase: to });
+        if (!ignored && (to.kind === 'ended' || to.kind === 'notifying') && to.outcome !== 'accepted' && from.kind !== to.kind) deps.readyCaller?.();
         // Talk outside the decision wait is expected all the time; it is not news worth a line.
         if (ignored && event.type !== 'conversation') this.timeline.record('ignored', { phase: from.kind, event: event.type });
         else if (event.type === 'max_duration') this.timeline.record('max_duration', { maxBridgedMs: deps.maxBridgedMs });
@@ -538,10 +544,14 @@ export class WarmTransfer {
     for (const unlisten of this.#unlisten.splice(0)) unlisten();
     // A briefing session may still be starting (it waits for the destination to join, which a busy or
     // unanswered destination never does): close it whenever it is up, without waiting for that here.
+    // The three are independent (deleting the room ends every leg in it anyway): side by side, the end is
+    // as late as the slowest of them, not their sum, on a machine that is slow to answer.
     const closing = this.#briefing?.then((briefing) => briefing.close()).catch(() => undefined);
-    await settleWithin(closing, BRIEFING_CLOSE_WAIT_MS);
-    await settleWithin(this.#consultation?.disconnect(), DISCONNECT_TIMEOUT_MS);
-    await quietly(this.deps.api.deleteRoom(this.consultationRoomName));
+    await Promise.all([
+      settleWithin(closing, BRIEFING_CLOSE_WAIT_MS),
+      settleWithin(this.#consultation?.disconnect(), DISCONNECT_TIMEOUT_MS),
+      quietly(this.deps.api.deleteRoom(this.consultationRoomName)),
+    ]);
     this.timeline.record('ended', { outcome });
   }
 }

@@ -61,6 +61,8 @@ describe('the bridge prepares at the answer', () => {
     topology.prepare(recordingRoom('wt-1', log));
     await until(log, 'publish', 2);
     await topology.unhold();
+    // The caller's agent is back once the music is silent; the tracks come down right after, in the background.
+    await until(log, 'unpublish', 2);
     expect(log.filter((l) => l.startsWith('unpublish')).sort()).toEqual(['unpublish TR_call_1', 'unpublish TR_wt-1_1']);
   });
 

@@ -35,8 +35,13 @@ export class BridgeTopology implements Topology {
   #connected = false;
 
   async unhold(): Promise<void> {
-    await Promise.all([this.#stopMusic(), this.#dropPrepared()]);
+    // The caller's agent speaks as soon as the music is silent; taking the tracks down (a round trip to the
+    // server each, slow on a busy machine) finishes meanwhile, each bounded, and delays nobody.
+    const music = this.#music;
+    const tidied = Promise.all([this.#stopMusic(), this.#dropPrepared()]);
+    await music?.silence?.();
     this.deps.caller.muteAgent(false);
+    void tidied.catch(() => undefined);
   }
 
   prepare(consultation: Room): void {

@@ -136,13 +136,18 @@ export class HoldMusicPlayback {
     }
   }
 
-  /** Stops the music and removes the track; safe to call more than once. */
-  async stop(): Promise<void> {
-    if (this.stopped && !this.done) return;
+  /** Stops the music at once: resolves when nothing more will be played (the track is still published). */
+  async silence(): Promise<void> {
     this.stopped = true;
     for (const pending of this.interjections.splice(0)) pending.done();
     this.source.clearQueue();
     await this.done;
+  }
+
+  /** Stops the music and removes the track; safe to call more than once. */
+  async stop(): Promise<void> {
+    if (this.stopped && !this.done) return;
+    await this.silence();
     this.done = undefined;
     await settleWithin(this.room.localParticipant?.unpublishTrack(this.trackSid), UNPUBLISH_TIMEOUT_MS);
     await this.track.close().catch(() => undefined);

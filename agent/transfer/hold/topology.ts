@@ -46,7 +46,7 @@ export interface Topology {
 
 /** Hold music as the topologies need it (HoldMusic in production; a recorder in contract tests). */
 export interface MusicSource {
-  play(room: Room): Promise<{ stop(): Promise<void>; interject?(frames: AsyncIterable<AudioFrame>): Promise<void> }>;
+  play(room: Room): Promise<{ stop(): Promise<void>; silence?(): Promise<void>; interject?(frames: AsyncIterable<AudioFrame>): Promise<void> }>;
 }
 export type Playback = Awaited<ReturnType<MusicSource['play']>>;
 

@@ -306,6 +306,9 @@ export function transferTools(options: TransferToolOptions) {
             hold,
             authorise,
             sayToCaller: (text) => withSession((session) => session.say(text)),
+            readyCaller: () => {
+              if (!sessionStarted && options.room.remoteParticipants.has(options.callerIdentity)) void startCallerSession();
+            },
             willRetry,
             models: options.models,
             ringingTimeoutMs: settings.warmTransfer.ringingTimeoutMs,
