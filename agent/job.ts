@@ -18,6 +18,7 @@ import { quietly, roomServiceApi } from './livekit/room-api.ts';
 import { resumeOrderFromMetadata, Takeover } from './takeover/resume.ts';
 import { joinAsWorker } from './transfer/consultation.ts';
 import { callTransfers } from './transfer/call-transfers.ts';
+import { redisTopologyMemory } from './transfer/hold/choose-topology.ts';
 import { TransferRecordStore } from './transfer/record/store.ts';
 import type { TimelineEntry } from './transfer/timeline.ts';
 import { listenForKeys } from './transfer/tools/keypad.ts';
@@ -77,6 +78,7 @@ export default defineAgent({
       music,
       settings,
       topology: config.transfer.topology,
+      topologyMemory: redisTopologyMemory(redis),
       sipHosts: config.sipHosts,
       ...(config.transfer.fault ? { fault: config.transfer.fault } : {}),
       deadlineMs: config.transfer.deadlineMs,

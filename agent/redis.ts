@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 /**
  * The longest wait between two reconnection attempts. A restarted Redis is found again by every client within
  * this long, so the owners of transfers renew their leases soon after it is back, before any watcher may
- * take them for dead (takeover.ts waits for that).
+ * take them for dead (takeover/watcher.ts waits for that).
  */
 export const RECONNECT_MAX_MS = 500;
 
@@ -25,7 +25,7 @@ export function connectRedis(url: string): Redis {
 
 /**
  * Since when `redis` has been connected without a break (epoch ms), or undefined while it is not: a watcher
- * must not read a lease that ran out while Redis was away as a dead owner (takeover.ts).
+ * must not read a lease that ran out while Redis was away as a dead owner (takeover/watcher.ts).
  */
 export function connectedSince(redis: Redis, now: () => number = Date.now): () => number | undefined {
   let since = redis.status === 'ready' ? now() : undefined;

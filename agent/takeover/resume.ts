@@ -16,7 +16,7 @@ import type { TransferOutcome } from '../../core/outcome.ts';
 import { quietly, type RoomApi } from '../livekit/room-api.ts';
 import { DESTINATION_IDENTITY } from '../transfer/consultation.ts';
 import type { TransferCall } from '../transfer/call-context.ts';
-import { bringCallerHome } from '../transfer/hold/topology.ts';
+import { bringCallerHome } from './bring-home.ts';
 import { RECORD_WRITE_TIMEOUT_MS, TransferRecordHandle } from '../transfer/record/handle.ts';
 import { readStoredChain } from '../transfer/record/stored-chain.ts';
 import type { TransferRecord, TransferRecordStore } from '../transfer/record/store.ts';
@@ -156,7 +156,8 @@ export class Takeover {
   /** Cloud: a caller still in the dead job's hold room is moved back into `callerRoom`. */
   async bringCallerHome(api: RoomApi, callerRoom: string): Promise<void> {
     const { stored } = this;
-    if (stored.topology !== 'move') return;
+    // The record alone says where the caller may be: a hold room is written before the caller is moved into it.
+    if (!stored.holdRoom) return;
     const where = await bringCallerHome(
       api,
       { holdRoom: stored.holdRoom, callerIdentity: stored.callerIdentity, bridged: stored.phase.kind === 'bridged' },

@@ -1,5 +1,5 @@
 // Takeover: nobody is left on hold or on a dead line because the process carrying their transfer died.
-// Every worker's main process runs a watcher over the transfer records in Redis (record-store.ts):
+// Every worker's main process runs a watcher over the transfer records in Redis (transfer/record/store.ts):
 //   - a record owned by one of this worker's job processes whose process has exited is claimed at once;
 //     while that process still runs it is slow, not dead: it is left alone whatever its lease says, and
 //     the watcher renews the lease for it (a busy machine delays the job's own renewals; taking the

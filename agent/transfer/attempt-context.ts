@@ -41,8 +41,13 @@ export interface AttemptDeps {
   /** Cap on the bridged call (MAX_BRIDGED_CALL_S). */
   maxBridgedMs: number;
   onTimeline?: (entry: TimelineEntry) => void;
-  /** Receives what changed at each transition (phase, what the caller was told), for the transfer record. */
-  onRecord?: (patch: RecordPatch) => void;
+  /**
+   * Receives the phase at each transition, for the transfer record; resolves once it is written, within a bound
+   * (the hold, the dial and the bridge wait for it: write-ahead).
+   */
+  onRecord?: (patch: RecordPatch) => Promise<void> | void;
+  /** The transfer's one id (its record's): the timeline's transferId. A fresh one without. */
+  transferId?: string;
   /** Where timeline JSON lines go (default stdout). */
   sink?: (line: string) => void;
 }

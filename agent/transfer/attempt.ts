@@ -10,6 +10,8 @@ import { callerMessage } from '../../prompts/outcomes.ts';
 import { errorFields, pii } from '../../core/pii.ts';
 import { destinationFields } from '../../settings/destination.ts';
 import type { TransferOutcome } from '../../core/outcome.ts';
+import { settleWithin } from '../../core/bounded.ts';
+import { WRITE_AHEAD_TIMEOUT_MS } from './record/handle.ts';
 import { quietly } from '../livekit/room-api.ts';
 import { Rejoin } from '../takeover/rejoin.ts';
 import type { AttemptContext, AttemptDeps, AttemptRequest } from './attempt-context.ts';
@@ -21,7 +23,7 @@ import type { TransferEffect, TransferEvent, TransferPhase } from './state/phase
 import { TransferTimeline } from './timeline.ts';
 
 export class TransferAttempt {
-  readonly id = randomUUID();
+  readonly id: string;
   readonly timeline: TransferTimeline;
   readonly machine: TransferMachine;
   readonly #context: AttemptContext;
@@ -30,12 +32,15 @@ export class TransferAttempt {
   readonly #rejoin: Rejoin;
   readonly #unlisten: (() => void)[] = [];
   #resumedRecorded = false;
+  /** The record's last phase write: an effect that puts someone somewhere waits for it (write-ahead). */
+  #recorded: Promise<void> | void = undefined;
   #finished = false;
 
   constructor(
     private readonly deps: AttemptDeps,
     private readonly request: AttemptRequest,
   ) {
+    this.id = deps.transferId ?? randomUUID();
     this.timeline = new TransferTimeline({ transferId: this.id, ...(deps.sink ? { sink: deps.sink } : {}) });
     if (deps.onTimeline) this.timeline.on('event', deps.onTimeline);
     this.machine = new TransferMachine({
@@ -142,6 +147,7 @@ export class TransferAttempt {
         if (!this.#retrying()) await this.deps.hold.unhold();
         return;
       case 'dial':
+        await this.#writtenAhead();
         return this.#consultation.dial(signal);
       case 'cancel_dial':
       case 'hang_up_destination':
@@ -154,6 +160,7 @@ export class TransferAttempt {
       case 'reprompt':
         return this.#briefing.reprompt(effect.reason, signal);
       case 'bridge':
+        await this.#writtenAhead();
         return connectCallerAndPerson({
           context: this.#context,
           hold: this.deps.hold,
@@ -177,6 +184,7 @@ export class TransferAttempt {
 
   async #hold(): Promise<void> {
     const { hold, caller } = this.deps;
+    await this.#writtenAhead();
     const wasHolding = hold.holding;
     const topology = await hold.hold();
     // On Cloud the caller waits in a hold room of its own: a hang-up there must end the transfer too.
@@ -186,22 +194,26 @@ export class TransferAttempt {
     this.#recordResumed();
   }
 
+  /** Write-ahead: the record says what the next effect is about to do (its phase) before it is done. */
+  async #writtenAhead(): Promise<void> {
+    await settleWithin(Promise.resolve(this.#recorded), WRITE_AHEAD_TIMEOUT_MS);
+  }
+
   #tellCaller(outcome: TransferOutcome): void {
     if (this.deps.willRetry?.(outcome)) return;
     const message = callerMessage(outcome);
     if (message) this.deps.sayToCaller(message);
-    this.deps.onRecord?.({ callerTold: outcome });
   }
 
   /** Wherever the caller is now: moved into the consultation room on Cloud, in their own room on the bridge. */
   #callerRoomName(): string {
     const topology = this.deps.hold.topology;
-    if (topology && 'callerRoomName' in topology && typeof topology.callerRoomName === 'string') return topology.callerRoomName;
+    if (topology) return topology.callerRoomName;
     return this.request.resume?.bridgedByServer ? this.#consultation.name : this.deps.caller.room.name!;
   }
 
   #transitioned(from: TransferPhase, event: TransferEvent, to: TransferPhase, ignored: boolean): void {
-    if (!ignored) this.deps.onRecord?.({ phase: to });
+    if (!ignored) this.#recorded = this.deps.onRecord?.({ phase: to });
     if (!ignored && (to.kind === 'ended' || to.kind === 'notifying') && to.outcome !== 'accepted' && from.kind !== to.kind) this.deps.readyCaller?.();
     // Talk outside the decision wait is expected all the time; it is not news worth a line.
     if (ignored && event.type !== 'conversation') this.timeline.record('ignored', { phase: from.kind, event: event.type });

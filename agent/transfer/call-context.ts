@@ -13,6 +13,7 @@ import type { TransferLimits } from '../capacity/transfer-limits.ts';
 import type { LiveKitCredentials, RoomApi } from '../livekit/room-api.ts';
 import { type Authorisation, authoriseDial, dialPolicy } from './dial/authorise.ts';
 import { NO_SIP_HOSTS_ALLOWED, type SipHostPolicy } from './dial/sip-host.ts';
+import type { TopologyMemory } from './hold/choose-topology.ts';
 import type { MusicSource, TopologyKind } from './hold/topology.ts';
 import type { TransferRecordStore } from './record/store.ts';
 import type { TimelineEntry } from './timeline.ts';
@@ -34,6 +35,8 @@ export interface CallTransfersOptions {
   music: MusicSource;
   settings: AgentSettings;
   topology: 'auto' | TopologyKind;
+  /** What each LiveKit server taught about moving participants (the worker's Redis); nothing remembered without. */
+  topologyMemory?: TopologyMemory;
   /** A drill (WARM_TRANSFER_FAULT): every self-hosted bridge fails at the accept. */
   fault?: 'bridge';
   /** Cap on a whole transfer request, all its destinations together. */

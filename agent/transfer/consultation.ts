@@ -172,5 +172,5 @@ export function watchCaller(room: Room, options: Pick<ConsultationOptions, 'cont
 
 function callerIsIn(room: Room, hold: CallerHold): boolean {
   const topology = hold.topology;
-  return !topology || topology.kind === 'bridge' || ('callerRoomName' in topology && topology.callerRoomName === room.name);
+  return !topology || topology.kind === 'bridge' || topology.callerRoomName === room.name;
 }

@@ -48,19 +48,9 @@ export function nextAttempt(call: TransferCall, record: TransferRecordHandle, ne
       deadlineAt: record.deadlineAt,
       maxBridgedMs,
       ...(options.onTimeline ? { onTimeline: options.onTimeline } : {}),
-      // Every transition goes to the record, with where the caller and the destination are.
-      onRecord: (patch) => {
-        const topology = hold.topology;
-        const holdRoom = topology?.kind === 'move' ? topology.heldIn()?.name : undefined;
-        void record.update({
-          ...patch,
-          index,
-          ...(topology ? { topology: topology.kind } : {}),
-          ...(holdRoom ? { holdRoom } : {}),
-          ...(patch.phase?.kind === 'bridged' ? { bridgedUntil: Date.now() + maxBridgedMs } : {}),
-          ...(patch.phase?.kind === 'ended' ? { outcome: patch.phase.outcome } : {}),
-        });
-      },
+      transferId: record.id,
+      // Every transition goes to the record (where the caller is held, the hold writes itself).
+      onRecord: (patch) => record.update({ ...patch, index }),
     },
     {
       destination: next.destination,

@@ -137,7 +137,7 @@ export class TransferRequest {
     // Keypad 0 on hold: the caller stops waiting, and the chain tries no one else.
     const hold = this.#hold(plan.pickUp, () => chain.stop());
     const chain = this.#chain(plan, hold);
-    const carried = call.options.carry?.(randomUUID());
+    const carried = call.options.carry?.(this.record.id);
     const release = () => Promise.all([carried?.release(), this.#organization?.release()]);
     call.running.add(this);
     const done = () => call.running.delete(this);
@@ -145,7 +145,7 @@ export class TransferRequest {
     try {
       result = await chain.run();
     } catch (error) {
-      log().error(errorFields(error, { stack: true }), 'warm transfer failed');
+      log().error({ ...errorFields(error, { stack: true }), transfer: this.record.id }, 'warm transfer failed');
       await Promise.all([release(), this.record.close('ended')]).finally(done);
       throw error;
     }
@@ -177,7 +177,6 @@ export class TransferRequest {
       tellCaller: (outcome) => {
         const message = callerMessage(outcome);
         if (message) call.caller.say(message);
-        void this.record.update({ callerTold: outcome, outcome });
       },
       progressNoteIntervalMs: call.settings.warmTransfer.progressNoteIntervalMs,
       resumed: plan.pickUp !== undefined,
@@ -213,6 +212,9 @@ export class TransferRequest {
         join: (name) => joinAsWorker(options.credentials, name),
         ...(options.fault ? { fault: options.fault } : {}),
       },
+      ...(options.topologyMemory ? { memory: options.topologyMemory } : {}),
+      // Where the caller will be is in the record before they are moved there (write-ahead).
+      writeAhead: (where) => this.record.writeAhead(where),
       speak: (text) => speech(options.models, text),
       onStopWaiting,
     });

@@ -2,7 +2,7 @@
 // has to start them. What it publishes must come down again whenever that destination is not connected.
 import type { Room } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
-import { BridgeTopology } from '../../agent/transfer/hold/topology.ts';
+import { BridgeTopology } from '../../agent/transfer/hold/bridge-topology.ts';
 import { fakeMusic, fakeRoom, fakeRoomApi } from '../support/fakes/index.ts';
 
 /** A room whose local participant records what is published and unpublished in it. */

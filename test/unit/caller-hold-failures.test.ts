@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { RoomEvent, type RemoteParticipant, type Room } from '@livekit/rtc-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CallerHold } from '../../agent/transfer/hold/caller-hold.ts';
-import { TRACK_WAIT_MS, type TopologyDeps } from '../../agent/transfer/hold/topology.ts';
+import type { TopologyDeps } from '../../agent/transfer/hold/topology.ts';
+import { TRACK_WAIT_MS } from '../../agent/transfer/hold/tracks.ts';
 import { fakeMusic, fakeParticipant, fakeRoom, fakeRoomApi, withoutUuid as short } from '../support/fakes/index.ts';
 
 /** A room whose leaving is logged; `participants` are identities, each with an audio track or without. */

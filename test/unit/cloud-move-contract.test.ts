@@ -2,28 +2,60 @@
 // and what happens to the caller when any one of them fails. (The open-source server cannot move
 // participants, so this path is checked against a recorder rather than a live server.)
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { RoomEvent, type RemoteParticipant, type Room } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
 import { CallerHold } from '../../agent/transfer/hold/caller-hold.ts';
-import { bringCallerHome, holdWithTopology, MoveTopology, type TopologyDeps } from '../../agent/transfer/hold/topology.ts';
-import { fakeMusic, fakeRoom, recordingRoomApi, withoutUuid, type LoggedCall, type RoomApiMethod } from '../support/fakes/index.ts';
+import type { RoomApi } from '../../agent/livekit/room-api.ts';
+import { bringCallerHome } from '../../agent/takeover/bring-home.ts';
+import { holdWithTopology, type TopologyMemory } from '../../agent/transfer/hold/choose-topology.ts';
+import { MoveTopology } from '../../agent/transfer/hold/move-topology.ts';
+import type { TopologyDeps } from '../../agent/transfer/hold/topology.ts';
 
-/** RoomService, the rooms the worker joins and the music, all logging into one list of calls, in order. */
-function recorder(failures: Partial<Record<RoomApiMethod, Error[]>> = {}) {
-  const calls: LoggedCall[] = [];
-  const { api } = recordingRoomApi(failures, calls);
+type Call = [string, ...string[]];
+type Method = keyof RoomApi;
+
+function recorder(failures: Partial<Record<Method, Error[]>> = {}) {
+  const calls: Call[] = [];
+  const fail = (method: Method) => {
+    const error = failures[method]?.shift();
+    if (error) throw error;
+  };
+  const api: RoomApi = {
+    async createRoom(name) {
+      calls.push(['createRoom', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
+      fail('createRoom');
+    },
+    async deleteRoom(name) {
+      calls.push(['deleteRoom', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
+      fail('deleteRoom');
+    },
+    async removeParticipant(room, identity) {
+      calls.push(['removeParticipant', room, identity]);
+      fail('removeParticipant');
+    },
+    async moveParticipant(room, identity, to) {
+      calls.push(['moveParticipant', room.replace(/[0-9a-f-]{36}$/, '<uuid>'), identity, to.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
+      fail('moveParticipant');
+    },
+  };
   const muted: boolean[] = [];
   // Rooms emit events (key presses) like the real ones; the worker's joins are kept for the tests.
   const joined: Room[] = [];
-  const loggedRoom = (name: string) =>
-    fakeRoom(name, { onEffect: (effect) => void (effect.kind === 'disconnect' && calls.push(['disconnect', withoutUuid(name)])) });
+  const fakeRoom = (name: string) =>
+    Object.assign(new EventEmitter(), { name, disconnect: async () => void calls.push(['disconnect', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]) }) as unknown as Room;
   const deps: TopologyDeps = {
-    caller: { room: loggedRoom('call-room'), identity: 'sip_caller', muteAgent: (m) => void muted.push(m) },
+    caller: { room: fakeRoom('call-room'), identity: 'sip_caller', muteAgent: (m) => void muted.push(m) },
     api,
-    music: fakeMusic({ onPlay: (room) => void calls.push(['play', withoutUuid(room.name!)]), onStop: () => void calls.push(['stop']) }),
+    music: {
+      async play(room) {
+        calls.push(['play', room.name!.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
+        return { stop: async () => void calls.push(['stop']) };
+      },
+    },
     join: async (name) => {
-      calls.push(['join', withoutUuid(name)]);
-      const room = loggedRoom(name);
+      calls.push(['join', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
+      const room = fakeRoom(name);
       joined.push(room);
       return room;
     },
@@ -33,8 +65,13 @@ function recorder(failures: Partial<Record<RoomApiMethod, Error[]>> = {}) {
 
 const notImplemented = () => Object.assign(new Error('twirp error unimplemented: not implemented'), { code: 'unimplemented' });
 const consultation = { name: 'wt-consult' } as unknown as Room;
-/** What a server taught is remembered across processes (in a file), so each test names a server of its own. */
+/** A server URL of the test's own. */
 const server = (name: string) => `wss://${name}-${randomUUID()}.test`;
+/** What servers taught, kept in memory (in production, in the worker's Redis: topology-memory-redis). */
+function memoryOfOwn(): TopologyMemory {
+  const taught = new Map<string, 'move' | 'bridge'>();
+  return { recall: async (url) => taught.get(url), learn: async (url, kind) => void taught.set(url, kind) };
+}
 
 describe('the Cloud (move) topology against RoomService', () => {
   it('holds by moving the caller into a music room, and connects by moving them to the destination', async () => {
@@ -54,6 +91,20 @@ describe('the Cloud (move) topology against RoomService', () => {
     ]);
     expect(muted).toEqual([true]);
     expect(topology.callerRoomName).toBe('wt-consult');
+  });
+
+  it('has the record name the hold room before the caller is moved into it (write-ahead)', async () => {
+    const { calls, deps } = recorder();
+    deps.beforeMove = async (holdRoom) => {
+      await new Promise((resolve) => setTimeout(resolve, 20)); // a write that takes a moment: the move waits
+      calls.push(['recorded', holdRoom.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
+    };
+    await new MoveTopology(deps).hold();
+    expect(calls.slice(0, 3)).toEqual([
+      ['createRoom', 'wt-hold-<uuid>'],
+      ['recorded', 'wt-hold-<uuid>'],
+      ['moveParticipant', 'call-room', 'sip_caller', 'wt-hold-<uuid>'],
+    ]);
   });
 
   it('takes the caller off hold by moving them home, then removes the hold room', async () => {
@@ -141,6 +192,27 @@ describe('a takeover on Cloud against RoomService', () => {
     expect(calls).toEqual([]);
   });
 
+  it('moves nobody when the server says the caller never reached the hold room the record names', async () => {
+    for (const answer of [['warm-transfer-agent'], 'no_room' as const]) {
+      const { calls, deps } = recorder();
+      deps.api.participantIdentities = async (room) => {
+        calls.push(['participantIdentities', room]);
+        return answer;
+      };
+      expect(await bringCallerHome(deps.api, held, 'call-room')).toBe('not_held');
+      expect(calls).toEqual([['participantIdentities', 'wt-hold-old'], ['deleteRoom', 'wt-hold-old']]);
+    }
+  });
+
+  it('moves the caller home when the server says they are in the hold room, or cannot say', async () => {
+    for (const answer of [async () => ['sip_caller'], async () => Promise.reject(new Error('down'))]) {
+      const { calls, deps } = recorder();
+      deps.api.participantIdentities = answer;
+      expect(await bringCallerHome(deps.api, held, 'call-room')).toBe('home');
+      expect(calls).toEqual([['moveParticipant', 'wt-hold-old', 'sip_caller', 'call-room'], ['deleteRoom', 'wt-hold-old']]);
+    }
+  });
+
   it('reports a caller it could not move after three tries, and deletes nothing itself', async () => {
     const down = () => new Error('down');
     const { calls, deps } = recorder({ moveParticipant: [down(), down(), down()] });
@@ -176,14 +248,15 @@ describe('choosing the topology', () => {
   it('auto falls back to the bridge when the server cannot move, and remembers it for that server', async () => {
     const first = recorder({ moveParticipant: [notImplemented()] });
     const selfHosted = server('self-hosted');
-    const topology = await holdWithTopology('auto', selfHosted, first.deps);
+    const memory = memoryOfOwn();
+    const topology = await holdWithTopology('auto', selfHosted, first.deps, memory);
     expect(topology.kind).toBe('bridge');
     // The failed attempt cleaned up its hold room; the music now plays in the caller's own room.
     expect(first.calls).toContainEqual(['deleteRoom', 'wt-hold-<uuid>']);
     expect(first.calls.at(-1)).toEqual(['play', 'call-room']);
 
     const second = recorder();
-    expect((await holdWithTopology('auto', selfHosted, second.deps)).kind).toBe('bridge');
+    expect((await holdWithTopology('auto', selfHosted, second.deps, memory)).kind).toBe('bridge');
     expect(second.calls).toEqual([['play', 'call-room']]);
   });
 
@@ -197,7 +270,7 @@ describe('choosing the topology', () => {
 
   it('a bridge hold whose music cannot start leaves the caller with their agent, not muted in silence', async () => {
     const { muted, deps } = recorder();
-    deps.music = fakeMusic({ fails: new Error('publish failed') });
+    deps.music = { play: async () => Promise.reject(new Error('publish failed')) };
     await expect(holdWithTopology('bridge', server('no-music'), deps)).rejects.toThrow('publish failed');
     expect(muted).toEqual([true, false]);
   });

@@ -3,7 +3,7 @@
 // track to bridge" 2 ms after the answer.)
 import { RoomEvent, TrackKind, type RemoteParticipant, type RemoteTrack, type RemoteTrackPublication, type Room } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
-import { audioTrackWithin } from '../../agent/transfer/hold/topology.ts';
+import { audioTrackWithin } from '../../agent/transfer/hold/tracks.ts';
 import { fakeParticipant, fakeRoom } from '../support/fakes/index.ts';
 
 const audio = { kind: TrackKind.KIND_AUDIO, sid: 'TR_audio' } as unknown as RemoteTrack;

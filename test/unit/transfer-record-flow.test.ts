@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentSettingsSchema } from '../../settings/schema.ts';
 import { TransferRecordStore, type NewRecord, type RecordPatch, type TransferRecord } from '../../agent/transfer/record/store.ts';
 import { TransferRecordHandle } from '../../agent/transfer/record/handle.ts';
-import { CALLER_IDENTITY, fakeCall, fakeRoom } from '../support/fakes/index.ts';
+import type { RoomApi } from '../../agent/livekit/room-api.ts';
+import { CALLER_IDENTITY, fakeCall, fakeRoom, type FakeCallOptions } from '../support/fakes/index.ts';
 import { testRecords } from '../support/records.ts';
 
 beforeAll(() => initializeLogger({ pretty: false, level: 'fatal' }));
@@ -22,14 +23,14 @@ class RecordingStore extends TransferRecordStore {
   }
 }
 
-async function tools(store: TransferRecordStore) {
+async function tools(store: TransferRecordStore, extra: Partial<FakeCallOptions> = {}) {
   const settings = await agentSettingsSchema('/settings/agent.json').parseAsync({
     agentId: 'a',
     trunks: { pstnOutboundTrunkId: 'ST_pstn' },
     keypad: { '1': '+15125550000', '2': '+15125550001' },
   });
   // A server that is not there (a closed loopback port): the dial fails fast.
-  return fakeCall({ room: fakeRoom('call-record-flow', { participants: [CALLER_IDENTITY] }), settings, records: store }).tools;
+  return fakeCall({ room: fakeRoom('call-record-flow', { participants: [CALLER_IDENTITY] }), settings, records: store, ...extra }).tools;
 }
 
 describe('the transfer record', () => {
@@ -47,12 +48,70 @@ describe('the transfer record', () => {
     const phases = store.writes.flatMap((w) => (w.phase ? [w.phase.kind] : []));
     expect(phases).toContain('dialing');
     expect(phases.at(-1)).toBe('ended');
-    expect(store.writes).toContainEqual(expect.objectContaining({ callerTold: 'dial_failed' }));
-    expect(store.writes).toContainEqual(expect.objectContaining({ topology: 'bridge', index: 0 }));
+    // How it ended is the ended phase's outcome (what the caller was told); nothing else repeats it.
+    expect(store.writes).toContainEqual(expect.objectContaining({ phase: { kind: 'ended', outcome: 'dial_failed' }, index: 0 }));
+    expect(store.writes).toContainEqual({ topology: 'bridge' });
+    expect(store.writes.some((w) => 'callerTold' in w || 'outcome' in w || 'bridgedUntil' in w)).toBe(false);
     expect(store.writes.find((w) => w.consultationRoom)?.consultationRoom).toMatch(/^wt-/);
     // Over: no record, lease or slot left, and the call may transfer again.
     expect(await records.redis.keys(`${records.prefix}*`)).toEqual([]);
     expect(await otherProcess.keypadTransfer('2')).toBe('dial_failed');
+  });
+});
+
+describe('one id per transfer', () => {
+  it('names the record, every timeline line and the carried-load lease', async () => {
+    const store = new RecordingStore({ redis: records.redis, prefix: records.prefix });
+    const opened: string[] = [];
+    const origCreate = store.create.bind(store);
+    store.create = async (fields) => {
+      opened.push(fields.id);
+      return origCreate(fields);
+    };
+    const timeline: string[] = [];
+    const carried: string[] = [];
+    const tool = await tools(store, {
+      room: fakeRoom('call-one-id', { participants: [CALLER_IDENTITY] }),
+      onTimeline: (entry) => void timeline.push(entry.transferId),
+      carry: (id) => {
+        carried.push(id);
+        return { release: async () => undefined };
+      },
+    });
+    expect(await tool.keypadTransfer('1')).toBe('dial_failed');
+    expect(opened).toHaveLength(1);
+    expect(timeline.length).toBeGreaterThan(2);
+    expect(new Set(timeline)).toEqual(new Set(opened));
+    expect(carried).toEqual(opened);
+  });
+});
+
+describe('write-ahead', () => {
+  it('the record names the consultation room, the phase and the hold before the consultation room is made', async () => {
+    const order: string[] = [];
+    /** The real store, each write taking a moment (a busy Redis): what waits for it shows. */
+    class SlowWrites extends TransferRecordStore {
+      override async write(id: string, fence: number, patch: RecordPatch): Promise<number> {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        const version = await super.write(id, fence, patch);
+        order.push(`wrote ${Object.keys(patch).sort().join(',')}`);
+        return version;
+      }
+    }
+    const api: RoomApi = {
+      createRoom: async (name) => void order.push(`createRoom ${name.startsWith('wt-') ? 'consultation' : name}`),
+      deleteRoom: async () => undefined, removeParticipant: async () => undefined, moveParticipant: async () => undefined,
+    };
+    const tool = await tools(new SlowWrites({ redis: records.redis, prefix: records.prefix }), {
+      api, room: fakeRoom('call-write-ahead', { participants: [CALLER_IDENTITY] }),
+    });
+    expect(await tool.keypadTransfer('1')).toBe('dial_failed');
+    const created = order.indexOf('createRoom consultation');
+    expect(created).toBeGreaterThan(0);
+    const before = order.slice(0, created);
+    expect(before).toContain('wrote consultationRoom,index,phase');
+    expect(before).toContain('wrote topology');
+    expect(before.filter((line) => line === 'wrote index,phase').length).toBeGreaterThan(0);
   });
 });
 

@@ -3,7 +3,8 @@
 // on hold (0 = stop waiting), the spoken notes a caller on hold hears, and the watch for the caller hanging
 // up, which must also cover the moments between two destinations, when no transfer is listening.
 import { type AudioFrame, type RemoteParticipant, type Room, RoomEvent } from '@livekit/rtc-node';
-import { holdWithTopology, type Topology, type TopologyDeps, type TopologyKind } from './topology.ts';
+import { holdWithTopology, type TopologyMemory } from './choose-topology.ts';
+import type { Topology, TopologyDeps, TopologyKind } from './topology.ts';
 
 /** The caller presses this to stop waiting and get back to the agent. */
 export const STOP_WAITING_KEY = '0';
@@ -12,6 +13,13 @@ export interface CallerHoldOptions {
   mode: 'auto' | TopologyKind;
   serverUrl: string;
   topology: TopologyDeps;
+  /** What each server taught about moving participants (the worker's Redis); nothing remembered without. */
+  memory?: TopologyMemory;
+  /**
+   * Writes where the caller is held to the transfer record, awaited (within a bound) before it is so: the hold
+   * room before the caller is moved into it, the topology once they are held.
+   */
+  writeAhead?(where: { holdRoom?: string; topology?: TopologyKind }): Promise<void>;
   /** Turns a note into speech (the agent's TTS). */
   speak(text: string): AsyncIterable<AudioFrame>;
   /** The caller pressed the stop-waiting key while on hold. */
@@ -47,7 +55,10 @@ export class CallerHold {
   /** Puts the caller on hold; a no-op when they already are. */
   async hold(): Promise<Topology> {
     if (!this.#topology) {
-      this.#topology = await holdWithTopology(this.options.mode, this.options.serverUrl, this.options.topology);
+      const { writeAhead } = this.options;
+      const deps = writeAhead ? { ...this.options.topology, beforeMove: (holdRoom: string) => writeAhead({ holdRoom }) } : this.options.topology;
+      this.#topology = await holdWithTopology(this.options.mode, this.options.serverUrl, deps, this.options.memory);
+      await writeAhead?.({ topology: this.#topology.kind });
       // On Cloud the caller waits in a hold room of their own: a hang-up there must be seen too.
       const heldIn = this.#topology.heldIn();
       if (heldIn && heldIn !== this.options.topology.caller.room) this.#watchCaller(heldIn);
@@ -101,7 +112,7 @@ export class CallerHold {
   /** Whether the caller is in `room` now (on Cloud they are moved between rooms; leaving one by a move is no hang-up). */
   #callerIsIn(room: Room): boolean {
     const topology = this.#topology;
-    return !topology || topology.kind === 'bridge' || ('callerRoomName' in topology && topology.callerRoomName === room.name);
+    return !topology || topology.kind === 'bridge' || topology.callerRoomName === room.name;
   }
 
   #watchCaller(room: Room): void {

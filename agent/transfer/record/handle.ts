@@ -1,17 +1,22 @@
-// The owning job's handle on its transfer record (record-store.ts): every transition is written through it,
-// in order, and its lease is renewed every second. The in-process objects (chain, attempts, hold) keep only
-// what they need to act; what the transfer *is* (phase, rooms, destination index, deadlines, what the caller
-// was told) is in the record.
+// The owning job's handle on its transfer record (store.ts): every transition is written through it, in
+// order, and its lease is renewed every half second. The in-process objects (chain, attempts, hold) keep only
+// what they need to act; what the transfer *is* (phase, rooms, destination index, deadline) is in the record.
+// Write-ahead: before an effect puts someone somewhere (the caller into a hold room, the destination dialled
+// into the consultation room, the two bridged), the record says so first (writeAhead), so a takeover finds
+// everyone from the record alone. That wait is bounded: a Redis that is away delays the effect by at most
+// WRITE_AHEAD_TIMEOUT_MS, and what it said is written once Redis answers.
 // Redis away (a restart, a network blip) ends nothing: a renewal or a write that fails for want of Redis is
 // only logged, what a failed write said is written again with the next write or renewal once Redis answers,
 // and closing is tried again until it is done. Only a FencedError (someone claimed the record) stops the job.
-import { bounded } from '../../../core/bounded.ts';
+import { bounded, settleWithin } from '../../../core/bounded.ts';
 import { CallBusyError, FencedError, HANDED_OFF, LEASE_RENEW_MS, type NewRecord, type RecordPatch, type TransferRecord, type TransferRecordStore } from './store.ts';
 
 /** One write to Redis; a write that hangs must not stall the transitions queued behind it. */
 export const RECORD_WRITE_TIMEOUT_MS = 2000;
 /** Creating the record: the caller is not on hold yet, so a busy machine may take longer before we give up. */
 export const RECORD_CREATE_TIMEOUT_MS = 5000;
+/** The longest an effect waits for the record to say what it is about to do (write-ahead). */
+export const WRITE_AHEAD_TIMEOUT_MS = RECORD_WRITE_TIMEOUT_MS;
 /** How long closing the record is tried again while Redis is away (a restart takes seconds). */
 export const RECORD_CLOSE_RETRY_MS = 30_000;
 
@@ -88,6 +93,14 @@ export class TransferRecordHandle {
   update(patch: RecordPatch): Promise<void> {
     if (this.#closed) return this.#queue;
     return this.#enqueue(patch);
+  }
+
+  /**
+   * Writes `patch` before the caller goes on with an effect it announces (write-ahead): resolves once it is in
+   * the record, or after WRITE_AHEAD_TIMEOUT_MS (Redis away: it is written again with the next write).
+   */
+  writeAhead(patch: RecordPatch): Promise<void> {
+    return settleWithin(this.update(patch), WRITE_AHEAD_TIMEOUT_MS);
   }
 
   /** True while a write made under this handle is not in the record yet (it failed; it is written again). */

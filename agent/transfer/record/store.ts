@@ -1,5 +1,6 @@
 // The transfer record in Redis: the single source of truth for one transfer request, written at every
-// transition. Whoever owns it holds a lease, renewed every half second, and a fencing token: claiming a record
+// transition and before every effect that puts someone somewhere (handle.ts). Its id is the transfer's one
+// id: the timeline's transferId, the carried-load lease and the logs name the transfer by it. Whoever owns it holds a lease, renewed every half second, and a fencing token: claiming a record
 // (a takeover) increments the token atomically, and every write names the token it was made under, so an
 // owner that lost its record (a process that was only slow, not dead) can never write again.
 //
@@ -8,12 +9,11 @@
 // transfer currently open for a caller's room, so two requests for one call cannot both start.
 import type { Redis } from 'ioredis';
 import type { TransferPhase } from '../state/phase.ts';
-import type { TransferOutcome } from '../../../core/outcome.ts';
 import type { TopologyKind } from '../hold/topology.ts';
 
 /**
  * The owner's lease, renewed by the owning job every LEASE_RENEW_MS and by its worker's watcher at every sweep
- * while the job's process runs (takeover.ts). When a whole worker dies, its transfers wait this long (from
+ * while the job's process runs (takeover/watcher.ts). When a whole worker dies, its transfers wait this long (from
  * their last renewal) for another worker to take them over, so it bounds how soon the caller hears music again.
  * Both renewals must be LEASE_MS late before another worker takes a live job for dead (its own worker never
  * does); the clocks of the workers' machines must agree to well within that.
@@ -49,15 +49,17 @@ export interface TransferRecord {
   readonly chain: readonly string[];
   readonly index: number;
   readonly phase: TransferPhase;
+  /** Written before the destination is dialled into it. */
   readonly consultationRoom?: string;
+  /**
+   * Cloud: the hold room the caller is moved into, written before the move (so the caller may not have got
+   * there: a takeover asks the server before it moves them home, bring-home.ts).
+   */
   readonly holdRoom?: string;
+  /** How the caller is held, once they are (a takeover holds them the same way again). */
   readonly topology?: TopologyKind;
-  /** Epoch ms: the whole request's deadline, and the bridged call's end. */
+  /** Epoch ms: the whole request's deadline. */
   readonly deadlineAt: number;
-  readonly bridgedUntil?: number;
-  /** The outcome the caller was last told (so a takeover does not tell them twice). */
-  readonly callerTold?: TransferOutcome;
-  readonly outcome?: TransferOutcome;
   /** What a resumed job needs to brief the destination again. */
   readonly request?: { readonly reason: string; readonly brief: boolean; readonly known?: string; readonly fromNumber?: string };
   /** The summary the destination was (or is being) briefed with. */

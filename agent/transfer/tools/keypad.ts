@@ -2,7 +2,6 @@
 // caller's trunk by SIP REFER where it accepts that, else dialled and bridged) or a screened one (warm: true),
 // whose briefing is built from what is known without a model. Keys are ignored during a transfer and once
 // the caller is connected to someone (their keys then go to that call): the record refuses the request.
-import { randomUUID } from 'node:crypto';
 import { log } from '@livekit/agents';
 import { type RemoteParticipant, type Room, RoomEvent } from '@livekit/rtc-node';
 import { callerMessage } from '../../../prompts/outcomes.ts';
@@ -41,7 +40,7 @@ export async function keypadTransfer(call: TransferCall, digit: string): Promise
   await call.caller.start();
   try {
     if (warm) return await screened(call, request, digit, rule);
-    if (settings.trunks.inboundAcceptsRefer && (await referred(call, rule.destinations[0]!, digit))) {
+    if (settings.trunks.inboundAcceptsRefer && (await referred(call, rule.destinations[0]!, digit, request.record.id))) {
       await request.close('handed_off');
       call.options.onCallHandedOff();
       return 'accepted';
@@ -50,7 +49,7 @@ export async function keypadTransfer(call: TransferCall, digit: string): Promise
     return outcome;
   } catch (error) {
     // run() has taken the caller off hold; no model is there to explain, so the agent says it.
-    log().error({ ...errorFields(error, { stack: true }), digit }, 'keypad transfer failed');
+    log().error({ ...errorFields(error, { stack: true }), digit, transfer: request.record.id }, 'keypad transfer failed');
     await request.close('ended');
     call.caller.say(callerMessage('dial_failed'));
     return 'dial_failed';
@@ -87,9 +86,9 @@ async function screened(call: TransferCall, request: TransferRequest, digit: str
  * meanwhile (the caller hears ringback); on any failure it is heard again and false lets the caller be
  * connected by dialling instead.
  */
-async function referred(call: TransferCall, destination: Destination, digit: string): Promise<boolean> {
+async function referred(call: TransferCall, destination: Destination, digit: string, transferId: string): Promise<boolean> {
   const { options, settings } = call;
-  const timeline = new TransferTimeline({ transferId: `refer-${randomUUID()}` });
+  const timeline = new TransferTimeline({ transferId });
   if (options.onTimeline) timeline.on('event', options.onTimeline);
   const where = destinationFields(destination);
   timeline.record('started', { kind: 'keypad', key: digit, method: 'refer', ...where });
