@@ -16,8 +16,7 @@ export const WORKER_KEY_ENV = 'WARM_TRANSFER_WORKER_KEY';
 /** MAX_BRIDGED_CALL_S's default: four hours. */
 export const DEFAULT_MAX_BRIDGED_MS = 4 * 3600 * 1000;
 
-const seconds = (fallback: number, max: number) =>
-  z.coerce.number().positive().max(max).default(fallback);
+const seconds = (fallback: number, max: number) => z.coerce.number().positive().max(max).default(fallback);
 
 const flag = (fallback: boolean) =>
   z
@@ -36,7 +35,10 @@ const schema = z
     LIVEKIT_URL: z.string().regex(/^(wss?|https?):\/\//, 'must be a ws://, wss://, http:// or https:// URL'),
     LIVEKIT_API_KEY: z.string().min(1),
     LIVEKIT_API_SECRET: z.string().min(1),
-    AGENT_NAME: z.string().regex(/^[\w.-]+$/, 'letters, digits, dot, dash and underscore only').default('warm-transfer-agent'),
+    AGENT_NAME: z
+      .string()
+      .regex(/^[\w.-]+$/, 'letters, digits, dot, dash and underscore only')
+      .default('warm-transfer-agent'),
     AGENT_GREETING: z.string().min(1).default('Hello, thanks for calling. How can I help you today?'),
     AGENT_INSTRUCTIONS: optionalText,
     WORKER_HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(8081),
@@ -52,7 +54,10 @@ const schema = z
     WORKER_PROCESS_START_TIMEOUT_S: z.coerce.number().min(1).max(300).default(30),
     // Open transfers and bridged calls the worker carries at most: at that many it reports itself full.
     WORKER_MAX_TRANSFERS: z.coerce.number().int().min(1).max(1000).default(8),
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .default('redis://127.0.0.1:6379'),
     OPENAI_API_KEY: optionalText,
     OPENAI_BASE_URL: z.url().optional(),
     OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
@@ -65,18 +70,24 @@ const schema = z
     WARM_TRANSFER_DESTINATION: optionalText,
     WARM_TRANSFER_RULES: optionalText,
     AGENT_SETTINGS: optionalText,
-    SETTINGS_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+    SETTINGS_REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
     SETTINGS_KEY_PREFIX: z.string().min(1).default('warm-transfer:'),
     MESSAGES_FILE: z.string().min(1).default('messages.jsonl'),
     SIP_OUTBOUND_TRUNK_ID: optionalText,
     SIP_PBX_TRUNK_ID: optionalText,
     // Loopback, private, link-local and unspecified hosts a `sip:` destination may reach (none unless listed).
-    SIP_ALLOWED_HOSTS: z.string().optional().transform((text, ctx) => {
-      const parsed = parseSipHostPolicy(text);
-      if (parsed.ok) return parsed.policy;
-      for (const message of parsed.errors) ctx.addIssue({ code: 'custom', message });
-      return z.NEVER;
-    }),
+    SIP_ALLOWED_HOSTS: z
+      .string()
+      .optional()
+      .transform((text, ctx) => {
+        const parsed = parseSipHostPolicy(text);
+        if (parsed.ok) return parsed.policy;
+        for (const message of parsed.errors) ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }),
     HOLD_MUSIC: optionalText,
     PASS_THROUGH_CALLER_NUMBER: flag(true),
     AGENT_PHONE_NUMBER: optionalText,
@@ -103,7 +114,11 @@ const schema = z
       ctx.addIssue({ code: 'custom', path: ['RULES_COMPILER'], message: 'model needs OPENAI_API_KEY' });
     }
     if (env.AGENT_SETTINGS && env.SETTINGS_REDIS_URL) {
-      ctx.addIssue({ code: 'custom', path: ['SETTINGS_REDIS_URL'], message: 'set either AGENT_SETTINGS (files) or SETTINGS_REDIS_URL (the settings store), not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SETTINGS_REDIS_URL'],
+        message: 'set either AGENT_SETTINGS (files) or SETTINGS_REDIS_URL (the settings store), not both',
+      });
     }
     if (env.TTS_PROVIDER === 'openai' && !env.OPENAI_API_KEY) {
       ctx.addIssue({ code: 'custom', path: ['TTS_PROVIDER'], message: 'openai needs OPENAI_API_KEY' });
@@ -189,7 +204,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     maxTransfers: e.WORKER_MAX_TRANSFERS,
     redisUrl: e.REDIS_URL,
     openai: e.OPENAI_API_KEY
-      ? { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL, sttModel: e.OPENAI_STT_MODEL, ttsModel: e.OPENAI_TTS_MODEL, ttsVoice: e.OPENAI_TTS_VOICE }
+      ? {
+          apiKey: e.OPENAI_API_KEY,
+          baseURL: e.OPENAI_BASE_URL,
+          model: e.OPENAI_MODEL,
+          sttModel: e.OPENAI_STT_MODEL,
+          ttsModel: e.OPENAI_TTS_MODEL,
+          ttsVoice: e.OPENAI_TTS_VOICE,
+        }
       : undefined,
     espeakVoice: e.ESPEAK_VOICE,
     tts: e.TTS_PROVIDER === 'auto' ? (e.OPENAI_API_KEY ? 'openai' : 'espeak') : e.TTS_PROVIDER,

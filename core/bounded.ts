@@ -45,7 +45,10 @@ export async function bounded<T>(work: Promise<T>, ms: number, what: string, lat
     clearTimeout(timer);
     work.then(
       (value) => {
-        if (timedOut && late) void Promise.resolve().then(() => late(value)).catch(() => undefined);
+        if (timedOut && late)
+          void Promise.resolve()
+            .then(() => late(value))
+            .catch(() => undefined);
       },
       () => undefined,
     );

@@ -20,7 +20,11 @@ export function withoutPii<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return value; // a Date, a Buffer: nothing keyed inside
-  return Object.fromEntries(Object.entries(value).filter(([key]) => !isPiiKey(key)).map(([key, v]) => [key, withoutPii(v)])) as T;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => !isPiiKey(key))
+      .map(([key, v]) => [key, withoutPii(v)]),
+  ) as T;
 }
 
 export interface PiiFields {
@@ -82,11 +86,28 @@ export function mask(text: string): string {
 
 /** RFC 3261's reason phrases for the statuses a dial or a REFER meets: a fixed text that quotes nobody. */
 const SIP_REASONS: Readonly<Record<number, string>> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  407: 'Proxy Authentication Required', 408: 'Request Timeout', 410: 'Gone', 480: 'Temporarily Unavailable',
-  481: 'Call/Transaction Does Not Exist', 484: 'Address Incomplete', 486: 'Busy Here', 487: 'Request Terminated',
-  488: 'Not Acceptable Here', 500: 'Server Internal Error', 501: 'Not Implemented', 502: 'Bad Gateway',
-  503: 'Service Unavailable', 504: 'Server Time-out', 600: 'Busy Everywhere', 603: 'Decline', 604: 'Does Not Exist Anywhere',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  407: 'Proxy Authentication Required',
+  408: 'Request Timeout',
+  410: 'Gone',
+  480: 'Temporarily Unavailable',
+  481: 'Call/Transaction Does Not Exist',
+  484: 'Address Incomplete',
+  486: 'Busy Here',
+  487: 'Request Terminated',
+  488: 'Not Acceptable Here',
+  500: 'Server Internal Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Server Time-out',
+  600: 'Busy Everywhere',
+  603: 'Decline',
+  604: 'Does Not Exist Anywhere',
 };
 
 export function sipReason(status: number): string {
@@ -94,7 +115,10 @@ export function sipReason(status: number): string {
 }
 
 /** A failed dial or REFER: the status and its standard reason plain, the server's own text only under lk.pii. */
-export function sipFailureFields(failure: { sipStatus?: number | undefined; message: string }): PiiData & { readonly sipStatus: number | null; readonly sipReason?: string } {
+export function sipFailureFields(failure: {
+  sipStatus?: number | undefined;
+  message: string;
+}): PiiData & { readonly sipStatus: number | null; readonly sipReason?: string } {
   const { sipStatus } = failure;
   return { sipStatus: sipStatus ?? null, ...(sipStatus === undefined ? {} : { sipReason: sipReason(sipStatus) }), ...pii({ error: failure.message }) };
 }

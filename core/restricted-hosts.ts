@@ -56,7 +56,10 @@ export function parseHostPolicy(text: string | undefined): HostPolicyResult {
   const names = new Set<string>();
   const addresses = new BlockList();
   const errors: string[] = [];
-  const listed = (text ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const listed = (text ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
   for (const entry of listed) {
     const [address = '', prefixText, extra] = unbracket(entry).split('/');
     const type = isIP(address);

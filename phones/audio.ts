@@ -66,13 +66,7 @@ export function rms(samples: ArrayLike<number>): number {
 }
 
 /** Goertzel: |X(f)|^2 of samples[start, start+n) at an arbitrary (not necessarily bin) frequency. */
-export function goertzelPower(
-  samples: ArrayLike<number>,
-  freqHz: number,
-  start = 0,
-  n = samples.length - start,
-  sampleRate = SAMPLE_RATE,
-): number {
+export function goertzelPower(samples: ArrayLike<number>, freqHz: number, start = 0, n = samples.length - start, sampleRate = SAMPLE_RATE): number {
   const coeff = 2 * Math.cos((2 * Math.PI * freqHz) / sampleRate);
   let s1 = 0;
   let s2 = 0;
@@ -89,12 +83,7 @@ export function goertzelPower(
  * silence ~0). Computed over blocks of blockSize samples (50 ms = 20 Hz resolution): by Parseval a
  * sine's energy E over n samples shows up as |X(f)|^2 = n*E/2 at +f (the other half at -f).
  */
-export function toneRatio(
-  samples: ArrayLike<number>,
-  freqHz: number,
-  sampleRate = SAMPLE_RATE,
-  blockSize = 400,
-): number {
+export function toneRatio(samples: ArrayLike<number>, freqHz: number, sampleRate = SAMPLE_RATE, blockSize = 400): number {
   const n = Math.min(blockSize, samples.length);
   if (n === 0) return 0;
   let tone = 0;
@@ -117,10 +106,7 @@ export function sineSamples(freqHz: number, seconds: number, amplitude = 0.3): I
 
 /** What a phone streams for the whole call (SIPp loops the file). */
 export type AudioSpec =
-  | { tone: number; amplitude?: number; seconds?: number }
-  | { speech: string; voice?: string; gapSeconds?: number }
-  | { silence: true }
-  | { file: string }; // an existing raw A-law file
+  { tone: number; amplitude?: number; seconds?: number } | { speech: string; voice?: string; gapSeconds?: number } | { silence: true } | { file: string }; // an existing raw A-law file
 
 /** Write a raw 8 kHz A-law file for spec into dir and return its path. */
 export async function makeAlawFile(spec: AudioSpec, dir: string, name = 'send'): Promise<string> {

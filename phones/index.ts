@@ -11,12 +11,8 @@
 //
 // Set PHONE_KEEP_LOGS=1 to keep each phone's SIPp logs (phone.logs.dir) after close().
 export { Phone, startCaller, startCallee, callIn } from './phone.ts';
-export type {
-  CallEnd, CalleeBehaviour, CalleeOptions, CallerOptions, CommonOptions, PhoneEvent, PhoneEventType, PhoneLogs, PhoneRole,
-} from './types.ts';
-export {
-  SAMPLE_RATE, alawToLinear, linearToAlaw, decodeAlaw, encodeAlaw, rms, goertzelPower, toneRatio, sineSamples, makeAlawFile,
-} from './audio.ts';
+export type { CallEnd, CalleeBehaviour, CalleeOptions, CallerOptions, CommonOptions, PhoneEvent, PhoneEventType, PhoneLogs, PhoneRole } from './types.ts';
+export { SAMPLE_RATE, alawToLinear, linearToAlaw, decodeAlaw, encodeAlaw, rms, goertzelPower, toneRatio, sineSamples, makeAlawFile } from './audio.ts';
 export type { AudioSpec } from './audio.ts';
 export { ReceivedAudio } from './received.ts';
 export type { AudioChunk, ReceivedDtmf } from './received.ts';

@@ -12,13 +12,8 @@ import { makeAlawFile } from './audio.ts';
 import { callOutcome } from './outcome.ts';
 import { ReceivedAudio } from './received.ts';
 import { DtmfSender } from './rtp.ts';
-import {
-  freeUdpPort, LogTail, LOOPBACK, parseShortMessage, sendControlInfo, spawnSipp, stopSipp,
-  type ShortMessage, type SippProcess,
-} from './sipp.ts';
-import type {
-  CallEnd, CalleeBehaviour, CalleeOptions, CallerOptions, PhoneEvent, PhoneEventType, PhoneLogs, PhoneRole,
-} from './types.ts';
+import { freeUdpPort, LogTail, LOOPBACK, parseShortMessage, sendControlInfo, spawnSipp, stopSipp, type ShortMessage, type SippProcess } from './sipp.ts';
+import type { CallEnd, CalleeBehaviour, CalleeOptions, CallerOptions, PhoneEvent, PhoneEventType, PhoneLogs, PhoneRole } from './types.ts';
 
 const SCENARIOS = fileURLToPath(new URL('./scenarios/', import.meta.url));
 const REJECT: Record<string, 486 | 603 | 480> = { busy: 486, decline: 603, unavailable: 480 };
@@ -62,10 +57,7 @@ export class Phone {
       });
     });
     this.answered.catch(() => {}); // not every test awaits it
-    this.tails = [
-      new LogTail(logs.shortMessages, (l) => this.onShortMessage(parseShortMessage(l))),
-      new LogTail(logs.actions, (l) => this.onAction(l)),
-    ];
+    this.tails = [new LogTail(logs.shortMessages, (l) => this.onShortMessage(parseShortMessage(l))), new LogTail(logs.actions, (l) => this.onAction(l))];
     this.timer = setInterval(() => this.poll(), 10);
   }
 
@@ -85,8 +77,12 @@ export class Phone {
   static async start(role: PhoneRole, opts: CallerOptions | CalleeOptions, sipPort: number, extraArgs: string[], callId: string | null): Promise<Phone> {
     const dir = mkdtempSync(join(tmpdir(), `phone-${opts.name ?? role}-`));
     const logs: PhoneLogs = {
-      dir, messages: join(dir, 'messages.log'), shortMessages: join(dir, 'short.log'),
-      errors: join(dir, 'errors.log'), actions: join(dir, 'actions.log'), stdout: join(dir, 'sipp.out'),
+      dir,
+      messages: join(dir, 'messages.log'),
+      shortMessages: join(dir, 'short.log'),
+      errors: join(dir, 'errors.log'),
+      actions: join(dir, 'actions.log'),
+      stdout: join(dir, 'sipp.out'),
     };
     const socket = dgram.createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
@@ -100,12 +96,42 @@ export class Phone {
     try {
       const audio = await makeAlawFile(opts.audio ?? { tone: 440 }, dir);
       const args = [
-        ...extraArgs, '-sf', join(SCENARIOS, `${role}.xml`),
-        '-i', LOOPBACK, '-mi', LOOPBACK, '-bind_local', '-p', String(sipPort), '-mp', String(mediaPort),
-        '-m', '1', '-nostdin', '-timeout', `${Math.ceil((opts.maxLifetimeMs ?? 180_000) / 1000)}s`, '-timeout_error',
-        '-key', 'recv_port', String(phone.rtpPort), '-key', 'rtp_stream_args', `${audio},-1,8`,
-        '-trace_msg', '-message_file', logs.messages, '-trace_shortmsg', '-shortmessage_file', logs.shortMessages,
-        '-trace_err', '-error_file', logs.errors, '-trace_logs', '-log_file', logs.actions,
+        ...extraArgs,
+        '-sf',
+        join(SCENARIOS, `${role}.xml`),
+        '-i',
+        LOOPBACK,
+        '-mi',
+        LOOPBACK,
+        '-bind_local',
+        '-p',
+        String(sipPort),
+        '-mp',
+        String(mediaPort),
+        '-m',
+        '1',
+        '-nostdin',
+        '-timeout',
+        `${Math.ceil((opts.maxLifetimeMs ?? 180_000) / 1000)}s`,
+        '-timeout_error',
+        '-key',
+        'recv_port',
+        String(phone.rtpPort),
+        '-key',
+        'rtp_stream_args',
+        `${audio},-1,8`,
+        '-trace_msg',
+        '-message_file',
+        logs.messages,
+        '-trace_shortmsg',
+        '-shortmessage_file',
+        logs.shortMessages,
+        '-trace_err',
+        '-error_file',
+        logs.errors,
+        '-trace_logs',
+        '-log_file',
+        logs.actions,
       ];
       phone.sipp = await spawnSipp(args, logs.stdout, sipPort);
       void phone.sipp.exited.then((code) => phone.onExit(code));
@@ -308,8 +334,21 @@ export class Phone {
 export async function startCaller(opts: CallerOptions): Promise<Phone> {
   const callId = `phone-${randomUUID()}@${LOOPBACK}`; // our choice, so control INFOs can name it at once
   const args = [
-    `${opts.host ?? LOOPBACK}:${opts.port ?? 5060}`, '-cid_str', callId, '-key', 'to_user', opts.to, '-key', 'from_user', opts.from,
-    '-key', 'refer_reply', opts.referReply ?? 'accept', '-key', 'notify_frag', opts.notifyFrag ?? 'SIP/2.0 200 OK',
+    `${opts.host ?? LOOPBACK}:${opts.port ?? 5060}`,
+    '-cid_str',
+    callId,
+    '-key',
+    'to_user',
+    opts.to,
+    '-key',
+    'from_user',
+    opts.from,
+    '-key',
+    'refer_reply',
+    opts.referReply ?? 'accept',
+    '-key',
+    'notify_frag',
+    opts.notifyFrag ?? 'SIP/2.0 200 OK',
   ];
   return onFreePort(opts.localPort, (sipPort) => Phone.start('caller', opts, sipPort, args, callId));
 }

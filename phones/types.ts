@@ -3,10 +3,23 @@ import type { AudioSpec } from './audio.ts';
 
 export type PhoneRole = 'caller' | 'callee';
 export type PhoneEventType =
-  | 'invite-sent' | 'invite-received' | 'ringing' | 'answered' | 'confirmed' | 'rejected'
-  | 'bye-sent' | 'bye-received' | 'cancel-sent' | 'cancel-received'
-  | 'refer-received' | 'refer-answered' | 'notify-sent'
-  | 'control-sent' | 'media' | 'exit' | 'error';
+  | 'invite-sent'
+  | 'invite-received'
+  | 'ringing'
+  | 'answered'
+  | 'confirmed'
+  | 'rejected'
+  | 'bye-sent'
+  | 'bye-received'
+  | 'cancel-sent'
+  | 'cancel-received'
+  | 'refer-received'
+  | 'refer-answered'
+  | 'notify-sent'
+  | 'control-sent'
+  | 'media'
+  | 'exit'
+  | 'error';
 
 export interface PhoneEvent {
   type: PhoneEventType;
@@ -25,7 +38,14 @@ export interface CallEnd {
   at: number;
 }
 
-export interface PhoneLogs { dir: string; messages: string; shortMessages: string; errors: string; actions: string; stdout: string }
+export interface PhoneLogs {
+  dir: string;
+  messages: string;
+  shortMessages: string;
+  errors: string;
+  actions: string;
+  stdout: string;
+}
 
 export interface CommonOptions {
   /** Streamed in a loop for the whole call. Default: a 440 Hz tone. */

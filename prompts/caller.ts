@@ -9,14 +9,13 @@ export interface CallerPromptInput {
 }
 
 export function callerInstructions({ instructions, rules, canTakeMessage }: CallerPromptInput): string {
-  const parts = [
-    'You are a friendly phone agent. Keep answers short and conversational: this is a voice call,',
-    'so no lists, markdown or emojis.',
-  ];
+  const parts = ['You are a friendly phone agent. Keep answers short and conversational: this is a voice call,', 'so no lists, markdown or emojis.'];
   if (instructions) parts.push(instructions);
   if (rules) {
     parts.push(
-      '\n\nWarm Transfer Rules. Follow them to decide when to transfer and to whom:\n' + rules + '\n\n' +
+      '\n\nWarm Transfer Rules. Follow them to decide when to transfer and to whom:\n' +
+        rules +
+        '\n\n' +
         'To transfer, call warm_transfer with the destination exactly as a rule writes it and a short, factual ' +
         'reason so the person can be briefed. It puts the caller on hold, briefs the person and connects them if ' +
         'they accept; if a rule lists several destinations they are tried in order. Never transfer anywhere the ' +
@@ -26,8 +25,7 @@ export function callerInstructions({ instructions, rules, canTakeMessage }: Call
   }
   if (canTakeMessage) {
     parts.push(
-      'If nobody can take the call, offer to take a message: ask for the caller\'s name, a number to call back ' +
-        'and the message, then call take_message.',
+      "If nobody can take the call, offer to take a message: ask for the caller's name, a number to call back " + 'and the message, then call take_message.',
     );
   }
   return parts.join(' ');

@@ -1,7 +1,5 @@
 // What a caller on hold hears between the music: that the agent is trying someone else, or still trying.
-export type HoldNote =
-  | { kind: 'next'; unavailable: string; next: string }
-  | { kind: 'still_trying'; unavailable: string };
+export type HoldNote = { kind: 'next'; unavailable: string; next: string } | { kind: 'still_trying'; unavailable: string };
 
 export function onHoldNote(note: HoldNote): string {
   return note.kind === 'next'

@@ -2,8 +2,10 @@
 // (transfer/limits.ts): too many transfers on this call, or the organization's transfers all running.
 
 export function callLimitForModel(perCall: number): string {
-  return `This call has already had ${perCall} transfer${perCall === 1 ? '' : 's'}, the most one call may have. ` +
-    "Do not call warm_transfer again on this call. Tell the caller you can't transfer them again on this call, and offer to take a message instead.";
+  return (
+    `This call has already had ${perCall} transfer${perCall === 1 ? '' : 's'}, the most one call may have. ` +
+    "Do not call warm_transfer again on this call. Tell the caller you can't transfer them again on this call, and offer to take a message instead."
+  );
 }
 
 export function organizationLimitForModel(): string {

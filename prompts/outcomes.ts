@@ -9,7 +9,7 @@ const CALLER_MESSAGES: Record<TransferOutcome, string> = {
   declined: "I'm sorry, they declined the call just now. I'm back with you.",
   no_answer: "I'm sorry, nobody picked up. I'm back with you.",
   voicemail: "I'm sorry, I reached their voicemail rather than a person. I'm back with you.",
-  destination_hung_up: 'I lost the line to them before I could connect you. I\'m back with you.',
+  destination_hung_up: "I lost the line to them before I could connect you. I'm back with you.",
   dial_failed: "I'm sorry, I couldn't get the call through. I'm back with you.",
   bridge_failed: "I'm sorry, something went wrong connecting you. I'm back with you.",
   hold_failed: "I'm sorry, I couldn't put you on hold, so I haven't transferred you. I'm still with you.",

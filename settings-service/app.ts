@@ -51,7 +51,16 @@ export const DEFAULT_SESSIONS: SessionOptions = { sessionTtlSeconds: 8 * 3600, s
 /** JSON and form bodies; hold music uploads have their own limit (4 MB, routes/hold-music.ts). */
 export const JSON_BODY_LIMIT_BYTES = 256 * 1024;
 
-export async function buildApp({ store, adminToken, logger = false, trustProxy = false, sessions, timeouts, tenancy = tenancyFromEnv(), uploads = DEFAULT_UPLOAD_LIMITS }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({
+  store,
+  adminToken,
+  logger = false,
+  trustProxy = false,
+  sessions,
+  timeouts,
+  tenancy = tenancyFromEnv(),
+  uploads = DEFAULT_UPLOAD_LIMITS,
+}: AppOptions): Promise<FastifyInstance> {
   if (!adminToken) throw new Error('the settings service needs an administrator token (SETTINGS_ADMIN_TOKEN)');
   await indexAgentOwners(store.redis, store.keys); // agents stored before organizations had their own sets
   const bounds = { ...DEFAULT_TIMEOUTS, ...timeouts };
@@ -68,7 +77,11 @@ export async function buildApp({ store, adminToken, logger = false, trustProxy =
   });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Warm Transfer settings', version: '1.0.0', description: "An agent's Warm Transfer settings, hold music and events, shared by every worker through Redis." },
+      info: {
+        title: 'Warm Transfer settings',
+        version: '1.0.0',
+        description: "An agent's Warm Transfer settings, hold music and events, shared by every worker through Redis.",
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
@@ -77,7 +90,9 @@ export async function buildApp({ store, adminToken, logger = false, trustProxy =
 
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if ('validation' in error && error.validation) {
-      const problems = error.validation.map((v) => `${(v.instancePath || '/').slice(1).replaceAll('/', '.') || error.validationContext || 'body'}: ${v.message ?? 'is invalid'}`);
+      const problems = error.validation.map(
+        (v) => `${(v.instancePath || '/').slice(1).replaceAll('/', '.') || error.validationContext || 'body'}: ${v.message ?? 'is invalid'}`,
+      );
       return reply.code(422).send({ error: 'the request was refused; nothing was changed', problems });
     }
     if (isRedisUnavailable(error)) {
@@ -87,7 +102,9 @@ export async function buildApp({ store, adminToken, logger = false, trustProxy =
     const status = error.statusCode ?? 500;
     if (status === 413) {
       const upload = /^(audio|multipart)\//i.test(String(request.headers['content-type'] ?? ''));
-      return reply.code(413).send({ error: upload ? `the upload is larger than 4 MB (${HOLD_MUSIC_MAX_BYTES} bytes)` : `the request body is larger than ${JSON_BODY_LIMIT_BYTES} bytes` });
+      return reply.code(413).send({
+        error: upload ? `the upload is larger than 4 MB (${HOLD_MUSIC_MAX_BYTES} bytes)` : `the request body is larger than ${JSON_BODY_LIMIT_BYTES} bytes`,
+      });
     }
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
@@ -107,7 +124,7 @@ export async function buildApp({ store, adminToken, logger = false, trustProxy =
 
   app.get('/v1/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
   app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/plain').send('Warm Transfer settings service: the API is described at /v1/openapi.json; an agent\'s page is at /agents/{agentId}.\n'),
+    reply.type('text/plain').send("Warm Transfer settings service: the API is described at /v1/openapi.json; an agent's page is at /agents/{agentId}.\n"),
   );
   return app;
 }

@@ -78,9 +78,7 @@ export async function identify(store: SettingsStore, adminToken: string, token: 
 }
 
 export async function principalOf(store: SettingsStore, adminToken: string, credentials: Credentials): Promise<Principal | undefined> {
-  return credentials.kind === 'bearer'
-    ? identify(store, adminToken, credentials.token)
-    : sessionPrincipal(store, credentials.sessionId, adminToken);
+  return credentials.kind === 'bearer' ? identify(store, adminToken, credentials.token) : sessionPrincipal(store, credentials.sessionId, adminToken);
 }
 
 export function registerAuth(app: FastifyInstance, store: SettingsStore, adminToken: string): void {

@@ -13,8 +13,7 @@ import { DecodeSlots } from './decode-slots.ts';
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './upload-limits.ts';
 
 export type UploadCheck =
-  | { ok: true; format: 'mp3' | 'wav'; sha256: string; pcm: Int16Array; durationMs: number }
-  | { ok: false; status: 413 | 415 | 422 | 429 | 503; error: string };
+  { ok: true; format: 'mp3' | 'wav'; sha256: string; pcm: Int16Array; durationMs: number } | { ok: false; status: 413 | 415 | 422 | 429 | 503; error: string };
 
 /** Two decodes at once per process (a core each), four more waiting their turn. */
 const slots = new DecodeSlots(2, 4);
@@ -55,7 +54,8 @@ export async function checkUpload(
   limits: UploadLimits = DEFAULT_UPLOAD_LIMITS,
   room?: (neededBytes: number) => Promise<string | undefined>,
 ): Promise<UploadCheck> {
-  if (data.length > HOLD_MUSIC_MAX_BYTES) return { ok: false, status: 413, error: `hold music '${name}' is ${data.length} bytes; the limit is 4 MB (${HOLD_MUSIC_MAX_BYTES} bytes)` };
+  if (data.length > HOLD_MUSIC_MAX_BYTES)
+    return { ok: false, status: 413, error: `hold music '${name}' is ${data.length} bytes; the limit is 4 MB (${HOLD_MUSIC_MAX_BYTES} bytes)` };
   if (data.length === 0) return { ok: false, status: 422, error: `hold music '${name}' is empty (0 bytes)` };
   const claimed = sniff(data);
   const check = checkHoldMusic(data, name);
@@ -71,7 +71,13 @@ export async function checkUpload(
   if (noRoom) return { ok: false, status: 422, error: noRoom };
   try {
     const decoded = await slots.run(() =>
-      decodeAudio(data, { container: check.format, decoder: header.decoder, sampleRate: HOLD_SAMPLE_RATE, maxDurationMs: limits.maxDurationMs, timeoutMs: limits.decodeTimeoutMs }),
+      decodeAudio(data, {
+        container: check.format,
+        decoder: header.decoder,
+        sampleRate: HOLD_SAMPLE_RATE,
+        maxDurationMs: limits.maxDurationMs,
+        timeoutMs: limits.decodeTimeoutMs,
+      }),
     );
     if (!decoded) return { ok: false, status: 429, error: 'the service is decoding other uploads; try again in a few seconds' };
     const pcm = decoded.value;
@@ -82,7 +88,11 @@ export async function checkUpload(
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;
     if (error.kind === 'too-long') {
-      return { ok: false, status: 422, error: `hold music '${name}' plays longer than its headers say (${minutes(header.durationMs)}): decoding stopped at ${cap}` };
+      return {
+        ok: false,
+        status: 422,
+        error: `hold music '${name}' plays longer than its headers say (${minutes(header.durationMs)}): decoding stopped at ${cap}`,
+      };
     }
     if (error.kind === 'unavailable') return { ok: false, status: 503, error: `hold music cannot be decoded right now: ${error.message}` };
     return { ok: false, status: 422, error: `hold music '${name}' does not decode as ${check.format.toUpperCase()} audio: ${error.message}` };

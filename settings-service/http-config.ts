@@ -26,7 +26,10 @@ export function parseTrustProxy(raw: string | undefined): Parsed<TrustProxy> {
     return bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
   });
   if (bad.length > 0) {
-    return { ok: false, error: `SETTINGS_TRUST_PROXY: '${bad.join("', '")}' is not an IP address or CIDR; use true, false, a hop count, or a comma list such as 127.0.0.1,10.0.0.0/8` };
+    return {
+      ok: false,
+      error: `SETTINGS_TRUST_PROXY: '${bad.join("', '")}' is not an IP address or CIDR; use true, false, a hop count, or a comma list such as 127.0.0.1,10.0.0.0/8`,
+    };
   }
   return { ok: true, value: entries.join(',') };
 }

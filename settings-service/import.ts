@@ -47,19 +47,28 @@ export async function importSettings(
       if (!check.ok) problems.push(`${agent.file}: warmTransfer.holdMusic: ${check.error}`);
       else upload = { check, data: await readFile(music), name: basename(music) };
     }
-    const notes = messages === undefined ? [] : [`messages.file was not imported: messages taken for agent ${agent.agentId} go to its stream in the store (GET /v1/agents/${agent.agentId}/messages) and its webhook`];
+    const notes =
+      messages === undefined
+        ? []
+        : [
+            `messages.file was not imported: messages taken for agent ${agent.agentId} go to its stream in the store (GET /v1/agents/${agent.agentId}/messages) and its webhook`,
+          ];
     const document = { ...rest, organizationId, ...(warmTransfer ? { warmTransfer: section } : {}) };
     const available = (organization as { warmTransferAvailable?: boolean } | undefined)?.warmTransferAvailable ?? true;
     const owner = (await store.agent(agent.agentId))?.organizationId;
     if (owner !== undefined && owner !== organizationId) {
-      problems.push(`${agent.file}: agent '${agent.agentId}' belongs to organization '${owner}'; an import never moves an agent to another organization (the administrator can, with PUT /v1/agents/${agent.agentId})`);
+      problems.push(
+        `${agent.file}: agent '${agent.agentId}' belongs to organization '${owner}'; an import never moves an agent to another organization (the administrator can, with PUT /v1/agents/${agent.agentId})`,
+      );
     }
     prepared.push({ agentId: agent.agentId, document, available, upload, notes, isNew: owner === undefined });
   }
   const owned = (await store.organizationAgentIds(organizationId)).length;
   const added = prepared.filter((p) => p.isNew).length;
   if (owned + added > maxAgentsPerOrganization) {
-    problems.push(`organization '${organizationId}' has ${owned} agents; ${added} more would pass its limit of ${maxAgentsPerOrganization} (SETTINGS_MAX_AGENTS_PER_ORGANIZATION)`);
+    problems.push(
+      `organization '${organizationId}' has ${owned} agents; ${added} more would pass its limit of ${maxAgentsPerOrganization} (SETTINGS_MAX_AGENTS_PER_ORGANIZATION)`,
+    );
   }
   if (problems.length > 0) throw new SettingsError(problems);
 
@@ -79,7 +88,14 @@ export async function importSettings(
     let version = written.version;
     if (upload) {
       const { check, data, name } = upload;
-      const info = { sha256: check.sha256, format: check.format, bytes: data.length, name, durationMs: Math.round(check.durationMs), uploadedAt: new Date().toISOString() };
+      const info = {
+        sha256: check.sha256,
+        format: check.format,
+        bytes: data.length,
+        name,
+        durationMs: Math.round(check.durationMs),
+        uploadedAt: new Date().toISOString(),
+      };
       version = await store.putHoldMusic(agentId, info, data, Buffer.from(check.pcm.buffer, check.pcm.byteOffset, check.pcm.byteLength));
     }
     results.push({ agentId, version, notes });

@@ -61,7 +61,8 @@ if (command === 'import') {
     fail(`SETTINGS_WEBHOOK_RETENTION_S must be whole seconds from 60 to ${OUTBOX_RETENTION_MS / 1000}, not '${process.env.SETTINGS_WEBHOOK_RETENTION_S}'`);
   }
   const maxQueued = Number(process.env.SETTINGS_WEBHOOK_MAX_QUEUED || WEBHOOK_DEFAULTS.maxQueuedPerOrganization);
-  if (!Number.isInteger(maxQueued) || maxQueued < 1) fail(`SETTINGS_WEBHOOK_MAX_QUEUED must be a positive whole number, not '${process.env.SETTINGS_WEBHOOK_MAX_QUEUED}'`);
+  if (!Number.isInteger(maxQueued) || maxQueued < 1)
+    fail(`SETTINGS_WEBHOOK_MAX_QUEUED must be a positive whole number, not '${process.env.SETTINGS_WEBHOOK_MAX_QUEUED}'`);
   const trustProxy = parseTrustProxy(process.env.SETTINGS_TRUST_PROXY);
   const sessionTtl = parseSessionTtl(process.env.SETTINGS_SESSION_TTL_S);
   const problems = [trustProxy, sessionTtl].flatMap((p) => (p.ok ? [] : [p.error]));
@@ -77,7 +78,12 @@ if (command === 'import') {
     logger: { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] },
   });
   // Webhooks are signed with each organization's own secret: the LiveKit keys are not needed (nor used) here.
-  const sender = startWebhookSender(store, { allowedHosts, retentionMs: retentionS * 1000, maxQueuedPerOrganization: maxQueued, log: (msg, fields) => app.log.warn(fields, msg) });
+  const sender = startWebhookSender(store, {
+    allowedHosts,
+    retentionMs: retentionS * 1000,
+    maxQueuedPerOrganization: maxQueued,
+    log: (msg, fields) => app.log.warn(fields, msg),
+  });
   const shutdown = async () => {
     await sender.stop();
     await app.close();

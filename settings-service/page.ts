@@ -5,8 +5,7 @@ import { NOT_DIALLED_HEADING } from '../settings/rules/read-back.ts';
 import type { WarmTransferSection } from './agents.ts';
 import type { StoredEvent } from '../settings/store/store.ts';
 
-const esc = (text: unknown) =>
-  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+const esc = (text: unknown) => String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 const layout = (title: string, nonce: string, body: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -46,11 +45,13 @@ function lineClass(line: string): string {
 
 function planList(section: WarmTransferSection): string {
   const { lines, warnings, errors } = section.plan;
-  return [
-    ...lines.map((l) => `<li${lineClass(l)}>${esc(l)}</li>`),
-    ...warnings.map((w) => `<li class="muted">${esc(w)}</li>`),
-    ...errors.map((e) => `<li class="error">${esc(e)}</li>`),
-  ].join('') || '<li class="muted">No rules yet.</li>';
+  return (
+    [
+      ...lines.map((l) => `<li${lineClass(l)}>${esc(l)}</li>`),
+      ...warnings.map((w) => `<li class="muted">${esc(w)}</li>`),
+      ...errors.map((e) => `<li class="error">${esc(e)}</li>`),
+    ].join('') || '<li class="muted">No rules yet.</li>'
+  );
 }
 
 function events(transfers: Array<{ transferId: string; entries: StoredEvent[] }>, messages: StoredEvent[]): string {

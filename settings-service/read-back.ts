@@ -34,7 +34,10 @@ export function rulesReadBack(text: string): ReadBack {
     dialable: allowedDestinations(plan).map(canonicalDestination),
     forbidden,
     notDialled: (plan.notDialled ?? []).map((n) => ({
-      destination: canonicalDestination(n.destination), rule: n.rule, sentence: n.sentence, why: whyNotDialled(n.reason, n.trigger),
+      destination: canonicalDestination(n.destination),
+      rule: n.rule,
+      sentence: n.sentence,
+      why: whyNotDialled(n.reason, n.trigger),
     })),
   };
 }

@@ -29,8 +29,7 @@ export function webhookKeys(prefix: string) {
   };
 }
 
-export const endpointId = (organizationId: string, url: string): string =>
-  createHash('sha256').update(`${organizationId}\n${url}`).digest('hex').slice(0, 32);
+export const endpointId = (organizationId: string, url: string): string => createHash('sha256').update(`${organizationId}\n${url}`).digest('hex').slice(0, 32);
 
 const ENQUEUE = `
 if tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(ARGV[4]) then return -redis.call('INCR', KEYS[5]) end
@@ -84,10 +83,23 @@ export class WebhookQueues {
   /** Queues an event for its endpoint; false (with the organization's total of drops) when its cap is reached. */
   async enqueue(endpoint: Endpoint, eventJson: string, capPerOrganization: number): Promise<{ queued: true } | { queued: false; droppedTotal: number }> {
     const k = this.keys;
-    const result = Number(await this.store.redis.eval(
-      ENQUEUE, 5, k.queue(endpoint.id), k.due(), k.endpoint(endpoint.id), k.queued(endpoint.organizationId), k.dropped(endpoint.organizationId),
-      eventJson, endpoint.id, Date.now(), capPerOrganization, endpoint.url, endpoint.organizationId,
-    ));
+    const result = Number(
+      await this.store.redis.eval(
+        ENQUEUE,
+        5,
+        k.queue(endpoint.id),
+        k.due(),
+        k.endpoint(endpoint.id),
+        k.queued(endpoint.organizationId),
+        k.dropped(endpoint.organizationId),
+        eventJson,
+        endpoint.id,
+        Date.now(),
+        capPerOrganization,
+        endpoint.url,
+        endpoint.organizationId,
+      ),
+    );
     return result > 0 ? { queued: true } : { queued: false, droppedTotal: -result };
   }
 
@@ -99,24 +111,51 @@ export class WebhookQueues {
   /** Takes the endpoint's lease for `leaseMs`; its head event and where it goes, or undefined when another holds it. */
   async take(id: string, token: string, leaseMs: number): Promise<{ endpoint: Endpoint; head: string | undefined } | undefined> {
     if ((await this.store.redis.set(this.keys.lease(id), token, 'PX', leaseMs, 'NX')) !== 'OK') return undefined;
-    const [[, fields], [, head]] = (await this.store.redis.multi().hgetall(this.keys.endpoint(id)).lindex(this.keys.queue(id), 0).exec()) as [[unknown, Record<string, string>], [unknown, string | null]];
+    const [[, fields], [, head]] = (await this.store.redis.multi().hgetall(this.keys.endpoint(id)).lindex(this.keys.queue(id), 0).exec()) as [
+      [unknown, Record<string, string>],
+      [unknown, string | null],
+    ];
     return { endpoint: { id, url: fields.url ?? '', organizationId: fields.organizationId ?? '' }, head: head ?? undefined };
   }
 
   /** Removes the head event, delivered (resets the failure count) or expired; the next head, or false when the lease was lost. */
   async pop(endpoint: Endpoint, token: string, delivered: boolean, leaseMs: number): Promise<string | undefined | false> {
     const k = this.keys;
-    const held = Number(await this.store.redis.eval(
-      POP, 5, k.queue(endpoint.id), k.due(), k.endpoint(endpoint.id), k.queued(endpoint.organizationId), k.lease(endpoint.id),
-      endpoint.id, Date.now(), token, delivered ? '1' : '0', leaseMs,
-    )) === 1;
+    const held =
+      Number(
+        await this.store.redis.eval(
+          POP,
+          5,
+          k.queue(endpoint.id),
+          k.due(),
+          k.endpoint(endpoint.id),
+          k.queued(endpoint.organizationId),
+          k.lease(endpoint.id),
+          endpoint.id,
+          Date.now(),
+          token,
+          delivered ? '1' : '0',
+          leaseMs,
+        ),
+      ) === 1;
     if (!held) return false;
     return (await this.store.redis.lindex(k.queue(endpoint.id), 0)) ?? undefined;
   }
 
   /** Records a failed try; the consecutive failures and the pause before the next. */
   async fail(id: string, token: string, baseMs: number, maxMs: number): Promise<{ failures: number; pauseMs: number }> {
-    const [failures, pauseMs] = (await this.store.redis.eval(FAIL, 3, this.keys.due(), this.keys.endpoint(id), this.keys.lease(id), id, Date.now(), token, baseMs, maxMs)) as [number, number];
+    const [failures, pauseMs] = (await this.store.redis.eval(
+      FAIL,
+      3,
+      this.keys.due(),
+      this.keys.endpoint(id),
+      this.keys.lease(id),
+      id,
+      Date.now(),
+      token,
+      baseMs,
+      maxMs,
+    )) as [number, number];
     return { failures, pauseMs };
   }
 

@@ -61,7 +61,12 @@ const FAN_OUT_LEASE_MS = 10_000;
  */
 export function webhookBody(event: StoredEvent, organizationId: string): string {
   return JSON.stringify({
-    id: event.id, event: event.type, createdAt: Math.floor(Date.parse(event.at) / 1000), organizationId, agentId: event.agentId, data: withoutPii(event.data),
+    id: event.id,
+    event: event.type,
+    createdAt: Math.floor(Date.parse(event.at) / 1000),
+    organizationId,
+    agentId: event.agentId,
+    data: withoutPii(event.data),
   });
 }
 
@@ -98,7 +103,10 @@ export function startWebhookSender(store: SettingsStore, options: WebhookOptions
           const queued = await queues.enqueue(endpoint, JSON.stringify(event), o.maxQueuedPerOrganization);
           if (!queued.queued) {
             log('webhook event dropped: the organization has too many events queued', {
-              eventId: event.id, organizationId: agent.organizationId, cap: o.maxQueuedPerOrganization, droppedTotal: queued.droppedTotal,
+              eventId: event.id,
+              organizationId: agent.organizationId,
+              cap: o.maxQueuedPerOrganization,
+              droppedTotal: queued.droppedTotal,
             });
           }
         }
@@ -123,9 +131,14 @@ export function startWebhookSender(store: SettingsStore, options: WebhookOptions
           await sleep(1000, signal);
           continue;
         }
-        const claimed = (await reader.xautoclaim(outbox, GROUP, consumer, lease === 'taken' ? 0 : o.claimIdleMs, '0-0', 'COUNT', 100)) as [string, Array<[string, string[]] | null>];
+        const claimed = (await reader.xautoclaim(outbox, GROUP, consumer, lease === 'taken' ? 0 : o.claimIdleMs, '0-0', 'COUNT', 100)) as [
+          string,
+          Array<[string, string[]] | null>,
+        ];
         await fanOut((claimed[1] ?? []).filter((e): e is [string, string[]] => Array.isArray(e) && Array.isArray(e[1])));
-        const reply = (await reader.xreadgroup('GROUP', GROUP, consumer, 'COUNT', 200, 'BLOCK', 1000, 'STREAMS', outbox, cursor)) as Array<[string, Array<[string, string[]]>]> | null;
+        const reply = (await reader.xreadgroup('GROUP', GROUP, consumer, 'COUNT', 200, 'BLOCK', 1000, 'STREAMS', outbox, cursor)) as Array<
+          [string, Array<[string, string[]]>]
+        > | null;
         const entries = reply?.[0]?.[1] ?? [];
         if (cursor === '0' && entries.length === 0) cursor = '>';
         await fanOut(entries);
@@ -145,7 +158,14 @@ export function startWebhookSender(store: SettingsStore, options: WebhookOptions
     let head: string | undefined | false = taken.head;
     const failed = async (eventId: string | undefined, fields: Record<string, unknown>) => {
       const { failures, pauseMs } = await queues.fail(id, token, o.firstPauseMs, o.maxPauseMs);
-      log('webhook delivery failed; the endpoint pauses, its events stay queued', { eventId, organizationId: endpoint.organizationId, endpoint: id, failures, pauseMs, ...fields });
+      log('webhook delivery failed; the endpoint pauses, its events stay queued', {
+        eventId,
+        organizationId: endpoint.organizationId,
+        endpoint: id,
+        failures,
+        pauseMs,
+        ...fields,
+      });
     };
     while (typeof head === 'string' && !signal.aborted) {
       const event = JSON.parse(head) as StoredEvent;
@@ -155,7 +175,10 @@ export function startWebhookSender(store: SettingsStore, options: WebhookOptions
         continue;
       }
       const secrets = await signingSecrets(store, endpoint.organizationId);
-      if (!secrets) return failed(event.id, { why: `organization '${endpoint.organizationId}' has no webhook secret yet (POST /v1/organizations/${endpoint.organizationId}/webhook-secret)` });
+      if (!secrets)
+        return failed(event.id, {
+          why: `organization '${endpoint.organizationId}' has no webhook secret yet (POST /v1/organizations/${endpoint.organizationId}/webhook-secret)`,
+        });
       const body = webhookBody(event, endpoint.organizationId);
       const headers = { 'content-type': 'application/webhook+json', ...(await signatureHeaders(body, endpoint.organizationId, secrets)) };
       const outcome = await postChecked(endpoint.url, body, headers, policy, o.timeoutMs, options.resolve, signal);

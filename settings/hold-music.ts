@@ -10,8 +10,7 @@ export const HOLD_MUSIC_MAX_BYTES = 4 * 1024 * 1024;
 export type HoldMusicCheck = { ok: true; format: 'mp3' | 'wav'; bytes: number } | { ok: false; error: string };
 
 const fail = (error: string): HoldMusicCheck => ({ ok: false, error });
-const tooBig = (name: string, bytes: number) =>
-  fail(`hold music '${name}' is ${bytes} bytes; the limit is 4 MB (${HOLD_MUSIC_MAX_BYTES} bytes)`);
+const tooBig = (name: string, bytes: number) => fail(`hold music '${name}' is ${bytes} bytes; the limit is 4 MB (${HOLD_MUSIC_MAX_BYTES} bytes)`);
 
 /** Reads and checks a file; the size is checked before reading, so an oversized file is never loaded. */
 export async function checkHoldMusicFile(path: string, name: string = basename(path)): Promise<HoldMusicCheck> {

@@ -60,14 +60,20 @@ const atMost = (max: number) => `at most ${max} characters`;
 // Aborting: an over-long value is not compiled, and the checks that relate fields (which need every field
 // valid on its own) are skipped, as for any other invalid field.
 const capped = (max: number) => ({ error: atMost(max), abort: true });
-const trunkId = z.string().max(TEXT_LIMITS.trunkId, capped(TEXT_LIMITS.trunkId)).regex(/^ST_\w+$/, 'must be a LiveKit SIP trunk id, such as ST_a1b2c3');
+const trunkId = z
+  .string()
+  .max(TEXT_LIMITS.trunkId, capped(TEXT_LIMITS.trunkId))
+  .regex(/^ST_\w+$/, 'must be a LiveKit SIP trunk id, such as ST_a1b2c3');
 
-const destination = z.string().max(TEXT_LIMITS.destination, capped(TEXT_LIMITS.destination)).transform((raw, ctx) => {
-  const parsed = parseDestination(raw);
-  if (parsed.ok) return parsed.destination;
-  ctx.addIssue({ code: 'custom', message: parsed.error });
-  return z.NEVER;
-});
+const destination = z
+  .string()
+  .max(TEXT_LIMITS.destination, capped(TEXT_LIMITS.destination))
+  .transform((raw, ctx) => {
+    const parsed = parseDestination(raw);
+    if (parsed.ok) return parsed.destination;
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  });
 
 const rules = z
   .string()
@@ -157,11 +163,18 @@ export function agentSettingsSchema(file: string) {
 
   return z
     .strictObject({
-      agentId: z.string().max(64, capped(64)).regex(/^[\w.-]+$/, 'letters, digits, dot, dash and underscore only'),
+      agentId: z
+        .string()
+        .max(64, capped(64))
+        .regex(/^[\w.-]+$/, 'letters, digits, dot, dash and underscore only'),
       organization: z.strictObject({ warmTransferAvailable: z.boolean().default(true) }).prefault({}),
       instructions: z.string().max(TEXT_LIMITS.instructions, capped(TEXT_LIMITS.instructions)).optional(),
       greeting: z.string().max(TEXT_LIMITS.greeting, capped(TEXT_LIMITS.greeting)).optional(),
-      agentPhoneNumber: z.string().max(TEXT_LIMITS.phoneNumber, capped(TEXT_LIMITS.phoneNumber)).regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number, such as +15125550100').optional(),
+      agentPhoneNumber: z
+        .string()
+        .max(TEXT_LIMITS.phoneNumber, capped(TEXT_LIMITS.phoneNumber))
+        .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number, such as +15125550100')
+        .optional(),
       warmTransfer: z
         .strictObject({
           enabled: z.boolean(),
@@ -200,42 +213,44 @@ export function agentSettingsSchema(file: string) {
       needs('extension', s.trunks.pbx, ['trunks', 'pbx']);
       needs('phone', s.trunks.pstnOutboundTrunkId, ['trunks', 'pstnOutboundTrunkId']);
       if (!s.warmTransfer.passThroughCallerNumber && !s.agentPhoneNumber) {
-        ctx.addIssue({ code: 'custom', path: ['agentPhoneNumber'], message: 'required when warmTransfer.passThroughCallerNumber is false: destinations are shown this number' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['agentPhoneNumber'],
+          message: 'required when warmTransfer.passThroughCallerNumber is false: destinations are shown this number',
+        });
       }
       if (s.warmTransfer.enabled && allowedDestinations(s.warmTransfer.rules).length === 0) {
         ctx.addIssue({ code: 'custom', path: ['warmTransfer', 'rules'], message: 'warm transfer is enabled but no rule names a destination' });
       }
     })
-    .transform(
-      (s): AgentSettings => ({
-        agentId: s.agentId,
-        file,
-        organization: s.organization,
-        instructions: s.instructions,
-        greeting: s.greeting,
-        agentPhoneNumber: s.agentPhoneNumber,
-        warmTransfer: {
-          enabled: s.warmTransfer.enabled,
-          rulesText: s.warmTransfer.rules.rules.map((r) => r.text).join('\n\n'),
-          plan: s.warmTransfer.rules,
-          holdMusic: s.warmTransfer.holdMusic,
-          passThroughCallerNumber: s.warmTransfer.passThroughCallerNumber,
-          ringingTimeoutMs: s.warmTransfer.ringingTimeoutSeconds * 1000,
-          decisionTimeoutMs: s.warmTransfer.decisionTimeoutSeconds * 1000,
-          progressNoteIntervalMs: s.warmTransfer.progressNoteIntervalSeconds * 1000,
-        },
-        trunks: {
-          pstnOutboundTrunkId: s.trunks.pstnOutboundTrunkId,
-          pbxOutboundTrunkId: s.trunks.pbx?.outboundTrunkId,
-          inboundAcceptsRefer: s.trunks.inbound.acceptsRefer,
-        },
-        keypad: new Map(
-          Object.entries(s.keypad).map(([key, k]) => [
-            key,
-            { destinations: [k.destination, ...k.fallbacks], label: k.label ?? formatDestination(k.destination), warm: k.warm },
-          ]),
-        ),
-        messagesFile: s.messages?.file,
-      }),
-    );
+    .transform((s): AgentSettings => ({
+      agentId: s.agentId,
+      file,
+      organization: s.organization,
+      instructions: s.instructions,
+      greeting: s.greeting,
+      agentPhoneNumber: s.agentPhoneNumber,
+      warmTransfer: {
+        enabled: s.warmTransfer.enabled,
+        rulesText: s.warmTransfer.rules.rules.map((r) => r.text).join('\n\n'),
+        plan: s.warmTransfer.rules,
+        holdMusic: s.warmTransfer.holdMusic,
+        passThroughCallerNumber: s.warmTransfer.passThroughCallerNumber,
+        ringingTimeoutMs: s.warmTransfer.ringingTimeoutSeconds * 1000,
+        decisionTimeoutMs: s.warmTransfer.decisionTimeoutSeconds * 1000,
+        progressNoteIntervalMs: s.warmTransfer.progressNoteIntervalSeconds * 1000,
+      },
+      trunks: {
+        pstnOutboundTrunkId: s.trunks.pstnOutboundTrunkId,
+        pbxOutboundTrunkId: s.trunks.pbx?.outboundTrunkId,
+        inboundAcceptsRefer: s.trunks.inbound.acceptsRefer,
+      },
+      keypad: new Map(
+        Object.entries(s.keypad).map(([key, k]) => [
+          key,
+          { destinations: [k.destination, ...k.fallbacks], label: k.label ?? formatDestination(k.destination), warm: k.warm },
+        ]),
+      ),
+      messagesFile: s.messages?.file,
+    }));
 }

@@ -85,9 +85,7 @@ async function loadFile(file: string): Promise<AgentSettings | { problems: strin
   const parsed = await agentSettingsSchema(file).safeParseAsync(document, { error: friendlyMessage });
   if (parsed.success) return parsed.data;
   return {
-    problems: parsed.error.issues.map((issue) =>
-      issue.path.length > 0 ? `${file}: ${issue.path.join('.')}: ${issue.message}` : `${file}: ${issue.message}`,
-    ),
+    problems: parsed.error.issues.map((issue) => (issue.path.length > 0 ? `${file}: ${issue.path.join('.')}: ${issue.message}` : `${file}: ${issue.message}`)),
   };
 }
 

@@ -64,14 +64,21 @@ function guardedLookup(policy: HostPolicy, resolve: Resolve): LookupFunction {
   return (hostname, options, callback) => {
     const host = unbracket(hostname).toLowerCase();
     const trusted = policy.names.has(host);
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new RefusedHost(`${host} did not resolve within ${WEBHOOK_LOOKUP_TIMEOUT_MS} ms`)), WEBHOOK_LOOKUP_TIMEOUT_MS).unref());
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new RefusedHost(`${host} did not resolve within ${WEBHOOK_LOOKUP_TIMEOUT_MS} ms`)), WEBHOOK_LOOKUP_TIMEOUT_MS).unref(),
+    );
     Promise.race([resolve(host), timeout])
       .then((addresses) => {
         if (addresses.length === 0) throw new RefusedHost(`${host} resolves to no address`);
         const bad = trusted ? undefined : addresses.find((a) => isRestrictedAddress(a, policy));
-        if (bad) throw new RefusedHost(`${host} resolves to ${bad}, a loopback, private, link-local, multicast or reserved address not listed in ${ALLOW_SETTING}`);
+        if (bad)
+          throw new RefusedHost(`${host} resolves to ${bad}, a loopback, private, link-local, multicast or reserved address not listed in ${ALLOW_SETTING}`);
         const family = (a: string) => (isIP(a) === 6 ? 6 : 4);
-        if (options.all) callback(null, addresses.map((address) => ({ address, family: family(address) })));
+        if (options.all)
+          callback(
+            null,
+            addresses.map((address) => ({ address, family: family(address) })),
+          );
         else callback(null, addresses[0]!, family(addresses[0]!));
       })
       .catch((error: unknown) => callback(error instanceof RefusedHost ? error : new RefusedHost(`${host} did not resolve (${String(error)})`), '', 4));
@@ -82,7 +89,13 @@ export type PostOutcome = { ok: true; status: number } | { ok: false; status?: n
 
 /** One POST to a checked address, no redirects followed, within `timeoutMs` from the lookup to the answer's head. */
 export function postChecked(
-  url: string, body: string, headers: Record<string, string>, policy: HostPolicy, timeoutMs: number, resolve: Resolve = resolveAll, signal?: AbortSignal,
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  policy: HostPolicy,
+  timeoutMs: number,
+  resolve: Resolve = resolveAll,
+  signal?: AbortSignal,
 ): Promise<PostOutcome> {
   const problem = webhookUrlProblem(url, policy);
   if (problem) return Promise.resolve({ ok: false, why: problem.replace(/^webhookUrl: /, ''), refused: true });

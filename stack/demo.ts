@@ -62,7 +62,13 @@ async function stack(): Promise<{ info: Omit<StackInfo, keyof TrunkIds>; stop: (
     console.log(`[demo] using the running stack at ${LIVEKIT_URL}`);
     const redisUrl = process.env.REDIS_URL;
     return {
-      info: { livekitUrl: LIVEKIT_URL, apiKey: LIVEKIT_API_KEY, apiSecret: LIVEKIT_API_SECRET, logDir: join(repoRoot, '.stack', 'logs'), ...(redisUrl ? { redisUrl } : {}) },
+      info: {
+        livekitUrl: LIVEKIT_URL,
+        apiKey: LIVEKIT_API_KEY,
+        apiSecret: LIVEKIT_API_SECRET,
+        logDir: join(repoRoot, '.stack', 'logs'),
+        ...(redisUrl ? { redisUrl } : {}),
+      },
       stop: async () => {},
     };
   }
@@ -105,20 +111,29 @@ try {
   const ids = await applyTrunks({ url: running.info.livekitUrl, apiKey: running.info.apiKey, apiSecret: running.info.apiSecret });
   const info: StackInfo = { ...running.info, ...ids };
   const settingsPath = join(outDir, 'agent.json');
-  writeFileSync(settingsPath, `${JSON.stringify({
-    agentId: 'demo',
-    greeting: conversational ? 'Thanks for calling. How can I help you today?' : 'Thanks for calling. Press 1 to talk to sales.',
-    warmTransfer: {
-      enabled: conversational,
-      ...(conversational ? { rules: `If the caller has a billing dispute, warm transfer to ${DESTINATION_NUMBER}.` } : {}),
-      ringingTimeoutSeconds: 10,
-      decisionTimeoutSeconds: 20,
-    },
-    trunks: { pstnOutboundTrunkId: ids.pstnTrunkId },
-    keypad: { '1': { destination: DESTINATION_NUMBER, label: 'sales', warm: true } },
-  }, null, 2)}\n`);
+  writeFileSync(
+    settingsPath,
+    `${JSON.stringify(
+      {
+        agentId: 'demo',
+        greeting: conversational ? 'Thanks for calling. How can I help you today?' : 'Thanks for calling. Press 1 to talk to sales.',
+        warmTransfer: {
+          enabled: conversational,
+          ...(conversational ? { rules: `If the caller has a billing dispute, warm transfer to ${DESTINATION_NUMBER}.` } : {}),
+          ringingTimeoutSeconds: 10,
+          decisionTimeoutSeconds: 20,
+        },
+        trunks: { pstnOutboundTrunkId: ids.pstnTrunkId },
+        keypad: { '1': { destination: DESTINATION_NUMBER, label: 'sales', warm: true } },
+      },
+      null,
+      2,
+    )}\n`,
+  );
   worker = await startWorker(info, 'demo', { TTS_PROVIDER: 'espeak', AGENT_SETTINGS: settingsPath, ...modelEnv() });
-  console.log(`[demo] worker registered (log: ${worker.logFile}); decision: ${decision}; ${conversational ? 'conversational path (model)' : 'keypad path (no model)'}`);
+  console.log(
+    `[demo] worker registered (log: ${worker.logFile}); decision: ${decision}; ${conversational ? 'conversational path (model)' : 'keypad path (no model)'}`,
+  );
 
   const behaviour = decision === 'busy' ? 'busy' : decision === 'no-answer' ? 'no-answer' : 'answer';
   destination = await startCallee({ port: DESTINATION_PORT, behaviour, ringMs: 1500, audio: { tone: DESTINATION_TONE_HZ }, name: 'demo-destination' });
@@ -197,7 +212,9 @@ try {
   ];
   const shown = rows.filter(([, t]) => t !== undefined);
   const outcome = decision === 'accept' ? 'accepted' : String(e('ended')?.outcome ?? 'none');
-  console.log(`\n[demo] summary (${decision}: outcome ${outcome}); times in ms after ${conversational ? 'the model called warm_transfer' : 'the caller pressed 1'}\n`);
+  console.log(
+    `\n[demo] summary (${decision}: outcome ${outcome}); times in ms after ${conversational ? 'the model called warm_transfer' : 'the caller pressed 1'}\n`,
+  );
   console.log(`| step | ms after ${trigger} |\n| --- | ---: |`);
   for (const [name, t] of shown) console.log(`| ${name} | ${ms(t, pressed)} |`);
 
@@ -207,31 +224,44 @@ try {
   writeFileSync(destinationWav, wavBytes(destination.received.samples(), SAMPLE_RATE));
   const picture = join(outDir, 'timeline.svg');
   const marks = [
-    ['hold_started', 'hold'], ['dialing', 'dialling'], ['answered', 'answered'], ['briefing_started', 'briefing'],
-    ['prompted', 'question'], ['decision', 'decision'], ['bridged', 'bridged'], ['returned', 'dial returned'], ['ended', 'ended'],
+    ['hold_started', 'hold'],
+    ['dialing', 'dialling'],
+    ['answered', 'answered'],
+    ['briefing_started', 'briefing'],
+    ['prompted', 'question'],
+    ['decision', 'decision'],
+    ['bridged', 'bridged'],
+    ['returned', 'dial returned'],
+    ['ended', 'ended'],
   ].flatMap(([type, label]) => {
     const t = at(e(type!));
     return t === undefined ? [] : [{ at: t, label: label! }];
   });
-  writeFileSync(picture, timelineSvg({
-    title: `npm run demo — ${conversational ? 'warm transfer asked for in speech' : 'screened keypad transfer'}, ${decision} (outcome: ${outcome})`,
-    from: answeredAt,
-    to: finishedAt,
-    lanes: [
-      { name: 'caller', segments: callerLane, keys: conversational ? [] : [{ at: pressed, digit: '1' }] },
-      { name: 'destination', segments: destinationLane, keys: destinationKey ? [destinationKey] : [] },
-    ],
-    marks,
-  }));
+  writeFileSync(
+    picture,
+    timelineSvg({
+      title: `npm run demo — ${conversational ? 'warm transfer asked for in speech' : 'screened keypad transfer'}, ${decision} (outcome: ${outcome})`,
+      from: answeredAt,
+      to: finishedAt,
+      lanes: [
+        { name: 'caller', segments: callerLane, keys: conversational ? [] : [{ at: pressed, digit: '1' }] },
+        { name: 'destination', segments: destinationLane, keys: destinationKey ? [destinationKey] : [] },
+      ],
+      marks,
+    }),
+  );
   console.log(`\n[demo] recordings: ${callerWav}\n[demo]             ${destinationWav}\n[demo] picture:    ${picture}\n[demo] worker log: ${worker.logFile}`);
 
   const expected: Record<Decision, string> = { accept: 'accepted', reject: 'rejected', busy: 'busy', 'no-answer': 'no_answer' };
   // Every ending is checked at the phones: connected both ways, or the caller back with the agent.
-  ok = outcome === expected[decision] && (decision === 'accept'
-    ? end.type === 'bridged' && callerHeardDestination !== undefined && destinationHeardCaller !== undefined
-    : callerBack !== undefined);
+  ok =
+    outcome === expected[decision] &&
+    (decision === 'accept' ? end.type === 'bridged' && callerHeardDestination !== undefined && destinationHeardCaller !== undefined : callerBack !== undefined);
   if (!ok) console.error(`[demo] failed: the ${decision} ending did not happen as expected`);
-  else console.log(`[demo] done: a whole ${conversational ? 'warm' : 'screened'} transfer (${decision}) on the local stack${conversational ? '' : ', no model or key'}`);
+  else
+    console.log(
+      `[demo] done: a whole ${conversational ? 'warm' : 'screened'} transfer (${decision}) on the local stack${conversational ? '' : ', no model or key'}`,
+    );
 } catch (error) {
   console.error('[demo] failed:', error instanceof Error ? error.message : error);
 } finally {

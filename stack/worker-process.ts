@@ -29,12 +29,16 @@ export function workerRuntime(): WorkerRuntime {
 }
 
 export async function startWorker(
-  stack: StackInfo, name: string, env: Record<string, string> = {}, runtime: WorkerRuntime = workerRuntime(),
+  stack: StackInfo,
+  name: string,
+  env: Record<string, string> = {},
+  runtime: WorkerRuntime = workerRuntime(),
   /** Node options for the worker, which its job processes inherit (e.g. --cpu-prof, not allowed in NODE_OPTIONS). */
   nodeArgs: string[] = [],
 ): Promise<RunningWorker> {
   if (runtime === 'compiled') ensureBuilt();
-  const args = runtime === 'compiled' ? [...nodeArgs, COMPILED_MAIN, 'start'] : [...nodeArgs, join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'agent/main.ts', 'start'];
+  const args =
+    runtime === 'compiled' ? [...nodeArgs, COMPILED_MAIN, 'start'] : [...nodeArgs, join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'agent/main.ts', 'start'];
   const logDir = join(stack.logDir, 'workers');
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}-${Date.now()}.log`);

@@ -49,10 +49,14 @@ export class StoreSettingsSource {
     let available: boolean | undefined;
     try {
       // The organization's switch is not part of the agent's version: read it alongside (one round trip).
-      [version, available] = await bounded(Promise.all([
-        this.store.agentVersion(agentId),
-        cached ? this.store.organization(cached.organizationId).then((o) => o?.warmTransferAvailable) : undefined,
-      ]), SETTINGS_READ_TIMEOUT_MS, 'reading the agent version');
+      [version, available] = await bounded(
+        Promise.all([
+          this.store.agentVersion(agentId),
+          cached ? this.store.organization(cached.organizationId).then((o) => o?.warmTransferAvailable) : undefined,
+        ]),
+        SETTINGS_READ_TIMEOUT_MS,
+        'reading the agent version',
+      );
     } catch (error) {
       // Redis unreachable: the last settings this process saw are better than a caller left in silence.
       if (cached) {
@@ -114,13 +118,17 @@ export class StoreSettingsSource {
    */
   async publishMessage(message: TakenMessage): Promise<void> {
     const { agentId, ...data } = message;
-    await bounded(this.store.appendEvent(agentId, 'message.taken', data, this.cache.get(agentId)?.organizationId), EVENT_WRITE_TIMEOUT_MS, 'storing the message');
+    await bounded(
+      this.store.appendEvent(agentId, 'message.taken', data, this.cache.get(agentId)?.organizationId),
+      EVENT_WRITE_TIMEOUT_MS,
+      'storing the message',
+    );
   }
 
   private async publish(agentId: string, type: StoredEvent['type'], data: Record<string, unknown>): Promise<void> {
     // Under the organization the settings were read for: nothing lands in an agent deleted or moved since.
-    await bounded(this.store.appendEvent(agentId, type, data, this.cache.get(agentId)?.organizationId), EVENT_WRITE_TIMEOUT_MS, 'storing an event').catch((error: unknown) =>
-      log().error({ agentId, type, error: String(error) }, 'could not store an event'),
+    await bounded(this.store.appendEvent(agentId, type, data, this.cache.get(agentId)?.organizationId), EVENT_WRITE_TIMEOUT_MS, 'storing an event').catch(
+      (error: unknown) => log().error({ agentId, type, error: String(error) }, 'could not store an event'),
     );
   }
 }

@@ -29,7 +29,12 @@ const keyOf = (prefix: string, workerKey: string) => `${prefix}carrying:${worker
 export function carry(options: CarryOptions, id: string): CarryLease {
   const { redis, workerKey, prefix = 'wt:', leaseMs = CARRY_LEASE_MS, renewMs = CARRY_RENEW_MS, now = Date.now } = options;
   const key = keyOf(prefix, workerKey);
-  const renew = () => redis.multi().zadd(key, now() + leaseMs, id).pexpire(key, leaseMs * 10).exec();
+  const renew = () =>
+    redis
+      .multi()
+      .zadd(key, now() + leaseMs, id)
+      .pexpire(key, leaseMs * 10)
+      .exec();
   // Redis away: the transfer goes on; it only counts less until Redis is back.
   void renew().catch(() => undefined);
   return new LeasedMember({ redis, key, member: id, renew, renewMs, releaseTimeoutMs: CARRY_RELEASE_TIMEOUT_MS, what: 'releasing a carried transfer' });

@@ -80,16 +80,19 @@ export class TransferLimits {
 
   /** Counts one more transfer for the call in `room`; false when it already had `perCall`. */
   async takeForCall(room: string): Promise<boolean> {
-    const count = Number(await bounded(
-      this.#options.redis.eval(TAKE_FOR_CALL, 1, this.#callKey(room), String(this.#options.perCall), String(CALL_COUNT_TTL_MS)),
-      LIMIT_TIMEOUT_MS, 'counting the call\'s transfers',
-    ));
+    const count = Number(
+      await bounded(
+        this.#options.redis.eval(TAKE_FOR_CALL, 1, this.#callKey(room), String(this.#options.perCall), String(CALL_COUNT_TTL_MS)),
+        LIMIT_TIMEOUT_MS,
+        "counting the call's transfers",
+      ),
+    );
     return count > 0;
   }
 
   /** A transfer counted by takeForCall did not start after all (refused for another reason). */
   async giveBackForCall(room: string): Promise<void> {
-    await bounded(this.#options.redis.decr(this.#callKey(room)), LIMIT_TIMEOUT_MS, 'giving back a call\'s transfer').catch(() => undefined);
+    await bounded(this.#options.redis.decr(this.#callKey(room)), LIMIT_TIMEOUT_MS, "giving back a call's transfer").catch(() => undefined);
   }
 
   /**
@@ -100,14 +103,30 @@ export class TransferLimits {
     const { redis, perOrganization } = this.#options;
     const key = this.#organizationKey(organizationId);
     const now = this.#options.now ?? Date.now;
-    const take = (force: boolean) => bounded(
-      redis.eval(TAKE_FOR_ORGANIZATION, 1, key, String(now()), String(perOrganization ?? Number.MAX_SAFE_INTEGER), id, String(now() + ORGANIZATION_LEASE_MS), force ? '1' : '0'),
-      LIMIT_TIMEOUT_MS, 'counting the organization\'s transfers',
-    );
+    const take = (force: boolean) =>
+      bounded(
+        redis.eval(
+          TAKE_FOR_ORGANIZATION,
+          1,
+          key,
+          String(now()),
+          String(perOrganization ?? Number.MAX_SAFE_INTEGER),
+          id,
+          String(now() + ORGANIZATION_LEASE_MS),
+          force ? '1' : '0',
+        ),
+        LIMIT_TIMEOUT_MS,
+        "counting the organization's transfers",
+      );
     if (Number(await take(carriedOn)) < 0) return undefined;
     return new LeasedMember({
-      redis, key, member: id, renew: () => take(true), renewMs: ORGANIZATION_RENEW_MS,
-      releaseTimeoutMs: LIMIT_TIMEOUT_MS, what: 'releasing an organization\'s transfer',
+      redis,
+      key,
+      member: id,
+      renew: () => take(true),
+      renewMs: ORGANIZATION_RENEW_MS,
+      releaseTimeoutMs: LIMIT_TIMEOUT_MS,
+      what: "releasing an organization's transfer",
     });
   }
 
@@ -141,6 +160,10 @@ export class TransferLimits {
   /** How many transfers of the organization run now (expired places not counted). */
   async runningFor(organizationId: string): Promise<number> {
     const now = (this.#options.now ?? Date.now)();
-    return bounded(this.#options.redis.zcount(this.#organizationKey(organizationId), `(${now}`, '+inf'), LIMIT_TIMEOUT_MS, 'reading the organization\'s transfers');
+    return bounded(
+      this.#options.redis.zcount(this.#organizationKey(organizationId), `(${now}`, '+inf'),
+      LIMIT_TIMEOUT_MS,
+      "reading the organization's transfers",
+    );
   }
 }

@@ -13,16 +13,18 @@ export const CALLER_WAIT_MS = 15_000;
 /** The apology is about six seconds long. */
 export const APOLOGY_PLAYOUT_MS = 15_000;
 
-export async function apologiseAndEnd(
-  ctx: JobContext, models: Pick<Models, 'vad' | 'tts'>, phrases: Phrases | undefined, api: RoomApi,
-): Promise<void> {
+export async function apologiseAndEnd(ctx: JobContext, models: Pick<Models, 'vad' | 'tts'>, phrases: Phrases | undefined, api: RoomApi): Promise<void> {
   const apology = settingsUnavailableApology();
   try {
     await ctx.connect();
     const caller = await bounded(ctx.waitForParticipant(), CALLER_WAIT_MS, 'waiting for the caller');
     const session = new voice.AgentSession({ vad: models.vad, tts: models.tts });
     await bounded(
-      session.start({ agent: new voice.Agent({ instructions: '' }), room: ctx.room, inputOptions: { participantIdentity: caller.identity, audioSampleRate: SESSION_INPUT_RATE } }),
+      session.start({
+        agent: new voice.Agent({ instructions: '' }),
+        room: ctx.room,
+        inputOptions: { participantIdentity: caller.identity, audioSampleRate: SESSION_INPUT_RATE },
+      }),
       SESSION_START_TIMEOUT_MS,
       'starting the apology',
     );

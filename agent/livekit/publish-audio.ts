@@ -5,7 +5,10 @@ import { bounded, PUBLISH_TIMEOUT_MS, settleWithin, UNPUBLISH_TIMEOUT_MS } from 
 
 /** Publishes `source` into `room` as a microphone track named `trackName`; on failure closes both and throws. */
 export async function publishAudio(
-  room: Room, source: AudioSource, trackName: string, what = `publishing ${trackName}`,
+  room: Room,
+  source: AudioSource,
+  trackName: string,
+  what = `publishing ${trackName}`,
 ): Promise<{ track: LocalAudioTrack; sid: string }> {
   const track = LocalAudioTrack.createAudioTrack(trackName, source);
   const options = new TrackPublishOptions();

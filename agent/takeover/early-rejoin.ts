@@ -54,7 +54,9 @@ export function rejoinEarly(options: {
     if (frames.length === 0) return false;
     await play(room, frames, onQueued);
     return true;
-  })().catch(() => false).finally(onQueued);
+  })()
+    .catch(() => false)
+    .finally(onQueued);
   return {
     take() {
       taken = true;

@@ -163,10 +163,19 @@ export class TakeoverWatcher {
       if (fence === undefined) continue; // another watcher was first, or the transfer just ended
       const claimed: TransferRecord = { ...record, fence, resumes: record.resumes + 1 };
       const gone = await (this.#options.callGone?.(claimed) ?? Promise.resolve(false)).catch(() => false);
-      const mode: ResumeOrder['mode'] | 'abandon' =
-        gone ? 'abandon' : claimed.resumes <= MAX_RESUMES ? 'resume' : claimed.resumes === MAX_RESUMES + 1 ? 'end' : 'abandon';
+      const mode: ResumeOrder['mode'] | 'abandon' = gone
+        ? 'abandon'
+        : claimed.resumes <= MAX_RESUMES
+          ? 'resume'
+          : claimed.resumes === MAX_RESUMES + 1
+            ? 'end'
+            : 'abandon';
       this.#log({
-        event: 'takeover', transfer: record.id, phase: record.phase.kind, resumes: claimed.resumes, mode,
+        event: 'takeover',
+        transfer: record.id,
+        phase: record.phase.kind,
+        resumes: claimed.resumes,
+        mode,
         why: processExited ? 'job process exited' : owner.pid === undefined ? 'dispatched job never took over' : 'lease expired',
         ...(gone ? { callGone: true } : {}),
       });

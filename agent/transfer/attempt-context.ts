@@ -84,7 +84,6 @@ export interface ResumeFrom {
   early?: EarlyRejoin;
 }
 
-
 export interface AttemptContext {
   readonly timeline: TransferTimeline;
   /** The phase now: it may have moved on while a part awaited something. */

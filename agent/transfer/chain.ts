@@ -7,9 +7,7 @@ import type { TransferOutcome } from '../../core/outcome.ts';
 import type { PhaseKind } from './state/phase.ts';
 
 /** Outcomes after which the next destination of the rule is tried. */
-export const TRY_NEXT: ReadonlySet<TransferOutcome> = new Set([
-  'rejected', 'busy', 'declined', 'no_answer', 'voicemail', 'destination_hung_up', 'dial_failed',
-]);
+export const TRY_NEXT: ReadonlySet<TransferOutcome> = new Set(['rejected', 'busy', 'declined', 'no_answer', 'voicemail', 'destination_hung_up', 'dial_failed']);
 
 /** One destination's warm transfer, as the chain needs it (TransferAttempt in production). */
 export interface Attempt {

@@ -47,7 +47,8 @@ export function agentRoutes(app: FastifyInstance, store: SettingsStore, tenancy:
       // The owner read here is checked again as the store writes: a racing create or move answers 409.
       const expected = existing ? ({ kind: 'organization', organizationId: existing.organizationId } as const) : ({ kind: 'absent' } as const);
       const written = await writeAgent(store, agentId, request.body, { expected, maxAgentsPerOrganization: max });
-      if (!written.ok) return reply.code(422).send({ error: `the settings of agent '${agentId}' were refused; nothing was changed`, problems: written.problems });
+      if (!written.ok)
+        return reply.code(422).send({ error: `the settings of agent '${agentId}' were refused; nothing was changed`, problems: written.problems });
       request.log.info({ agentId, version: written.version }, 'agent settings written');
       return view((await store.agent(agentId))!);
     },
@@ -61,7 +62,9 @@ export function agentRoutes(app: FastifyInstance, store: SettingsStore, tenancy:
 
   app.get<Params>(
     '/v1/agents/:agentId/warm-transfer',
-    { schema: { summary: 'The Warm Transfer section, with the rules read back as a plan', security, params, response: { 200: warmTransferOutput, ...errors } } },
+    {
+      schema: { summary: 'The Warm Transfer section, with the rules read back as a plan', security, params, response: { 200: warmTransferOutput, ...errors } },
+    },
     async (request) => {
       const agent = await agentFor(request, store, request.params.agentId);
       return warmTransferSection(agent, await store.organization(agent.organizationId));

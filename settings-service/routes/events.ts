@@ -49,7 +49,9 @@ export function eventRoutes(app: FastifyInstance, store: SettingsStore): void {
         response: {
           200: {
             type: 'object',
-            properties: { transfers: { type: 'array', items: { type: 'object', properties: { transferId: { type: 'string' }, entries: { type: 'array', items: event } } } } },
+            properties: {
+              transfers: { type: 'array', items: { type: 'object', properties: { transferId: { type: 'string' }, entries: { type: 'array', items: event } } } },
+            },
           },
           ...errors,
         },

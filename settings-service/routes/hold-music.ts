@@ -32,7 +32,10 @@ async function uploaded(request: FastifyRequest): Promise<{ data: Buffer; name: 
     return { data: await part.toBuffer().catch(malformed), name: cleanFileName(part.filename) };
   }
   if (!Buffer.isBuffer(request.body)) {
-    throw new HttpError(415, `send the file as audio/mpeg, audio/wav or multipart/form-data (field file), not ${request.headers['content-type'] ?? 'no Content-Type'}`);
+    throw new HttpError(
+      415,
+      `send the file as audio/mpeg, audio/wav or multipart/form-data (field file), not ${request.headers['content-type'] ?? 'no Content-Type'}`,
+    );
   }
   return { data: request.body, name: cleanFileName(request.headers['x-file-name']) };
 }
@@ -74,7 +77,14 @@ export async function holdMusicRoutes(app: FastifyInstance, store: SettingsStore
       };
       const check = await checkUpload(data, name, limits, room);
       if (!check.ok) throw new HttpError(check.status, check.error);
-      const info = { sha256: check.sha256, format: check.format, bytes: data.length, name, durationMs: Math.round(check.durationMs), uploadedAt: new Date().toISOString() };
+      const info = {
+        sha256: check.sha256,
+        format: check.format,
+        bytes: data.length,
+        name,
+        durationMs: Math.round(check.durationMs),
+        uploadedAt: new Date().toISOString(),
+      };
       const pcm = Buffer.from(check.pcm.buffer, check.pcm.byteOffset, check.pcm.byteLength);
       const version = await store.putHoldMusic(agent.agentId, info, data, pcm, quota).catch((error: unknown) => {
         if (error instanceof MusicQuotaError) throw quotaProblem(error);
@@ -88,7 +98,15 @@ export async function holdMusicRoutes(app: FastifyInstance, store: SettingsStore
 
   app.get<Params>(
     '/v1/agents/:agentId/hold-music',
-    { schema: { summary: "Play the agent's hold music back (the built-in music when none was uploaded)", security, params, produces: ['audio/mpeg', 'audio/wav', 'audio/ogg'], response: errors } },
+    {
+      schema: {
+        summary: "Play the agent's hold music back (the built-in music when none was uploaded)",
+        security,
+        params,
+        produces: ['audio/mpeg', 'audio/wav', 'audio/ogg'],
+        response: errors,
+      },
+    },
     async (request, reply) => {
       const agent = await agentFor(request, store, request.params.agentId);
       const file = agent.holdMusic ? await store.holdMusicFile(agent.agentId) : undefined;
@@ -101,7 +119,14 @@ export async function holdMusicRoutes(app: FastifyInstance, store: SettingsStore
 
   app.delete<Params>(
     '/v1/agents/:agentId/hold-music',
-    { schema: { summary: 'Return to the built-in hold music', security, params, response: { 200: { type: 'object', properties: { holdMusic: holdMusic } }, ...errors } } },
+    {
+      schema: {
+        summary: 'Return to the built-in hold music',
+        security,
+        params,
+        response: { 200: { type: 'object', properties: { holdMusic: holdMusic } }, ...errors },
+      },
+    },
     async (request) => {
       const agent = await agentFor(request, store, request.params.agentId);
       await store.clearHoldMusic(agent.agentId);

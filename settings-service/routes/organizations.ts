@@ -36,7 +36,8 @@ export function organizationRoutes(app: FastifyInstance, store: SettingsStore): 
     { schema: { summary: 'An organization', security, params, response: { 200: organization, ...errors } } },
     async (request) => {
       const principal = request.principal;
-      if (principal?.kind === 'organization' && principal.organizationId !== request.params.orgId) throw new HttpError(403, 'this token belongs to another organization');
+      if (principal?.kind === 'organization' && principal.organizationId !== request.params.orgId)
+        throw new HttpError(403, 'this token belongs to another organization');
       const org = await store.organization(request.params.orgId);
       if (!org) throw new HttpError(404, `no organization '${request.params.orgId}'`);
       return org;
@@ -48,10 +49,13 @@ export function organizationRoutes(app: FastifyInstance, store: SettingsStore): 
     {
       config: { access: 'admin' },
       schema: {
-        summary: "Issue a token for an organization (administrator only); it is shown once and stored only as its hash, with the id that revokes it",
+        summary: 'Issue a token for an organization (administrator only); it is shown once and stored only as its hash, with the id that revokes it',
         security,
         params,
-        response: { 201: { type: 'object', properties: { token: { type: 'string' }, tokenId: { type: 'string' } }, required: ['token', 'tokenId'] }, ...errors },
+        response: {
+          201: { type: 'object', properties: { token: { type: 'string' }, tokenId: { type: 'string' } }, required: ['token', 'tokenId'] },
+          ...errors,
+        },
       },
     },
     async (request, reply) => {

@@ -53,7 +53,9 @@ export function pageRoutes(app: FastifyInstance, store: SettingsStore, adminToke
     const principal = found && found !== 'malformed' ? await principalOf(store, adminToken, found) : undefined;
     if (!principal) {
       if (found) reply.header('set-cookie', sessionCookie(request, '', 0));
-      return reply.code(found ? 401 : 200).send(signInPage(agentId, nonce, found ? 'Your session has ended, or the token is no longer valid. Sign in again.' : undefined));
+      return reply
+        .code(found ? 401 : 200)
+        .send(signInPage(agentId, nonce, found ? 'Your session has ended, or the token is no longer valid. Sign in again.' : undefined));
     }
     const agent = await store.agent(agentId);
     if (!agent) return reply.code(404).send(signInPage(agentId, nonce, `There is no agent '${agentId}'.`));
@@ -109,7 +111,10 @@ export function pageRoutes(app: FastifyInstance, store: SettingsStore, adminToke
       if (!principal) return reply.code(401).send(signInPage(agentId, html(reply), 'That token is not valid.'));
       const sessionId = await createSession(store, principal, token, options.sessionTtlSeconds);
       reply.header('set-cookie', sessionCookie(request, sessionId, options.sessionTtlSeconds));
-      return reply.code(303).header('location', `/agents/${encodeURIComponent(agentId)}`).send();
+      return reply
+        .code(303)
+        .header('location', `/agents/${encodeURIComponent(agentId)}`)
+        .send();
     },
   );
 
@@ -117,6 +122,9 @@ export function pageRoutes(app: FastifyInstance, store: SettingsStore, adminToke
     const sessionId = cookieValue(request, SESSION_COOKIE);
     if (sessionId) await deleteSession(store, sessionId);
     reply.header('set-cookie', sessionCookie(request, '', 0));
-    return reply.code(303).header('location', `/agents/${encodeURIComponent(request.params.agentId)}`).send();
+    return reply
+      .code(303)
+      .header('location', `/agents/${encodeURIComponent(request.params.agentId)}`)
+      .send();
   });
 }

@@ -17,7 +17,7 @@ export function tokenRoutes(app: FastifyInstance, store: SettingsStore): void {
     {
       config: { access: 'admin' },
       schema: {
-        summary: "Revoke every token of an organization (administrator only); the page sessions made with them end too",
+        summary: 'Revoke every token of an organization (administrator only); the page sessions made with them end too',
         security,
         params: { type: 'object', properties: { orgId: id }, required: ['orgId'] },
         response: { 200: revoked, ...errors },

@@ -12,7 +12,10 @@ const rotated = {
   properties: {
     secret: { type: 'string' },
     key: { type: 'string', description: 'the key to pass to WebhookReceiver with the secret: the organization id' },
-    previousValidUntil: { type: ['string', 'null'], description: `until when deliveries also carry the previous secret's signature in ${PREVIOUS_SIGNATURE_HEADER}` },
+    previousValidUntil: {
+      type: ['string', 'null'],
+      description: `until when deliveries also carry the previous secret's signature in ${PREVIOUS_SIGNATURE_HEADER}`,
+    },
   },
   required: ['secret', 'key', 'previousValidUntil'],
 } as const;
@@ -22,7 +25,7 @@ export function webhookSecretRoutes(app: FastifyInstance, store: SettingsStore):
     '/v1/organizations/:orgId/webhook-secret',
     {
       schema: {
-        summary: "Make a new webhook signing secret for the organization; it is shown once",
+        summary: 'Make a new webhook signing secret for the organization; it is shown once',
         description: `Webhooks are signed with it from now on; the previous secret still signs ${PREVIOUS_SIGNATURE_HEADER} for 24 hours.`,
         security: [{ bearer: [] }],
         params,

@@ -76,7 +76,7 @@ function mp3Header(data: Uint8Array, view: DataView): AudioHeader | { error: str
   const first = frameAt(view, start);
   if (!first) return { error: 'has no MPEG Layer III frame where its audio starts' };
   let seconds = 0;
-  for (let at = start; at + 4 <= data.length; ) {
+  for (let at = start; at + 4 <= data.length;) {
     const frame = frameAt(view, at);
     if (!frame) {
       at++;
@@ -115,17 +115,28 @@ export function wavCodec(view: DataView, at: number, size: number): WavCodec | {
     const tail = new Uint8Array(view.buffer, view.byteOffset + at + 26, 14);
     const subTag = view.getUint16(at + 24, true);
     if (!KS_SUBTYPE_TAIL.every((b, i) => tail[i] === b)) return { error: 'its WAVE_FORMAT_EXTENSIBLE sub-format GUID is not PCM, float, A-law or µ-law' };
-    if (![1, 3, 6, 7].includes(subTag)) return { error: `its WAVE_FORMAT_EXTENSIBLE sub-format is audio format ${subTag}${TAG_NAMES[subTag] ? ` (${TAG_NAMES[subTag]})` : ''}, not PCM, float, A-law or µ-law` };
+    if (![1, 3, 6, 7].includes(subTag))
+      return {
+        error: `its WAVE_FORMAT_EXTENSIBLE sub-format is audio format ${subTag}${TAG_NAMES[subTag] ? ` (${TAG_NAMES[subTag]})` : ''}, not PCM, float, A-law or µ-law`,
+      };
     tag = subTag;
   }
-  const decoder = ({ 1: { 8: 'pcm_u8', 16: 'pcm_s16le', 24: 'pcm_s24le', 32: 'pcm_s32le' }, 3: { 32: 'pcm_f32le', 64: 'pcm_f64le' }, 6: { 8: 'pcm_alaw' }, 7: { 8: 'pcm_mulaw' } } as Record<number, Record<number, string>>)[tag];
+  const decoder = (
+    {
+      1: { 8: 'pcm_u8', 16: 'pcm_s16le', 24: 'pcm_s24le', 32: 'pcm_s32le' },
+      3: { 32: 'pcm_f32le', 64: 'pcm_f64le' },
+      6: { 8: 'pcm_alaw' },
+      7: { 8: 'pcm_mulaw' },
+    } as Record<number, Record<number, string>>
+  )[tag];
   if (!decoder) return { error: `audio format ${tag} is not PCM, float, A-law or µ-law` };
   if (channels < 1 || channels > 8) return { error: `it declares ${channels} channels` };
   if (sampleRate < 1000 || sampleRate > 384_000) return { error: `it declares a sample rate of ${sampleRate} Hz` };
   if (blockAlign === 0 || bits === 0) return { error: 'its fmt chunk declares zero-sized samples' };
   const name = decoder[bits];
   if (!name) return { error: `audio format ${tag} with ${bits}-bit samples is not one this service decodes` };
-  if (blockAlign !== (channels * bits) / 8) return { error: `its block size (${blockAlign} bytes) does not match ${channels} channel(s) of ${bits}-bit samples` };
+  if (blockAlign !== (channels * bits) / 8)
+    return { error: `its block size (${blockAlign} bytes) does not match ${channels} channel(s) of ${bits}-bit samples` };
   return { decoder: name, blockAlign, sampleRate };
 }
 
@@ -133,7 +144,7 @@ export function wavCodec(view: DataView, at: number, size: number): WavCodec | {
 function wavHeader(data: Uint8Array, view: DataView): AudioHeader | { error: string } {
   let codec: WavCodec | undefined;
   let dataBytes = 0;
-  for (let at = 12; at + 8 <= data.length; ) {
+  for (let at = 12; at + 8 <= data.length;) {
     const id = String.fromCharCode(...data.subarray(at, at + 4));
     const size = view.getUint32(at + 4, true);
     const body = at + 8;

@@ -44,11 +44,40 @@ export function decodeAudio(data: Uint8Array, options: DecodeOptions): Promise<I
   // Slightly past the cap, so that audio at the cap passes and anything longer shows up as too long.
   const stopAfterS = (maxDurationMs + 1000) / 1000;
   const args = [
-    '-hide_banner', '-nostats', '-loglevel', 'error', '-threads', '1',
-    '-protocol_whitelist', 'pipe', '-format_whitelist', container, '-codec_whitelist', decoder,
-    '-f', container, '-codec:a', decoder, '-i', 'pipe:0',
-    '-t', String(stopAfterS), '-map', '0:a:0', '-vn', '-sn', '-dn',
-    '-ac', '1', '-ar', String(sampleRate), '-f', 's16le', '-codec:a', 'pcm_s16le', 'pipe:1',
+    '-hide_banner',
+    '-nostats',
+    '-loglevel',
+    'error',
+    '-threads',
+    '1',
+    '-protocol_whitelist',
+    'pipe',
+    '-format_whitelist',
+    container,
+    '-codec_whitelist',
+    decoder,
+    '-f',
+    container,
+    '-codec:a',
+    decoder,
+    '-i',
+    'pipe:0',
+    '-t',
+    String(stopAfterS),
+    '-map',
+    '0:a:0',
+    '-vn',
+    '-sn',
+    '-dn',
+    '-ac',
+    '1',
+    '-ar',
+    String(sampleRate),
+    '-f',
+    's16le',
+    '-codec:a',
+    'pcm_s16le',
+    'pipe:1',
   ];
   return new Promise((resolve, reject) => {
     const child = spawn(process.env.FFMPEG_PATH || 'ffmpeg', args, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -66,7 +95,12 @@ export function decodeAudio(data: Uint8Array, options: DecodeOptions): Promise<I
     };
     const timer = setTimeout(() => finish(new DecodeError('timeout', `decoding took longer than ${seconds(timeoutMs)} and was stopped`)), timeoutMs);
     child.on('error', (error: NodeJS.ErrnoException) =>
-      finish(new DecodeError(error.code === 'ENOENT' ? 'unavailable' : 'failed', error.code === 'ENOENT' ? 'ffmpeg is not installed on this server' : `ffmpeg could not run: ${error.message}`)),
+      finish(
+        new DecodeError(
+          error.code === 'ENOENT' ? 'unavailable' : 'failed',
+          error.code === 'ENOENT' ? 'ffmpeg is not installed on this server' : `ffmpeg could not run: ${error.message}`,
+        ),
+      ),
     );
     child.stdout.on('data', (chunk: Buffer) => {
       bytes += chunk.length;

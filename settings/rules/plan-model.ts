@@ -50,7 +50,9 @@ export interface ProposalModel {
 
 /** Asks the model for a plan of `plan`'s rules; undefined (with the reason) when it cannot give one in time. */
 export async function proposePlan(
-  model: ProposalModel, plan: TransferPlan, timeoutMs = PROPOSAL_TIMEOUT_MS,
+  model: ProposalModel,
+  plan: TransferPlan,
+  timeoutMs = PROPOSAL_TIMEOUT_MS,
 ): Promise<{ proposal: PlanProposal } | { error: string }> {
   if (plan.rules.length === 0) return { error: 'no rules' };
   const client = new OpenAI({ apiKey: model.apiKey, ...(model.baseURL ? { baseURL: model.baseURL } : {}), timeout: timeoutMs, maxRetries: 0 });
@@ -66,7 +68,8 @@ export async function proposePlan(
     });
     const content = completion.choices[0]?.message.content ?? '';
     const parsed = proposalSchema.safeParse(JSON.parse(content));
-    if (!parsed.success) return { error: `the model's plan does not fit the schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+    if (!parsed.success)
+      return { error: `the model's plan does not fit the schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
     return { proposal: parsed.data };
   } catch (error) {
     return { error: `the model gave no plan: ${error instanceof Error ? error.message : String(error)}` };
@@ -103,7 +106,9 @@ export function acceptProposal(plan: TransferPlan, proposal: PlanProposal): { pl
     if (!model) return parser;
     const allowedButDenied = model.chains.flat().find((d) => denied.some((x) => destinationKey(x) === destinationKey(d)));
     if (allowedButDenied) {
-      differences.push(`rule ${parser.index}: refused the model's reading (it allows ${canonicalDestination(allowedButDenied)}, which the rules forbid); the parser's reading stands`);
+      differences.push(
+        `rule ${parser.index}: refused the model's reading (it allows ${canonicalDestination(allowedButDenied)}, which the rules forbid); the parser's reading stands`,
+      );
       return parser;
     }
     const before = describe(parser);
@@ -112,7 +117,13 @@ export function acceptProposal(plan: TransferPlan, proposal: PlanProposal): { pl
     return { ...model, forbids: forbiddenOf([parser, model]) };
   });
 
-  const merged: TransferPlan = { ...plan, rules, forbidden: forbiddenOf(rules), notDialled: notDialledOf(rules), source: rules.some((r, i) => r !== plan.rules[i]) ? 'model' : plan.source };
+  const merged: TransferPlan = {
+    ...plan,
+    rules,
+    forbidden: forbiddenOf(rules),
+    notDialled: notDialledOf(rules),
+    source: rules.some((r, i) => r !== plan.rules[i]) ? 'model' : plan.source,
+  };
   const clash = conflicts(merged.rules);
   if (clash.length > 0) {
     differences.push(`refused the model's plan as a whole (${clash.join('; ')}); the parser's plan stands`);
@@ -139,7 +150,10 @@ function checkRule(rule: PlanRule, offer: PlanProposal['rules'][number]): { rule
       if (!resolved.some((x) => destinationKey(x) === destinationKey(d))) resolved.push(d);
     }
     const unread = resolved.findIndex((d, i) => i > 0 && !followsIn(rule.chains, resolved[i - 1]!, d));
-    if (unread > 0) return { refused: `it makes ${canonicalDestination(resolved[unread]!)} a fallback of ${canonicalDestination(resolved[unread - 1]!)}, which the rule's text does not` };
+    if (unread > 0)
+      return {
+        refused: `it makes ${canonicalDestination(resolved[unread]!)} a fallback of ${canonicalDestination(resolved[unread - 1]!)}, which the rule's text does not`,
+      };
     if (resolved.length > 0) chains.push(resolved);
   }
   const forbids: Destination[] = [];

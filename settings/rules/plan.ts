@@ -72,8 +72,7 @@ export interface PlannedTransfer {
   confirmFirst: boolean;
 }
 
-const LABEL =
-  /\b(?:asks?\s+(?:for|about)|has|needs|wants)\s+(?:to\s+(?:speak|talk)\s+(?:to|with)\s+)?(?:an?\s+|the\s+)?([^,.;:]+)/i;
+const LABEL = /\b(?:asks?\s+(?:for|about)|has|needs|wants)\s+(?:to\s+(?:speak|talk)\s+(?:to|with)\s+)?(?:an?\s+|the\s+)?([^,.;:]+)/i;
 
 /** Compiles rules text into a plan; every problem at once, each naming its rule. */
 export function compilePlan(text: string): PlanResult {
@@ -101,12 +100,14 @@ export function forbiddenOf(rules: readonly PlanRule[]): Destination[] {
 export function notDialledOf(rules: readonly PlanRule[]): NotDialled[] {
   const settled = new Set([...rules.flatMap((r) => r.chains.flat()), ...rules.flatMap((r) => r.forbids)].map(destinationKey));
   const seen = new Set<string>();
-  return rules.flatMap((r) => r.notDialled ?? []).filter((n) => {
-    const key = destinationKey(n.destination);
-    if (settled.has(key) || seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  return rules
+    .flatMap((r) => r.notDialled ?? [])
+    .filter((n) => {
+      const key = destinationKey(n.destination);
+      if (settled.has(key) || seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
 }
 
 /** "ext:1999 is a destination of rule 1 and forbidden by rule 2" for every such destination. */
@@ -159,7 +160,6 @@ export function planFor(plan: TransferPlan, raw: string): PlannedTransfer | unde
   return undefined;
 }
 
-
 function readRule(index: number, text: string): { rule: PlanRule; errors: string[]; warnings: string[] } {
   const errors: string[] = [];
   const warnings: string[] = [];
@@ -187,7 +187,7 @@ function readRule(index: number, text: string): { rule: PlanRule; errors: string
       if (forbiddenBy[key] === undefined) forbids.push(destination);
       forbiddenBy[key] ??= mention.sentence;
     } else if (mention.role === 'withheld' || (mention.role === 'fallback' && !current)) {
-      const reason = mention.role === 'withheld' ? mention.reason ?? 'mention' : 'orphan';
+      const reason = mention.role === 'withheld' ? (mention.reason ?? 'mention') : 'orphan';
       notDialled.push({ destination, rule: index, sentence: mention.sentence, reason, ...(mention.trigger ? { trigger: mention.trigger } : {}) });
     } else if (mention.role === 'fallback' && current) {
       if (!inCurrent.has(key)) current.push(destination);

@@ -3,17 +3,16 @@
 // turned into tokens: words (lower-cased, "dont" read as "don't"), destinations, boundaries, parentheses.
 import { BARE_CONTRACTIONS } from './words.ts';
 
-export type Token =
-  | { kind: 'word'; word: string }
-  | { kind: 'dest'; n: number }
-  | { kind: 'boundary' }
-  | { kind: 'open' }
-  | { kind: 'close' };
+export type Token = { kind: 'word'; word: string } | { kind: 'dest'; n: number } | { kind: 'boundary' } | { kind: 'open' } | { kind: 'close' };
 
 // Placeholders carry their index in the letters a-p (hex digits shifted), so no phone pattern can match inside one.
 const PLACEHOLDER = (n: number) => `\u27e6${n.toString(16).replace(/[0-9a-f]/g, (c) => String.fromCharCode(97 + parseInt(c, 16)))}\u27e7`;
 export const PLACEHOLDER_RE = /\u27e6([a-p]+)\u27e7/g;
-export const indexOf = (letters: string) => parseInt(letters.replace(/./g, (c) => (c.charCodeAt(0) - 97).toString(16)), 16);
+export const indexOf = (letters: string) =>
+  parseInt(
+    letters.replace(/./g, (c) => (c.charCodeAt(0) - 97).toString(16)),
+    16,
+  );
 const PREFIXED = /(?<![a-z\d])(?:ext|pbx):\s*[^\s,;]*|(?<![a-z\d])sips?:[^\s,]*/gi;
 // Digits with the separators phone numbers use, plus letters glued on by a dash (1-800-FLOWERS) so that
 // a vanity number is reported rather than cut short.
@@ -30,7 +29,11 @@ const INVISIBLE = /[\p{Cf}\u00ad]/gu;
 /** The rule's text as the reader sees it: compatibility forms folded, invisible characters gone, plain apostrophes. */
 export function normalizeRuleText(text: string): string {
   // The reader's own placeholder brackets are removed too, so no text can pose as a masked destination.
-  return text.normalize('NFKC').replace(INVISIBLE, '').replace(/[\u27e6\u27e7]/g, '').replace(/[\u2018\u2019\u02bc\u0060\u00b4]/g, "'");
+  return text
+    .normalize('NFKC')
+    .replace(INVISIBLE, '')
+    .replace(/[\u27e6\u27e7]/g, '')
+    .replace(/[\u2018\u2019\u02bc\u0060\u00b4]/g, "'");
 }
 
 /** Masks destination tokens (so their dots and colons stay inside them) and returns them with the masked text. */
@@ -63,7 +66,10 @@ export function splitSentences(masked: string): string[] {
   let start = 0;
   for (const end of masked.matchAll(SENTENCE_END)) {
     const at = end.index;
-    const lastWord = /([A-Za-z.]+)$/.exec(masked.slice(Math.max(start, at - 12), at))?.[1]?.replace(/\./g, '').toLowerCase();
+    const lastWord = /([A-Za-z.]+)$/
+      .exec(masked.slice(Math.max(start, at - 12), at))?.[1]
+      ?.replace(/\./g, '')
+      .toLowerCase();
     if (end[0] === '.' && lastWord !== undefined && ABBREVIATIONS.has(lastWord)) continue;
     sentences.push(masked.slice(start, at + end[0].length));
     start = at + end[0].length;

@@ -112,18 +112,34 @@ export async function putOwnedAgent(
   guard: AgentGuard,
 ): Promise<number> {
   const owner = String(document.organizationId);
-  const args = [agentId, JSON.stringify(document), webhookUrl ?? '', owner, expectedArg(guard.expected), String(guard.maxAgentsPerOrganization), ...orgSetAffixes(keys)];
+  const args = [
+    agentId,
+    JSON.stringify(document),
+    webhookUrl ?? '',
+    owner,
+    expectedArg(guard.expected),
+    String(guard.maxAgentsPerOrganization),
+    ...orgSetAffixes(keys),
+  ];
   const [outcome, value] = (await redis.eval(PUT, 5, ...agentKeys(keys, agentId), ...args)) as [string, string];
   if (outcome === 'ok') return Number(value);
   if (outcome === 'quota') {
-    return Promise.reject(new AgentClaimError(403, `organization '${owner}' already has ${value} agents, the most it may have (${guard.maxAgentsPerOrganization}); delete one first, or ask the administrator to raise the limit`));
+    return Promise.reject(
+      new AgentClaimError(
+        403,
+        `organization '${owner}' already has ${value} agents, the most it may have (${guard.maxAgentsPerOrganization}); delete one first, or ask the administrator to raise the limit`,
+      ),
+    );
   }
   return Promise.reject(conflict(agentId, guard.expected, value));
 }
 
 /** Deletes an agent with its music and streams if its owner is the expected one; its id is free again. */
 export async function deleteOwnedAgent(redis: Redis, keys: StoreKeys, agentId: string, expected: ExpectedOwner): Promise<void> {
-  const [outcome, owner] = (await redis.eval(DELETE, 5, ...agentKeys(keys, agentId), agentId, expectedArg(expected), ...orgSetAffixes(keys))) as [string, string];
+  const [outcome, owner] = (await redis.eval(DELETE, 5, ...agentKeys(keys, agentId), agentId, expectedArg(expected), ...orgSetAffixes(keys))) as [
+    string,
+    string,
+  ];
   if (outcome === 'absent') throw new AgentClaimError(404, `no agent '${agentId}'`);
   if (outcome !== 'ok') throw conflict(agentId, expected, owner);
 }

@@ -88,7 +88,10 @@ export class SettingsStore {
   }
 
   close(): Promise<void> {
-    return this.redis.quit().then(() => undefined, () => this.redis.disconnect());
+    return this.redis.quit().then(
+      () => undefined,
+      () => this.redis.disconnect(),
+    );
   }
 
   async organization(id: string): Promise<Organization | undefined> {
@@ -157,11 +160,7 @@ export class SettingsStore {
 
   /** Back to the built-in music. */
   async clearHoldMusic(agentId: string): Promise<number> {
-    const tx = this.redis
-      .multi()
-      .del(this.keys.holdMusic(agentId))
-      .hdel(this.keys.agent(agentId), 'holdMusic')
-      .hincrby(this.keys.agent(agentId), 'version', 1);
+    const tx = this.redis.multi().del(this.keys.holdMusic(agentId)).hdel(this.keys.agent(agentId), 'holdMusic').hincrby(this.keys.agent(agentId), 'version', 1);
     return this.bump(tx);
   }
 
@@ -195,7 +194,14 @@ export class SettingsStore {
    * `lk.pii.*` fields: those stay in the worker's own logs.
    */
   async appendEvent(agentId: string, type: StoredEvent['type'], data: Record<string, unknown>, organizationId?: string): Promise<StoredEvent> {
-    const event: StoredEvent = { id: randomUUID(), type, agentId, ...(organizationId ? { organizationId } : {}), at: new Date().toISOString(), data: withoutPii(data) };
+    const event: StoredEvent = {
+      id: randomUUID(),
+      type,
+      agentId,
+      ...(organizationId ? { organizationId } : {}),
+      at: new Date().toISOString(),
+      data: withoutPii(data),
+    };
     const json = JSON.stringify(event);
     const kind: EventKind = type === 'message.taken' ? 'messages' : 'transfers';
     if (organizationId) {

@@ -11,8 +11,7 @@ import type { Organization } from './store.ts';
 import { webhookHostPolicy, webhookUrlProblem } from '../webhook-url.ts';
 
 export type AgentCheck =
-  | { ok: true; document: Record<string, unknown>; webhookUrl: string | undefined; settings: AgentSettings }
-  | { ok: false; problems: string[] };
+  { ok: true; document: Record<string, unknown>; webhookUrl: string | undefined; settings: AgentSettings } | { ok: false; problems: string[] };
 
 const ID = /^[\w.-]{1,64}$/;
 
@@ -20,7 +19,7 @@ const ID = /^[\w.-]{1,64}$/;
 const STORE_BASE = () => join(process.cwd(), 'settings-store');
 
 export const MESSAGES_FILE_REFUSED =
-  "messages: an agent in the settings store cannot name a messages file; the messages it takes go to its own stream (GET /v1/agents/{agentId}/messages) and its webhook";
+  'messages: an agent in the settings store cannot name a messages file; the messages it takes go to its own stream (GET /v1/agents/{agentId}/messages) and its webhook';
 
 /**
  * Checks an agent's document as written to the store; `organization` is the one its organizationId
@@ -42,7 +41,8 @@ export async function checkAgent(
   if (bodyId !== undefined && bodyId !== agentId) problems.push(`agentId: '${String(bodyId)}' does not match the agent in the path ('${agentId}')`);
   if (typeof organizationId !== 'string' || !ID.test(organizationId)) problems.push('organizationId: is required (letters, digits, dot, dash and underscore)');
   else if (!organization) problems.push(`organizationId: organization '${organizationId}' does not exist; the administrator creates it`);
-  if (inline !== undefined) problems.push('organization: whether warm transfer is available is set by the administrator on the organization, not in agent settings');
+  if (inline !== undefined)
+    problems.push('organization: whether warm transfer is available is set by the administrator on the organization, not in agent settings');
   // Checked when written, with the service's allow list; a worker reading the agent never sends webhooks (the
   // sender checks the URL again at every delivery), so its own settings do not decide this.
   const webhookProblem = webhookUrl === undefined || reading ? undefined : webhookUrlProblem(webhookUrl, webhookHostPolicy());

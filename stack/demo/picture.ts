@@ -57,7 +57,9 @@ export function timelineSvg(input: PictureInput): string {
     out.push(`<text x="${LEFT - 10}" y="${y + LANE_HEIGHT / 2 + 4}" text-anchor="end" font-weight="bold">${escape(lane.name)}</text>`);
     for (const s of lane.segments) {
       const w = Math.max(0.5, x(s.end) - x(s.start));
-      out.push(`<rect x="${x(s.start).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${LANE_HEIGHT}" fill="${COLOURS[s.kind]}"><title>${s.kind}</title></rect>`);
+      out.push(
+        `<rect x="${x(s.start).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${LANE_HEIGHT}" fill="${COLOURS[s.kind]}"><title>${s.kind}</title></rect>`,
+      );
     }
     for (const key of lane.keys) {
       const at = x(key.at);
@@ -69,7 +71,9 @@ export function timelineSvg(input: PictureInput): string {
   let lx = LEFT;
   for (const [kind, colour] of Object.entries(COLOURS)) {
     out.push(`<rect x="${lx}" y="${bottom + 32}" width="14" height="14" fill="${colour}"/>`);
-    out.push(`<text x="${lx + 19}" y="${bottom + 44}">${kind === 'silence' ? 'silence' : kind === 'other party' ? 'the other phone' : `agent: ${kind}`}</text>`);
+    out.push(
+      `<text x="${lx + 19}" y="${bottom + 44}">${kind === 'silence' ? 'silence' : kind === 'other party' ? 'the other phone' : `agent: ${kind}`}</text>`,
+    );
     lx += 150;
   }
   out.push(`<text x="${lx}" y="${bottom + 44}">| key pressed</text>`);

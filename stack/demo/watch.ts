@@ -37,7 +37,9 @@ export class LiveWatch {
 
   stamp(at = Date.now()): string {
     const since = this.keyPressedAt;
-    return since === undefined ? `[call +${String(at - this.#startedAt).padStart(5)} ms]` : `[key  ${at >= since ? '+' : '-'}${String(Math.abs(at - since)).padStart(5)} ms]`;
+    return since === undefined
+      ? `[call +${String(at - this.#startedAt).padStart(5)} ms]`
+      : `[key  ${at >= since ? '+' : '-'}${String(Math.abs(at - since)).padStart(5)} ms]`;
   }
 
   say(text: string, at = Date.now()): void {

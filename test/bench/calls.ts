@@ -40,11 +40,24 @@ const count = (text: string, needle: string) => text.split(needle).length - 1;
 
 /** The worker the calls meet: greeting only (espeak-ng, no model), a warm pool of `idleProcesses`. */
 export async function callsWorker(
-  stack: StackInfo, runtime: WorkerRuntime, idleProcesses: number, env: Record<string, string> = {}, nodeArgs: string[] = [],
+  stack: StackInfo,
+  runtime: WorkerRuntime,
+  idleProcesses: number,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
 ): Promise<RunningWorker> {
-  return startWorker(stack, `calls-${runtime}-${idleProcesses}`, {
-    TTS_PROVIDER: 'espeak', AGENT_GREETING: 'Hello, thanks for calling. How can I help you today?', WORKER_IDLE_PROCESSES: String(idleProcesses), ...env,
-  }, runtime, nodeArgs);
+  return startWorker(
+    stack,
+    `calls-${runtime}-${idleProcesses}`,
+    {
+      TTS_PROVIDER: 'espeak',
+      AGENT_GREETING: 'Hello, thanks for calling. How can I help you today?',
+      WORKER_IDLE_PROCESSES: String(idleProcesses),
+      ...env,
+    },
+    runtime,
+    nodeArgs,
+  );
 }
 
 /** Waits until the worker has `processes` job processes and its group used under 15 % of a core for 2 s. */
@@ -68,13 +81,20 @@ export async function concurrentCalls(worker: RunningWorker, runtime: WorkerRunt
   await sleep(3000);
   const usage = watch.stop();
   const jobThreadsMs = threadDelta(threadsBefore, jobThreads(worker.pid));
-  await Promise.all(results.map(async ({ phone }) => { await phone.hangup().catch(() => undefined); await phone.close(); }));
+  await Promise.all(
+    results.map(async ({ phone }) => {
+      await phone.hangup().catch(() => undefined);
+      await phone.close();
+    }),
+  );
   const greeted = results.filter((r) => r.greetedAt !== undefined && r.answeredAt !== undefined);
   const log = worker.log().slice(logBefore);
   // A call's job ends once the server closes the room the caller left (its departure timeout, 20 s).
   const loopDelay = await awaitLoopDelays(() => worker.log(), logBefore, results.filter((r) => r.answeredAt !== undefined).length, 30_000);
   return {
-    concurrent: n, runtime, idleProcesses,
+    concurrent: n,
+    runtime,
+    idleProcesses,
     greeted: greeted.length,
     greetingMs: distribution(greeted.map((r) => r.greetedAt! - r.answeredAt!)),
     unanswered: results.filter((r) => r.answeredAt === undefined).length,

@@ -1,8 +1,20 @@
 // The bench's picture, drawn as plain SVG (no chart library): latency distributions (p50 bar, p95 and max
 // marks) for our transfer beside LiveKit's WarmTransferTask, and the worker's CPU and memory against
 // concurrent calls and concurrent transfers.
-export interface LatencyBar { label: string; theirsNote?: string; ours?: { p50: number | null; p95: number | null; max: number | null }; theirs?: { p50: number | null; p95: number | null; max: number | null }; targetMs?: number }
-export interface LoadPoint { x: number; cores: number; rssMb: number; ok: number; of: number }
+export interface LatencyBar {
+  label: string;
+  theirsNote?: string;
+  ours?: { p50: number | null; p95: number | null; max: number | null };
+  theirs?: { p50: number | null; p95: number | null; max: number | null };
+  targetMs?: number;
+}
+export interface LoadPoint {
+  x: number;
+  cores: number;
+  rssMb: number;
+  ok: number;
+  of: number;
+}
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const OURS = '#2563eb';

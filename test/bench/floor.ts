@@ -32,8 +32,13 @@ export async function floorDelay(stack: StackInfo, seconds = 10): Promise<FloorR
     const { medianMs, bursts } = burstDelay(receiver, DESTINATION_BURST_HZ, confirmed.at, from, Date.now());
     return { delayMs: medianMs, bursts };
   } finally {
-    await roomService(stack).deleteRoom(room).catch(() => undefined);
-    await Promise.all([sender.waitForEvent(['bye-received', 'exit'], 5000).catch(() => undefined), receiver.waitForEvent(['bye-received', 'exit'], 5000).catch(() => undefined)]);
+    await roomService(stack)
+      .deleteRoom(room)
+      .catch(() => undefined);
+    await Promise.all([
+      sender.waitForEvent(['bye-received', 'exit'], 5000).catch(() => undefined),
+      receiver.waitForEvent(['bye-received', 'exit'], 5000).catch(() => undefined),
+    ]);
     await Promise.all([sender.close(), receiver.close()]);
   }
 }

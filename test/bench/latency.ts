@@ -13,7 +13,15 @@ import { AGENT_KIND, AGENT_NUMBER, callerNumber, roomService } from '../support/
 import { allOf, hasToolResult, lastUserMessageIncludes, toolsInclude } from '../support/fake-openai/index.ts';
 import { eventually } from '../support/rooms.ts';
 import {
-  CALLER_REQUEST, DESTINATION_TONE_HZ, HOLD_TONE_HZ, PSTN_PORT, at, scriptedModel, startTransferWorker, timelineEntry, type TransferCast,
+  CALLER_REQUEST,
+  DESTINATION_TONE_HZ,
+  HOLD_TONE_HZ,
+  PSTN_PORT,
+  at,
+  scriptedModel,
+  startTransferWorker,
+  timelineEntry,
+  type TransferCast,
 } from '../support/transfer-call.ts';
 import { firstWindow, hears, hearsTone, requestThenTone } from './listen.ts';
 import { distribution, sleep, within, type Distribution } from './stats.ts';
@@ -48,21 +56,34 @@ export interface LatencySummary {
 export function summarise(runs: LatencyRun[]): LatencySummary {
   const d = (k: keyof LatencyRun) => distribution(runs.map((r) => (typeof r[k] === 'number' ? (r[k] as number) : Number.NaN)));
   return {
-    runs: runs.length, succeeded: runs.filter((r) => r.ok).length,
-    holdMs: d('holdMs'), briefingMs: d('briefingMs'), keypadCallerHearsMs: d('keypadCallerHearsMs'),
-    keypadDestinationHearsMs: d('keypadDestinationHearsMs'), keypadBridgedMs: d('keypadBridgedMs'),
-    spokenCallerHearsMs: d('spokenCallerHearsMs'), answerToSpokenDecisionMs: d('answerToSpokenDecisionMs'),
+    runs: runs.length,
+    succeeded: runs.filter((r) => r.ok).length,
+    holdMs: d('holdMs'),
+    briefingMs: d('briefingMs'),
+    keypadCallerHearsMs: d('keypadCallerHearsMs'),
+    keypadDestinationHearsMs: d('keypadDestinationHearsMs'),
+    keypadBridgedMs: d('keypadBridgedMs'),
+    spokenCallerHearsMs: d('spokenCallerHearsMs'),
+    answerToSpokenDecisionMs: d('answerToSpokenDecisionMs'),
   };
 }
 
 let callerAudio: string | undefined;
 /** The caller says the request once, then holds a 700 Hz tone: the destination tells the caller's voice by pitch. */
 async function callerFile(): Promise<string> {
-  callerAudio ??= requestThenTone(readFileSync(await makeAlawFile({ speech: CALLER_REQUEST, gapSeconds: 1 }, tmpdir(), `bench-request-${process.pid}`)), CALLER_TONE_HZ);
+  callerAudio ??= requestThenTone(
+    readFileSync(await makeAlawFile({ speech: CALLER_REQUEST, gapSeconds: 1 }, tmpdir(), `bench-request-${process.pid}`)),
+    CALLER_TONE_HZ,
+  );
   return callerAudio;
 }
 
-export interface Call { caller: Phone; destination: Phone; from: string; close(): Promise<void> }
+export interface Call {
+  caller: Phone;
+  destination: Phone;
+  from: string;
+  close(): Promise<void>;
+}
 
 /** A caller asks for a person; the destination phone waits on the PSTN trunk's port. */
 export async function placeCall(stack: StackInfo, name: string, destinationAudio: AudioSpec): Promise<Call> {
@@ -73,7 +94,9 @@ export async function placeCall(stack: StackInfo, name: string, destinationAudio
     throw error;
   });
   return {
-    caller, destination, from,
+    caller,
+    destination,
+    from,
     close: async () => {
       await caller.hangup().catch(() => undefined);
       if (destination.events.some((e) => e.type === 'answered')) {
@@ -82,12 +105,16 @@ export async function placeCall(stack: StackInfo, name: string, destinationAudio
       await Promise.all([caller.close(), destination.close()]);
       // The next call must meet an idle worker: wait for this call's agent to leave.
       const rooms = roomService(stack);
-      await eventually(async () => {
-        for (const room of await rooms.listRooms()) {
-          if (room.name.startsWith(`call_${from}_`) && (await rooms.listParticipants(room.name)).some((p) => p.kind === AGENT_KIND)) return false;
-        }
-        return true;
-      }, 15_000, 'the agent to leave').catch(() => undefined);
+      await eventually(
+        async () => {
+          for (const room of await rooms.listRooms()) {
+            if (room.name.startsWith(`call_${from}_`) && (await rooms.listParticipants(room.name)).some((p) => p.kind === AGENT_KIND)) return false;
+          }
+          return true;
+        },
+        15_000,
+        'the agent to leave',
+      ).catch(() => undefined);
       await sleep(1500);
     },
   };
@@ -111,7 +138,8 @@ async function keypadRun(stack: StackInfo, worker: RunningWorker, i: number): Pr
     const pressed = Date.now();
     await destination.press('1');
     const [callerHears, destinationHears] = await Promise.all([
-      hearsTone(caller, DESTINATION_TONE_HZ, pressed, 10_000), hearsTone(destination, CALLER_TONE_HZ, pressed, 10_000),
+      hearsTone(caller, DESTINATION_TONE_HZ, pressed, 10_000),
+      hearsTone(destination, CALLER_TONE_HZ, pressed, 10_000),
     ]);
     const bridged = await within(10_000, () => timelineEntry(worker, 'bridged', 10_000, pressed));
     if (callerHears === undefined || destinationHears === undefined) return { ...run, failedAt: 'bridge' };
@@ -138,7 +166,11 @@ export function spokenModel(state: { destinationAnswered: boolean }, acceptTool 
 let acceptAudio: string | undefined;
 /** The destination says "Sure, send them through." and holds a tone for 4 s, again and again. */
 export async function acceptFile(): Promise<string> {
-  acceptAudio ??= requestThenTone(readFileSync(await makeAlawFile({ speech: 'Sure, send them through.', gapSeconds: 0.3 }, tmpdir(), `bench-accept-${process.pid}`)), DESTINATION_TONE_HZ, 4);
+  acceptAudio ??= requestThenTone(
+    readFileSync(await makeAlawFile({ speech: 'Sure, send them through.', gapSeconds: 0.3 }, tmpdir(), `bench-accept-${process.pid}`)),
+    DESTINATION_TONE_HZ,
+    4,
+  );
   return acceptAudio;
 }
 
@@ -159,7 +191,12 @@ async function spokenRun(stack: StackInfo, worker: RunningWorker, state: { desti
     const decision = at(await timelineEntry(worker, 'decision', 40_000, answered));
     run.answerToSpokenDecisionMs = decision - answered;
     // The destination's speech, not the hold music.
-    const heard = await firstWindow(caller, decision, 10_000, (t) => caller.received.rms(t, t + 100) > 300 && caller.received.toneRatio(HOLD_TONE_HZ, t, t + 100) < 0.3);
+    const heard = await firstWindow(
+      caller,
+      decision,
+      10_000,
+      (t) => caller.received.rms(t, t + 100) > 300 && caller.received.toneRatio(HOLD_TONE_HZ, t, t + 100) < 0.3,
+    );
     if (heard === undefined) return { ...run, failedAt: 'bridge' };
     run.spokenCallerHearsMs = heard - decision;
     run.ok = true;
@@ -171,7 +208,12 @@ async function spokenRun(stack: StackInfo, worker: RunningWorker, state: { desti
   }
 }
 
-export async function latency(stack: StackInfo, keypadRuns: number, spokenRuns: number, log: (line: string) => void): Promise<{ keypad: LatencyRun[]; spoken: LatencyRun[] }> {
+export async function latency(
+  stack: StackInfo,
+  keypadRuns: number,
+  spokenRuns: number,
+  log: (line: string) => void,
+): Promise<{ keypad: LatencyRun[]; spoken: LatencyRun[] }> {
   const keypad: LatencyRun[] = [];
   let cast: TransferCast | undefined = await startTransferWorker(stack, 'bench-latency', { TRANSFER_TOPOLOGY: 'bridge', WORKER_IDLE_PROCESSES: '2' });
   try {
@@ -197,5 +239,3 @@ export async function latency(stack: StackInfo, keypadRuns: number, spokenRuns: 
   }
   return { keypad, spoken };
 }
-
-

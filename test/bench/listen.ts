@@ -17,8 +17,7 @@ export async function firstWindow(phone: Phone, from: number, withinMs: number, 
   return undefined;
 }
 
-export const hears = (phone: Phone, from: number, withinMs: number) =>
-  firstWindow(phone, from, withinMs, (t) => phone.received.rms(t, t + 100) > 300);
+export const hears = (phone: Phone, from: number, withinMs: number) => firstWindow(phone, from, withinMs, (t) => phone.received.rms(t, t + 100) > 300);
 
 export const hearsTone = (phone: Phone, hz: number, from: number, withinMs: number) =>
   firstWindow(phone, from, withinMs, (t) => phone.received.rms(t, t + 100) > 300 && phone.received.toneRatio(hz, t, t + 100) > 0.5);

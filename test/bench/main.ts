@@ -32,7 +32,11 @@ import { concurrentTransfers, transfersWorker, type TransfersRow } from './trans
 
 const scenario = process.env.BENCH_SCENARIO ?? 'all';
 if (!['latency', 'capacity', 'rules', 'all'].includes(scenario)) throw new Error(`BENCH_SCENARIO must be latency, capacity, rules or all, not ${scenario}`);
-const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map(Number).filter((n) => n > 0);
+const list = (name: string, fallback: string) =>
+  (process.env[name] ?? fallback)
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const SPOKEN_RUNS = Number(process.env.BENCH_SPOKEN_RUNS ?? 2);
 const TASK_RUNS = Number(process.env.BENCH_TASK_RUNS ?? 2);
@@ -44,7 +48,8 @@ const IDLE = Number(process.env.BENCH_IDLE ?? 8);
 const FULL = Number(process.env.BENCH_FULL ?? 8);
 const TARGETS = { holdMs: 300, briefingMs: 400, keypadCallerHearsMs: 150, bridgeAddedMs: 40, greetingP95Ms: 1500, lateFraction: 0.01, perCallMb: 150 };
 
-const packageVersion = (name: string) => (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+const packageVersion = (name: string) =>
+  (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 function sippVersion(): string {
   try {
     return /SIPp v?([\d.]+)/.exec(execFileSync('sipp', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))?.[1] ?? '?';
@@ -53,9 +58,15 @@ function sippVersion(): string {
   }
 }
 const machine = {
-  cores: cpus().length, cpu: cpus()[0]?.model ?? '?', memoryGb: Math.round(totalmem() / 2 ** 30),
-  node: process.version, agents: packageVersion('@livekit/agents'), rtcNode: packageVersion('@livekit/rtc-node'),
-  livekitServer: LIVEKIT_SERVER_VERSION, livekitSip: LIVEKIT_SIP_VERSION, sipp: sippVersion(),
+  cores: cpus().length,
+  cpu: cpus()[0]?.model ?? '?',
+  memoryGb: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  agents: packageVersion('@livekit/agents'),
+  rtcNode: packageVersion('@livekit/rtc-node'),
+  livekitServer: LIVEKIT_SERVER_VERSION,
+  livekitSip: LIVEKIT_SIP_VERSION,
+  sipp: sippVersion(),
 };
 
 const started = Date.now();
@@ -67,7 +78,10 @@ const loop = (d: LoopDelay | undefined) => (d && d.jobs > 0 ? `${d.p99Ms.p50} / 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)} %` : '-');
 
 interface Results {
-  at: string; machine: typeof machine; scenario: string; durationS?: number;
+  at: string;
+  machine: typeof machine;
+  scenario: string;
+  durationS?: number;
   latency?: { keypad: LatencyRun[]; spoken: LatencyRun[]; floor: FloorRun[]; bridgeDelayMs?: Distribution; task: TaskRun[] };
   capacity?: { startup: StartupRow[]; calls: CallsRow[]; transfers: TransfersRow[] };
   rules?: RulesRow[];
@@ -123,7 +137,9 @@ if (!from && scenario !== 'rules') {
         const limited = await transfersWorker(stack, idle, { WORKER_MAX_CALLS: String(maxCalls), WORKER_MAX_TRANSFERS: '8' });
         try {
           transfers.push(await concurrentTransfers(limited, FULL, TALK_S * 1000, idle, maxCalls));
-          log(`${FULL} concurrent transfers at WORKER_MAX_CALLS=${maxCalls}: ${JSON.stringify({ ...transfers.at(-1), runs: transfers.at(-1)!.runs.filter((r) => !r.ok) })}`);
+          log(
+            `${FULL} concurrent transfers at WORKER_MAX_CALLS=${maxCalls}: ${JSON.stringify({ ...transfers.at(-1), runs: transfers.at(-1)!.runs.filter((r) => !r.ok) })}`,
+          );
         } finally {
           await limited.stop();
         }
@@ -148,7 +164,9 @@ if (!from) {
 // Tables.
 const md: string[] = [];
 const m = results.machine;
-md.push(`Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGb} GB; Node ${m.node}, @livekit/agents ${m.agents}, @livekit/rtc-node ${m.rtcNode}, livekit-server ${m.livekitServer}, livekit-sip ${m.livekitSip}, SIPp ${m.sipp}. Run ${results.at.slice(0, 10)}, ${results.durationS} s.`);
+md.push(
+  `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGb} GB; Node ${m.node}, @livekit/agents ${m.agents}, @livekit/rtc-node ${m.rtcNode}, livekit-server ${m.livekitServer}, livekit-sip ${m.livekitSip}, SIPp ${m.sipp}. Run ${results.at.slice(0, 10)}, ${results.durationS} s.`,
+);
 if (results.latency) {
   const { keypad, spoken, floor, task } = results.latency;
   const ours = summarise(keypad);
@@ -157,33 +175,82 @@ if (results.latency) {
   const bridgeRuns = results.capacity?.transfers.find((t) => t.concurrent === 1)?.bridgeDelayMs;
   const taskHold = distribution(task.map((t) => t.holdMs ?? Number.NaN));
   const taskFirst = distribution(task.map((t) => t.answerToFirstAudioMs ?? Number.NaN));
-  md.push('', `| measure (ms, p50 / p95 / max) | this worker (${ours.succeeded}/${ours.runs} keypad, ${voice.succeeded}/${voice.runs} spoken) | LiveKit WarmTransferTask (${task.length} runs) |`, '| --- | --- | --- |');
+  md.push(
+    '',
+    `| measure (ms, p50 / p95 / max) | this worker (${ours.succeeded}/${ours.runs} keypad, ${voice.succeeded}/${voice.runs} spoken) | LiveKit WarmTransferTask (${task.length} runs) |`,
+    '| --- | --- | --- |',
+  );
   md.push(`| tool called → caller hears hold music | ${cell(ours.holdMs)}${verdict(ours.holdMs, TARGETS.holdMs)} | ${cell(taskHold)} |`);
-  md.push(`| destination answers → hears the briefing | ${cell(ours.briefingMs)}${verdict(ours.briefingMs, TARGETS.briefingMs)} | ${cell(taskFirst)} (its greetingSpeech) |`);
-  md.push(`| keypad 1 → caller hears the destination | ${cell(ours.keypadCallerHearsMs)}${verdict(ours.keypadCallerHearsMs, TARGETS.keypadCallerHearsMs)} | no keypad decision in the task |`);
+  md.push(
+    `| destination answers → hears the briefing | ${cell(ours.briefingMs)}${verdict(ours.briefingMs, TARGETS.briefingMs)} | ${cell(taskFirst)} (its greetingSpeech) |`,
+  );
+  md.push(
+    `| keypad 1 → caller hears the destination | ${cell(ours.keypadCallerHearsMs)}${verdict(ours.keypadCallerHearsMs, TARGETS.keypadCallerHearsMs)} | no keypad decision in the task |`,
+  );
   md.push(`| keypad 1 → destination hears the caller | ${cell(ours.keypadDestinationHearsMs)} | no keypad decision in the task |`);
   md.push(`| keypad 1 → worker's \`bridged\` (worker side) | ${cell(ours.keypadBridgedMs)} | - |`);
-  md.push(`| spoken "send them through": decision → caller hears the destination | ${cell(voice.spokenCallerHearsMs)} | ${task.map((t) => t.merge ?? t.failedAt ?? '?').filter((v, i, a) => a.indexOf(v) === i).join('; ')}: caller heard the destination in ${task.filter((t) => t.callerHeardDestination).length}/${task.length}, still on hold music in ${task.filter((t) => t.holdMusicAfterMerge).length}/${task.length} |`);
-  md.push(`| spoken: destination answers → decision (briefing, utterance, STT, model) | ${cell(voice.answerToSpokenDecisionMs)} | ${cell(distribution(task.map((t) => t.answerToMergeMs ?? Number.NaN)))} (to the failed move) |`);
+  md.push(
+    `| spoken "send them through": decision → caller hears the destination | ${cell(voice.spokenCallerHearsMs)} | ${task
+      .map((t) => t.merge ?? t.failedAt ?? '?')
+      .filter((v, i, a) => a.indexOf(v) === i)
+      .join(
+        '; ',
+      )}: caller heard the destination in ${task.filter((t) => t.callerHeardDestination).length}/${task.length}, still on hold music in ${task.filter((t) => t.holdMusicAfterMerge).length}/${task.length} |`,
+  );
+  md.push(
+    `| spoken: destination answers → decision (briefing, utterance, STT, model) | ${cell(voice.answerToSpokenDecisionMs)} | ${cell(distribution(task.map((t) => t.answerToMergeMs ?? Number.NaN)))} (to the failed move) |`,
+  );
   md.push(`| audio delay: two phones in one room (floor) | ${cell(floorMs)} | - |`);
-  if (bridgeRuns) md.push(`| audio delay: destination → caller through the bridge (1 transfer) | ${cell(bridgeRuns)}; adds ${bridgeRuns.p50 !== null && floorMs.p50 !== null ? bridgeRuns.p50 - floorMs.p50 : '?'} ms at p50${bridgeRuns.p50 !== null && floorMs.p50 !== null ? (bridgeRuns.p50 - floorMs.p50 < TARGETS.bridgeAddedMs ? ' ✓' : ` ✗ target < ${TARGETS.bridgeAddedMs}`) : ''} | cannot bridge on self-hosted |`);
-  md.push('', '(The delays include a constant offset of the SIPp phone\'s stream start; only their difference is the bridge\'s.)');
+  if (bridgeRuns)
+    md.push(
+      `| audio delay: destination → caller through the bridge (1 transfer) | ${cell(bridgeRuns)}; adds ${bridgeRuns.p50 !== null && floorMs.p50 !== null ? bridgeRuns.p50 - floorMs.p50 : '?'} ms at p50${bridgeRuns.p50 !== null && floorMs.p50 !== null ? (bridgeRuns.p50 - floorMs.p50 < TARGETS.bridgeAddedMs ? ' ✓' : ` ✗ target < ${TARGETS.bridgeAddedMs}`) : ''} | cannot bridge on self-hosted |`,
+    );
+  md.push('', "(The delays include a constant offset of the SIPp phone's stream start; only their difference is the bridge's.)");
 }
 if (results.capacity) {
   const { startup, calls, transfers } = results.capacity;
-  md.push('', '| job process start-up | spawn → registered ms | pool ready ms | CPU per job process ms | RSS per job process MB | main process CPU ms | idle worker, cores |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const s of startup) md.push(`| ${s.runtime === 'tsx' ? 'TypeScript through tsx (before)' : 'compiled dist/ (after)'} | ${s.registerMs} | ${s.settleMs} | ${s.jobProcessCpuMs} | ${s.jobProcessRssMb} | ${s.mainProcessCpuMs} | ${s.idleCores} |`);
-  md.push('', `| concurrent calls (warm pool ${calls[0]?.idleProcesses ?? IDLE}) | greeted | answer → greeting ms p50 / p95 / max | worker CPU, cores | peak memory MB (largest process) | "VAD slower than realtime" | init timeouts | job event-loop delay ms: p99 (median of jobs) / max |`, '| ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |');
-  for (const c of calls) md.push(`| ${c.concurrent} | ${c.greeted}/${c.concurrent} | ${cell(c.greetingMs)}${verdict(c.greetingMs, TARGETS.greetingP95Ms)} | ${c.usage.cores.toFixed(2)} | ${c.usage.peakRssMb} (${c.usage.peakProcessRssMb}) | ${c.vadSlowerWarnings} | ${c.initTimeouts} | ${loop(c.loopDelay)} |`);
-  md.push('', `| concurrent transfers (${TALK_S} s talk) | succeeded | refused busy (after ms p50) | answer → briefing ms p50 / p95 | worker CPU, cores (whole run) | CPU per bridged call, cores | peak memory MB | largest job process MB | late frames | missing frames | bridge delay ms p50 | job event-loop delay ms: p99 (median of jobs) / max | takeovers |`, '| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |');
+  md.push(
+    '',
+    '| job process start-up | spawn → registered ms | pool ready ms | CPU per job process ms | RSS per job process MB | main process CPU ms | idle worker, cores |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const s of startup)
+    md.push(
+      `| ${s.runtime === 'tsx' ? 'TypeScript through tsx (before)' : 'compiled dist/ (after)'} | ${s.registerMs} | ${s.settleMs} | ${s.jobProcessCpuMs} | ${s.jobProcessRssMb} | ${s.mainProcessCpuMs} | ${s.idleCores} |`,
+    );
+  md.push(
+    '',
+    `| concurrent calls (warm pool ${calls[0]?.idleProcesses ?? IDLE}) | greeted | answer → greeting ms p50 / p95 / max | worker CPU, cores | peak memory MB (largest process) | "VAD slower than realtime" | init timeouts | job event-loop delay ms: p99 (median of jobs) / max |`,
+    '| ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |',
+  );
+  for (const c of calls)
+    md.push(
+      `| ${c.concurrent} | ${c.greeted}/${c.concurrent} | ${cell(c.greetingMs)}${verdict(c.greetingMs, TARGETS.greetingP95Ms)} | ${c.usage.cores.toFixed(2)} | ${c.usage.peakRssMb} (${c.usage.peakProcessRssMb}) | ${c.vadSlowerWarnings} | ${c.initTimeouts} | ${loop(c.loopDelay)} |`,
+    );
+  md.push(
+    '',
+    `| concurrent transfers (${TALK_S} s talk) | succeeded | refused busy (after ms p50) | answer → briefing ms p50 / p95 | worker CPU, cores (whole run) | CPU per bridged call, cores | peak memory MB | largest job process MB | late frames | missing frames | bridge delay ms p50 | job event-loop delay ms: p99 (median of jobs) / max | takeovers |`,
+    '| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+  );
   const refusedCell = (t: TransfersRow) => (t.refusedBusy === undefined ? '-' : t.refusedBusy === 0 ? '0' : `${t.refusedBusy} (${t.refusedMs?.p50 ?? '?'})`);
-  for (const t of transfers) md.push(`| ${t.concurrent}${t.maxCalls !== undefined ? ` (worker's defaults: WORKER_MAX_CALLS=${t.maxCalls})` : ''} | ${t.succeeded}/${t.concurrent} | ${refusedCell(t)} | ${t.briefingMs.p50 ?? '-'} / ${t.briefingMs.p95 ?? '-'} | ${t.usage.cores.toFixed(2)} | ${Number.isFinite(t.talkCoresPerCall) ? t.talkCoresPerCall.toFixed(3) : '-'} | ${t.usage.peakRssMb} | ${t.usage.peakProcessRssMb} | ${pct(t.lateFraction)} | ${pct(t.missingFraction)} | ${t.bridgeDelayMs.p50 ?? '-'} | ${loop(t.loopDelay)} | ${t.takeovers ?? '-'} |`);
+  for (const t of transfers)
+    md.push(
+      `| ${t.concurrent}${t.maxCalls !== undefined ? ` (worker's defaults: WORKER_MAX_CALLS=${t.maxCalls})` : ''} | ${t.succeeded}/${t.concurrent} | ${refusedCell(t)} | ${t.briefingMs.p50 ?? '-'} / ${t.briefingMs.p95 ?? '-'} | ${t.usage.cores.toFixed(2)} | ${Number.isFinite(t.talkCoresPerCall) ? t.talkCoresPerCall.toFixed(3) : '-'} | ${t.usage.peakRssMb} | ${t.usage.peakProcessRssMb} | ${pct(t.lateFraction)} | ${pct(t.missingFraction)} | ${t.bridgeDelayMs.p50 ?? '-'} | ${loop(t.loopDelay)} | ${t.takeovers ?? '-'} |`,
+    );
   const full = [...transfers].reverse().find((t) => t.maxCalls === undefined && t.succeeded === t.concurrent && t.lateFraction < TARGETS.lateFraction);
-  if (full) md.push('', `Sizing: ${full.concurrent} concurrent transfers all succeeded with ${pct(full.lateFraction)} late frames on ${m.cores} cores: about ${(full.concurrent / m.cores).toFixed(1)} concurrent transfers per core (bridged talk alone: ${full.talkCoresPerCall.toFixed(2)} cores per call).`);
+  if (full)
+    md.push(
+      '',
+      `Sizing: ${full.concurrent} concurrent transfers all succeeded with ${pct(full.lateFraction)} late frames on ${m.cores} cores: about ${(full.concurrent / m.cores).toFixed(1)} concurrent transfers per core (bridged talk alone: ${full.talkCoresPerCall.toFixed(2)} cores per call).`,
+    );
 }
 if (results.rules) {
   const k = (n: number) => `${n / 1000} k`;
-  md.push('', `| rules read-back on hostile text (ms, median) | ${RULES_LENGTHS.map(k).join(' | ')} | ${k(RULES_LENGTHS[3])} ÷ ${k(RULES_LENGTHS[2])} (linear ≈ 4, quadratic ≈ 16) |`, `| --- | ${RULES_LENGTHS.map(() => '---:').join(' | ')} | ---: |`);
+  md.push(
+    '',
+    `| rules read-back on hostile text (ms, median) | ${RULES_LENGTHS.map(k).join(' | ')} | ${k(RULES_LENGTHS[3])} ÷ ${k(RULES_LENGTHS[2])} (linear ≈ 4, quadratic ≈ 16) |`,
+    `| --- | ${RULES_LENGTHS.map(() => '---:').join(' | ')} | ---: |`,
+  );
   for (const r of results.rules) md.push(`| ${r.pattern} | ${r.ms.join(' | ')} | ${r.growth} |`);
 }
 const tables = md.join('\n');
@@ -208,17 +275,33 @@ const spokenSummary = results.latency ? summarise(results.latency.spoken) : unde
 const task = results.latency?.task ?? [];
 const bars: LatencyBar[] = [
   { label: 'tool → hold music', ...(lat ? { ours: lat.holdMs } : {}), theirs: distribution(task.map((t) => t.holdMs ?? Number.NaN)), targetMs: TARGETS.holdMs },
-  { label: 'answer → first audio', ...(lat ? { ours: lat.briefingMs } : {}), theirs: distribution(task.map((t) => t.answerToFirstAudioMs ?? Number.NaN)), targetMs: TARGETS.briefingMs },
-  { label: 'keypad 1 → caller hears dest.', ...(lat ? { ours: lat.keypadCallerHearsMs } : {}), theirsNote: 'no keypad decision', targetMs: TARGETS.keypadCallerHearsMs },
+  {
+    label: 'answer → first audio',
+    ...(lat ? { ours: lat.briefingMs } : {}),
+    theirs: distribution(task.map((t) => t.answerToFirstAudioMs ?? Number.NaN)),
+    targetMs: TARGETS.briefingMs,
+  },
+  {
+    label: 'keypad 1 → caller hears dest.',
+    ...(lat ? { ours: lat.keypadCallerHearsMs } : {}),
+    theirsNote: 'no keypad decision',
+    targetMs: TARGETS.keypadCallerHearsMs,
+  },
   { label: 'keypad 1 → dest. hears caller', ...(lat ? { ours: lat.keypadDestinationHearsMs } : {}), theirsNote: 'no keypad decision' },
-  { label: 'spoken decision → caller hears', ...(spokenSummary ? { ours: spokenSummary.spokenCallerHearsMs } : {}), theirsNote: 'never: MoveParticipant "not implemented" on self-hosted' },
+  {
+    label: 'spoken decision → caller hears',
+    ...(spokenSummary ? { ours: spokenSummary.spokenCallerHearsMs } : {}),
+    theirsNote: 'never: MoveParticipant "not implemented" on self-hosted',
+  },
 ];
 const chart = benchChart({
   title: `Warm transfer bench, ${results.at.slice(0, 10)}`,
   subtitle: `${m.cores} cores, Node ${m.node}, @livekit/agents ${m.agents}, livekit-server ${m.livekitServer}, livekit-sip ${m.livekitSip}; measured at SIPp phones`,
   latency: bars,
   calls: (results.capacity?.calls ?? []).map((c) => ({ x: c.concurrent, cores: c.usage.cores, rssMb: c.usage.peakRssMb, ok: c.greeted, of: c.concurrent })),
-  transfers: (results.capacity?.transfers ?? []).filter((t) => t.maxCalls === undefined).map((t) => ({ x: t.concurrent, cores: t.usage.cores, rssMb: t.usage.peakRssMb, ok: t.succeeded, of: t.concurrent })),
+  transfers: (results.capacity?.transfers ?? [])
+    .filter((t) => t.maxCalls === undefined)
+    .map((t) => ({ x: t.concurrent, cores: t.usage.cores, rssMb: t.usage.peakRssMb, ok: t.succeeded, of: t.concurrent })),
 });
 writeFileSync(join(dir, 'chart.svg'), chart);
 console.log(`[bench] ${results.durationS} s; results in ${dir} (latest.json, tables.md, chart.svg)`);

@@ -41,7 +41,10 @@ function readStat(pid: number): { pgrp: number; sample: ProcessSample } | undefi
     const f = stat.slice(close + 2).split(' ');
     const field = (n: number) => Number(f[n - 3]);
     const cpuTicks = field(14) + field(15) + field(16) + field(17);
-    return { pgrp: field(5), sample: { pid, cpuMs: (cpuTicks * 1000) / CLOCK_TICKS, rssKb: field(24) * PAGE_KB, command, role: roleOf(pid), startTicks: field(22) } };
+    return {
+      pgrp: field(5),
+      sample: { pid, cpuMs: (cpuTicks * 1000) / CLOCK_TICKS, rssKb: field(24) * PAGE_KB, command, role: roleOf(pid), startTicks: field(22) },
+    };
   } catch {
     return undefined; // gone between the listing and the read
   }
@@ -110,7 +113,14 @@ export function watchGroup(pgid: number, everyMs = 250): { stop(): GroupUsage; n
     for (const [k, end] of last) cpu += alive.has(k) ? end - (first.get(k) ?? 0) : -(first.get(k) ?? 0);
     const wallMs = Date.now() - started;
     cpu = Math.max(0, cpu);
-    return { cpuMs: Math.round(cpu), wallMs, cores: cpu / wallMs, peakRssMb: Math.round(peakRss / 1024), peakProcessRssMb: Math.round(peakOne / 1024), peakProcesses };
+    return {
+      cpuMs: Math.round(cpu),
+      wallMs,
+      cores: cpu / wallMs,
+      peakRssMb: Math.round(peakRss / 1024),
+      peakProcessRssMb: Math.round(peakOne / 1024),
+      peakProcesses,
+    };
   };
   return {
     now: () => {

@@ -2,8 +2,19 @@
 // file, rtc-node's FFI, onnxruntime, module loading, GC), so "where does a job process's CPU go" has a number.
 import { readFileSync } from 'node:fs';
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string }; hitCount?: number; children?: number[] }
-interface Profile { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] }
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  hitCount?: number;
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
 
 /** Which area a function belongs to, from its script URL. */
 export function area(url: string, fn: string): string {
@@ -30,7 +41,10 @@ export function summarise(file: string, top = 15): { wallMs: number; areas: Arra
     const key = area(node.callFrame.url, node.callFrame.functionName);
     ms.set(key, (ms.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
   });
-  const areas = [...ms].map(([a, v]) => ({ area: a, ms: Math.round(v) })).sort((x, y) => y.ms - x.ms).slice(0, top);
+  const areas = [...ms]
+    .map(([a, v]) => ({ area: a, ms: Math.round(v) }))
+    .sort((x, y) => y.ms - x.ms)
+    .slice(0, top);
   return { wallMs: Math.round((profile.endTime - profile.startTime) / 1000), areas };
 }
 

@@ -7,7 +7,17 @@ export async function benchStack(): Promise<{ local: LocalStack; stack: StackInf
   const local = await startLocalStack();
   try {
     const ids = await applyTrunks({ url: local.livekitUrl, apiKey: local.apiKey, apiSecret: local.apiSecret });
-    return { local, stack: { livekitUrl: local.livekitUrl, apiKey: local.apiKey, apiSecret: local.apiSecret, redisUrl: `redis://${local.redisAddress}`, logDir: local.logDir, ...ids } };
+    return {
+      local,
+      stack: {
+        livekitUrl: local.livekitUrl,
+        apiKey: local.apiKey,
+        apiSecret: local.apiSecret,
+        redisUrl: `redis://${local.redisAddress}`,
+        logDir: local.logDir,
+        ...ids,
+      },
+    };
   } catch (error) {
     await local.stop();
     throw error;

@@ -42,7 +42,10 @@ export async function startupCost(stack: StackInfo, runtime: WorkerRuntime, idle
       await waitSettled(worker, idle, 40_000);
     }
     return {
-      runtime, idleProcesses: idle, registerMs, settleMs,
+      runtime,
+      idleProcesses: idle,
+      registerMs,
+      settleMs,
       mainProcessCpuMs: Math.round(main?.cpuMs ?? Number.NaN),
       jobProcessCpuMs: Math.round(jobs.reduce((n, p) => n + p.cpuMs, 0) / Math.max(1, jobs.length)),
       jobProcessRssMb: Math.round(jobs.reduce((n, p) => n + p.rssKb, 0) / Math.max(1, jobs.length) / 1024),

@@ -31,7 +31,7 @@ export function frameStats(chunks: readonly AudioChunk[], fromMs: number, toMs: 
   let late = 0;
   let missing = 0;
   for (let i = 1; i < picked.length; i++) {
-    const gap = ((picked[i]!.seq - picked[i - 1]!.seq) + 0x10000) % 0x10000;
+    const gap = (picked[i]!.seq - picked[i - 1]!.seq + 0x10000) % 0x10000;
     // A jump of more than a few seconds' packets is a new stream (a new source), not a loss.
     if (gap > 1 && gap < 500) missing += gap - 1;
     if (picked[i]!.at - picked[i - 1]!.at > lateMs) late += 1;

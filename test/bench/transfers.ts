@@ -62,21 +62,38 @@ export interface TransfersRow {
 
 /** The worker for the transfers: keypad keys 1-8 each a screened transfer to its own SIP phone. */
 export async function transfersWorker(stack: StackInfo, idleProcesses: number, env: Record<string, string> = {}): Promise<RunningWorker> {
-  const keypad = Object.fromEntries(Array.from({ length: MAX_KEYS }, (_, i) => [String(i + 1), {
-    destination: `sip:desk${i + 1}@127.0.0.1:${destinationPort(i + 1)}`, label: `desk ${i + 1}`, warm: true,
-  }]));
+  const keypad = Object.fromEntries(
+    Array.from({ length: MAX_KEYS }, (_, i) => [
+      String(i + 1),
+      {
+        destination: `sip:desk${i + 1}@127.0.0.1:${destinationPort(i + 1)}`,
+        label: `desk ${i + 1}`,
+        warm: true,
+      },
+    ]),
+  );
   const file = settingsFile(stack, {
     warmTransfer: { enabled: false, holdMusic: holdToneWav(), ringingTimeoutSeconds: 15, decisionTimeoutSeconds: 20 },
     keypad,
   });
   return startWorker(stack, 'bench-transfers', {
-    TTS_PROVIDER: 'espeak', AGENT_SETTINGS: file.path, AGENT_GREETING: 'Hello. Press a key.',
-    TRANSFER_TOPOLOGY: 'bridge', WORKER_IDLE_PROCESSES: String(idleProcesses), WORKER_MAX_TRANSFERS: '16', ...env,
+    TTS_PROVIDER: 'espeak',
+    AGENT_SETTINGS: file.path,
+    AGENT_GREETING: 'Hello. Press a key.',
+    TRANSFER_TOPOLOGY: 'bridge',
+    WORKER_IDLE_PROCESSES: String(idleProcesses),
+    WORKER_MAX_TRANSFERS: '16',
+    ...env,
   });
 }
 
 async function oneTransfer(key: number, talkMs: number, onTalk: () => Promise<void>): Promise<TransferRun> {
-  const destination = await startCallee({ port: destinationPort(key), ringMs: 300, audio: { file: burstFile(DESTINATION_BURST_HZ) }, name: `bench-desk${key}` });
+  const destination = await startCallee({
+    port: destinationPort(key),
+    ringMs: 300,
+    audio: { file: burstFile(DESTINATION_BURST_HZ) },
+    name: `bench-desk${key}`,
+  });
   let caller: Phone | undefined;
   const run: TransferRun = { key, ok: false };
   const fail = (step: string) => {
@@ -135,9 +152,7 @@ async function oneTransfer(key: number, talkMs: number, onTalk: () => Promise<vo
   }
 }
 
-export async function concurrentTransfers(
-  worker: RunningWorker, n: number, talkMs: number, idleProcesses: number, maxCalls?: number,
-): Promise<TransfersRow> {
+export async function concurrentTransfers(worker: RunningWorker, n: number, talkMs: number, idleProcesses: number, maxCalls?: number): Promise<TransfersRow> {
   await waitSettled(worker, idleProcesses, 60_000);
   const idle = watchGroup(worker.pid);
   await sleep(1000);
@@ -158,15 +173,21 @@ export async function concurrentTransfers(
     await Promise.race([allTalking, sleep(20_000)]);
     talkWatch ??= watchGroup(worker.pid);
   };
-  const runs = await Promise.all(Array.from({ length: n }, async (_, i) => {
-    const run = await oneTransfer(i + 1, talkMs, onTalk);
-    if (run.framesAtCaller === undefined && ++over + talking === n) release();
-    return run;
-  }));
+  const runs = await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const run = await oneTransfer(i + 1, talkMs, onTalk);
+      if (run.framesAtCaller === undefined && ++over + talking === n) release();
+      return run;
+    }),
+  );
   const talk = talkWatch?.stop();
   const usage = watch.stop();
   const loopDelay = await awaitLoopDelays(() => worker.log(), logBefore, runs.filter((r) => r.greetingMs !== undefined).length);
-  const takeovers = worker.log().slice(logBefore).split('\n').filter((l) => l.includes('"event":"takeover"')).length;
+  const takeovers = worker
+    .log()
+    .slice(logBefore)
+    .split('\n')
+    .filter((l) => l.includes('"event":"takeover"')).length;
   const ok = runs.filter((r) => r.ok);
   const frames = ok.flatMap((r) => [r.framesAtCaller!, r.framesAtDestination!]);
   const expectedFrames = frames.reduce((a, f) => a + f.expected, 0);

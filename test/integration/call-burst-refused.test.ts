@@ -55,7 +55,10 @@ describe('a burst of calls past WORKER_MAX_CALLS', { timeout: 120_000 }, () => {
     console.log(JSON.stringify({ refusedBusyAfterMs: end.at - dialled }));
     expect(end.at - dialled).toBeLessThan(RINGING_TIMEOUT_MS + 3000);
     // The worker refused it itself, at the request, with the call it had counted.
-    const refusals = worker.log().split('\n').filter((line) => line.includes('"event":"call_refused"'));
+    const refusals = worker
+      .log()
+      .split('\n')
+      .filter((line) => line.includes('"event":"call_refused"'));
     expect(refusals).toHaveLength(1);
     expect(JSON.parse(refusals[0]!)).toMatchObject({ calls: 1, maxCalls: 1 });
 
@@ -67,11 +70,16 @@ describe('a burst of calls past WORKER_MAX_CALLS', { timeout: 120_000 }, () => {
     // Its caller hangs up: the job ends at once, and the worker takes the next call.
     await taken.hangup();
     const hungUp = Date.now();
-    await eventually(() => /"event":"event_loop_delay"/.test(worker.log()), 10_000, 'the hung-up call\'s job to end');
+    await eventually(() => /"event":"event_loop_delay"/.test(worker.log()), 10_000, "the hung-up call's job to end");
     console.log(JSON.stringify({ jobEndedAfterHangupMs: Date.now() - hungUp }));
     const next = await dial('burst-c');
     const answered = await next.waitAnswered(RINGING_TIMEOUT_MS + 2000);
     expect(await next.waitForAudio({ minRms: 300, withinMs: 20_000, after: answered.at })).toBeGreaterThanOrEqual(answered.at);
-    expect(worker.log().split('\n').filter((line) => line.includes('"event":"call_refused"'))).toHaveLength(1);
+    expect(
+      worker
+        .log()
+        .split('\n')
+        .filter((line) => line.includes('"event":"call_refused"')),
+    ).toHaveLength(1);
   });
 });

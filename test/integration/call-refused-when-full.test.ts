@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 describe('a call no worker can take', { timeout: 150_000 }, () => {
-  it('is refused with busy within the ringing timeout, while the worker\'s own transfer carries on', async () => {
+  it("is refused with busy within the ringing timeout, while the worker's own transfer carries on", async () => {
     // The first call fills the worker: its transfer waits for a destination that rings for a long while.
     call = await placeTransferCall(stack, 'full-first', { ringMs: 60_000 });
     await timelineEntry(cast.worker, 'ringing', 60_000);

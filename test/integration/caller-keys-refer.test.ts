@@ -9,8 +9,15 @@ import { startCallee, type Phone } from '../../phones/index.ts';
 import { personalDataOutsidePii } from '../support/pii.ts';
 import { eventually } from '../support/rooms.ts';
 import {
-  DESTINATION_TONE_HZ, holdToneWav, PBX_PORT, placeTransferCall, settingsFile,
-  startTransferWorker, timelineEntry, type TransferCall, type TransferCast,
+  DESTINATION_TONE_HZ,
+  holdToneWav,
+  PBX_PORT,
+  placeTransferCall,
+  settingsFile,
+  startTransferWorker,
+  timelineEntry,
+  type TransferCall,
+  type TransferCast,
 } from '../support/transfer-call.ts';
 
 const stack = inject('stack');
@@ -78,7 +85,10 @@ describe('keypad transfers by SIP REFER', () => {
     await expectConnectedWithoutBriefing(cast.worker, call.caller, sales!, started);
     // The REFER, the dial and the bridge name the caller and the extension only under lk.pii keys.
     const entries = cast.worker.timeline().filter((e) => Date.parse(String(e.at)) >= started);
-    expect(entries.filter((e) => e.type === 'started').map((e) => [e.destinationKind, e.destinationMasked])).toEqual([['extension', 'ext:***1'], ['extension', 'ext:***1']]);
+    expect(entries.filter((e) => e.type === 'started').map((e) => [e.destinationKind, e.destinationMasked])).toEqual([
+      ['extension', 'ext:***1'],
+      ['extension', 'ext:***1'],
+    ]);
     expect(personalDataOutsidePii(entries, [call.from, '2001'])).toEqual([]);
   });
 

@@ -5,8 +5,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { expectConnectedWithoutBriefing } from '../support/connected.ts';
 import { startCallee, type Phone } from '../../phones/index.ts';
 import {
-  at, DESTINATION_TONE_HZ, HOLD_TONE_HZ, holdToneWav, PBX_PORT, placeTransferCall, settingsFile, startTransferWorker,
-  timelineEntry, waitForSpeech, type TransferCall, type TransferCast,
+  at,
+  DESTINATION_TONE_HZ,
+  HOLD_TONE_HZ,
+  holdToneWav,
+  PBX_PORT,
+  placeTransferCall,
+  settingsFile,
+  startTransferWorker,
+  timelineEntry,
+  waitForSpeech,
+  type TransferCall,
+  type TransferCast,
 } from '../support/transfer-call.ts';
 
 const stack = inject('stack');

@@ -36,7 +36,14 @@ describe('npm run demo', () => {
     const { code, output } = await runDemo({}, 150_000);
     expect(code, output).toBe(0);
     expect(output).toContain('| step | ms after key 1 |');
-    for (const row of ['caller hears hold music', 'destination hears the briefing', 'destination presses 1', 'calls bridged', 'caller hears the destination', 'destination hears the caller']) {
+    for (const row of [
+      'caller hears hold music',
+      'destination hears the briefing',
+      'destination presses 1',
+      'calls bridged',
+      'caller hears the destination',
+      'destination hears the caller',
+    ]) {
       expect(output).toMatch(new RegExp(`\\| ${row} \\| \\d+ \\|`));
     }
     expect(output).toMatch(/destination hears: speech/);
@@ -58,7 +65,14 @@ describe('npm run demo', () => {
       expect(code, output).toBe(0);
       expect(output).toContain('conversational path (model)');
       expect(output).toContain('| step | ms after the request |');
-      for (const row of ['caller hears hold music', 'destination hears the briefing', 'destination presses 1', 'calls bridged', 'caller hears the destination', 'destination hears the caller']) {
+      for (const row of [
+        'caller hears hold music',
+        'destination hears the briefing',
+        'destination presses 1',
+        'calls bridged',
+        'caller hears the destination',
+        'destination hears the caller',
+      ]) {
         expect(output).toMatch(new RegExp(`\\| ${row} \\| \\d+ \\|`));
       }
       // The model heard the caller's words, with the transfer tool offered (the script then calls it).

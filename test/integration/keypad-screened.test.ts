@@ -7,8 +7,17 @@ import { rms, startCallee, type Phone } from '../../phones/index.ts';
 import { spokenNumber } from '../../prompts/keypad.ts';
 import { startWorker, type RunningWorker } from '../../stack/worker-process.ts';
 import {
-  at, DESTINATION_NUMBER, DESTINATION_TONE_HZ, HOLD_TONE_HZ, holdToneWav, PBX_PORT, placeTransferCall, settingsFile,
-  timelineEntry, waitForSpeech, type TransferCall,
+  at,
+  DESTINATION_NUMBER,
+  DESTINATION_TONE_HZ,
+  HOLD_TONE_HZ,
+  holdToneWav,
+  PBX_PORT,
+  placeTransferCall,
+  settingsFile,
+  timelineEntry,
+  waitForSpeech,
+  type TransferCall,
 } from '../support/transfer-call.ts';
 
 const stack = inject('stack');

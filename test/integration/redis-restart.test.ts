@@ -70,7 +70,7 @@ function toneShare(phone: Phone, hz: number, from: number, to: number): number {
   return windows === 0 ? 0 : heard / windows;
 }
 
-describe('the workers\' Redis restarts while a transfer is in flight', { timeout: 180_000 }, () => {
+describe("the workers' Redis restarts while a transfer is in flight", { timeout: 180_000 }, () => {
   it('during the briefing: no takeover, and the person pressing 1 afterwards bridges caller and person', async () => {
     call = await placeTransferCall(stack, 'blip-briefing');
     const { caller, callee } = call;
@@ -95,7 +95,11 @@ describe('the workers\' Redis restarts while a transfer is in flight', { timeout
     await callee.press('1');
     const bridged = at(await timelineEntry(owner.worker, 'bridged', 15_000, backAt));
     // They hear each other: the destination's tone at the caller, the caller's voice at the destination.
-    await eventually(() => toneShare(caller, DESTINATION_TONE_HZ, bridged, Date.now()) > 0.5 && Date.now() - bridged > 3000, 15_000, 'the destination at the caller');
+    await eventually(
+      () => toneShare(caller, DESTINATION_TONE_HZ, bridged, Date.now()) > 0.5 && Date.now() - bridged > 3000,
+      15_000,
+      'the destination at the caller',
+    );
     await callee.waitForAudio({ minRms: 300, withinMs: 12_000, after: bridged + 500 });
     noTakeover(started, before);
     await caller.hangup();
@@ -115,7 +119,11 @@ describe('the workers\' Redis restarts while a transfer is in flight', { timeout
     const open = await records.open((r) => r.phase.kind === 'bridged');
     const owner = ownerOf(open, casts);
     const bridged = at(await timelineEntry(owner.worker, 'bridged', 15_000, started));
-    await eventually(() => toneShare(caller, DESTINATION_TONE_HZ, bridged, Date.now()) > 0.5 && Date.now() - bridged > 2000, 15_000, 'the destination at the caller');
+    await eventually(
+      () => toneShare(caller, DESTINATION_TONE_HZ, bridged, Date.now()) > 0.5 && Date.now() - bridged > 2000,
+      15_000,
+      'the destination at the caller',
+    );
 
     for (const downMs of DOWNS_MS) {
       const { stoppedAt, backAt } = await restartRedis(downMs);

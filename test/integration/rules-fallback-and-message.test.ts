@@ -3,13 +3,31 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
-  allOf, FakeOpenAI, hadToolResult, hasToolResult, lastUserMessageIncludes, not, systemPromptIncludes, toolsInclude,
+  allOf,
+  FakeOpenAI,
+  hadToolResult,
+  hasToolResult,
+  lastUserMessageIncludes,
+  not,
+  systemPromptIncludes,
+  toolsInclude,
 } from '../support/fake-openai/index.ts';
 import type { ChatRequest } from '../support/fake-openai/matchers.ts';
 import { startCallee, type Phone } from '../../phones/index.ts';
 import {
-  at, CALLER_REQUEST, DESTINATION_TONE_HZ, holdToneWav, PBX_PORT, placeTransferCall, settingsFile, startTransferWorker,
-  timelineEntries, timelineEntry, waitForSpeech, type TransferCall, type TransferCast,
+  at,
+  CALLER_REQUEST,
+  DESTINATION_TONE_HZ,
+  holdToneWav,
+  PBX_PORT,
+  placeTransferCall,
+  settingsFile,
+  startTransferWorker,
+  timelineEntries,
+  timelineEntry,
+  waitForSpeech,
+  type TransferCall,
+  type TransferCast,
 } from '../support/transfer-call.ts';
 
 const stack = inject('stack');
@@ -27,7 +45,9 @@ function model(): FakeOpenAI {
   // talking (the phone repeats its request), so the reply to that result may be interrupted by a new turn:
   // the rule holds until a message has been taken, not only right after the result.
   fake.onChat(allOf(hadToolResult('warm_transfer', 'busy'), not(hadToolResult('take_message'))), {
-    toolCalls: [{ name: 'take_message', arguments: { name: 'Dana Caller', callback_number: '+15125550142', message: 'Please call me about the double charge.' } }],
+    toolCalls: [
+      { name: 'take_message', arguments: { name: 'Dana Caller', callback_number: '+15125550142', message: 'Please call me about the double charge.' } },
+    ],
   });
   fake.onChat(hasToolResult('warm_transfer'), { text: 'Anything else?' });
   fake.onChat(allOf(toolsInclude('warm_transfer'), lastUserMessageIncludes('billing'), noTransferYet), {
@@ -95,13 +115,21 @@ describe('a rule with two destinations', () => {
     while (stored.length === 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
       try {
-        stored = readFileSync(messages, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+        stored = readFileSync(messages, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
       } catch {
         stored = [];
       }
     }
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ agentId: 'support', name: 'Dana Caller', callbackNumber: '+15125550142', message: 'Please call me about the double charge.' });
+    expect(stored[0]).toMatchObject({
+      agentId: 'support',
+      name: 'Dana Caller',
+      callbackNumber: '+15125550142',
+      message: 'Please call me about the double charge.',
+    });
     expect(stored[0]?.['lk.pii.caller_number']).toBe(call.from);
     expect(cast.worker.log()).toContain('"event":"message_taken"');
   });

@@ -7,8 +7,18 @@ import { allOf, FakeOpenAI, hasToolResult, lastUserMessageIncludes, systemPrompt
 import type { ChatRequest } from '../support/fake-openai/matchers.ts';
 import { startCallee, type Phone } from '../support/phone/index.ts';
 import {
-  at, CALLER_REQUEST, PBX_PORT, PSTN_PORT, placeTransferCall, settingsFile, startTransferWorker, timelineEntries, timelineEntry,
-  waitForSpeech, type TransferCall, type TransferCast,
+  at,
+  CALLER_REQUEST,
+  PBX_PORT,
+  PSTN_PORT,
+  placeTransferCall,
+  settingsFile,
+  startTransferWorker,
+  timelineEntries,
+  timelineEntry,
+  waitForSpeech,
+  type TransferCall,
+  type TransferCast,
 } from '../support/transfer-call.ts';
 
 const stack = inject('stack');
@@ -65,7 +75,8 @@ describe('a destination the rules forbid', () => {
     const deadline = Date.now() + 60_000;
     while (refusedAt === 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
-      if (cast.model.chats.some((c) => c.messages.some((m) => m.role === 'tool' && JSON.stringify(m.content).includes("can't transfer calls to")))) refusedAt = Date.now();
+      if (cast.model.chats.some((c) => c.messages.some((m) => m.role === 'tool' && JSON.stringify(m.content).includes("can't transfer calls to"))))
+        refusedAt = Date.now();
     }
     expect(refusedAt).toBeGreaterThan(0);
     // The agent speaks to the caller again, and for a while after that nothing rings anywhere.
@@ -98,7 +109,7 @@ describe('a busy first choice', () => {
     // The chain is over: a phone that would answer any number on the PSTN trunk is not dialled.
     const after = await sentinel('plan-sentinel');
     phones.push(after);
-    const lastEnded = (await timelineEntry(cast.worker, 'returned', 20_000, started));
+    const lastEnded = await timelineEntry(cast.worker, 'returned', 20_000, started);
     await waitForSpeech(call.caller, at(lastEnded), 20_000);
     await new Promise((r) => setTimeout(r, 6000));
     expect(after.events.filter((e) => e.type === 'invite-received')).toEqual([]);

@@ -9,7 +9,16 @@ import { WebhookReceiver } from 'livekit-server-sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../settings-service/app.ts';
 import { startWebhookSender } from '../../settings-service/webhooks.ts';
-import { allOf, FakeOpenAI, hadToolResult, hasToolResult, lastUserMessageIncludes, not, systemPromptIncludes, toolsInclude } from '../support/fake-openai/index.ts';
+import {
+  allOf,
+  FakeOpenAI,
+  hadToolResult,
+  hasToolResult,
+  lastUserMessageIncludes,
+  not,
+  systemPromptIncludes,
+  toolsInclude,
+} from '../support/fake-openai/index.ts';
 import type { ChatRequest } from '../support/fake-openai/matchers.ts';
 import { startCallee, type Phone } from '../support/phone/index.ts';
 import { personalDataOutsidePii } from '../support/pii.ts';
@@ -17,7 +26,16 @@ import { eventually } from '../support/rooms.ts';
 import { ADMIN_TOKEN } from '../support/settings-api.ts';
 import { testStore, toneWav, type TestStore } from '../support/settings-store.ts';
 import {
-  at, CALLER_REQUEST, DESTINATION_NUMBER, HOLD_TONE_HZ, PBX_PORT, placeTransferCall, startTransferWorker, timelineEntry, type TransferCall, type TransferCast,
+  at,
+  CALLER_REQUEST,
+  DESTINATION_NUMBER,
+  HOLD_TONE_HZ,
+  PBX_PORT,
+  placeTransferCall,
+  startTransferWorker,
+  timelineEntry,
+  type TransferCall,
+  type TransferCast,
 } from '../support/transfer-call.ts';
 
 const stack = inject('stack');
@@ -41,24 +59,37 @@ let pbx: Phone | undefined;
 function model(): FakeOpenAI {
   const fake = new FakeOpenAI({ defaultChatReply: { text: 'Okay.' } });
   const noTransferYet = (request: ChatRequest) => !request.messages.some((m) => m.role === 'tool');
-  const transferTo = (destination: string) => ({ toolCalls: [{ name: 'warm_transfer', arguments: { destination, reason: 'Billing dispute about a double charge.', caller_confirmed: true } }] });
+  const transferTo = (destination: string) => ({
+    toolCalls: [{ name: 'warm_transfer', arguments: { destination, reason: 'Billing dispute about a double charge.', caller_confirmed: true } }],
+  });
   fake.onChat(systemPromptIncludes('Summarise this phone conversation'), { text: 'The caller has a billing dispute.' });
   fake.onChat(hasToolResult('take_message'), { text: 'Thanks, your message is passed on.' });
   // With the new rules, a refused transfer ends in a message (the webhook's message event).
   fake.onChat(allOf(systemPromptIncludes('ext:1002'), hadToolResult('warm_transfer'), not(hadToolResult('take_message'))), {
-    toolCalls: [{ name: 'take_message', arguments: { name: 'Dana Caller', callback_number: '+15125550142', message: 'Please call me about the double charge.' } }],
+    toolCalls: [
+      { name: 'take_message', arguments: { name: 'Dana Caller', callback_number: '+15125550142', message: 'Please call me about the double charge.' } },
+    ],
   });
   fake.onChat(hasToolResult('warm_transfer'), { text: 'Anything else?' });
   // The model transfers to whatever the rules in its instructions name: the old rules' number, or the new extension.
-  fake.onChat(allOf(toolsInclude('warm_transfer'), lastUserMessageIncludes('billing'), noTransferYet, systemPromptIncludes('ext:1002')), transferTo('ext:1002'));
+  fake.onChat(
+    allOf(toolsInclude('warm_transfer'), lastUserMessageIncludes('billing'), noTransferYet, systemPromptIncludes('ext:1002')),
+    transferTo('ext:1002'),
+  );
   fake.onChat(allOf(toolsInclude('warm_transfer'), lastUserMessageIncludes('billing'), noTransferYet), transferTo(DESTINATION_NUMBER));
   fake.onTranscription(...Array.from({ length: 200 }, () => CALLER_REQUEST));
   return fake;
 }
 
+// Response bodies of many shapes, read field by field in the assertions.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function request(method: string, path: string, body?: unknown, type = 'application/json', bearer = token): Promise<{ status: number; json: any }> {
   const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : JSON.stringify(body);
-  const response = await fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${bearer}`, ...(payload ? { 'content-type': type } : {}) }, ...(payload ? { body: payload } : {}) });
+  const response = await fetch(`${api}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${bearer}`, ...(payload ? { 'content-type': type } : {}) },
+    ...(payload ? { body: payload } : {}),
+  });
   return { status: response.status, json: await response.json().catch(() => undefined) };
 }
 
@@ -83,12 +114,18 @@ beforeAll(async () => {
   token = (await request('POST', '/v1/organizations/acme/tokens', undefined, 'application/json', ADMIN_TOKEN)).json.token;
   webhookSecret = (await request('POST', '/v1/organizations/acme/webhook-secret')).json.secret; // the organization makes its own
   // The default agent is reserved: the administrator gives it to acme, whose token changes it from then on.
-  const agent = await request('PUT', `/v1/agents/${AGENT}`, {
-    organizationId: 'acme',
-    webhookUrl: `http://127.0.0.1:${hookPort}/hooks`,
-    warmTransfer: { enabled: true, rules: OLD_RULES, ringingTimeoutSeconds: 15 },
-    trunks: { pstnOutboundTrunkId: stack.pstnTrunkId, pbx: { outboundTrunkId: stack.pbxTrunkId } },
-  }, 'application/json', ADMIN_TOKEN);
+  const agent = await request(
+    'PUT',
+    `/v1/agents/${AGENT}`,
+    {
+      organizationId: 'acme',
+      webhookUrl: `http://127.0.0.1:${hookPort}/hooks`,
+      warmTransfer: { enabled: true, rules: OLD_RULES, ringingTimeoutSeconds: 15 },
+      trunks: { pstnOutboundTrunkId: stack.pstnTrunkId, pbx: { outboundTrunkId: stack.pbxTrunkId } },
+    },
+    'application/json',
+    ADMIN_TOKEN,
+  );
   expect(agent.status).toBe(200);
   expect((await request('POST', `/v1/agents/${AGENT}/hold-music`, toneWav(HOLD_TONE_HZ), 'audio/wav')).status).toBe(201);
   cast = await startTransferWorker(stack, 'settings-live', { SETTINGS_REDIS_URL: db.url, SETTINGS_KEY_PREFIX: db.prefix }, model());
@@ -113,7 +150,7 @@ describe('settings changed through the service while the worker runs', () => {
     call = await placeTransferCall(stack, 'live-before');
     await call.callee.waitAnswered(45_000);
     const held = at(await timelineEntry(cast.worker, 'hold_started', 5000, started));
-    const answered = at(await timelineEntry(cast.worker, 'answered', 10_000, started));
+    await timelineEntry(cast.worker, 'answered', 10_000, started);
     await new Promise((r) => setTimeout(r, 1000)); // some music before the change, to compare with
 
     const rules = await request('PUT', `/v1/agents/${AGENT}/warm-transfer`, { enabled: true, rules: NEW_RULES, ringingTimeoutSeconds: 15 });
@@ -176,8 +213,17 @@ describe('settings changed through the service while the worker runs', () => {
     expect(personalDataOutsidePii(lines, personal)).toEqual([]);
     // Every other JSON line of the worker's log too, but for one field of @livekit/agents 1.9's own: it logs the
     // caller's track publications, whose names are the SIP identity (sip_<number>), outside lk.pii.
-    const logged = cast.worker.log().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(personalDataOutsidePii(logged.map(({ trackPublications, ...line }) => line), personal)).toEqual([]);
+    const logged = cast.worker
+      .log()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(
+      personalDataOutsidePii(
+        logged.map(({ trackPublications, ...line }) => line),
+        personal,
+      ),
+    ).toEqual([]);
     expect(personalDataOutsidePii([...events, ...transfers], personal)).toEqual([]);
     expect(JSON.stringify([events, transfers])).not.toContain('lk.pii');
   });

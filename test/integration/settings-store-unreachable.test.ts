@@ -34,7 +34,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
   relayPort = (relay.address() as { port: number }).port;
   worker = await startWorker(stack, 'store-hangs', {
-    SETTINGS_REDIS_URL: `redis://127.0.0.1:${relayPort}/11`, SETTINGS_KEY_PREFIX: `wt-test-hangs-${process.pid}:`, TTS_PROVIDER: 'espeak',
+    SETTINGS_REDIS_URL: `redis://127.0.0.1:${relayPort}/11`,
+    SETTINGS_KEY_PREFIX: `wt-test-hangs-${process.pid}:`,
+    TTS_PROVIDER: 'espeak',
   });
 });
 afterAll(async () => {

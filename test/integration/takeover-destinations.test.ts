@@ -8,10 +8,29 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { FakeOpenAI, hasToolResult, systemPromptIncludes, toolsInclude, allOf, lastUserMessageIncludes } from '../support/fake-openai/index.ts';
 import type { ChatRequest } from '../support/fake-openai/matchers.ts';
 import { eventually } from '../support/rooms.ts';
-import { BACK_WITHIN_MS, killJob, reportGap, startTakeoverWorker, takeoverRecords, toneBack, type TakeoverCast, type TakeoverRecords } from '../support/takeover.ts';
 import {
-  at, CALLER_REQUEST, DESTINATION_NUMBER, DESTINATION_TONE_HZ, HOLD_TONE_HZ, PBX_PORT, placeTransferCall, PSTN_PORT, timelineEntries, timelineEntry,
-  waitForSpeech, type TransferCall,
+  BACK_WITHIN_MS,
+  killJob,
+  reportGap,
+  startTakeoverWorker,
+  takeoverRecords,
+  toneBack,
+  type TakeoverCast,
+  type TakeoverRecords,
+} from '../support/takeover.ts';
+import {
+  at,
+  CALLER_REQUEST,
+  DESTINATION_NUMBER,
+  DESTINATION_TONE_HZ,
+  HOLD_TONE_HZ,
+  PBX_PORT,
+  placeTransferCall,
+  PSTN_PORT,
+  timelineEntries,
+  timelineEntry,
+  waitForSpeech,
+  type TransferCall,
 } from '../support/transfer-call.ts';
 
 const stack = inject('stack');
@@ -35,7 +54,9 @@ function model(): FakeOpenAI {
   fake.onChat(hasToolResult('warm_transfer'), { text: 'Is there anything else I can help you with?' });
   const noTransferYet = (request: ChatRequest) => !request.messages.some((m) => m.role === 'tool');
   fake.onChat(allOf(toolsInclude('warm_transfer'), lastUserMessageIncludes('billing'), noTransferYet), () => ({
-    toolCalls: [{ name: 'warm_transfer', arguments: { destination: target, reason: 'Caller has a billing dispute about a double charge.', caller_confirmed: true } }],
+    toolCalls: [
+      { name: 'warm_transfer', arguments: { destination: target, reason: 'Caller has a billing dispute about a double charge.', caller_confirmed: true } },
+    ],
   }));
   fake.onTranscription(...Array.from({ length: 200 }, () => CALLER_REQUEST));
   return fake;
@@ -48,9 +69,17 @@ let call: TransferCall | undefined;
 beforeAll(async () => {
   records = takeoverRecords(stack);
   // One worker for the file, as the takeover tests share one per group.
-  cast = await startTakeoverWorker(stack, 'takeover-kinds', 8095, {
-    WORKER_IDLE_PROCESSES: '2', WARM_TRANSFER_RULES: RULES, SIP_PBX_TRUNK_ID: stack.pbxTrunkId,
-  }, model());
+  cast = await startTakeoverWorker(
+    stack,
+    'takeover-kinds',
+    8095,
+    {
+      WORKER_IDLE_PROCESSES: '2',
+      WARM_TRANSFER_RULES: RULES,
+      SIP_PBX_TRUNK_ID: stack.pbxTrunkId,
+    },
+    model(),
+  );
 });
 afterEach(async () => {
   await call?.close();

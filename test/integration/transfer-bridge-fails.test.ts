@@ -4,8 +4,16 @@
 // music stops, the caller is back with their agent and told, the destination's leg is ended, `bridge_failed`.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
-  at, DESTINATION_TONE_HZ, HOLD_TONE_HZ, placeTransferCall, startTransferWorker, timelineEntries, timelineEntry, waitForSpeech,
-  type TransferCall, type TransferCast,
+  at,
+  DESTINATION_TONE_HZ,
+  HOLD_TONE_HZ,
+  placeTransferCall,
+  startTransferWorker,
+  timelineEntries,
+  timelineEntry,
+  waitForSpeech,
+  type TransferCall,
+  type TransferCast,
 } from '../support/transfer-call.ts';
 
 const stack = inject('stack');

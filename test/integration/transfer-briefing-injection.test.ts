@@ -6,7 +6,13 @@ import { allOf, hadToolResult, hasToolResult, not, systemPromptIncludes, toolsIn
 import { messageText } from '../support/fake-openai/matchers.ts';
 import { eventually } from '../support/rooms.ts';
 import {
-  placeTransferCall, scriptedModel, startTransferWorker, timelineEntries, timelineEntry, type TransferCall, type TransferCast,
+  placeTransferCall,
+  scriptedModel,
+  startTransferWorker,
+  timelineEntries,
+  timelineEntry,
+  type TransferCall,
+  type TransferCast,
 } from '../support/transfer-call.ts';
 
 const stack = inject('stack');
@@ -42,11 +48,15 @@ afterAll(async () => {
 /** The result of the model's accept_transfer, as the model was given it on its next request. */
 async function acceptResult(ms: number): Promise<string> {
   let result = '';
-  await eventually(() => {
-    const chat = briefingChats().find(hasToolResult('accept_transfer'));
-    result = chat ? messageText(chat.messages.at(-1)!) : '';
-    return chat !== undefined;
-  }, ms, "the briefing model's next request after accept_transfer");
+  await eventually(
+    () => {
+      const chat = briefingChats().find(hasToolResult('accept_transfer'));
+      result = chat ? messageText(chat.messages.at(-1)!) : '';
+      return chat !== undefined;
+    },
+    ms,
+    "the briefing model's next request after accept_transfer",
+  );
   return result;
 }
 
@@ -59,7 +69,7 @@ describe("the briefing agent and the caller's words", () => {
     await call.callee.waitAnswered(45_000);
 
     // The person's first words reach the model, which answers with accept_transfer (the rule above).
-    await eventually(() => briefingChats().length > 0, 60_000, 'the person\'s first words to reach the briefing model');
+    await eventually(() => briefingChats().length > 0, 60_000, "the person's first words to reach the briefing model");
     // Two more of the person's turns, and no decision, no bridge; the model is told to ask.
     await new Promise((r) => setTimeout(r, 6000));
     expect(timelineEntries(cast.worker, 'decision', started)).toEqual([]);

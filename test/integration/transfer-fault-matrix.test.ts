@@ -10,8 +10,20 @@ import type { ChatRequest } from '../support/fake-openai/matchers.ts';
 import { openRedis } from '../support/redis.ts';
 import { eventually } from '../support/rooms.ts';
 import {
-  at, CALLER_REQUEST, DESTINATION_NUMBER, DESTINATION_TONE_HZ, HOLD_TONE_HZ, nothingLeftBehind as leftBehind, placeTransferCall, scriptedModel, startTransferWorker,
-  timelineEntries, timelineEntry, waitForSpeech, type TransferCall, type TransferCast,
+  at,
+  CALLER_REQUEST,
+  DESTINATION_NUMBER,
+  DESTINATION_TONE_HZ,
+  HOLD_TONE_HZ,
+  nothingLeftBehind as leftBehind,
+  placeTransferCall,
+  scriptedModel,
+  startTransferWorker,
+  timelineEntries,
+  timelineEntry,
+  waitForSpeech,
+  type TransferCall,
+  type TransferCast,
 } from '../support/transfer-call.ts';
 
 const stack = inject('stack');
@@ -79,10 +91,14 @@ afterAll(async () => {
 /** The consultation rooms of this case's transfers, read from their records while they are open. */
 const consultations = new Set<string>();
 async function noteConsultation(): Promise<void> {
-  await eventually(async () => {
-    for (const record of await records.all()) if (record.consultationRoom) consultations.add(record.consultationRoom);
-    return consultations.size > 0;
-  }, 30_000, 'the open transfer record');
+  await eventually(
+    async () => {
+      for (const record of await records.all()) if (record.consultationRoom) consultations.add(record.consultationRoom);
+      return consultations.size > 0;
+    },
+    30_000,
+    'the open transfer record',
+  );
 }
 
 /** Once the call is over: no transfer record, and none of the call's rooms or consultation rooms. */

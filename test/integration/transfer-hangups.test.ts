@@ -2,7 +2,16 @@
 // destination rings or is being briefed. Nobody is left on hold or on a dead line.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rms } from '../../phones/index.ts';
-import { at, placeTransferCall, startTransferWorker, timelineEntries, timelineEntry, waitForSpeech, type TransferCall, type TransferCast } from '../support/transfer-call.ts';
+import {
+  at,
+  placeTransferCall,
+  startTransferWorker,
+  timelineEntries,
+  timelineEntry,
+  waitForSpeech,
+  type TransferCall,
+  type TransferCast,
+} from '../support/transfer-call.ts';
 
 const stack = inject('stack');
 let cast: TransferCast;

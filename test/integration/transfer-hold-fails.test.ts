@@ -2,7 +2,16 @@
 // (which answers MoveParticipant with "not implemented"), the caller cannot be put on hold. Nobody may be
 // dialled then: the caller keeps their agent, hears why, and the transfer ends as hold_failed.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { at, HOLD_TONE_HZ, placeTransferCall, startTransferWorker, timelineEntry, waitForSpeech, type TransferCall, type TransferCast } from '../support/transfer-call.ts';
+import {
+  at,
+  HOLD_TONE_HZ,
+  placeTransferCall,
+  startTransferWorker,
+  timelineEntry,
+  waitForSpeech,
+  type TransferCall,
+  type TransferCast,
+} from '../support/transfer-call.ts';
 
 const stack = inject('stack');
 let cast: TransferCast;

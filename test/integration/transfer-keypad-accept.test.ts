@@ -2,7 +2,14 @@
 // the caller's own keypresses decide nothing, and after the accept caller and destination hear each other.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
-  at, DESTINATION_TONE_HZ, HOLD_TONE_HZ, placeTransferCall, startTransferWorker, timelineEntry, type TransferCall, type TransferCast,
+  at,
+  DESTINATION_TONE_HZ,
+  HOLD_TONE_HZ,
+  placeTransferCall,
+  startTransferWorker,
+  timelineEntry,
+  type TransferCall,
+  type TransferCast,
 } from '../support/transfer-call.ts';
 
 const stack = inject('stack');
@@ -21,7 +28,7 @@ afterAll(async () => {
 });
 
 describe('warm transfer accepted with keypad 1', () => {
-  it('keeps the briefing private, ignores the caller\'s keys, then bridges caller and destination', async () => {
+  it("keeps the briefing private, ignores the caller's keys, then bridges caller and destination", async () => {
     call = await placeTransferCall(stack, 'keypad-accept');
     const { caller, callee } = call;
     await caller.waitAnswered(20_000);

@@ -2,7 +2,14 @@
 // talks to them again. A key that means nothing gets a re-prompt first.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
-  at, HOLD_TONE_HZ, placeTransferCall, startTransferWorker, timelineEntry, waitForSpeech, type TransferCall, type TransferCast,
+  at,
+  HOLD_TONE_HZ,
+  placeTransferCall,
+  startTransferWorker,
+  timelineEntry,
+  waitForSpeech,
+  type TransferCall,
+  type TransferCast,
 } from '../support/transfer-call.ts';
 
 const stack = inject('stack');

@@ -7,8 +7,18 @@ import { eventually } from '../support/rooms.ts';
 import { allOf, FakeOpenAI, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from '../support/fake-openai/index.ts';
 import type { ChatRequest } from '../support/fake-openai/matchers.ts';
 import {
-  at, CALLER_REQUEST, holdToneWav, PBX_PORT, placeTransferCall, settingsFile, startTransferWorker, timelineEntries, timelineEntry,
-  waitForSpeech, type TransferCall, type TransferCast,
+  at,
+  CALLER_REQUEST,
+  holdToneWav,
+  PBX_PORT,
+  placeTransferCall,
+  settingsFile,
+  startTransferWorker,
+  timelineEntries,
+  timelineEntry,
+  waitForSpeech,
+  type TransferCall,
+  type TransferCast,
 } from '../support/transfer-call.ts';
 import { DESTINATION_NUMBER } from '../support/transfer-call.ts';
 
@@ -16,7 +26,11 @@ const stack = inject('stack');
 
 /** The transfer counts the worker's main process has logged, in order. */
 const carrying = (worker: TransferCast['worker']): number[] =>
-  worker.log().split('\n').filter((line) => line.startsWith('{"event":"carrying"')).map((line) => Number(JSON.parse(line).transfers));
+  worker
+    .log()
+    .split('\n')
+    .filter((line) => line.startsWith('{"event":"carrying"'))
+    .map((line) => Number(JSON.parse(line).transfers));
 const MAX_BRIDGED_CALL_S = 8;
 // The first destination rings its 15 s, the caller hears a note of a few seconds, and the second rings for
 // what is left: well under its own 15 s.
@@ -91,7 +105,10 @@ describe('with MAX_BRIDGED_CALL_S set', () => {
     const bridged = at(await timelineEntry(cast!.worker, 'bridged', 15_000, started));
     // The bridged call counts toward the worker's load: its main process reads what the job process carries.
     await eventually(() => carrying(cast!.worker).at(-1) === 1, 6000, 'the worker to count the transfer it carries');
-    const [callerEnd, personEnd] = await Promise.all([call.caller.waitEnded(MAX_BRIDGED_CALL_S * 1000 + 15_000), pbx.waitEnded(MAX_BRIDGED_CALL_S * 1000 + 15_000)]);
+    const [callerEnd, personEnd] = await Promise.all([
+      call.caller.waitEnded(MAX_BRIDGED_CALL_S * 1000 + 15_000),
+      pbx.waitEnded(MAX_BRIDGED_CALL_S * 1000 + 15_000),
+    ]);
     for (const end of [callerEnd, personEnd]) {
       expect(end.hungUpBy).toBe('remote');
       expect(end.at - bridged).toBeGreaterThan(MAX_BRIDGED_CALL_S * 1000 - 500);

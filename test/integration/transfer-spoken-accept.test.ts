@@ -3,7 +3,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { allOf, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from '../support/fake-openai/index.ts';
 import {
-  CALLER_REQUEST, DESTINATION_TONE_HZ, placeTransferCall, scriptedModel, startTransferWorker, timelineEntry, type TransferCall, type TransferCast,
+  CALLER_REQUEST,
+  DESTINATION_TONE_HZ,
+  placeTransferCall,
+  scriptedModel,
+  startTransferWorker,
+  timelineEntry,
+  type TransferCall,
+  type TransferCast,
 } from '../support/transfer-call.ts';
 
 const stack = inject('stack');

@@ -12,10 +12,25 @@ import type { TransferRecord } from '../../agent/transfer/record/store.ts';
 import type { CalleeOptions } from '../../phones/index.ts';
 import { eventually } from '../support/rooms.ts';
 import {
-  BACK_WITHIN_MS, killJob, ownerOf, reportGap, startTakeoverWorker, takeoverRecords, toneBack, type TakeoverCast, type TakeoverRecords,
+  BACK_WITHIN_MS,
+  killJob,
+  ownerOf,
+  reportGap,
+  startTakeoverWorker,
+  takeoverRecords,
+  toneBack,
+  type TakeoverCast,
+  type TakeoverRecords,
 } from '../support/takeover.ts';
 import {
-  at, DESTINATION_TONE_HZ, HOLD_TONE_HZ, placeTransferCall, timelineEntries, timelineEntry, waitForSpeech, type TransferCall,
+  at,
+  DESTINATION_TONE_HZ,
+  HOLD_TONE_HZ,
+  placeTransferCall,
+  timelineEntries,
+  timelineEntry,
+  waitForSpeech,
+  type TransferCall,
 } from '../support/transfer-call.ts';
 
 const stack = inject('stack');
@@ -169,19 +184,23 @@ async function bridgedEither(run: Run): Promise<TransferRecord> {
 // --- What the phones hear and the timeline says after the kill ---
 
 /** The caller hears the music again within 5 s. */
-const musicBack = (report = ''): Step => async (run) => {
-  const back = await toneBack(run.call.caller, HOLD_TONE_HZ, run.killedAt);
-  expect(back - run.killedAt).toBeLessThan(BACK_WITHIN_MS);
-  reportGap(`${run.killed}${report}`, back - run.killedAt);
-};
+const musicBack =
+  (report = ''): Step =>
+  async (run) => {
+    const back = await toneBack(run.call.caller, HOLD_TONE_HZ, run.killedAt);
+    expect(back - run.killedAt).toBeLessThan(BACK_WITHIN_MS);
+    reportGap(`${run.killed}${report}`, back - run.killedAt);
+  };
 
 /** The person is spoken to again within 5 s (and, when the question was waiting, after it was first asked). */
-const personSpokenTo = (options: { report?: boolean } = {}): Step => async (run) => {
-  const spoken = await run.call.callee.waitForAudio({ minRms: 300, withinMs: 10_000, after: run.killedAt + 500 });
-  expect(spoken - run.killedAt).toBeLessThan(BACK_WITHIN_MS);
-  if (run.prompted !== undefined) expect(spoken).toBeGreaterThan(run.prompted);
-  if (options.report) reportGap(`${run.killed} (person spoken to)`, spoken - run.killedAt);
-};
+const personSpokenTo =
+  (options: { report?: boolean } = {}): Step =>
+  async (run) => {
+    const spoken = await run.call.callee.waitForAudio({ minRms: 300, withinMs: 10_000, after: run.killedAt + 500 });
+    expect(spoken - run.killedAt).toBeLessThan(BACK_WITHIN_MS);
+    if (run.prompted !== undefined) expect(spoken).toBeGreaterThan(run.prompted);
+    if (options.report) reportGap(`${run.killed} (person spoken to)`, spoken - run.killedAt);
+  };
 
 /** Bridged: music or the other party within 5 s, and the other party, through the rebuilt relay, soon after. */
 const heardAgainOnceBridged: Step = async (run) => {
@@ -200,11 +219,13 @@ const destinationHearsCaller: Step = async (run) => {
 };
 
 /** The carrier's timeline says the transfer was resumed in `phase` (the `resumes`-th time). */
-const resumed = (phase: string, options: { resumes?: number; ms?: number; gap?: boolean } = {}): Step => async (run) => {
-  const entry = await timelineEntry(run.carrier.worker, 'resumed', options.ms ?? 10_000, run.killedAt);
-  expect(entry).toMatchObject({ phase, ...(options.resumes === undefined ? {} : { resumes: options.resumes }) });
-  if (options.gap) expect(Number(entry.gapMs)).toBeGreaterThan(0);
-};
+const resumed =
+  (phase: string, options: { resumes?: number; ms?: number; gap?: boolean } = {}): Step =>
+  async (run) => {
+    const entry = await timelineEntry(run.carrier.worker, 'resumed', options.ms ?? 10_000, run.killedAt);
+    expect(entry).toMatchObject({ phase, ...(options.resumes === undefined ? {} : { resumes: options.resumes }) });
+    if (options.gap) expect(Number(entry.gapMs)).toBeGreaterThan(0);
+  };
 
 /** The person is asked again, with "sorry, I lost you" said on its own before the question. */
 const askedAgainWithApology: Step = async (run) => {
@@ -212,10 +233,12 @@ const askedAgainWithApology: Step = async (run) => {
 };
 
 /** The destination answers (within `ms`) and is asked (counted from the kill, or from the call's start). */
-const answeredAndAsked = (ms: number, since: 'kill' | 'start' = 'kill'): Step => async (run) => {
-  await run.call.callee.waitAnswered(ms);
-  await timelineEntry(run.carrier.worker, 'prompted', 30_000, since === 'kill' ? run.killedAt : run.started);
-};
+const answeredAndAsked =
+  (ms: number, since: 'kill' | 'start' = 'kill'): Step =>
+  async (run) => {
+    await run.call.callee.waitAnswered(ms);
+    await timelineEntry(run.carrier.worker, 'prompted', 30_000, since === 'kill' ? run.killedAt : run.started);
+  };
 
 /** The same leg: it was never dialled again, so the phone saw one INVITE and answers it. */
 const notRedialled: Step = async (run) => {
@@ -245,18 +268,22 @@ const callerHangsUp: Step = (run) => run.call.caller.hangup();
 const destinationHangsUp: Step = (run) => run.call.callee.hangup();
 
 /** The other side's line is closed by the stack (`remote`), within `ms`. */
-const hungUpOn = (phone: 'caller' | 'callee', ms = 15_000): Step => async (run) => {
-  expect((await run.call[phone].waitEnded(ms)).hungUpBy).toBe('remote');
-};
+const hungUpOn =
+  (phone: 'caller' | 'callee', ms = 15_000): Step =>
+  async (run) => {
+    expect((await run.call[phone].waitEnded(ms)).hungUpBy).toBe('remote');
+  };
 
 /** The `ended` entry (which follows a hang-up by a moment) says the call was accepted. */
 const endedAccepted: Step = async (run) => {
   await eventually(() => timelineEntries(run.carrier.worker, 'ended', run.killedAt).some((e) => e.outcome === 'accepted'), 15_000, 'ended: accepted');
 };
 
-const endedAs = (outcome: string): Step => async (run) => {
-  expect(await timelineEntry(run.carrier.worker, 'ended', 15_000, run.killedAt)).toMatchObject({ outcome });
-};
+const endedAs =
+  (outcome: string): Step =>
+  async (run) => {
+    expect(await timelineEntry(run.carrier.worker, 'ended', 15_000, run.killedAt)).toMatchObject({ outcome });
+  };
 
 const nothingLeftBehind: Step = (run) => records.nothingLeftBehind(run.call.from);
 
@@ -272,14 +299,16 @@ const callerToldDestinationLeft: Step = async (run) => {
 };
 
 /** Each job that carries it on is killed too, until the transfer has been carried on `times` times. */
-const killedAgainAndAgain = (times: number): Step => async (run) => {
-  for (let resumes = 1; resumes <= times; resumes++) {
-    await eventually(() => timelineEntries(run.carrier.worker, 'resumed', run.killedAt).some((e) => e.resumes === resumes), 15_000, `resume ${resumes}`);
-    const record = await records.open((r) => r.resumes === resumes && !r.owner.startsWith('watcher:'));
-    await sleep(500);
-    run.killedAt = killJob(record);
-  }
-};
+const killedAgainAndAgain =
+  (times: number): Step =>
+  async (run) => {
+    for (let resumes = 1; resumes <= times; resumes++) {
+      await eventually(() => timelineEntries(run.carrier.worker, 'resumed', run.killedAt).some((e) => e.resumes === resumes), 15_000, `resume ${resumes}`);
+      const record = await records.open((r) => r.resumes === resumes && !r.owner.startsWith('watcher:'));
+      await sleep(500);
+      run.killedAt = killJob(record);
+    }
+  };
 
 /** Given up: the caller is back with an apology; the person hears why, and only then is their line closed. */
 const givenUp: Step = async (run) => {
@@ -297,18 +326,43 @@ const givenUp: Step = async (run) => {
 const JOB_KILLED: TakeoverCase[] = [
   {
     name: 'while the destination rings: the caller hears music again within 5 s, and the answer is briefed and bridged',
-    call: 'takeover-ringing', callee: { ringMs: 9000 }, reach: ringing, when: 'while ringing',
+    call: 'takeover-ringing',
+    callee: { ringMs: 9000 },
+    reach: ringing,
+    when: 'while ringing',
     // The destination answers the leg the dead job dialled; the new job briefs them and the accept bridges.
-    after: [musicBack(), resumed('dialing', { resumes: 1, gap: true }), answeredAndAsked(20_000), oneBridges, callerHangsUp, hungUpOn('callee'), endedAccepted, nothingLeftBehind],
+    after: [
+      musicBack(),
+      resumed('dialing', { resumes: 1, gap: true }),
+      answeredAndAsked(20_000),
+      oneBridges,
+      callerHangsUp,
+      hungUpOn('callee'),
+      endedAccepted,
+      nothingLeftBehind,
+    ],
   },
   {
     name: 'during the briefing: the person hears "sorry, I lost you" within 5 s, the caller hears music, and 1 still bridges',
-    call: 'takeover-briefing', reach: briefed, when: 'during the briefing',
-    after: [musicBack(), askedAgainWithApology, personSpokenTo(), resumed('briefing', { resumes: 1, ms: 1000 }), oneBridges, callerHangsUp, hungUpOn('callee'), nothingLeftBehind],
+    call: 'takeover-briefing',
+    reach: briefed,
+    when: 'during the briefing',
+    after: [
+      musicBack(),
+      askedAgainWithApology,
+      personSpokenTo(),
+      resumed('briefing', { resumes: 1, ms: 1000 }),
+      oneBridges,
+      callerHangsUp,
+      hungUpOn('callee'),
+      nothingLeftBehind,
+    ],
   },
   {
     name: 'once bridged: the relay is rebuilt and caller and destination hear each other again within 5 s',
-    call: 'takeover-bridged', reach: bridged, when: 'once bridged',
+    call: 'takeover-bridged',
+    reach: bridged,
+    when: 'once bridged',
     // The new job holds the caller while it rebuilds: music or the other party within 5 s, then the other party.
     after: [heardAgainOnceBridged, resumed('bridged', { resumes: 1 }), destinationHearsCaller, destinationHangsUp, hungUpOn('caller'), nothingLeftBehind],
   },
@@ -317,27 +371,38 @@ const JOB_KILLED: TakeoverCase[] = [
 const JOB_KILLED_CALL_MOVES_ON: TakeoverCase[] = [
   {
     name: 'at hold start, before the destination rings: music again within 5 s, and the destination is still reached',
-    call: 'takeover-hold', callee: { ringMs: 3000 }, reach: holdStarted, when: 'at hold start',
+    call: 'takeover-hold',
+    callee: { ringMs: 3000 },
+    reach: holdStarted,
+    when: 'at hold start',
     after: [musicBack(), resumed('dialing'), answeredAndAsked(30_000), oneBridges, callerHangsUp, nothingLeftBehind],
   },
   {
     name: 'while waiting for the decision: the question is asked again within 5 s, and 9 takes the caller back',
-    call: 'takeover-decision', reach: questionWaiting, when: 'waiting for the decision',
+    call: 'takeover-decision',
+    reach: questionWaiting,
+    when: 'waiting for the decision',
     after: [personSpokenTo({ report: true }), askedAgainWithApology, nineRejects, callerBackWithAgent, hungUpOn('callee')],
   },
   {
     name: 'and the caller hangs up meanwhile: the person being briefed is told, then let go',
-    call: 'takeover-caller-left', reach: briefingStarted, when: 'during the briefing',
+    call: 'takeover-caller-left',
+    reach: briefingStarted,
+    when: 'during the briefing',
     after: [callerHangsUp, personToldCallerLeft, hungUpOn('callee', 30_000), endedAs('caller_hung_up'), nothingLeftBehind],
   },
   {
     name: 'and the destination hangs up meanwhile: the caller is back with the agent and told',
-    call: 'takeover-destination-left', reach: briefingStarted, when: 'during the briefing',
+    call: 'takeover-destination-left',
+    reach: briefingStarted,
+    when: 'during the briefing',
     after: [destinationHangsUp, endedAs('destination_hung_up'), callerToldDestinationLeft],
   },
   {
     name: `killed again and again: carried on ${2} times, then the caller is taken back with an apology and the destination told and let go`,
-    call: 'takeover-thrice', reach: briefingStarted, when: 'during the briefing',
+    call: 'takeover-thrice',
+    reach: briefingStarted,
+    when: 'during the briefing',
     after: [killedAgainAndAgain(2), givenUp],
   },
 ];
@@ -345,30 +410,75 @@ const JOB_KILLED_CALL_MOVES_ON: TakeoverCase[] = [
 const WORKER_KILLED: TakeoverCase[] = [
   {
     name: 'at hold start, before the destination rings: the second worker puts the music back and the destination is still reached',
-    call: 'takeover-worker-hold', callee: { ringMs: 6000 }, reach: dialingEither, when: 'at hold start',
-    after: [musicBack(), resumed('dialing', { resumes: 1 }), answeredAndAsked(30_000, 'start'), oneBridges, callerHangsUp, hungUpOn('callee'), nothingLeftBehind],
+    call: 'takeover-worker-hold',
+    callee: { ringMs: 6000 },
+    reach: dialingEither,
+    when: 'at hold start',
+    after: [
+      musicBack(),
+      resumed('dialing', { resumes: 1 }),
+      answeredAndAsked(30_000, 'start'),
+      oneBridges,
+      callerHangsUp,
+      hungUpOn('callee'),
+      nothingLeftBehind,
+    ],
   },
   {
     name: 'while the destination rings: the second worker keeps the ringing leg, and the answer is briefed and bridged',
-    call: 'takeover-worker-ringing', callee: { ringMs: 12_000 }, reach: ringingEither, when: 'while ringing',
-    after: [musicBack(), resumed('dialing', { resumes: 1 }), notRedialled, answeredAndAsked(20_000), oneBridges, callerHangsUp, hungUpOn('callee'), nothingLeftBehind],
+    call: 'takeover-worker-ringing',
+    callee: { ringMs: 12_000 },
+    reach: ringingEither,
+    when: 'while ringing',
+    after: [
+      musicBack(),
+      resumed('dialing', { resumes: 1 }),
+      notRedialled,
+      answeredAndAsked(20_000),
+      oneBridges,
+      callerHangsUp,
+      hungUpOn('callee'),
+      nothingLeftBehind,
+    ],
   },
   {
-    name: 'during the briefing: the second worker takes the transfer over when the first one\'s lease runs out',
-    call: 'takeover-worker', reach: briefedEither, when: 'during the briefing',
-    after: [musicBack(), personSpokenTo(), resumed('briefing', { resumes: 1 }), askedAgainWithApology, oneBridges, callerHangsUp, hungUpOn('callee'), nothingLeftBehind],
+    name: "during the briefing: the second worker takes the transfer over when the first one's lease runs out",
+    call: 'takeover-worker',
+    reach: briefedEither,
+    when: 'during the briefing',
+    after: [
+      musicBack(),
+      personSpokenTo(),
+      resumed('briefing', { resumes: 1 }),
+      askedAgainWithApology,
+      oneBridges,
+      callerHangsUp,
+      hungUpOn('callee'),
+      nothingLeftBehind,
+    ],
   },
   {
     name: 'while waiting for the decision: the second worker asks again within 5 s, and 9 takes the caller back',
-    call: 'takeover-worker-decision', reach: questionWaitingEither, when: 'waiting for the decision',
+    call: 'takeover-worker-decision',
+    reach: questionWaitingEither,
+    when: 'waiting for the decision',
     after: [
-      musicBack(' (music)'), personSpokenTo({ report: true }), resumed('briefing', { resumes: 1 }), askedAgainWithApology, nineRejects, hungUpOn('callee'),
-      callerBackWithAgent, callerHangsUp, nothingLeftBehind,
+      musicBack(' (music)'),
+      personSpokenTo({ report: true }),
+      resumed('briefing', { resumes: 1 }),
+      askedAgainWithApology,
+      nineRejects,
+      hungUpOn('callee'),
+      callerBackWithAgent,
+      callerHangsUp,
+      nothingLeftBehind,
     ],
   },
   {
     name: 'once bridged: the surviving worker rebuilds the relay and the two parties hear each other again',
-    call: 'takeover-worker-bridged', reach: bridgedEither, when: 'once bridged',
+    call: 'takeover-worker-bridged',
+    reach: bridgedEither,
+    when: 'once bridged',
     after: [heardAgainOnceBridged, resumed('bridged', { resumes: 1 }), destinationHearsCaller, callerHangsUp, hungUpOn('callee'), nothingLeftBehind],
   },
 ];

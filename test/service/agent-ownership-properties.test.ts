@@ -67,7 +67,8 @@ describe('agent ownership', () => {
           if (who !== 'admin') {
             for (const agentId of IDS) {
               // Another organization's agent is untouched, and nothing becomes another organization's.
-              if (ownersBefore[agentId] !== undefined && ownersBefore[agentId] !== who) expect((await snapshot()).agents[IDS.indexOf(agentId)]).toEqual(before.agents[IDS.indexOf(agentId)]);
+              if (ownersBefore[agentId] !== undefined && ownersBefore[agentId] !== who)
+                expect((await snapshot()).agents[IDS.indexOf(agentId)]).toEqual(before.agents[IDS.indexOf(agentId)]);
               if (ownersAfter[agentId] !== ownersBefore[agentId] && ownersAfter[agentId] !== undefined) {
                 expect(ownersAfter[agentId]).toBe(who);
                 expect(ownersBefore[agentId]).toBeUndefined();

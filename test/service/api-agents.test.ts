@@ -51,7 +51,11 @@ describe('PUT /v1/agents/{agentId}', () => {
       /^keypad\.0: key 0 is reserved/,
       /unknown key: colour/,
     ];
-    for (const pattern of expected) expect(problems.some((p) => pattern.test(p)), `${pattern} in ${JSON.stringify(problems)}`).toBe(true);
+    for (const pattern of expected)
+      expect(
+        problems.some((p) => pattern.test(p)),
+        `${pattern} in ${JSON.stringify(problems)}`,
+      ).toBe(true);
     expect((await get('/v1/agents/acme.support')).json()).toEqual(before);
   });
 
@@ -79,10 +83,12 @@ describe('PUT /v1/agents/{agentId}', () => {
     expect(missingOrg.json().problems).toContain("organizationId: organization 'nobody' does not exist; the administrator creates it");
   });
 
-  it("refuses to enable warm transfer for an organization that does not have it, but stores it switched off", async () => {
+  it('refuses to enable warm transfer for an organization that does not have it, but stores it switched off', async () => {
     const enabled = await put('/v1/agents/globex.desk', acmeAgent({ organizationId: 'globex' }), api.globexToken);
     expect(enabled.statusCode).toBe(422);
-    expect(enabled.json().problems).toEqual(["warmTransfer.enabled: organization 'globex' does not have warm transfer; ask your administrator to make it available"]);
+    expect(enabled.json().problems).toEqual([
+      "warmTransfer.enabled: organization 'globex' does not have warm transfer; ask your administrator to make it available",
+    ]);
     const off = acmeAgent({ organizationId: 'globex', warmTransfer: { enabled: false, rules: 'If they ask for Eric, warm transfer to ext:1001.' } });
     expect((await put('/v1/agents/globex.desk', off, api.globexToken)).statusCode).toBe(200);
     const section = await get('/v1/agents/globex.desk/warm-transfer', api.globexToken);
@@ -91,7 +97,12 @@ describe('PUT /v1/agents/{agentId}', () => {
 
   it('answers 422 for a body that is not an object, and 400 for one that is not JSON', async () => {
     expect((await put('/v1/agents/acme.support', [1, 2])).statusCode).toBe(422);
-    const broken = await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/acme.support', headers: { 'content-type': 'application/json' }, payload: '{"organizationId":' });
+    const broken = await api.call(api.acmeToken, {
+      method: 'PUT',
+      url: '/v1/agents/acme.support',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"organizationId":',
+    });
     expect(broken.statusCode).toBe(400);
     expect((await get('/v1/agents/acme.support')).json().version).toBe(2);
   });
@@ -140,7 +151,10 @@ describe('the Warm Transfer section', () => {
     expect(response.statusCode).toBe(422);
     const problems = response.json().problems as string[];
     expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^ringingTimeoutSeconds: /), expect.stringMatching(/^decisionTimeoutSeconds: /)]));
-    const rules = await put('/v1/agents/acme.support/warm-transfer', { enabled: true, rules: 'If they ask for Eric, warm transfer to +44 20 7946 0958.\n\nIf they ask for sales, transfer to ext:' });
+    const rules = await put('/v1/agents/acme.support/warm-transfer', {
+      enabled: true,
+      rules: 'If they ask for Eric, warm transfer to +44 20 7946 0958.\n\nIf they ask for sales, transfer to ext:',
+    });
     expect(rules.statusCode).toBe(422);
     const ruleProblems = rules.json().problems as string[];
     expect(ruleProblems.filter((p) => p.startsWith('warmTransfer.rules: rule 1'))).toHaveLength(1);
@@ -159,7 +173,11 @@ describe('the Warm Transfer section', () => {
 
   it('POST /v1/rules/read-back reads rules back without saving them', async () => {
     const version = await api.db.store.agentVersion('acme.support');
-    const response = await api.call(api.acmeToken, { method: 'POST', url: '/v1/rules/read-back', payload: { rules: 'If they ask for sales, warm transfer to ext:2001.\n\nBe polite.' } });
+    const response = await api.call(api.acmeToken, {
+      method: 'POST',
+      url: '/v1/rules/read-back',
+      payload: { rules: 'If they ask for sales, warm transfer to ext:2001.\n\nBe polite.' },
+    });
     expect(response.json()).toEqual({
       lines: ['sales → ext:2001 (confirm first: no)', 'rule 2 → no destination (guidance for the agent)', 'never: (nothing forbidden)'],
       warnings: ["rule 2 names no destination; the agent reads it as guidance only: 'Be polite.'"],
@@ -179,7 +197,12 @@ describe('the Warm Transfer section', () => {
     expect(body.dialable).toEqual(['ext:1002']);
     expect(body.forbidden).toEqual([{ destination: 'ext:1999', rule: 1, sentence: 'Transfer to ext:1999 is strictly forbidden.' }]);
     expect(body.notDialled).toEqual([
-      { destination: 'ext:1998', rule: 2, sentence: "ext:1998 is the CEO's private line.", why: 'it is only mentioned, not given as a destination to transfer to' },
+      {
+        destination: 'ext:1998',
+        rule: 2,
+        sentence: "ext:1998 is the CEO's private line.",
+        why: 'it is only mentioned, not given as a destination to transfer to',
+      },
     ]);
     expect(body.lines).toEqual([
       'rule 1 → no destination; forbids ext:1999',
@@ -199,16 +222,26 @@ describe('the Warm Transfer section', () => {
 describe('messages and transfers', () => {
   it('answer the newest events from the capped streams, transfers grouped by timeline', async () => {
     const { store } = api.db;
-    for (const type of ['started', 'hold_started', 'ended']) await store.appendEvent('acme.support', 'transfer.timeline', { transferId: 't-1', type, outcome: type === 'ended' ? 'declined' : undefined });
+    for (const type of ['started', 'hold_started', 'ended'])
+      await store.appendEvent('acme.support', 'transfer.timeline', { transferId: 't-1', type, outcome: type === 'ended' ? 'declined' : undefined });
     await store.appendEvent('acme.support', 'transfer.timeline', { transferId: 't-2', type: 'started' });
     await store.appendEvent('acme.support', 'message.taken', { name: 'Dana', callbackNumber: '+15125550142', message: 'Call me back.' });
-    const transfers = (await get('/v1/agents/acme.support/transfers')).json().transfers as Array<{ transferId: string; entries: Array<{ id: string; data: { type: string } }> }>;
+    const transfers = (await get('/v1/agents/acme.support/transfers')).json().transfers as Array<{
+      transferId: string;
+      entries: Array<{ id: string; data: { type: string } }>;
+    }>;
     expect(transfers.map((t) => t.transferId)).toEqual(['t-2', 't-1']);
     expect(transfers[1]?.entries.map((e) => e.data.type)).toEqual(['started', 'hold_started', 'ended']);
     expect(new Set(transfers.flatMap((t) => t.entries.map((e) => e.id))).size).toBe(4);
     expect((await get('/v1/agents/acme.support/transfers?limit=1')).json().transfers).toHaveLength(1);
     const messages = (await get('/v1/agents/acme.support/messages')).json().messages;
-    expect(messages).toEqual([expect.objectContaining({ type: 'message.taken', agentId: 'acme.support', data: { name: 'Dana', callbackNumber: '+15125550142', message: 'Call me back.' } })]);
+    expect(messages).toEqual([
+      expect.objectContaining({
+        type: 'message.taken',
+        agentId: 'acme.support',
+        data: { name: 'Dana', callbackNumber: '+15125550142', message: 'Call me back.' },
+      }),
+    ]);
     expect((await get('/v1/agents/acme.support/messages?limit=0')).statusCode).toBe(422);
   });
 });

@@ -21,7 +21,8 @@ function multipart(filename: string, data: Buffer, type = 'application/octet-str
 
 const upload = (options: { headers: Record<string, string>; payload: Buffer }) =>
   api.call(api.acmeToken, { method: 'POST', url: '/v1/agents/support/hold-music', ...options });
-const raw = (type: string, data: Buffer, name?: string) => upload({ headers: { 'content-type': type, ...(name ? { 'x-file-name': name } : {}) }, payload: data });
+const raw = (type: string, data: Buffer, name?: string) =>
+  upload({ headers: { 'content-type': type, ...(name ? { 'x-file-name': name } : {}) }, payload: data });
 const current = async () => (await api.call(api.acmeToken, { method: 'GET', url: '/v1/agents/support/warm-transfer' })).json().holdMusic;
 
 /** Which of two frequencies dominates stored samples (at HOLD_SAMPLE_RATE). */

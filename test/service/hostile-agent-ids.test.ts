@@ -38,12 +38,17 @@ describe('claiming the default agent (every call whose dispatch names no agent)'
 
   it('nor a reserved id inside its own namespace (AGENT_NAME may be one), while the administrator creates it for an organization', async () => {
     const db = testStore(inject('redisAddress'), 'hostile-ids-reserved');
-    const app = await buildApp({ store: db.store, adminToken: ADMIN_TOKEN, tenancy: { maxAgentsPerOrganization: 100, reservedAgentIds: new Set(['acme.main']) } });
+    const app = await buildApp({
+      store: db.store,
+      adminToken: ADMIN_TOKEN,
+      tenancy: { maxAgentsPerOrganization: 100, reservedAgentIds: new Set(['acme.main']) },
+    });
     try {
       await db.store.putOrganization({ id: 'acme', warmTransferAvailable: true });
       const token = 'wto_acme-reserved-test-token';
       await db.store.addToken('acme', token);
-      const call = (auth: string) => app.inject({ method: 'PUT', url: '/v1/agents/acme.main', headers: { authorization: `Bearer ${auth}` }, payload: acmeAgent() });
+      const call = (auth: string) =>
+        app.inject({ method: 'PUT', url: '/v1/agents/acme.main', headers: { authorization: `Bearer ${auth}` }, payload: acmeAgent() });
       expect((await call(token)).statusCode).toBe(403);
       expect(await db.store.agent('acme.main')).toBeUndefined();
       expect((await call(ADMIN_TOKEN)).statusCode).toBe(200);
@@ -57,13 +62,16 @@ describe('claiming the default agent (every call whose dispatch names no agent)'
 });
 
 describe("ids outside the organization's namespace", () => {
-  it.each(['support', 'globex.support', 'acme', 'acme.', 'acme.eu.support', 'acmex.support'])("acme cannot create '%s' (403, nothing stored)", async (agentId) => {
-    const response = await put(api.acmeToken, agentId, acmeAgent());
-    expect(response.statusCode).toBe(403);
-    expect(response.json().error).toContain("'acme.'");
-    expect(await api.db.store.agent(agentId)).toBeUndefined();
-    expect(await api.db.store.organizationAgentIds('acme')).not.toContain(agentId);
-  });
+  it.each(['support', 'globex.support', 'acme', 'acme.', 'acme.eu.support', 'acmex.support'])(
+    "acme cannot create '%s' (403, nothing stored)",
+    async (agentId) => {
+      const response = await put(api.acmeToken, agentId, acmeAgent());
+      expect(response.statusCode).toBe(403);
+      expect(response.json().error).toContain("'acme.'");
+      expect(await api.db.store.agent(agentId)).toBeUndefined();
+      expect(await api.db.store.organizationAgentIds('acme')).not.toContain(agentId);
+    },
+  );
 
   it("acme creates 'acme.support' itself; globex gets 403 on it and its data stays hidden", async () => {
     expect((await put(api.acmeToken, 'acme.support', acmeAgent())).statusCode).toBe(200);
@@ -76,7 +84,7 @@ describe("ids outside the organization's namespace", () => {
 });
 
 describe('moving an agent to another organization', () => {
-  it('is refused to an organization, is the administrator\'s, and the listings and rights follow the move', async () => {
+  it("is refused to an organization, is the administrator's, and the listings and rights follow the move", async () => {
     expect((await put(api.acmeToken, 'acme.moving', acmeAgent())).statusCode).toBe(200);
     const before = await api.db.store.agent('acme.moving');
     expect((await put(api.acmeToken, 'acme.moving', acmeAgent({ organizationId: 'globex' }))).statusCode).toBe(403);
@@ -84,7 +92,8 @@ describe('moving an agent to another organization', () => {
     expect(await api.db.store.agent('acme.moving')).toEqual(before);
 
     expect((await put(ADMIN_TOKEN, 'acme.moving', globexAgent())).statusCode).toBe(200);
-    const list = async (token: string, orgId: string) => (await api.call(token, { method: 'GET', url: `/v1/organizations/${orgId}/agents` })).json().agents as string[];
+    const list = async (token: string, orgId: string) =>
+      (await api.call(token, { method: 'GET', url: `/v1/organizations/${orgId}/agents` })).json().agents as string[];
     expect(await list(api.acmeToken, 'acme')).not.toContain('acme.moving');
     expect(await list(api.globexToken, 'globex')).toContain('acme.moving');
     // acme cannot take it back, nor delete it; globex can change it.
@@ -109,9 +118,14 @@ describe('listing', () => {
 });
 
 describe('delete and reclaim', () => {
-  it("another organization cannot delete an agent; its own organization deletes settings, music and streams, and the id starts clean", async () => {
+  it('another organization cannot delete an agent; its own organization deletes settings, music and streams, and the id starts clean', async () => {
     expect((await put(api.acmeToken, 'acme.desk', acmeAgent({ greeting: 'Old greeting.' }))).statusCode).toBe(200);
-    const upload = await api.call(api.acmeToken, { method: 'POST', url: '/v1/agents/acme.desk/hold-music', headers: { 'content-type': 'audio/wav' }, payload: toneWav(660) });
+    const upload = await api.call(api.acmeToken, {
+      method: 'POST',
+      url: '/v1/agents/acme.desk/hold-music',
+      headers: { 'content-type': 'audio/wav' },
+      payload: toneWav(660),
+    });
     expect(upload.statusCode).toBe(201);
     await api.db.store.appendEvent('acme.desk', 'message.taken', { name: 'Dana', callbackNumber: '+15125550142', message: 'Old message.' });
 
@@ -148,7 +162,7 @@ describe('delete and reclaim', () => {
 });
 
 describe('a call that outlives its agent', () => {
-  it("writes nothing into the agent once the administrator gave the id to another organization, and its message is not called saved", async () => {
+  it('writes nothing into the agent once the administrator gave the id to another organization, and its message is not called saved', async () => {
     expect((await put(ADMIN_TOKEN, 'night-desk', acmeAgent())).statusCode).toBe(200);
     // A worker reads acme's agent for a call; while that call runs, the id is deleted and given to globex.
     const source = await StoreSettingsSource.open(api.db.url, api.db.prefix);
@@ -158,9 +172,17 @@ describe('a call that outlives its agent', () => {
       expect((await put(ADMIN_TOKEN, 'night-desk', globexAgent())).statusCode).toBe(200);
       const outboxBefore = await api.db.store.redis.xlen(api.db.store.keys.outbox());
 
-      await expect(source.publishMessage({ at: new Date().toISOString(), agentId: 'night-desk', name: 'Dana', callbackNumber: '+15125550142', message: "acme's caller", 'lk.pii.caller_number': undefined, 'lk.pii.room_name': undefined })).rejects.toThrow(
-        "no longer belongs to organization 'acme'",
-      );
+      await expect(
+        source.publishMessage({
+          at: new Date().toISOString(),
+          agentId: 'night-desk',
+          name: 'Dana',
+          callbackNumber: '+15125550142',
+          message: "acme's caller",
+          'lk.pii.caller_number': undefined,
+          'lk.pii.room_name': undefined,
+        }),
+      ).rejects.toThrow("no longer belongs to organization 'acme'");
       source.publishTimeline('night-desk', { at: new Date().toISOString(), event: 'hold_started', transferId: 't-acme' } as never);
       await new Promise((resolve) => setTimeout(resolve, 200));
 
@@ -184,7 +206,12 @@ describe('the agent quota per organization', () => {
       const token = 'wto_acme-quota-test-token';
       await db.store.addToken('acme', token);
       const call = (method: 'PUT' | 'DELETE', agentId: string, auth = token) =>
-        app.inject({ method, url: `/v1/agents/${agentId}`, headers: { authorization: `Bearer ${auth}` }, ...(method === 'PUT' ? { payload: acmeAgent() } : {}) });
+        app.inject({
+          method,
+          url: `/v1/agents/${agentId}`,
+          headers: { authorization: `Bearer ${auth}` },
+          ...(method === 'PUT' ? { payload: acmeAgent() } : {}),
+        });
       const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => call('PUT', `acme.a${i}`)));
       expect(answers.filter((a) => a.statusCode === 200)).toHaveLength(3);
       const refused = answers.filter((a) => a.statusCode !== 200);
@@ -217,7 +244,12 @@ describe('the agent quota per organization', () => {
       try {
         const listed = await app.inject({ method: 'GET', url: '/v1/organizations/acme/agents', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
         expect(listed.json()).toEqual({ agents: ['sales', 'support'] });
-        const third = await app.inject({ method: 'PUT', url: '/v1/agents/acme.third', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload: acmeAgent() });
+        const third = await app.inject({
+          method: 'PUT',
+          url: '/v1/agents/acme.third',
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+          payload: acmeAgent(),
+        });
         expect(third.statusCode).toBe(403);
         expect(await db.store.agent('acme.third')).toBeUndefined();
       } finally {

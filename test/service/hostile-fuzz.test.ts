@@ -20,7 +20,12 @@ afterAll(async () => {
 // Acme owns acme.support (with hold music), globex owns globex.desk; acme also holds a page session.
 await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/acme.support', payload: acmeAgent() });
 await api.call(api.globexToken, { method: 'PUT', url: '/v1/agents/globex.desk', payload: { organizationId: 'globex', warmTransfer: { enabled: false } } });
-await api.call(api.acmeToken, { method: 'POST', url: '/v1/agents/acme.support/hold-music', headers: { 'content-type': 'audio/wav' }, payload: toneWav(440, 1) });
+await api.call(api.acmeToken, {
+  method: 'POST',
+  url: '/v1/agents/acme.support/hold-music',
+  headers: { 'content-type': 'audio/wav' },
+  payload: toneWav(440, 1),
+});
 await api.db.store.appendEvent('acme.support', 'message.taken', { name: 'Dana', message: 'call me' });
 const signedIn = await api.app.inject({
   method: 'POST',
@@ -54,10 +59,30 @@ const junk = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.constantFrom('..', '%00', '%2e%2e', 'a'.repeat(70), 'x'.repeat(5000), '%E0%A4%A', '🙂', 'acme.support%2Fhold-music', '0', '-1'),
 );
-const param = fc.oneof({ weight: 3, arbitrary: fc.constantFrom('acme.support', 'globex.desk', 'acme', 'globex', 'nobody', '0123456789abcdef') }, { weight: 1, arbitrary: junk });
+const param = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('acme.support', 'globex.desk', 'acme', 'globex', 'nobody', '0123456789abcdef') },
+  { weight: 1, arbitrary: junk },
+);
 const deep = fc.integer({ min: 50, max: 5000 }).map((n) => '['.repeat(n) + ']'.repeat(n));
 const agentDoc = fc
-  .dictionary(fc.constantFrom('organizationId', 'webhookUrl', 'instructions', 'greeting', 'agentPhoneNumber', 'warmTransfer', 'trunks', 'keypad', 'messages', 'agentId', 'organization', 'x'), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 })
+  .dictionary(
+    fc.constantFrom(
+      'organizationId',
+      'webhookUrl',
+      'instructions',
+      'greeting',
+      'agentPhoneNumber',
+      'warmTransfer',
+      'trunks',
+      'keypad',
+      'messages',
+      'agentId',
+      'organization',
+      'x',
+    ),
+    fc.jsonValue({ maxDepth: 3 }),
+    { maxKeys: 6 },
+  )
   .map((overrides) => JSON.stringify(acmeAgent(overrides)));
 const body = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),

@@ -45,7 +45,12 @@ describe("an import naming another organization's agent", () => {
 describe('an import whose file names no hold music', () => {
   it('keeps the music uploaded through the API', async () => {
     expect((await api.call(ADMIN_TOKEN, { method: 'PUT', url: '/v1/agents/acme.music', payload: acmeAgent() })).statusCode).toBe(200);
-    const upload = await api.call(api.acmeToken, { method: 'POST', url: '/v1/agents/acme.music/hold-music', headers: { 'content-type': 'audio/wav', 'x-file-name': 'brand.wav' }, payload: toneWav(523) });
+    const upload = await api.call(api.acmeToken, {
+      method: 'POST',
+      url: '/v1/agents/acme.music/hold-music',
+      headers: { 'content-type': 'audio/wav', 'x-file-name': 'brand.wav' },
+      payload: toneWav(523),
+    });
     expect(upload.statusCode).toBe(201);
     const dir = folder({ 'music.json': { agentId: 'acme.music', greeting: 'Imported greeting.', warmTransfer: { enabled: false } } });
     await importSettings(api.db.store, dir, 'acme');
@@ -59,10 +64,15 @@ describe('an import whose file names no hold music', () => {
 describe('an import past the agent quota', () => {
   it('is refused whole, naming the limit', async () => {
     const owned = (await api.db.store.organizationAgentIds('acme')).length;
-    const dir = folder({ 'one.json': { agentId: 'acme.q1', warmTransfer: { enabled: false } }, 'two.json': { agentId: 'acme.q2', warmTransfer: { enabled: false } } });
+    const dir = folder({
+      'one.json': { agentId: 'acme.q1', warmTransfer: { enabled: false } },
+      'two.json': { agentId: 'acme.q2', warmTransfer: { enabled: false } },
+    });
     const error = await importSettings(api.db.store, dir, 'acme', { maxAgentsPerOrganization: owned + 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SettingsError);
-    expect((error as SettingsError).problems).toEqual([`organization 'acme' has ${owned} agents; 2 more would pass its limit of ${owned + 1} (SETTINGS_MAX_AGENTS_PER_ORGANIZATION)`]);
+    expect((error as SettingsError).problems).toEqual([
+      `organization 'acme' has ${owned} agents; 2 more would pass its limit of ${owned + 1} (SETTINGS_MAX_AGENTS_PER_ORGANIZATION)`,
+    ]);
     expect(await api.db.store.agent('acme.q1')).toBeUndefined();
     expect(await api.db.store.agent('acme.q2')).toBeUndefined();
   });

@@ -41,7 +41,10 @@ describe('over-long fields of PUT /v1/agents/{agentId}', () => {
     const response = await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/acme.support', payload: settings });
     expect(response.statusCode).toBe(422);
     const { problems } = response.json() as { problems: string[] };
-    expect(problems.some((p) => p.startsWith(`${field}: `) && /more than \d+ characters|at most \d+ characters/.test(p)), JSON.stringify(problems)).toBe(true);
+    expect(
+      problems.some((p) => p.startsWith(`${field}: `) && /more than \d+ characters|at most \d+ characters/.test(p)),
+      JSON.stringify(problems),
+    ).toBe(true);
     expect(await api.db.store.agent('acme.support')).toEqual(before);
     // A new agent is not created either.
     const created = await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/acme.fresh', payload: settings });
@@ -54,7 +57,11 @@ describe('rules: the same cap everywhere, and 100k characters refused at once', 
   it('100 000 characters of rules are refused in PUT /v1/agents/{agentId} quickly, naming warmTransfer.rules', async () => {
     const before = await api.db.store.agent('acme.support');
     const started = performance.now();
-    const response = await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/acme.support', payload: acmeAgent({ warmTransfer: { enabled: true, rules: rulesOf(100_000) } }) });
+    const response = await api.call(api.acmeToken, {
+      method: 'PUT',
+      url: '/v1/agents/acme.support',
+      payload: acmeAgent({ warmTransfer: { enabled: true, rules: rulesOf(100_000) } }),
+    });
     const elapsedMs = performance.now() - started;
     expect(response.statusCode).toBe(422);
     expect(response.body).toContain('warmTransfer.rules: must NOT have more than 20000 characters');
@@ -66,7 +73,8 @@ describe('rules: the same cap everywhere, and 100k characters refused at once', 
     const atCap = rulesOf(TEXT_LIMITS.rules);
     const overCap = rulesOf(TEXT_LIMITS.rules + 1);
     const readBack = (rules: string) => api.call(api.acmeToken, { method: 'POST', url: '/v1/rules/read-back', payload: { rules } });
-    const putAgent = (rules: string) => api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/acme.support', payload: acmeAgent({ warmTransfer: { enabled: true, rules } }) });
+    const putAgent = (rules: string) =>
+      api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/acme.support', payload: acmeAgent({ warmTransfer: { enabled: true, rules } }) });
     expect((await readBack(atCap)).statusCode).toBe(200);
     expect((await readBack(overCap)).statusCode).toBe(422);
     expect((await putAgent(overCap)).statusCode).toBe(422);

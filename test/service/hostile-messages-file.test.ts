@@ -36,7 +36,7 @@ describe('messages.file in a stored agent', () => {
       const response = await put(acmeAgent({ messages: { file } }), token);
       expect(response.statusCode).toBe(422);
       expect(response.json().problems).toContain(
-        "messages: an agent in the settings store cannot name a messages file; the messages it takes go to its own stream (GET /v1/agents/{agentId}/messages) and its webhook",
+        'messages: an agent in the settings store cannot name a messages file; the messages it takes go to its own stream (GET /v1/agents/{agentId}/messages) and its webhook',
       );
     }
     expect(await api.db.store.agent('acme.support')).toEqual(before);
@@ -60,7 +60,8 @@ describe("the service's machine cannot be probed through the answers", () => {
   it("a hold music path is never opened: a file's first bytes, or whether it exists, never appear in the answer", async () => {
     const secret = join(scratch, 'secret.txt');
     writeFileSync(secret, 'SECRET42 the rest of a private file');
-    const withRules = (holdMusic: string) => acmeAgent({ warmTransfer: { enabled: true, rules: 'If they ask for sales, warm transfer to ext:1002.', holdMusic } });
+    const withRules = (holdMusic: string) =>
+      acmeAgent({ warmTransfer: { enabled: true, rules: 'If they ask for sales, warm transfer to ext:1002.', holdMusic } });
     const present = await problemsFor(withRules(secret));
     const absent = await problemsFor(withRules(join(scratch, 'no-such-file.mp3')));
     expect(present).toEqual(absent);
@@ -94,7 +95,10 @@ describe('a worker reading the store', () => {
 describe('the import command', () => {
   it('does not carry messages.file into the store, and says so', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hostile-import-messages-'));
-    writeFileSync(join(dir, 'desk.json'), JSON.stringify({ agentId: 'acme.import-desk', warmTransfer: { enabled: false }, messages: { file: 'messages.jsonl' } }));
+    writeFileSync(
+      join(dir, 'desk.json'),
+      JSON.stringify({ agentId: 'acme.import-desk', warmTransfer: { enabled: false }, messages: { file: 'messages.jsonl' } }),
+    );
     const [result] = await importSettings(api.db.store, dir, 'acme');
     expect((await api.db.store.agent('acme.import-desk'))?.document).not.toHaveProperty('messages');
     expect(result?.notes.join(' ')).toContain('messages.file was not imported');

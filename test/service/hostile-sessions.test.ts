@@ -177,7 +177,7 @@ describe('Secure behind a TLS-terminating proxy', () => {
 });
 
 describe('sign-in and sign-out from another site', () => {
-  it("are refused (403, no session made, none ended) when the browser says the form came from another site", async () => {
+  it('are refused (403, no session made, none ended) when the browser says the form came from another site', async () => {
     const before = (await api.db.store.redis.keys(`${api.db.prefix}*session*`)).length;
     const crossSite = [
       { origin: 'http://evil.example' },
@@ -217,7 +217,7 @@ describe('sign-in attempts', () => {
     expect((await signIn(api.acmeToken, '127.0.2.2')).statusCode).toBe(303);
   });
 
-  it("are limited per agent page, whatever the address: the 31st in a minute on one page is 429", async () => {
+  it('are limited per agent page, whatever the address: the 31st in a minute on one page is 429', async () => {
     const attempt = (i: number) =>
       api.app.inject({
         method: 'POST',

@@ -46,11 +46,17 @@ function silentStore(): SettingsStore {
 }
 
 /** Settles `promise` or says it did not within `ms`: the test itself never waits without a bound. */
-async function within<T>(ms: number, promise: Promise<T>): Promise<{ settled: 'resolved' | 'rejected'; value?: T; error?: unknown; elapsedMs: number } | { settled: 'no'; elapsedMs: number }> {
+async function within<T>(
+  ms: number,
+  promise: Promise<T>,
+): Promise<{ settled: 'resolved' | 'rejected'; value?: T; error?: unknown; elapsedMs: number } | { settled: 'no'; elapsedMs: number }> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([
-    promise.then((value) => ({ settled: 'resolved' as const, value }), (error: unknown) => ({ settled: 'rejected' as const, error })),
+    promise.then(
+      (value) => ({ settled: 'resolved' as const, value }),
+      (error: unknown) => ({ settled: 'rejected' as const, error }),
+    ),
     new Promise<{ settled: 'no' }>((resolve) => (timer = setTimeout(() => resolve({ settled: 'no' }), ms))),
   ]);
   clearTimeout(timer);
@@ -122,7 +128,10 @@ describe('the service when its Redis stops answering or goes down', () => {
     const app = await appThrough(proxy.port);
     try {
       proxy.silence();
-      const response = await within(STORE_BOUND_MS + 2000, app.inject({ method: 'GET', url: '/v1/agents/acme.support', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }));
+      const response = await within(
+        STORE_BOUND_MS + 2000,
+        app.inject({ method: 'GET', url: '/v1/agents/acme.support', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
+      );
       expect(response.settled).toBe('resolved');
       expect(response.elapsedMs).toBeLessThan(STORE_BOUND_MS);
       const answer = response.settled === 'resolved' ? response.value : undefined;
@@ -130,9 +139,15 @@ describe('the service when its Redis stops answering or goes down', () => {
       expect(answer?.headers['retry-after']).toBe('5');
       expect(answer?.json()).toEqual({ error: 'the settings store (Redis) is not answering; nothing was changed, try again shortly' });
       // An organization token needs the store to be identified at all: 503 as well, not 401 or 500.
-      const org = await within(STORE_BOUND_MS + 2000, app.inject({ method: 'GET', url: '/v1/agents/acme.support', headers: { authorization: 'Bearer wto_some-token' } }));
+      const org = await within(
+        STORE_BOUND_MS + 2000,
+        app.inject({ method: 'GET', url: '/v1/agents/acme.support', headers: { authorization: 'Bearer wto_some-token' } }),
+      );
       expect(org.settled === 'resolved' && org.value?.statusCode).toBe(503);
-      const page = await within(STORE_BOUND_MS + 2000, app.inject({ method: 'GET', url: '/agents/acme.support', headers: { cookie: `wt_session=${'A'.repeat(43)}` } }));
+      const page = await within(
+        STORE_BOUND_MS + 2000,
+        app.inject({ method: 'GET', url: '/agents/acme.support', headers: { cookie: `wt_session=${'A'.repeat(43)}` } }),
+      );
       expect(page.settled === 'resolved' && page.value?.statusCode).toBe(503);
     } finally {
       await app.close();
@@ -144,7 +159,10 @@ describe('the service when its Redis stops answering or goes down', () => {
     const app = await appThrough(proxy.port);
     try {
       await proxy.kill();
-      const response = await within(STORE_BOUND_MS + 2000, app.inject({ method: 'GET', url: '/v1/agents/acme.support', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }));
+      const response = await within(
+        STORE_BOUND_MS + 2000,
+        app.inject({ method: 'GET', url: '/v1/agents/acme.support', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
+      );
       expect(response.settled).toBe('resolved');
       expect(response.elapsedMs).toBeLessThan(STORE_BOUND_MS);
       expect(response.settled === 'resolved' && response.value?.statusCode).toBe(503);

@@ -62,7 +62,11 @@ const upload = (agentId: string, data: Buffer, type: string, name = 'music') =>
 
 /** What a refused upload must leave as it was: the agent's version, its music, and the stored file. */
 async function snapshot(agentId: string) {
-  return { version: await api.db.store.agentVersion(agentId), music: (await api.db.store.agent(agentId))?.holdMusic ?? null, file: await api.db.store.holdMusicFile(agentId) };
+  return {
+    version: await api.db.store.agentVersion(agentId),
+    music: (await api.db.store.agent(agentId))?.holdMusic ?? null,
+    file: await api.db.store.holdMusicFile(agentId),
+  };
 }
 
 /** The administrator creates acme's agents (an organization creates only 'acme.*' ids); acme uploads. */
@@ -76,7 +80,9 @@ const TONE_STORED_BYTES = toneWav(440).length + 2 * 2 * HOLD_SAMPLE_RATE;
 const QUOTA = Math.round(TONE_STORED_BYTES * 3.5);
 
 beforeAll(async () => {
-  api = await startApi(inject('redisAddress'), 'hostile-uploads', { uploads: { maxDurationMs: 600_000, decodeTimeoutMs: 20_000, organizationMusicBytes: QUOTA } });
+  api = await startApi(inject('redisAddress'), 'hostile-uploads', {
+    uploads: { maxDurationMs: 600_000, decodeTimeoutMs: 20_000, organizationMusicBytes: QUOTA },
+  });
   for (const agentId of ['support', 'a1', 'a2', 'a3', 'a4', 'm1', 'm2', 'm3', 'm4', 'c1', 'c2', 'c3', 'c4', 'c5', 'names']) await putAgent(agentId);
 });
 afterAll(async () => {
@@ -113,7 +119,9 @@ describe('codecs other than PCM, float, A-law and µ-law inside a WAV', () => {
     const before = await snapshot('support');
     const response = await upload('support', wav, 'audio/wav', 'smuggled.wav');
     expect(response.statusCode).toBe(422);
-    expect(response.json().error).toBe("hold music 'smuggled.wav' is not a usable WAV: its WAVE_FORMAT_EXTENSIBLE sub-format is audio format 85 (MP3), not PCM, float, A-law or µ-law");
+    expect(response.json().error).toBe(
+      "hold music 'smuggled.wav' is not a usable WAV: its WAVE_FORMAT_EXTENSIBLE sub-format is audio format 85 (MP3), not PCM, float, A-law or µ-law",
+    );
     expect(await snapshot('support')).toEqual(before);
   });
 });
@@ -121,7 +129,9 @@ describe('codecs other than PCM, float, A-law and µ-law inside a WAV', () => {
 describe('a decode that runs too long', () => {
   it('is killed at the timer and answered 422 with the reason, and nothing is stored', async () => {
     // A service whose kill timer is 1 ms: any decode outlasts it, as a pathological file would the 20 s one.
-    const impatient = await startApi(inject('redisAddress'), 'hostile-uploads-timer', { uploads: { maxDurationMs: 600_000, decodeTimeoutMs: 1, organizationMusicBytes: 256 * 1024 * 1024 } });
+    const impatient = await startApi(inject('redisAddress'), 'hostile-uploads-timer', {
+      uploads: { maxDurationMs: 600_000, decodeTimeoutMs: 1, organizationMusicBytes: 256 * 1024 * 1024 },
+    });
     try {
       expect((await impatient.call(ADMIN_TOKEN, { method: 'PUT', url: '/v1/agents/support', payload: acmeAgent() })).statusCode).toBe(200);
       const response = await impatient.call(impatient.acmeToken, {
@@ -146,7 +156,12 @@ describe('file names are untrusted text', () => {
     const boundary = '----hostile-names';
     const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${hostile.replaceAll('\r\n', '')}"\r\nContent-Type: audio/wav\r\n\r\n`;
     const payload = Buffer.concat([Buffer.from(head), toneWav(440), Buffer.from(`\r\n--${boundary}--\r\n`)]);
-    const response = await api.call(api.acmeToken, { method: 'POST', url: '/v1/agents/names/hold-music', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
+    const response = await api.call(api.acmeToken, {
+      method: 'POST',
+      url: '/v1/agents/names/hold-music',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload,
+    });
     expect(response.statusCode).toBe(201);
     const name: string = response.json().name;
     expect((await api.db.store.agent('names'))?.holdMusic?.name).toBe(name);
@@ -195,13 +210,25 @@ describe("the organization's hold music quota", () => {
     for (const agentId of await api.db.store.agentIds()) await api.db.store.clearHoldMusic(agentId);
     for (const agentId of ['m1', 'm2', 'm3']) expect((await upload(agentId, tone(440), 'audio/wav')).statusCode).toBe(201);
     expect((await upload('m4', tone(550), 'audio/wav')).statusCode).toBe(422);
-    const moved = await api.call(ADMIN_TOKEN, { method: 'PUT', url: '/v1/agents/m1', payload: acmeAgent({ organizationId: 'globex', warmTransfer: { enabled: false } }) });
+    const moved = await api.call(ADMIN_TOKEN, {
+      method: 'PUT',
+      url: '/v1/agents/m1',
+      payload: acmeAgent({ organizationId: 'globex', warmTransfer: { enabled: false } }),
+    });
     expect(moved.statusCode).toBe(200);
     expect((await api.db.store.agent('m1'))?.holdMusic).toBeDefined();
     expect((await upload('m4', tone(550), 'audio/wav')).statusCode).toBe(201);
     // globex now keeps m1's music: its agents have room for two more, not three.
     for (const agentId of ['g1', 'g2', 'g3']) {
-      expect((await api.call(ADMIN_TOKEN, { method: 'PUT', url: `/v1/agents/${agentId}`, payload: acmeAgent({ organizationId: 'globex', warmTransfer: { enabled: false } }) })).statusCode).toBe(200);
+      expect(
+        (
+          await api.call(ADMIN_TOKEN, {
+            method: 'PUT',
+            url: `/v1/agents/${agentId}`,
+            payload: acmeAgent({ organizationId: 'globex', warmTransfer: { enabled: false } }),
+          })
+        ).statusCode,
+      ).toBe(200);
     }
     const globexUpload = (agentId: string) =>
       api.call(api.globexToken, { method: 'POST', url: `/v1/agents/${agentId}/hold-music`, headers: { 'content-type': 'audio/wav' }, payload: tone(440) });

@@ -15,7 +15,13 @@ import { startReceiver } from '../support/webhook-receivers.ts';
 type Logs = Array<{ message: string; fields: Record<string, unknown> }>;
 
 function sender(db: TestStore, logs: Logs, options: WebhookOptions = {}) {
-  return startWebhookSender(db.store, { allowedHosts: webhookHostPolicy('127.0.0.1'), firstPauseMs: 200, pollMs: 50, log: (message, fields) => logs.push({ message, fields }), ...options });
+  return startWebhookSender(db.store, {
+    allowedHosts: webhookHostPolicy('127.0.0.1'),
+    firstPauseMs: 200,
+    pollMs: 50,
+    log: (message, fields) => logs.push({ message, fields }),
+    ...options,
+  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -130,7 +136,9 @@ describe('events are kept until delivered or expired by the policy', () => {
     await db.store.putAgent('quiet', { organizationId: 'acme' }, undefined);
     const first = await db.store.appendEvent('a', 'message.taken', { name: 'Dana', message: 'Written first.' });
     for (let batch = 0; batch < 21; batch++) {
-      await Promise.all(Array.from({ length: 500 }, (_, i) => db.store.appendEvent('quiet', 'transfer.timeline', { transferId: `t-${batch}-${i}`, type: 'started' })));
+      await Promise.all(
+        Array.from({ length: 500 }, (_, i) => db.store.appendEvent('quiet', 'transfer.timeline', { transferId: `t-${batch}-${i}`, type: 'started' })),
+      );
     }
     const running = sender(db, []);
     try {

@@ -29,7 +29,13 @@ async function organizations(name: string): Promise<{ db: TestStore }> {
 }
 
 function sender(db: TestStore, logs: Array<{ message: string; fields: Record<string, unknown> }>, options: WebhookOptions = {}) {
-  return startWebhookSender(db.store, { allowedHosts: LOOPBACK_ALLOWED, firstPauseMs: 200, pollMs: 50, log: (message, fields) => logs.push({ message, fields }), ...options });
+  return startWebhookSender(db.store, {
+    allowedHosts: LOOPBACK_ALLOWED,
+    firstPauseMs: 200,
+    pollMs: 50,
+    log: (message, fields) => logs.push({ message, fields }),
+    ...options,
+  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -38,7 +44,9 @@ describe('a webhookUrl in a restricted range is refused at save, in any spelling
   let api: ApiCast;
   beforeAll(async () => {
     api = await startApi(inject('redisAddress'), 'hostile-webhook-urls');
-    expect((await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/acme.hooked', payload: acmeAgent({ webhookUrl: PUBLIC_URL }) })).statusCode).toBe(200);
+    expect((await api.call(api.acmeToken, { method: 'PUT', url: '/v1/agents/acme.hooked', payload: acmeAgent({ webhookUrl: PUBLIC_URL }) })).statusCode).toBe(
+      200,
+    );
   });
   afterAll(async () => {
     delete process.env.SETTINGS_WEBHOOK_ALLOWED_HOSTS;
@@ -80,8 +88,12 @@ describe('a webhookUrl in a restricted range is refused at save, in any spelling
   const v6 = fc.constantFrom('[::1]', '[::]', '[0:0:0:0:0:0:0:1]', '[::0001]', '[fe80::1]', '[fc00::1]', '[fd12:3456::7]', '[ff02::1]', '[2002:7f00:1::]');
 
   it('fast-check: loopback, private, CGNAT, link-local, unspecified, multicast and reserved hosts; 422 naming webhookUrl, nothing changed', async () => {
-    const host = fc.oneof(fc.tuple(restrictedV4, fc.constantFrom(...Object.keys(spellings))).map(([p, style]) => spellings[style]!(p)), v6);
-    const url = fc.tuple(fc.constantFrom('http', 'https', 'HTTP'), host, fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }), fc.webPath())
+    const host = fc.oneof(
+      fc.tuple(restrictedV4, fc.constantFrom(...Object.keys(spellings))).map(([p, style]) => spellings[style]!(p)),
+      v6,
+    );
+    const url = fc
+      .tuple(fc.constantFrom('http', 'https', 'HTTP'), host, fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }), fc.webPath())
       .map(([scheme, h, port, path]) => `${scheme}://${h}${port ? `:${port}` : ''}${path}`);
     await fc.assert(fc.asyncProperty(url, refusedAndUnchanged), { numRuns: 200 });
     await refusedAndUnchanged('http://169.254.169.254/latest/meta-data/');
@@ -92,13 +104,20 @@ describe('a webhookUrl in a restricted range is refused at save, in any spelling
 
   it('local names, credentials, other schemes and over-long URLs are refused with their reason', async () => {
     for (const [webhookUrl, reason] of [
-      ['http://localhost:8790/', 'local name'], ['http://printer.local/hooks', 'local name'], ['http://LOCALHOST./', 'local name'],
-      ['https://user:secret@hooks.example.com/', 'user name or password'], ['ftp://hooks.example.com/', 'http:// or https://'],
-      ['file:///etc/passwd', 'http:// or https://'], [`https://hooks.example.com/${'a'.repeat(2048)}`, 'longer than 2048'],
+      ['http://localhost:8790/', 'local name'],
+      ['http://printer.local/hooks', 'local name'],
+      ['http://LOCALHOST./', 'local name'],
+      ['https://user:secret@hooks.example.com/', 'user name or password'],
+      ['ftp://hooks.example.com/', 'http:// or https://'],
+      ['file:///etc/passwd', 'http:// or https://'],
+      [`https://hooks.example.com/${'a'.repeat(2048)}`, 'longer than 2048'],
     ] as const) {
       const response = await put(webhookUrl);
       expect(response.statusCode, webhookUrl).toBe(422);
-      expect((response.json() as { problems: string[] }).problems.find((p) => p.startsWith('webhookUrl: ')), webhookUrl).toContain(reason);
+      expect(
+        (response.json() as { problems: string[] }).problems.find((p) => p.startsWith('webhookUrl: ')),
+        webhookUrl,
+      ).toContain(reason);
     }
     expect((await api.call(api.acmeToken, { method: 'GET', url: '/v1/agents/acme.hooked' })).json()).toMatchObject({ webhookUrl: PUBLIC_URL });
   });
@@ -145,7 +164,11 @@ describe('a webhook goes only to a checked address, once resolved', () => {
     const refusing = sender(db, logs, { allowedHosts: NOTHING_ALLOWED, resolve });
     const first = await db.store.appendEvent('named', 'transfer.timeline', { transferId: 't-1', type: 'started' });
     try {
-      await eventually(() => logs.some((l) => l.fields.eventId === first.id && String(l.fields.why).includes('resolves to 127.0.0.1')), 5000, 'the refusal logged');
+      await eventually(
+        () => logs.some((l) => l.fields.eventId === first.id && String(l.fields.why).includes('resolves to 127.0.0.1')),
+        5000,
+        'the refusal logged',
+      );
       expect(receiver.received).toEqual([]);
     } finally {
       await refusing.stop();

@@ -60,7 +60,13 @@ describe('npm run settings', () => {
   });
 
   it('refuses to start with a bad SETTINGS_TRUST_PROXY or SETTINGS_SESSION_TTL_S, naming both at once', async () => {
-    const refused = start({ REDIS_URL: db.url, SETTINGS_ADMIN_TOKEN: ADMIN_TOKEN, SETTINGS_PORT: String(await freePort()), SETTINGS_TRUST_PROXY: 'proxy.example.com', SETTINGS_SESSION_TTL_S: '10' });
+    const refused = start({
+      REDIS_URL: db.url,
+      SETTINGS_ADMIN_TOKEN: ADMIN_TOKEN,
+      SETTINGS_PORT: String(await freePort()),
+      SETTINGS_TRUST_PROXY: 'proxy.example.com',
+      SETTINGS_SESSION_TTL_S: '10',
+    });
     expect(await exited(refused)).toBe(1);
     expect(output).toContain("SETTINGS_TRUST_PROXY: 'proxy.example.com' is not an IP address or CIDR");
     expect(output).toContain("SETTINGS_SESSION_TTL_S must be a whole number of seconds from 300 to 604800, not '10'");
@@ -86,7 +92,9 @@ describe('npm run settings', () => {
     });
     expect(put.status).toBe(200);
     expect(await db.store.organization('acme')).toEqual({ id: 'acme', warmTransferAvailable: true });
-    const issued = (await (await fetch(`${base}/v1/organizations/acme/tokens`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { token: string };
+    const issued = (await (
+      await fetch(`${base}/v1/organizations/acme/tokens`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    ).json()) as { token: string };
     expect((await fetch(`${base}/v1/organizations/acme`, { headers: { authorization: `Bearer ${issued.token}` } })).status).toBe(200);
     // Behind the trusted proxy (127.0.0.1) that says the request came over HTTPS, the page's cookie is Secure.
     const signedIn = await fetch(`${base}/agents/support/session`, {

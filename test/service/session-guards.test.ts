@@ -15,17 +15,24 @@ afterAll(async () => {
 });
 
 describe('wrong credentials are 401', () => {
-  it.each(Object.entries({
-    'a huge cookie': `wt_session=${'a'.repeat(12_000)}`,
-    'an old cookie holding a raw token': `wt_session=wto_${'a'.repeat(43)}`,
-    'a session id that was never issued': `wt_session=${'A'.repeat(43)}`,
-  }))('%s', async (_name, cookie) => {
+  it.each(
+    Object.entries({
+      'a huge cookie': `wt_session=${'a'.repeat(12_000)}`,
+      'an old cookie holding a raw token': `wt_session=wto_${'a'.repeat(43)}`,
+      'a session id that was never issued': `wt_session=${'A'.repeat(43)}`,
+    }),
+  )('%s', async (_name, cookie) => {
     expect((await api.app.inject({ method: 'GET', url: '/v1/organizations/acme', headers: { cookie } })).statusCode).toBe(401);
     expect((await api.app.inject({ method: 'GET', url: '/agents/acme.support', headers: { cookie } })).statusCode).toBe(401);
   });
 
   it('a 100 kB sign-in token gets no session and no 5xx', async () => {
-    const response = await api.app.inject({ method: 'POST', url: '/agents/acme.support/session', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `token=${'a'.repeat(100_000)}` });
+    const response = await api.app.inject({
+      method: 'POST',
+      url: '/agents/acme.support/session',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `token=${'a'.repeat(100_000)}`,
+    });
     expect(response.statusCode).toBeGreaterThanOrEqual(400);
     expect(response.statusCode).toBeLessThan(500);
     expect(response.headers['set-cookie']).toBeUndefined();

@@ -26,7 +26,11 @@ beforeAll(async () => {
   expect((await api.call(ADMIN_TOKEN, { method: 'PUT', url: '/v1/agents/desk', payload: desk })).statusCode).toBe(200);
   await api.db.store.appendEvent('support', 'transfer.timeline', { transferId: 'a1b2c3d4-transfer', type: 'started' });
   await api.db.store.appendEvent('support', 'transfer.timeline', { transferId: 'a1b2c3d4-transfer', type: 'ended', outcome: 'bridged' });
-  await api.db.store.appendEvent('support', 'message.taken', { name: 'Dana Caller', callbackNumber: '+15125550142', message: 'Please call me about the double charge.' });
+  await api.db.store.appendEvent('support', 'message.taken', {
+    name: 'Dana Caller',
+    callbackNumber: '+15125550142',
+    message: 'Please call me about the double charge.',
+  });
   base = await api.app.listen({ host: '127.0.0.1', port: 0 });
   browser = await launchChromium();
   writeFileSync(join(files, 'tone.wav'), toneWav(660));
@@ -56,7 +60,10 @@ describe('the settings page', () => {
     await expect.poll(() => page.textContent('#plan')).toContain('billing dispute → ext:1002, then +15125551234 (confirm first: no)');
 
     // The plan is read back as the rules are typed, before anything is saved.
-    await page.fill('#rules', 'If the caller asks for sales, warm transfer to ext:2001.\n\nIf the caller asks for Eric, warm transfer to +1 512 555 1234. First confirm with the caller.');
+    await page.fill(
+      '#rules',
+      'If the caller asks for sales, warm transfer to ext:2001.\n\nIf the caller asks for Eric, warm transfer to +1 512 555 1234. First confirm with the caller.',
+    );
     await expect.poll(() => page.textContent('#plan'), { timeout: 5000 }).toContain('sales → ext:2001 (confirm first: no)');
     expect(await page.textContent('#plan')).toContain('Eric → +15125551234 (confirm first: yes)');
     await page.click('#save');
@@ -65,7 +72,9 @@ describe('the settings page', () => {
 
     // What the rules name but never dial shows under its own heading, the sentence quoted, as it is typed.
     await page.fill('#rules', 'If the caller asks for sales, warm transfer to ext:2001.\n\nTransfer to ext:1999 only with manager approval.');
-    await expect.poll(() => page.textContent('#plan'), { timeout: 5000 }).toContain('not dialled (named in the rules, but no sentence tells the agent to transfer there):');
+    await expect
+      .poll(() => page.textContent('#plan'), { timeout: 5000 })
+      .toContain('not dialled (named in the rules, but no sentence tells the agent to transfer there):');
     expect(await page.textContent('#plan .heading')).toBe('not dialled (named in the rules, but no sentence tells the agent to transfer there):');
     expect(await page.textContent('#plan .not-dialled')).toContain("ext:1999 (rule 2): the sentence restricts it ('only')");
     expect(await page.textContent('#plan .not-dialled')).toContain("'Transfer to ext:1999 only with manager approval.'");

@@ -99,7 +99,8 @@ describe('webhooks from several service instances', () => {
     const senders = [startWebhookSender(db.store, OPTIONS, 'sender-one'), startWebhookSender(db.store, OPTIONS, 'sender-two')];
     try {
       const written: string[] = [];
-      for (let i = 0; i < 30; i++) written.push((await db.store.appendEvent('support', 'transfer.timeline', { transferId: `t-many-${i}`, type: 'started' })).id);
+      for (let i = 0; i < 30; i++)
+        written.push((await db.store.appendEvent('support', 'transfer.timeline', { transferId: `t-many-${i}`, type: 'started' })).id);
       await eventually(() => written.every((id) => received.some((r) => (JSON.parse(r.body) as { id: string }).id === id)), 15_000, 'the 30 events');
       await new Promise((r) => setTimeout(r, 300)); // time for a repeat to show up, if there were one
       expect(received.map((r) => (JSON.parse(r.body) as { id: string }).id).filter((id) => written.includes(id))).toEqual(written);
@@ -115,10 +116,23 @@ describe('personal data in events', () => {
     failNext = 0;
     const at = new Date().toISOString();
     const entry = {
-      transferId: 't-pii', type: 'dialing', at, elapsedMs: 5, destinationKind: 'phone', destinationMasked: '+1********34',
-      'lk.pii.destination': '+15125551234', 'lk.pii.phone_number': '+15125550142',
+      transferId: 't-pii',
+      type: 'dialing',
+      at,
+      elapsedMs: 5,
+      destinationKind: 'phone',
+      destinationMasked: '+1********34',
+      'lk.pii.destination': '+15125551234',
+      'lk.pii.phone_number': '+15125550142',
     };
-    const taken = { at, name: 'Dana', callbackNumber: '+15125550142', message: 'Call me.', 'lk.pii.caller_number': '+15125550199', 'lk.pii.room_name': 'call_+15125550199_Ab3' };
+    const taken = {
+      at,
+      name: 'Dana',
+      callbackNumber: '+15125550142',
+      message: 'Call me.',
+      'lk.pii.caller_number': '+15125550199',
+      'lk.pii.room_name': 'call_+15125550199_Ab3',
+    };
     const timeline = await db.store.appendEvent('support', 'transfer.timeline', entry);
     const message = await db.store.appendEvent('support', 'message.taken', taken);
     // Written whole, as workers did before events were scrubbed when stored: still sent and read without them.
@@ -141,13 +155,25 @@ describe('personal data in events', () => {
     expect(bodies.join('\n')).not.toContain('lk.pii');
     expect(JSON.stringify(read)).not.toContain('lk.pii');
     // The streams hold new events scrubbed; only the older worker's raw entry still has its field there.
-    expect(stored.flat().map(([, fields]) => fields[1] ?? '').filter((json) => json.includes('lk.pii'))).toEqual([JSON.stringify(old)]);
+    expect(
+      stored
+        .flat()
+        .map(([, fields]) => fields[1] ?? '')
+        .filter((json) => json.includes('lk.pii')),
+    ).toEqual([JSON.stringify(old)]);
     const sent = bodies.map((b) => JSON.parse(b) as { id: string; data: Record<string, unknown> });
     expect(personalDataOutsidePii([...sent, ...read], ['+15125551234', '+15125550199', '+15125550177'])).toEqual([]);
 
     // A taken message is the team's to act on: its words and callback number go to the agent's own webhook.
     expect(sent.find((b) => b.id === message.id)?.data).toEqual({ at, name: 'Dana', callbackNumber: '+15125550142', message: 'Call me.' });
-    expect(sent.find((b) => b.id === timeline.id)?.data).toEqual({ transferId: 't-pii', type: 'dialing', at, elapsedMs: 5, destinationKind: 'phone', destinationMasked: '+1********34' });
+    expect(sent.find((b) => b.id === timeline.id)?.data).toEqual({
+      transferId: 't-pii',
+      type: 'dialing',
+      at,
+      elapsedMs: 5,
+      destinationKind: 'phone',
+      destinationMasked: '+1********34',
+    });
   });
 });
 

@@ -21,7 +21,14 @@ async function upload(freqHz: number) {
   const data = toneWav(freqHz);
   const check = await checkUpload(data, `tone-${freqHz}.wav`);
   if (!check.ok) throw new Error(check.error);
-  const info = { sha256: check.sha256, format: check.format, bytes: data.length, name: `tone-${freqHz}.wav`, durationMs: check.durationMs, uploadedAt: new Date().toISOString() };
+  const info = {
+    sha256: check.sha256,
+    format: check.format,
+    bytes: data.length,
+    name: `tone-${freqHz}.wav`,
+    durationMs: check.durationMs,
+    uploadedAt: new Date().toISOString(),
+  };
   await db.store.putHoldMusic('support', info, data, Buffer.from(check.pcm.buffer, check.pcm.byteOffset, check.pcm.byteLength));
   return check.pcm;
 }
@@ -60,7 +67,11 @@ describe('settings for a call from the store', () => {
   it('a change applies to the next call; the call in progress keeps its snapshot', async () => {
     const first = await source.forCall('support');
     expect(await source.forCall('support')).toBe(first); // unchanged version: the cached copy
-    const written = await writeAgent(db.store, 'support', acmeAgent({ warmTransfer: { enabled: true, rules: 'If they ask for sales, warm transfer to ext:2001.', ringingTimeoutSeconds: 12 } }));
+    const written = await writeAgent(
+      db.store,
+      'support',
+      acmeAgent({ warmTransfer: { enabled: true, rules: 'If they ask for sales, warm transfer to ext:2001.', ringingTimeoutSeconds: 12 } }),
+    );
     expect(written.ok).toBe(true);
     const pcm = await upload(660);
     const next = await source.forCall('support');
@@ -88,11 +99,29 @@ describe('settings for a call from the store', () => {
   });
 
   it('timeline entries and messages go to the streams without their lk.pii fields; a message keeps what the caller left', async () => {
-    const entry = { transferId: 't-9', type: 'dialing', at: new Date().toISOString(), elapsedMs: 5, destinationKind: 'extension', 'lk.pii.destination': 'ext:2001', 'lk.pii.phone_number': '+15125550142' } as TimelineEntry;
+    const entry = {
+      transferId: 't-9',
+      type: 'dialing',
+      at: new Date().toISOString(),
+      elapsedMs: 5,
+      destinationKind: 'extension',
+      'lk.pii.destination': 'ext:2001',
+      'lk.pii.phone_number': '+15125550142',
+    } as TimelineEntry;
     source.publishTimeline('support', entry);
-    await source.publishMessage({ at: entry.at, agentId: 'support', name: 'Dana', callbackNumber: '+15125550100', message: 'Hi', 'lk.pii.caller_number': '+15125550142', 'lk.pii.room_name': 'call_+15125550142_x' });
+    await source.publishMessage({
+      at: entry.at,
+      agentId: 'support',
+      name: 'Dana',
+      callbackNumber: '+15125550100',
+      message: 'Hi',
+      'lk.pii.caller_number': '+15125550142',
+      'lk.pii.room_name': 'call_+15125550142_x',
+    });
     await eventually(async () => (await db.store.recentEvents('support', 'transfers', 1)).length === 1, 5000, 'the timeline entry stored');
-    const raw = await Promise.all(['transfers', 'messages'].map((kind) => db.store.redis.xrange(db.store.keys.stream('support', kind as 'transfers' | 'messages'), '-', '+')));
+    const raw = await Promise.all(
+      ['transfers', 'messages'].map((kind) => db.store.redis.xrange(db.store.keys.stream('support', kind as 'transfers' | 'messages'), '-', '+')),
+    );
     expect(JSON.stringify(raw)).not.toContain('lk.pii');
     const [timeline] = await db.store.recentEvents('support', 'transfers', 1);
     expect(timeline?.data).toEqual({ transferId: 't-9', type: 'dialing', at: entry.at, elapsedMs: 5, destinationKind: 'extension' });

@@ -36,5 +36,7 @@ export async function findCallRoom(stack: StackInfo, fromNumber: string, ms = 15
 let serial = 0;
 export function callerNumber(): string {
   serial += 1;
-  return `+1555${String(Date.now() % 10_000_000).padStart(7, '0').slice(0, 5)}${String(serial).padStart(2, '0')}`;
+  return `+1555${String(Date.now() % 10_000_000)
+    .padStart(7, '0')
+    .slice(0, 5)}${String(serial).padStart(2, '0')}`;
 }

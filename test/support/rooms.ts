@@ -14,6 +14,8 @@ export async function joinRoom(stack: StackInfo, roomName: string, identity: str
 /** Resolves with the first value `register` produces, or rejects after `ms`. */
 export function within<T>(ms: number, what: string, register: (resolve: (value: T) => void) => void | (() => void)): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    // Not const: `register` may resolve at once, before its return value is assigned (a const would be in its TDZ).
+    // eslint-disable-next-line prefer-const
     let cleanup: void | (() => void);
     const timer = setTimeout(() => {
       if (cleanup) cleanup();

@@ -21,7 +21,11 @@ export interface TakeoverCast extends TransferCast {
 
 /** Starts a worker named `name` whose records say `<name>-worker/<pid>`, with its health server on `healthPort`. */
 export async function startTakeoverWorker(
-  stack: StackInfo, name: string, healthPort: number, env: Record<string, string> = {}, model?: FakeOpenAI,
+  stack: StackInfo,
+  name: string,
+  healthPort: number,
+  env: Record<string, string> = {},
+  model?: FakeOpenAI,
 ): Promise<TakeoverCast> {
   const key = `${name}-worker`;
   const cast = await startTransferWorker(stack, name, { WARM_TRANSFER_WORKER_KEY: key, WORKER_HTTP_PORT: String(healthPort), ...env }, model);
@@ -56,11 +60,15 @@ export function takeoverRecords(stack: StackInfo, url = stack.redisUrl ?? 'redis
     store,
     async open(test = () => true, ms = 30_000) {
       let found: TransferRecord | undefined;
-      await eventually(async () => {
-        found = (await store.all()).find(test);
-        if (found?.consultationRoom) consultations.add(found.consultationRoom);
-        return found !== undefined;
-      }, ms, 'the transfer record');
+      await eventually(
+        async () => {
+          found = (await store.all()).find(test);
+          if (found?.consultationRoom) consultations.add(found.consultationRoom);
+          return found !== undefined;
+        },
+        ms,
+        'the transfer record',
+      );
       return found!;
     },
     nothingLeftBehind: (from) => nothingLeftBehind(stack, store, from, consultations),
@@ -93,18 +101,22 @@ function toneFrom(phone: Phone, hz: number, after: number): number | undefined {
  */
 export async function toneBack(phone: Phone, hz: number, after: number, ms = 15_000, orHz?: number): Promise<number> {
   let back: number | undefined;
-  await eventually(() => {
-    let gapStart: number | undefined;
-    for (let t = after; t + 500 <= Date.now(); t += 100) {
-      if (phone.received.toneRatio(hz, t, t + 500) < 0.2) {
-        gapStart = t;
-        break;
+  await eventually(
+    () => {
+      let gapStart: number | undefined;
+      for (let t = after; t + 500 <= Date.now(); t += 100) {
+        if (phone.received.toneRatio(hz, t, t + 500) < 0.2) {
+          gapStart = t;
+          break;
+        }
       }
-    }
-    if (gapStart === undefined) return false;
-    const candidates = [toneFrom(phone, hz, gapStart), orHz === undefined ? undefined : toneFrom(phone, orHz, gapStart)];
-    back = candidates.filter((t): t is number => t !== undefined).sort((a, b) => a - b)[0];
-    return back !== undefined;
-  }, ms, `the ${hz} Hz tone${orHz === undefined ? '' : ` (or ${orHz} Hz)`} back at the phone`);
+      if (gapStart === undefined) return false;
+      const candidates = [toneFrom(phone, hz, gapStart), orHz === undefined ? undefined : toneFrom(phone, orHz, gapStart)];
+      back = candidates.filter((t): t is number => t !== undefined).sort((a, b) => a - b)[0];
+      return back !== undefined;
+    },
+    ms,
+    `the ${hz} Hz tone${orHz === undefined ? '' : ` (or ${orHz} Hz)`} back at the phone`,
+  );
   return back!;
 }

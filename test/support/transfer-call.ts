@@ -35,7 +35,12 @@ export function scriptedModel(transcripts: TranscriptionReply[] = Array.from({ l
   // Once per call: a conversation that already holds a tool result does not transfer again.
   const noTransferYet = (request: ChatRequest) => !request.messages.some((m) => m.role === 'tool');
   model.onChat(allOf(toolsInclude('warm_transfer'), lastUserMessageIncludes('billing'), noTransferYet), {
-    toolCalls: [{ name: 'warm_transfer', arguments: { destination: DESTINATION_NUMBER, reason: 'Caller has a billing dispute about a double charge.', caller_confirmed: true } }],
+    toolCalls: [
+      {
+        name: 'warm_transfer',
+        arguments: { destination: DESTINATION_NUMBER, reason: 'Caller has a billing dispute about a double charge.', caller_confirmed: true },
+      },
+    ],
   });
   // By default every utterance transcribes as the caller's request; the rule above transfers only once.
   model.onTranscription(...transcripts);
@@ -62,7 +67,14 @@ export async function startTransferWorker(stack: StackInfo, name: string, env: R
       AGENT_GREETING: 'Hello, how can I help?',
       ...env,
     });
-    return { model, worker, close: async () => { await worker.stop(); await server.close(); } };
+    return {
+      model,
+      worker,
+      close: async () => {
+        await worker.stop();
+        await server.close();
+      },
+    };
   } catch (error) {
     await server.close();
     throw error;
@@ -78,14 +90,21 @@ export interface TransferCall {
 
 /** The caller dials in and asks about billing; the destination phone waits on the PSTN trunk's port. */
 export async function placeTransferCall(
-  stack: StackInfo, name: string, callee: CalleeOptions = {}, callerOptions: Pick<CallerOptions, 'referReply' | 'notifyFrag'> = {},
+  stack: StackInfo,
+  name: string,
+  callee: CalleeOptions = {},
+  callerOptions: Pick<CallerOptions, 'referReply' | 'notifyFrag'> = {},
 ): Promise<TransferCall> {
   const destination = await startCallee({ port: PSTN_PORT, ringMs: 500, audio: { tone: DESTINATION_TONE_HZ }, name: `${name}-destination`, ...callee });
   const from = callerNumber();
   let caller: Phone;
   try {
     caller = await startCaller({
-      to: AGENT_NUMBER, from, audio: { speech: 'I have a billing dispute, can I talk to a person?', gapSeconds: 6 }, name: `${name}-caller`, ...callerOptions,
+      to: AGENT_NUMBER,
+      from,
+      audio: { speech: 'I have a billing dispute, can I talk to a person?', gapSeconds: 6 },
+      name: `${name}-caller`,
+      ...callerOptions,
     });
   } catch (error) {
     await destination.close();
@@ -124,10 +143,14 @@ export async function placeTransferCall(
 /** Waits for the first timeline entry of `type` (for the newest transfer) and returns it. */
 export async function timelineEntry(worker: RunningWorker, type: string, ms: number, after = 0): Promise<Record<string, unknown>> {
   let found: Record<string, unknown> | undefined;
-  await eventually(() => {
-    found = worker.timeline().find((e) => e.type === type && Date.parse(String(e.at)) >= after);
-    return found !== undefined;
-  }, ms, `timeline entry ${type}`);
+  await eventually(
+    () => {
+      found = worker.timeline().find((e) => e.type === type && Date.parse(String(e.at)) >= after);
+      return found !== undefined;
+    },
+    ms,
+    `timeline entry ${type}`,
+  );
   return found!;
 }
 
@@ -136,15 +159,19 @@ export const at = (entry: Record<string, unknown>): number => Date.parse(String(
 /** Waits until the phone hears speech that is not the hold tone (the agent talking again). */
 export async function waitForSpeech(phone: Phone, after: number, ms: number): Promise<number> {
   let heard = 0;
-  await eventually(() => {
-    for (let t = after; t + 500 <= Date.now(); t += 250) {
-      if (phone.received.rms(t, t + 500) > 300 && phone.received.toneRatio(HOLD_TONE_HZ, t, t + 500) < 0.3) {
-        heard = t;
-        return true;
+  await eventually(
+    () => {
+      for (let t = after; t + 500 <= Date.now(); t += 250) {
+        if (phone.received.rms(t, t + 500) > 300 && phone.received.toneRatio(HOLD_TONE_HZ, t, t + 500) < 0.3) {
+          heard = t;
+          return true;
+        }
       }
-    }
-    return false;
-  }, ms, 'speech (not hold music) at the phone');
+      return false;
+    },
+    ms,
+    'speech (not hold music) at the phone',
+  );
   return heard;
 }
 
@@ -179,15 +206,19 @@ export async function nothingLeftBehind(stack: StackInfo, records: TransferRecor
   const rooms = roomService(stack);
   await eventually(async () => (await records.all()).length === 0, 15_000, 'no transfer record left');
   let left: string[] = [];
-  await eventually(async () => {
-    left = [];
-    for (const room of await rooms.listRooms()) {
-      if (!consultations.has(room.name) && !room.name.startsWith(`call_${from}_`)) continue;
-      const participants = await rooms.listParticipants(room.name);
-      left.push(`${room.name} [${participants.map((p) => p.identity).join(', ')}]`);
-    }
-    return left.length === 0;
-  }, 75_000, 'no consultation or call room left').catch((error: Error) => {
+  await eventually(
+    async () => {
+      left = [];
+      for (const room of await rooms.listRooms()) {
+        if (!consultations.has(room.name) && !room.name.startsWith(`call_${from}_`)) continue;
+        const participants = await rooms.listParticipants(room.name);
+        left.push(`${room.name} [${participants.map((p) => p.identity).join(', ')}]`);
+      }
+      return left.length === 0;
+    },
+    75_000,
+    'no consultation or call room left',
+  ).catch((error: Error) => {
     throw new Error(`${error.message}: ${left.join('; ')}`);
   });
 }

@@ -17,7 +17,10 @@ function admission(maxCalls: number, running: string[] = []) {
   let now = 0;
   const refused: Array<[string, number]> = [];
   const gate = new Admission({
-    maxCalls, running: () => running, acceptedForMs: 40_000, now: () => now,
+    maxCalls,
+    running: () => running,
+    acceptedForMs: 40_000,
+    now: () => now,
     onRefused: (id, calls) => refused.push([id, calls]),
   });
   return { gate, running, refused, advance: (ms: number) => (now += ms) };
@@ -29,7 +32,10 @@ describe('admission', () => {
     const burst = ['a', 'b', 'c', 'd'].map((id) => request(id));
     await Promise.all(burst.map((r) => gate.request(r)));
     expect(burst.map((r) => r.answer.given)).toEqual(['accepted', 'accepted', 'rejected', 'rejected']);
-    expect(refused).toEqual([['c', 2], ['d', 2]]);
+    expect(refused).toEqual([
+      ['c', 2],
+      ['d', 2],
+    ]);
     expect(gate.count()).toBe(2);
   });
 
@@ -83,11 +89,65 @@ describe('admission', () => {
 
 describe('the load reported', () => {
   it('is the highest of the CPU share and the shares of calls and transfers carried, capped below 1', () => {
-    expect(reportedLoad(0.2, [[0, 2], [0, 8]], 0.95)).toBe(0.2);
-    expect(reportedLoad(0.2, [[1, 2], [0, 8]], 0.95)).toBe(0.5);
-    expect(reportedLoad(0.2, [[0, 2], [4, 8]], 0.95)).toBe(0.5);
-    expect(reportedLoad(0.7, [[1, 2], [4, 8]], 0.95)).toBe(0.7);
-    expect(reportedLoad(0.1, [[2, 2], [0, 8]], 0.95)).toBe(0.95);
-    expect(reportedLoad(0.1, [[0, 2], [20, 8]], 0.95)).toBe(0.95);
+    expect(
+      reportedLoad(
+        0.2,
+        [
+          [0, 2],
+          [0, 8],
+        ],
+        0.95,
+      ),
+    ).toBe(0.2);
+    expect(
+      reportedLoad(
+        0.2,
+        [
+          [1, 2],
+          [0, 8],
+        ],
+        0.95,
+      ),
+    ).toBe(0.5);
+    expect(
+      reportedLoad(
+        0.2,
+        [
+          [0, 2],
+          [4, 8],
+        ],
+        0.95,
+      ),
+    ).toBe(0.5);
+    expect(
+      reportedLoad(
+        0.7,
+        [
+          [1, 2],
+          [4, 8],
+        ],
+        0.95,
+      ),
+    ).toBe(0.7);
+    expect(
+      reportedLoad(
+        0.1,
+        [
+          [2, 2],
+          [0, 8],
+        ],
+        0.95,
+      ),
+    ).toBe(0.95);
+    expect(
+      reportedLoad(
+        0.1,
+        [
+          [0, 2],
+          [20, 8],
+        ],
+        0.95,
+      ),
+    ).toBe(0.95);
   });
 });

@@ -34,12 +34,6 @@ const NEVER_IMPORTS: ReadonlyArray<{ from: string; to: string }> = [{ from: 'age
 
 const MAX_LINES = 300;
 
-/**
- * Files under agent/ still over MAX_LINES while their splits (issue 19) are under way. The coordinator empties
- * this list once the splits have landed; it can only shrink (an entry that is back within the limit fails).
- */
-const PENDING_SPLIT: readonly string[] = ['agent/transfer/attempt.ts', 'agent/transfer/hold/topology.ts', 'agent/transfer/tools/tool.ts'];
-
 /** Project-relative paths with forward slashes, so messages and rules read the same on every system. */
 const projectPath = (absolute: string): string => relative(ROOT, absolute).split(sep).join('/');
 
@@ -143,9 +137,7 @@ describe('the architecture', () => {
 
   it(`has no file under agent/ over ${MAX_LINES} lines`, () => {
     const agentFiles = FILES.filter((file) => file.startsWith('agent/'));
-    const long = agentFiles.filter((file) => lineCount(file) > MAX_LINES && !PENDING_SPLIT.includes(file)).map((file) => `${file}: ${lineCount(file)} lines`);
+    const long = agentFiles.filter((file) => lineCount(file) > MAX_LINES).map((file) => `${file}: ${lineCount(file)} lines`);
     expect(long).toEqual([]);
-    const settled = PENDING_SPLIT.filter((file) => !agentFiles.includes(file) || lineCount(file) <= MAX_LINES);
-    expect(settled, 'split already: remove from PENDING_SPLIT').toEqual([]);
   });
 });

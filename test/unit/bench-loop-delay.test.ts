@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { loopDelays } from '../bench/stats.ts';
 
-describe('the benchmark\'s event-loop delay', () => {
-  it('summarises the job processes\' lines and ignores everything else', () => {
+describe("the benchmark's event-loop delay", () => {
+  it("summarises the job processes' lines and ignores everything else", () => {
     const log = [
       '{"level":30,"msg":"received job request"}',
       '{"event":"event_loop_delay","pid":11,"seconds":40,"p50Ms":10.2,"p99Ms":35.1,"maxMs":220.4}',

@@ -71,7 +71,12 @@ describe('the bridge prepares at the answer', () => {
     await until(log, 'publish', 4);
     await until(log, 'unpublish', 2);
     expect(log.filter((l) => l.startsWith('unpublish')).sort()).toEqual(['unpublish TR_call_1', 'unpublish TR_wt-1_1']);
-    expect(log.filter((l) => l.startsWith('publish')).slice(-2).sort()).toEqual(['publish call transfer-destination', 'publish wt-2 transfer-caller']);
+    expect(
+      log
+        .filter((l) => l.startsWith('publish'))
+        .slice(-2)
+        .sort(),
+    ).toEqual(['publish call transfer-destination', 'publish wt-2 transfer-caller']);
     await topology.close();
     expect(log.filter((l) => l.startsWith('unpublish'))).toHaveLength(4);
   });

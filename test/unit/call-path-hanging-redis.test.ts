@@ -58,7 +58,7 @@ function hangingStore(): SettingsStore {
 }
 
 describe('the call path against a Redis that never answers', { timeout: 20_000 }, () => {
-  it('a call\'s settings lookup fails within its bound instead of holding the call', async () => {
+  it("a call's settings lookup fails within its bound instead of holding the call", async () => {
     const source = new StoreSettingsSource(hangingStore(), HoldMusic.fromSamples('test', new Int16Array(48_000)));
     const { ms, error } = await timed(() => source.forCall('support'));
     // Our own bound, or the store client's command timeout (2 s, redis-options.ts) when that comes first.
@@ -69,14 +69,20 @@ describe('the call path against a Redis that never answers', { timeout: 20_000 }
   it('take_message tells the model the message was not saved, and never that it was', async () => {
     const source = new StoreSettingsSource(hangingStore(), HoldMusic.fromSamples('test', new Int16Array(48_000)));
     const tool = takeMessageTool({
-      file: undefined, publish: (message) => source.publishMessage(message), agentId: 'support', callerNumber: '+15550100', roomName: 'call_x', timeoutMs: 1500,
+      file: undefined,
+      publish: (message) => source.publishMessage(message),
+      agentId: 'support',
+      callerNumber: '+15550100',
+      roomName: 'call_x',
+      timeoutMs: 1500,
     });
     const lines: string[] = [];
     const log = console.log;
     console.log = (line: unknown) => void lines.push(String(line));
     try {
       const { ms, value, error } = await timed(() =>
-        tool.execute({ name: 'Ann', callback_number: '+15550101', message: 'Call me back' }, { ctx: {} as never, toolCallId: 't1' } as never));
+        tool.execute({ name: 'Ann', callback_number: '+15550101', message: 'Call me back' }, { ctx: {} as never, toolCallId: 't1' } as never),
+      );
       expect(value).toBeUndefined();
       expect(error).toBeInstanceOf(llm.ToolError);
       expect((error as Error).message).toBe(messageNotSaved());
@@ -92,9 +98,22 @@ describe('the call path against a Redis that never answers', { timeout: 20_000 }
     clients.push(redis);
     const problems: unknown[] = [];
     const store = new TransferRecordStore({ redis, prefix: 'hang:' });
-    const { ms, value } = await timed(() => TransferRecordHandle.open(store, {
-      id: 'r1', owner: 'w/1', callerRoom: 'call_x', callerIdentity: 'sip_caller', chain: ['+15125551234'], index: 0, phase: { kind: 'idle' }, deadlineAt: Date.now() + 60_000,
-    }, (error) => void problems.push(error)));
+    const { ms, value } = await timed(() =>
+      TransferRecordHandle.open(
+        store,
+        {
+          id: 'r1',
+          owner: 'w/1',
+          callerRoom: 'call_x',
+          callerIdentity: 'sip_caller',
+          chain: ['+15125551234'],
+          index: 0,
+          phase: { kind: 'idle' },
+          deadlineAt: Date.now() + 60_000,
+        },
+        (error) => void problems.push(error),
+      ),
+    );
     expect(value).toEqual({ ok: false, reason: 'unavailable' });
     expect(ms).toBeLessThan(RECORD_CREATE_TIMEOUT_MS + 1000);
     expect(problems[0]).toBeInstanceOf(EffectTimeout);

@@ -12,7 +12,7 @@ afterAll(close);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('transfers carried, counted in Redis', () => {
-  it('counts each worker\'s live transfers, and drops a released one at once', async () => {
+  it("counts each worker's live transfers, and drops a released one at once", async () => {
     const a = { redis, workerKey: 'worker-a', prefix };
     const b = { redis, workerKey: 'worker-b', prefix };
     const first = carry(a, 'transfer-1');

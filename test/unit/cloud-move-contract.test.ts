@@ -43,7 +43,10 @@ function recorder(failures: Partial<Record<Method, Error[]>> = {}) {
   // Rooms emit events (key presses) like the real ones; the worker's joins are kept for the tests.
   const joined: Room[] = [];
   const fakeRoom = (name: string) =>
-    Object.assign(new EventEmitter(), { name, disconnect: async () => void calls.push(['disconnect', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]) }) as unknown as Room;
+    Object.assign(new EventEmitter(), {
+      name,
+      disconnect: async () => void calls.push(['disconnect', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]),
+    }) as unknown as Room;
   const deps: TopologyDeps = {
     caller: { room: fakeRoom('call-room'), identity: 'sip_caller', muteAgent: (m) => void muted.push(m) },
     api,
@@ -126,7 +129,7 @@ describe('the Cloud (move) topology against RoomService', () => {
     const { calls, muted, deps } = recorder({ [method]: [new Error('boom')] });
     await expect(new MoveTopology(deps).hold()).rejects.toThrow('boom');
     expect(muted.at(-1) ?? false).toBe(false);
-    expect(calls.filter(([m]) => m === 'moveParticipant' )).toHaveLength(method === 'moveParticipant' ? 1 : 0);
+    expect(calls.filter(([m]) => m === 'moveParticipant')).toHaveLength(method === 'moveParticipant' ? 1 : 0);
     // A refused move leaves no room behind, and the worker never joined it.
     if (method === 'moveParticipant') expect(calls.slice(-1)).toEqual([['deleteRoom', 'wt-hold-<uuid>']]);
     expect(calls.some(([m]) => m === 'join')).toBe(false);
@@ -175,7 +178,7 @@ describe('the Cloud (move) topology against RoomService', () => {
 describe('a takeover on Cloud against RoomService', () => {
   const held = { holdRoom: 'wt-hold-old', callerIdentity: 'sip_caller', bridged: false };
 
-  it('moves the caller back from the dead job\'s hold room into their own room, then deletes that hold room', async () => {
+  it("moves the caller back from the dead job's hold room into their own room, then deletes that hold room", async () => {
     const { calls, deps } = recorder({ moveParticipant: [new Error('transient')] });
     expect(await bringCallerHome(deps.api, held, 'call-room')).toBe('home');
     expect(calls).toEqual([
@@ -200,7 +203,10 @@ describe('a takeover on Cloud against RoomService', () => {
         return answer;
       };
       expect(await bringCallerHome(deps.api, held, 'call-room')).toBe('not_held');
-      expect(calls).toEqual([['participantIdentities', 'wt-hold-old'], ['deleteRoom', 'wt-hold-old']]);
+      expect(calls).toEqual([
+        ['participantIdentities', 'wt-hold-old'],
+        ['deleteRoom', 'wt-hold-old'],
+      ]);
     }
   });
 
@@ -209,7 +215,10 @@ describe('a takeover on Cloud against RoomService', () => {
       const { calls, deps } = recorder();
       deps.api.participantIdentities = answer;
       expect(await bringCallerHome(deps.api, held, 'call-room')).toBe('home');
-      expect(calls).toEqual([['moveParticipant', 'wt-hold-old', 'sip_caller', 'call-room'], ['deleteRoom', 'wt-hold-old']]);
+      expect(calls).toEqual([
+        ['moveParticipant', 'wt-hold-old', 'sip_caller', 'call-room'],
+        ['deleteRoom', 'wt-hold-old'],
+      ]);
     }
   });
 

@@ -22,7 +22,9 @@ afterAll(() => records.cleanup());
 describe('a job that dies once the caller is in its hold room, before ringing (Cloud)', () => {
   it('leaves a record that names the hold room, and the next job brings the caller home from it', async () => {
     const settings = await agentSettingsSchema('/settings/agent.json').parseAsync({
-      agentId: 'a', trunks: { pstnOutboundTrunkId: 'ST_pstn' }, keypad: { '1': '+15125550000' },
+      agentId: 'a',
+      trunks: { pstnOutboundTrunkId: 'ST_pstn' },
+      keypad: { '1': '+15125550000' },
     });
     const movedTo: string[] = [];
     const dyingApi: RoomApi = {
@@ -36,8 +38,11 @@ describe('a job that dies once the caller is in its hold room, before ringing (C
       },
     };
     const session = {
-      history: { items: [] }, input: { setAudioEnabled: () => undefined }, output: { setAudioEnabled: () => undefined },
-      say: () => undefined, close: async () => undefined,
+      history: { items: [] },
+      input: { setAudioEnabled: () => undefined },
+      output: { setAudioEnabled: () => undefined },
+      say: () => undefined,
+      close: async () => undefined,
     } as unknown as voice.AgentSession;
     const callerRoom = `call-cloud-gap-${Date.now()}`;
     const tools = callTransfers({

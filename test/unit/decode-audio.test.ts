@@ -99,7 +99,11 @@ describe('WAV codecs', () => {
 
   it.each([
     ['WAVE_FORMAT_EXTENSIBLE with an AC-3 GUID', extensible(AC3_GUID), 'its WAVE_FORMAT_EXTENSIBLE sub-format GUID is not PCM, float, A-law or µ-law'],
-    ['WAVE_FORMAT_EXTENSIBLE with the ADPCM sub-format', extensible([0x02, 0x00, ...KS_TAIL]), 'its WAVE_FORMAT_EXTENSIBLE sub-format is audio format 2 (MS ADPCM), not PCM, float, A-law or µ-law'],
+    [
+      'WAVE_FORMAT_EXTENSIBLE with the ADPCM sub-format',
+      extensible([0x02, 0x00, ...KS_TAIL]),
+      'its WAVE_FORMAT_EXTENSIBLE sub-format is audio format 2 (MS ADPCM), not PCM, float, A-law or µ-law',
+    ],
     ['MS ADPCM (format tag 2)', fmt(2), 'audio format 2 is not PCM, float, A-law or µ-law'],
     ['MP3 (format tag 0x55)', fmt(0x55), 'audio format 85 is not PCM, float, A-law or µ-law'],
     ['12-bit PCM', fmt(1, 12, 2), 'audio format 1 with 12-bit samples is not one this service decodes'],

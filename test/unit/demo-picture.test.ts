@@ -26,10 +26,18 @@ function heard(parts: Array<{ hz: number | null; seconds: number }>): ReceivedAu
 
 describe("the demo's lanes", () => {
   it('labels silence, the agent (music while on hold, speech otherwise) and the other phone by its pitch', () => {
-    const audio = heard([{ hz: 300, seconds: 1 }, { hz: null, seconds: 1 }, { hz: 440, seconds: 2 }, { hz: 1000, seconds: 1 }]);
+    const audio = heard([
+      { hz: 300, seconds: 1 },
+      { hz: null, seconds: 1 },
+      { hz: 440, seconds: 2 },
+      { hz: 1000, seconds: 1 },
+    ]);
     const segments = lane(audio, 0, 5000, { otherToneHz: 1000, holds: [{ start: 2000, end: 4000 }] });
     expect(segments.map((s) => [s.kind, s.start, s.end])).toEqual([
-      ['speech', 0, 1000], ['silence', 1000, 2000], ['music', 2000, 4000], ['other party', 4000, 5000],
+      ['speech', 0, 1000],
+      ['silence', 1000, 2000],
+      ['music', 2000, 4000],
+      ['other party', 4000, 5000],
     ]);
     expect(firstHeard(segments, 'other party', 3000)).toBe(4000);
     expect(firstHeard(segments, 'music', 2500)).toBe(2500);
@@ -42,10 +50,20 @@ describe("the demo's lanes", () => {
       from: 0,
       to: 5000,
       lanes: [
-        { name: 'caller', segments: [{ kind: 'speech', start: 0, end: 1000 }, { kind: 'music', start: 1000, end: 5000 }], keys: [{ at: 900, digit: '1' }] },
+        {
+          name: 'caller',
+          segments: [
+            { kind: 'speech', start: 0, end: 1000 },
+            { kind: 'music', start: 1000, end: 5000 },
+          ],
+          keys: [{ at: 900, digit: '1' }],
+        },
         { name: 'destination', segments: [{ kind: 'other party', start: 3000, end: 5000 }], keys: [{ at: 2900, digit: '1' }] },
       ],
-      marks: [{ at: 1000, label: 'hold' }, { at: 3000, label: 'bridged' }],
+      marks: [
+        { at: 1000, label: 'hold' },
+        { at: 3000, label: 'bridged' },
+      ],
     });
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);

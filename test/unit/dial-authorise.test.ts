@@ -35,7 +35,9 @@ const noDns = async () => {
   throw new Error('this test resolves no name');
 };
 
-function policy(opts: { allowed?: string[]; forbidden?: string[]; keypad?: string[]; sipHosts?: SipHostPolicy; resolve?: DialPolicy['resolve'] } = {}): DialPolicy {
+function policy(
+  opts: { allowed?: string[]; forbidden?: string[]; keypad?: string[]; sipHosts?: SipHostPolicy; resolve?: DialPolicy['resolve'] } = {},
+): DialPolicy {
   return {
     plan: plan(opts.allowed ?? [], opts.forbidden ?? []),
     keypad: new Map(opts.keypad ? [['1', { destinations: opts.keypad.map(d), label: 'sales', warm: false }]] : []),
@@ -51,7 +53,7 @@ describe('authoriseDial: what may be dialled', () => {
     expect(result).toMatchObject({ ok: true, dial: { target: { via: 'trunk', trunkId: 'ST_pbx', number: '1002' } } });
   });
 
-  it('passes a keypad rule\'s destinations and fallbacks, which are part of what may be dialled', async () => {
+  it("passes a keypad rule's destinations and fallbacks, which are part of what may be dialled", async () => {
     const p = policy({ allowed: ['ext:1002'], keypad: ['ext:2001', '+15125550000'] });
     expect((await authoriseDial(d('ext:2001'), p)).ok).toBe(true);
     expect((await authoriseDial(d('(512) 555-0000'), p)).ok).toBe(true);
@@ -77,9 +79,23 @@ describe('authoriseDial: what may be dialled', () => {
 
 describe('authoriseDial: the host of a SIP address', () => {
   it.each([
-    'sip:a@127.0.0.1', 'sip:a@127.8.9.10:5070', 'sip:a@10.0.0.5', 'sip:a@172.16.0.1', 'sip:a@172.31.255.254', 'sip:a@192.168.1.10',
-    'sip:a@100.64.0.1', 'sip:a@169.254.169.254', 'sip:a@0.0.0.0', 'sip:a@[::1]', 'sip:a@[::]', 'sip:a@[fd00::1]', 'sip:a@[fe80::1]',
-    'sip:a@[::ffff:127.0.0.1]', 'sip:a@localhost', 'sip:a@pbx.localhost', 'sip:a@printer.local',
+    'sip:a@127.0.0.1',
+    'sip:a@127.8.9.10:5070',
+    'sip:a@10.0.0.5',
+    'sip:a@172.16.0.1',
+    'sip:a@172.31.255.254',
+    'sip:a@192.168.1.10',
+    'sip:a@100.64.0.1',
+    'sip:a@169.254.169.254',
+    'sip:a@0.0.0.0',
+    'sip:a@[::1]',
+    'sip:a@[::]',
+    'sip:a@[fd00::1]',
+    'sip:a@[fe80::1]',
+    'sip:a@[::ffff:127.0.0.1]',
+    'sip:a@localhost',
+    'sip:a@pbx.localhost',
+    'sip:a@printer.local',
   ])('refuses %s unless listed', async (uri) => {
     expect(await authoriseDial(d(uri), policy({ allowed: [uri] }))).toMatchObject({ ok: false, refusal: 'sip_host' });
   });
@@ -99,7 +115,9 @@ describe('authoriseDial: the host of a SIP address', () => {
   it('resolves a host name and refuses it when any of its addresses is restricted', async () => {
     const resolve = async (host: string) => (host === 'inside.example.com' ? ['203.0.113.7', '10.0.0.9'] : ['203.0.113.8']);
     expect(await authoriseDial(d('sip:a@inside.example.com'), policy({ allowed: ['sip:a@inside.example.com'], resolve }))).toMatchObject({
-      ok: false, refusal: 'sip_host', address: '10.0.0.9',
+      ok: false,
+      refusal: 'sip_host',
+      address: '10.0.0.9',
     });
     expect((await authoriseDial(d('sip:a@pbx.example.com'), policy({ allowed: ['sip:a@pbx.example.com'], resolve }))).ok).toBe(true);
   });
@@ -107,7 +125,10 @@ describe('authoriseDial: the host of a SIP address', () => {
   it('refuses a host name that does not resolve within the bound', async () => {
     const never = () => new Promise<string[]>(() => undefined);
     const started = Date.now();
-    expect(await checkSipHost('slow.example.com', NO_SIP_HOSTS_ALLOWED, never, 50)).toMatchObject({ ok: false, why: expect.stringContaining('did not resolve') });
+    expect(await checkSipHost('slow.example.com', NO_SIP_HOSTS_ALLOWED, never, 50)).toMatchObject({
+      ok: false,
+      why: expect.stringContaining('did not resolve'),
+    });
     expect(Date.now() - started).toBeLessThan(1000);
   });
 });
@@ -124,13 +145,24 @@ describe('SIP_ALLOWED_HOSTS', () => {
   const env = { LIVEKIT_URL: 'ws://127.0.0.1:7880', LIVEKIT_API_KEY: 'k', LIVEKIT_API_SECRET: 's' };
 
   it('is read once with the other settings, and every bad entry is reported', () => {
-    expect(loadConfig({ ...env, SIP_ALLOWED_HOSTS: '127.0.0.1, ::1, 10.0.0.0/8, pbx.internal' }).sipHosts.listed).toEqual(['127.0.0.1', '::1', '10.0.0.0/8', 'pbx.internal']);
+    expect(loadConfig({ ...env, SIP_ALLOWED_HOSTS: '127.0.0.1, ::1, 10.0.0.0/8, pbx.internal' }).sipHosts.listed).toEqual([
+      '127.0.0.1',
+      '::1',
+      '10.0.0.0/8',
+      'pbx.internal',
+    ]);
     expect(loadConfig(env).sipHosts.listed).toEqual([]);
-    expect(() => loadConfig({ ...env, SIP_ALLOWED_HOSTS: '10.0.0.0/33, bad_host!, 1.2.3.4/8/9' })).toThrow(/10\.0\.0\.0\/33[\s\S]*bad_host![\s\S]*1\.2\.3\.4\/8\/9/);
+    expect(() => loadConfig({ ...env, SIP_ALLOWED_HOSTS: '10.0.0.0/33, bad_host!, 1.2.3.4/8/9' })).toThrow(
+      /10\.0\.0\.0\/33[\s\S]*bad_host![\s\S]*1\.2\.3\.4\/8\/9/,
+    );
   });
 
   it('makes a SIP address on a restricted host a start-up problem unless it is listed', () => {
-    const settings = { agentId: 'support', warmTransfer: { plan: plan(['sip:a@10.0.0.5', 'sip:b@pbx.example.com']) }, keypad: new Map([['1', { destinations: [d('sip:c@[::1]')], label: 'c', warm: false }]]) };
+    const settings = {
+      agentId: 'support',
+      warmTransfer: { plan: plan(['sip:a@10.0.0.5', 'sip:b@pbx.example.com']) },
+      keypad: new Map([['1', { destinations: [d('sip:c@[::1]')], label: 'c', warm: false }]]),
+    };
     expect(sipHostProblems(settings as never, NO_SIP_HOSTS_ALLOWED)).toEqual([
       expect.stringMatching(/^agent support: sip:a@10\.0\.0\.5 will not be dialled/),
       expect.stringMatching(/^agent support: sip:c@\[::1\] will not be dialled/),

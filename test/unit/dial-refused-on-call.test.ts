@@ -10,7 +10,7 @@ import { callerMessage } from '../../prompts/outcomes.ts';
 import { agentSettingsSchema } from '../../settings/schema.ts';
 import type { ReferApi } from '../../agent/transfer/tools/refer.ts';
 import type { NewRecord } from '../../agent/transfer/record/store.ts';
-import { NO_SIP_HOSTS_ALLOWED, parseSipHostPolicy, type SipHostPolicy } from '../../agent/transfer/dial/sip-host.ts';
+import { parseSipHostPolicy, type SipHostPolicy } from '../../agent/transfer/dial/sip-host.ts';
 import { fakeCall, fakeRoomApi } from '../support/fakes/index.ts';
 import { testRecords } from '../support/records.ts';
 
@@ -26,7 +26,10 @@ async function call(keypad: Record<string, unknown>, opts: { acceptsRefer?: bool
   });
   const apiCalls: string[] = [];
   const refers: string[] = [];
-  const refer: ReferApi = { transfer: async (_room, _identity, referTo) => void refers.push(referTo), trunkAddress: async () => ({ address: '127.0.0.1:5090', transport: 'udp' }) };
+  const refer: ReferApi = {
+    transfer: async (_room, _identity, referTo) => void refers.push(referTo),
+    trunkAddress: async () => ({ address: '127.0.0.1:5090', transport: 'udp' }),
+  };
   const store = records.callStore();
   const created: NewRecord[] = [];
   const create = store.create.bind(store);
@@ -96,9 +99,17 @@ describe('a transfer record', () => {
   it('whose destinations cannot be read back ends the transfer when taken over: the caller told, the record closed', async () => {
     const c = await call({ '1': 'ext:2001' });
     const stored = await c.store.create({
-      id: randomUUID(), owner: 'dead-worker/1', agentId: 'a', callerRoom: 'call-room', callerIdentity: 'sip_caller',
-      chain: ['the sales desk'], index: 0, phase: { kind: 'briefing', prompted: true, reprompted: false }, consultationRoom: 'wt-gone',
-      deadlineAt: Date.now() + 60_000, request: { reason: 'A caller asked for sales.', brief: true },
+      id: randomUUID(),
+      owner: 'dead-worker/1',
+      agentId: 'a',
+      callerRoom: 'call-room',
+      callerIdentity: 'sip_caller',
+      chain: ['the sales desk'],
+      index: 0,
+      phase: { kind: 'briefing', prompted: true, reprompted: false },
+      consultationRoom: 'wt-gone',
+      deadlineAt: Date.now() + 60_000,
+      request: { reason: 'A caller asked for sales.', brief: true },
     });
     const fence = await c.store.claim(stored.id, 'watcher:test', true);
     expect(fence).toBeDefined();

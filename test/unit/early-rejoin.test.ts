@@ -41,7 +41,9 @@ describe('rejoining early after a takeover', () => {
     const voice = fakeTts(3);
     const played: { room: Room; frames: number }[] = [];
     const early = rejoinEarly({
-      join: async () => room, personIdentity: PERSON, tts: voice.model,
+      join: async () => room,
+      personIdentity: PERSON,
+      tts: voice.model,
       play: async (into, frames) => void played.push({ room: into, frames: frames.length }),
     });
     expect(await early.apologised).toBe(true);
@@ -56,7 +58,9 @@ describe('rejoining early after a takeover', () => {
     const { room, disconnects } = consultation([]);
     const played: number[] = [];
     const early = rejoinEarly({
-      join: async () => room, personIdentity: PERSON, tts: fakeTts(3).model,
+      join: async () => room,
+      personIdentity: PERSON,
+      tts: fakeTts(3).model,
       play: async (_into, frames) => void played.push(frames.length),
     });
     expect(await early.apologised).toBe(false);

@@ -144,9 +144,7 @@ describe('fake OpenAI server with the openai client', () => {
   it('speaks a tone as pcm, and refuses formats it cannot make', async () => {
     const speech = await client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hello', response_format: 'pcm' });
     expect((await speech.arrayBuffer()).byteLength).toBe(0.3 * 24_000 * 2);
-    await expect(client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hello' })).rejects.toThrow(
-      /only response_format "pcm" or "wav"/,
-    );
+    await expect(client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hello' })).rejects.toThrow(/only response_format "pcm" or "wav"/);
   });
 
   it('answers unknown paths with 404', async () => {
@@ -181,11 +179,9 @@ describe('fake OpenAI server with the LiveKit OpenAI plugin', () => {
 
   it('drives an AgentSession through a tool call', async () => {
     const calls: unknown[] = [];
-    server
-      .onChat(hasToolResult('warm_transfer'), { text: 'Connecting you now.' })
-      .onChat(lastUserMessageIncludes('transfer'), {
-        toolCalls: [{ name: 'warm_transfer', arguments: { department: 'billing', reason: 'refund' } }],
-      });
+    server.onChat(hasToolResult('warm_transfer'), { text: 'Connecting you now.' }).onChat(lastUserMessageIncludes('transfer'), {
+      toolCalls: [{ name: 'warm_transfer', arguments: { department: 'billing', reason: 'refund' } }],
+    });
     const session = new voice.AgentSession({ llm: pluginLLM() });
     try {
       await session.start({

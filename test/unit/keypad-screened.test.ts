@@ -25,7 +25,17 @@ describe('a keypad rule in the settings', () => {
     const parsed = await parse({ '1': { destination: 'ext:2001', label: 'sales', warm: true, fallbacks: ['+1 512 555 0000'] }, '2': 'ext:2002' });
     expect(parsed.success).toBe(true);
     expect([...parsed.data!.keypad]).toEqual([
-      ['1', { destinations: [{ kind: 'extension', extension: '2001' }, { kind: 'phone', e164: '+15125550000' }], label: 'sales', warm: true }],
+      [
+        '1',
+        {
+          destinations: [
+            { kind: 'extension', extension: '2001' },
+            { kind: 'phone', e164: '+15125550000' },
+          ],
+          label: 'sales',
+          warm: true,
+        },
+      ],
       ['2', { destinations: [{ kind: 'extension', extension: '2002' }], label: 'extension 2002', warm: false }],
     ]);
   });
@@ -36,30 +46,44 @@ describe('a keypad rule in the settings', () => {
     ['an unknown field', { destination: 'ext:2001', screened: true }, ['1: Unrecognized key: "screened"']],
     ['warm as text', { destination: 'ext:2001', warm: 'yes' }, ['1.warm: Invalid input: expected boolean, received string']],
     ['an empty label', { destination: 'ext:2001', label: ' ', warm: true }, ['1.label: must not be empty']],
-    ['a label with markup', { destination: 'ext:2001', label: '<b>sales</b>', warm: true }, ["1.label: letters, digits, spaces and ' & . - only: it is spoken to the caller"]],
+    [
+      'a label with markup',
+      { destination: 'ext:2001', label: '<b>sales</b>', warm: true },
+      ["1.label: letters, digits, spaces and ' & . - only: it is spoken to the caller"],
+    ],
     ['a bad fallback', { destination: 'ext:2001', warm: true, fallbacks: ['ext:'] }, ["1.fallbacks.0: 'ext:' names no extension: write ext:1002"]],
-    ['a fallback that repeats the destination', { destination: 'ext:2001', warm: true, fallbacks: ['pbx:2001'] }, ['1.fallbacks: names the same destination twice']],
+    [
+      'a fallback that repeats the destination',
+      { destination: 'ext:2001', warm: true, fallbacks: ['pbx:2001'] },
+      ['1.fallbacks: names the same destination twice'],
+    ],
   ])('reports %s, naming the key', async (_, rule, expected) => {
     expect(await problems({ '1': rule })).toEqual(expected);
   });
 
   it('needs the trunk of a fallback as of a destination', async () => {
     const parsed = await agentSettingsSchema('/settings/a.json').safeParseAsync({
-      agentId: 'a', trunks: { pbx: { outboundTrunkId: 'ST_pbx' } }, keypad: { '1': { destination: 'ext:2001', warm: true, fallbacks: ['+15125550000'] } },
+      agentId: 'a',
+      trunks: { pbx: { outboundTrunkId: 'ST_pbx' } },
+      keypad: { '1': { destination: 'ext:2001', warm: true, fallbacks: ['+15125550000'] } },
     });
-    expect(parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual(['trunks.pstnOutboundTrunkId: required to dial +1 512 555 0000 (keypad.1)']);
+    expect(parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'trunks.pstnOutboundTrunkId: required to dial +1 512 555 0000 (keypad.1)',
+    ]);
   });
 });
 
 describe('the briefing a keypad rule builds without a model', () => {
-  it("says who is calling from which number, what they pressed and how long they had been on the line", () => {
+  it('says who is calling from which number, what they pressed and how long they had been on the line', () => {
     const text = keypadBriefing({ digit: '1', label: 'sales', callerNumber: '+15125550142', shownNumber: '+15550100', onLineMs: 8400 });
     expect(text).toBe('A caller from 5 1 2, 5 5 5, 0 1 4 2 pressed 1 for sales, after 8 seconds on the line.');
   });
 
   it("with pass-through off, names the agent's number the destination's phone shows instead", () => {
     const text = keypadBriefing({ digit: '#', label: 'support', callerNumber: undefined, shownNumber: '+15125550100', onLineMs: 130_000 });
-    expect(text).toBe('A caller whose number is not passed on, shown to you as 5 1 2, 5 5 5, 0 1 0 0, pressed hash for support, after about 2 minutes on the line.');
+    expect(text).toBe(
+      'A caller whose number is not passed on, shown to you as 5 1 2, 5 5 5, 0 1 0 0, pressed hash for support, after about 2 minutes on the line.',
+    );
     expect(text).not.toContain('0142');
   });
 

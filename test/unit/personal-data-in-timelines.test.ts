@@ -36,7 +36,10 @@ async function keypadTransfer(): Promise<{ entries: TimelineEntry[]; lines: Arra
   const refer: ReferApi = {
     async transfer(_room, identity, referTo) {
       throw new SipCallError('SipCallError', 'refer failed', 403, 'permission_denied', {
-        sip_status_code: '403', sip_status: `Forbidden ${referTo}`, to: referTo, from: identity,
+        sip_status_code: '403',
+        sip_status: `Forbidden ${referTo}`,
+        to: referTo,
+        from: identity,
       });
     },
     trunkAddress: async () => ({ address: 'pbx.example.com', transport: undefined }),

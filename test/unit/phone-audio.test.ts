@@ -5,8 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  alawToLinear, decodeAlaw, DtmfSender, encodeAlaw, linearToAlaw, makeAlawFile, parseRtp, ReceivedAudio, rms,
-  sineSamples, toneRatio,
+  alawToLinear,
+  decodeAlaw,
+  DtmfSender,
+  encodeAlaw,
+  linearToAlaw,
+  makeAlawFile,
+  parseRtp,
+  ReceivedAudio,
+  rms,
+  sineSamples,
+  toneRatio,
 } from '../../phones/index.ts';
 
 const has = (cmd: string) => {

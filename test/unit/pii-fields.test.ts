@@ -27,7 +27,11 @@ describe('personal data fields', () => {
     expect(entries.map(({ transferId, type, at, elapsedMs, ...rest }) => rest)).toEqual([
       { destinationKind: 'phone', destinationMasked: '+1********34', 'lk.pii.destination': '+15125551234' },
       { destinationKind: 'extension', destinationMasked: 'ext:***2', 'lk.pii.destination': 'ext:1002' },
-      { destinationKind: 'sip', destinationMasked: 'sip:***@carrier.example.com:5061;transport=tls', 'lk.pii.destination': 'sip:+15125551234@carrier.example.com:5061;transport=tls' },
+      {
+        destinationKind: 'sip',
+        destinationMasked: 'sip:***@carrier.example.com:5061;transport=tls',
+        'lk.pii.destination': 'sip:+15125551234@carrier.example.com:5061;transport=tls',
+      },
       { reason: 'busy', sipStatus: 486, sipReason: 'Busy Here', 'lk.pii.error': 'SIP call failed: 486 Busy Here to=+15125551234' },
       { reason: 'dial_failed', sipStatus: null, 'lk.pii.error': 'no route to sip:+15125551234@carrier.example.com' },
       { effect: 'dial', errorType: 'TypeError', 'lk.pii.error': 'bad number +15125551234' },
@@ -50,12 +54,16 @@ describe('personal data fields', () => {
 describe('withoutPii, the one scrubber of streams, webhooks and the API', () => {
   it('drops lk.pii.* keys at any depth and keeps everything else as it was', () => {
     const event = {
-      id: 'e1', type: 'message.taken', at: '2026-01-01T00:00:00.000Z',
+      id: 'e1',
+      type: 'message.taken',
+      at: '2026-01-01T00:00:00.000Z',
       data: { name: 'Dana', callbackNumber: '+15125550142', 'lk.pii.caller_number': '+15125550199', list: [{ 'lk.pii.room_name': 'call_x', kept: 1 }] },
       'lk.pii.error': 'quoted',
     };
     expect(withoutPii(event)).toEqual({
-      id: 'e1', type: 'message.taken', at: '2026-01-01T00:00:00.000Z',
+      id: 'e1',
+      type: 'message.taken',
+      at: '2026-01-01T00:00:00.000Z',
       data: { name: 'Dana', callbackNumber: '+15125550142', list: [{ kept: 1 }] },
     });
     expect(event.data['lk.pii.caller_number']).toBe('+15125550199'); // the input is not changed

@@ -7,19 +7,23 @@ import { isPiiKey, sipFailureFields, withoutPii } from '../../core/pii.ts';
 import { canonicalDestination, destinationFields, type Destination } from '../../settings/destination.ts';
 
 const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
-const phone = fc.tuple(fc.integer({ min: 2, max: 9 }), digits(2, 2), fc.integer({ min: 2, max: 9 }), digits(6, 6))
+const phone = fc
+  .tuple(fc.integer({ min: 2, max: 9 }), digits(2, 2), fc.integer({ min: 2, max: 9 }), digits(6, 6))
   .map(([a, area, b, rest]): Destination => ({ kind: 'phone', e164: `+1${a}${area}${b}${rest}` }));
-const extension = fc.string({ unit: fc.constantFrom(...'0123456789*#'), minLength: 1, maxLength: 15 })
+const extension = fc
+  .string({ unit: fc.constantFrom(...'0123456789*#'), minLength: 1, maxLength: 15 })
   .map((extension): Destination => ({ kind: 'extension', extension }));
-const sip = fc.tuple(
-  fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789._+-'), minLength: 3, maxLength: 20 }),
-  fc.domain(),
-  fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
-  fc.constantFrom('udp', 'tcp', 'tls' as const),
-).map(([user, host, port, transport]): Destination => {
-  const uri = `sip:${user}@${host}${port === undefined ? '' : `:${port}`}${transport === 'udp' ? '' : `;transport=${transport}`}`;
-  return { kind: 'sip', uri, user, host, ...(port === undefined ? {} : { port }), transport };
-});
+const sip = fc
+  .tuple(
+    fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789._+-'), minLength: 3, maxLength: 20 }),
+    fc.domain(),
+    fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
+    fc.constantFrom('udp', 'tcp', 'tls' as const),
+  )
+  .map(([user, host, port, transport]): Destination => {
+    const uri = `sip:${user}@${host}${port === undefined ? '' : `:${port}`}${transport === 'udp' ? '' : `;transport=${transport}`}`;
+    return { kind: 'sip', uri, user, host, ...(port === undefined ? {} : { port }), transport };
+  });
 
 /** What would identify the destination: the national number, the whole extension, the SIP user. */
 const secretOf = (d: Destination): string => (d.kind === 'phone' ? d.e164.slice(2) : d.kind === 'extension' ? d.extension : d.user);
@@ -48,9 +52,14 @@ describe('personal data helpers, for any input', () => {
   });
 
   it('withoutPii leaves no lk.pii.* key at any depth, and drops nothing else', () => {
-    const key = fc.oneof(fc.string(), fc.string().map((k) => `lk.pii.${k}`));
+    const key = fc.oneof(
+      fc.string(),
+      fc.string().map((k) => `lk.pii.${k}`),
+    );
     const hasPiiKey = (value: unknown): boolean =>
-      Array.isArray(value) ? value.some(hasPiiKey) : value !== null && typeof value === 'object' && Object.entries(value).some(([k, v]) => isPiiKey(k) || hasPiiKey(v));
+      Array.isArray(value)
+        ? value.some(hasPiiKey)
+        : value !== null && typeof value === 'object' && Object.entries(value).some(([k, v]) => isPiiKey(k) || hasPiiKey(v));
     fc.assert(
       fc.property(fc.object({ key, maxDepth: 4 }), (value) => {
         const scrubbed = withoutPii(value);

@@ -29,18 +29,29 @@ afterAll(async () => {
 
 function fresh(): NewRecord {
   return {
-    id: randomUUID(), owner: 'worker-a/101', callerRoom: `call_${randomUUID()}`, callerIdentity: 'sip_caller', chain: ['+15125551234'],
-    index: 0, phase: { kind: 'dialing', ringing: true }, deadlineAt: Date.now() + 300_000,
+    id: randomUUID(),
+    owner: 'worker-a/101',
+    callerRoom: `call_${randomUUID()}`,
+    callerIdentity: 'sip_caller',
+    chain: ['+15125551234'],
+    index: 0,
+    phase: { kind: 'dialing', ringing: true },
+    deadlineAt: Date.now() + 300_000,
   };
 }
 
 async function opened(problems: unknown[], fenced: string[]): Promise<TransferRecordHandle> {
-  const result = await TransferRecordHandle.open(store, fresh(), (error) => void problems.push(error), () => void fenced.push('fenced'));
+  const result = await TransferRecordHandle.open(
+    store,
+    fresh(),
+    (error) => void problems.push(error),
+    () => void fenced.push('fenced'),
+  );
   if (!result.ok) throw new Error(`not opened: ${result.reason}`);
   return result.record;
 }
 
-describe('a transfer record\'s owner while Redis restarts', { timeout: 30_000 }, () => {
+describe("a transfer record's owner while Redis restarts", { timeout: 30_000 }, () => {
   it('writes what happened during the outage once Redis is back, and is never taken for fenced', async () => {
     const problems: unknown[] = [];
     const fenced: string[] = [];

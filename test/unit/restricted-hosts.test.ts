@@ -23,11 +23,17 @@ const forms = (p: number[]) => [p.join('.'), `::ffff:${p.join('.')}`, `::ffff:${
 
 describe('restricted addresses', () => {
   it('a restricted IPv4 address is restricted in every spelling that carries it', () => {
-    fc.assert(fc.property(restricted, (p) => forms(p).every((a) => isRestrictedAddress(a, NO_HOSTS_ALLOWED))), { numRuns: 500 });
+    fc.assert(
+      fc.property(restricted, (p) => forms(p).every((a) => isRestrictedAddress(a, NO_HOSTS_ALLOWED))),
+      { numRuns: 500 },
+    );
   });
 
   it('a public address is not restricted, plain or IPv4-mapped; the special IPv6 blocks are', () => {
-    fc.assert(fc.property(publicV4, (p) => !isRestrictedAddress(p.join('.'), NO_HOSTS_ALLOWED) && !isRestrictedAddress(`::ffff:${p.join('.')}`, NO_HOSTS_ALLOWED)), { numRuns: 500 });
+    fc.assert(
+      fc.property(publicV4, (p) => !isRestrictedAddress(p.join('.'), NO_HOSTS_ALLOWED) && !isRestrictedAddress(`::ffff:${p.join('.')}`, NO_HOSTS_ALLOWED)),
+      { numRuns: 500 },
+    );
     for (const a of ['2606:4700:4700::1111', '2001:4860:4860::8888', '8.8.8.8']) expect(isRestrictedAddress(a, NO_HOSTS_ALLOWED)).toBe(false);
     for (const a of ['::1', '::', 'fe80::1', 'fd00::1', 'ff02::1', 'fec0::1', '100::1']) expect(isRestrictedAddress(a, NO_HOSTS_ALLOWED)).toBe(true);
   });

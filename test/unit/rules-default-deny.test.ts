@@ -158,7 +158,10 @@ const TRANSFERRING: Array<[string, Reading]> = [
   ['Direct all sales questions to ext:2001.', { dial: ['ext:2001'] }],
   ['Try ext:4000.', { dial: ['ext:4000'] }],
   ['Transfer the caller to Dr. Smith at ext:1004.', { dial: ['ext:1004'] }],
-  ['If the caller asks for Eric, warm transfer to +15125551234. First confirm with the caller that they would like to be transferred.', { dial: ['+15125551234'] }],
+  [
+    'If the caller asks for Eric, warm transfer to +15125551234. First confirm with the caller that they would like to be transferred.',
+    { dial: ['+15125551234'] },
+  ],
   ['Transfer to ext:1002 to resolve the dispute.', { dial: ['ext:1002'] }],
   ['If billing, transfer to **ext:1002** (markdown).', { dial: ['ext:1002'] }],
   ['If billing, transfer to _ext:1002_ or [ext:1003].', { dial: ['ext:1002', 'ext:1003'] }],
@@ -194,12 +197,14 @@ describe('default deny: what each wording makes of its destinations', () => {
 
 describe('the read-back of what is not dialled', () => {
   it('quotes the sentence and says why, for each reason', () => {
-    const plan = planOf([
-      'Transfer to ext:1990 only with manager approval.',
-      'Should we transfer to ext:1991?',
-      "ext:1992 is the CEO's private line.",
-      "If the caller doesn't speak English, transfer to ext:1993.",
-    ].join('\n\n'));
+    const plan = planOf(
+      [
+        'Transfer to ext:1990 only with manager approval.',
+        'Should we transfer to ext:1991?',
+        "ext:1992 is the CEO's private line.",
+        "If the caller doesn't speak English, transfer to ext:1993.",
+      ].join('\n\n'),
+    );
     expect((plan.notDialled ?? []).map((n) => [canonicalDestination(n.destination), n.rule, n.reason, n.trigger, n.sentence])).toEqual([
       ['ext:1990', 1, 'restricted', 'only', 'Transfer to ext:1990 only with manager approval.'],
       ['ext:1991', 2, 'question', undefined, 'Should we transfer to ext:1991?'],

@@ -40,18 +40,26 @@ describe('accepting a proposed plan', () => {
     expect(parser.notDialled?.map((n) => canonicalDestination(n.destination))).toEqual(['ext:2002']);
     const { plan, differences } = acceptProposal(parser, faithful);
     expect(chains(plan)).toEqual(chains(parser));
-    expect(differences).toContain("rule 1: refused the model's reading (ext:2002 is not a destination the rule's text makes dialable); the parser's reading stands");
+    expect(differences).toContain(
+      "rule 1: refused the model's reading (ext:2002 is not a destination the rule's text makes dialable); the parser's reading stands",
+    );
   });
 
   it('never turns an alternative into a fallback that would be dialled without being asked for', () => {
     const parser = parserPlan('If the caller needs sales, transfer to ext:2001 or ext:2002.');
-    const { plan, differences } = acceptProposal(parser, { rules: [{ index: 1, label: 'sales', chains: [['ext:2001', 'ext:2002']], confirmFirst: false, forbids: [] }] });
+    const { plan, differences } = acceptProposal(parser, {
+      rules: [{ index: 1, label: 'sales', chains: [['ext:2001', 'ext:2002']], confirmFirst: false, forbids: [] }],
+    });
     expect(chains(plan)).toEqual([['ext:2001', 'ext:2002']]);
-    expect(differences).toContain("rule 1: refused the model's reading (it makes ext:2002 a fallback of ext:2001, which the rule's text does not); the parser's reading stands");
+    expect(differences).toContain(
+      "rule 1: refused the model's reading (it makes ext:2002 a fallback of ext:2001, which the rule's text does not); the parser's reading stands",
+    );
   });
 
   it('takes a reading that dials less: a destination left out, a fallback dropped', () => {
-    const parser = parserPlan('If the caller needs sales, transfer to ext:2001, or if they are busy to ext:2002.\n\nIf the caller asks for Eric, warm transfer to +15125551234 or ext:1003.');
+    const parser = parserPlan(
+      'If the caller needs sales, transfer to ext:2001, or if they are busy to ext:2002.\n\nIf the caller asks for Eric, warm transfer to +15125551234 or ext:1003.',
+    );
     expect(chains(parser)).toEqual([['ext:2001 > ext:2002'], ['+15125551234', 'ext:1003']]);
     const { plan } = acceptProposal(parser, {
       rules: [
@@ -67,7 +75,9 @@ describe('accepting a proposed plan', () => {
   it('refuses a rule that names a destination its text does not write', () => {
     const { plan, differences } = acceptProposal(parserPlan(), withRule(3, { chains: [['+15125551234', 'ext:2003']] }));
     expect(chains(plan)[2]).toEqual(['+15125551234']);
-    expect(differences).toContain("rule 3: refused the model's reading (ext:2003 is not a destination the rule's text makes dialable); the parser's reading stands");
+    expect(differences).toContain(
+      "rule 3: refused the model's reading (ext:2003 is not a destination the rule's text makes dialable); the parser's reading stands",
+    );
   });
 
   it('refuses a rule that allows what another rule forbids', () => {
@@ -75,7 +85,9 @@ describe('accepting a proposed plan', () => {
     const { plan, differences } = acceptProposal(parserPlan(text), withRule(1, { chains: [['ext:2001', 'ext:1999']] }));
     expect(chains(plan)[0]).toEqual(['ext:2001']);
     expect(never(plan)).toEqual(['ext:1999']);
-    expect(differences).toContain("rule 1: refused the model's reading (ext:1999 is not a destination the rule's text makes dialable); the parser's reading stands");
+    expect(differences).toContain(
+      "rule 1: refused the model's reading (ext:1999 is not a destination the rule's text makes dialable); the parser's reading stands",
+    );
   });
 
   it('keeps the denylist when the model leaves a forbid out', () => {

@@ -19,8 +19,13 @@ const destination = fc.oneof(
     const area = `${a}${b}`;
     const exchange = `${c}${d}`;
     const written = [
-      `+1${area}${exchange}${e}`, `+1 ${area} ${exchange} ${e}`, `(${area}) ${exchange}-${e}`, `${area}.${exchange}.${e}`,
-      `1-${area}-${exchange}-${e}`, `${area}${exchange}${e}`, `+1 (${area}) ${exchange}-${e}`,
+      `+1${area}${exchange}${e}`,
+      `+1 ${area} ${exchange} ${e}`,
+      `(${area}) ${exchange}-${e}`,
+      `${area}.${exchange}.${e}`,
+      `1-${area}-${exchange}-${e}`,
+      `${area}${exchange}${e}`,
+      `+1 (${area}) ${exchange}-${e}`,
     ][form]!;
     return { written, canonical: `+1${area}${exchange}${e}` };
   }),
@@ -28,13 +33,27 @@ const destination = fc.oneof(
 );
 
 const conditions = fc.constantFrom(
-  '', 'If the caller has a billing dispute, ', 'When the caller asks for Eric, ', 'For billing, ', 'If it is after hours, ',
-  'During business hours, ', 'If the caller wants a manager, ', 'Billing disputes: ', 'If the caller has a billing dispute ',
+  '',
+  'If the caller has a billing dispute, ',
+  'When the caller asks for Eric, ',
+  'For billing, ',
+  'If it is after hours, ',
+  'During business hours, ',
+  'If the caller wants a manager, ',
+  'Billing disputes: ',
+  'If the caller has a billing dispute ',
 );
 const leadIns = fc.constantFrom('', 'please ', 'always ', 'you should ', 'immediately ', 'just ');
 const frames = fc.constantFrom(
-  'warm transfer to D', 'transfer them to D', 'transfer the caller to D', 'put them through to D', 'send the caller to D',
-  'forward billing calls to D', 'connect the caller to D', 'put the caller through to the billing team at D', 'try D',
+  'warm transfer to D',
+  'transfer them to D',
+  'transfer the caller to D',
+  'put them through to D',
+  'send the caller to D',
+  'forward billing calls to D',
+  'connect the caller to D',
+  'put the caller through to the billing team at D',
+  'try D',
   'transfer the call to Eric at D',
 );
 const tails = fc.constantFrom('', ' right away', ' if they ask for billing', ' during business hours');
@@ -49,12 +68,55 @@ const dialableSentence = fc.tuple(conditions, leadIns, frames, destination, tail
 }));
 
 const PROHIBITIVE = [
-  'never', 'not', 'no', 'do not', "don't", 'dont', 'don\u2019t', 'must not', 'should not', 'may not', 'cannot', "can't",
-  "won't", "shouldn't", "mustn't", 'under no circumstances', 'is forbidden', 'is strictly forbidden', 'forbidden',
-  'is prohibited', 'prohibited', 'is not allowed', 'not permitted', 'banned', 'blocked', 'off-limits', 'off limits',
-  'no longer', 'at no time', 'absolutely not', 'never ever', 'by no means', 'on no account', 'in no case',
-  "isn't allowed", 'NEVER', 'DO NOT', 'except', 'other than', 'instead of', 'avoid', 'refrain from', 'stop', 'nobody',
-  'nothing', 'disallowed', 'is disabled', 'was decommissioned', 'against policy',
+  'never',
+  'not',
+  'no',
+  'do not',
+  "don't",
+  'dont',
+  'don\u2019t',
+  'must not',
+  'should not',
+  'may not',
+  'cannot',
+  "can't",
+  "won't",
+  "shouldn't",
+  "mustn't",
+  'under no circumstances',
+  'is forbidden',
+  'is strictly forbidden',
+  'forbidden',
+  'is prohibited',
+  'prohibited',
+  'is not allowed',
+  'not permitted',
+  'banned',
+  'blocked',
+  'off-limits',
+  'off limits',
+  'no longer',
+  'at no time',
+  'absolutely not',
+  'never ever',
+  'by no means',
+  'on no account',
+  'in no case',
+  "isn't allowed",
+  'NEVER',
+  'DO NOT',
+  'except',
+  'other than',
+  'instead of',
+  'avoid',
+  'refrain from',
+  'stop',
+  'nobody',
+  'nothing',
+  'disallowed',
+  'is disabled',
+  'was decommissioned',
+  'against policy',
 ];
 
 const dialable = (text: string): string[] => {
@@ -87,19 +149,55 @@ describe('properties of the rules reader', () => {
 
   it('leaves nothing dialable when a prohibitive sentence answers or points back at it', () => {
     fc.assert(
-      fc.property(dialableSentence, fc.constantFrom('Never.', 'No!', 'Absolutely not.', 'Not allowed.', 'Never transfer there.', 'Do not call that number.'), ({ text }, answer) => {
-        const end = /[.!]$/.test(text) ? '' : '.';
-        expect(dialable(`${text}${end} ${answer}`)).toEqual([]);
-      }),
+      fc.property(
+        dialableSentence,
+        fc.constantFrom('Never.', 'No!', 'Absolutely not.', 'Not allowed.', 'Never transfer there.', 'Do not call that number.'),
+        ({ text }, answer) => {
+          const end = /[.!]$/.test(text) ? '' : '.';
+          expect(dialable(`${text}${end} ${answer}`)).toEqual([]);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('never makes anything dialable from a sentence that holds a negation, whatever else it says', () => {
     const vocabulary = fc.constantFrom(
-      'transfer', 'warm', 'to', 'put', 'them', 'through', 'send', 'the', 'caller', 'try', 'call', 'if', 'when', 'billing',
-      'or', 'and', 'otherwise', 'then', 'is', 'are', 'should', 'be', 'transferred', ',', ':', '-', 'please', 'always',
-      'ext:1002', 'ext:1999', '+15125551234', '(512) 555-1000', 'sip:a@pbx.example.com', 'busy', 'unavailable',
+      'transfer',
+      'warm',
+      'to',
+      'put',
+      'them',
+      'through',
+      'send',
+      'the',
+      'caller',
+      'try',
+      'call',
+      'if',
+      'when',
+      'billing',
+      'or',
+      'and',
+      'otherwise',
+      'then',
+      'is',
+      'are',
+      'should',
+      'be',
+      'transferred',
+      ',',
+      ':',
+      '-',
+      'please',
+      'always',
+      'ext:1002',
+      'ext:1999',
+      '+15125551234',
+      '(512) 555-1000',
+      'sip:a@pbx.example.com',
+      'busy',
+      'unavailable',
     );
     const negation = fc.constantFrom(...PROHIBITIVE.filter((p) => !['stop'].includes(p)));
     fc.assert(

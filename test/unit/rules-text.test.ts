@@ -25,15 +25,17 @@ describe('splitting rules', () => {
   });
 
   it('keeps a continuation line in the rule above it', () => {
-    expect(splitRules('If the caller asks for Eric, warm transfer to +15125551234.\nFirst confirm with the caller that they would like to be transferred.')).toEqual([
-      'If the caller asks for Eric, warm transfer to +15125551234. First confirm with the caller that they would like to be transferred.',
-    ]);
+    expect(
+      splitRules('If the caller asks for Eric, warm transfer to +15125551234.\nFirst confirm with the caller that they would like to be transferred.'),
+    ).toEqual(['If the caller asks for Eric, warm transfer to +15125551234. First confirm with the caller that they would like to be transferred.']);
   });
 });
 
 describe('labels and confirmation', () => {
   it('labels a rule by what the caller wants', () => {
-    const plan = planOf('If the caller has a billing dispute, warm transfer to ext:1002.\nIf the caller asks for Eric, warm transfer to +15125551234.\nIf the caller wants to speak to a manager, transfer to ext:3000.\n\nTransfer everything else to ext:9000.');
+    const plan = planOf(
+      'If the caller has a billing dispute, warm transfer to ext:1002.\nIf the caller asks for Eric, warm transfer to +15125551234.\nIf the caller wants to speak to a manager, transfer to ext:3000.\n\nTransfer everything else to ext:9000.',
+    );
     expect(plan.rules.map((r) => r.label)).toEqual(['billing dispute', 'Eric', 'manager', undefined]);
   });
 

@@ -22,12 +22,18 @@ const ACCEPTED: [string, Destination][] = [
   ['pbx:*72#', { kind: 'extension', extension: '*72#' }],
   ['ext:123456789012345', { kind: 'extension', extension: '123456789012345' }],
   ['sip:alice@pbx.example.com', { kind: 'sip', uri: 'sip:alice@pbx.example.com', user: 'alice', host: 'pbx.example.com', transport: 'udp' }],
-  ['sip:alice@PBX.Example.com:5070', { kind: 'sip', uri: 'sip:alice@pbx.example.com:5070', user: 'alice', host: 'pbx.example.com', port: 5070, transport: 'udp' }],
+  [
+    'sip:alice@PBX.Example.com:5070',
+    { kind: 'sip', uri: 'sip:alice@pbx.example.com:5070', user: 'alice', host: 'pbx.example.com', port: 5070, transport: 'udp' },
+  ],
   ['sip:alice@10.0.0.5;transport=tcp', { kind: 'sip', uri: 'sip:alice@10.0.0.5;transport=tcp', user: 'alice', host: '10.0.0.5', transport: 'tcp' }],
   ['sip:alice@10.0.0.5;transport=UDP', { kind: 'sip', uri: 'sip:alice@10.0.0.5', user: 'alice', host: '10.0.0.5', transport: 'udp' }],
   ['sips:bob@example.com', { kind: 'sip', uri: 'sips:bob@example.com', user: 'bob', host: 'example.com', transport: 'tls' }],
   ['sips:bob@example.com;transport=tls', { kind: 'sip', uri: 'sips:bob@example.com', user: 'bob', host: 'example.com', transport: 'tls' }],
-  ['sip:+15125551234@trunk.example.com', { kind: 'sip', uri: 'sip:+15125551234@trunk.example.com', user: '+15125551234', host: 'trunk.example.com', transport: 'udp' }],
+  [
+    'sip:+15125551234@trunk.example.com',
+    { kind: 'sip', uri: 'sip:+15125551234@trunk.example.com', user: '+15125551234', host: 'trunk.example.com', transport: 'udp' },
+  ],
   ['sip:bob@[2001:db8::1]:5060', { kind: 'sip', uri: 'sip:bob@[2001:db8::1]:5060', user: 'bob', host: '[2001:db8::1]', port: 5060, transport: 'udp' }],
 ];
 
@@ -55,16 +61,28 @@ const REFUSED: [string, string][] = [
   ['sip:ali"ce@pbx.example.com', `'sip:ali"ce@pbx.example.com' is not an allowed SIP address: quotes are not allowed`],
   ['sip:alice@pbx.example.com?X-Evil=1', "'sip:alice@pbx.example.com?X-Evil=1' is not an allowed SIP address: SIP headers (after '?') are not allowed"],
   ['sip:alice@pbx.example.com\r\nX-Evil: 1', "'sip:alice@pbx.example.com\\x0d\\x0aX-Evil: 1' is not an allowed SIP address: it contains a space or line break"],
-  ['sip:alice@pbx.example.com;maddr=203.0.113.9', "'sip:alice@pbx.example.com;maddr=203.0.113.9' is not an allowed SIP address: parameter 'maddr=203.0.113.9' is not allowed; the only parameter is one transport=udp, tcp or tls"],
-  ['sip:alice@pbx.example.com;transport=sctp', "'sip:alice@pbx.example.com;transport=sctp' is not an allowed SIP address: parameter 'transport=sctp' is not allowed; the only parameter is one transport=udp, tcp or tls"],
-  ['sip:a@b.com;transport=tcp;transport=udp', "'sip:a@b.com;transport=tcp;transport=udp' is not an allowed SIP address: parameter 'transport=udp' is not allowed; the only parameter is one transport=udp, tcp or tls"],
+  [
+    'sip:alice@pbx.example.com;maddr=203.0.113.9',
+    "'sip:alice@pbx.example.com;maddr=203.0.113.9' is not an allowed SIP address: parameter 'maddr=203.0.113.9' is not allowed; the only parameter is one transport=udp, tcp or tls",
+  ],
+  [
+    'sip:alice@pbx.example.com;transport=sctp',
+    "'sip:alice@pbx.example.com;transport=sctp' is not an allowed SIP address: parameter 'transport=sctp' is not allowed; the only parameter is one transport=udp, tcp or tls",
+  ],
+  [
+    'sip:a@b.com;transport=tcp;transport=udp',
+    "'sip:a@b.com;transport=tcp;transport=udp' is not an allowed SIP address: parameter 'transport=udp' is not allowed; the only parameter is one transport=udp, tcp or tls",
+  ],
   ['sips:bob@example.com;transport=udp', "'sips:bob@example.com;transport=udp' is not an allowed SIP address: sips: addresses always use TLS"],
   ['sip:pbx.example.com', "'sip:pbx.example.com' is not an allowed SIP address: it has no user; write sip:user@host"],
   ['sip:@pbx.example.com', "'sip:@pbx.example.com' is not an allowed SIP address: it has no user; write sip:user@host"],
   ['sip:alice@', "'sip:alice@' is not an allowed SIP address: it has no host"],
   ['sip:alice@bob@pbx.example.com', "'sip:alice@bob@pbx.example.com' is not an allowed SIP address: it has more than one '@'"],
   ['sip:alice:secret@pbx.example.com', "'sip:alice:secret@pbx.example.com' is not an allowed SIP address: passwords are not allowed in the address"],
-  ['sip:al%69ce@pbx.example.com', "'sip:al%69ce@pbx.example.com' is not an allowed SIP address: the user 'al%69ce' may contain only letters, digits and . _ ~ + * -"],
+  [
+    'sip:al%69ce@pbx.example.com',
+    "'sip:al%69ce@pbx.example.com' is not an allowed SIP address: the user 'al%69ce' may contain only letters, digits and . _ ~ + * -",
+  ],
   ['sip:alice@pbx_example.com', "'sip:alice@pbx_example.com' is not an allowed SIP address: the host 'pbx_example.com' is not a valid host name or IP address"],
   ['sip:alice@300.0.0.1', "'sip:alice@300.0.0.1' is not an allowed SIP address: the host '300.0.0.1' is not a valid host name or IP address"],
   ['sip:alice@pbx.example.com:0', "'sip:alice@pbx.example.com:0' is not an allowed SIP address: the port '0' is not a number from 1 to 65535"],

@@ -50,9 +50,10 @@ describe('checkHoldMusic accepts', () => {
     ['a single MP3 frame', mp3Frames(1)],
     ['MP3 frames after an ID3 tag', Buffer.concat([id3Tag(100), mp3Frames(3)])],
     ['MP3 frames after an ID3 tag and zero padding', Buffer.concat([id3Tag(100), Buffer.alloc(32), mp3Frames(2)])],
-    ['MPEG-2 Layer III (22.05 kHz, 64 kbit/s: 208-byte frames)', Buffer.concat(
-      [0, 1].map(() => Buffer.concat([Buffer.from([0xff, 0xf3, 0x80, 0x00]), Buffer.alloc(204)])),
-    )],
+    [
+      'MPEG-2 Layer III (22.05 kHz, 64 kbit/s: 208-byte frames)',
+      Buffer.concat([0, 1].map(() => Buffer.concat([Buffer.from([0xff, 0xf3, 0x80, 0x00]), Buffer.alloc(204)]))),
+    ],
   ])('%s as mp3', (_, data) => {
     expect(checkHoldMusic(data, 'music.mp3')).toEqual({ ok: true, format: 'mp3', bytes: data.length });
   });
@@ -86,23 +87,73 @@ describe('checkHoldMusic refuses', () => {
     ['binary that is neither', 'x.mp3', Buffer.from([0, 1, 2, 3, 4]), "hold music 'x.mp3' is not an MP3 or WAV file (it starts with bytes 00 01 02 03)"],
     ['an empty file', 'x.wav', Buffer.alloc(0), "hold music 'x.wav' is empty"],
     ['a truncated WAV', 'y.wav', truncated, "hold music 'y.wav' is a truncated WAV: the 'data' chunk declares 1600 bytes but only 1000 follow"],
-    ['a WAV whose fmt chunk is cut off', 'y.wav', wav(chunk('fmt ', Buffer.alloc(8), 16)), "hold music 'y.wav' is a truncated WAV: the 'fmt ' chunk declares 16 bytes but only 8 follow"],
+    [
+      'a WAV whose fmt chunk is cut off',
+      'y.wav',
+      wav(chunk('fmt ', Buffer.alloc(8), 16)),
+      "hold music 'y.wav' is a truncated WAV: the 'fmt ' chunk declares 16 bytes but only 8 follow",
+    ],
     ['a WAV without a data chunk', 'y.wav', wav(fmt()), "hold music 'y.wav' is not a valid WAV: it has no data chunk"],
     ['a WAV without a fmt chunk', 'y.wav', wav(PCM), "hold music 'y.wav' is not a valid WAV: its data chunk comes before its fmt chunk"],
     ['a WAV with an empty data chunk', 'y.wav', wav(fmt(), chunk('data', Buffer.alloc(0))), "hold music 'y.wav' has no audio: its WAV data chunk is empty"],
     ['a compressed WAV', 'y.wav', wav(fmt(0x55), PCM), "hold music 'y.wav' is not a usable WAV: audio format 85 is not PCM, float, A-law or µ-law"],
     ['a WAV with no channels', 'y.wav', wav(fmt(1, 0), PCM), "hold music 'y.wav' is not a usable WAV: it declares 0 channels"],
     ['a RIFF that is not WAVE', 'y.wav', Buffer.from('RIFF\x04\x00\x00\x00AVI '), "hold music 'y.wav' is a RIFF file but not WAVE audio"],
-    ['an MPEG frame with the reserved version', 'x.mp3', mp3Frames(2, [0xff, 0xeb, 0x90, 0x00]), "hold music 'x.mp3' is not a valid MP3: at its start the MPEG frame header has the reserved version"],
-    ['the reserved MPEG layer', 'x.mp3', mp3Frames(2, [0xff, 0xf9, 0x90, 0x00]), "hold music 'x.mp3' is not a valid MP3: at its start the MPEG frame header has the reserved layer"],
+    [
+      'an MPEG frame with the reserved version',
+      'x.mp3',
+      mp3Frames(2, [0xff, 0xeb, 0x90, 0x00]),
+      "hold music 'x.mp3' is not a valid MP3: at its start the MPEG frame header has the reserved version",
+    ],
+    [
+      'the reserved MPEG layer',
+      'x.mp3',
+      mp3Frames(2, [0xff, 0xf9, 0x90, 0x00]),
+      "hold music 'x.mp3' is not a valid MP3: at its start the MPEG frame header has the reserved layer",
+    ],
     ['MPEG Layer II', 'x.mp3', layer2, "hold music 'x.mp3' is not a valid MP3: at its start the MPEG frame is Layer II, not Layer III (MP3)"],
-    ['free-format bitrate', 'x.mp3', mp3Frames(2, [0xff, 0xfb, 0x00, 0x00]), "hold music 'x.mp3' is not a valid MP3: at its start the MPEG frame header has bitrate index 0"],
-    ['bad bitrate', 'x.mp3', mp3Frames(2, [0xff, 0xfb, 0xf0, 0x00]), "hold music 'x.mp3' is not a valid MP3: at its start the MPEG frame header has bitrate index 15"],
-    ['the reserved sample rate', 'x.mp3', mp3Frames(2, [0xff, 0xfb, 0x9c, 0x00]), "hold music 'x.mp3' is not a valid MP3: at its start the MPEG frame header has the reserved sample rate"],
-    ['0xFF followed by no frame sync', 'x.mp3', Buffer.from([0xff, 0x00, 0x00, 0x00, 0x00]), "hold music 'x.mp3' is not a valid MP3: at its start there is no MPEG audio frame sync"],
-    ['one frame header followed by junk', 'x.mp3', Buffer.concat([mp3Frames(1), Buffer.from('junk junk')]), "hold music 'x.mp3' is not a valid MP3: the frame at byte 0 is not followed by another (there is no MPEG audio frame sync)"],
-    ['an ID3 tag with nothing after it', 'x.mp3', id3Tag(50), "hold music 'x.mp3' is not a valid MP3: after its ID3 tag (byte 60) there is no MPEG audio frame (the file ends)"],
-    ['an ID3 tag with text after it', 'x.mp3', Buffer.concat([id3Tag(10), Buffer.from('Hello')]), "hold music 'x.mp3' is not a valid MP3: after its ID3 tag (byte 20) there is no MPEG audio frame sync"],
+    [
+      'free-format bitrate',
+      'x.mp3',
+      mp3Frames(2, [0xff, 0xfb, 0x00, 0x00]),
+      "hold music 'x.mp3' is not a valid MP3: at its start the MPEG frame header has bitrate index 0",
+    ],
+    [
+      'bad bitrate',
+      'x.mp3',
+      mp3Frames(2, [0xff, 0xfb, 0xf0, 0x00]),
+      "hold music 'x.mp3' is not a valid MP3: at its start the MPEG frame header has bitrate index 15",
+    ],
+    [
+      'the reserved sample rate',
+      'x.mp3',
+      mp3Frames(2, [0xff, 0xfb, 0x9c, 0x00]),
+      "hold music 'x.mp3' is not a valid MP3: at its start the MPEG frame header has the reserved sample rate",
+    ],
+    [
+      '0xFF followed by no frame sync',
+      'x.mp3',
+      Buffer.from([0xff, 0x00, 0x00, 0x00, 0x00]),
+      "hold music 'x.mp3' is not a valid MP3: at its start there is no MPEG audio frame sync",
+    ],
+    [
+      'one frame header followed by junk',
+      'x.mp3',
+      Buffer.concat([mp3Frames(1), Buffer.from('junk junk')]),
+      "hold music 'x.mp3' is not a valid MP3: the frame at byte 0 is not followed by another (there is no MPEG audio frame sync)",
+    ],
+    [
+      'an ID3 tag with nothing after it',
+      'x.mp3',
+      id3Tag(50),
+      "hold music 'x.mp3' is not a valid MP3: after its ID3 tag (byte 60) there is no MPEG audio frame (the file ends)",
+    ],
+    [
+      'an ID3 tag with text after it',
+      'x.mp3',
+      Buffer.concat([id3Tag(10), Buffer.from('Hello')]),
+      "hold music 'x.mp3' is not a valid MP3: after its ID3 tag (byte 20) there is no MPEG audio frame sync",
+    ],
     ['a damaged ID3 size', 'x.mp3', Buffer.from([0x49, 0x44, 0x33, 4, 0, 0, 0x80, 0, 0, 0]), "hold music 'x.mp3' has a damaged ID3 tag"],
   ])('%s', (_, name, data, error) => {
     expect(checkHoldMusic(data, name)).toEqual({ ok: false, error });

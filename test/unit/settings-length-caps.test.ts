@@ -22,7 +22,10 @@ const base = { agentId: 'support', trunks: { pbx: { outboundTrunkId: 'ST_pbx' } 
 async function problemsOf(settings: Record<string, unknown>): Promise<string> {
   const file = join(dir, `agent-${Math.random().toString(36).slice(2)}.json`);
   await writeFile(file, JSON.stringify({ ...base, ...settings }));
-  const error = await loadSettings(file).then(() => undefined, (e: unknown) => e);
+  const error = await loadSettings(file).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(SettingsError);
   return (error as Error).message;
 }

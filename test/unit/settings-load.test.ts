@@ -19,7 +19,8 @@ const SUPPORT = {
   agentPhoneNumber: '+15550100',
   warmTransfer: {
     enabled: true,
-    rules: 'If the caller has a billing dispute, warm transfer to ext:1002.\n\nIf the caller asks for Eric, warm transfer to +15125551234.\nFirst confirm with the caller that they would like to be transferred.',
+    rules:
+      'If the caller has a billing dispute, warm transfer to ext:1002.\n\nIf the caller asks for Eric, warm transfer to +15125551234.\nFirst confirm with the caller that they would like to be transferred.',
     holdMusic: 'music/hold.wav',
     passThroughCallerNumber: false,
     ringingTimeoutSeconds: 25,
@@ -81,7 +82,10 @@ describe('loading a valid single file', () => {
       decisionTimeoutMs: 20_000,
       progressNoteIntervalMs: 45_000,
     });
-    expect(settings.warmTransfer.plan.rules.map((r) => [r.label, r.confirmFirst])).toEqual([['billing dispute', false], ['Eric', true]]);
+    expect(settings.warmTransfer.plan.rules.map((r) => [r.label, r.confirmFirst])).toEqual([
+      ['billing dispute', false],
+      ['Eric', true],
+    ]);
     expect(planFor(settings.warmTransfer.plan, '512.555.1234')?.destination).toEqual({ kind: 'phone', e164: '+15125551234' });
     expect(planFor(settings.warmTransfer.plan, '+1 900 555 0000')).toBeUndefined();
     expect([...settings.keypad]).toEqual([
@@ -95,7 +99,13 @@ describe('loading a valid single file', () => {
     const dir = await folderWith({ 'a.json': { agentId: 'a' } });
     const settings = (await loadSettings(join(dir, 'a.json'))).forAgent('any-id');
     expect(settings.organization.warmTransferAvailable).toBe(true);
-    expect(settings.warmTransfer).toMatchObject({ enabled: false, plan: { rules: [], forbidden: [], warnings: [] }, holdMusic: undefined, passThroughCallerNumber: true, ringingTimeoutMs: 30_000 });
+    expect(settings.warmTransfer).toMatchObject({
+      enabled: false,
+      plan: { rules: [], forbidden: [], warnings: [] },
+      holdMusic: undefined,
+      passThroughCallerNumber: true,
+      ringingTimeoutMs: 30_000,
+    });
     expect(settings.keypad.size).toBe(0);
     expect(settings.trunks.inboundAcceptsRefer).toBe(false);
     expect(warmTransferEnabled(settings)).toBe(false);
@@ -164,12 +174,16 @@ describe('loading a folder', () => {
     ['a duplicated agent id', { 'a.json': { agentId: 'x' }, 'b.json': { agentId: 'x' } }, ["b.json: agentId: 'x' is already used by a.json"]],
     ['no settings files', { 'notes.txt': 'hello' }, ['ROOT: the folder holds no .json, .yaml or .yml settings files']],
     ['broken JSON', { 'a.json': '{ "agentId": ' }, ['a.json: not valid JSON: Unexpected end of JSON input']],
-    ['broken YAML', { 'a.yaml': 'agentId: a\nkeypad: {1: ext:2001\n' }, [
-      'a.yaml: not valid YAML: Flow map in block collection must be sufficiently indented and end with a } at line 3, column 1',
-    ]],
-    ['a YAML problem, located like a JSON one', { 'a.yml': 'agentId: a\nwarmTransfer:\n  enabled: yes\n' }, [
-      'a.yml: warmTransfer.enabled: Invalid input: expected boolean, received string',
-    ]],
+    [
+      'broken YAML',
+      { 'a.yaml': 'agentId: a\nkeypad: {1: ext:2001\n' },
+      ['a.yaml: not valid YAML: Flow map in block collection must be sufficiently indented and end with a } at line 3, column 1'],
+    ],
+    [
+      'a YAML problem, located like a JSON one',
+      { 'a.yml': 'agentId: a\nwarmTransfer:\n  enabled: yes\n' },
+      ['a.yml: warmTransfer.enabled: Invalid input: expected boolean, received string'],
+    ],
   ])('reports %s', async (_, files, expected) => {
     const dir = await folderWith(files);
     expect(await problemsOf(dir, dir)).toEqual(expected.map((p) => p.replace('ROOT', dir)));
@@ -188,35 +202,68 @@ describe('problems in one file', () => {
     ['a missing enabled flag', withWarm({ rules: '' }), ['a.json: warmTransfer.enabled: is required']],
     ['a number for a string', { agentId: 5 }, ['a.json: agentId: Invalid input: expected string, received number']],
     ['a string for a boolean', withWarm({ enabled: 'yes' }), ['a.json: warmTransfer.enabled: Invalid input: expected boolean, received string']],
-    ['a string for seconds', withWarm({ enabled: false, ringingTimeoutSeconds: '30' }), ['a.json: warmTransfer.ringingTimeoutSeconds: Invalid input: expected number, received string']],
-    ['unknown keys', { agentId: 'a', agentID: 'a', warmTransfer: { enabled: false, holdMuzak: 'x' } }, [
-      'a.json: warmTransfer: unknown key: holdMuzak',
-      'a.json: unknown key: agentID',
-    ]],
+    [
+      'a string for seconds',
+      withWarm({ enabled: false, ringingTimeoutSeconds: '30' }),
+      ['a.json: warmTransfer.ringingTimeoutSeconds: Invalid input: expected number, received string'],
+    ],
+    [
+      'unknown keys',
+      { agentId: 'a', agentID: 'a', warmTransfer: { enabled: false, holdMuzak: 'x' } },
+      ['a.json: warmTransfer: unknown key: holdMuzak', 'a.json: unknown key: agentID'],
+    ],
     ['keypad 0', { agentId: 'a', keypad: { '0': 'sip:op@pbx.example.com' } }, ['a.json: keypad.0: key 0 is reserved: callers press 0 to stop waiting on hold']],
-    ['a keypad key that is not one key', { agentId: 'a', keypad: { '12': 'sip:op@pbx.example.com' } }, ['a.json: keypad.12: a keypad key is one of 1-9, * or #']],
-    ['a bad keypad destination', { agentId: 'a', keypad: { '#': 'sip:op@pbx.example.com?X=1' } }, [
-      "a.json: keypad.#: 'sip:op@pbx.example.com?X=1' is not an allowed SIP address: SIP headers (after '?') are not allowed",
-    ]],
-    ['a string for acceptsRefer', { agentId: 'a', trunks: { inbound: { acceptsRefer: 'yes' } } }, [
-      'a.json: trunks.inbound.acceptsRefer: Invalid input: expected boolean, received string',
-    ]],
-    ['a bad trunk id', { agentId: 'a', trunks: { pstnOutboundTrunkId: 'trunk-1' } }, ['a.json: trunks.pstnOutboundTrunkId: must be a LiveKit SIP trunk id, such as ST_a1b2c3']],
+    [
+      'a keypad key that is not one key',
+      { agentId: 'a', keypad: { '12': 'sip:op@pbx.example.com' } },
+      ['a.json: keypad.12: a keypad key is one of 1-9, * or #'],
+    ],
+    [
+      'a bad keypad destination',
+      { agentId: 'a', keypad: { '#': 'sip:op@pbx.example.com?X=1' } },
+      ["a.json: keypad.#: 'sip:op@pbx.example.com?X=1' is not an allowed SIP address: SIP headers (after '?') are not allowed"],
+    ],
+    [
+      'a string for acceptsRefer',
+      { agentId: 'a', trunks: { inbound: { acceptsRefer: 'yes' } } },
+      ['a.json: trunks.inbound.acceptsRefer: Invalid input: expected boolean, received string'],
+    ],
+    [
+      'a bad trunk id',
+      { agentId: 'a', trunks: { pstnOutboundTrunkId: 'trunk-1' } },
+      ['a.json: trunks.pstnOutboundTrunkId: must be a LiveKit SIP trunk id, such as ST_a1b2c3'],
+    ],
     ['an extension without a PBX trunk', { agentId: 'a', keypad: { '1': 'ext:2001' } }, ['a.json: trunks.pbx: required to dial extension 2001 (keypad.1)']],
-    ['a phone number without a PSTN trunk', withWarm({ enabled: true, rules: 'If a, transfer to sip:a@b.com.\nIf b, transfer to +15125551234.' }), [
-      'a.json: trunks.pstnOutboundTrunkId: required to dial +1 512 555 1234 (warmTransfer.rules rule 2)',
-    ]],
-    ['no caller number and no agent number', withWarm({ enabled: false, passThroughCallerNumber: false }), [
-      'a.json: agentPhoneNumber: required when warmTransfer.passThroughCallerNumber is false: destinations are shown this number',
-    ]],
-    ['a keypad rule dialling what a rule forbids', withWarm({ enabled: false, rules: 'Never transfer to ext:1999.' }, { keypad: { '5': 'pbx:1999' }, trunks: { pbx: { outboundTrunkId: 'ST_pbx' } } }), [
-      'a.json: keypad.5: ext:1999 is forbidden by warmTransfer.rules rule 1',
-    ]],
-    ['a rule allowing what another forbids', withWarm({ enabled: true, rules: 'If sales, transfer to ext:2001.\n\nDo not transfer to ext:2001.' }, { trunks: { pbx: { outboundTrunkId: 'ST_pbx' } } }), [
-      "a.json: warmTransfer.rules: ext:2001 is a destination of rule 1 and forbidden by rule 2 ('Do not transfer to ext:2001.'); say one or the other",
-    ]],
-    ['warm transfer on with no destination', withWarm({ enabled: true, rules: 'Be kind.' }), ['a.json: warmTransfer.rules: warm transfer is enabled but no rule names a destination']],
-    ['a missing hold music file', withWarm({ enabled: false, holdMusic: 'none.mp3' }), ["a.json: warmTransfer.holdMusic: hold music 'none.mp3' was not found at none.mp3"]],
+    [
+      'a phone number without a PSTN trunk',
+      withWarm({ enabled: true, rules: 'If a, transfer to sip:a@b.com.\nIf b, transfer to +15125551234.' }),
+      ['a.json: trunks.pstnOutboundTrunkId: required to dial +1 512 555 1234 (warmTransfer.rules rule 2)'],
+    ],
+    [
+      'no caller number and no agent number',
+      withWarm({ enabled: false, passThroughCallerNumber: false }),
+      ['a.json: agentPhoneNumber: required when warmTransfer.passThroughCallerNumber is false: destinations are shown this number'],
+    ],
+    [
+      'a keypad rule dialling what a rule forbids',
+      withWarm({ enabled: false, rules: 'Never transfer to ext:1999.' }, { keypad: { '5': 'pbx:1999' }, trunks: { pbx: { outboundTrunkId: 'ST_pbx' } } }),
+      ['a.json: keypad.5: ext:1999 is forbidden by warmTransfer.rules rule 1'],
+    ],
+    [
+      'a rule allowing what another forbids',
+      withWarm({ enabled: true, rules: 'If sales, transfer to ext:2001.\n\nDo not transfer to ext:2001.' }, { trunks: { pbx: { outboundTrunkId: 'ST_pbx' } } }),
+      ["a.json: warmTransfer.rules: ext:2001 is a destination of rule 1 and forbidden by rule 2 ('Do not transfer to ext:2001.'); say one or the other"],
+    ],
+    [
+      'warm transfer on with no destination',
+      withWarm({ enabled: true, rules: 'Be kind.' }),
+      ['a.json: warmTransfer.rules: warm transfer is enabled but no rule names a destination'],
+    ],
+    [
+      'a missing hold music file',
+      withWarm({ enabled: false, holdMusic: 'none.mp3' }),
+      ["a.json: warmTransfer.holdMusic: hold music 'none.mp3' was not found at none.mp3"],
+    ],
     ['a missing messages folder', { agentId: 'a', messages: { file: 'logs/messages.jsonl' } }, ['a.json: messages.file: folder not found: logs']],
   ])('reports %s with its location', async (_, document, expected) => {
     const dir = await folderWith({ 'a.json': document });
@@ -241,15 +288,17 @@ describe('problems in one file', () => {
       'agents/sales.json': { agentId: 'sales', warmTransfer: { enabled: 'true' } },
     });
     // Sorted: zod reports fields with async checks (the hold music file) after the rest, which is not the point here.
-    expect((await problemsOf(join(dir, 'agents'), dir)).sort()).toEqual([
-      'agents/sales.json: warmTransfer.enabled: Invalid input: expected boolean, received string',
-      'agents/support.json: greeting: Invalid input: expected string, received number',
-      "agents/support.json: warmTransfer.rules: rule 2: '+44 20 7946 0958' is not a US phone number: only +1 numbers can be dialled",
-      "agents/support.json: warmTransfer.rules: rule 3: it says 'transfer to' but names no destination (write ext:1002, a US phone number or a sip: address)",
-      'agents/support.json: keypad.0: key 0 is reserved: callers press 0 to stop waiting on hold',
-      'agents/support.json: unknown key: extra',
-      "agents/support.json: warmTransfer.holdMusic: hold music 'hold.mp3' is not an MP3 or WAV file (it starts with 'Hello, I')",
-    ].sort());
+    expect((await problemsOf(join(dir, 'agents'), dir)).sort()).toEqual(
+      [
+        'agents/sales.json: warmTransfer.enabled: Invalid input: expected boolean, received string',
+        'agents/support.json: greeting: Invalid input: expected string, received number',
+        "agents/support.json: warmTransfer.rules: rule 2: '+44 20 7946 0958' is not a US phone number: only +1 numbers can be dialled",
+        "agents/support.json: warmTransfer.rules: rule 3: it says 'transfer to' but names no destination (write ext:1002, a US phone number or a sip: address)",
+        'agents/support.json: keypad.0: key 0 is reserved: callers press 0 to stop waiting on hold',
+        'agents/support.json: unknown key: extra',
+        "agents/support.json: warmTransfer.holdMusic: hold music 'hold.mp3' is not an MP3 or WAV file (it starts with 'Hello, I')",
+      ].sort(),
+    );
   });
 
   it('puts every problem in the error message, one a line', async () => {
@@ -264,7 +313,10 @@ describe("the README's example settings", () => {
   const section = readme.slice(readme.indexOf('## Agent settings and Warm Transfer Rules'));
   const block = (lang: string) => [...section.matchAll(/```(\w+)\n([\s\S]*?)```/g)].find((m) => m[1] === lang)?.[2];
 
-  it.each([['json', 'support.json'], ['yaml', 'support.yaml']])('the %s example loads', async (lang, name) => {
+  it.each([
+    ['json', 'support.json'],
+    ['yaml', 'support.yaml'],
+  ])('the %s example loads', async (lang, name) => {
     const text = block(lang);
     expect(text).toBeDefined();
     // Its hold music is checked by content, so the folder gets a real (silent) WAV under that name.

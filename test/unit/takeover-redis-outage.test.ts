@@ -22,8 +22,16 @@ afterEach(async () => {
 
 function fresh(owner: string): NewRecord {
   return {
-    id: randomUUID(), owner, agentId: 'support', callerRoom: `call_${randomUUID()}`, callerIdentity: 'sip_caller', chain: ['+15125551234'],
-    index: 0, phase: { kind: 'briefing', prompted: true, reprompted: false }, consultationRoom: `wt-${randomUUID()}`, deadlineAt: Date.now() + 300_000,
+    id: randomUUID(),
+    owner,
+    agentId: 'support',
+    callerRoom: `call_${randomUUID()}`,
+    callerIdentity: 'sip_caller',
+    chain: ['+15125551234'],
+    index: 0,
+    phase: { kind: 'briefing', prompted: true, reprompted: false },
+    consultationRoom: `wt-${randomUUID()}`,
+    deadlineAt: Date.now() + 300_000,
   };
 }
 
@@ -31,8 +39,13 @@ function fresh(owner: string): NewRecord {
 function clocked(store: TransferRecordStore, clock: { t: number }, overrides: Partial<TakeoverOptions> = {}) {
   const claimed: string[] = [];
   const w = new TakeoverWatcher({
-    store, workerKey: 'worker-b', now: () => clock.t, isAlive: () => true, log: () => undefined,
-    dispatch: async (record) => void claimed.push(record.id), abandon: async (record) => void claimed.push(record.id),
+    store,
+    workerKey: 'worker-b',
+    now: () => clock.t,
+    isAlive: () => true,
+    log: () => undefined,
+    dispatch: async (record) => void claimed.push(record.id),
+    abandon: async (record) => void claimed.push(record.id),
     ...overrides,
   });
   return { w, claimed };
@@ -109,12 +122,21 @@ describe('two workers while their Redis restarts', { timeout: 30_000 }, () => {
     const watcherStore = new TransferRecordStore({ redis: watcherRedis, prefix });
     const claimed: Array<{ id: string; at: number }> = [];
     const watcher = new TakeoverWatcher({
-      store: watcherStore, workerKey: 'worker-b', connectedSince: connectedSince(watcherRedis), log: () => undefined,
-      dispatch: async (record) => void claimed.push({ id: record.id, at: Date.now() }), abandon: async () => undefined,
+      store: watcherStore,
+      workerKey: 'worker-b',
+      connectedSince: connectedSince(watcherRedis),
+      log: () => undefined,
+      dispatch: async (record) => void claimed.push({ id: record.id, at: Date.now() }),
+      abandon: async () => undefined,
     });
     let live: TransferRecordHandle | undefined;
     try {
-      const opened = await TransferRecordHandle.open(ownerStore, fresh('worker-a/201'), () => undefined, () => undefined);
+      const opened = await TransferRecordHandle.open(
+        ownerStore,
+        fresh('worker-a/201'),
+        () => undefined,
+        () => undefined,
+      );
       if (!opened.ok) throw new Error(opened.reason);
       live = opened.record;
       // The other one's owner renews only until the outage: its whole worker dies while Redis is away.

@@ -83,7 +83,7 @@ describe('the takeover watcher', () => {
     expect(dispatched).toHaveLength(1);
   });
 
-  it('does not judge another worker\'s processes by pid: their records wait for the lease to run out', async () => {
+  it("does not judge another worker's processes by pid: their records wait for the lease to run out", async () => {
     const short = testRecords();
     try {
       const store = new TransferRecordStore({ redis: short.redis, prefix: short.prefix, leaseMs: 150 });

@@ -11,7 +11,11 @@ describe('tenancyFromEnv', () => {
   });
 
   it("reserves the service's AGENT_NAME and the listed ids too", () => {
-    const tenancy = tenancyFromEnv({ SETTINGS_MAX_AGENTS_PER_ORGANIZATION: '5', AGENT_NAME: 'acme.main', SETTINGS_RESERVED_AGENT_IDS: ' lobby , globex.front ,' });
+    const tenancy = tenancyFromEnv({
+      SETTINGS_MAX_AGENTS_PER_ORGANIZATION: '5',
+      AGENT_NAME: 'acme.main',
+      SETTINGS_RESERVED_AGENT_IDS: ' lobby , globex.front ,',
+    });
     expect(tenancy.maxAgentsPerOrganization).toBe(5);
     expect([...tenancy.reservedAgentIds].sort()).toEqual(['acme.main', 'globex.front', 'lobby', 'warm-transfer-agent']);
     expect(creationRefusal({ kind: 'organization', organizationId: 'acme' }, 'acme.main', tenancy)).toMatch(/reserved/);
@@ -19,6 +23,8 @@ describe('tenancyFromEnv', () => {
   });
 
   it.each(['0', '-1', '1.5', 'ten', '1e3', '1000000'])('refuses SETTINGS_MAX_AGENTS_PER_ORGANIZATION=%s, naming it', (value) => {
-    expect(() => tenancyFromEnv({ SETTINGS_MAX_AGENTS_PER_ORGANIZATION: value })).toThrow(`SETTINGS_MAX_AGENTS_PER_ORGANIZATION must be a whole number from 1 to 999999, not '${value}'`);
+    expect(() => tenancyFromEnv({ SETTINGS_MAX_AGENTS_PER_ORGANIZATION: value })).toThrow(
+      `SETTINGS_MAX_AGENTS_PER_ORGANIZATION must be a whole number from 1 to 999999, not '${value}'`,
+    );
   });
 });

@@ -65,7 +65,14 @@ function setup(script: Script, deadlineMs = 300_000) {
           resolve({ outcome });
         }, ms),
       );
-      return { start: () => done.then(() => 'ended' as const), done, cancel: () => undefined, get phase() { return phase; } };
+      return {
+        start: () => done.then(() => 'ended' as const),
+        done,
+        cancel: () => undefined,
+        get phase() {
+          return phase;
+        },
+      };
     },
   });
   return { chain, hold, said, tried };
@@ -74,7 +81,7 @@ function setup(script: Script, deadlineMs = 300_000) {
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
-describe('trying a rule\'s destinations in order', () => {
+describe("trying a rule's destinations in order", () => {
   it('notices a caller who hangs up during the "trying the next one" note, and dials nobody for them', async () => {
     const { chain, hold, said, tried } = setup({ first: { ms: 1000, outcome: 'busy' }, second: { ms: 1000, outcome: 'rejected' } });
     const result = chain.run();

@@ -16,7 +16,7 @@ describe("the person's confirmation", () => {
     [["Don't transfer me."], false],
     [['Yes.', 'Hmm.', 'What are your hours?'], false],
     [[], false],
-    [["Don’t transfer me."], false],
+    [['Don’t transfer me.'], false],
     // The colleague in the briefing.
     [['Sure, send them through.'], true],
     [['Who is calling, please?', 'Yes, put them through.'], true],

@@ -21,16 +21,25 @@ const limits = (perCall: number, perOrganization?: number, now?: () => number) =
 
 describe('transfers per call', () => {
   it('grants exactly N per call, however many processes ask at once, and a given-back one can be taken again', async () => {
-    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 12 }), async (perCall, asks) => {
-      const room = `call_${randomUUID()}`;
-      const granted = await Promise.all(Array.from({ length: asks }, (_, i) => limits(perCall).takeForCall(room).then((ok) => (ok ? i : -1))));
-      expect(granted.filter((i) => i >= 0)).toHaveLength(Math.min(perCall, asks));
-      if (asks >= perCall) {
-        expect(await limits(perCall).takeForCall(room)).toBe(false);
-        await limits(perCall).giveBackForCall(room);
-        expect(await limits(perCall).takeForCall(room)).toBe(true);
-      }
-    }), { numRuns: 15 });
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 12 }), async (perCall, asks) => {
+        const room = `call_${randomUUID()}`;
+        const granted = await Promise.all(
+          Array.from({ length: asks }, (_, i) =>
+            limits(perCall)
+              .takeForCall(room)
+              .then((ok) => (ok ? i : -1)),
+          ),
+        );
+        expect(granted.filter((i) => i >= 0)).toHaveLength(Math.min(perCall, asks));
+        if (asks >= perCall) {
+          expect(await limits(perCall).takeForCall(room)).toBe(false);
+          await limits(perCall).giveBackForCall(room);
+          expect(await limits(perCall).takeForCall(room)).toBe(true);
+        }
+      }),
+      { numRuns: 15 },
+    );
   });
 });
 
@@ -76,11 +85,17 @@ describe('transfers per organization at once', () => {
 describe('the tools past a limit', () => {
   async function tools(room: string, l: TransferLimits, organizationId?: string) {
     const settings = await agentSettingsSchema('/settings/agent.json').parseAsync({
-      agentId: 'a', trunks: { pstnOutboundTrunkId: 'ST_pstn' }, keypad: { '1': '+15125550000' },
+      agentId: 'a',
+      trunks: { pstnOutboundTrunkId: 'ST_pstn' },
+      keypad: { '1': '+15125550000' },
     });
     const { tools: t, said } = fakeCall({
       // A server that is not there (a closed loopback port): each dial fails fast.
-      room: fakeRoom(room, { participants: [CALLER_IDENTITY] }), settings, records: records.store, limits: l, ...(organizationId ? { organizationId } : {}),
+      room: fakeRoom(room, { participants: [CALLER_IDENTITY] }),
+      settings,
+      records: records.store,
+      limits: l,
+      ...(organizationId ? { organizationId } : {}),
     });
     return { t, said };
   }

@@ -66,9 +66,7 @@ describe('TransferMachine decision timer', () => {
     await vi.advanceTimersByTimeAsync(DECISION_MS);
     expect(await peek(machine.done)).toEqual({ outcome: 'rejected', source: 'timeout' });
     // The timer itself is the machine's business, so runEffect never sees arm/disarm.
-    expect(types()).toEqual([
-      'hold', 'dial', 'brief', 'reprompt', 'hang_up_destination', 'unhold', 'tell_caller', 'finish',
-    ]);
+    expect(types()).toEqual(['hold', 'dial', 'brief', 'reprompt', 'hang_up_destination', 'unhold', 'tell_caller', 'finish']);
   });
 
   it('does not start the clock until the question has been asked', async () => {

@@ -100,10 +100,13 @@ describe('write-ahead', () => {
     }
     const api: RoomApi = {
       createRoom: async (name) => void order.push(`createRoom ${name.startsWith('wt-') ? 'consultation' : name}`),
-      deleteRoom: async () => undefined, removeParticipant: async () => undefined, moveParticipant: async () => undefined,
+      deleteRoom: async () => undefined,
+      removeParticipant: async () => undefined,
+      moveParticipant: async () => undefined,
     };
     const tool = await tools(new SlowWrites({ redis: records.redis, prefix: records.prefix }), {
-      api, room: fakeRoom('call-write-ahead', { participants: [CALLER_IDENTITY] }),
+      api,
+      room: fakeRoom('call-write-ahead', { participants: [CALLER_IDENTITY] }),
     });
     expect(await tool.keypadTransfer('1')).toBe('dial_failed');
     const created = order.indexOf('createRoom consultation');
@@ -127,10 +130,23 @@ describe('a transfer record created too slowly', () => {
     const store = new SlowStore({ redis: records.redis, prefix: records.prefix });
     const callerRoom = `call_slow_${Date.now()}`;
     const problems: unknown[] = [];
-    const opened = await TransferRecordHandle.open(store, {
-      id: `slow-${Date.now()}`, owner: 'worker-a/1', agentId: 'a', callerRoom, callerIdentity: 'sip_caller', chain: ['+15125550000'], index: 0,
-      phase: { kind: 'idle' }, deadlineAt: Date.now() + 60_000,
-    }, (error) => void problems.push(error), undefined, 100);
+    const opened = await TransferRecordHandle.open(
+      store,
+      {
+        id: `slow-${Date.now()}`,
+        owner: 'worker-a/1',
+        agentId: 'a',
+        callerRoom,
+        callerIdentity: 'sip_caller',
+        chain: ['+15125550000'],
+        index: 0,
+        phase: { kind: 'idle' },
+        deadlineAt: Date.now() + 60_000,
+      },
+      (error) => void problems.push(error),
+      undefined,
+      100,
+    );
     expect(opened).toEqual({ ok: false, reason: 'unavailable' });
     expect(String(problems[0])).toContain('creating the transfer record did not finish within 100 ms');
     // The create lands at 300 ms and is taken back at once: no record, and the call may ask again.

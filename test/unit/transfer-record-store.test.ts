@@ -27,7 +27,7 @@ function fresh(overrides: Partial<NewRecord> = {}): NewRecord {
 }
 
 describe('the transfer record store', () => {
-  it('writes at every transition under the owner\'s fence, keeping what it was not told to change', async () => {
+  it("writes at every transition under the owner's fence, keeping what it was not told to change", async () => {
     const store = new TransferRecordStore({ redis, prefix });
     const record = await store.create(fresh());
     expect(record).toMatchObject({ fence: 1, version: 1, resumes: 0 });
@@ -89,7 +89,7 @@ describe('the transfer record store', () => {
     expect(await store.read(record.id)).toBeUndefined();
   });
 
-  it('claims at once, lease or not, when the owner\'s process was seen to exit', async () => {
+  it("claims at once, lease or not, when the owner's process was seen to exit", async () => {
     const store = new TransferRecordStore({ redis, prefix });
     const record = await store.create(fresh());
     expect(await store.claim(record.id, 'worker-a/job-2', true)).toBe(2);

@@ -55,7 +55,11 @@ async function authorised(text: string): Promise<AuthorisedDial> {
 
 describe('referCaller', () => {
   const request = async (text: string) => ({
-    dial: await authorised(text), room: 'call-1', callerIdentity: 'sip_+15125550142', pbxTrunkId: 'ST_pbx', ringingTimeoutMs: 20_000,
+    dial: await authorised(text),
+    room: 'call-1',
+    callerIdentity: 'sip_+15125550142',
+    pbxTrunkId: 'ST_pbx',
+    ringingTimeoutMs: 20_000,
   });
 
   it('asks for the transfer of the caller, naming an extension at the PBX trunk', async () => {
@@ -94,7 +98,10 @@ describe('referCaller', () => {
 
   it('refuses a destination authoriseDial did not pass, and sends nothing', async () => {
     const { api, calls } = fakeApi();
-    const forged = { destination: destination('+15125551234'), target: { via: 'trunk', trunkId: 'ST_pstn', number: '+15125551234' } } as unknown as AuthorisedDial;
+    const forged = {
+      destination: destination('+15125551234'),
+      target: { via: 'trunk', trunkId: 'ST_pstn', number: '+15125551234' },
+    } as unknown as AuthorisedDial;
     await expect(referCaller(api, { ...(await request('ext:2001')), dial: forged })).rejects.toThrow(/not authorised/);
     expect(calls).toEqual([]);
   });

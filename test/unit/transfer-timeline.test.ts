@@ -28,7 +28,10 @@ describe('TransferTimeline', () => {
       elapsedMs: 1_250,
       sipStatus: 200,
     });
-    expect(timeline.entries.map((e) => [e.type, e.elapsedMs])).toEqual([['started', 0], ['answered', 1_250]]);
+    expect(timeline.entries.map((e) => [e.type, e.elapsedMs])).toEqual([
+      ['started', 0],
+      ['answered', 1_250],
+    ]);
   });
 
   it('writes one JSON line per entry to the sink and emits it', () => {
@@ -54,11 +57,13 @@ describe('TransferTimeline', () => {
     const { timeline, lines } = setup();
     const who = { phoneNumber: '+15125551234', identity: 'sip_dest', roomName: 'consult-1' };
     timeline.record('dialing', pii(who));
-    expect(JSON.parse(lines[0] ?? '')).toEqual(expect.objectContaining({
-      'lk.pii.phone_number': '+15125551234',
-      'lk.pii.participant_identity': 'sip_dest',
-      'lk.pii.room_name': 'consult-1',
-    }));
+    expect(JSON.parse(lines[0] ?? '')).toEqual(
+      expect.objectContaining({
+        'lk.pii.phone_number': '+15125551234',
+        'lk.pii.participant_identity': 'sip_dest',
+        'lk.pii.room_name': 'consult-1',
+      }),
+    );
     const plainKeys = Object.keys(timeline.entries[0] ?? {}).filter((key) => !key.startsWith('lk.pii.'));
     expect(plainKeys).toEqual(['transferId', 'type', 'at', 'elapsedMs']);
   });

@@ -53,13 +53,36 @@ const EVENTS = {
 } satisfies Record<string, TransferEvent>;
 // These fail to compile if phase.ts gains an event type or phase kind; a test checks EVENTS and PHASES use them all.
 const EVENT_TYPES: Record<TransferEvent['type'], true> = {
-  start: true, ringing: true, answered: true, dial_failed: true, prompted: true, decision: true, invalid_key: true,
-  decision_timeout: true, voicemail: true, destination_left: true, caller_left: true, cancel: true,
-  bridge_ready: true, bridge_failed: true, notice_done: true, deadline: true,
-  hold_failed: true, conversation: true, max_duration: true, resume: true, resume_failed: true,
+  start: true,
+  ringing: true,
+  answered: true,
+  dial_failed: true,
+  prompted: true,
+  decision: true,
+  invalid_key: true,
+  decision_timeout: true,
+  voicemail: true,
+  destination_left: true,
+  caller_left: true,
+  cancel: true,
+  bridge_ready: true,
+  bridge_failed: true,
+  notice_done: true,
+  deadline: true,
+  hold_failed: true,
+  conversation: true,
+  max_duration: true,
+  resume: true,
+  resume_failed: true,
 };
 const PHASE_KINDS: Record<PhaseKind, true> = {
-  idle: true, dialing: true, briefing: true, connecting: true, bridged: true, notifying: true, ended: true,
+  idle: true,
+  dialing: true,
+  briefing: true,
+  connecting: true,
+  bridged: true,
+  notifying: true,
+  ended: true,
 };
 
 type Phase = keyof typeof PHASES;
@@ -76,11 +99,7 @@ const tellDestination = { type: 'tell_destination_caller_left' } as const;
 const rejoin = { type: 'rejoin' } as const;
 const finish = (outcome: TransferOutcome): TransferEffect => ({ type: 'finish', outcome });
 /** The usual ending while the caller is still on the line. */
-const told = (outcome: TransferOutcome): TransferEffect[] => [
-  unhold,
-  { type: 'tell_caller', outcome },
-  finish(outcome),
-];
+const told = (outcome: TransferOutcome): TransferEffect[] => [unhold, { type: 'tell_caller', outcome }, finish(outcome)];
 const ended = (outcome: TransferOutcome): TransferPhase => ({ kind: 'ended', outcome });
 const acceptedByVoice: TransferPhase = { kind: 'ended', outcome: 'accepted', source: 'voice' };
 type Row = [TransferPhase, TransferEffect[]];
@@ -97,10 +116,7 @@ const HANDLED: Partial<Record<`${Phase} + ${Event}`, Row>> = {
   'idle + resume_notifying': [PHASES.notifying_hung_up, [rejoin, tellDestination]],
   // Nothing to carry on (too many failures, or nothing recorded): the caller back with an apology first, then
   // the person told why before their line is closed (notice_done from notifying hangs them up).
-  'idle + resume_idle': [
-    { kind: 'notifying', outcome: 'interrupted' },
-    [unhold, { type: 'tell_caller', outcome: 'interrupted' }, rejoin, tellDestination],
-  ],
+  'idle + resume_idle': [{ kind: 'notifying', outcome: 'interrupted' }, [unhold, { type: 'tell_caller', outcome: 'interrupted' }, rejoin, tellDestination]],
   'dialing + resume_failed': [ended('interrupted'), [cancelDial, ...told('interrupted')]],
   'ringing + resume_failed': [ended('interrupted'), [cancelDial, ...told('interrupted')]],
   ...each(['briefing', 'prompted', 'reprompted'], () => ({
@@ -128,10 +144,7 @@ const HANDLED: Partial<Record<`${Phase} + ${Event}`, Row>> = {
   'reprompted + talking': [PHASES.reprompted, [disarm]],
   'reprompted + quiet': [PHASES.reprompted, [arm]],
   'prompted + decision_timeout': [PHASES.reprompted, [{ type: 'reprompt', reason: 'timeout' }, arm]],
-  'reprompted + decision_timeout': [
-    { kind: 'ended', outcome: 'rejected', source: 'timeout' },
-    [hangUpDestination, ...told('rejected')],
-  ],
+  'reprompted + decision_timeout': [{ kind: 'ended', outcome: 'rejected', source: 'timeout' }, [hangUpDestination, ...told('rejected')]],
   ...each(['briefing', 'prompted', 'reprompted'], briefingCommon),
   'notifying_hung_up + notice_done': [ended('caller_hung_up'), [hangUpDestination, finish('caller_hung_up')]],
   'notifying_hung_up + destination_left': [ended('caller_hung_up'), [finish('caller_hung_up')]],
@@ -158,10 +171,7 @@ function briefingCommon(name: Phase): Partial<Record<Event, Row>> {
     voicemail: [ended('voicemail'), [disarm, hangUpDestination, ...told('voicemail')]],
     destination_left: [ended('destination_hung_up'), [disarm, ...told('destination_hung_up')]],
     caller_left: [{ kind: 'notifying', outcome: 'caller_hung_up' }, [disarm, tellDestination]],
-    cancel: [
-      { kind: 'notifying', outcome: 'cancelled' },
-      [disarm, unhold, { type: 'tell_caller', outcome: 'cancelled' }, tellDestination],
-    ],
+    cancel: [{ kind: 'notifying', outcome: 'cancelled' }, [disarm, unhold, { type: 'tell_caller', outcome: 'cancelled' }, tellDestination]],
     deadline: [ended('timed_out'), [disarm, hangUpDestination, ...told('timed_out')]],
   };
 }
@@ -175,9 +185,7 @@ function each(phases: Phase[], rows: (name: Phase) => Partial<Record<Event, Row>
   return out;
 }
 
-const PAIRS = (Object.keys(PHASES) as Phase[]).flatMap((phase) =>
-  (Object.keys(EVENTS) as Event[]).map((event) => [phase, event] as const),
-);
+const PAIRS = (Object.keys(PHASES) as Phase[]).flatMap((phase) => (Object.keys(EVENTS) as Event[]).map((event) => [phase, event] as const));
 
 describe('transition', () => {
   it.each(PAIRS)('%s + %s', (phase, event) => {

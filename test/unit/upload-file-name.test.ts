@@ -6,7 +6,11 @@ import { cleanFileName } from '../../settings-service/hold-music-upload.ts';
 
 describe('cleanFileName', () => {
   it('for every string: at most 100 characters, no control or formatting characters, no path separators, never empty', () => {
-    const names = fc.oneof(fc.string({ unit: 'binary', maxLength: 400 }), fc.string({ unit: 'grapheme', maxLength: 200 }), fc.constantFrom('..', '.', '/', '\\', ' ', '\u202e'));
+    const names = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 400 }),
+      fc.string({ unit: 'grapheme', maxLength: 200 }),
+      fc.constantFrom('..', '.', '/', '\\', ' ', '\u202e'),
+    );
     fc.assert(
       fc.property(names, (raw) => {
         const name = cleanFileName(raw);

@@ -19,7 +19,10 @@ describe('uploadLimitsFromEnv', () => {
   it('names every problem at once', () => {
     expect(uploadLimitsFromEnv({ SETTINGS_HOLD_MUSIC_MAX_S: '5', SETTINGS_MUSIC_QUOTA_MB: 'lots' })).toEqual({
       ok: false,
-      problems: ["SETTINGS_HOLD_MUSIC_MAX_S must be a whole number from 10 to 3600, not '5'", "SETTINGS_MUSIC_QUOTA_MB must be a whole number from 1 to 1048576, not 'lots'"],
+      problems: [
+        "SETTINGS_HOLD_MUSIC_MAX_S must be a whole number from 10 to 3600, not '5'",
+        "SETTINGS_MUSIC_QUOTA_MB must be a whole number from 1 to 1048576, not 'lots'",
+      ],
     });
   });
 });

@@ -59,7 +59,7 @@ describe('worker configuration', () => {
     for (const field of ['LIVEKIT_URL', 'LIVEKIT_API_SECRET', 'RINGING_TIMEOUT_S', 'TRANSFER_TOPOLOGY']) expect(problems).toContain(field);
   });
 
-  it('checks the environment\'s transfer settings like a settings file, before any call', async () => {
+  it("checks the environment's transfer settings like a settings file, before any call", async () => {
     const config = loadConfig({ ...base, WARM_TRANSFER_DESTINATION: '+44 20 7946 0958' });
     await expect(resolveSettings(config)).rejects.toThrow(SettingsError);
     await expect(resolveSettings(config)).rejects.toThrow(/not a US phone number/);

@@ -52,13 +52,7 @@ export class EspeakChunkedStream extends tts.ChunkedStream {
   label = 'espeak-ng.ChunkedStream';
   readonly #opts: EspeakTTSOptions;
 
-  constructor(
-    owner: EspeakTTS,
-    text: string,
-    opts: EspeakTTSOptions,
-    connOptions?: APIConnectOptions,
-    abortSignal?: AbortSignal,
-  ) {
+  constructor(owner: EspeakTTS, text: string, opts: EspeakTTSOptions, connOptions?: APIConnectOptions, abortSignal?: AbortSignal) {
     super(text, owner, connOptions, abortSignal);
     this.#opts = opts;
   }
@@ -167,7 +161,7 @@ class WavReader {
       throw new Error('espeak-ng did not write a WAV file');
     }
     // Headers are a few dozen bytes, so re-walking the chunks on each push costs nothing.
-    for (let off = 12; head.length >= off + 8; ) {
+    for (let off = 12; head.length >= off + 8;) {
       const id = head.toString('ascii', off, off + 4);
       const size = head.readUInt32LE(off + 4);
       if (id === 'data') {

@@ -71,7 +71,11 @@ export async function prepareRelay(to: Room, trackName: string): Promise<Prepare
     if (stopped || reader) return;
     const current = new AudioStream(from, { sampleRate: RELAY_SAMPLE_RATE, numChannels: 1 }).getReader();
     reader = current;
-    pump = pumpFrames(() => current.read(), source, () => stopped).then(
+    pump = pumpFrames(
+      () => current.read(),
+      source,
+      () => stopped,
+    ).then(
       () => undefined,
       () => undefined, // the source track or the room went away: the relay simply ends
     );

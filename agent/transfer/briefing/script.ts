@@ -78,10 +78,7 @@ export class BriefingScript {
     context.timeline.record('briefing_started', {});
     // The introduction goes out at once; the summary (prepared while the phone rang) follows it.
     const intro = session.say(briefingIntro(), signal);
-    const summary = await Promise.race([
-      this.#summary!,
-      new Promise<string>((resolve) => setTimeout(() => resolve(reason), SUMMARY_GRACE_MS)),
-    ]);
+    const summary = await Promise.race([this.#summary!, new Promise<string>((resolve) => setTimeout(() => resolve(reason), SUMMARY_GRACE_MS))]);
     await intro;
     if (signal.aborted) return;
     const body = briefingBody({ summary, known });

@@ -12,8 +12,7 @@ export type SpokenDecision = 'accept' | 'reject' | 'voicemail';
 
 /** Told to the model when it accepts before the person has said yes. */
 export const ACCEPT_NEEDS_YES =
-  'The colleague has not said yes in their own words. Ask them whether they will take the call, and call ' +
-  'accept_transfer only after they say so.';
+  'The colleague has not said yes in their own words. Ask them whether they will take the call, and call ' + 'accept_transfer only after they say so.';
 
 export interface BriefingHooks {
   onDecision: (decision: SpokenDecision) => void;
@@ -67,19 +66,21 @@ export interface BriefingSession {
   close(): Promise<void>;
 }
 
-export async function startBriefingSession(options: {
-  room: Room;
-  destinationIdentity: string;
-  models: Models;
-  input: BriefingInput;
-  /**
-   * Someone in the consultation started (true) or stopped (false) talking: the person, or the briefing agent
-   * answering them. The decision timer waits for the conversation, not against it.
-   */
-  onConversation?: (active: boolean) => void;
-  /** Bound on starting the session, which waits for the destination to join (so: the ringing, and then some). */
-  startTimeoutMs?: number;
-} & BriefingHooks): Promise<BriefingSession> {
+export async function startBriefingSession(
+  options: {
+    room: Room;
+    destinationIdentity: string;
+    models: Models;
+    input: BriefingInput;
+    /**
+     * Someone in the consultation started (true) or stopped (false) talking: the person, or the briefing agent
+     * answering them. The decision timer waits for the conversation, not against it.
+     */
+    onConversation?: (active: boolean) => void;
+    /** Bound on starting the session, which waits for the destination to join (so: the ringing, and then some). */
+    startTimeoutMs?: number;
+  } & BriefingHooks,
+): Promise<BriefingSession> {
   const { models } = options;
   const agent = briefingAgent(options.input, options);
   const session = new voice.AgentSession({
@@ -112,7 +113,10 @@ export async function startBriefingSession(options: {
   // once it has been said, with the decision tools available as for any turn.
   let closed = false;
   const held = new HeldSpeech((text) => {
-    if (!closed) void Promise.resolve().then(() => session.generateReply({ userInput: text, toolChoice: 'auto' })).catch(() => undefined);
+    if (!closed)
+      void Promise.resolve()
+        .then(() => session.generateReply({ userInput: text, toolChoice: 'auto' }))
+        .catch(() => undefined);
   });
   session.on(voice.AgentSessionEventTypes.UserInputTranscribed, (event) => {
     if (event.isFinal) held.transcribed(event.transcript);

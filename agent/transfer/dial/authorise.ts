@@ -19,9 +19,7 @@ import { checkSipHost, checkSipHostLiteral, type Resolve, type SipHostPolicy } f
 export type DialRefusal = 'not_in_plan' | 'forbidden' | 'no_trunk' | 'sip_host' | 'unreadable';
 
 /** Where to send the INVITE: a number or extension through a stored outbound trunk, or a SIP host directly. */
-export type DialTarget =
-  | { via: 'trunk'; trunkId: string; number: string }
-  | { via: 'sip'; user: string; hostname: string; transport: 'udp' | 'tcp' | 'tls' };
+export type DialTarget = { via: 'trunk'; trunkId: string; number: string } | { via: 'sip'; user: string; hostname: string; transport: 'udp' | 'tcp' | 'tls' };
 
 declare const AUTHORISED: unique symbol;
 
@@ -32,9 +30,7 @@ export interface AuthorisedDial {
   readonly [AUTHORISED]: true;
 }
 
-export type Authorisation =
-  | { ok: true; dial: AuthorisedDial }
-  | { ok: false; refusal: DialRefusal; why: string; address?: string };
+export type Authorisation = { ok: true; dial: AuthorisedDial } | { ok: false; refusal: DialRefusal; why: string; address?: string };
 
 export interface DialPolicy {
   plan: TransferPlan;
@@ -60,7 +56,8 @@ export async function authoriseDial(destination: Destination | undefined, policy
     return { ok: false, refusal: 'not_in_plan', why: 'neither the transfer plan nor a keypad rule names this destination' };
   }
   const target = targetFor(destination, policy.trunks);
-  if (!target) return { ok: false, refusal: 'no_trunk', why: `no outbound trunk is configured for ${destination.kind === 'extension' ? 'extensions' : 'phone numbers'}` };
+  if (!target)
+    return { ok: false, refusal: 'no_trunk', why: `no outbound trunk is configured for ${destination.kind === 'extension' ? 'extensions' : 'phone numbers'}` };
   if (destination.kind === 'sip') {
     const host = await checkSipHost(destination.host, policy.sipHosts, policy.resolve);
     if (!host.ok) return { ok: false, refusal: 'sip_host', why: host.why, ...(host.address ? { address: host.address } : {}) };

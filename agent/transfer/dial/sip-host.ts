@@ -7,7 +7,15 @@
 // owner changes its records between the two lookups is the remaining gap; list IP addresses to close it.)
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { type HostPolicy, type HostPolicyResult, isRestrictedAddress, LOCAL_NAME, NO_HOSTS_ALLOWED, parseHostPolicy, unbracket } from '../../../core/restricted-hosts.ts';
+import {
+  type HostPolicy,
+  type HostPolicyResult,
+  isRestrictedAddress,
+  LOCAL_NAME,
+  NO_HOSTS_ALLOWED,
+  parseHostPolicy,
+  unbracket,
+} from '../../../core/restricted-hosts.ts';
 
 /** How long a host name may take to resolve at the dial. */
 export const SIP_HOST_LOOKUP_TIMEOUT_MS = 2000;
@@ -31,7 +39,10 @@ export type SipHostCheck = { ok: true } | { ok: false; why: string; address?: st
 
 /** Whether a SIP address at `host` (a name, an IPv4 address or a bracketed IPv6 address) may be dialled. */
 export async function checkSipHost(
-  host: string, policy: SipHostPolicy, resolve: Resolve = resolveHost, timeoutMs = SIP_HOST_LOOKUP_TIMEOUT_MS,
+  host: string,
+  policy: SipHostPolicy,
+  resolve: Resolve = resolveHost,
+  timeoutMs = SIP_HOST_LOOKUP_TIMEOUT_MS,
 ): Promise<SipHostCheck> {
   const bare = unbracket(host).toLowerCase();
   if (isIP(bare) !== 0) return checkAddress(bare, policy);

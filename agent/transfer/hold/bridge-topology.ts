@@ -126,4 +126,3 @@ export class BridgeTopology implements Topology {
     await music?.stop();
   }
 }
-

@@ -37,11 +37,14 @@ export class HoldMusic {
   /** Decodes the whole file (decode-audio.ts: bounded in time and length); throws if it does not decode or holds no audio. */
   static async load(path: string = builtinHoldMusicPath()): Promise<HoldMusic> {
     const data = await readFile(path);
-    const pcm = await decodeAudio(data, { ...codecOf(data, path), sampleRate: HOLD_SAMPLE_RATE, maxDurationMs: HOLD_MUSIC_MAX_DURATION_MS, timeoutMs: DECODE_TIMEOUT_MS }).catch(
-      (error: Error) => {
-        throw new Error(`hold music ${path} does not decode: ${error.message}`);
-      },
-    );
+    const pcm = await decodeAudio(data, {
+      ...codecOf(data, path),
+      sampleRate: HOLD_SAMPLE_RATE,
+      maxDurationMs: HOLD_MUSIC_MAX_DURATION_MS,
+      timeoutMs: DECODE_TIMEOUT_MS,
+    }).catch((error: Error) => {
+      throw new Error(`hold music ${path} does not decode: ${error.message}`);
+    });
     if (pcm.length < SAMPLES_PER_FRAME) throw new Error(`hold music ${path} decoded to no audio`);
     return new HoldMusic(path, pcm);
   }
@@ -158,7 +161,9 @@ const REDIS_TIMEOUT_MS = 2000;
  * kept does not look like this music, the file is decoded here as before.
  */
 export async function loadHoldMusicShared(redis: Redis, path: string = builtinHoldMusicPath(), prefix = 'wt:'): Promise<HoldMusic> {
-  const key = `${prefix}hold-music:${createHash('sha256').update(await readFile(path)).digest('hex')}:${HOLD_SAMPLE_RATE}`;
+  const key = `${prefix}hold-music:${createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex')}:${HOLD_SAMPLE_RATE}`;
   const kept = await bounded(redis.getBuffer(key), REDIS_TIMEOUT_MS, 'reading decoded hold music').catch(() => null);
   if (kept && kept.length >= SAMPLES_PER_FRAME * 2 && kept.length % 2 === 0) {
     const pcm = new Int16Array(kept.length / 2);

@@ -64,4 +64,3 @@ export interface TopologyDeps {
    */
   beforeMove?(holdRoom: string): Promise<void>;
 }
-

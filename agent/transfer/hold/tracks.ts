@@ -32,4 +32,3 @@ export function audioTrackWithin(room: Room, identity: string, ms: number): Prom
     room.on(RoomEvent.TrackSubscribed, onTrack);
   });
 }
-

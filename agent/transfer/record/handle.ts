@@ -9,7 +9,16 @@
 // only logged, what a failed write said is written again with the next write or renewal once Redis answers,
 // and closing is tried again until it is done. Only a FencedError (someone claimed the record) stops the job.
 import { bounded, settleWithin } from '../../../core/bounded.ts';
-import { CallBusyError, FencedError, HANDED_OFF, LEASE_RENEW_MS, type NewRecord, type RecordPatch, type TransferRecord, type TransferRecordStore } from './store.ts';
+import {
+  CallBusyError,
+  FencedError,
+  HANDED_OFF,
+  LEASE_RENEW_MS,
+  type NewRecord,
+  type RecordPatch,
+  type TransferRecord,
+  type TransferRecordStore,
+} from './store.ts';
 
 /** One write to Redis; a write that hangs must not stall the transitions queued behind it. */
 export const RECORD_WRITE_TIMEOUT_MS = 2000;
@@ -54,13 +63,18 @@ export class TransferRecordHandle {
 
   /** Opens the record for a new request; refuses when the call has one open already, or was handed off. */
   static async open(
-    store: TransferRecordStore, fields: NewRecord, onProblem: (error: unknown) => void, onFenced?: () => void, createTimeoutMs = RECORD_CREATE_TIMEOUT_MS,
+    store: TransferRecordStore,
+    fields: NewRecord,
+    onProblem: (error: unknown) => void,
+    onFenced?: () => void,
+    createTimeoutMs = RECORD_CREATE_TIMEOUT_MS,
   ): Promise<OpenResult> {
     try {
       // A create that answers after its bound was given up: its record must not be left for a watcher to
       // find unrenewed and "take over" for a transfer that never started.
       const created = await bounded(store.create(fields), createTimeoutMs, 'creating the transfer record', (late) =>
-        store.remove(late.id, late.fence, late.callerRoom));
+        store.remove(late.id, late.fence, late.callerRoom),
+      );
       return { ok: true, record: new TransferRecordHandle(store, created.id, created.callerRoom, created.deadlineAt, created.fence, onProblem, onFenced) };
     } catch (error) {
       // Without its record a transfer could not be looked after: nobody is put on hold.
@@ -78,7 +92,12 @@ export class TransferRecordHandle {
    * `fence`. Throws when the record is gone or was claimed again since.
    */
   static async adopt(
-    store: TransferRecordStore, id: string, fence: number, owner: string, onProblem: (error: unknown) => void, onFenced?: () => void,
+    store: TransferRecordStore,
+    id: string,
+    fence: number,
+    owner: string,
+    onProblem: (error: unknown) => void,
+    onFenced?: () => void,
   ): Promise<{ record: TransferRecordHandle; stored: TransferRecord }> {
     const stored = await bounded(store.adopt(id, fence, owner), RECORD_WRITE_TIMEOUT_MS, 'adopting the transfer record');
     return { record: new TransferRecordHandle(store, stored.id, stored.callerRoom, stored.deadlineAt, fence, onProblem, onFenced), stored };
@@ -119,11 +138,12 @@ export class TransferRecordHandle {
     clearInterval(this.#timer);
     await this.#queue;
     if (this.#fenced) return;
-    const close = () => bounded(
-      how === 'handed_off' ? this.store.handOff(this.id, this.fence, this.callerRoom) : this.store.remove(this.id, this.fence, this.callerRoom),
-      RECORD_WRITE_TIMEOUT_MS,
-      'closing the transfer record',
-    );
+    const close = () =>
+      bounded(
+        how === 'handed_off' ? this.store.handOff(this.id, this.fence, this.callerRoom) : this.store.remove(this.id, this.fence, this.callerRoom),
+        RECORD_WRITE_TIMEOUT_MS,
+        'closing the transfer record',
+      );
     try {
       await close();
       return;

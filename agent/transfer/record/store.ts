@@ -74,7 +74,10 @@ export type NewRecord = Omit<TransferRecord, 'version' | 'fence' | 'leaseUntil' 
 
 /** The write was refused: another owner claimed the record (or it is gone). The writer must stop. */
 export class FencedError extends Error {
-  constructor(readonly id: string, readonly fence: number) {
+  constructor(
+    readonly id: string,
+    readonly fence: number,
+  ) {
     super(`transfer ${id}: fence ${fence} is no longer the owner's`);
     this.name = 'FencedError';
   }
@@ -204,9 +207,7 @@ export class TransferRecordStore {
    * new fence, or undefined when the record is gone or its lease still holds.
    */
   async claim(id: string, owner: string, force = false, leaseMs = this.leaseMs): Promise<number | undefined> {
-    const result = Number(
-      await this.#redis.eval(CLAIM, 2, this.#record(id), this.#leases, owner, String(this.#now()), String(leaseMs), force ? '1' : '0'),
-    );
+    const result = Number(await this.#redis.eval(CLAIM, 2, this.#record(id), this.#leases, owner, String(this.#now()), String(leaseMs), force ? '1' : '0'));
     return result > 0 ? result : undefined;
   }
 

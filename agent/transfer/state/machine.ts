@@ -55,9 +55,7 @@ type Timer = 'decision' | 'deadline' | 'max_duration';
  */
 // `rejoin` is not one either: a taken-over transfer's way back to the destination is needed whatever the
 // phase has become (a caller who hung up meanwhile still means the person must be told).
-const PHASE_WORK = new Set<TransferEffect['type']>([
-  'dial', 'reassure', 'brief', 'reprompt', 'arm_decision_timer', 'bridge', 'tell_destination_caller_left',
-]);
+const PHASE_WORK = new Set<TransferEffect['type']>(['dial', 'reassure', 'brief', 'reprompt', 'arm_decision_timer', 'bridge', 'tell_destination_caller_left']);
 
 export class TransferMachine {
   readonly #opts: TransferMachineOptions;
@@ -143,10 +141,13 @@ export class TransferMachine {
 
   #arm(timer: Timer, ms: number, event: TransferEvent): void {
     this.#clear(timer);
-    this.#timers.set(timer, setTimeout(() => {
-      this.#timers.delete(timer);
-      void this.send(event);
-    }, ms));
+    this.#timers.set(
+      timer,
+      setTimeout(() => {
+        this.#timers.delete(timer);
+        void this.send(event);
+      }, ms),
+    );
   }
 
   #clear(timer: Timer): void {

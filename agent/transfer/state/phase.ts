@@ -159,43 +159,69 @@ function next(phase: TransferPhase, event: TransferEvent): Transition | undefine
       return event.type === 'start' ? go({ kind: 'dialing', ringing: false }, HOLD, DIAL) : undefined;
     case 'dialing':
       switch (event.type) {
-        case 'resume_failed': return backToCaller('interrupted', [CANCEL_DIAL]);
-        case 'ringing': return go({ kind: 'dialing', ringing: true });
-        case 'answered': return go({ kind: 'briefing', prompted: false, reprompted: false }, { type: 'brief' });
-        case 'dial_failed': return backToCaller(event.reason, []);
-        case 'hold_failed': return backToCaller('hold_failed', [CANCEL_DIAL]);
-        case 'caller_left': return end('caller_hung_up', [CANCEL_DIAL]);
-        case 'cancel': return backToCaller('cancelled', [CANCEL_DIAL]);
-        case 'deadline': return backToCaller('no_answer', [CANCEL_DIAL]);
-        default: return undefined;
+        case 'resume_failed':
+          return backToCaller('interrupted', [CANCEL_DIAL]);
+        case 'ringing':
+          return go({ kind: 'dialing', ringing: true });
+        case 'answered':
+          return go({ kind: 'briefing', prompted: false, reprompted: false }, { type: 'brief' });
+        case 'dial_failed':
+          return backToCaller(event.reason, []);
+        case 'hold_failed':
+          return backToCaller('hold_failed', [CANCEL_DIAL]);
+        case 'caller_left':
+          return end('caller_hung_up', [CANCEL_DIAL]);
+        case 'cancel':
+          return backToCaller('cancelled', [CANCEL_DIAL]);
+        case 'deadline':
+          return backToCaller('no_answer', [CANCEL_DIAL]);
+        default:
+          return undefined;
       }
     case 'briefing':
       return briefing(phase, event);
     case 'notifying':
       switch (event.type) {
-        case 'resume_failed': return end(phase.outcome, [HANG_UP_DESTINATION]);
-        case 'notice_done': return end(phase.outcome, [HANG_UP_DESTINATION]);
-        case 'destination_left': return end(phase.outcome, []);
-        case 'deadline': return end(phase.outcome, [HANG_UP_DESTINATION]);
-        default: return undefined;
+        case 'resume_failed':
+          return end(phase.outcome, [HANG_UP_DESTINATION]);
+        case 'notice_done':
+          return end(phase.outcome, [HANG_UP_DESTINATION]);
+        case 'destination_left':
+          return end(phase.outcome, []);
+        case 'deadline':
+          return end(phase.outcome, [HANG_UP_DESTINATION]);
+        default:
+          return undefined;
       }
     case 'connecting':
       switch (event.type) {
-        case 'resume_failed': return backToCaller('interrupted', [HANG_UP_DESTINATION]);
-        case 'bridge_ready': return go({ kind: 'bridged', source: phase.source });
-        case 'bridge_failed': return backToCaller('bridge_failed', [HANG_UP_DESTINATION]);
-        case 'caller_left': return end('caller_hung_up', [HANG_UP_DESTINATION]);
-        case 'destination_left': return backToCaller('destination_hung_up', []);
-        case 'deadline': return backToCaller('timed_out', [HANG_UP_DESTINATION]);
-        default: return undefined;
+        case 'resume_failed':
+          return backToCaller('interrupted', [HANG_UP_DESTINATION]);
+        case 'bridge_ready':
+          return go({ kind: 'bridged', source: phase.source });
+        case 'bridge_failed':
+          return backToCaller('bridge_failed', [HANG_UP_DESTINATION]);
+        case 'caller_left':
+          return end('caller_hung_up', [HANG_UP_DESTINATION]);
+        case 'destination_left':
+          return backToCaller('destination_hung_up', []);
+        case 'deadline':
+          return backToCaller('timed_out', [HANG_UP_DESTINATION]);
+        default:
+          return undefined;
       }
     case 'bridged':
       switch (event.type) {
-        case 'resume_failed': return end('accepted', [HANG_UP_DESTINATION, HANG_UP_CALLER], phase.source);
-        case 'caller_left': return end('accepted', [HANG_UP_DESTINATION], phase.source);
-        case 'destination_left': return end('accepted', [HANG_UP_CALLER], phase.source);
-        case 'max_duration': return end('accepted', [HANG_UP_DESTINATION, HANG_UP_CALLER], phase.source);
-        default: return undefined;
+        case 'resume_failed':
+          return end('accepted', [HANG_UP_DESTINATION, HANG_UP_CALLER], phase.source);
+        case 'caller_left':
+          return end('accepted', [HANG_UP_DESTINATION], phase.source);
+        case 'destination_left':
+          return end('accepted', [HANG_UP_CALLER], phase.source);
+        case 'max_duration':
+          return end('accepted', [HANG_UP_DESTINATION, HANG_UP_CALLER], phase.source);
+        default:
+          return undefined;
       }
     case 'ended':
       return undefined;
@@ -253,10 +279,7 @@ function briefing(phase: Extract<TransferPhase, { kind: 'briefing' }>, event: Tr
       return go({ kind: 'notifying', outcome: 'caller_hung_up' }, DISARM, TELL_DESTINATION);
     case 'cancel':
       // The caller is still here and hears back first; the destination is told after, then let go.
-      return go(
-        { kind: 'notifying', outcome: 'cancelled' },
-        DISARM, UNHOLD, { type: 'tell_caller', outcome: 'cancelled' }, TELL_DESTINATION,
-      );
+      return go({ kind: 'notifying', outcome: 'cancelled' }, DISARM, UNHOLD, { type: 'tell_caller', outcome: 'cancelled' }, TELL_DESTINATION);
     case 'deadline':
       return backToCaller('timed_out', [DISARM, HANG_UP_DESTINATION]);
     default:

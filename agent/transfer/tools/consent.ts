@@ -14,8 +14,7 @@ const YES = new RegExp(
     String.raw`i(?:['’]ll|\s+will|\s+can)\s+take\s+(?:it|them|him|her|the\s+call))\b`,
   'i',
 );
-const NO =
-  /\b(?:no(?!\s+problem)|nope|nah|not|don['’]?t|do\s+not|never|wait|stop|hold\s+on|rather\s+not|can['’]?t|cannot|won['’]?t)\b/i;
+const NO = /\b(?:no(?!\s+problem)|nope|nah|not|don['’]?t|do\s+not|never|wait|stop|hold\s+on|rather\s+not|can['’]?t|cannot|won['’]?t)\b/i;
 /** "Yes?" when picking up, "Okay, who is it?": a question is not an answer. */
 const QUESTION = /\?\s*$/;
 

@@ -64,12 +64,14 @@ export default defineAgent({
 });
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  cli.runApp(new ServerOptions({
-    agent: fileURLToPath(import.meta.url),
-    agentName: process.env.AGENT_NAME ?? 'warm-transfer-agent',
-    loadThreshold: 2,
-    numIdleProcesses: 2,
-    host: '127.0.0.1',
-    port: 8082,
-  }));
+  cli.runApp(
+    new ServerOptions({
+      agent: fileURLToPath(import.meta.url),
+      agentName: process.env.AGENT_NAME ?? 'warm-transfer-agent',
+      loadThreshold: 2,
+      numIdleProcesses: 2,
+      host: '127.0.0.1',
+      port: 8082,
+    }),
+  );
 }

@@ -26,7 +26,11 @@ export interface TaskRun {
   failedAt?: string;
 }
 
-interface Runner { lines(): Array<Record<string, unknown>>; log(): string; stop(): Promise<void> }
+interface Runner {
+  lines(): Array<Record<string, unknown>>;
+  log(): string;
+  stop(): Promise<void>;
+}
 
 async function startRunner(stack: StackInfo, baseURL: string): Promise<Runner> {
   const dir = join(stack.logDir, 'workers');
@@ -34,11 +38,19 @@ async function startRunner(stack: StackInfo, baseURL: string): Promise<Runner> {
   const file = join(dir, `livekit-task-${Date.now()}.log`);
   const fd = openSync(file, 'a');
   const child = spawn(process.execPath, [join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), fileURLToPath(new URL('./agent.ts', import.meta.url)), 'start'], {
-    cwd: repoRoot, detached: true, stdio: ['ignore', fd, fd],
+    cwd: repoRoot,
+    detached: true,
+    stdio: ['ignore', fd, fd],
     env: {
-      PATH: process.env.PATH, HOME: process.env.HOME,
-      LIVEKIT_URL: stack.livekitUrl, LIVEKIT_API_KEY: stack.apiKey, LIVEKIT_API_SECRET: stack.apiSecret,
-      OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: baseURL, SIP_OUTBOUND_TRUNK_ID: stack.pstnTrunkId, HOLD_MUSIC: holdToneWav(),
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LIVEKIT_URL: stack.livekitUrl,
+      LIVEKIT_API_KEY: stack.apiKey,
+      LIVEKIT_API_SECRET: stack.apiSecret,
+      OPENAI_API_KEY: 'test-key',
+      OPENAI_BASE_URL: baseURL,
+      SIP_OUTBOUND_TRUNK_ID: stack.pstnTrunkId,
+      HOLD_MUSIC: holdToneWav(),
     },
   });
   closeSync(fd);
@@ -51,7 +63,13 @@ async function startRunner(stack: StackInfo, baseURL: string): Promise<Runner> {
     } catch {
       return;
     }
-    const timer = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, 5000);
     await exited;
     clearTimeout(timer);
   };
@@ -64,12 +82,15 @@ async function startRunner(stack: StackInfo, baseURL: string): Promise<Runner> {
     await sleep(200);
   }
   // Our own step lines, and the framework's log line for a tool that threw (connect_to_caller's move).
-  const lines = () => log().split('\n').flatMap((l): Array<Record<string, unknown>> => {
-    if (l.startsWith('{"lkTask"')) return [JSON.parse(l) as Record<string, unknown>];
-    if (!l.includes('"function":"connect_to_caller"') || !l.includes('"error"')) return [];
-    const entry = JSON.parse(l) as { time: number; error: unknown };
-    return [{ lkTask: 'merge_failed', at: new Date(entry.time).toISOString(), message: String(entry.error) }];
-  });
+  const lines = () =>
+    log()
+      .split('\n')
+      .flatMap((l): Array<Record<string, unknown>> => {
+        if (l.startsWith('{"lkTask"')) return [JSON.parse(l) as Record<string, unknown>];
+        if (!l.includes('"function":"connect_to_caller"') || !l.includes('"error"')) return [];
+        const entry = JSON.parse(l) as { time: number; error: unknown };
+        return [{ lkTask: 'merge_failed', at: new Date(entry.time).toISOString(), message: String(entry.error) }];
+      });
   return { lines, log, stop };
 }
 

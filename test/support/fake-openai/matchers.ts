@@ -67,8 +67,7 @@ export function lastUserMessageIncludes(text: string): ChatMatcher {
 
 /** A system (or developer) message contains `text` (case-insensitive). */
 export function systemPromptIncludes(text: string): ChatMatcher {
-  return (req) =>
-    req.messages.some((m) => (m.role === 'system' || m.role === 'developer') && includes(messageText(m), text));
+  return (req) => req.messages.some((m) => (m.role === 'system' || m.role === 'developer') && includes(messageText(m), text));
 }
 
 /** The tools offered to the model include `name`. */
@@ -84,7 +83,10 @@ export function toolsInclude(name: string): ChatMatcher {
 export function hasToolResult(name: string, text?: string): ChatMatcher {
   return (req) => {
     const callIds = new Set(
-      req.messages.flatMap((m) => m.tool_calls ?? []).filter((c) => c.function.name === name).map((c) => c.id),
+      req.messages
+        .flatMap((m) => m.tool_calls ?? [])
+        .filter((c) => c.function.name === name)
+        .map((c) => c.id),
     );
     for (let i = req.messages.length - 1; i >= 0; i--) {
       const m = req.messages[i];
@@ -113,10 +115,11 @@ export function not(matcher: ChatMatcher): ChatMatcher {
 export function hadToolResult(name: string, text?: string): ChatMatcher {
   return (req) => {
     const callIds = new Set(
-      req.messages.flatMap((m) => m.tool_calls ?? []).filter((c) => c.function.name === name).map((c) => c.id),
+      req.messages
+        .flatMap((m) => m.tool_calls ?? [])
+        .filter((c) => c.function.name === name)
+        .map((c) => c.id),
     );
-    return req.messages.some(
-      (m) => m.role === 'tool' && callIds.has(m.tool_call_id ?? '') && (text === undefined || includes(messageText(m), text)),
-    );
+    return req.messages.some((m) => m.role === 'tool' && callIds.has(m.tool_call_id ?? '') && (text === undefined || includes(messageText(m), text)));
   };
 }

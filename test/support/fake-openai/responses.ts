@@ -24,13 +24,7 @@ export function wireToolCalls(calls: ToolCallReply[], nextId: () => string): Wir
 const replyText = (reply: ChatReply) => reply.text ?? '';
 
 /** Streaming chunks: text word by word, then each tool call as name-first and arguments-second (as OpenAI does). */
-export function chatChunks(
-  reply: ChatReply,
-  calls: WireToolCall[],
-  model: string,
-  id: string,
-  includeUsage: boolean,
-): object[] {
+export function chatChunks(reply: ChatReply, calls: WireToolCall[], model: string, id: string, includeUsage: boolean): object[] {
   const base = { id, object: 'chat.completion.chunk', created: created(), model };
   const choice = (delta: object, finish_reason: string | null = null) => ({
     ...base,

@@ -6,9 +6,7 @@ import { EventEmitter } from 'node:events';
 import { TrackKind, type RemoteParticipant, type RemoteTrack, type Room } from '@livekit/rtc-node';
 
 export type RoomEffect =
-  | { kind: 'publish'; room: string; track: string }
-  | { kind: 'unpublish'; room: string; sid: string }
-  | { kind: 'disconnect'; room: string };
+  { kind: 'publish'; room: string; track: string } | { kind: 'unpublish'; room: string; sid: string } | { kind: 'disconnect'; room: string };
 
 export interface FakeRoomOptions {
   /** Who is in the room: identities (no tracks), or participants made by fakeParticipant. */
