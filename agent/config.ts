@@ -102,7 +102,7 @@ const schema = z
     WARM_TRANSFER_MAX_PER_ORGANIZATION: z.coerce.number().int().min(1).max(10_000).default(20),
     TRANSFER_TOPOLOGY: z.enum(['auto', 'move', 'bridge']).default('auto'),
     // A drill, never for production: `bridge` makes every self-hosted bridge fail at the accept.
-    WARM_TRANSFER_FAULT: z.enum(['bridge']).optional(),
+    WARM_TRANSFER_FAULT: z.enum(['hold', 'bridge']).optional(),
     RULES_COMPILER: z.enum(['parser', 'model']).default('parser'),
     [WORKER_KEY_ENV]: optionalText,
   })
@@ -170,8 +170,8 @@ export interface WorkerConfig {
     /** WARM_TRANSFER_MAX_PER_CALL, WARM_TRANSFER_MAX_PER_ORGANIZATION (the latter with the settings store only). */
     maxPerCall: number;
     maxPerOrganization: number;
-    /** WARM_TRANSFER_FAULT: a drill that fails every self-hosted bridge at the accept. */
-    fault: 'bridge' | undefined;
+    /** WARM_TRANSFER_FAULT: a drill that fails every hold (`hold`) or every relay bridge at the accept (`bridge`). */
+    fault: 'hold' | 'bridge' | undefined;
     topology: 'auto' | 'move' | 'bridge';
   };
 }

@@ -16,7 +16,7 @@ import { endWhenCallerHangsUp } from './conversation/caller-hang-up.ts';
 import { createModels } from './conversation/models.ts';
 import { quietly, roomServiceApi } from './livekit/room-api.ts';
 import { resumeOrderFromMetadata, Takeover } from './takeover/resume.ts';
-import { joinAsWorker } from './transfer/consultation.ts';
+import { joinAsWorker } from './livekit/join.ts';
 import { callTransfers } from './transfer/call-transfers.ts';
 import { redisTopologyMemory } from './transfer/hold/choose-topology.ts';
 import { TransferRecordStore } from './transfer/record/store.ts';

@@ -1,9 +1,10 @@
-// Takeover on Cloud, the caller's side: a caller the dead job had moved into its hold room goes back to their
-// own room before the transfer is carried on. The record names the hold room before the caller is moved into
-// it (write-ahead), so the server is asked first whether they got there.
+// Takeover on Cloud, the caller's side, for records written before the caller stayed in their own room: a caller
+// a dead job of that version had moved into its hold room goes back to their own room before the transfer is
+// carried on. Those records name the hold room before the caller was moved into it (write-ahead), so the server
+// is asked first whether they got there.
 import { bounded } from '../../core/bounded.ts';
 import { quietly, type RoomApi } from '../livekit/room-api.ts';
-import { MOVE_BACK_ATTEMPTS, retry } from '../transfer/hold/move-topology.ts';
+import { moveParticipant } from '../transfer/hold/move-person.ts';
 
 /** How long the server is asked who is in the hold room before the move home is tried anyway. */
 export const HOLD_ROOM_LOOKUP_MS = 2000;
@@ -18,8 +19,7 @@ export interface HeldCaller {
 
 /**
  * The caller of a transfer whose job died may still wait in that job's hold room. Back into their own room
- * first (a few tries, as for any move home), where the resumed transfer holds them again in a hold room of its
- * own. The old hold room is deleted only once they have left it: deleting it with the caller inside would drop
+ * first (a few tries, as for any move), where the resumed transfer holds them again. The old hold room is deleted only once they have left it: deleting it with the caller inside would drop
  * the call. A bridged caller stays where they are, and so does one the server says never reached the hold room
  * (the job died between the record's write and the move).
  */
@@ -30,11 +30,9 @@ export async function bringCallerHome(api: RoomApi, held: HeldCaller, callerRoom
     await quietly(api.deleteRoom(holdRoom)); // an empty hold room (or none): nobody is dropped by it
     return 'not_held';
   }
-  try {
-    await retry(MOVE_BACK_ATTEMPTS, () => api.moveParticipant(holdRoom, callerIdentity, callerRoom));
-  } catch {
-    return 'stuck';
-  }
+  // Idempotent: a move that answered an error may still have brought them home (move-person.ts).
+  const moved = await moveParticipant(api, { identity: callerIdentity, from: holdRoom, to: callerRoom });
+  if (moved.where === 'stayed') return 'stuck';
   await quietly(api.deleteRoom(holdRoom));
   return 'home';
 }

@@ -2,7 +2,7 @@
 // dispatched a job into the caller's room with a ResumeOrder in its metadata. That job:
 //   1. reads the record: if its fence moved on (ended, or claimed again) there is nothing to carry on;
 //   2. goes back to a person left mid-briefing at once, before anything else (early-rejoin.ts);
-//   3. connects, and brings a caller left in the dead job's hold room home (Cloud);
+//   3. connects, and brings a caller left in the hold room of a dead job of an older version home (Cloud);
 //   4. adopts the record and carries the transfer on from the phase it holds, then with the rule's
 //      remaining destinations (resumePlan: what the record says the new job does);
 //   5. ends the call if nobody is left to talk to.
@@ -72,7 +72,9 @@ export function resumePlan(order: ResumeOrder, stored: TransferRecord, early: Ea
         renewedAt: stored.renewedAt,
         resumes: stored.resumes,
         ...(stored.summary ? { summary: stored.summary } : {}),
-        bridgedByServer: stored.topology === 'move' && phase.kind === 'bridged',
+        // Bridged by the server's move: the person in the caller's room (or, for a record of an older version
+        // that moved the caller, both in the consultation room).
+        bridgedIn: stored.topology === 'move' && phase.kind === 'bridged' ? (stored.holdRoom ? stored.consultationRoom : stored.callerRoom) : undefined,
         ...(early ? { early } : {}),
       },
     },

@@ -5,16 +5,18 @@ import type { Room, RoomEvent } from '@livekit/rtc-node';
 import type { TransferOutcome } from '../../core/outcome.ts';
 import type { Destination } from '../../settings/destination.ts';
 import type { Models } from '../conversation/models.ts';
-import type { LiveKitCredentials, RoomApi } from '../livekit/room-api.ts';
+import type { RoomApi } from '../livekit/room-api.ts';
 import type { EarlyRejoin } from '../takeover/early-rejoin.ts';
 import type { Authorisation } from './dial/authorise.ts';
+import type { TransferLinks } from './links.ts';
 import type { CallerHold } from './hold/caller-hold.ts';
 import type { RecordPatch } from './record/store.ts';
 import type { TransferEvent, TransferPhase } from './state/phase.ts';
 import type { TimelineEntry, TransferTimeline } from './timeline.ts';
 
 export interface AttemptDeps {
-  credentials: LiveKitCredentials;
+  /** Joining rooms, dialling, the briefing agent (links.ts). */
+  links: TransferLinks;
   api: RoomApi;
   caller: { room: Room; identity: string };
   /** The caller's hold, shared by every destination tried for one request. */
@@ -78,8 +80,11 @@ export interface ResumeFrom {
   resumes: number;
   /** The summary the destination was briefed with, if it was. */
   summary?: string;
-  /** Caller and destination are in one room, bridged by the server (Cloud move): nothing to rebuild. */
-  bridgedByServer: boolean;
+  /**
+   * Caller and destination are in this room, bridged by the server (Cloud move): nothing to rebuild. The caller's
+   * room; the consultation room for records of versions that moved the caller rather than the person.
+   */
+  bridgedIn: string | undefined;
   /** The consultation room joined (and the person apologised to) as soon as the job knew the record. */
   early?: EarlyRejoin;
 }

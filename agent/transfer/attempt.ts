@@ -60,6 +60,7 @@ export class TransferAttempt {
     const { resume } = request;
     this.#briefing = new BriefingScript({
       context: this.#context,
+      startBriefing: deps.links.startBriefing,
       models: deps.models,
       brief: request.brief,
       reason: request.reason,
@@ -71,12 +72,13 @@ export class TransferAttempt {
     });
     this.#consultation = new Consultation({
       context: this.#context,
-      credentials: deps.credentials,
+      links: deps.links,
       api: deps.api,
       name: resume?.consultationRoom ?? `wt-${randomUUID()}`,
       caller: deps.caller,
       hold: deps.hold,
       destination: request.destination,
+      bridgedIn: resume?.bridgedIn,
       authorise: (destination) => deps.authorise(destination),
       fromNumber: request.fromNumber,
       ringingTimeoutMs: deps.ringingTimeoutMs,
@@ -85,9 +87,11 @@ export class TransferAttempt {
     });
     this.#rejoin = new Rejoin({
       context: this.#context,
-      credentials: deps.credentials,
+      links: deps.links,
       api: deps.api,
       consultation: this.#consultation,
+      callerRoom: deps.caller.room,
+      bridgedInCallerRoom: resume?.bridgedIn !== undefined && resume.bridgedIn === deps.caller.room.name,
       briefing: this.#briefing,
       early: resume?.early,
       onAttended: () => this.#recordResumed(),
@@ -110,12 +114,14 @@ export class TransferAttempt {
     });
     void this.#briefing.prepareSummary().then((summary) => this.deps.onRecord?.({ summary }));
     this.#watchCaller(caller.room);
+    // On Cloud the accept moves the person into the caller's room: their hang-up is seen there from then on.
+    this.#consultation.watchPersonIn(caller.room);
     if (resume) {
       this.#rejoin.begin();
-      this.#send({ type: 'resume', phase: resume.phase, bridgedByServer: resume.bridgedByServer });
+      this.#send({ type: 'resume', phase: resume.phase, bridgedByServer: resume.bridgedIn !== undefined });
       // The caller hung up while nobody was watching: the transfer carries on without them (the person is told).
-      // (On Cloud a bridged caller is in the consultation room, where the rejoin's watch looks for them.)
-      if (!resume.bridgedByServer && !caller.room.remoteParticipants.has(caller.identity)) this.#send({ type: 'caller_left' });
+      // (A caller bridged by an older version's move is in the consultation room, where its watch looks for them.)
+      if (this.#callerRoomName() === caller.room.name && !caller.room.remoteParticipants.has(caller.identity)) this.#send({ type: 'caller_left' });
     } else {
       this.#send({ type: 'start' });
     }
@@ -183,13 +189,10 @@ export class TransferAttempt {
   }
 
   async #hold(): Promise<void> {
-    const { hold, caller } = this.deps;
+    const { hold } = this.deps;
     await this.#writtenAhead();
     const wasHolding = hold.holding;
     const topology = await hold.hold();
-    // On Cloud the caller waits in a hold room of its own: a hang-up there must end the transfer too.
-    const heldIn = topology.heldIn();
-    if (heldIn && heldIn !== caller.room) this.#watchCaller(heldIn);
     this.timeline.record('hold_started', { topology: topology.kind, alreadyOnHold: wasHolding });
     this.#recordResumed();
   }
@@ -205,11 +208,9 @@ export class TransferAttempt {
     if (message) this.deps.sayToCaller(message);
   }
 
-  /** Wherever the caller is now: moved into the consultation room on Cloud, in their own room on the bridge. */
+  /** The caller's own room, but for a call an older version bridged by moving them into the consultation room. */
   #callerRoomName(): string {
-    const topology = this.deps.hold.topology;
-    if (topology) return topology.callerRoomName;
-    return this.request.resume?.bridgedByServer ? this.#consultation.name : this.deps.caller.room.name!;
+    return this.request.resume?.bridgedIn ?? this.deps.caller.room.name!;
   }
 
   #transitioned(from: TransferPhase, event: TransferEvent, to: TransferPhase, ignored: boolean): void {
@@ -242,7 +243,7 @@ export class TransferAttempt {
   }
 
   #watchCaller(room: Room): void {
-    watchCaller(room, { context: this.#context, caller: this.deps.caller, hold: this.deps.hold });
+    watchCaller(room, { context: this.#context, caller: this.deps.caller });
   }
 
   #listen(room: Room, event: RoomEvent, listener: (...args: never[]) => void): void {

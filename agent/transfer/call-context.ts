@@ -18,10 +18,13 @@ import type { MusicSource, TopologyKind } from './hold/topology.ts';
 import type { TransferRecordStore } from './record/store.ts';
 import type { TimelineEntry } from './timeline.ts';
 import type { ReferApi } from './tools/refer.ts';
+import type { TransferLinks } from './links.ts';
 
 export interface CallTransfersOptions {
   credentials: LiveKitCredentials;
   api: RoomApi;
+  /** Joining rooms, dialling and the briefing agent; the real ones from `credentials` unless given (links.ts). */
+  links?: TransferLinks;
   room: Room;
   callerIdentity: string;
   callerNumber: string | undefined;
@@ -38,7 +41,7 @@ export interface CallTransfersOptions {
   /** What each LiveKit server taught about moving participants (the worker's Redis); nothing remembered without. */
   topologyMemory?: TopologyMemory;
   /** A drill (WARM_TRANSFER_FAULT): every self-hosted bridge fails at the accept. */
-  fault?: 'bridge';
+  fault?: 'hold' | 'bridge';
   /** Cap on a whole transfer request, all its destinations together. */
   deadlineMs: number;
   /** Cap on a bridged call (MAX_BRIDGED_CALL_S); four hours unless set. */

@@ -1,39 +1,24 @@
 // The consultation room: where the worker and the person being asked meet, apart from the caller. This file
 // joins it as the worker, dials the person into it, and watches it: ringing, the answer, the person leaving,
-// and the caller leaving (here, or in whichever room they are in). The briefing and the decision happen in it
-// (briefing/, decision.ts); the bridge may move the caller into it (bridge/).
-import { AccessToken } from 'livekit-server-sdk';
-import { type RemoteParticipant, Room, RoomEvent } from '@livekit/rtc-node';
+// and the caller leaving. The briefing and the decision happen in it (briefing/, decision.ts); on Cloud the
+// bridge moves the person out of it into the caller's room (bridge/), where they are watched from then on.
+import { type RemoteParticipant, type Room, RoomEvent } from '@livekit/rtc-node';
 import { pii, sipFailureFields } from '../../core/pii.ts';
 import { destinationFields } from '../../settings/destination.ts';
-import { bounded, DISCONNECT_TIMEOUT_MS, JOIN_TIMEOUT_MS, settleWithin } from '../../core/bounded.ts';
+import { DISCONNECT_TIMEOUT_MS, settleWithin } from '../../core/bounded.ts';
 import type { Destination } from '../../settings/destination.ts';
-import { quietly, type LiveKitCredentials, type RoomApi } from '../livekit/room-api.ts';
+import { quietly, type RoomApi } from '../livekit/room-api.ts';
 import type { AttemptContext } from './attempt-context.ts';
 import { listenForKeys } from './decision.ts';
 import type { Authorisation, AuthorisedDial } from './dial/authorise.ts';
-import { dial } from './dial/dial.ts';
 import type { CallerHold } from './hold/caller-hold.ts';
+import type { TransferLinks } from './links.ts';
 
-export const WORKER_IDENTITY = 'warm-transfer-agent';
 export const DESTINATION_IDENTITY = 'transfer-destination';
-
-/** Joins `roomName` as the worker (an agent participant that may publish and subscribe). */
-export async function joinAsWorker(credentials: LiveKitCredentials, roomName: string): Promise<Room> {
-  const token = new AccessToken(credentials.apiKey, credentials.apiSecret, { identity: WORKER_IDENTITY, name: 'Warm transfer agent', ttl: '1h' });
-  token.kind = 'agent';
-  token.addGrant({ roomJoin: true, room: roomName, canPublish: true, canSubscribe: true, canPublishData: true });
-  const room = new Room();
-  const jwt = await token.toJwt();
-  await bounded(room.connect(credentials.url, jwt, { autoSubscribe: true, dynacast: false }), JOIN_TIMEOUT_MS, `joining ${roomName}`, () =>
-    settleWithin(room.disconnect(), DISCONNECT_TIMEOUT_MS),
-  );
-  return room;
-}
 
 export interface ConsultationOptions {
   context: AttemptContext;
-  credentials: LiveKitCredentials;
+  links: TransferLinks;
   api: RoomApi;
   /** The consultation room's name: new for a first attempt, the record's for a taken-over one. */
   name: string;
@@ -41,6 +26,8 @@ export interface ConsultationOptions {
   hold: CallerHold;
   /** Undefined when a taken-over record's destination could not be read back: it is never dialled. */
   destination: Destination | undefined;
+  /** A taken-over transfer the server had bridged: the room the person is in with the caller. */
+  bridgedIn?: string | undefined;
   /** The check every dial passes first (authorise.ts, bound to the agent's policy). */
   authorise(destination: Destination | undefined): Promise<Authorisation>;
   /** Caller ID the destination sees. */
@@ -75,7 +62,7 @@ export class Consultation {
     const authorised = await this.authorise();
     if (!authorised || signal.aborted) return;
     await this.options.api.createRoom(this.name, { emptyTimeoutS: 60, maxParticipants: 3 });
-    const room = await joinAsWorker(this.options.credentials, this.name);
+    const room = await this.options.links.join(this.name);
     this.adopt(room);
     this.options.onJoined(room);
     await this.dialInto(authorised, signal);
@@ -109,8 +96,7 @@ export class Consultation {
   async dialInto(authorised: AuthorisedDial, signal: AbortSignal): Promise<void> {
     const { context, fromNumber } = this.options;
     context.timeline.record('dialing', { ...destinationFields(authorised.destination), ...pii({ phoneNumber: fromNumber ?? '' }) });
-    const result = await dial(
-      this.options.credentials,
+    const result = await this.options.links.dial(
       { dial: authorised, room: this.name, identity: DESTINATION_IDENTITY, fromNumber, ringingTimeoutMs: this.options.ringingTimeoutMs },
       signal,
     );
@@ -129,9 +115,31 @@ export class Consultation {
     this.options.context.send({ type: 'answered' });
   }
 
-  /** The person's line is closed (a dial still ringing is cancelled); they may already have gone. */
+  /** The room the person is in: this one, until a move to the caller's room is asked (or was, before a takeover). */
+  get personRoomName(): string {
+    return this.options.hold.personRoomName ?? this.options.bridgedIn ?? this.name;
+  }
+
+  /**
+   * The person's line is closed (a dial still ringing is cancelled); they may already have gone. Mid-move
+   * they may be in either room, so both are asked.
+   */
   async hangUpDestination(): Promise<void> {
-    await quietly(this.options.api.removeParticipant(this.name, DESTINATION_IDENTITY));
+    const rooms = new Set([this.name, this.personRoomName]);
+    await Promise.all([...rooms].map((room) => quietly(this.options.api.removeParticipant(room, DESTINATION_IDENTITY))));
+  }
+
+  /** The person leaving `room` (the caller's, once moved there) ends the transfer as any hang-up of theirs. */
+  watchPersonIn(room: Room): void {
+    const { context, resumed } = this.options;
+    context.listen(room, RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => {
+      // Leaving a room they were moved out of (or are being moved out of) is no hang-up.
+      if (p.identity !== DESTINATION_IDENTITY || this.personRoomName !== room.name) return;
+      context.timeline.record('participant_left', { side: 'destination' });
+      // A taken-over dial has no answer to wait for: the leg ending before it was answered is its result.
+      if (resumed && context.phase().kind === 'dialing') context.send({ type: 'dial_failed', reason: 'no_answer' });
+      else context.send({ type: 'destination_left' });
+    });
   }
 
   /** The worker leaves and the room goes, side by side; the listeners were removed with the attempt's. */
@@ -151,26 +159,16 @@ export class Consultation {
       if (changed['sip.callStatus'] === 'active' && resumed && context.phase().kind === 'dialing') this.answered();
     });
     listenForKeys(room, DESTINATION_IDENTITY, context);
-    context.listen(room, RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => {
-      if (p.identity !== DESTINATION_IDENTITY) return;
-      context.timeline.record('participant_left', { side: 'destination' });
-      // A taken-over dial has no answer to wait for: the leg ending before it was answered is its result.
-      if (resumed && context.phase().kind === 'dialing') context.send({ type: 'dial_failed', reason: 'no_answer' });
-      else context.send({ type: 'destination_left' });
-    });
-    watchCaller(room, this.options);
+    this.watchPersonIn(room);
+    // Bridged by a server move before this version kept the caller home: the caller is in this room.
+    if (this.options.bridgedIn === this.name) watchCaller(room, this.options);
   }
 }
 
-/** The caller hanging up in `room`, while that is the room they are in, ends the transfer. */
-export function watchCaller(room: Room, options: Pick<ConsultationOptions, 'context' | 'caller' | 'hold'>): void {
-  const { context, caller, hold } = options;
+/** The caller hanging up in `room` ends the transfer. */
+export function watchCaller(room: Room, options: Pick<ConsultationOptions, 'context' | 'caller'>): void {
+  const { context, caller } = options;
   context.listen(room, RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => {
-    if (p.identity === caller.identity && callerIsIn(room, hold)) context.send({ type: 'caller_left' });
+    if (p.identity === caller.identity) context.send({ type: 'caller_left' });
   });
-}
-
-function callerIsIn(room: Room, hold: CallerHold): boolean {
-  const topology = hold.topology;
-  return !topology || topology.kind === 'bridge' || topology.callerRoomName === room.name;
 }

@@ -7,6 +7,7 @@ import { TransferAttempt } from './attempt.ts';
 import type { ResumeFrom } from './attempt-context.ts';
 import type { TransferCall } from './call-context.ts';
 import type { CallerHold } from './hold/caller-hold.ts';
+import { liveKitLinks } from './links.ts';
 import type { TransferRecordHandle } from './record/handle.ts';
 
 export interface NextAttempt {
@@ -31,7 +32,7 @@ export function nextAttempt(call: TransferCall, record: TransferRecordHandle, ne
   const { hold, index } = next;
   const transfer = new TransferAttempt(
     {
-      credentials: options.credentials,
+      links: options.links ?? liveKitLinks(options.credentials),
       api: options.api,
       caller: { room: options.room, identity: options.callerIdentity },
       hold,

@@ -17,7 +17,6 @@ import { type Destination, formatDestination } from '../../settings/destination.
 import type { Models } from '../conversation/models.ts';
 import type { OrganizationSlot, RequestPlaces } from '../capacity/transfer-limits.ts';
 import type { ResumeFrom } from './attempt-context.ts';
-import { joinAsWorker } from './consultation.ts';
 import { transcriptOf } from './briefing/session.ts';
 import type { TransferCall } from './call-context.ts';
 import { TransferChain } from './chain.ts';
@@ -209,11 +208,10 @@ export class TransferRequest {
         caller: { room: options.room, identity: options.callerIdentity, muteAgent: (muted) => caller.mute(muted) },
         music: options.music,
         api: options.api,
-        join: (name) => joinAsWorker(options.credentials, name),
         ...(options.fault ? { fault: options.fault } : {}),
       },
       ...(options.topologyMemory ? { memory: options.topologyMemory } : {}),
-      // Where the caller will be is in the record before they are moved there (write-ahead).
+      // How the caller is connected is in the record before the call is (write-ahead).
       writeAhead: (where) => this.record.writeAhead(where),
       speak: (text) => speech(options.models, text),
       onStopWaiting,

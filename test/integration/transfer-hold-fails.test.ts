@@ -1,6 +1,6 @@
-// A hold that cannot start, on the real stack: with TRANSFER_TOPOLOGY=move forced on the open-source server
-// (which answers MoveParticipant with "not implemented"), the caller cannot be put on hold. Nobody may be
-// dialled then: the caller keeps their agent, hears why, and the transfer ends as hold_failed.
+// A hold that cannot start, on the real stack: with the drill WARM_TRANSFER_FAULT=hold the hold music never
+// starts, so the caller cannot be put on hold. Nobody may be dialled then: the caller keeps their agent, hears
+// why, and the transfer ends as hold_failed.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   at,
@@ -18,7 +18,7 @@ let cast: TransferCast;
 let call: TransferCall | undefined;
 
 beforeAll(async () => {
-  cast = await startTransferWorker(stack, 'hold-fails', { TRANSFER_TOPOLOGY: 'move' });
+  cast = await startTransferWorker(stack, 'hold-fails', { WARM_TRANSFER_FAULT: 'hold' });
 });
 afterEach(async () => {
   await call?.close();

@@ -33,8 +33,7 @@ describe('warm transfer accepted with keypad 1', () => {
     const { caller, callee } = call;
     await caller.waitAnswered(20_000);
 
-    const hold = await timelineEntry(cast.worker, 'hold_started', 45_000);
-    expect(hold.topology).toBe('bridge');
+    await timelineEntry(cast.worker, 'hold_started', 45_000);
     await callee.waitAnswered(20_000);
     const prompted = await timelineEntry(cast.worker, 'prompted', 30_000);
 
@@ -55,7 +54,10 @@ describe('warm transfer accepted with keypad 1', () => {
     await callee.press('1');
     const decision = await timelineEntry(cast.worker, 'decision', 10_000);
     expect(decision).toMatchObject({ choice: 'accept', source: 'keypad' });
-    const bridged = at(await timelineEntry(cast.worker, 'bridged', 10_000));
+    const bridgedEntry = await timelineEntry(cast.worker, 'bridged', 10_000);
+    // The open-source server cannot move the person into the caller's room: the worker relays instead.
+    expect(bridgedEntry.topology).toBe('bridge');
+    const bridged = at(bridgedEntry);
 
     // Destination audio reaches the caller after the accept and not before.
     const heard = await caller.waitForAudio({ minRms: 300, withinMs: 10_000, after: bridged });

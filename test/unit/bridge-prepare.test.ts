@@ -24,9 +24,6 @@ function bridge() {
     caller: { room: callerRoom, identity: 'sip_caller', muteAgent: () => undefined },
     music: fakeMusic({ onStop: () => void log.push('music stopped') }),
     api,
-    join: async () => {
-      throw new Error('the bridge joins no room');
-    },
   });
   return { log, topology };
 }

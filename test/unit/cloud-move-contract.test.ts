@@ -1,16 +1,18 @@
-// The Cloud path's contract with RoomService: which calls it makes, in which order, with which arguments,
-// and what happens to the caller when any one of them fails. (The open-source server cannot move
-// participants, so this path is checked against a recorder rather than a live server.)
+// The Cloud path's contract with RoomService: which calls it makes, in which order, with which arguments, and
+// what happens when one of them fails or answers an error after all. The caller is held in their own room (no
+// RoomService call at all), and the accept moves the person into it; the rules of Cloud behind these calls
+// (rooms that close, moves that replay, SIDs that change) are checked against a model in cloud-model-transfers.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { RoomEvent, type RemoteParticipant, type Room } from '@livekit/rtc-node';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CallerHold } from '../../agent/transfer/hold/caller-hold.ts';
 import type { RoomApi } from '../../agent/livekit/room-api.ts';
 import { bringCallerHome } from '../../agent/takeover/bring-home.ts';
 import { holdWithTopology, type TopologyMemory } from '../../agent/transfer/hold/choose-topology.ts';
-import { MoveTopology } from '../../agent/transfer/hold/move-topology.ts';
+import { DestinationGone } from '../../agent/transfer/hold/move-topology.ts';
 import type { TopologyDeps } from '../../agent/transfer/hold/topology.ts';
+import { TRACK_WAIT_MS } from '../../agent/transfer/hold/tracks.ts';
 
 type Call = [string, ...string[]];
 type Method = keyof RoomApi;
@@ -23,11 +25,11 @@ function recorder(failures: Partial<Record<Method, Error[]>> = {}) {
   };
   const api: RoomApi = {
     async createRoom(name) {
-      calls.push(['createRoom', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
+      calls.push(['createRoom', name]);
       fail('createRoom');
     },
     async deleteRoom(name) {
-      calls.push(['deleteRoom', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
+      calls.push(['deleteRoom', name]);
       fail('deleteRoom');
     },
     async removeParticipant(room, identity) {
@@ -35,143 +37,111 @@ function recorder(failures: Partial<Record<Method, Error[]>> = {}) {
       fail('removeParticipant');
     },
     async moveParticipant(room, identity, to) {
-      calls.push(['moveParticipant', room.replace(/[0-9a-f-]{36}$/, '<uuid>'), identity, to.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
+      calls.push(['moveParticipant', room, identity, to]);
       fail('moveParticipant');
     },
   };
   const muted: boolean[] = [];
-  // Rooms emit events (key presses) like the real ones; the worker's joins are kept for the tests.
-  const joined: Room[] = [];
+  // Rooms emit events (key presses, arrivals) like the real ones.
   const fakeRoom = (name: string) =>
     Object.assign(new EventEmitter(), {
       name,
-      disconnect: async () => void calls.push(['disconnect', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]),
+      remoteParticipants: new Map(),
+      localParticipant: { publishTrack: async () => ({ sid: `TR_${name}` }), unpublishTrack: async () => undefined },
+      disconnect: async () => void calls.push(['disconnect', name]),
     }) as unknown as Room;
   const deps: TopologyDeps = {
     caller: { room: fakeRoom('call-room'), identity: 'sip_caller', muteAgent: (m) => void muted.push(m) },
     api,
     music: {
       async play(room) {
-        calls.push(['play', room.name!.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
+        calls.push(['play', room.name!]);
         return { stop: async () => void calls.push(['stop']) };
       },
     },
-    join: async (name) => {
-      calls.push(['join', name.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
-      const room = fakeRoom(name);
-      joined.push(room);
-      return room;
-    },
   };
-  return { calls, muted, deps, joined };
+  return { calls, muted, deps, fakeRoom };
 }
 
 const notImplemented = () => Object.assign(new Error('twirp error unimplemented: not implemented'), { code: 'unimplemented' });
+const notFound = () => Object.assign(new Error('participant not found'), { status: 404 });
 const consultation = { name: 'wt-consult' } as unknown as Room;
 /** A server URL of the test's own. */
 const server = (name: string) => `wss://${name}-${randomUUID()}.test`;
 /** What servers taught, kept in memory (in production, in the worker's Redis: topology-memory-redis). */
-function memoryOfOwn(): TopologyMemory {
+function memoryOfOwn(): TopologyMemory & { taught: Map<string, 'move' | 'bridge'> } {
   const taught = new Map<string, 'move' | 'bridge'>();
-  return { recall: async (url) => taught.get(url), learn: async (url, kind) => void taught.set(url, kind) };
+  return { taught, recall: async (url) => taught.get(url), learn: async (url, kind) => void taught.set(url, kind) };
 }
+/** The server's answer to "who is in this room", per room. */
+const whoIsIn = (rooms: Record<string, string[] | 'no_room'>) => async (room: string) => rooms[room] ?? 'no_room';
+
+afterEach(() => vi.useRealTimers());
 
 describe('the Cloud (move) topology against RoomService', () => {
-  it('holds by moving the caller into a music room, and connects by moving them to the destination', async () => {
+  it('holds the caller in their own room, and connects by moving the person into it: one move, no room made', async () => {
     const { calls, muted, deps } = recorder();
-    const topology = new MoveTopology(deps);
-    await topology.hold();
-    await topology.connect(consultation);
-    expect(calls).toEqual([
-      ['createRoom', 'wt-hold-<uuid>'],
-      ['moveParticipant', 'call-room', 'sip_caller', 'wt-hold-<uuid>'],
-      ['join', 'wt-hold-<uuid>'],
-      ['play', 'wt-hold-<uuid>'],
-      ['moveParticipant', 'wt-hold-<uuid>', 'sip_caller', 'wt-consult'],
-      ['stop'],
-      ['disconnect', 'wt-hold-<uuid>'],
-      ['deleteRoom', 'wt-hold-<uuid>'],
-    ]);
+    const topology = await holdWithTopology('move', server('cloud'), deps);
+    await topology.connect(consultation, 'transfer-destination');
+    expect(calls).toEqual([['play', 'call-room'], ['moveParticipant', 'wt-consult', 'transfer-destination', 'call-room'], ['stop']]);
     expect(muted).toEqual([true]);
-    expect(topology.callerRoomName).toBe('wt-consult');
+    expect(topology.kind).toBe('move');
+    expect(topology.personRoomName).toBe('call-room');
   });
 
-  it('has the record name the hold room before the caller is moved into it (write-ahead)', async () => {
-    const { calls, deps } = recorder();
-    deps.beforeMove = async (holdRoom) => {
-      await new Promise((resolve) => setTimeout(resolve, 20)); // a write that takes a moment: the move waits
-      calls.push(['recorded', holdRoom.replace(/[0-9a-f-]{36}$/, '<uuid>')]);
-    };
-    await new MoveTopology(deps).hold();
-    expect(calls.slice(0, 3)).toEqual([
-      ['createRoom', 'wt-hold-<uuid>'],
-      ['recorded', 'wt-hold-<uuid>'],
-      ['moveParticipant', 'call-room', 'sip_caller', 'wt-hold-<uuid>'],
-    ]);
-  });
-
-  it('takes the caller off hold by moving them home, then removes the hold room', async () => {
+  it('takes the caller off hold without any move: they never left', async () => {
     const { calls, muted, deps } = recorder();
-    const topology = new MoveTopology(deps);
-    await topology.hold();
+    const topology = await holdWithTopology('move', server('cloud'), deps);
     calls.length = 0;
     await topology.unhold();
-    expect(calls).toEqual([
-      ['moveParticipant', 'wt-hold-<uuid>', 'sip_caller', 'call-room'],
-      ['stop'],
-      ['disconnect', 'wt-hold-<uuid>'],
-      ['deleteRoom', 'wt-hold-<uuid>'],
-    ]);
+    await topology.close();
+    expect(calls).toEqual([['stop']]);
     expect(muted).toEqual([true, false]);
   });
 
-  it.each(['createRoom', 'moveParticipant'] as const)('if %s fails while holding, the caller stays home with the agent', async (method) => {
-    const { calls, muted, deps } = recorder({ [method]: [new Error('boom')] });
-    await expect(new MoveTopology(deps).hold()).rejects.toThrow('boom');
-    expect(muted.at(-1) ?? false).toBe(false);
-    expect(calls.filter(([m]) => m === 'moveParticipant')).toHaveLength(method === 'moveParticipant' ? 1 : 0);
-    // A refused move leaves no room behind, and the worker never joined it.
-    if (method === 'moveParticipant') expect(calls.slice(-1)).toEqual([['deleteRoom', 'wt-hold-<uuid>']]);
-    expect(calls.some(([m]) => m === 'join')).toBe(false);
+  it('a move that answered an error but happened (a replay finds nobody) is taken as done, after asking the server', async () => {
+    const { calls, deps } = recorder({ moveParticipant: [notFound()] });
+    deps.api.participantIdentities = whoIsIn({ 'wt-consult': ['warm-transfer-agent'], 'call-room': ['sip_caller', 'transfer-destination'] });
+    const topology = await holdWithTopology('move', server('cloud'), deps);
+    await topology.connect(consultation, 'transfer-destination');
+    expect(calls.filter(([m]) => m === 'moveParticipant')).toHaveLength(1);
+    expect(topology.kind).toBe('move');
   });
 
-  it('if the move to the destination fails, connect fails and the caller is still on hold (then can be brought home)', async () => {
-    const { calls, deps } = recorder();
-    const topology = new MoveTopology(deps);
-    await topology.hold();
-    deps.api.moveParticipant = async () => {
-      calls.push(['moveParticipant-failed']);
-      throw new Error('move failed');
-    };
-    await expect(topology.connect(consultation)).rejects.toThrow('move failed');
-    expect(calls.at(-1)).toEqual(['moveParticipant-failed']);
-    expect(topology.callerRoomName.startsWith('wt-hold-')).toBe(true);
+  it('a move that failed with the person still in the consultation room is tried again', async () => {
+    const { calls, deps } = recorder({ moveParticipant: [Object.assign(new Error('unavailable'), { status: 503 })] });
+    deps.api.participantIdentities = whoIsIn({ 'wt-consult': ['transfer-destination'], 'call-room': ['sip_caller'] });
+    const topology = await holdWithTopology('move', server('cloud'), deps);
+    await topology.connect(consultation, 'transfer-destination');
+    expect(calls.filter(([m]) => m === 'moveParticipant')).toHaveLength(2);
+    expect(topology.personRoomName).toBe('call-room');
   });
 
-  it('retries the move home, and never deletes the hold room under a caller it could not move', async () => {
-    const once = recorder({ moveParticipant: [] });
-    const topology = new MoveTopology(once.deps);
-    await topology.hold();
-    once.deps.api.moveParticipant = (() => {
-      let attempts = 0;
-      return async () => {
-        attempts += 1;
-        once.calls.push(['moveParticipant-attempt', String(attempts)]);
-        if (attempts < 3) throw new Error('transient');
-      };
-    })();
-    await topology.unhold();
-    expect(once.calls.filter(([m]) => m === 'moveParticipant-attempt')).toHaveLength(3);
-    expect(once.calls.at(-1)).toEqual(['deleteRoom', 'wt-hold-<uuid>']);
+  it('a person who hung up mid-move is a destination gone, not a failed bridge, and the caller stays on hold', async () => {
+    const { calls, deps } = recorder({ moveParticipant: [notFound()] });
+    deps.api.participantIdentities = whoIsIn({ 'wt-consult': ['warm-transfer-agent'], 'call-room': ['sip_caller'] });
+    const topology = await holdWithTopology('move', server('cloud'), deps);
+    await expect(topology.connect(consultation, 'transfer-destination')).rejects.toBeInstanceOf(DestinationGone);
+    expect(topology.personRoomName).toBeUndefined();
+    expect(calls).not.toContainEqual(['stop']);
+  });
 
-    const never = recorder();
-    const stuck = new MoveTopology(never.deps);
-    await stuck.hold();
-    never.deps.api.moveParticipant = async () => {
-      throw new Error('down');
-    };
-    await expect(stuck.unhold()).rejects.toThrow('down');
-    expect(never.calls.some(([m]) => m === 'deleteRoom')).toBe(false);
+  it('a server that cannot move relays instead, and is remembered as one', async () => {
+    vi.useFakeTimers();
+    const { calls, deps, fakeRoom } = recorder({ moveParticipant: [notImplemented()] });
+    const memory = memoryOfOwn();
+    const url = server('self-hosted');
+    const topology = await holdWithTopology('auto', url, deps, memory);
+    // Not known to move: the relay is made ready while the person is briefed (its tracks published).
+    const room = fakeRoom('wt-consult');
+    topology.prepare?.(room);
+    // The relay needs the person's audio; this one has none, so the fallback fails after its wait.
+    const connecting = expect(topology.connect(room, 'transfer-destination')).rejects.toThrow('no audio track');
+    await vi.advanceTimersByTimeAsync(TRACK_WAIT_MS);
+    await connecting;
+    expect(calls.filter(([m]) => m === 'moveParticipant')).toHaveLength(1);
+    expect(topology.kind).toBe('bridge');
+    expect(memory.taught.get(url)).toBe('bridge');
   });
 });
 
@@ -232,55 +202,69 @@ describe('a takeover on Cloud against RoomService', () => {
 });
 
 describe('a caller on hold on Cloud', () => {
-  it('is heard pressing 0 in the hold room, where they wait, and not in the room they left', async () => {
-    const { deps, joined } = recorder();
+  it('is heard pressing 0 in their own room, where they are held', async () => {
+    const { deps } = recorder();
     let stops = 0;
     const hold = new CallerHold({ mode: 'move', serverUrl: server('keys'), topology: deps, speak: async function* () {}, onStopWaiting: () => void stops++ });
     await hold.hold();
     const caller = { identity: 'sip_caller' } as RemoteParticipant;
-    const holdRoom = joined[0]!;
-    expect(holdRoom.name).toMatch(/^wt-hold-/);
+    deps.caller.room.emit(RoomEvent.DtmfReceived, 5, '5', caller);
+    deps.caller.room.emit(RoomEvent.DtmfReceived, 0, '0', { identity: 'someone-else' } as RemoteParticipant);
+    expect(stops).toBe(0);
     deps.caller.room.emit(RoomEvent.DtmfReceived, 0, '0', caller);
-    expect(stops).toBe(0);
-    holdRoom.emit(RoomEvent.DtmfReceived, 5, '5', caller);
-    holdRoom.emit(RoomEvent.DtmfReceived, 0, '0', { identity: 'someone-else' } as RemoteParticipant);
-    expect(stops).toBe(0);
-    holdRoom.emit(RoomEvent.DtmfReceived, 0, '0', caller);
     expect(stops).toBe(1);
     await hold.unhold();
-    holdRoom.emit(RoomEvent.DtmfReceived, 0, '0', caller);
+    deps.caller.room.emit(RoomEvent.DtmfReceived, 0, '0', caller);
     expect(stops).toBe(1);
   });
 });
 
 describe('choosing the topology', () => {
-  it('auto falls back to the bridge when the server cannot move, and remembers it for that server', async () => {
-    const first = recorder({ moveParticipant: [notImplemented()] });
-    const selfHosted = server('self-hosted');
+  it('a server known not to move gets the bridge: nothing is tried, the relay is made ready', async () => {
     const memory = memoryOfOwn();
-    const topology = await holdWithTopology('auto', selfHosted, first.deps, memory);
+    const url = server('self-hosted');
+    memory.taught.set(url, 'bridge');
+    const { calls, deps } = recorder();
+    const topology = await holdWithTopology('auto', url, deps, memory);
     expect(topology.kind).toBe('bridge');
-    // The failed attempt cleaned up its hold room; the music now plays in the caller's own room.
-    expect(first.calls).toContainEqual(['deleteRoom', 'wt-hold-<uuid>']);
-    expect(first.calls.at(-1)).toEqual(['play', 'call-room']);
-
-    const second = recorder();
-    expect((await holdWithTopology('auto', selfHosted, second.deps, memory)).kind).toBe('bridge');
-    expect(second.calls).toEqual([['play', 'call-room']]);
+    expect(calls).toEqual([['play', 'call-room']]);
   });
 
-  it('auto uses moves where they work, and forced "move" never falls back', async () => {
-    const cloud = recorder();
-    expect((await holdWithTopology('auto', server('cloud'), cloud.deps)).kind).toBe('move');
-    const forced = recorder({ moveParticipant: [notImplemented()] });
-    await expect(holdWithTopology('move', server('forced'), forced.deps)).rejects.toThrow('not implemented');
-    expect(forced.muted.at(-1)).toBe(false);
+  it('a server known to move publishes no relay at the answer; one not known yet does', async () => {
+    const published: string[] = [];
+    for (const known of [true, false]) {
+      const memory = memoryOfOwn();
+      const url = server('cloud');
+      if (known) memory.taught.set(url, 'move');
+      const { deps, fakeRoom } = recorder();
+      const topology = await holdWithTopology('auto', url, deps, memory);
+      const room = fakeRoom('wt-consult');
+      (room.localParticipant as unknown as { publishTrack: () => Promise<{ sid: string }> }).publishTrack = async () => {
+        published.push(known ? 'known' : 'unknown');
+        return { sid: 'TR_x' };
+      };
+      topology.prepare?.(room);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await topology.close();
+    }
+    expect(published).toEqual(['unknown']);
   });
 
-  it('a bridge hold whose music cannot start leaves the caller with their agent, not muted in silence', async () => {
-    const { muted, deps } = recorder();
-    deps.music = { play: async () => Promise.reject(new Error('publish failed')) };
-    await expect(holdWithTopology('bridge', server('no-music'), deps)).rejects.toThrow('publish failed');
-    expect(muted).toEqual([true, false]);
+  it('a first successful move teaches the server as one that moves', async () => {
+    const memory = memoryOfOwn();
+    const url = server('cloud');
+    const { deps } = recorder();
+    const topology = await holdWithTopology('auto', url, deps, memory);
+    await topology.connect(consultation, 'transfer-destination');
+    expect(memory.taught.get(url)).toBe('move');
+  });
+
+  it('a hold whose music cannot start leaves the caller with their agent, not muted in silence', async () => {
+    for (const mode of ['bridge', 'move'] as const) {
+      const { muted, deps } = recorder();
+      deps.music = { play: async () => Promise.reject(new Error('publish failed')) };
+      await expect(holdWithTopology(mode, server('no-music'), deps)).rejects.toThrow('publish failed');
+      expect(muted).toEqual([true, false]);
+    }
   });
 });

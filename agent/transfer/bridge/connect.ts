@@ -1,10 +1,12 @@
 // The bridge effect: the person accepted, so caller and person are connected, by whichever topology holds the
-// caller (relay.ts between two rooms on a self-hosted server, a move into the consultation room on Cloud).
-// A failure here reaches the machine as bridge_failed (machine.ts), which brings the caller back.
+// caller (relay.ts between two rooms on a self-hosted server, the person moved into the caller's room on Cloud).
+// A failure here reaches the machine as bridge_failed (machine.ts), which brings the caller back; a person who
+// hung up while being moved is a destination who left.
 import type { Room } from '@livekit/rtc-node';
 import type { AttemptContext } from '../attempt-context.ts';
 import type { BriefingSession } from '../briefing/session.ts';
 import type { CallerHold } from '../hold/caller-hold.ts';
+import { DestinationGone } from '../hold/move-topology.ts';
 
 export async function connectCallerAndPerson(options: {
   context: AttemptContext;
@@ -20,7 +22,14 @@ export async function connectCallerAndPerson(options: {
   briefing?.interrupt();
   const closing = Promise.resolve(briefing?.close()).catch(() => undefined);
   try {
-    await hold.connect(options.consultation, options.personIdentity);
+    try {
+      await hold.connect(options.consultation, options.personIdentity);
+    } catch (error) {
+      if (!(error instanceof DestinationGone)) throw error;
+      context.timeline.record('participant_left', { side: 'destination', whileMoving: true });
+      context.send({ type: 'destination_left' });
+      return;
+    }
     // Caller and destination hear each other from here, whatever the briefing session still tidies up:
     // the transfer is bridged now, so a hang-up while it closes ends an accepted call.
     context.timeline.record('bridged', { topology: hold.topology!.kind });

@@ -10,7 +10,7 @@ import type { Models } from '../../conversation/models.ts';
 import type { EarlyRejoin } from '../../takeover/early-rejoin.ts';
 import type { AttemptContext } from '../attempt-context.ts';
 import { spokenDecision, UNBRIEFED_ACCEPT } from '../decision.ts';
-import { type BriefingSession, startBriefingSession, summarize } from './session.ts';
+import { type BriefingSession, type startBriefingSession, summarize } from './session.ts';
 
 /** How long the summary may take once the destination has answered before the reason is used instead. */
 const SUMMARY_GRACE_MS = 1500;
@@ -19,6 +19,8 @@ const BRIEFING_CLOSE_WAIT_MS = 2000;
 
 export interface BriefingScriptOptions {
   context: AttemptContext;
+  /** Starts the briefing agent in a room (links.ts). */
+  startBriefing: typeof startBriefingSession;
   models: Models;
   /** False for an ordinary (cold) transfer: nobody is briefed, and the answer is the accept. */
   brief: boolean;
@@ -54,7 +56,7 @@ export class BriefingScript {
   open(room: Room): void {
     const { brief, context, models, reason, transcript, personIdentity, ringingTimeoutMs } = this.options;
     if (!brief || this.#session) return;
-    this.#session = startBriefingSession({
+    this.#session = this.options.startBriefing({
       room,
       destinationIdentity: personIdentity,
       models,

@@ -3,27 +3,31 @@
 // consultation room.
 import { type AudioFrame, type RemoteParticipant, type Room, RoomEvent } from '@livekit/rtc-node';
 import { prepareRelay, type AudioRelay, type PreparedRelay } from '../bridge/relay.ts';
-import type { Playback, Topology, TopologyDeps } from './topology.ts';
+import type { Playback, Topology, TopologyDeps, TopologyKind } from './topology.ts';
 import { audioTrackWithin, TRACK_WAIT_MS } from './tracks.ts';
 
 export class BridgeTopology implements Topology {
-  readonly kind = 'bridge' as const;
   #music: Playback | undefined;
   #relays: AudioRelay[] = [];
   /** Silent relay tracks published while the destination in `consultation` is briefed. */
   #prepared: { consultation: Room; relays: Promise<[PreparedRelay, PreparedRelay] | undefined> } | undefined;
   #forwardDtmf: ((code: number, digit: string, participant: RemoteParticipant) => void) | undefined;
 
-  constructor(private readonly deps: TopologyDeps) {}
+  constructor(protected readonly deps: TopologyDeps) {}
 
-  /** The caller never leaves their own room. */
-  get callerRoomName(): string {
-    return this.deps.caller.room.name!;
+  get kind(): TopologyKind {
+    return 'bridge';
+  }
+
+  /** The person stays in the consultation room: the relay brings their voice over. */
+  get personRoomName(): string | undefined {
+    return undefined;
   }
 
   async hold(): Promise<void> {
     this.deps.caller.muteAgent(true);
     try {
+      if (this.deps.fault === 'hold') throw new Error('the hold music did not start (WARM_TRANSFER_FAULT=hold)');
       this.#music ??= await this.deps.music.play(this.deps.caller.room);
     } catch (error) {
       // No music: better the caller keeps their agent than sits muted in silence.
@@ -38,7 +42,7 @@ export class BridgeTopology implements Topology {
     // The caller's agent speaks as soon as the music is silent; taking the tracks down (a round trip to the
     // server each, slow on a busy machine) finishes meanwhile, each bounded, and delays nobody.
     const music = this.#music;
-    const tidied = Promise.all([this.#stopMusic(), this.#dropPrepared()]);
+    const tidied = Promise.all([this.stopMusic(), this.#dropPrepared()]);
     await music?.silence?.();
     this.deps.caller.muteAgent(false);
     void tidied.catch(() => undefined);
@@ -75,10 +79,6 @@ export class BridgeTopology implements Topology {
     return true;
   }
 
-  heldIn(): Room | undefined {
-    return this.#music && !this.#connected ? this.deps.caller.room : undefined;
-  }
-
   async connect(consultation: Room, destinationIdentity: string): Promise<void> {
     // A drill: an operator (or the fault-matrix test) can make every bridge fail, to see that callers are
     // taken back off hold and told, and the person let go, without waiting for a real failure.
@@ -106,7 +106,7 @@ export class BridgeTopology implements Topology {
       await Promise.all(this.#relays.splice(0).map((relay) => relay.stop()));
       throw error;
     }
-    await this.#stopMusic();
+    await this.stopMusic();
     this.#forwardDtmf = (code, digit, participant) => {
       if (participant.identity === identity) void consultation.localParticipant?.publishDtmf(code, digit).catch(() => undefined);
     };
@@ -116,11 +116,21 @@ export class BridgeTopology implements Topology {
   async close(): Promise<void> {
     if (this.#forwardDtmf) this.deps.caller.room.off(RoomEvent.DtmfReceived, this.#forwardDtmf);
     this.#forwardDtmf = undefined;
-    await Promise.all([...this.#relays.splice(0).map((relay) => relay.stop()), this.#dropPrepared()]);
-    await this.#stopMusic();
+    await this.stopRelays();
+    await this.stopMusic();
   }
 
-  async #stopMusic(): Promise<void> {
+  /** The relays (and any prepared ones) taken down; the caller's keys no longer forwarded. */
+  protected async stopRelays(): Promise<void> {
+    await Promise.all([...this.#relays.splice(0).map((relay) => relay.stop()), this.#dropPrepared()]);
+  }
+
+  /** Connected without relays (a move): the caller is no longer on hold. */
+  protected connected(): void {
+    this.#connected = true;
+  }
+
+  protected async stopMusic(): Promise<void> {
     const music = this.#music;
     this.#music = undefined;
     await music?.stop();

@@ -16,10 +16,10 @@ export interface CallerHoldOptions {
   /** What each server taught about moving participants (the worker's Redis); nothing remembered without. */
   memory?: TopologyMemory;
   /**
-   * Writes where the caller is held to the transfer record, awaited (within a bound) before it is so: the hold
-   * room before the caller is moved into it, the topology once they are held.
+   * Writes the topology to the transfer record, awaited (within a bound): once the caller is held, and again
+   * when the connect had to change it (a move that could not be made, relayed instead).
    */
-  writeAhead?(where: { holdRoom?: string; topology?: TopologyKind }): Promise<void>;
+  writeAhead?(where: { topology: TopologyKind }): Promise<void>;
   /** Turns a note into speech (the agent's TTS). */
   speak(text: string): AsyncIterable<AudioFrame>;
   /** The caller pressed the stop-waiting key while on hold. */
@@ -55,18 +55,12 @@ export class CallerHold {
   /** Puts the caller on hold; a no-op when they already are. */
   async hold(): Promise<Topology> {
     if (!this.#topology) {
-      const { writeAhead } = this.options;
-      const deps = writeAhead ? { ...this.options.topology, beforeMove: (holdRoom: string) => writeAhead({ holdRoom }) } : this.options.topology;
-      this.#topology = await holdWithTopology(this.options.mode, this.options.serverUrl, deps, this.options.memory);
-      await writeAhead?.({ topology: this.#topology.kind });
-      // On Cloud the caller waits in a hold room of their own: a hang-up there must be seen too.
-      const heldIn = this.#topology.heldIn();
-      if (heldIn && heldIn !== this.options.topology.caller.room) this.#watchCaller(heldIn);
+      this.#topology = await holdWithTopology(this.options.mode, this.options.serverUrl, this.options.topology, this.options.memory);
+      await this.options.writeAhead?.({ topology: this.#topology.kind });
     } else if (!this.#holding) {
       await this.#topology.hold();
     }
-    // On Cloud the caller waits in the hold room, so that is where their keys arrive.
-    if (!this.#holding) this.#listenForStop(this.#topology.heldIn() ?? this.options.topology.caller.room, this.options.topology.caller.identity);
+    if (!this.#holding) this.#listenForStop(this.options.topology.caller.room, this.options.topology.caller.identity);
     this.#holding = true;
     return this.#topology;
   }
@@ -79,6 +73,11 @@ export class CallerHold {
     await this.#topology?.unhold();
   }
 
+  /** Where a move put the person (the caller's room), from the moment it was asked; undefined otherwise. */
+  get personRoomName(): string | undefined {
+    return this.#topology?.personRoomName;
+  }
+
   /** The destination answered: let the topology get ready to connect them (silently). */
   prepare(consultation: Room): void {
     if (this.#holding) this.#topology?.prepare?.(consultation);
@@ -87,16 +86,23 @@ export class CallerHold {
   /**
    * Caller and destination are being connected: the caller's keys now belong to their conversation. The
    * caller counts as on hold until the topology has connected them, so a connect that fails leaves them on
-   * hold for `unhold` to bring back (on Cloud, out of a hold room that must not be deleted under them).
+   * hold for `unhold` to bring back.
    */
   async connect(consultation: Room, destinationIdentity: string): Promise<void> {
-    if (!this.#topology || !this.#holding) throw new Error('the caller is not on hold: there is nothing to connect');
-    await this.#topology.connect(consultation, destinationIdentity);
+    const topology = this.#topology;
+    if (!topology || !this.#holding) throw new Error('the caller is not on hold: there is nothing to connect');
+    const kind = topology.kind;
+    try {
+      await topology.connect(consultation, destinationIdentity);
+    } finally {
+      // A takeover must know how they were connected: the relay needs the worker, the server's move does not.
+      if (topology.kind !== kind) await this.options.writeAhead?.({ topology: topology.kind });
+    }
     this.#unlisten?.();
     this.#holding = false;
   }
 
-  /** A short note to the caller on hold; false when it could not be said (not on hold, or on Cloud). */
+  /** A short note to the caller on hold; false when it could not be said (not on hold). */
   async note(text: string): Promise<boolean> {
     if (!this.#holding || !this.#topology) return false;
     return this.#topology.interject(this.options.speak(text));
@@ -109,15 +115,9 @@ export class CallerHold {
     await this.#topology?.close();
   }
 
-  /** Whether the caller is in `room` now (on Cloud they are moved between rooms; leaving one by a move is no hang-up). */
-  #callerIsIn(room: Room): boolean {
-    const topology = this.#topology;
-    return !topology || topology.kind === 'bridge' || topology.callerRoomName === room.name;
-  }
-
   #watchCaller(room: Room): void {
     const onLeft = (participant: RemoteParticipant) => {
-      if (participant.identity !== this.options.topology.caller.identity || !this.#callerIsIn(room)) return;
+      if (participant.identity !== this.options.topology.caller.identity) return;
       this.#callerLeft = true;
       this.#resolveGone();
     };

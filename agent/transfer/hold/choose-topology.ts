@@ -1,10 +1,10 @@
-// Which topology a hold uses: forced by configuration (TRANSFER_TOPOLOGY), or `auto`, which tries a move once
-// per server: an open-source server answers "not implemented", and from then on that server gets the bridge.
+// Which topology a hold uses: forced by configuration (TRANSFER_TOPOLOGY), or `auto`, which tries a move at the
+// first accept on a server: an open-source server answers "not implemented", the call is relayed instead, and
+// from then on that server gets the bridge. The hold itself is the same either way (the caller's own room).
 // What a server taught is kept in the worker's Redis (agent/redis.ts), where every job process and every worker
 // sharing it reads it; Redis away or slow only costs one more try.
 import type { Redis } from 'ioredis';
 import { bounded } from '../../../core/bounded.ts';
-import { isNotImplemented } from '../../livekit/room-api.ts';
 import { BridgeTopology } from './bridge-topology.ts';
 import { MoveTopology } from './move-topology.ts';
 import type { Topology, TopologyDeps, TopologyKind } from './topology.ts';
@@ -40,29 +40,23 @@ export function redisTopologyMemory(redis: Redis, prefix = 'wt:'): TopologyMemor
   };
 }
 
-/** Puts the caller on hold with the topology forced by configuration, learned for this server, or tried. */
+/** Puts the caller on hold with the topology forced by configuration, learned for this server, or to be tried. */
 export async function holdWithTopology(
   mode: 'auto' | TopologyKind,
   serverUrl: string,
   deps: TopologyDeps,
   memory: TopologyMemory = NO_TOPOLOGY_MEMORY,
 ): Promise<Topology> {
-  const kind = mode === 'auto' ? ((await memory.recall(serverUrl)) ?? 'move') : mode;
-  if (kind === 'bridge') return holdOnBridge(deps);
-  const move = new MoveTopology(deps);
-  try {
-    await move.hold();
-    void memory.learn(serverUrl, 'move');
-    return move;
-  } catch (error) {
-    if (mode !== 'auto' || !isNotImplemented(error)) throw error;
-    void memory.learn(serverUrl, 'bridge');
-    return holdOnBridge(deps);
-  }
-}
-
-async function holdOnBridge(deps: TopologyDeps): Promise<Topology> {
-  const bridge = new BridgeTopology(deps);
-  await bridge.hold();
-  return bridge;
+  const learned = mode === 'auto' ? await memory.recall(serverUrl) : undefined;
+  const kind = mode === 'auto' ? (learned ?? 'move') : mode;
+  const topology =
+    kind === 'bridge'
+      ? new BridgeTopology(deps)
+      : new MoveTopology(deps, {
+          // Not known to move: the relay is made ready at the answer too, so falling back to it costs nothing.
+          mayRelay: mode === 'auto' && learned === undefined,
+          learn: (taught) => void (taught !== learned && memory.learn(serverUrl, taught)),
+        });
+  await topology.hold();
+  return topology;
 }

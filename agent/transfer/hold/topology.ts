@@ -1,10 +1,10 @@
-// How the caller, the hold music and the destination are put together. Two ways, one interface:
-//   bridge (self-hosted LiveKit, bridge-topology.ts): the caller never leaves their room. Music is published
-//          into it while the caller's agent is muted; on acceptance the worker relays audio both ways between
-//          the caller's room and the consultation room, and forwards the caller's keypad presses.
-//   move   (LiveKit Cloud, move-topology.ts): the caller is moved into a hold room where the worker plays
-//          music; on acceptance the caller is moved into the consultation room with the destination, and the
-//          worker relays nothing at all: the server carries the call.
+// How the caller, the hold music and the destination are put together. On both ways the caller never leaves
+// their own room: music is published into it while the caller's agent is muted. They differ at the accept:
+//   bridge (self-hosted LiveKit, bridge-topology.ts): the worker relays audio both ways between the caller's
+//          room and the consultation room, and forwards the caller's keypad presses.
+//   move   (LiveKit Cloud, move-topology.ts): the person is moved from the consultation room into the caller's
+//          room, and the server carries the call. One move, and nothing to move back: the call room always
+//          holds the caller, so Cloud never closes it under them (it closes rooms left to agents alone).
 // Which one a hold uses is chosen in choose-topology.ts.
 import type { AudioFrame, Room } from '@livekit/rtc-node';
 import type { RoomApi } from '../../livekit/room-api.ts';
@@ -20,8 +20,12 @@ export interface CallerLeg {
 
 export interface Topology {
   readonly kind: TopologyKind;
-  /** The room the caller is in now: a departure from a room they were moved out of is no hang-up. */
-  readonly callerRoomName: string;
+  /**
+   * The room a move put the person in (the caller's), from the moment the move is asked; undefined while they
+   * are in the consultation room (always, on the bridge). A departure from a room they were moved out of is
+   * no hang-up.
+   */
+  readonly personRoomName: string | undefined;
   /** The caller hears music and nothing else; the caller's agent is muted. */
   hold(): Promise<void>;
   /** The caller is back with their agent. */
@@ -33,8 +37,6 @@ export interface Topology {
    * not on hold any more.
    */
   interject(frames: AsyncIterable<AudioFrame>): Promise<boolean>;
-  /** The room the caller waits in while on hold, where their key presses arrive (undefined when not held). */
-  heldIn(): Room | undefined;
   /**
    * The destination answered in `consultation`: get ready to connect (nothing is heard until connect), so
    * an acceptance connects at once. Optional, and never fails: connect does the work itself if need be.
@@ -54,13 +56,9 @@ export interface TopologyDeps {
   caller: CallerLeg;
   music: MusicSource;
   api: RoomApi;
-  /** Joins a room as the worker (used for the hold room on Cloud). */
-  join(roomName: string): Promise<Room>;
-  /** A drill (WARM_TRANSFER_FAULT=bridge): the self-hosted bridge fails at every accept. */
-  fault?: 'bridge';
   /**
-   * Write-ahead (Cloud): the caller is about to be moved into `holdRoom`. Awaited before the move, so the
-   * transfer record names the room before anyone is in it, and a takeover knows where to look for the caller.
+   * Drills (WARM_TRANSFER_FAULT): `hold`, the hold music never starts (every hold fails); `bridge`, every relay
+   * bridge fails at the accept.
    */
-  beforeMove?(holdRoom: string): Promise<void>;
+  fault?: 'hold' | 'bridge';
 }

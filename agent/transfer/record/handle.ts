@@ -1,8 +1,8 @@
 // The owning job's handle on its transfer record (store.ts): every transition is written through it, in
 // order, and its lease is renewed every half second. The in-process objects (chain, attempts, hold) keep only
 // what they need to act; what the transfer *is* (phase, rooms, destination index, deadline) is in the record.
-// Write-ahead: before an effect puts someone somewhere (the caller into a hold room, the destination dialled
-// into the consultation room, the two bridged), the record says so first (writeAhead), so a takeover finds
+// Write-ahead: before an effect puts someone somewhere (the caller on hold, the destination dialled into the
+// consultation room, the two bridged), the record says so first (writeAhead), so a takeover finds
 // everyone from the record alone. That wait is bounded: a Redis that is away delays the effect by at most
 // WRITE_AHEAD_TIMEOUT_MS, and what it said is written once Redis answers.
 // Redis away (a restart, a network blip) ends nothing: a renewal or a write that fails for want of Redis is

@@ -52,11 +52,14 @@ export interface TransferRecord {
   /** Written before the destination is dialled into it. */
   readonly consultationRoom?: string;
   /**
-   * Cloud: the hold room the caller is moved into, written before the move (so the caller may not have got
-   * there: a takeover asks the server before it moves them home, bring-home.ts).
+   * Written only by versions before 2026-12-06, which moved a Cloud caller into a hold room (this one), and on
+   * acceptance into the consultation room: a takeover brings such a caller home first (bring-home.ts).
    */
   readonly holdRoom?: string;
-  /** How the caller is held, once they are (a takeover holds them the same way again). */
+  /**
+   * How caller and person are (to be) connected: `move`, the server moves the person into the caller's room;
+   * `bridge`, the worker relays. Written at the hold, and again when a connect had to relay instead.
+   */
   readonly topology?: TopologyKind;
   /** Epoch ms: the whole request's deadline. */
   readonly deadlineAt: number;
