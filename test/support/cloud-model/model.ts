@@ -5,7 +5,7 @@
 // waits for them, or for a timeout, with settle(ms) or vi.waitFor, and calls close() in afterEach.
 import type { Room } from '@livekit/rtc-node';
 import type { RoomApi } from '../../../agent/livekit/room-api.ts';
-import { WORKER_IDENTITY } from '../../../agent/transfer/consultation.ts';
+import { WORKER_IDENTITY } from '../../../agent/livekit/join.ts';
 import type { DialRequest, DialResult } from '../../../agent/transfer/dial/dial.ts';
 import type { RoomApiMethod } from '../fakes/room-api.ts';
 import { processDead, unavailable } from './errors.ts';
@@ -90,6 +90,16 @@ export class CloudModel {
    */
   failNextMoveAfterApplying(error: Error = unavailable()): void {
     this.#faults.add('moveParticipant', { error, applied: true });
+  }
+
+  /** `happening` (a hang-up) takes place just as the next call of `method` reaches the server. */
+  justBefore(method: RoomApiMethod, happening: () => void): void {
+    this.#faults.addHappening('before', method, happening);
+  }
+
+  /** `happening` (a job killed) takes place once the server has carried the next call of `method` out, before its answer. */
+  justAfter(method: RoomApiMethod, happening: () => void): void {
+    this.#faults.addHappening('after', method, happening);
   }
 
   /** From now on every move answers "not implemented", as the open-source server does. */

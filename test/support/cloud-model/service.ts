@@ -26,6 +26,21 @@ export class Faults {
   take(method: RoomApiMethod): Fault | undefined {
     return this.#next.get(method)?.shift();
   }
+
+  /**
+   * Something that happens in the world just as the next call of a method reaches the server (`before`: a
+   * hang-up), or once the server has carried it out and before its answer is back (`after`: a job killed).
+   */
+  readonly #happenings = { before: new Map<RoomApiMethod, (() => void)[]>(), after: new Map<RoomApiMethod, (() => void)[]>() };
+
+  addHappening(when: 'before' | 'after', method: RoomApiMethod, happening: () => void): void {
+    const queue = this.#happenings[when];
+    queue.set(method, [...(queue.get(method) ?? []), happening]);
+  }
+
+  takeHappening(when: 'before' | 'after', method: RoomApiMethod): (() => void) | undefined {
+    return this.#happenings[when].get(method)?.shift();
+  }
 }
 
 const describe = (error: unknown): string => (error instanceof ServerError ? `${error.status} ${error.message}` : String(error));
@@ -35,12 +50,15 @@ export function modelRoomApi(rooms: CloudRooms, faults: Faults, job: string): Ro
   const participant = (name: string, identity: string): Member => room(name).members.get(identity) ?? fail(notFound(`participant not found: ${identity}`));
   const call = async <T>(method: RoomApiMethod, args: string[], apply: () => T): Promise<T> => {
     const fault = rooms.dead.has(job) ? undefined : faults.take(method);
+    if (!rooms.dead.has(job)) faults.takeHappening('before', method)?.();
     let applied = false;
     try {
       if (rooms.dead.has(job)) throw processDead(job);
       if (fault && !fault.applied) throw fault.error;
       const result = apply();
       applied = true;
+      faults.takeHappening('after', method)?.();
+      if (rooms.dead.has(job)) throw processDead(job);
       if (fault) throw fault.error;
       return result;
     } catch (error) {
