@@ -19,8 +19,8 @@ export interface HeldCaller {
 
 /**
  * The caller of a transfer whose job died may still wait in that job's hold room. Back into their own room
- * first (a few tries, as for any move), where the resumed transfer holds them again. The old hold room is deleted only once they have left it: deleting it with the caller inside would drop
- * the call. A bridged caller stays where they are, and so does one the server says never reached the hold room
+ * first (a few tries, as for any move), where the resumed transfer holds them again. The old hold room is
+ * deleted only once they have left it: deleting it with the caller inside would drop the call. A bridged caller stays where they are, and so does one the server says never reached the hold room
  * (the job died between the record's write and the move).
  */
 export async function bringCallerHome(api: RoomApi, held: HeldCaller, callerRoom: string): Promise<'not_held' | 'home' | 'stuck'> {

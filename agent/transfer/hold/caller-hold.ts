@@ -33,7 +33,7 @@ export class CallerHold {
   readonly #unwatch: (() => void)[] = [];
   #callerLeft = false;
   #resolveGone!: () => void;
-  /** Resolves when the caller hangs up, in whichever room they are waiting. */
+  /** Resolves when the caller hangs up. */
   readonly callerGone = new Promise<void>((resolve) => (this.#resolveGone = resolve));
 
   constructor(private readonly options: CallerHoldOptions) {

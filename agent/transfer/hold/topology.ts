@@ -42,7 +42,7 @@ export interface Topology {
    * an acceptance connects at once. Optional, and never fails: connect does the work itself if need be.
    */
   prepare?(consultation: Room): void;
-  /** Releases whatever the topology still holds (music, relays, the hold room). Idempotent. */
+  /** Releases whatever the topology still holds (music, relays). Idempotent. */
   close(): Promise<void>;
 }
 
