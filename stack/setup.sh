@@ -2,6 +2,7 @@
 # Installs everything the local stack and the tests need, once; later runs only check.
 #   - Debian packages: SIPp (sip-tester), espeak-ng, sox, chromium, lame, ffmpeg, and the C libraries livekit-sip links against.
 #   - livekit-server and livekit-sip, built from their Go modules at pinned versions into a per-user cache.
+#   - wt-forwarder, built from this checkout's forwarder/ into the same cache (again whenever its sources change).
 #   - npm dependencies (npm ci) when node_modules is missing or older than the lockfile.
 # Binaries already on PATH win over the cache (set LIVEKIT_SERVER_BIN / LIVEKIT_SIP_BIN to choose others).
 set -euo pipefail
@@ -80,6 +81,25 @@ if [ -z "${LIVEKIT_SERVER_BIN:-}" ] && ! command -v livekit-server >/dev/null; t
 fi
 if [ "$need_sip_build" -eq 1 ]; then
   go_build livekit-sip github.com/livekit/sip/cmd/livekit-sip "$LIVEKIT_SIP_VERSION" 1
+fi
+
+# The forwarder (forwarder/, this project's own Go module): built into a file named by a hash of its sources
+# (stack/forwarder-hash.sh), so a changed source builds again and an unchanged one is only checked.
+# agent/livekit/forwarder-bin.ts finds the binary by the same rule; FORWARDER_BIN names another binary instead.
+# Old builds are left in the cache: other checkouts (worktrees) may share it.
+if [ -z "${FORWARDER_BIN:-}" ]; then
+  forwarder_out="$bin/wt-forwarder-$(bash "$root/stack/forwarder-hash.sh")"
+  if [ ! -x "$forwarder_out" ]; then
+    command -v go >/dev/null || die "Go is needed to build the forwarder (forwarder/; https://go.dev/dl), or set FORWARDER_BIN"
+    say "building wt-forwarder from forwarder/ (its sources changed, or first time)"
+    started=$SECONDS
+    tmp=$(mktemp -d "$bin/.wt-forwarder.XXXXXX")
+    ( cd "$root/forwarder" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -o "$tmp/wt-forwarder" . ) >&2 \
+      || { rm -rf "$tmp"; die "building wt-forwarder failed (see the go output above)"; }
+    mv "$tmp/wt-forwarder" "$forwarder_out"
+    rm -rf "$tmp"
+    say "built wt-forwarder in $((SECONDS - started)) s -> $forwarder_out"
+  fi
 fi
 
 cd "$root"
