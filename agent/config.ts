@@ -12,6 +12,11 @@ import { parseSipHostPolicy, type SipHostPolicy } from './transfer/dial/sip-host
  * transfers they carry count under it (capacity/carrying.ts) and their records name it (takeover/watcher.ts).
  */
 export const WORKER_KEY_ENV = 'WARM_TRANSFER_WORKER_KEY';
+/**
+ * Set by the main process for its job processes (keeper/start.ts): the topologies whose bridged calls its keeper
+ * carries (`bridge,move`, or `move` without a forwarder). Unset: a job keeps its bridged call to the end.
+ */
+export const KEEPER_ENV = 'WARM_TRANSFER_KEEPER';
 
 /** MAX_BRIDGED_CALL_S's default: four hours. */
 export const DEFAULT_MAX_BRIDGED_MS = 4 * 3600 * 1000;
@@ -104,6 +109,13 @@ const schema = z
     // A drill, never for production: `bridge` makes every self-hosted bridge fail at the accept.
     WARM_TRANSFER_FAULT: z.enum(['hold', 'bridge']).optional(),
     RULES_COMPILER: z.enum(['parser', 'model']).default('parser'),
+    // What carries a bridged call: `forwarder`, the worker's keeper (its job process ends; between two rooms the
+    // forwarder carries the encoded audio); `relay`, the job, decoding and re-encoding, to the end of the call.
+    BRIDGE_CARRIER: z.enum(['forwarder', 'relay']).default('forwarder'),
+    [KEEPER_ENV]: z
+      .string()
+      .regex(/^(bridge|move)(,(bridge|move))*$/)
+      .optional(),
     [WORKER_KEY_ENV]: optionalText,
   })
   .superRefine((env, ctx) => {
@@ -173,6 +185,10 @@ export interface WorkerConfig {
     /** WARM_TRANSFER_FAULT: a drill that fails every hold (`hold`) or every relay bridge at the accept (`bridge`). */
     fault: 'hold' | 'bridge' | undefined;
     topology: 'auto' | 'move' | 'bridge';
+    /** BRIDGE_CARRIER. */
+    bridgeCarrier: 'forwarder' | 'relay';
+    /** The topologies whose bridged calls the worker's keeper carries (KEEPER_ENV; a job process only). */
+    keeperCarries: readonly ('bridge' | 'move')[];
   };
 }
 
@@ -238,6 +254,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       maxPerOrganization: e.WARM_TRANSFER_MAX_PER_ORGANIZATION,
       fault: e.WARM_TRANSFER_FAULT,
       topology: e.TRANSFER_TOPOLOGY,
+      bridgeCarrier: e.BRIDGE_CARRIER,
+      keeperCarries: e.BRIDGE_CARRIER === 'relay' ? [] : ((e[KEEPER_ENV]?.split(',') ?? []) as ('bridge' | 'move')[]),
     },
   };
 }

@@ -97,6 +97,15 @@ export default defineAgent({
       limits: new TransferLimits({ redis, perCall: config.transfer.maxPerCall, perOrganization: store ? config.transfer.maxPerOrganization : undefined }),
       ...(call.organizationId ? { organizationId: call.organizationId } : {}),
       onCallHandedOff: () => void endCall('call handed off'),
+      // The worker's keeper carries bridged calls on, so this process ends once its call is bridged.
+      ...(config.transfer.keeperCarries.length > 0
+        ? {
+            keeper: {
+              carries: (kind: 'bridge' | 'move') => config.transfer.keeperCarries.includes(kind),
+              handedOver: () => ctx.shutdown('bridged call handed to the keeper'),
+            },
+          }
+        : {}),
     });
     const agent = callerAgent({
       settings,

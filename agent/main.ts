@@ -13,6 +13,8 @@ import { WorkerCapacity } from './capacity/worker-load.ts';
 import { ConfigError, loadConfig, WORKER_KEY_ENV, type WorkerConfig } from './config.ts';
 import { connectRedis } from './redis.ts';
 import { startTakeoverWatcher } from './takeover/dispatch.ts';
+import { startKeeper } from './keeper/start.ts';
+import { TransferRecordStore } from './transfer/record/store.ts';
 
 let config: WorkerConfig;
 let checked: CheckedSettings;
@@ -36,9 +38,11 @@ initializeLogger({ pretty: false, level: 'warn' });
 await decodeHoldMusic(redis, checked.musicFiles);
 const capacity = new WorkerCapacity(config, redis, workerKey);
 
+// Bridged calls are kept here, so their job processes can end (keeper/); set before any job process is forked.
+const keeper = startKeeper(config, new TransferRecordStore({ redis }), workerKey);
 // Takeover: this worker's job processes that die, and any worker's records whose lease ran out, are carried on
-// by a new job dispatched into the caller's room.
-startTakeoverWatcher(config, redis, workerKey);
+// by a new job dispatched into the caller's room (a bridged call by the keeper).
+startTakeoverWatcher(config, redis, workerKey, keeper);
 
 cli.runApp(
   new ServerOptions({

@@ -9,8 +9,9 @@ import { httpUrl, quietly, roomServiceApi } from '../livekit/room-api.ts';
 import { connectedSince } from '../redis.ts';
 import { TransferRecordStore } from '../transfer/record/store.ts';
 import { TakeoverWatcher } from './watcher.ts';
+import type { BridgeKeeper } from '../keeper/keeper.ts';
 
-export function startTakeoverWatcher(config: WorkerConfig, redis: Redis, workerKey: string): TakeoverWatcher {
+export function startTakeoverWatcher(config: WorkerConfig, redis: Redis, workerKey: string, keeper?: BridgeKeeper): TakeoverWatcher {
   const { url, apiKey, apiSecret } = config.livekit;
   const dispatches = new AgentDispatchClient(httpUrl(url), apiKey, apiSecret);
   const rooms = roomServiceApi(config.livekit);
@@ -21,6 +22,7 @@ export function startTakeoverWatcher(config: WorkerConfig, redis: Redis, workerK
     workerKey,
     // A lease that ran out while Redis was away (a restart) is no sign of a dead owner.
     connectedSince: connectedSince(redis),
+    ...(keeper ? { keeper } : {}),
     dispatch: async (record, order) => {
       const metadata = JSON.stringify({ ...(record.agentId ? { agentId: record.agentId } : {}), resume: order });
       await bounded(dispatches.createDispatch(record.callerRoom, config.agentName, { metadata }), ROOM_API_TIMEOUT_MS, 'dispatching the takeover');

@@ -16,12 +16,16 @@
 // with an apology (early-rejoin.ts). After MAX_RESUMES the next failure only ends the
 // transfer (a job takes the caller back and lets the destination go); if even that fails, the watcher
 // ends both legs itself, so no call is left unattended.
+// Bridged calls go to the worker's keeper instead (keeper/keeper.ts): a job of this worker that asks for its
+// bridged call to be kept is passed to it, and a bridged record claimed here is carried on by it without a job
+// (unless it cannot: then a job is sent as for any other transfer).
 import { readFileSync } from 'node:fs';
 import { errorFields } from '../../core/pii.ts';
 import { RECONNECT_MAX_MS } from '../redis.ts';
 import { bounded } from '../../core/bounded.ts';
 import { HANDOVER_MS, LEASE_MS, LEASE_RENEW_MS, type TransferRecord, type TransferRecordStore } from '../transfer/record/store.ts';
 import type { ResumeOrder } from './resume.ts';
+import type { BridgeKeeper } from '../keeper/keeper.ts';
 
 export const WATCH_INTERVAL_MS = 250;
 /** A transfer is carried on at most this many times; the failure after that ends it. */
@@ -59,6 +63,8 @@ export interface TakeoverOptions {
    * is not (redis.ts connectedSince). Without it only the sweeps' own failures tell of an outage.
    */
   connectedSince?(): number | undefined;
+  /** This worker's keeper of bridged calls; without one, a bridged call stays with (or goes to) a job. */
+  keeper?: Pick<BridgeKeeper, 'wants' | 'ask' | 'carryOn'>;
   log?(entry: Record<string, unknown>): void;
   now?(): number;
   intervalMs?: number;
@@ -156,6 +162,8 @@ export class TakeoverWatcher {
       // death is seen about a second after it.
       if (ours && !processExited && isOurJob(owner.pid!)) {
         await store.renew(record.id, record.fence, record.callerRoom).catch(() => undefined); // claimed or ended meanwhile
+        // A bridged call its job asks to be kept, so that the job can end.
+        if (record.handoff && this.#options.keeper?.wants(record)) this.#options.keeper.ask(record);
         continue;
       }
       if (!processExited && (record.leaseUntil > now() || !leasesTell)) continue;
@@ -180,12 +188,30 @@ export class TakeoverWatcher {
         ...(gone ? { callGone: true } : {}),
       });
       try {
+        if (mode === 'resume' && this.#options.keeper?.wants(claimed)) {
+          // Not awaited: a worker that died with many bridged calls has them all carried on at once.
+          void this.#keep(claimed, fence);
+          continue;
+        }
         if (mode === 'abandon') await this.#options.abandon(claimed, fence, gone ? 'caller_hung_up' : 'interrupted');
         else await this.#options.dispatch(claimed, { id: record.id, fence, mode });
       } catch (error) {
         // The handover lease runs out and the next sweep claims the record again, one resume further on.
         this.#log({ event: 'takeover_failed', transfer: record.id, mode, ...errorFields(error) });
       }
+    }
+  }
+
+  /** A claimed bridged call carried on by the keeper, no job needed; a job is sent when the keeper cannot. */
+  async #keep(claimed: TransferRecord, fence: number): Promise<void> {
+    try {
+      await this.#options.keeper!.carryOn(claimed);
+    } catch (error) {
+      this.#log({ event: 'keeper_takeover_failed', transfer: claimed.id, ...errorFields(error) });
+      await this.#options.dispatch(claimed, { id: claimed.id, fence, mode: 'resume' }).catch((failed: unknown) => {
+        // The handover lease runs out and the next sweep claims the record again, one resume further on.
+        this.#log({ event: 'takeover_failed', transfer: claimed.id, mode: 'resume', ...errorFields(failed) });
+      });
     }
   }
 

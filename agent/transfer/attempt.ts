@@ -251,6 +251,15 @@ export class TransferAttempt {
     this.#unlisten.push(() => room.off(event, listener as never));
   }
 
+  async standDown(): Promise<void> {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.machine.release();
+    for (const unlisten of this.#unlisten.splice(0)) unlisten();
+    this.timeline.record('handed_over', { to: 'keeper' });
+    await Promise.all([this.#briefing.close(), this.#consultation.leave()]);
+  }
+
   async #finish(outcome: TransferOutcome): Promise<void> {
     if (this.#finished) return;
     this.#finished = true;

@@ -52,6 +52,12 @@ export interface CallTransfersOptions {
    * (either hung up), or the caller's trunk took the call by SIP REFER.
    */
   onCallHandedOff: () => void;
+  /**
+   * The worker's keeper (keeper/keeper.ts, in its main process), which carries bridged calls on without a job
+   * process: `carries` says for which topology it does, `handedOver` is called once this job's bridged call is
+   * in its hands (the job may then end). Without it a bridged call stays with its job to the end.
+   */
+  keeper?: { carries(kind: TopologyKind): boolean; handedOver(): void };
   /** SIP REFER for keypad transfers when the inbound trunk accepts it; defaults to the LiveKit SIP API. */
   refer?: ReferApi;
   /** When the call was answered (epoch ms), for "how long on the line"; defaults to when the tools were made. */

@@ -16,6 +16,11 @@ export interface Attempt {
   readonly done: Promise<TransferResult>;
   cancel(): void;
   readonly phase: PhaseKind;
+  /**
+   * A bridged attempt whose call someone else carries on now (its worker's keeper): it stops watching and
+   * acting, and leaves the rooms it joined as they are. Never ends the call.
+   */
+  standDown?(): Promise<void>;
 }
 
 /** The caller's hold as the chain needs it (CallerHold in production). */

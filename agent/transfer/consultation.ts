@@ -142,6 +142,11 @@ export class Consultation {
     });
   }
 
+  /** The worker leaves the room and leaves it as it is (the person talks on, carried by someone else). */
+  async leave(): Promise<void> {
+    await settleWithin(this.#room?.disconnect(), DISCONNECT_TIMEOUT_MS);
+  }
+
   /** The worker leaves and the room goes, side by side; the listeners were removed with the attempt's. */
   async close(): Promise<void> {
     await Promise.all([settleWithin(this.#room?.disconnect(), DISCONNECT_TIMEOUT_MS), quietly(this.options.api.deleteRoom(this.name))]);

@@ -6,7 +6,8 @@
 //   run    -> the caller held, each destination tried until one is bridged or the chain is over;
 //   ended  -> record closed 'ended', places and lease released;
 //   bridged-> the agent drops out; when the bridged call ends the record is closed 'handed_off', the
-//             places released, and the call handed off.
+//             places released, and the call handed off. With a keeper that carries its topology, the job
+//             asks it to take the bridged call over instead, and once it has, stands down and ends.
 import { randomUUID } from 'node:crypto';
 import { log } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
@@ -153,13 +154,30 @@ export class TransferRequest {
       // The agent drops out: it no longer listens, speaks or calls tools. Closing waits for the tool that
       // asked for this transfer to return, so it is not awaited here.
       call.caller.close();
+      let handedOver = false;
       void bridged.done.then(async () => {
+        if (handedOver) return;
         await hold
           .close()
           .finally(() => Promise.all([release(), this.record.close('handed_off')]))
           .finally(done);
         call.options.onCallHandedOff();
       });
+      const { keeper } = call.options;
+      const topology = hold.topology?.kind;
+      if (keeper && topology && bridged.standDown && keeper.carries(topology)) {
+        const organizationId = call.options.organizationId;
+        void this.record.handOver({ handoff: { askedAt: Date.now() }, bridgedAt: Date.now(), ...(organizationId ? { organizationId } : {}) }).then(async () => {
+          // Ended here first (a hang-up): that end is under way, and the keeper found nothing to keep.
+          if (bridged.phase === 'ended') return;
+          handedOver = true;
+          // Quiet first (nothing watched or done any more), then the relays down: the keeper carries the audio.
+          await bridged.standDown!();
+          await hold.close().catch(() => undefined);
+          await release().finally(done);
+          keeper.handedOver();
+        });
+      }
     } else {
       await Promise.all([release(), this.record.close('ended')]).finally(done);
     }

@@ -23,6 +23,8 @@ export type TimelineEventType =
   | 'decision'
   | 'unconfirmed_accept'
   | 'bridged'
+  | 'handed_over'
+  | 'kept'
   | 'max_duration'
   | 'returned'
   | 'participant_left'

@@ -32,9 +32,9 @@ export async function startTakeoverWorker(
   return { ...cast, key };
 }
 
-/** The worker whose job owns `record`. */
+/** The worker whose job (or, for a bridged call it keeps, whose keeper) owns `record`. */
 export function ownerOf(record: TransferRecord, casts: readonly TakeoverCast[]): TakeoverCast {
-  const owner = casts.find((cast) => record.owner.startsWith(`${cast.key}/`));
+  const owner = casts.find((cast) => record.owner.startsWith(`${cast.key}/`) || record.owner === `keeper:${cast.key}`);
   expect(owner, `the worker of ${record.owner}`).toBeDefined();
   return owner!;
 }

@@ -32,7 +32,9 @@ export async function connectCallerAndPerson(options: {
     }
     // Caller and destination hear each other from here, whatever the briefing session still tidies up:
     // the transfer is bridged now, so a hang-up while it closes ends an accepted call.
-    context.timeline.record('bridged', { topology: hold.topology!.kind });
+    // What carries the call from here: the worker's relay, or the server itself; a keeper may take it over (kept).
+    const topology = hold.topology!.kind;
+    context.timeline.record('bridged', { topology, carrier: topology === 'move' ? 'server' : 'relay' });
     context.send({ type: 'bridge_ready' });
   } finally {
     await closing;

@@ -26,6 +26,9 @@ export const RECORD_WRITE_TIMEOUT_MS = 2000;
 export const RECORD_CREATE_TIMEOUT_MS = 5000;
 /** The longest an effect waits for the record to say what it is about to do (write-ahead). */
 export const WRITE_AHEAD_TIMEOUT_MS = RECORD_WRITE_TIMEOUT_MS;
+/** How often a job that asked for a hand-over looks whether it happened, for HAND_OVER_WATCH_MS; its renewals after that. */
+export const HAND_OVER_POLL_MS = 100;
+export const HAND_OVER_WATCH_MS = 10_000;
 /** How long closing the record is tried again while Redis is away (a restart takes seconds). */
 export const RECORD_CLOSE_RETRY_MS = 30_000;
 
@@ -40,6 +43,8 @@ export class TransferRecordHandle {
   #unwritten: RecordPatch | undefined;
   /** A write or renewal failed and none has succeeded since: the failure was logged once. */
   #failing = false;
+  /** Set once a hand-over was asked for: losing the record is then that hand-over, not a takeover. */
+  #handedOver: (() => void) | undefined;
   readonly #timer: NodeJS.Timeout;
 
   private constructor(
@@ -106,6 +111,41 @@ export class TransferRecordHandle {
   /** True once another owner claimed the record: this process must not write (or act) for it any more. */
   get fenced(): boolean {
     return this.#fenced;
+  }
+
+  /**
+   * Asks for the record to be taken over by someone who carries the call on (a bridged call's keeper), `patch`
+   * saying so, and resolves once it is no longer this process's: taken over, or closed by its new owner. From
+   * the ask on, losing the record is that hand-over: onFenced is not called. Never resolves while nobody takes it.
+   */
+  handOver(patch: RecordPatch): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const watchedUntil = Date.now() + HAND_OVER_WATCH_MS;
+      const watch = setInterval(() => {
+        // After a while the renewals (every LEASE_RENEW_MS) are watch enough.
+        if (this.#fenced || this.#closed || Date.now() > watchedUntil) return clearInterval(watch);
+        void this.store.read(this.id).then(
+          (stored) => {
+            if (!this.#fenced && !this.#closed && (!stored || stored.fence !== this.fence)) this.#lost();
+          },
+          () => undefined, // Redis away: the next look, or a renewal, finds out
+        );
+      }, HAND_OVER_POLL_MS);
+      watch.unref();
+      this.#handedOver = () => {
+        clearInterval(watch);
+        resolve();
+      };
+      void this.update(patch);
+    });
+  }
+
+  /** The record is someone else's now: no more writes or renewals from here. */
+  #lost(): void {
+    this.#fenced = true;
+    clearInterval(this.#timer);
+    if (this.#handedOver) this.#handedOver();
+    else this.onFenced?.();
   }
 
   /** Writes `patch` after every write queued before it; never throws (problems go to onProblem). */
@@ -182,10 +222,9 @@ export class TransferRecordHandle {
         this.#failing = false;
       } catch (error) {
         if (error instanceof FencedError) {
-          this.#fenced = true;
-          clearInterval(this.#timer);
-          this.onFenced?.();
-          this.onProblem(error);
+          const handedOver = this.#handedOver !== undefined;
+          if (!this.#fenced) this.#lost();
+          if (!handedOver) this.onProblem(error);
           return;
         }
         // Redis away or slow: the transfer goes on; what this write said is written again with the next one.

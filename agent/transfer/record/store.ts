@@ -67,6 +67,14 @@ export interface TransferRecord {
   readonly request?: { readonly reason: string; readonly brief: boolean; readonly known?: string; readonly fromNumber?: string };
   /** The summary the destination was (or is being) briefed with. */
   readonly summary?: string;
+  /** Epoch ms the call was bridged: MAX_BRIDGED_CALL_S counts from it, whoever carries the call. */
+  readonly bridgedAt?: number;
+  /** A bridged call's job asks its worker's keeper (keeper/keeper.ts) to carry the call on, so it can end. */
+  readonly handoff?: { readonly askedAt: number };
+  /** The organization whose settings the call runs with (a keeper's timeline goes to its stream). */
+  readonly organizationId?: string;
+  /** How often a keeper could not carry this bridged call: at KEEPER_TRIES a job relays it. */
+  readonly keeperFailures?: number;
   readonly updatedAt: number;
 }
 
@@ -127,6 +135,23 @@ record.resumes = record.resumes + 1
 record.version = record.version + 1
 record.leaseUntil = tonumber(ARGV[2]) + tonumber(ARGV[3])
 record.updatedAt = tonumber(ARGV[2])
+redis.call('SET', KEYS[1], cjson.encode(record))
+redis.call('ZADD', KEYS[2], record.leaseUntil, record.id)
+return record.fence
+`;
+
+// KEYS[1] record, KEYS[2] leases; ARGV[1] fence it must have, ARGV[2] new owner, ARGV[3] now, ARGV[4] lease ms.
+const HAND_OVER = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return -1 end
+local record = cjson.decode(raw)
+if record.fence ~= tonumber(ARGV[1]) then return -1 end
+record.fence = record.fence + 1
+record.owner = ARGV[2]
+record.version = record.version + 1
+record.leaseUntil = tonumber(ARGV[3]) + tonumber(ARGV[4])
+record.updatedAt = tonumber(ARGV[3])
+record.renewedAt = tonumber(ARGV[3])
 redis.call('SET', KEYS[1], cjson.encode(record))
 redis.call('ZADD', KEYS[2], record.leaseUntil, record.id)
 return record.fence
@@ -211,6 +236,15 @@ export class TransferRecordStore {
    */
   async claim(id: string, owner: string, force = false, leaseMs = this.leaseMs): Promise<number | undefined> {
     const result = Number(await this.#redis.eval(CLAIM, 2, this.#record(id), this.#leases, owner, String(this.#now()), String(leaseMs), force ? '1' : '0'));
+    return result > 0 ? result : undefined;
+  }
+
+  /**
+   * The owner under `fence` hands the record to `owner` (a job's bridged call to its keeper): the fence goes up,
+   * but no resume is counted. The new fence, or undefined when the record is gone or has another fence by now.
+   */
+  async handOver(id: string, fence: number, owner: string, leaseMs = this.leaseMs): Promise<number | undefined> {
+    const result = Number(await this.#redis.eval(HAND_OVER, 2, this.#record(id), this.#leases, String(fence), owner, String(this.#now()), String(leaseMs)));
     return result > 0 ? result : undefined;
   }
 

@@ -66,6 +66,8 @@ export class TransferMachine {
   #effects: Promise<void> = Promise.resolve();
   #resolveDone!: (result: TransferResult) => void;
   #resolveSettled!: (how: 'bridged' | 'ended') => void;
+  /** Someone else carries the transfer on (a keeper took the bridged call): nothing is applied any more. */
+  #released = false;
 
   /** Resolves once the transfer has ended and the effects of ending it (finish included) have run. */
   readonly done = new Promise<TransferResult>((resolve) => (this.#resolveDone = resolve));
@@ -86,6 +88,7 @@ export class TransferMachine {
 
   /** Applies `event` now; the promise resolves when its effects have run (after any queued before them). */
   send(event: TransferEvent): Promise<void> {
+    if (this.#released) return Promise.resolve();
     const from = this.#phase;
     const { phase: to, effects, ignored } = transition(from, event);
     this.#phase = to;
@@ -99,6 +102,16 @@ export class TransferMachine {
     if (to.kind !== from.kind) void tail.then(() => this.#settle(to));
     this.#opts.onTransition?.(from, event, to, ignored);
     return tail;
+  }
+
+  /**
+   * The transfer is no longer this machine's (its bridged call was handed to a keeper): its timers stop, and
+   * events are ignored from now on, so nothing it would do (a hang-up, the bridged call's maximum) is done twice.
+   */
+  release(): void {
+    this.#released = true;
+    for (const timer of [...this.#timers.keys()]) this.#clear(timer);
+    this.#controller.abort(new Error('the transfer was handed over'));
   }
 
   #enter(from: TransferPhase, to: TransferPhase): void {

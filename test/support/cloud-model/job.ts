@@ -5,6 +5,7 @@
 import type { Room } from '@livekit/rtc-node';
 import type { BriefingSession } from '../../../agent/transfer/briefing/session.ts';
 import type { TransferRecordStore } from '../../../agent/transfer/record/store.ts';
+import type { CallTransfersOptions } from '../../../agent/transfer/call-context.ts';
 import type { AgentSettings } from '../../../settings/settings.ts';
 import { fakeCall, type FakeCall } from '../fakes/call.ts';
 import type { CloudModel } from './model.ts';
@@ -27,6 +28,8 @@ export interface CloudJobOptions {
   callRoom: string;
   callerIdentity: string;
   topology?: 'auto' | 'move' | 'bridge';
+  /** The worker's keeper as the job sees it (job.ts): bridged calls it carries are handed to it. */
+  keeper?: CallTransfersOptions['keeper'];
 }
 
 export async function cloudJob(model: CloudModel, name: string, options: CloudJobOptions): Promise<CloudJob> {
@@ -58,6 +61,7 @@ export async function cloudJob(model: CloudModel, name: string, options: CloudJo
     topology: options.topology ?? 'move',
     owner: `${name}/1`,
     onFenced: () => void (fenced = true),
+    ...(options.keeper ? { keeper: options.keeper } : {}),
   });
   return { ...call, name, room, briefed, musicIn: () => music, fenced: () => fenced };
 }

@@ -1,0 +1,81 @@
+// The keeper's forwarder (keeper.ts): started when the first call between two rooms is kept, started again when
+// it has died, and told for each kept record which two rooms to bridge. What it reports (someone left, a room
+// closed, a bridge lost, the process gone) goes back to the keeper by transfer id.
+import { DESTINATION_IDENTITY } from '../transfer/consultation.ts';
+import type { TransferRecord } from '../transfer/record/store.ts';
+import type { Forwarder } from './forwarder-link.ts';
+
+/**
+ * The identity the forwarder joins both rooms with, the same for every bridge: a forwarder that died is replaced
+ * in the rooms at once by the next one's join (the server removes the duplicate), and two keepers that both
+ * believe they carry a call (one about to learn it was fenced) are never heard twice.
+ */
+export const FORWARDER_IDENTITY = 'transfer-forwarder';
+
+export interface ForwardingOptions {
+  start(): Forwarder;
+  /** The LiveKit URL the forwarder joins. */
+  url: string;
+  /** A token for the forwarder to join `room`. */
+  token(room: string, identity: string): Promise<string>;
+  onLeft(id: string, side: 'caller' | 'destination'): void;
+  onRoomClosed(id: string): void;
+  onLost(id: string, message: string): void;
+  onExit(code: number | null, signal: NodeJS.Signals | null): void;
+  /** Whether the keeper keeps `id` (a bridge that outlived its call is stopped). */
+  isKept(id: string): boolean;
+}
+
+export class Forwarding {
+  #forwarder: Forwarder | undefined;
+  /** Caller identity and room by transfer id: whose departure is the caller's. */
+  readonly #callers = new Map<string, { room: string; identity: string }>();
+
+  constructor(private readonly options: ForwardingOptions) {}
+
+  /** Bridges the record's caller room and consultation room; resolves once both directions are carried. */
+  async bridge(record: TransferRecord): Promise<void> {
+    const forwarder = this.#running();
+    const { url, token } = this.options;
+    const [callerToken, consultationToken] = await Promise.all([
+      token(record.callerRoom, FORWARDER_IDENTITY),
+      token(record.consultationRoom!, FORWARDER_IDENTITY),
+    ]);
+    this.#callers.set(record.id, { room: record.callerRoom, identity: record.callerIdentity });
+    await forwarder.bridge({
+      id: record.id,
+      url,
+      a: { room: record.callerRoom, token: callerToken, from: record.callerIdentity },
+      b: { room: record.consultationRoom!, token: consultationToken, from: DESTINATION_IDENTITY },
+    });
+  }
+
+  /** The bridge of `id` taken down (nothing if there is none, or no forwarder). */
+  async stop(id: string): Promise<void> {
+    this.#callers.delete(id);
+    await this.#forwarder?.stop(id);
+  }
+
+  async close(): Promise<void> {
+    await this.#forwarder?.close();
+  }
+
+  /** The forwarder, started (again) if it is not running. */
+  #running(): Forwarder {
+    if (this.#forwarder?.running) return this.#forwarder;
+    const forwarder = this.options.start();
+    this.#forwarder = forwarder;
+    forwarder.on('left', (id, room, identity) => {
+      const caller = this.#callers.get(id);
+      if (!caller || !this.options.isKept(id)) return;
+      this.options.onLeft(id, caller.room === room && caller.identity === identity ? 'caller' : 'destination');
+    });
+    forwarder.on('room_closed', (id) => this.options.onRoomClosed(id));
+    forwarder.on('lost', (id, message) => this.options.onLost(id, message));
+    forwarder.on('exit', (code, signal) => {
+      // A forwarder started since is not this one's to report.
+      if (this.#forwarder === forwarder) this.options.onExit(code, signal);
+    });
+    return forwarder;
+  }
+}

@@ -1,0 +1,298 @@
+// The keeper: bridged calls carried on in the worker's main process, so that the job process that made the
+// transfer can end. Once caller and person talk, the agent has nothing more to say; what is left is to carry
+// their audio and to end the call properly. The keeper reads only the transfer record (record/store.ts):
+//   - a job whose call is bridged asks for it (the record's `handoff`); its worker's watcher passes the ask
+//     here. The keeper gets the call into its own hands first (self-hosted: the forwarder bridges the caller's
+//     room and the consultation room, forwarding the encoded audio; Cloud: the server already carries it, and
+//     both are checked to be in the caller's room), then takes the record over (handOver: the job's fence is
+//     raised). The job sees that, takes its relays down, and ends;
+//   - a bridged record nobody attends any more (its job, keeper or whole worker died) is claimed by a watcher
+//     and carried on here in the same way, with no job at all;
+//   - while it keeps a call it renews the record's lease, and ends the call when either side hangs up (the
+//     forwarder says who left; on Cloud the caller's room is looked at every PRESENCE_POLL_MS), when
+//     MAX_BRIDGED_CALL_S has passed since the bridge, or when a room is closed under it: both rooms are
+//     deleted, which hangs up whoever is left, and the record is closed `handed_off`;
+//   - a bridge the forwarder lost (or it exited) is bridged again (forwarding.ts); one it cannot carry is given
+//     up: `keeperFailures` goes up in the record, its lease runs out, and a job is sent to relay it.
+import { errorFields } from '../../core/pii.ts';
+import { quietly, type RoomApi } from '../livekit/room-api.ts';
+import { DESTINATION_IDENTITY } from '../transfer/consultation.ts';
+import { FencedError, LEASE_RENEW_MS, type TransferRecord, type TransferRecordStore } from '../transfer/record/store.ts';
+import { type TimelineEntry, TransferTimeline } from '../transfer/timeline.ts';
+import type { Forwarder } from './forwarder-link.ts';
+import { Forwarding } from './forwarding.ts';
+
+/** A keeper's records are owned as `keeper:<workerKey>`. */
+export const KEEPER = 'keeper:';
+/** A bridged call the forwarder failed this many times is relayed by a job instead. */
+export const KEEPER_TRIES = 2;
+/** On Cloud, how often the caller's room is looked at for a hang-up (either side then ends the other within ~1 s). */
+export const PRESENCE_POLL_MS = 1000;
+/** Bridging again after the forwarder lost a bridge (or exited): this many tries, this far apart. */
+export const REBRIDGE_TRIES = 3;
+export const REBRIDGE_DELAY_MS = 300;
+/** A job's ask the keeper could not carry out is looked at again after this long. */
+export const ASK_RETRY_MS = 30_000;
+
+export type Carrier = 'forwarder' | 'server';
+export type EndedBy = 'caller_hung_up' | 'destination_hung_up' | 'max_duration' | 'room_closed' | 'gone';
+
+export interface KeeperOptions {
+  store: TransferRecordStore;
+  workerKey: string;
+  api: Required<Pick<RoomApi, 'deleteRoom' | 'participantIdentities'>>;
+  /** The LiveKit URL the forwarder joins. */
+  url: string;
+  /** A token for the forwarder to join `room` as `identity`. */
+  token(room: string, identity: string): Promise<string>;
+  /** Starts a forwarder; without one, calls relayed between two rooms stay with their jobs. */
+  startForwarder?: () => Forwarder;
+  /** MAX_BRIDGED_CALL_S, counted from the record's bridgedAt. */
+  maxBridgedMs: number;
+  /** Each timeline entry of a kept call, with the record it is about (the organization's stream, the logs). */
+  onTimeline?: (record: TransferRecord, entry: TimelineEntry) => void;
+  log?(entry: Record<string, unknown>): void;
+  now?(): number;
+}
+
+interface Kept {
+  record: TransferRecord;
+  fence: number;
+  carrier: Carrier;
+  timeline: TransferTimeline;
+  timers: NodeJS.Timeout[];
+  ending: boolean;
+}
+
+export class BridgeKeeper {
+  readonly owner: string;
+  readonly #options: KeeperOptions;
+  readonly #kept = new Map<string, Kept>();
+  /** Asks being carried out now, and asks that failed (not tried again before the time given). */
+  readonly #taking = new Set<string>();
+  readonly #refused = new Map<string, number>();
+  readonly #forwarding: Forwarding | undefined;
+  #closed = false;
+
+  constructor(options: KeeperOptions) {
+    this.#options = options;
+    this.owner = `${KEEPER}${options.workerKey}`;
+    this.#forwarding =
+      options.startForwarder &&
+      new Forwarding({
+        start: options.startForwarder,
+        url: options.url,
+        token: options.token,
+        onLeft: (id, side) => {
+          const kept = this.#kept.get(id);
+          if (!kept) return;
+          kept.timeline.record('participant_left', { side });
+          void this.#end(kept, side === 'caller' ? 'caller_hung_up' : 'destination_hung_up');
+        },
+        onRoomClosed: (id) => {
+          const kept = this.#kept.get(id);
+          if (kept) void this.#end(kept, 'room_closed');
+        },
+        onLost: (id, message) => {
+          const kept = this.#kept.get(id);
+          if (!kept) return;
+          kept.timeline.record('error', { effect: 'forward', lost: true, ...errorFields(new Error(message)) });
+          void this.#rebridge(kept);
+        },
+        onExit: (code, signal) => {
+          if (this.#closed) return;
+          this.#log({ event: 'forwarder_exited', code, signal, calls: this.#kept.size });
+          for (const kept of this.#kept.values()) if (kept.carrier === 'forwarder') void this.#rebridge(kept);
+        },
+        isKept: (id) => this.#kept.has(id),
+      });
+  }
+
+  /** The calls kept now, by transfer id (for tests and the load). */
+  get kept(): ReadonlyMap<string, { carrier: Carrier; fence: number }> {
+    return this.#kept;
+  }
+
+  /** Whether this keeper can carry a bridged call of `topology`: the server's always, a relayed one with a forwarder. */
+  carries(topology: TransferRecord['topology']): boolean {
+    return topology === 'move' || (topology === 'bridge' && this.#forwarding !== undefined);
+  }
+
+  /** Whether `record` is a bridged call this keeper would carry (records of older versions stay with jobs). */
+  wants(record: TransferRecord): boolean {
+    return (
+      !this.#closed &&
+      record.phase.kind === 'bridged' &&
+      record.consultationRoom !== undefined &&
+      record.holdRoom === undefined &&
+      this.carries(record.topology) &&
+      (record.keeperFailures ?? 0) < KEEPER_TRIES
+    );
+  }
+
+  /** A job of this worker asked for its bridged call to be kept (the watcher saw the ask); nothing if already under way. */
+  ask(record: TransferRecord): void {
+    const now = this.#now();
+    if (!this.wants(record) || this.#taking.has(record.id) || this.#kept.has(record.id) || (this.#refused.get(record.id) ?? 0) > now) return;
+    this.#taking.add(record.id);
+    void this.#take(record, 'ask')
+      .catch((error: unknown) => {
+        this.#refused.set(record.id, now + ASK_RETRY_MS);
+        this.#log({ event: 'keeper_refused', transfer: record.id, ...errorFields(error) });
+      })
+      .finally(() => this.#taking.delete(record.id));
+  }
+
+  /**
+   * A bridged record a watcher claimed (its carrier died) is carried on here under `fence`. Throws when it
+   * cannot be (the watcher then sends a job, as for any transfer).
+   */
+  async carryOn(record: TransferRecord): Promise<void> {
+    if (!this.wants(record)) throw new Error('the keeper does not carry this call');
+    this.#taking.add(record.id);
+    try {
+      await this.#take(record, 'takeover');
+    } finally {
+      this.#taking.delete(record.id);
+    }
+  }
+
+  /** Leaves every call as it is (another worker's keeper takes them when their leases run out). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const kept of this.#kept.values()) for (const timer of kept.timers) clearInterval(timer);
+    this.#kept.clear();
+    await this.#forwarding?.close();
+  }
+
+  async #take(record: TransferRecord, how: 'ask' | 'takeover'): Promise<void> {
+    const { store } = this.#options;
+    const carrier: Carrier = record.topology === 'move' ? 'server' : 'forwarder';
+    const since = this.#now();
+    if (carrier === 'server') {
+      const present = await this.#presence(record);
+      if (present !== 'both' && how === 'ask') throw new Error(`not bridged in the caller's room (${present})`);
+      if (present !== 'both') {
+        // Taken over after a hang-up nobody saw: what is left of the call is ended.
+        const fence = await store.handOver(record.id, record.fence, this.owner);
+        if (fence !== undefined) await this.#end(this.#keep(record, fence, carrier), present);
+        return;
+      }
+    } else {
+      await this.#forwarding!.bridge(record);
+    }
+    const fence = await store.handOver(record.id, record.fence, this.owner).catch(async (error: unknown) => {
+      if (carrier === 'forwarder') await this.#forwarding?.stop(record.id);
+      throw error;
+    });
+    if (fence === undefined) {
+      // Ended meanwhile (a hang-up), or someone else has it now: not ours to carry.
+      if (carrier === 'forwarder') await this.#forwarding?.stop(record.id);
+      return;
+    }
+    const kept = this.#keep(record, fence, carrier);
+    kept.timeline.record('kept', {
+      carrier,
+      from: how === 'ask' ? 'job' : 'takeover',
+      tookMs: this.#now() - since,
+      ...(how === 'ask' && record.handoff ? { sinceAskMs: this.#now() - record.handoff.askedAt } : { gapMs: this.#now() - record.renewedAt }),
+    });
+  }
+
+  #keep(record: TransferRecord, fence: number, carrier: Carrier): Kept {
+    const timeline = new TransferTimeline({ transferId: record.id });
+    if (this.#options.onTimeline) timeline.on('event', (entry) => this.#options.onTimeline!(record, entry));
+    const kept: Kept = { record, fence, carrier, timeline, timers: [], ending: false };
+    this.#kept.set(record.id, kept);
+    kept.timers.push(setInterval(() => void this.#renew(kept), LEASE_RENEW_MS));
+    const bridgedAt = record.bridgedAt ?? this.#now();
+    kept.timers.push(setTimeout(() => void this.#end(kept, 'max_duration'), Math.max(0, bridgedAt + this.#options.maxBridgedMs - this.#now())));
+    if (carrier === 'server') kept.timers.push(setInterval(() => void this.#look(kept), PRESENCE_POLL_MS));
+    for (const timer of kept.timers) timer.unref();
+    return kept;
+  }
+
+  async #renew(kept: Kept): Promise<void> {
+    try {
+      await this.#options.store.renew(kept.record.id, kept.fence, kept.record.callerRoom);
+    } catch (error) {
+      if (!(error instanceof FencedError) || kept.ending) return; // Redis away: the next renewal tries again
+      // Someone else has it (this worker was taken for dead): their keeper carries the call now.
+      this.#forget(kept);
+      if (kept.carrier === 'forwarder') await this.#forwarding?.stop(kept.record.id);
+      this.#log({ event: 'keeper_fenced', transfer: kept.record.id });
+    }
+  }
+
+  /** Cloud: who of the two is still in the caller's room. */
+  async #presence(record: TransferRecord): Promise<'both' | EndedBy> {
+    const identities = await this.#options.api.participantIdentities(record.callerRoom);
+    if (identities === 'no_room') return 'gone';
+    if (!identities.includes(record.callerIdentity)) return 'caller_hung_up';
+    if (!identities.includes(DESTINATION_IDENTITY)) return 'destination_hung_up';
+    return 'both';
+  }
+
+  async #look(kept: Kept): Promise<void> {
+    if (kept.ending) return;
+    const present = await this.#presence(kept.record).catch(() => 'both' as const); // the server did not answer: look again
+    if (present !== 'both') await this.#end(kept, present);
+  }
+
+  async #rebridge(kept: Kept): Promise<void> {
+    const since = this.#now();
+    for (let attempt = 1; attempt <= REBRIDGE_TRIES && !kept.ending && this.#kept.get(kept.record.id) === kept; attempt++) {
+      try {
+        // A bridge the forwarder still holds under this id (lost halfway) is let go first.
+        await this.#forwarding?.stop(kept.record.id);
+        await this.#forwarding!.bridge(kept.record);
+        kept.timeline.record('kept', { carrier: 'forwarder', from: 'rebridge', tookMs: this.#now() - since, attempt });
+        return;
+      } catch (error) {
+        kept.timeline.record('error', { effect: 'rebridge', attempt, ...errorFields(error) });
+        await new Promise((resolve) => setTimeout(resolve, REBRIDGE_DELAY_MS));
+      }
+    }
+    if (kept.ending || this.#kept.get(kept.record.id) !== kept) return;
+    // The forwarder cannot carry it: a job relays it instead (the watcher that claims it once the lease runs out).
+    this.#forget(kept);
+    await this.#options.store
+      .write(kept.record.id, kept.fence, { keeperFailures: (kept.record.keeperFailures ?? 0) + 1 })
+      .catch((error: unknown) => this.#log({ event: 'keeper_give_up_failed', transfer: kept.record.id, ...errorFields(error) }));
+    this.#log({ event: 'keeper_gave_up', transfer: kept.record.id });
+  }
+
+  /** Both rooms deleted (whoever is left is hung up), the record closed handed_off, the timeline ended. */
+  async #end(kept: Kept, endedBy: EndedBy): Promise<void> {
+    if (kept.ending) return;
+    kept.ending = true;
+    this.#forget(kept);
+    const { record } = kept;
+    if (endedBy === 'max_duration') kept.timeline.record('max_duration', { maxBridgedMs: this.#options.maxBridgedMs });
+    await Promise.all([
+      quietly(this.#options.api.deleteRoom(record.callerRoom)),
+      quietly(this.#options.api.deleteRoom(record.consultationRoom!)),
+      kept.carrier === 'forwarder' ? this.#forwarding?.stop(record.id) : undefined,
+    ]);
+    await this.#options.store.handOff(record.id, kept.fence, record.callerRoom).catch((error: unknown) => {
+      // Fenced: someone else took it meanwhile and ends it too. Redis away: the lease runs out and a watcher
+      // finds the call gone (it ends what is left).
+      this.#log({ event: 'keeper_close_failed', transfer: record.id, ...errorFields(error) });
+    });
+    kept.timeline.record('ended', { outcome: 'accepted', endedBy, carrier: kept.carrier });
+  }
+
+  #forget(kept: Kept): void {
+    for (const timer of kept.timers) clearInterval(timer);
+    kept.timers = [];
+    if (this.#kept.get(kept.record.id) === kept) this.#kept.delete(kept.record.id);
+  }
+
+  #now(): number {
+    return (this.#options.now ?? Date.now)();
+  }
+
+  #log(entry: Record<string, unknown>): void {
+    (this.#options.log ?? ((line) => console.log(JSON.stringify(line))))(entry);
+  }
+}
