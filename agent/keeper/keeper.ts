@@ -16,11 +16,11 @@
 //     up: `keeperFailures` goes up in the record, its lease runs out, and a job is sent to relay it.
 import { errorFields } from '../../core/pii.ts';
 import { quietly, type RoomApi } from '../livekit/room-api.ts';
-import { DESTINATION_IDENTITY } from '../transfer/consultation.ts';
 import { FencedError, LEASE_RENEW_MS, type TransferRecord, type TransferRecordStore } from '../transfer/record/store.ts';
 import { type TimelineEntry, TransferTimeline } from '../transfer/timeline.ts';
 import type { Forwarder } from './forwarder-link.ts';
 import { Forwarding } from './forwarding.ts';
+import { type Carrier, type EndedBy, onTheLine } from './on-the-line.ts';
 
 /** A keeper's records are owned as `keeper:<workerKey>`. */
 export const KEEPER = 'keeper:';
@@ -33,9 +33,6 @@ export const REBRIDGE_TRIES = 3;
 export const REBRIDGE_DELAY_MS = 300;
 /** A job's ask the keeper could not carry out is looked at again after this long. */
 export const ASK_RETRY_MS = 30_000;
-
-export type Carrier = 'forwarder' | 'server';
-export type EndedBy = 'caller_hung_up' | 'destination_hung_up' | 'max_duration' | 'room_closed' | 'gone';
 
 export interface KeeperOptions {
   store: TransferRecordStore;
@@ -169,18 +166,15 @@ export class BridgeKeeper {
     const { store } = this.#options;
     const carrier: Carrier = record.topology === 'move' ? 'server' : 'forwarder';
     const since = this.#now();
-    if (carrier === 'server') {
-      const present = await this.#presence(record);
-      if (present !== 'both' && how === 'ask') throw new Error(`not bridged in the caller's room (${present})`);
-      if (present !== 'both') {
-        // Taken over after a hang-up nobody saw: what is left of the call is ended.
-        const fence = await store.handOver(record.id, record.fence, this.owner);
-        if (fence !== undefined) await this.#end(this.#keep(record, fence, carrier), present);
-        return;
-      }
-    } else {
-      await this.#forwarding!.bridge(record);
+    const present = await onTheLine(this.#options.api, record, carrier);
+    if (present !== 'both' && how === 'ask') throw new Error(`not both on the line (${present}): the job ends the call`);
+    if (present !== 'both') {
+      // Taken over after a hang-up nobody saw: what is left of the call is ended.
+      const fence = await store.handOver(record.id, record.fence, this.owner);
+      if (fence !== undefined) await this.#end(this.#keep(record, fence, carrier), present);
+      return;
     }
+    if (carrier === 'forwarder') await this.#forwarding!.bridge(record);
     const fence = await store.handOver(record.id, record.fence, this.owner).catch(async (error: unknown) => {
       if (carrier === 'forwarder') await this.#forwarding?.stop(record.id);
       throw error;
@@ -197,6 +191,12 @@ export class BridgeKeeper {
       tookMs: this.#now() - since,
       ...(how === 'ask' && record.handoff ? { sinceAskMs: this.#now() - record.handoff.askedAt } : { gapMs: this.#now() - record.renewedAt }),
     });
+    // A hang-up while the bridge was being made went to whoever carried the call then (the job, which may have
+    // stood down before it saw it): looked for once more now that it is this keeper's.
+    if (carrier === 'forwarder') {
+      const after = await onTheLine(this.#options.api, record, carrier).catch(() => 'both' as const);
+      if (after !== 'both') await this.#end(kept, after);
+    }
   }
 
   #keep(record: TransferRecord, fence: number, carrier: Carrier): Kept {
@@ -224,18 +224,9 @@ export class BridgeKeeper {
     }
   }
 
-  /** Cloud: who of the two is still in the caller's room. */
-  async #presence(record: TransferRecord): Promise<'both' | EndedBy> {
-    const identities = await this.#options.api.participantIdentities(record.callerRoom);
-    if (identities === 'no_room') return 'gone';
-    if (!identities.includes(record.callerIdentity)) return 'caller_hung_up';
-    if (!identities.includes(DESTINATION_IDENTITY)) return 'destination_hung_up';
-    return 'both';
-  }
-
   async #look(kept: Kept): Promise<void> {
     if (kept.ending) return;
-    const present = await this.#presence(kept.record).catch(() => 'both' as const); // the server did not answer: look again
+    const present = await onTheLine(this.#options.api, kept.record, kept.carrier).catch(() => 'both' as const); // the server did not answer: look again
     if (present !== 'both') await this.#end(kept, present);
   }
 
@@ -274,12 +265,16 @@ export class BridgeKeeper {
       quietly(this.#options.api.deleteRoom(record.consultationRoom!)),
       kept.carrier === 'forwarder' ? this.#forwarding?.stop(record.id) : undefined,
     ]);
-    await this.#options.store.handOff(record.id, kept.fence, record.callerRoom).catch((error: unknown) => {
-      // Fenced: someone else took it meanwhile and ends it too. Redis away: the lease runs out and a watcher
-      // finds the call gone (it ends what is left).
-      this.#log({ event: 'keeper_close_failed', transfer: record.id, ...errorFields(error) });
-    });
-    kept.timeline.record('ended', { outcome: 'accepted', endedBy, carrier: kept.carrier });
+    const closed = await this.#options.store.handOff(record.id, kept.fence, record.callerRoom).then(
+      () => true,
+      (error: unknown) => {
+        // Redis away: the lease runs out and a watcher finds the call gone (it ends what is left).
+        this.#log({ event: 'keeper_close_failed', transfer: record.id, ...errorFields(error) });
+        return !(error instanceof FencedError);
+      },
+    );
+    // Fenced: someone else had it by then, and its end is theirs to record.
+    if (closed) kept.timeline.record('ended', { outcome: 'accepted', endedBy, carrier: kept.carrier });
   }
 
   #forget(kept: Kept): void {

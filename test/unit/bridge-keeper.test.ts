@@ -49,10 +49,11 @@ class FakeForwarder extends EventEmitter<LinkEvents> implements Forwarder {
   }
 }
 
-/** Rooms by name with who is in each; deleting one empties it. */
+/** Rooms by name with who is in each (a room the test never named holds both); a deleted room is gone. */
 function fakeRooms() {
   const rooms = new Map<string, Set<string>>();
   const deleted: string[] = [];
+  const both = [CALLER, DESTINATION_IDENTITY, 'warm-transfer-agent'];
   return {
     rooms,
     deleted,
@@ -64,7 +65,7 @@ function fakeRooms() {
         deleted.push(room);
         rooms.delete(room);
       },
-      participantIdentities: async (room: string) => (rooms.has(room) ? [...rooms.get(room)!] : ('no_room' as const)),
+      participantIdentities: async (room: string) => (deleted.includes(room) ? ('no_room' as const) : rooms.has(room) ? [...rooms.get(room)!] : both),
     },
   };
 }
@@ -165,14 +166,15 @@ describe('the keeper takes a bridged call from its job', () => {
 
   it('leaves the call with its job when the forwarder cannot bridge it, and does not ask the forwarder again at once', async () => {
     const asked = await askedRecord();
-    const { k, forwarders, logged } = keeper();
+    const failing = new FakeForwarder();
+    failing.fail.push('joining a.room: refused');
+    const { k, logged } = keeper({ startForwarder: () => failing });
     k.ask(asked);
-    forwarders[0]!.fail.push('joining a.room: refused');
     await waitFor(() => expect(logged.some((e) => e.event === 'keeper_refused')).toBe(true));
     expect((await records.store.read(asked.id))!).toMatchObject({ owner: 'worker-a/101', fence: asked.fence });
     k.ask(asked);
     await new Promise((r) => setTimeout(r, 50));
-    expect(forwarders[0]!.bridged).toEqual([]);
+    expect(failing.bridged).toEqual([]);
     expect(ASK_RETRY_MS).toBeGreaterThanOrEqual(10_000);
     await k.close();
   });
@@ -233,6 +235,22 @@ describe('a kept call ends', () => {
     await waitFor(() => expect(timeline.at(-1)).toMatchObject({ type: 'ended', endedBy: 'max_duration' }), 2000);
     expect(timeline.map((e) => e.type)).toEqual(['kept', 'max_duration', 'ended']);
     expect(room.deleted).toHaveLength(2);
+    await k.close();
+  });
+
+  it('at once when the caller hung up while the bridge was being made (the job may have stood down before it saw it)', async () => {
+    const asked = await askedRecord();
+    const { k, room, timeline } = keeper();
+    const original = FakeForwarder.prototype.bridge;
+    vi.spyOn(FakeForwarder.prototype, 'bridge').mockImplementation(async function (this: FakeForwarder, spec) {
+      await original.call(this, spec);
+      room.put(asked.callerRoom, 'warm-transfer-agent');
+    });
+    k.ask(asked);
+    await waitFor(() => expect(timeline.at(-1)).toMatchObject({ type: 'ended', endedBy: 'caller_hung_up' }));
+    expect(timeline.map((e) => e.type)).toEqual(['kept', 'ended']);
+    expect(room.deleted).toContain(asked.consultationRoom);
+    vi.restoreAllMocks();
     await k.close();
   });
 
@@ -365,6 +383,29 @@ describe('taken over through the watcher, without a job', () => {
     expect(forwarder().bridged.map((b) => b.id)).toEqual([created.id]);
     expect((await records.store.read(created.id))!).toMatchObject({ owner: 'keeper:worker-a', resumes: 1 });
     expect(dispatched).toEqual([]);
+    await k.close();
+  });
+
+  it('ends what is left of a call whose person hung up while nobody attended it, without a bridge or a job', async () => {
+    const created = await records.store.create(bridgedRecord('worker-a/104'));
+    const { k, forwarders, room, timeline } = keeper();
+    room.put(created.consultationRoom!, 'warm-transfer-agent');
+    const dispatched: string[] = [];
+    const watcher = new TakeoverWatcher({
+      store: records.store,
+      workerKey: 'worker-a',
+      keeper: k,
+      isAlive: (pid) => pid !== 104,
+      dispatch: async (record) => void dispatched.push(record.id),
+      abandon: async () => undefined,
+      log: () => undefined,
+    });
+    await watcher.sweep();
+    await waitFor(() => expect(timeline.at(-1)).toMatchObject({ type: 'ended', endedBy: 'destination_hung_up' }));
+    expect(room.deleted.sort()).toEqual([created.callerRoom, created.consultationRoom].sort());
+    expect(forwarders).toEqual([]);
+    expect(dispatched).toEqual([]);
+    expect(await records.store.read(created.id)).toBeUndefined();
     await k.close();
   });
 
