@@ -21,6 +21,7 @@ import { type TimelineEntry, TransferTimeline } from '../transfer/timeline.ts';
 import type { Forwarder } from './forwarder-link.ts';
 import { Forwarding } from './forwarding.ts';
 import { type Carrier, type EndedBy, onTheLine } from './on-the-line.ts';
+import { DESTINATION_IDENTITY } from '../transfer/consultation.ts';
 
 /** A keeper's records are owned as `keeper:<workerKey>`. */
 export const KEEPER = 'keeper:';
@@ -37,7 +38,9 @@ export const ASK_RETRY_MS = 30_000;
 export interface KeeperOptions {
   store: TransferRecordStore;
   workerKey: string;
-  api: Required<Pick<RoomApi, 'deleteRoom' | 'participantIdentities'>>;
+  api: Required<Pick<RoomApi, 'deleteRoom' | 'removeParticipant' | 'participantIdentities'>>;
+  /** Whether a job process of this worker still runs (processAlive); none is taken to run unless given. */
+  jobAlive?(pid: number): boolean;
   /** The LiveKit URL the forwarder joins. */
   url: string;
   /** A token for the forwarder to join `room` as `identity`. */
@@ -140,10 +143,7 @@ export class BridgeKeeper {
       .finally(() => this.#taking.delete(record.id));
   }
 
-  /**
-   * A bridged record a watcher claimed (its carrier died) is carried on here under `fence`. Throws when it
-   * cannot be (the watcher then sends a job, as for any transfer).
-   */
+  /** A bridged record a watcher claimed (its carrier died), carried on; throws when it cannot be (a job is sent). */
   async carryOn(record: TransferRecord): Promise<void> {
     if (!this.wants(record)) throw new Error('the keeper does not carry this call');
     this.#taking.add(record.id);
@@ -260,9 +260,16 @@ export class BridgeKeeper {
     this.#forget(kept);
     const { record } = kept;
     if (endedBy === 'max_duration') kept.timeline.record('max_duration', { maxBridgedMs: this.#options.maxBridgedMs });
+    const { api } = this.#options;
+    // The job that asked may still run (it stands down within a few hundred ms) and be ending the call too: two
+    // DeleteRooms of one room at once make livekit-server create it again, empty. Then only the people are hung up.
+    const job = /\/(\d+)$/.exec(record.owner);
+    const jobRuns = job !== null && (this.#options.jobAlive?.(Number(job[1])) ?? false);
+    const personRoom = kept.carrier === 'server' ? record.callerRoom : record.consultationRoom!;
     await Promise.all([
-      quietly(this.#options.api.deleteRoom(record.callerRoom)),
-      quietly(this.#options.api.deleteRoom(record.consultationRoom!)),
+      ...(jobRuns
+        ? [quietly(api.removeParticipant(record.callerRoom, record.callerIdentity)), quietly(api.removeParticipant(personRoom, DESTINATION_IDENTITY))]
+        : [quietly(api.deleteRoom(record.callerRoom)), quietly(api.deleteRoom(record.consultationRoom!))]),
       kept.carrier === 'forwarder' ? this.#forwarding?.stop(record.id) : undefined,
     ]);
     const closed = await this.#options.store.handOff(record.id, kept.fence, record.callerRoom).then(

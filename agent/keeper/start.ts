@@ -11,6 +11,7 @@ import { roomServiceApi } from '../livekit/room-api.ts';
 import type { TopologyKind } from '../transfer/hold/topology.ts';
 import type { TransferRecordStore } from '../transfer/record/store.ts';
 import { BridgeKeeper } from './keeper.ts';
+import { processAlive } from '../takeover/watcher.ts';
 import { ForwarderLink } from './forwarder-link.ts';
 
 /** Writing one timeline entry of a kept call to the settings store. */
@@ -47,6 +48,7 @@ export function startKeeper(config: WorkerConfig, records: TransferRecordStore, 
     },
     ...(binary ? { startForwarder: () => ForwarderLink.start(binary) } : {}),
     maxBridgedMs: config.transfer.maxBridgedMs,
+    jobAlive: processAlive,
     onTimeline: (record, entry) => {
       if (!store || !record.agentId) return;
       void bounded(

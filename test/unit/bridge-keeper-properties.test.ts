@@ -64,6 +64,7 @@ describe('a kept call, whatever happens to it in whatever order', () => {
           workerKey: 'worker-a',
           api: {
             deleteRoom: async (room) => void deleted.push(room),
+            removeParticipant: async () => undefined,
             participantIdentities: async (room) => (deleted.includes(room) ? 'no_room' : [CALLER, DESTINATION_IDENTITY]),
           },
           url: 'ws://127.0.0.1:7880',

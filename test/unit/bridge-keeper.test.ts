@@ -53,10 +53,12 @@ class FakeForwarder extends EventEmitter<LinkEvents> implements Forwarder {
 function fakeRooms() {
   const rooms = new Map<string, Set<string>>();
   const deleted: string[] = [];
+  const removed: string[] = [];
   const both = [CALLER, DESTINATION_IDENTITY, 'warm-transfer-agent'];
   return {
     rooms,
     deleted,
+    removed,
     put(room: string, ...identities: string[]) {
       rooms.set(room, new Set(identities));
     },
@@ -65,6 +67,7 @@ function fakeRooms() {
         deleted.push(room);
         rooms.delete(room);
       },
+      removeParticipant: async (room: string, identity: string) => void removed.push(`${room} ${identity}`),
       participantIdentities: async (room: string) => (deleted.includes(room) ? ('no_room' as const) : rooms.has(room) ? [...rooms.get(room)!] : both),
     },
   };
@@ -223,6 +226,18 @@ describe('a kept call ends', () => {
     // A late key press or tool call on that call starts nothing.
     expect(await records.store.openFor(asked.callerRoom)).toBe(HANDED_OFF);
     expect(k.kept.size).toBe(0);
+    await k.close();
+  });
+
+  it('by hanging the two up, not deleting the rooms, while the job that asked still runs (it may be deleting them)', async () => {
+    const asked = await askedRecord();
+    const { k, forwarder, room, timeline } = keeper({ jobAlive: (pid) => pid === 101 });
+    k.ask(asked);
+    await waitFor(() => expect(k.kept.has(asked.id)).toBe(true));
+    forwarder().emit('left', asked.id, asked.callerRoom, CALLER);
+    await waitFor(() => expect(timeline.at(-1)).toMatchObject({ type: 'ended', endedBy: 'caller_hung_up' }));
+    expect(room.deleted).toEqual([]);
+    expect(room.removed.sort()).toEqual([`${asked.callerRoom} ${CALLER}`, `${asked.consultationRoom} ${DESTINATION_IDENTITY}`].sort());
     await k.close();
   });
 
