@@ -23,8 +23,7 @@ import { Forwarding } from './forwarding.ts';
 import { type Carrier, type EndedBy, onTheLine } from './on-the-line.ts';
 import { DESTINATION_IDENTITY } from '../transfer/consultation.ts';
 
-/** A keeper's records are owned as `keeper:<workerKey>`. */
-export const KEEPER = 'keeper:';
+export const KEEPER = 'keeper:'; // a keeper owns its records as `keeper:<workerKey>`
 /** A bridged call the forwarder failed this many times is relayed by a job instead. */
 export const KEEPER_TRIES = 2;
 /** On Cloud, how often the caller's room is looked at for a hang-up (either side then ends the other within ~1 s). */
@@ -266,12 +265,13 @@ export class BridgeKeeper {
     const job = /\/(\d+)$/.exec(record.owner);
     const jobRuns = job !== null && (this.#options.jobAlive?.(Number(job[1])) ?? false);
     const personRoom = kept.carrier === 'server' ? record.callerRoom : record.consultationRoom!;
-    await Promise.all([
-      ...(jobRuns
+    // The forwarder leaving its rooms (slow on a busy machine) holds up neither the hang-up nor the record.
+    if (kept.carrier === 'forwarder') void this.#forwarding?.stop(record.id);
+    await Promise.all(
+      jobRuns
         ? [quietly(api.removeParticipant(record.callerRoom, record.callerIdentity)), quietly(api.removeParticipant(personRoom, DESTINATION_IDENTITY))]
-        : [quietly(api.deleteRoom(record.callerRoom)), quietly(api.deleteRoom(record.consultationRoom!))]),
-      kept.carrier === 'forwarder' ? this.#forwarding?.stop(record.id) : undefined,
-    ]);
+        : [quietly(api.deleteRoom(record.callerRoom)), quietly(api.deleteRoom(record.consultationRoom!))],
+    );
     const closed = await this.#options.store.handOff(record.id, kept.fence, record.callerRoom).then(
       () => true,
       (error: unknown) => {
