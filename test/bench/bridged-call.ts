@@ -38,11 +38,13 @@ function deskModel(next: () => number): FakeOpenAI {
   const model = new FakeOpenAI({ defaultChatReply: { text: 'Okay.' } });
   model.onChat(systemPromptIncludes('Summarise this phone conversation'), { text: 'The caller has a billing dispute about a double charge.' });
   model.onChat(hasToolResult('warm_transfer'), { text: 'Is there anything else I can help you with?' });
-  const noTransferYet = (request: ChatRequest) => !request.messages.some((m) => m.role === 'tool');
+  // Once per call: not after a tool result, nor while an earlier warm_transfer call of the call still runs.
+  const noTransferYet = (request: ChatRequest) =>
+    !request.messages.some((m) => m.role === 'tool' || m.tool_calls?.some((c) => c.function.name === 'warm_transfer'));
   model.onChat(allOf(toolsInclude('warm_transfer'), lastUserMessageIncludes('billing'), noTransferYet), () => ({
     toolCalls: [{ name: 'warm_transfer', arguments: { destination: deskAddress(next()), reason: 'Caller has a billing dispute.', caller_confirmed: true } }],
   }));
-  // Every utterance is the request; a call's caller says it once, then holds its tone.
+  // Every utterance is the request (the caller says it twice, in case the session missed the first).
   model.onTranscription(...Array.from({ length: 5000 }, () => CALLER_REQUEST));
   return model;
 }
@@ -99,13 +101,18 @@ export async function startDesks(n: number, lifetimeMs: number): Promise<Phone[]
 }
 
 const callerFiles = new Map<number, string>();
-/** The caller is silent for `leadS` s (the conversation before the request, in the mix), asks, then holds its tone. */
+const silence = (seconds: number) => Buffer.alloc(seconds * 8000, 0xd5); // A-law silence
+
+/**
+ * The caller is silent for `leadS` s (past the greeting; in the mix, the conversation before the request),
+ * asks, asks again 10 s later (a session that started late misses the first; on hold the agent hears
+ * neither), then holds its tone past any talk, so the file never loops back to the request.
+ */
 async function callerFile(leadS: number): Promise<string> {
   let file = callerFiles.get(leadS);
   if (!file) {
     const request = readFileSync(await makeAlawFile({ speech: CALLER_REQUEST, gapSeconds: 1 }, tmpdir(), `bench-bridged-${process.pid}`));
-    // A-law silence is 0xd5; the tone lasts past any talk, so the file never loops back to the request.
-    file = requestThenTone(Buffer.concat([Buffer.alloc(leadS * 8000, 0xd5), request]), CALLER_TONE_HZ, 900);
+    file = requestThenTone(Buffer.concat([silence(leadS), request, silence(10), request]), CALLER_TONE_HZ, 900);
     callerFiles.set(leadS, file);
   }
   return file;
@@ -136,7 +143,7 @@ async function deskOf(desks: Phone[], from: string, withinMs: number): Promise<P
 }
 
 /** One caller, from dialling in to bridged with its desk (or the step it failed at). */
-export async function bridgeOne(desks: Phone[], name: string, lifetimeMs: number, leadS = 0): Promise<BridgedCall> {
+export async function bridgeOne(desks: Phone[], name: string, lifetimeMs: number, leadS = 3): Promise<BridgedCall> {
   const from = callerNumber();
   const call: BridgedCall = { from, dialledAt: Date.now() };
   const fail = (step: string) => ({ ...call, failedAt: step });
@@ -155,7 +162,8 @@ export async function bridgeOne(desks: Phone[], name: string, lifetimeMs: number
     const pressed = Date.now();
     await desk.press('1');
     const [deskHears, callerHears] = await Promise.all([
-      hearsTone(desk, CALLER_TONE_HZ, pressed, 15_000),
+      // The caller's tone follows its second request, which may still be under way.
+      hearsTone(desk, CALLER_TONE_HZ, pressed, 25_000),
       hearsTone(caller, DESTINATION_BURST_HZ, pressed, 15_000),
     ]);
     if (deskHears === undefined || callerHears === undefined) return fail('bridge');

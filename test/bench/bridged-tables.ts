@@ -51,6 +51,8 @@ export function bridgedTables(b: BridgedResults, cores: number): string[] {
       );
   }
   if (b.stopped.length) md.push('', ...b.stopped.map((s) => `Stopped: ${s}.`));
+  const noise = busyElsewhere(b);
+  if (noise.length) md.push('', `Machine not quiet while measuring (processes of neither the stack, the worker nor the phones, cores): ${noise.join('; ')}.`);
   md.push(
     '',
     `(Worker CPU and memory: all its processes, job processes and wt-forwarder included, less the same worker idle just before with its warm pool of ${b.idle}. Calls arrived ${b.gapMs} ms apart. Delays include the SIPp phone's stream-start offset; only the difference from the floor is the bridge's.)`,
@@ -80,4 +82,17 @@ function sizing(m: NonNullable<BridgedResults['mix']>, cores: number): string {
     `Sizing (mix, ${m.carrier}): ${m.peakBridged} calls bridged at once took ${m.workerCoresAtPeak.toFixed(3)} cores of the worker (the machine, stack and phones included: ${m.machineCoresAtPeak.toFixed(2)} of ${cores}): ` +
     `about ${perCore >= 10 ? Math.round(perCore) : perCore.toFixed(1)} concurrent bridged calls per core of the worker${caveats.length ? ` (but ${caveats.join('; ')})` : ''}.`
   );
+}
+
+/** Processes that are none of ours (another build or test on a shared machine) and used ≥ 0.1 cores in a row's window. */
+const OURS = /^(worker |bench \(phones\)|livekit-|sipp|redis-server|wt-forwarder)/;
+function busyElsewhere(b: BridgedResults): string[] {
+  const rows = [
+    ...b.floor.map((f) => ({ name: `floor ${f.concurrent}`, by: f.byCommand ?? {} })),
+    ...b.rows.map((r) => ({ name: `${r.carrier} ${r.concurrent}`, by: r.byCommand ?? {} })),
+  ];
+  return rows.flatMap(({ name, by }) => {
+    const others = Object.entries(by).filter(([command, cores]) => !OURS.test(command) && cores >= 0.1);
+    return others.length ? [`${name}: ${others.map(([c, cores]) => `${c.trim()} ${cores.toFixed(2)}`).join(', ')}`] : [];
+  });
 }

@@ -14,7 +14,7 @@ import { bridgeOne, endCalls, startDesks, type BridgedCall, type BridgedCast, ty
 import { waitSettled } from './calls.ts';
 import { frameShares } from './floor.ts';
 import { burstDelay } from './listen.ts';
-import { jobsInCalls, sampleGroup, watchGroup, watchMachine } from './proc.ts';
+import { jobsInCalls, sampleGroup, watchCommands, watchGroup, watchMachine } from './proc.ts';
 import { distribution, frameStats, sleep, type Distribution } from './stats.ts';
 import { DESTINATION_BURST_HZ } from './transfers.ts';
 
@@ -48,6 +48,8 @@ export interface BridgedRow {
   lateFraction: number;
   missingFraction: number;
   machineCores: number;
+  /** Where the machine's CPU went in the window, by command (cores; the bench's own node runs the phones' RTP). */
+  byCommand?: Record<string, number>;
 }
 
 /** How many calls failed at each step. */
@@ -114,16 +116,26 @@ function rssByRole(pgid: number): { byRole: Record<string, number>; jobs: number
 async function measure(worker: RunningWorker, calls: BridgedCall[], seconds: number) {
   const group = watchGroup(worker.pid);
   const machine = watchMachine(cpus().length);
+  const commands = watchCommands();
   const from = Date.now();
   await sleep(seconds * 1000);
   const to = Date.now();
   const usage = group.stop();
   const machineCores = machine.stop();
+  const byCommand = commands.stop();
   const frames = calls.flatMap((c) => [frameStats(c.caller!.received.chunks, from, to), frameStats(c.desk!.received.chunks, from, to)]);
   const delays = calls.map((c) =>
     c.deskStreamStart ? (burstDelay(c.caller!, DESTINATION_BURST_HZ, c.deskStreamStart, from, to).medianMs ?? Number.NaN) : Number.NaN,
   );
-  return { usage, machineCores, ...frameShares(frames), delayMs: distribution(delays), ...rssByRole(worker.pid), inCalls: jobsInCalls(worker.pid).size };
+  return {
+    usage,
+    machineCores,
+    byCommand,
+    ...frameShares(frames),
+    delayMs: distribution(delays),
+    ...rssByRole(worker.pid),
+    inCalls: jobsInCalls(worker.pid).size,
+  };
 }
 
 export interface BridgedOptions {
@@ -181,6 +193,7 @@ export async function bridgedRow(stack: StackInfo, cast: BridgedCast, carrier: C
       lateFraction: m.lateFraction,
       missingFraction: m.missingFraction,
       machineCores: round(m.machineCores),
+      byCommand: m.byCommand,
     };
   } catch (error) {
     exits.stop();

@@ -10,7 +10,7 @@ import { roomService } from '../support/calls.ts';
 import { DESTINATION_NUMBER, PBX_PORT, PSTN_PORT } from '../support/transfer-call.ts';
 import { burstDelay, burstFile } from './listen.ts';
 import { DESTINATION_BURST_HZ } from './transfers.ts';
-import { watchMachine } from './proc.ts';
+import { watchCommands, watchMachine } from './proc.ts';
 import { distribution, frameStats, sleep, type Distribution, type FrameStats } from './stats.ts';
 import { cpus } from 'node:os';
 
@@ -56,6 +56,8 @@ export interface FloorRow {
   missingFraction: number;
   /** The whole machine's CPU while the N pairs talked, in cores. */
   machineCores: number;
+  /** Where the machine's CPU went, by command (cores). */
+  byCommand?: Record<string, number>;
   failedAt?: string;
 }
 
@@ -132,10 +134,12 @@ export async function floorPairs(stack: StackInfo, n: number, seconds: number, l
     }
     await sleep(1500);
     const machine = watchMachine(cpus().length);
+    const commands = watchCommands();
     const from = Date.now();
     await sleep(seconds * 1000);
     const to = Date.now();
     row.machineCores = machine.stop();
+    row.byCommand = commands.stop();
     const heard = pairs
       .filter((p) => p.streamStart !== undefined)
       .map((p) => ({ p, ...burstDelay(p.receiver, DESTINATION_BURST_HZ, p.streamStart!, from, to) }));

@@ -11,6 +11,8 @@ export interface ProcessSample {
   pid: number;
   /** CPU ms of the process and of its children it has reaped. */
   cpuMs: number;
+  /** CPU ms of the process alone (a shell that reaped a build would otherwise show the build's whole time). */
+  ownCpuMs: number;
   rssKb: number;
   command: string;
   /** What the process is: the worker's main process, a job process (one per call, and the warm pool), or another. */
@@ -46,7 +48,15 @@ function readStat(pid: number): { pgrp: number; sample: ProcessSample } | undefi
     const cpuTicks = field(14) + field(15) + field(16) + field(17);
     return {
       pgrp: field(5),
-      sample: { pid, cpuMs: (cpuTicks * 1000) / CLOCK_TICKS, rssKb: field(24) * PAGE_KB, command, role: roleOf(pid), startTicks: field(22) },
+      sample: {
+        pid,
+        cpuMs: (cpuTicks * 1000) / CLOCK_TICKS,
+        ownCpuMs: ((field(14) + field(15)) * 1000) / CLOCK_TICKS,
+        rssKb: field(24) * PAGE_KB,
+        command,
+        role: roleOf(pid),
+        startTicks: field(22),
+      },
     };
   } catch {
     return undefined; // gone between the listing and the read
@@ -234,6 +244,33 @@ export function watchMachine(cores: number): { stop(): number } {
       const last = machineTicks();
       const total = last.total - first.total;
       return total > 0 ? ((last.busy - first.busy) / total) * cores : 0;
+    },
+  };
+}
+
+/** CPU of every process on the machine by command name, from now to stop() (cores, the busiest first): where the machine's CPU went. */
+export function watchCommands(): { stop(): Record<string, number> } {
+  const read = () => {
+    const out = new Map<string, { command: string; cpuMs: number }>();
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      const s = readStat(Number(name))?.sample;
+      if (!s) continue;
+      // This process runs the phones' RTP (received and decoded in node): named apart from other node processes.
+      const command = s.pid === process.pid ? 'bench (phones)' : s.role === 'other' ? s.command : `worker ${s.role}`;
+      out.set(`${s.pid}:${s.startTicks}`, { command, cpuMs: s.ownCpuMs });
+    }
+    return out;
+  };
+  const first = read();
+  const started = Date.now();
+  return {
+    stop: () => {
+      const wallMs = Date.now() - started;
+      const by = new Map<string, number>();
+      for (const [key, { command, cpuMs }] of read()) by.set(command, (by.get(command) ?? 0) + cpuMs - (first.get(key)?.cpuMs ?? 0));
+      const rows = [...by].filter(([, ms]) => ms / wallMs >= 0.01).sort((a, b) => b[1] - a[1]);
+      return Object.fromEntries(rows.slice(0, 8).map(([c, ms]) => [c, Number((ms / wallMs).toFixed(3))]));
     },
   };
 }
