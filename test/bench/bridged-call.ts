@@ -1,9 +1,11 @@
 // Bridged calls for the `bridged` scenario, made the whole way: a SIPp caller asks for a person, the model's
 // warm_transfer (scripted model on loopback) names a desk, the caller holds with music, the desk's SIPp phone
 // answers, is briefed and presses 1, and the two are bridged. The keypad rules of transfers.ts offer one key
-// per destination (at most 11), too few for 32 calls at once; the model instead hands out desk 1, 2, 3... in
-// the order the requests arrive, and each desk's phone tells its caller by the caller ID it is shown (the
-// worker passes the caller's number through).
+// per destination (at most 11), too few for 32 calls at once; the model instead hands each request a desk no
+// call has reached yet, and each desk's phone tells its caller by the caller ID it is shown (the worker passes
+// the caller's number through). Not every reply the model gives becomes a dial (the framework may discard a
+// reply it asked for ahead, a second request may be refused): a desk handed out stays reserved for 20 s, and
+// each row starts a few spare desks.
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { makeAlawFile, startCallee, startCaller, type Phone } from '../../phones/index.ts';
@@ -20,6 +22,9 @@ import { CALLER_TONE_HZ, DESTINATION_BURST_HZ } from './transfers.ts';
 /** Desk phones listen on 5100 + desk (5101...); the rules name one desk per line. */
 export const MAX_DESKS = 64;
 const deskPort = (desk: number) => 5100 + desk;
+const DESK_RESERVED_MS = 20_000;
+/** Desks started beyond the row's calls, for the replies that never became a dial. */
+export const SPARE_DESKS = 4;
 const deskAddress = (desk: number) => `sip:desk${desk}@127.0.0.1:${deskPort(desk)}`;
 
 /** How the worker carries a bridged call (issue 21): the job's relay, or the keeper's wt-forwarder. */
@@ -28,8 +33,8 @@ export type Carrier = 'relay' | 'forwarder';
 export interface BridgedCast {
   worker: RunningWorker;
   model: FakeOpenAI;
-  /** Desks handed out so far; reset() starts again at desk 1 for the next row. */
-  reset(): void;
+  /** The row's desk phones, which the model hands out (desk i is desks[i - 1]). */
+  useDesks(desks: Phone[]): void;
   close(): Promise<void>;
 }
 
@@ -51,8 +56,17 @@ function deskModel(next: () => number): FakeOpenAI {
 
 /** The worker for bridged calls: BRIDGE_CARRIER=`carrier`, room for `maxCalls` calls, a warm pool of `idle`. */
 export async function bridgedWorker(stack: StackInfo, carrier: Carrier, idle: number, maxCalls: number): Promise<BridgedCast> {
-  let desk = 0;
-  const model = deskModel(() => (desk++ % MAX_DESKS) + 1);
+  let desks: Phone[] = [];
+  const reserved = new Map<number, number>();
+  // The lowest desk no INVITE has reached and not handed out in the last 20 s (else the lowest not reached).
+  const next = () => {
+    const free = (i: number) => !desks[i]!.events.some((e) => e.type === 'invite-received');
+    const all = desks.map((_, i) => i).filter(free);
+    const i = all.find((j) => Date.now() - (reserved.get(j) ?? 0) > DESK_RESERVED_MS) ?? all[0] ?? desks.length;
+    reserved.set(i, Date.now());
+    return Math.min(i + 1, MAX_DESKS);
+  };
+  const model = deskModel(next);
   const server = await model.start();
   const rules = Array.from({ length: MAX_DESKS }, (_, i) => `If the caller asks for desk ${i + 1}, warm transfer to ${deskAddress(i + 1)}.`).join('\n');
   const file = settingsFile(stack, {
@@ -74,7 +88,10 @@ export async function bridgedWorker(stack: StackInfo, carrier: Carrier, idle: nu
     return {
       worker,
       model,
-      reset: () => (desk = 0),
+      useDesks: (row) => {
+        desks = row;
+        reserved.clear();
+      },
       close: async () => {
         await worker.stop();
         await server.close();
@@ -86,7 +103,7 @@ export async function bridgedWorker(stack: StackInfo, carrier: Carrier, idle: nu
   }
 }
 
-/** The desks' phones for a row: desk 1..n, each sending tone bursts (the delay is measured on them). */
+/** The desks' phones for a row: desk 1..n (n: the calls and the spares), each sending tone bursts (the delay is measured on them). */
 export async function startDesks(n: number, lifetimeMs: number): Promise<Phone[]> {
   const desks: Phone[] = [];
   const audio = { file: burstFile(DESTINATION_BURST_HZ) };
@@ -166,7 +183,10 @@ export async function bridgeOne(desks: Phone[], name: string, lifetimeMs: number
       hearsTone(desk, CALLER_TONE_HZ, pressed, 25_000),
       hearsTone(caller, DESTINATION_BURST_HZ, pressed, 15_000),
     ]);
-    if (deskHears === undefined || callerHears === undefined) return fail('bridge');
+    if (deskHears === undefined || callerHears === undefined)
+      return fail(
+        `bridge: ${[deskHears === undefined ? 'the desk heard no caller' : '', callerHears === undefined ? 'the caller heard no desk' : ''].filter(Boolean).join(', ')}`,
+      );
     call.bridgedAt = Math.max(deskHears, callerHears);
     return call;
   } catch (error) {

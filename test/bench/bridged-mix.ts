@@ -4,7 +4,7 @@
 // bridged at that moment; the row reports the peak of that number, the CPU while it held, and late frames.
 import { cpus } from 'node:os';
 import type { StackInfo } from '../../stack/stack-info.ts';
-import { bridgeOne, endCalls, startDesks, type BridgedCall, type BridgedCast, type Carrier } from './bridged-call.ts';
+import { bridgeOne, endCalls, SPARE_DESKS, startDesks, type BridgedCall, type BridgedCast, type Carrier } from './bridged-call.ts';
 import { countSteps, quiet } from './bridged.ts';
 import { frameShares } from './floor.ts';
 import { burstDelay } from './listen.ts';
@@ -54,10 +54,11 @@ const bridgedAt = (calls: Array<{ from?: number; to?: number }>, t: number) =>
 
 export async function bridgedMix(stack: StackInfo, cast: BridgedCast, carrier: Carrier, opts: MixOptions): Promise<MixRow> {
   const { worker } = cast;
-  cast.reset();
   await quiet(stack, worker, opts.idle);
-  const lifetimeMs = (opts.leadS + opts.bridgedS + 120) * 1000;
-  const desks = await startDesks(opts.calls, lifetimeMs);
+  // The desks start first and the last call arrives (calls − 1) × everyS later.
+  const lifetimeMs = (opts.calls * opts.everyS + opts.leadS + opts.bridgedS + 150) * 1000;
+  const desks = await startDesks(opts.calls + SPARE_DESKS, lifetimeMs);
+  cast.useDesks(desks);
   // When each call was bridged and hung up, for the count of calls bridged at a moment.
   const spans: Array<{ from?: number; to?: number }> = [];
   const samples: MixSample[] = [];

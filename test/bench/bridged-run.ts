@@ -2,7 +2,8 @@
 // mode's series), then each carrier's series on a worker of its own, then the mix. Knobs:
 //   BENCH_BRIDGED           N calls bridged at once (1,4,8,16,32)
 //   BENCH_BRIDGED_S         seconds measured once all N are bridged and settled (20)
-//   BENCH_BRIDGED_GAP_MS    between two calls' arrivals (2000): N set-ups at once would measure the set-up
+//   BENCH_BRIDGED_GAP_MS    between two calls' arrivals (3000): N set-ups at once would measure the set-up
+//                           (and the warm pool's refills) rather than the bridged calls
 //   BENCH_BRIDGED_IDLE      the worker's warm pool (4)
 //   BENCH_BRIDGED_CARRIERS  relay,forwarder
 //   BENCH_MIX               calls in the mix (16; 0 skips it), BENCH_MIX_EVERY_S (10) apart, each silent for
@@ -42,7 +43,7 @@ function carriers(): Carrier[] {
 export async function bridgedScenario(stack: StackInfo, log: (line: string) => void): Promise<BridgedResults> {
   const ns = list(env.BENCH_BRIDGED ?? '1,4,8,16,32');
   const seconds = Number(env.BENCH_BRIDGED_S ?? 20);
-  const gapMs = Number(env.BENCH_BRIDGED_GAP_MS ?? 2000);
+  const gapMs = Number(env.BENCH_BRIDGED_GAP_MS ?? 3000);
   const idle = Number(env.BENCH_BRIDGED_IDLE ?? 4);
   const out: BridgedResults = { seconds, gapMs, idle, floor: [], rows: [], stopped: [] };
   // The floor first: an N the machine cannot carry without us is not run for any mode.

@@ -10,7 +10,7 @@ import type { StackInfo } from '../../stack/stack-info.ts';
 import type { RunningWorker } from '../../stack/worker-process.ts';
 import { roomService } from '../support/calls.ts';
 import { eventually } from '../support/rooms.ts';
-import { bridgeOne, endCalls, startDesks, type BridgedCall, type BridgedCast, type Carrier } from './bridged-call.ts';
+import { bridgeOne, endCalls, SPARE_DESKS, startDesks, type BridgedCall, type BridgedCast, type Carrier } from './bridged-call.ts';
 import { waitSettled } from './calls.ts';
 import { frameShares } from './floor.ts';
 import { burstDelay } from './listen.ts';
@@ -147,14 +147,14 @@ export interface BridgedOptions {
 /** One row: N calls bridged through `cast`'s worker, then measured. */
 export async function bridgedRow(stack: StackInfo, cast: BridgedCast, carrier: Carrier, n: number, opts: BridgedOptions): Promise<BridgedRow> {
   const { worker } = cast;
-  cast.reset();
   await quiet(stack, worker, opts.idle);
   const idleWatch = watchGroup(worker.pid);
   await sleep(5000);
   const idle = idleWatch.stop();
   // The phones outlive the arrivals, the transfers, the settling and the window.
   const lifetimeMs = n * opts.gapMs + (opts.seconds + 150) * 1000;
-  const desks = await startDesks(n, lifetimeMs);
+  const desks = await startDesks(n + SPARE_DESKS, lifetimeMs);
+  cast.useDesks(desks);
   const started = Date.now();
   const exits = watchJobExits(worker.pid);
   const pending: Array<Promise<BridgedCall>> = [];
