@@ -15,9 +15,9 @@ import { AGENT_NUMBER, callerNumber } from '../support/calls.ts';
 import { allOf, FakeOpenAI, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from '../support/fake-openai/index.ts';
 import type { ChatRequest } from '../support/fake-openai/matchers.ts';
 import { CALLER_REQUEST, holdToneWav, settingsFile } from '../support/transfer-call.ts';
-import { burstFile, hears, hearsTone, requestThenTone } from './listen.ts';
+import { burstCycleFile, hears, hearsCycle, hearsTone, requestThenTone } from './listen.ts';
 import { sleep, within } from './stats.ts';
-import { CALLER_TONE_HZ, DESTINATION_BURST_HZ } from './transfers.ts';
+import { CALLER_TONE_HZ } from './transfers.ts';
 
 /** Desk phones listen on 5100 + desk (5101...); the rules name one desk per line. */
 export const MAX_DESKS = 64;
@@ -103,10 +103,10 @@ export async function bridgedWorker(stack: StackInfo, carrier: Carrier, idle: nu
   }
 }
 
-/** The desks' phones for a row: desk 1..n (n: the calls and the spares), each sending tone bursts (the delay is measured on them). */
+/** The desks' phones for a row: desk 1..n (n: the calls and the spares), each sending tone bursts of cycling pitch (the delay is measured on them). */
 export async function startDesks(n: number, lifetimeMs: number): Promise<Phone[]> {
   const desks: Phone[] = [];
-  const audio = { file: burstFile(DESTINATION_BURST_HZ) };
+  const audio = { file: burstCycleFile() };
   try {
     for (let desk = 1; desk <= n; desk++)
       desks.push(await startCallee({ port: deskPort(desk), ringMs: 300, audio, name: `bench-desk${desk}`, maxLifetimeMs: lifetimeMs }));
@@ -181,7 +181,7 @@ export async function bridgeOne(desks: Phone[], name: string, lifetimeMs: number
     const [deskHears, callerHears] = await Promise.all([
       // The caller's tone follows its second request, which may still be under way.
       hearsTone(desk, CALLER_TONE_HZ, pressed, 25_000),
-      hearsTone(caller, DESTINATION_BURST_HZ, pressed, 15_000),
+      hearsCycle(caller, pressed, 15_000),
     ]);
     if (deskHears === undefined || callerHears === undefined)
       return fail(

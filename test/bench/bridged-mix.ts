@@ -7,10 +7,9 @@ import type { StackInfo } from '../../stack/stack-info.ts';
 import { bridgeOne, endCalls, SPARE_DESKS, startDesks, type BridgedCall, type BridgedCast, type Carrier } from './bridged-call.ts';
 import { countSteps, quiet } from './bridged.ts';
 import { frameShares } from './floor.ts';
-import { burstDelay } from './listen.ts';
+import { cycleBurstDelay } from './listen.ts';
 import { watchGroup, watchMachine } from './proc.ts';
 import { distribution, frameStats, sleep, type Distribution } from './stats.ts';
-import { DESTINATION_BURST_HZ } from './transfers.ts';
 
 export interface MixOptions {
   calls: number;
@@ -108,7 +107,7 @@ export async function bridgedMix(stack: StackInfo, cast: BridgedCast, carrier: C
     frameStats(call.desk!.received.chunks, from! + 1000, to!),
   ]);
   const delays = talked.map(({ call, from, to }) =>
-    call.deskStreamStart ? (burstDelay(call.caller!, DESTINATION_BURST_HZ, call.deskStreamStart, from! + 1000, to!).medianMs ?? Number.NaN) : Number.NaN,
+    call.deskStreamStart ? (cycleBurstDelay(call.caller!, call.deskStreamStart, from! + 1000, to!).medianMs ?? Number.NaN) : Number.NaN,
   );
   const peakBridged = Math.max(0, ...samples.map((s) => s.bridged));
   // A sample's CPU is over the 5 s before it: those whose previous sample was at the peak too (else any at the peak).

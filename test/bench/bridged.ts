@@ -13,10 +13,9 @@ import { eventually } from '../support/rooms.ts';
 import { bridgeOne, endCalls, SPARE_DESKS, startDesks, type BridgedCall, type BridgedCast, type Carrier } from './bridged-call.ts';
 import { waitSettled } from './calls.ts';
 import { frameShares } from './floor.ts';
-import { burstDelay } from './listen.ts';
+import { cycleBurstDelay } from './listen.ts';
 import { jobsInCalls, sampleGroup, watchCommands, watchGroup, watchMachine } from './proc.ts';
 import { distribution, frameStats, sleep, type Distribution } from './stats.ts';
-import { DESTINATION_BURST_HZ } from './transfers.ts';
 
 export interface BridgedRow {
   carrier: Carrier;
@@ -124,9 +123,7 @@ async function measure(worker: RunningWorker, calls: BridgedCall[], seconds: num
   const machineCores = machine.stop();
   const byCommand = commands.stop();
   const frames = calls.flatMap((c) => [frameStats(c.caller!.received.chunks, from, to), frameStats(c.desk!.received.chunks, from, to)]);
-  const delays = calls.map((c) =>
-    c.deskStreamStart ? (burstDelay(c.caller!, DESTINATION_BURST_HZ, c.deskStreamStart, from, to).medianMs ?? Number.NaN) : Number.NaN,
-  );
+  const delays = calls.map((c) => (c.deskStreamStart ? (cycleBurstDelay(c.caller!, c.deskStreamStart, from, to).medianMs ?? Number.NaN) : Number.NaN));
   return {
     usage,
     machineCores,

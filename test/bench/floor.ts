@@ -8,7 +8,7 @@ import { startCallee, type Phone } from '../../phones/index.ts';
 import type { StackInfo } from '../../stack/stack-info.ts';
 import { roomService } from '../support/calls.ts';
 import { DESTINATION_NUMBER, PBX_PORT, PSTN_PORT } from '../support/transfer-call.ts';
-import { burstDelay, burstFile } from './listen.ts';
+import { burstCycleFile, burstDelay, burstFile, cycleBurstDelay } from './listen.ts';
 import { DESTINATION_BURST_HZ } from './transfers.ts';
 import { watchCommands, watchMachine } from './proc.ts';
 import { distribution, frameStats, sleep, type Distribution, type FrameStats } from './stats.ts';
@@ -106,7 +106,7 @@ export async function floorPairs(stack: StackInfo, n: number, seconds: number, l
   const row: FloorRow = { concurrent: n, connected: 0, delayMs: distribution([]), lateFraction: Number.NaN, missingFraction: Number.NaN, machineCores: 0 };
   try {
     for (let i = 1; i <= n; i++) {
-      const audio = { file: burstFile(DESTINATION_BURST_HZ) };
+      const audio = { file: burstCycleFile() };
       const sender = await startCallee({ port: FLOOR_SENDER_PORT + i, ringMs: 0, audio, name: `floor${n}-s${i}`, maxLifetimeMs: lifetimeMs });
       const receiver = await startCallee({
         port: FLOOR_RECEIVER_PORT + i,
@@ -140,9 +140,7 @@ export async function floorPairs(stack: StackInfo, n: number, seconds: number, l
     const to = Date.now();
     row.machineCores = machine.stop();
     row.byCommand = commands.stop();
-    const heard = pairs
-      .filter((p) => p.streamStart !== undefined)
-      .map((p) => ({ p, ...burstDelay(p.receiver, DESTINATION_BURST_HZ, p.streamStart!, from, to) }));
+    const heard = pairs.filter((p) => p.streamStart !== undefined).map((p) => ({ p, ...cycleBurstDelay(p.receiver, p.streamStart!, from, to) }));
     const connected = heard.filter((h) => h.medianMs !== null);
     row.connected = connected.length;
     row.delayMs = distribution(connected.map((h) => h.medianMs!));
