@@ -96,12 +96,15 @@ export function matchExits(bridges: number[], exits: number[]): { gapsMs: number
   return { gapsMs, unmatched: bridges.length - gapsMs.length };
 }
 
-/** The worker's `bridged` timeline entries since `after` (ms since the epoch). */
-export const bridgedEntries = (worker: RunningWorker, after: number) =>
-  worker
-    .timeline()
-    .filter((e) => e.type === 'bridged' && Date.parse(String(e.at)) >= after)
-    .map((e) => Date.parse(String(e.at)));
+/** When each transfer since `after` was bridged: its first `bridged` timeline entry (ms since the epoch). */
+export function bridgedEntries(worker: RunningWorker, after: number): number[] {
+  const first = new Map<unknown, number>();
+  for (const e of worker.timeline()) {
+    const at = Date.parse(String(e.at));
+    if (e.type === 'bridged' && at >= after && !first.has(e.transferId)) first.set(e.transferId, at);
+  }
+  return [...first.values()];
+}
 
 /** RSS of the group's processes by kind (MB), and how many job processes there are. */
 function rssByRole(pgid: number): { byRole: Record<string, number>; jobs: number } {
