@@ -32,6 +32,22 @@ function addedCell(r: BridgedRow, floor: Distribution | undefined): string {
 }
 
 export function bridgedTables(b: BridgedResults, cores: number): string[] {
+  const md = b.floor.length || b.rows.length ? seriesTable(b) : [];
+  const m = b.mix;
+  if (m) {
+    md.push(
+      '',
+      `| mix (${m.carrier}) | calls, one every | each: talk before the bridge, bridged | bridged | peak bridged at once | worker CPU at the peak, cores | machine CPU at the peak, cores | worker CPU over the mix, cores | late frames | missing frames | delay ms p50 / p95 |`,
+      '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+      `| ${m.durationS} s | ${m.calls}, ${m.everyS} s | silent ${m.leadS} s, request, transfer; ${m.bridgedS} s | ${m.bridgedCalls}/${m.calls} | ${m.peakBridged} | ${num(m.workerCoresAtPeak, 3)} | ${num(m.machineCoresAtPeak, 2)} | ${num(m.workerCores, 3)} | ${pct(m.lateFraction)}${mark(m.lateFraction < T.lateFraction)} | ${pct(m.missingFraction)} | ${pair(m.delayMs)} |`,
+    );
+    md.push('', sizing(m, cores));
+  }
+  return md;
+}
+
+/** One row per N and carrier, the floor first, with the targets marked. */
+function seriesTable(b: BridgedResults): string[] {
   const md: string[] = [
     '',
     `| bridged calls at once (${b.seconds} s measured) | carried by | bridged | worker CPU per call, cores (< ${T.coresPerCall}) | worker MB per call (< ${T.mbPerCall}) | job processes (in calls: 0) | job process gone after the bridge, ms p50 / max (< ${T.jobsGoneMs}) | late frames (< 1 %) | missing frames | delay ms p50 / p95 | added over the floor ms p50 / p95 (< ${T.addedP50Ms}) | machine CPU, cores |`,
@@ -55,18 +71,8 @@ export function bridgedTables(b: BridgedResults, cores: number): string[] {
   if (noise.length) md.push('', `Machine not quiet while measuring (processes of neither the stack, the worker nor the phones, cores): ${noise.join('; ')}.`);
   md.push(
     '',
-    `(Worker CPU and memory: all its processes, job processes and wt-forwarder included, less the same worker idle just before with its warm pool of ${b.idle}. Calls arrived ${b.gapMs} ms apart. Delays include the SIPp phone's stream-start offset; only the difference from the floor is the bridge's.)`,
+    `(Worker CPU and memory: all its processes, job processes and wt-forwarder included, less the same worker idle just before with its warm pool of ${b.idle}. Calls arrived ${b.gapMs} ms apart. Delays include the SIPp phone's stream-start offset, which varies by about 100 ms from one call to the next: the difference from the floor is the bridge's, and means little below a few calls.)`,
   );
-  const m = b.mix;
-  if (m) {
-    md.push(
-      '',
-      `| mix (${m.carrier}) | calls, one every | each: talk before the bridge, bridged | bridged | peak bridged at once | worker CPU at the peak, cores | machine CPU at the peak, cores | worker CPU over the mix, cores | late frames | missing frames | delay ms p50 / p95 |`,
-      '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
-      `| ${m.durationS} s | ${m.calls}, ${m.everyS} s | silent ${m.leadS} s, request, transfer; ${m.bridgedS} s | ${m.bridgedCalls}/${m.calls} | ${m.peakBridged} | ${num(m.workerCoresAtPeak, 3)} | ${num(m.machineCoresAtPeak, 2)} | ${num(m.workerCores, 3)} | ${pct(m.lateFraction)}${mark(m.lateFraction < T.lateFraction)} | ${pct(m.missingFraction)} | ${pair(m.delayMs)} |`,
-    );
-    md.push('', sizing(m, cores));
-  }
   return md;
 }
 
@@ -77,6 +83,7 @@ function sizing(m: NonNullable<BridgedResults['mix']>, cores: number): string {
   const caveats = [
     m.bridgedCalls < m.calls ? `${m.calls - m.bridgedCalls} of ${m.calls} calls were not bridged` : '',
     m.lateFraction >= T.lateFraction ? `${pct(m.lateFraction)} of the frames were late, over the 1 % target` : '',
+    m.machineCoresAtPeak >= 0.9 * cores ? 'the machine was saturated at the peak, so the worker got less CPU than it would have used' : '',
   ].filter((c) => c !== '');
   return (
     `Sizing (mix, ${m.carrier}): ${m.peakBridged} calls bridged at once took ${m.workerCoresAtPeak.toFixed(3)} cores of the worker (the machine, stack and phones included: ${m.machineCoresAtPeak.toFixed(2)} of ${cores}): ` +
