@@ -38,7 +38,7 @@ export interface BridgedCast {
   close(): Promise<void>;
 }
 
-/** The model: every request names the next desk; after the tool's result it only says something short. */
+/** The model: a request for a person gets warm_transfer to the desk `next` picks; after the tool's result, something short. */
 function deskModel(next: () => number): FakeOpenAI {
   const model = new FakeOpenAI({ defaultChatReply: { text: 'Okay.' } });
   model.onChat(systemPromptIncludes('Summarise this phone conversation'), { text: 'The caller has a billing dispute about a double charge.' });

@@ -13,7 +13,7 @@
 //                           BENCH_MIX_LEAD_S (15) before asking, then BENCH_MIX_BRIDGED_S (300) of bridged
 //                           talk; BENCH_MIX_CARRIER (forwarder)
 import type { StackInfo } from '../../stack/stack-info.ts';
-import { bridgedWorker, type Carrier } from './bridged-call.ts';
+import { bridgedWorker, MAX_DESKS, SPARE_DESKS, type Carrier } from './bridged-call.ts';
 import { bridgedMix, type MixRow } from './bridged-mix.ts';
 import { bridgedRow, type BridgedRow } from './bridged.ts';
 import { floorPairs, type FloorRow } from './floor.ts';
@@ -49,6 +49,9 @@ export async function bridgedScenario(stack: StackInfo, log: (line: string) => v
   const gapMs = Number(env.BENCH_BRIDGED_GAP_MS ?? 3000);
   const idle = Number(env.BENCH_BRIDGED_IDLE ?? 4);
   const maxLate = Number(env.BENCH_FLOOR_MAX_LATE ?? 0.01);
+  const mixCalls = Number(env.BENCH_MIX ?? 16);
+  // Each call of a row has a desk phone of its own (5101...), and the rules name MAX_DESKS of them.
+  if (Math.max(mixCalls, ...ns) + SPARE_DESKS > MAX_DESKS) throw new Error(`BENCH_BRIDGED and BENCH_MIX: at most ${MAX_DESKS - SPARE_DESKS} calls`);
   const out: BridgedResults = { seconds, gapMs, idle, floor: [], rows: [], stopped: [] };
   // The floor first: an N the machine cannot carry without us is not run for any mode.
   const reachable: number[] = [];
@@ -81,7 +84,6 @@ export async function bridgedScenario(stack: StackInfo, log: (line: string) => v
       await cast.close();
     }
   }
-  const mixCalls = Number(env.BENCH_MIX ?? 16);
   if (mixCalls > 0) {
     const mixCarrier = (env.BENCH_MIX_CARRIER ?? 'forwarder') as Carrier;
     const cast = await bridgedWorker(stack, mixCarrier, idle, mixCalls + idle + 4);
