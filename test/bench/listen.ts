@@ -59,3 +59,52 @@ export function burstDelay(receiver: Phone, hz: number, streamStart: number, fro
   delays.sort((a, b) => a - b);
   return { medianMs: delays.length ? delays[Math.floor(delays.length / 2)]! : null, bursts: delays.length };
 }
+
+/**
+ * Bursts whose pitch cycles through `hzs`, one a second (second s sounds hzs[s mod length]): their delay can
+ * be told up to hzs.length seconds, where one pitch's wraps at 1 s (a relay late by 1.03 s would read 30 ms).
+ */
+export const CYCLE_HZ = [1000, 1250, 1500, 1750] as const;
+
+export function burstCycleFile(hzs: readonly number[] = CYCLE_HZ, burstMs = 100): string {
+  const all = new Int16Array(8000 * hzs.length);
+  hzs.forEach((hz, i) => all.set(sineSamples(hz, burstMs / 1000, 0.4), i * 8000));
+  const file = join(mkdtempSync(join(tmpdir(), 'burst-cycle-')), 'bursts.alaw');
+  writeFileSync(file, encodeAlaw(all));
+  return file;
+}
+
+/** The pitch of `hzs` a 20 ms packet holds, as an index, or -1. */
+function pitchOf(samples: Int16Array, hzs: readonly number[]): number {
+  if (rms(samples) < 1000) return -1;
+  return hzs.findIndex((hz) => toneRatio(samples, hz) >= 0.5);
+}
+
+/** As burstDelay, for burstCycleFile's bursts: each arrival is matched to the latest second of its pitch. */
+export function cycleBurstDelay(
+  receiver: Phone,
+  streamStart: number,
+  from: number,
+  to: number,
+  hzs: readonly number[] = CYCLE_HZ,
+): { medianMs: number | null; bursts: number } {
+  const delays: number[] = [];
+  let lastSecond = -1;
+  for (const c of receiver.received.chunks) {
+    if (c.at < from || c.at >= to) continue;
+    const k = pitchOf(c.samples, hzs);
+    if (k < 0) continue;
+    const n = hzs.length;
+    const latest = Math.floor((c.at - streamStart) / 1000);
+    const second = latest - ((((latest - k) % n) + n) % n);
+    if (second === lastSecond || second < 0) continue;
+    lastSecond = second;
+    delays.push(c.at - (streamStart + second * 1000));
+  }
+  delays.sort((a, b) => a - b);
+  return { medianMs: delays.length ? delays[Math.floor(delays.length / 2)]! : null, bursts: delays.length };
+}
+
+/** The first 100 ms window after `from` in which the phone hears any of the cycle's pitches. */
+export const hearsCycle = (phone: Phone, from: number, withinMs: number, hzs: readonly number[] = CYCLE_HZ) =>
+  firstWindow(phone, from, withinMs, (t) => phone.received.rms(t, t + 100) > 300 && hzs.some((hz) => phone.received.toneRatio(hz, t, t + 100) > 0.5));

@@ -1,5 +1,5 @@
 // `npm run bench`: speed and capacity of warm transfers on the local stack, measured at the SIP phones, beside
-// LiveKit's own WarmTransferTask. BENCH_SCENARIO=latency | capacity | rules | all (default all).
+// LiveKit's own WarmTransferTask. BENCH_SCENARIO=latency | capacity | bridged | rules | all (default all).
 //
 //   latency   BENCH_RUNS (20) transfers through the model's warm_transfer, one at a time: hold, answer →
 //             briefing, keypad 1 → each side hears the other; BENCH_SPOKEN_RUNS (2) spoken acceptances; the
@@ -9,6 +9,10 @@
 //             (greeting delay, answered); BENCH_TRANSFERS (1,2,4,8) concurrent whole transfers with
 //             BENCH_TALK_S (30) s of bridged talk (success, CPU and memory of all the worker's processes from
 //             /proc, late and missing frames at the phones). The warm pool is BENCH_IDLE (8) job processes.
+//   bridged   what a bridged call costs (issue 21): N (BENCH_BRIDGED, 1,4,8,16,32) calls bridged at once, carried
+//             by the job's relay and by the keeper's wt-forwarder (BRIDGE_CARRIER), beside the floor (N
+//             two-party calls with nothing of ours), measured for BENCH_BRIDGED_S (20) s; and a mix of calls
+//             arriving steadily (BENCH_MIX...), with a sizing line. Knobs in bridged-run.ts.
 //   rules     the rules read-back on 1 k, 4 k, 16 k and 64 k characters of hostile text (no stack needed).
 //
 // Writes bench-results/bench-<time>.json, bench-results/latest.json, bench-results/chart.svg and
@@ -25,13 +29,17 @@ import { floorDelay, type FloorRun } from './floor.ts';
 import { latency, summarise, type LatencyRun } from './latency.ts';
 import { livekitTask, type TaskRun } from './livekit-task/run.ts';
 import { RULES_LENGTHS, rulesBench, type RulesRow } from './rules.ts';
+import { bridgedScenario, type BridgedResults } from './bridged-run.ts';
+import { bridgedTables } from './bridged-tables.ts';
 import { benchStack } from './stack.ts';
 import { startupCost, type StartupRow } from './startup.ts';
 import { distribution, sleep, type Distribution, type LoopDelay } from './stats.ts';
 import { concurrentTransfers, transfersWorker, type TransfersRow } from './transfers.ts';
 
 const scenario = process.env.BENCH_SCENARIO ?? 'all';
-if (!['latency', 'capacity', 'rules', 'all'].includes(scenario)) throw new Error(`BENCH_SCENARIO must be latency, capacity, rules or all, not ${scenario}`);
+if (!['latency', 'capacity', 'bridged', 'rules', 'all'].includes(scenario))
+  throw new Error(`BENCH_SCENARIO must be latency, capacity, bridged, rules or all, not ${scenario}`);
+const runs = (name: string) => scenario === name || scenario === 'all';
 const list = (name: string, fallback: string) =>
   (process.env[name] ?? fallback)
     .split(',')
@@ -84,6 +92,7 @@ interface Results {
   durationS?: number;
   latency?: { keypad: LatencyRun[]; spoken: LatencyRun[]; floor: FloorRun[]; bridgeDelayMs?: Distribution; task: TaskRun[] };
   capacity?: { startup: StartupRow[]; calls: CallsRow[]; transfers: TransfersRow[] };
+  bridged?: BridgedResults;
   rules?: RulesRow[];
 }
 // BENCH_FROM=<a results JSON>: print the tables and draw the chart of an earlier run again, without running.
@@ -93,7 +102,7 @@ let failed = false;
 if (!from && scenario !== 'rules') {
   const { local, stack } = await benchStack();
   try {
-    if (scenario !== 'capacity') {
+    if (runs('latency')) {
       const { keypad, spoken } = await latency(stack, RUNS, SPOKEN_RUNS, log);
       const floor: FloorRun[] = [];
       for (let i = 0; i < 2; i++) floor.push(await floorDelay(stack, 8));
@@ -101,7 +110,7 @@ if (!from && scenario !== 'rules') {
       const task = await livekitTask(stack, TASK_RUNS, log);
       results.latency = { keypad, spoken, floor, task };
     }
-    if (scenario !== 'latency') {
+    if (runs('capacity')) {
       const startup: StartupRow[] = [];
       for (const runtime of process.env.BENCH_STARTUP === '0' ? [] : (['tsx', 'compiled'] as const)) {
         startup.push(await startupCost(stack, runtime, 4, []));
@@ -146,6 +155,7 @@ if (!from && scenario !== 'rules') {
       }
       results.capacity = { startup, calls, transfers };
     }
+    if (runs('bridged')) results.bridged = await bridgedScenario(stack, log);
   } catch (error) {
     failed = true;
     console.error('[bench] failed:', error);
@@ -244,6 +254,7 @@ if (results.capacity) {
       `Sizing: ${full.concurrent} concurrent transfers all succeeded with ${pct(full.lateFraction)} late frames on ${m.cores} cores: about ${(full.concurrent / m.cores).toFixed(1)} concurrent transfers per core (bridged talk alone: ${full.talkCoresPerCall.toFixed(2)} cores per call).`,
     );
 }
+if (results.bridged) md.push(...bridgedTables(results.bridged, m.cores));
 if (results.rules) {
   const k = (n: number) => `${n / 1000} k`;
   md.push(
@@ -266,7 +277,8 @@ if (!from) {
   if (!rulesOnly) writeFileSync(join(dir, 'latest.json'), json);
 }
 writeFileSync(join(dir, rulesOnly ? 'rules-tables.md' : 'tables.md'), `${tables}\n`);
-if (rulesOnly) {
+// A bridged-only run has nothing for the chart: the last one stays.
+if (rulesOnly || results.scenario === 'bridged') {
   console.log(`[bench] ${results.durationS} s; results in ${dir}`);
   process.exit(failed ? 1 : 0);
 }
