@@ -178,7 +178,10 @@ async function keptEither(run: Run): Promise<TransferRecord> {
   await askedByEither(run);
   await run.call.callee.press('1');
   const record = await records.open((r) => r.phase.kind === 'bridged' && r.owner.startsWith('keeper:'));
-  await toneBack(run.call.caller, DESTINATION_TONE_HZ, Date.now() - 1000);
+  // The keeper takes a moment: by then the caller may have heard the destination for a while, so the tone is
+  // waited for as it is now, not as it comes back after the music (toneBack would wait for a gap first).
+  const caller = run.call.caller;
+  await eventually(() => caller.received.toneRatio(DESTINATION_TONE_HZ, Date.now() - 1000, Date.now()) > 0.5, 15_000, 'the destination at the caller');
   return record;
 }
 
