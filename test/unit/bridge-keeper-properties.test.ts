@@ -8,29 +8,16 @@
 //   - forwarder trouble alone ends nothing: the call is still kept, under the same fence;
 //   - the keeper never ends a call twice, and keeps nothing once it ended or lost it.
 // Against the real Redis, with the forwarder and RoomService the test's (as in bridge-keeper.test.ts).
-import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import type { Forwarder, LinkEvents } from '../../agent/keeper/forwarder-link.ts';
 import { BridgeKeeper } from '../../agent/keeper/keeper.ts';
 import { DESTINATION_IDENTITY } from '../../agent/transfer/consultation.ts';
 import type { TimelineEntry } from '../../agent/transfer/timeline.ts';
+import { bridgedRecord, CALLER, FakeForwarder } from '../support/keeper.ts';
 import { testRecords } from '../support/records.ts';
 
 const records = testRecords();
 afterAll(() => records.cleanup());
-
-const CALLER = 'sip_caller';
-
-class FakeForwarder extends EventEmitter<LinkEvents> implements Forwarder {
-  running = true;
-  async bridge(): Promise<void> {}
-  async stop(): Promise<void> {}
-  async close(): Promise<void> {
-    this.running = false;
-  }
-}
 
 type Happening = 'caller_left' | 'person_left' | 'room_closed' | 'lost' | 'crash' | 'taken_by_another' | 'ended_by_another';
 const happening = fc.constantFrom<Happening>('caller_left', 'person_left', 'room_closed', 'lost', 'crash', 'taken_by_another', 'ended_by_another');
@@ -42,18 +29,7 @@ describe('a kept call, whatever happens to it in whatever order', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(happening, fc.integer({ min: 0, max: 30 })), { minLength: 1, maxLength: 6 }), async (script) => {
         const store = records.callStore();
-        const created = await store.create({
-          id: randomUUID(),
-          owner: 'worker-a/101',
-          callerRoom: `call_${randomUUID()}`,
-          callerIdentity: CALLER,
-          chain: ['+15125551234'],
-          index: 0,
-          phase: { kind: 'bridged', source: 'keypad' },
-          consultationRoom: `wt-${randomUUID()}`,
-          topology: 'bridge',
-          deadlineAt: Date.now() + 300_000,
-        });
+        const created = await store.create(bridgedRecord('worker-a/101'));
         await store.write(created.id, created.fence, { handoff: { askedAt: Date.now() }, bridgedAt: Date.now() });
         const asked = (await store.read(created.id))!;
         const deleted: string[] = [];

@@ -2,15 +2,13 @@
 // test's: how a bridged call is taken from its job (or from a dead carrier, through the watcher), who owns the
 // record then, how the call ends, and what happens when the forwarder fails. The forwarder itself, the job
 // process ending and the phones are the integration tests' (keeper-bridged.test.ts).
-import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type BridgeSpec, type Forwarder, type LinkEvents } from '../../agent/keeper/forwarder-link.ts';
 import { ASK_RETRY_MS, BridgeKeeper, KEEPER_TRIES, PRESENCE_POLL_MS, REBRIDGE_TRIES, type KeeperOptions } from '../../agent/keeper/keeper.ts';
 import { REACHABLE_BEFORE_CLAIM_MS, TakeoverWatcher } from '../../agent/takeover/watcher.ts';
 import { DESTINATION_IDENTITY } from '../../agent/transfer/consultation.ts';
 import { FencedError, HANDED_OFF, type NewRecord, type TransferRecord, TransferRecordStore } from '../../agent/transfer/record/store.ts';
 import type { TimelineEntry } from '../../agent/transfer/timeline.ts';
+import { bridgedRecord, CALLER, FakeForwarder } from '../support/keeper.ts';
 import { testRecords } from '../support/records.ts';
 
 let records: ReturnType<typeof testRecords>;
@@ -20,34 +18,6 @@ beforeEach(() => {
 afterEach(async () => {
   await records.cleanup();
 });
-
-const CALLER = 'sip_caller';
-
-/** A forwarder whose answers the test decides: `fail` makes the next bridges fail with that reason. */
-class FakeForwarder extends EventEmitter<LinkEvents> implements Forwarder {
-  running = true;
-  readonly bridged: BridgeSpec[] = [];
-  readonly stopped: string[] = [];
-  fail: string[] = [];
-
-  async bridge(spec: BridgeSpec): Promise<void> {
-    if (!this.running) throw new Error('not running');
-    const failure = this.fail.shift();
-    if (failure) throw new Error(failure);
-    this.bridged.push(spec);
-  }
-  async stop(id: string): Promise<void> {
-    this.stopped.push(id);
-  }
-  async close(): Promise<void> {
-    this.running = false;
-  }
-  /** The process died. */
-  crash(): void {
-    this.running = false;
-    this.emit('exit', null, 'SIGKILL');
-  }
-}
 
 /** Rooms by name with who is in each (a room the test never named holds both); a deleted room is gone. */
 function fakeRooms() {
@@ -70,23 +40,6 @@ function fakeRooms() {
       removeParticipant: async (room: string, identity: string) => void removed.push(`${room} ${identity}`),
       participantIdentities: async (room: string) => (deleted.includes(room) ? ('no_room' as const) : rooms.has(room) ? [...rooms.get(room)!] : both),
     },
-  };
-}
-
-function bridgedRecord(owner: string, overrides: Partial<NewRecord> = {}): NewRecord {
-  return {
-    id: randomUUID(),
-    owner,
-    agentId: 'support',
-    callerRoom: `call_${randomUUID()}`,
-    callerIdentity: CALLER,
-    chain: ['+15125551234'],
-    index: 0,
-    phase: { kind: 'bridged', source: 'keypad' },
-    consultationRoom: `wt-${randomUUID()}`,
-    topology: 'bridge',
-    deadlineAt: Date.now() + 300_000,
-    ...overrides,
   };
 }
 

@@ -1,36 +1,20 @@
 // A job hands its bridged call's record to its worker's keeper (record/handle.ts handOver, store.ts handOver):
 // the ask is written, the promise resolves once the record is someone else's (or gone), and that loss is the
 // hand-over, not a takeover: onFenced, which stops a job at once, is not called. Against the real Redis.
-import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TransferRecordHandle } from '../../agent/transfer/record/handle.ts';
-import type { NewRecord } from '../../agent/transfer/record/store.ts';
+import { bridgedRecord } from '../support/keeper.ts';
 import { testRecords } from '../support/records.ts';
 
 const records = testRecords();
 afterAll(() => records.cleanup());
-
-function bridged(): NewRecord {
-  return {
-    id: randomUUID(),
-    owner: 'worker-a/101',
-    callerRoom: `call_${randomUUID()}`,
-    callerIdentity: 'sip_caller',
-    chain: ['+15125551234'],
-    index: 0,
-    phase: { kind: 'bridged', source: 'keypad' },
-    consultationRoom: `wt-${randomUUID()}`,
-    topology: 'bridge',
-    deadlineAt: Date.now() + 300_000,
-  };
-}
 
 async function opened() {
   const problems: unknown[] = [];
   let fenced = 0;
   const result = await TransferRecordHandle.open(
     records.store,
-    bridged(),
+    bridgedRecord('worker-a/101'),
     (error) => void problems.push(error),
     () => void fenced++,
   );
