@@ -57,3 +57,14 @@ func TestReadLinesSurvivesAnOverlongLine(t *testing.T) {
 		t.Fatalf("lines %q, %d too long", got, tooLong)
 	}
 }
+
+func TestProfilesOnlyOnLoopback(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:0", "10.1.2.3:0", "example.com:0", "nonsense", ":0"} {
+		if err := serveProfiles(addr); err == nil {
+			t.Errorf("%s: served, want refused", addr)
+		}
+	}
+	if err := serveProfiles("127.0.0.1:0"); err != nil {
+		t.Errorf("127.0.0.1:0: %v", err)
+	}
+}

@@ -280,6 +280,12 @@ func main() {
 		log.Printf("bad FORWARDER_LOG_LEVEL %q: %v", level, err)
 	}
 
+	if addr := os.Getenv("FORWARDER_PPROF"); addr != "" {
+		if err := serveProfiles(addr); err != nil {
+			log.Print(err) // a diagnostic: the forwarder works without it
+		}
+	}
+
 	f := &forwarder{out: &emitter{w: events}, bridges: map[string]*bridge{}}
 
 	// SIGPIPE on stdout (the reader died) must not kill us before we have left the rooms.

@@ -1,6 +1,6 @@
-// The keeper's forwarder (keeper.ts): started when the first call between two rooms is kept, started again when
-// it has died, and told for each kept record which two rooms to bridge. What it reports (someone left, a room
-// closed, a bridge lost, the process gone) goes back to the keeper by transfer id.
+// The keeper's forwarder (keeper.ts): started with the worker (or when the first call between two rooms is
+// kept), started again when it has died, and told for each kept record which two rooms to bridge. What it
+// reports (someone left, a room closed, a bridge lost, the process gone) goes back to the keeper by transfer id.
 import { DESTINATION_IDENTITY } from '../transfer/consultation.ts';
 import type { TransferRecord } from '../transfer/record/store.ts';
 import type { Forwarder } from './forwarder-link.ts';
@@ -48,6 +48,11 @@ export class Forwarding {
       a: { room: record.callerRoom, token: callerToken, from: record.callerIdentity },
       b: { room: record.consultationRoom!, token: consultationToken, from: DESTINATION_IDENTITY },
     });
+  }
+
+  /** The forwarder started, if it is not running (before the first bridge, which then need not wait for it). */
+  warm(): void {
+    this.#running();
   }
 
   /** The bridge of `id` taken down (nothing if there is none, or no forwarder). */

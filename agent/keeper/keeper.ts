@@ -1,19 +1,19 @@
 // The keeper: bridged calls carried on in the worker's main process, so that the job process that made the
 // transfer can end. Once caller and person talk, the agent has nothing more to say; what is left is to carry
 // their audio and to end the call properly. The keeper reads only the transfer record (record/store.ts):
-//   - a job whose call is bridged asks for it (the record's `handoff`); its worker's watcher passes the ask
-//     here. The keeper gets the call into its own hands first (self-hosted: the forwarder bridges the caller's
-//     room and the consultation room, forwarding the encoded audio; Cloud: the server already carries it, and
-//     both are checked to be in the caller's room), then takes the record over (handOver: the job's fence is
-//     raised). The job sees that, takes its relays down, and ends;
+//   - a job whose call is bridged asks for it (the record's `handoff`); its worker's watcher passes the ask here.
+//     The keeper gets the call into its own hands first (self-hosted: the forwarder bridges the caller's room and
+//     the consultation room, forwarding the encoded audio; Cloud: the server already carries it, and both are
+//     checked to be in the caller's room), then takes the record over (handOver: the job's fence is raised).
+//     The job sees that, takes its relays down, and ends;
 //   - a bridged record nobody attends any more (its job, keeper or whole worker died) is claimed by a watcher
 //     and carried on here in the same way, with no job at all;
 //   - while it keeps a call it renews the record's lease, and ends the call when either side hangs up (the
-//     forwarder says who left; on Cloud the caller's room is looked at every PRESENCE_POLL_MS), when
-//     MAX_BRIDGED_CALL_S has passed since the bridge, or when a room is closed under it: both rooms are
-//     deleted, which hangs up whoever is left, and the record is closed `handed_off`;
-//   - a bridge the forwarder lost (or it exited) is bridged again (forwarding.ts); one it cannot carry is given
-//     up: `keeperFailures` goes up in the record, its lease runs out, and a job is sent to relay it.
+//     forwarder says who left; on Cloud the caller's room is looked at every PRESENCE_POLL_MS), after
+//     MAX_BRIDGED_CALL_S, or when a room is closed under it: both rooms are deleted (hanging up whoever is left)
+//     and the record is closed `handed_off`;
+//   - a bridge the forwarder lost (or it exited) is bridged again (forwarding.ts); one it cannot carry is given up:
+//     `keeperFailures` goes up in the record, its lease runs out, and a job is sent to relay it.
 import { errorFields } from '../../core/pii.ts';
 import { quietly, type RoomApi } from '../livekit/room-api.ts';
 import { FencedError, LEASE_RENEW_MS, type TransferRecord, type TransferRecordStore } from '../transfer/record/store.ts';
@@ -72,7 +72,6 @@ export class BridgeKeeper {
   readonly #refused = new Map<string, number>();
   readonly #forwarding: Forwarding | undefined;
   #closed = false;
-
   constructor(options: KeeperOptions) {
     this.#options = options;
     this.owner = `${KEEPER}${options.workerKey}`;
@@ -111,6 +110,8 @@ export class BridgeKeeper {
   get kept(): ReadonlyMap<string, { carrier: Carrier; fence: number }> {
     return this.#kept;
   }
+  /** Starts the forwarder before the first call needs it: starting it under load once took seconds. */
+  warm = (): void => this.#forwarding?.warm();
 
   /** Whether this keeper can carry a bridged call of `topology`: the server's always, a relayed one with a forwarder. */
   carries(topology: TransferRecord['topology']): boolean {
@@ -132,7 +133,8 @@ export class BridgeKeeper {
   /** A job of this worker asked for its bridged call to be kept (the watcher saw the ask); nothing if already under way. */
   ask(record: TransferRecord): void {
     const now = this.#now();
-    if (!this.wants(record) || this.#taking.has(record.id) || this.#kept.has(record.id) || (this.#refused.get(record.id) ?? 0) > now) return;
+    for (const [id, until] of this.#refused) if (until <= now) this.#refused.delete(id);
+    if (!this.wants(record) || this.#taking.has(record.id) || this.#kept.has(record.id) || this.#refused.has(record.id)) return;
     this.#taking.add(record.id);
     void this.#take(record, 'ask')
       .catch((error: unknown) => {
@@ -290,9 +292,7 @@ export class BridgeKeeper {
     if (this.#kept.get(kept.record.id) === kept) this.#kept.delete(kept.record.id);
   }
 
-  #now(): number {
-    return (this.#options.now ?? Date.now)();
-  }
+  readonly #now = (): number => (this.#options.now ?? Date.now)();
 
   #log(entry: Record<string, unknown>): void {
     (this.#options.log ?? ((line) => console.log(JSON.stringify(line))))(entry);

@@ -36,7 +36,7 @@ export function startKeeper(config: WorkerConfig, records: TransferRecordStore, 
   process.env[KEEPER_ENV] = carries.join(',');
   const { livekit } = config;
   const store = config.settingsStore ? SettingsStore.connect(config.settingsStore.url, config.settingsStore.prefix) : undefined;
-  return new BridgeKeeper({
+  const keeper = new BridgeKeeper({
     store: records,
     workerKey,
     api: roomServiceApi(livekit) as Required<ReturnType<typeof roomServiceApi>>,
@@ -58,4 +58,6 @@ export function startKeeper(config: WorkerConfig, records: TransferRecordStore, 
       ).catch((error: unknown) => console.error(JSON.stringify({ event: 'timeline_not_stored', transferId: entry.transferId, ...errorFields(error) })));
     },
   });
+  keeper.warm();
+  return keeper;
 }

@@ -110,6 +110,7 @@ export function isChildProcess(pid: number): boolean {
 export class TakeoverWatcher {
   readonly #options: TakeoverOptions;
   #timer: NodeJS.Timeout | undefined;
+  #asks: { close(): void } | undefined;
   #sweeping: Promise<void> | undefined;
   /** Since when the sweeps have read Redis without a failure (-Infinity: none has failed yet). */
   #readingSince: number | undefined = -Infinity;
@@ -120,6 +121,9 @@ export class TakeoverWatcher {
 
   start(): void {
     if (this.#timer) return;
+    // A job's ask to have its bridged call kept reaches the keeper as it is written; the sweeps find it too.
+    const { keeper, store, workerKey } = this.#options;
+    if (keeper) this.#asks = store.listenForAsks(workerKey, (id) => void this.#asked(id));
     this.#timer = setInterval(() => {
       // One sweep at a time: a slow Redis must not stack them up.
       this.#sweeping ??= this.sweep()
@@ -130,9 +134,20 @@ export class TakeoverWatcher {
   }
 
   async stop(): Promise<void> {
+    this.#asks?.close();
+    this.#asks = undefined;
     clearInterval(this.#timer);
     this.#timer = undefined;
     await this.#sweeping;
+  }
+
+  /** An ask published for record `id`: passed to the keeper if the record is a live job's of this worker. */
+  async #asked(id: string): Promise<void> {
+    const { store, workerKey, keeper } = this.#options;
+    const record = await store.read(id).catch(() => undefined);
+    if (!record?.handoff || !keeper?.wants(record)) return;
+    const owner = ownerOf(record.owner);
+    if (owner.pid !== undefined && owner.workerKey === workerKey && (this.#options.isOurJob ?? isChildProcess)(owner.pid)) keeper.ask(record);
   }
 
   /** One pass over the open records: claims and carries on every one nobody is attending. */

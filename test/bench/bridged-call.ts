@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { makeAlawFile, startCallee, startCaller, type Phone } from '../../phones/index.ts';
+import { FORWARDER_PPROF_ADDR } from './forwarder-profile.ts';
 import type { StackInfo } from '../../stack/stack-info.ts';
 import { startWorker, type RunningWorker } from '../../stack/worker-process.ts';
 import { AGENT_NUMBER, callerNumber } from '../support/calls.ts';
@@ -84,6 +85,9 @@ export async function bridgedWorker(stack: StackInfo, carrier: Carrier, idle: nu
       WORKER_IDLE_PROCESSES: String(idle),
       WORKER_MAX_CALLS: String(maxCalls),
       WORKER_MAX_TRANSFERS: String(maxCalls),
+      ...(carrier === 'forwarder' ? { FORWARDER_PPROF: FORWARDER_PPROF_ADDR } : {}),
+      // An experiment's knob: the Go runtime's threads for the worker's wt-forwarder alone (the stack's servers keep theirs).
+      ...(process.env.BENCH_FORWARDER_GOMAXPROCS ? { GOMAXPROCS: process.env.BENCH_FORWARDER_GOMAXPROCS } : {}),
     });
     return {
       worker,

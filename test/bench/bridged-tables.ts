@@ -66,6 +66,7 @@ function seriesTable(b: BridgedResults): string[] {
         `| ${n} | ${r.carrier} | ${r.bridged}/${n} | ${num(r.coresPerCall, 3)}${mark(r.coresPerCall < T.coresPerCall)} | ${num(r.mbPerCall, 1)}${mark(r.mbPerCall < T.mbPerCall)} | ${jobsCell(r)} | ${goneCell(r)} | ${pct(r.lateFraction)}${mark(r.lateFraction < T.lateFraction)} | ${pct(r.missingFraction)} | ${pair(r.delayMs)} | ${addedCell(r, f?.delayMs)} | ${num(r.machineCores, 2)} |`,
       );
   }
+  md.push(...whereItGoes(b.rows));
   if (b.stopped.length) md.push('', ...b.stopped.map((s) => `Stopped: ${s}.`));
   const noise = busyElsewhere(b);
   if (noise.length) md.push('', `Machine not quiet while measuring (processes of neither the stack, the worker nor the phones, cores): ${noise.join('; ')}.`);
@@ -73,6 +74,33 @@ function seriesTable(b: BridgedResults): string[] {
     '',
     `(Worker CPU and memory: all its processes, job processes and wt-forwarder included, less the same worker idle just before with its warm pool of ${b.idle}. Calls arrived ${b.gapMs} ms apart. Delays include the SIPp phone's stream-start offset, which varies by about 100 ms from one call to the next: the difference from the floor is the bridge's, and means little below a few calls.)`,
   );
+  return md;
+}
+
+/** The forwarder rows' hand-over step by step, and where wt-forwarder's CPU went. */
+export function whereItGoes(rows: BridgedRow[]): string[] {
+  const md: string[] = [];
+  for (const r of rows.filter((x) => x.carrier === 'forwarder')) {
+    const steps = [
+      r.askToKeptMs?.p50 != null ? `the job's ask → the keeper has the call ${pair(r.askToKeptMs, 'max')} ms` : '',
+      r.keptToGoneMs?.p50 != null ? `the keeper has it → the job process gone ${pair(r.keptToGoneMs, 'max')} ms` : '',
+    ].filter((x) => x !== '');
+    const p = r.forwarderProfile;
+    const parts = p ? Object.entries(p.byPart).map(([part, share]) => `${part} ${pct(share)}`) : [];
+    const byRole = r.byCommand
+      ? Object.entries(r.byCommand)
+          .filter(([c]) => c.startsWith('worker '))
+          .map(([c, cores]) => `${c.slice('worker '.length)} ${num(cores / Math.max(1, r.bridged), 4)}`)
+      : [];
+    if (!steps.length && !p && !byRole.length) continue;
+    md.push('', `Forwarder, ${r.concurrent} calls:`);
+    if (steps.length) md.push(`- hand-over (p50 / max): ${steps.join('; ')}.`);
+    if (byRole.length) md.push(`- worker CPU per call by process (cores, idle not subtracted): ${byRole.join(', ')}.`);
+    if (p) {
+      md.push(`- wt-forwarder's own time (profile, ${num(p.cores, 3)} cores; \`${p.file.split('/').pop()}\`): ${parts.join(', ')}.`);
+      md.push(`- busiest functions: ${p.top.map(([fn, share]) => `\`${fn}\` ${pct(share)}`).join(', ')}.`);
+    }
+  }
   return md;
 }
 

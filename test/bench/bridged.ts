@@ -13,6 +13,7 @@ import { eventually } from '../support/rooms.ts';
 import { bridgeOne, endCalls, SPARE_DESKS, startDesks, type BridgedCall, type BridgedCast, type Carrier } from './bridged-call.ts';
 import { waitSettled } from './calls.ts';
 import { frameShares } from './floor.ts';
+import { profileForwarder, type ForwarderProfile } from './forwarder-profile.ts';
 import { cycleBurstDelay } from './listen.ts';
 import { jobsInCalls, sampleGroup, watchCommands, watchGroup, watchMachine } from './proc.ts';
 import { distribution, frameStats, sleep, type Distribution } from './stats.ts';
@@ -49,6 +50,11 @@ export interface BridgedRow {
   machineCores: number;
   /** Where the machine's CPU went in the window, by command (cores; the bench's own node runs the phones' RTP). */
   byCommand?: Record<string, number>;
+  /** The hand-over, step by step (forwarder): the job's ask to the keeper having the call (its `kept` entry), and from there to the job process gone. */
+  askToKeptMs?: Distribution;
+  keptToGoneMs?: Distribution;
+  /** Where wt-forwarder's CPU went in the window (forwarder rows, when it could be profiled). */
+  forwarderProfile?: ForwarderProfile;
 }
 
 /** How many calls failed at each step. */
@@ -96,14 +102,25 @@ export function matchExits(bridges: number[], exits: number[]): { gapsMs: number
   return { gapsMs, unmatched: bridges.length - gapsMs.length };
 }
 
-/** When each transfer since `after` was bridged: its first `bridged` timeline entry (ms since the epoch). */
-export function bridgedEntries(worker: RunningWorker, after: number): number[] {
+/** When each transfer since `after` first had an entry of `type` (ms since the epoch), by transfer. */
+function firstEntries(worker: RunningWorker, after: number, type: string, where: (e: Record<string, unknown>) => boolean = () => true): Map<unknown, number> {
   const first = new Map<unknown, number>();
   for (const e of worker.timeline()) {
     const at = Date.parse(String(e.at));
-    if (e.type === 'bridged' && at >= after && !first.has(e.transferId)) first.set(e.transferId, at);
+    if (e.type === type && at >= after && !first.has(e.transferId) && where(e)) first.set(e.transferId, at);
   }
-  return [...first.values()];
+  return first;
+}
+
+/** When each transfer since `after` was bridged: its first `bridged` timeline entry (ms since the epoch). */
+export function bridgedEntries(worker: RunningWorker, after: number): number[] {
+  return [...firstEntries(worker, after, 'bridged').values()];
+}
+
+/** The keeper's `kept` entries of calls its jobs handed over since `after`: how long from the ask, and when. */
+function keptFromJobs(worker: RunningWorker, after: number): { sinceAskMs: number[]; at: number[] } {
+  const entries = worker.timeline().filter((e) => e.type === 'kept' && e.from === 'job' && Date.parse(String(e.at)) >= after);
+  return { sinceAskMs: entries.map((e) => Number(e.sinceAskMs)).filter(Number.isFinite), at: entries.map((e) => Date.parse(String(e.at))) };
 }
 
 /** RSS of the group's processes by kind (MB), and how many job processes there are. */
@@ -115,7 +132,8 @@ function rssByRole(pgid: number): { byRole: Record<string, number>; jobs: number
 }
 
 /** Measures the bridged calls for `seconds`: the worker, the machine, and what the phones received. */
-async function measure(worker: RunningWorker, calls: BridgedCall[], seconds: number) {
+async function measure(stack: StackInfo, worker: RunningWorker, calls: BridgedCall[], seconds: number, profileAs: string | undefined) {
+  const profile = profileAs ? profileForwarder(stack.logDir, profileAs, seconds - 1, (line) => console.error(line)) : undefined;
   const group = watchGroup(worker.pid);
   const machine = watchMachine(cpus().length);
   const commands = watchCommands();
@@ -135,6 +153,7 @@ async function measure(worker: RunningWorker, calls: BridgedCall[], seconds: num
     delayMs: distribution(delays),
     ...rssByRole(worker.pid),
     inCalls: jobsInCalls(worker.pid).size,
+    forwarderProfile: await profile,
   };
 }
 
@@ -168,8 +187,10 @@ export async function bridgedRow(stack: StackInfo, cast: BridgedCast, carrier: C
     // Settled: the last bridge 2 s old, and in the forwarder mode the job processes gone (15 s at most).
     await sleep(2000);
     if (carrier === 'forwarder') await eventually(() => jobsInCalls(worker.pid).size === 0, 15_000, 'job processes to exit').catch(() => undefined);
-    const m = await measure(worker, bridged, opts.seconds);
-    const { gapsMs, unmatched } = matchExits(bridgedEntries(worker, started), exits.stop());
+    const m = await measure(stack, worker, bridged, opts.seconds, carrier === 'forwarder' ? `${n}` : undefined);
+    const exited = exits.stop();
+    const { gapsMs, unmatched } = matchExits(bridgedEntries(worker, started), exited);
+    const kept = keptFromJobs(worker, started);
     const perCall = (x: number) => (bridged.length ? x / bridged.length : Number.NaN);
     await endCalls(calls, desks);
     return {
@@ -194,6 +215,13 @@ export async function bridgedRow(stack: StackInfo, cast: BridgedCast, carrier: C
       missingFraction: m.missingFraction,
       machineCores: round(m.machineCores),
       byCommand: m.byCommand,
+      ...(carrier === 'forwarder'
+        ? {
+            askToKeptMs: distribution(kept.sinceAskMs),
+            keptToGoneMs: distribution(matchExits(kept.at, exited).gapsMs),
+            ...(m.forwarderProfile ? { forwarderProfile: m.forwarderProfile } : {}),
+          }
+        : {}),
     };
   } catch (error) {
     exits.stop();

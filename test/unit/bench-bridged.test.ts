@@ -6,6 +6,7 @@ import { decodeAlaw, type Phone } from '../../phones/index.ts';
 import type { BridgedResults } from '../bench/bridged-run.ts';
 import { bridgedTables } from '../bench/bridged-tables.ts';
 import { matchExits, type BridgedRow } from '../bench/bridged.ts';
+import { parseTop, partOf, summarise } from '../bench/forwarder-profile.ts';
 import { burstCycleFile, cycleBurstDelay } from '../bench/listen.ts';
 import { distribution } from '../bench/stats.ts';
 
@@ -93,5 +94,66 @@ describe('the bridged benchmark', () => {
     expect(md).toContain('| 4 | relay | 4/4 | 0.300 ✗ | 240.0 ✗ | 4 (4 in calls) ✗ | stayed (4) ✗ | 5.00 % ✗ |');
     expect(md).toContain('Stopped: relay: 2 of 8 calls bridged');
     expect(md).toContain('about 40 concurrent bridged calls per core of the worker.');
+  });
+
+  it("reads Go's pprof top listing and sums the forwarder's own time by part of the program", () => {
+    const top = [
+      'File: wt-forwarder',
+      'Type: cpu',
+      'Duration: 19s, Total samples = 1.20s ( 6.32%)',
+      'Showing nodes accounting for 1.20s, 100% of 1.20s total',
+      '      flat  flat%   sum%        cum   cum%',
+      '     0.40s 33.33% 33.33%      0.40s 33.33%  internal/runtime/syscall.Syscall6',
+      '     300ms 25.00% 58.33%      0.30s 25.00%  crypto/aes.gcmAesEnc',
+      '     0.20s 16.67% 75.00%      0.50s 41.67%  runtime.futex',
+      '     100ms  8.33% 83.33%      0.10s  8.33%  github.com/pion/interceptor/pkg/nack.(*GeneratorInterceptor).loop',
+      '     0.10s  8.33% 91.67%      0.90s 75.00%  main.(*outTrack).write',
+      '      50ms  4.17% 95.83%      50ms  4.17%  runtime.scanobject',
+      '      50ms  4.17%   100%      50ms  4.17%  github.com/pion/srtp/v3.(*Context).decryptRTP',
+    ].join('\n');
+    const functions = parseTop(top);
+    expect(functions).toHaveLength(7);
+    expect(functions[1]).toEqual(['crypto/aes.gcmAesEnc', 0.3]);
+    const { byPart, top: busiest } = summarise(functions, 2);
+    expect(byPart).toEqual({
+      'system calls (UDP, epoll)': 0.333,
+      'SRTP / DTLS crypto': 0.292,
+      'Go runtime (scheduler, timers, memory)': 0.167,
+      'pion interceptors (RTCP reports, NACK, TWCC)': 0.083,
+      'forwarding (ours)': 0.083,
+      'garbage collector': 0.042,
+    });
+    expect(busiest).toEqual([
+      ['internal/runtime/syscall.Syscall6', 0.333],
+      ['crypto/aes.gcmAesEnc', 0.25],
+    ]);
+    expect(partOf('github.com/livekit/server-sdk-go/v2.(*Room).handleParticipantUpdate')).toBe('LiveKit SDK and protocol');
+    expect(partOf('github.com/pion/ice/v4.(*Agent).connectivityChecks')).toBe('pion transports (ICE, SCTP, RTP, WebRTC)');
+    expect(partOf('encoding/json.Marshal')).toBe('other');
+  });
+
+  it('says where the forwarder rows spent the hand-over and the CPU', () => {
+    const md = bridgedTables(
+      {
+        seconds: 20,
+        gapMs: 3000,
+        idle: 4,
+        floor: [],
+        rows: [
+          row({
+            askToKeptMs: distribution([300, 400, 500]),
+            keptToGoneMs: distribution([600, 700, 900]),
+            byCommand: { 'worker forwarder': 0.1, 'worker main': 0.04, 'livekit-server': 0.3 },
+            forwarderProfile: { file: '/x/bench-forwarder-4.pprof', cores: 0.095, byPart: { 'system calls (UDP, epoll)': 0.4 }, top: [['runtime.futex', 0.2]] },
+          }),
+        ],
+        stopped: [],
+      },
+      2,
+    ).join('\n');
+    expect(md).toContain("hand-over (p50 / max): the job's ask → the keeper has the call 400 / 500 ms; the keeper has it → the job process gone 700 / 900 ms.");
+    expect(md).toContain('worker CPU per call by process (cores, idle not subtracted): forwarder 0.0250, main 0.0100.');
+    expect(md).toContain("wt-forwarder's own time (profile, 0.095 cores; `bench-forwarder-4.pprof`): system calls (UDP, epoll) 40.00 %.");
+    expect(md).toContain('busiest functions: `runtime.futex` 20.00 %.');
   });
 });

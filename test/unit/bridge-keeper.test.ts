@@ -110,6 +110,49 @@ describe('the keeper takes a bridged call from its job', () => {
     await k.close();
   });
 
+  it('has its forwarder started before the first call (warm), and bridges that call on it', async () => {
+    const asked = await askedRecord();
+    const { k, forwarders } = keeper();
+    k.warm();
+    expect(forwarders).toHaveLength(1);
+    k.warm();
+    expect(forwarders).toHaveLength(1);
+    k.ask(asked);
+    await waitFor(() => expect(k.kept.has(asked.id)).toBe(true));
+    expect(forwarders).toHaveLength(1);
+    expect(forwarders[0]!.bridged.map((b) => b.id)).toEqual([asked.id]);
+    await k.close();
+  });
+
+  it("hears its job's ask as it is written, with no sweep in between; another worker's keeper does not", async () => {
+    const created = await records.store.create(bridgedRecord('worker-a/105'));
+    const ours = keeper();
+    const theirs = keeper({ workerKey: 'worker-b' });
+    const watch = (workerKey: string, k: BridgeKeeper) =>
+      new TakeoverWatcher({
+        store: records.store,
+        workerKey,
+        keeper: k,
+        isOurJob: (pid) => workerKey === 'worker-a' && pid === 105,
+        intervalMs: 3_600_000, // no sweep runs in this test
+        dispatch: async () => undefined,
+        abandon: async () => undefined,
+        log: () => undefined,
+      });
+    const watchers = [watch('worker-a', ours.k), watch('worker-b', theirs.k)];
+    for (const w of watchers) w.start();
+    // The job writes its ask (again, until the subscription that started with the watcher is in place).
+    await waitFor(async () => {
+      await records.store.write(created.id, created.fence, { handoff: { askedAt: Date.now() }, bridgedAt: Date.now() }).catch(() => undefined);
+      expect(ours.k.kept.has(created.id)).toBe(true);
+    }, 5000);
+    expect((await records.store.read(created.id))!.owner).toBe('keeper:worker-a');
+    expect(theirs.forwarders.flatMap((f) => f.bridged)).toEqual([]);
+    for (const w of watchers) await w.stop();
+    await ours.k.close();
+    await theirs.k.close();
+  });
+
   it('keeps renewing the lease of a call it keeps', async () => {
     const asked = await askedRecord();
     const { k } = keeper();
@@ -124,7 +167,8 @@ describe('the keeper takes a bridged call from its job', () => {
     const asked = await askedRecord();
     const failing = new FakeForwarder();
     failing.fail.push('joining a.room: refused');
-    const { k, logged } = keeper({ startForwarder: () => failing });
+    let clock = Date.now();
+    const { k, logged } = keeper({ startForwarder: () => failing, now: () => clock });
     k.ask(asked);
     await waitFor(() => expect(logged.some((e) => e.event === 'keeper_refused')).toBe(true));
     expect((await records.store.read(asked.id))!).toMatchObject({ owner: 'worker-a/101', fence: asked.fence });
@@ -132,6 +176,10 @@ describe('the keeper takes a bridged call from its job', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(failing.bridged).toEqual([]);
     expect(ASK_RETRY_MS).toBeGreaterThanOrEqual(10_000);
+    // Once the retry time has passed, the same ask is carried out.
+    clock += ASK_RETRY_MS;
+    k.ask(asked);
+    await waitFor(() => expect(k.kept.has(asked.id)).toBe(true));
     await k.close();
   });
 

@@ -10,6 +10,7 @@
 import type { Redis } from 'ioredis';
 import type { TransferPhase } from '../state/phase.ts';
 import type { TopologyKind } from '../hold/topology.ts';
+import { CLAIM, HAND_OVER, REMOVE, WRITE } from './scripts.ts';
 
 /**
  * The owner's lease, renewed by the owning job every LEASE_RENEW_MS and by its worker's watcher at every sweep
@@ -102,72 +103,6 @@ export class CallBusyError extends Error {
   }
 }
 
-// Writes run as scripts, so the fence check and the write are one atomic step.
-// KEYS[1] record, KEYS[2] leases; ARGV[1] fence, ARGV[2] patch JSON, ARGV[3] now, ARGV[4] lease ms ('' = keep),
-// ARGV[5] new owner (optional: a job adopting a record a watcher claimed for it).
-const WRITE = `
-local raw = redis.call('GET', KEYS[1])
-if not raw then return -1 end
-local record = cjson.decode(raw)
-if record.fence ~= tonumber(ARGV[1]) then return -1 end
-for key, value in pairs(cjson.decode(ARGV[2])) do record[key] = value end
-record.version = record.version + 1
-record.updatedAt = tonumber(ARGV[3])
-record.renewedAt = tonumber(ARGV[3])
-if ARGV[5] ~= nil and ARGV[5] ~= '' then record.owner = ARGV[5] end
-if ARGV[4] ~= '' then
-  record.leaseUntil = tonumber(ARGV[3]) + tonumber(ARGV[4])
-  redis.call('ZADD', KEYS[2], record.leaseUntil, record.id)
-end
-redis.call('SET', KEYS[1], cjson.encode(record))
-return record.version
-`;
-
-// KEYS[1] record, KEYS[2] leases; ARGV[1] new owner, ARGV[2] now, ARGV[3] lease ms, ARGV[4] '1' = even if the lease holds.
-const CLAIM = `
-local raw = redis.call('GET', KEYS[1])
-if not raw then return -1 end
-local record = cjson.decode(raw)
-if ARGV[4] ~= '1' and record.leaseUntil > tonumber(ARGV[2]) then return -2 end
-record.fence = record.fence + 1
-record.owner = ARGV[1]
-record.resumes = record.resumes + 1
-record.version = record.version + 1
-record.leaseUntil = tonumber(ARGV[2]) + tonumber(ARGV[3])
-record.updatedAt = tonumber(ARGV[2])
-redis.call('SET', KEYS[1], cjson.encode(record))
-redis.call('ZADD', KEYS[2], record.leaseUntil, record.id)
-return record.fence
-`;
-
-// KEYS[1] record, KEYS[2] leases; ARGV[1] fence it must have, ARGV[2] new owner, ARGV[3] now, ARGV[4] lease ms.
-const HAND_OVER = `
-local raw = redis.call('GET', KEYS[1])
-if not raw then return -1 end
-local record = cjson.decode(raw)
-if record.fence ~= tonumber(ARGV[1]) then return -1 end
-record.fence = record.fence + 1
-record.owner = ARGV[2]
-record.version = record.version + 1
-record.leaseUntil = tonumber(ARGV[3]) + tonumber(ARGV[4])
-record.updatedAt = tonumber(ARGV[3])
-record.renewedAt = tonumber(ARGV[3])
-redis.call('SET', KEYS[1], cjson.encode(record))
-redis.call('ZADD', KEYS[2], record.leaseUntil, record.id)
-return record.fence
-`;
-
-// KEYS[1] record, KEYS[2] leases, KEYS[3] call; ARGV[1] fence, ARGV[2] id.
-const REMOVE = `
-local raw = redis.call('GET', KEYS[1])
-if not raw then return -1 end
-if cjson.decode(raw).fence ~= tonumber(ARGV[1]) then return -1 end
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[2])
-if redis.call('GET', KEYS[3]) == ARGV[2] then redis.call('DEL', KEYS[3]) end
-return 1
-`;
-
 export interface RecordStoreOptions {
   redis: Redis;
   prefix?: string;
@@ -193,6 +128,7 @@ export class TransferRecordStore {
     return `${this.#prefix}transfer-leases`;
   }
   #call = (room: string) => `${this.#prefix}call:${room}`;
+  #asks = (workerKey = '') => `${this.#prefix}handoff-asks:${workerKey}`;
 
   /**
    * Creates the record with fence 1 and a fresh lease; refuses (CallBusyError) when the caller's room already
@@ -220,7 +156,21 @@ export class TransferRecordStore {
 
   /** Applies `patch` under `fence`; returns the new version. Throws FencedError when the fence is stale. */
   async write(id: string, fence: number, patch: RecordPatch): Promise<number> {
-    return this.#run(id, fence, WRITE, [this.#record(id), this.#leases], [String(fence), JSON.stringify(patch), String(this.#now()), '']);
+    return this.#run(id, fence, WRITE, [this.#record(id), this.#leases], [String(fence), JSON.stringify(patch), String(this.#now()), '', '', this.#asks()]);
+  }
+
+  /**
+   * Calls `onAsk` with the id of each record a job of `workerKey` asks to hand over (a write with a `handoff`),
+   * as it is written: the keeper need not wait for the watcher's next sweep, which finds the ask too (and
+   * is all there is while this subscription is down). A connection of its own, since a subscribing one can
+   * do nothing else; ioredis subscribes again after a reconnect.
+   */
+  listenForAsks(workerKey: string, onAsk: (id: string) => void): { close(): void } {
+    const subscriber = this.#redis.duplicate();
+    subscriber.on('error', () => undefined); // its reconnects are ioredis's; meanwhile the sweeps carry the asks
+    subscriber.on('message', (_channel: string, id: string) => onAsk(id));
+    subscriber.subscribe(this.#asks(workerKey)).catch(() => undefined);
+    return { close: () => subscriber.disconnect() };
   }
 
   /** Renews the owner's lease (and the call's slot); throws FencedError when the fence is stale. */
