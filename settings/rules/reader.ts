@@ -51,6 +51,11 @@ export interface RuleReading {
   /** Sentences that name no destination, with what they say about transferring. */
   bare: Array<{ sentence: string; instructs: boolean; negated: boolean }>;
   confirmFirst: boolean;
+  /**
+   * A sentence before the first destination answers or points back at the one before it ("Never.", "Never
+   * transfer there."): in this text it has nothing to apply to, so it belongs with the text before (text.ts).
+   */
+  answersEarlier: boolean;
 }
 
 /** Reads a rule's whole text. */
@@ -59,6 +64,7 @@ export function readRule(text: string): RuleReading {
   const mentions: ReadMention[] = [];
   const bare: RuleReading['bare'] = [];
   let confirmFirst = false;
+  let answersEarlier = false;
   let previous: ReadMention[] = [];
   for (const sentence of splitSentences(masked)) {
     const shown = sentence.replace(PLACEHOLDER_RE, (_, n: string) => raws[indexOf(n)] ?? '').trim();
@@ -70,15 +76,17 @@ export function readRule(text: string): RuleReading {
       // A short answer in letters the reader cannot check ("Nеver." with a Cyrillic е) may be a "never" too.
       const unchecked = unreadable && read.isElliptic();
       const answersBefore = unchecked || (read.negation !== undefined && (read.isElliptic() || read.pointsBack()));
-      if (answersBefore) applyLater(previous, read.negation ?? 'unreadable');
-      else bare.push({ sentence: shown, instructs: read.instructsWithoutDestination(), negated: read.negation !== undefined });
+      if (answersBefore) {
+        answersEarlier ||= previous.length === 0;
+        applyLater(previous, read.negation ?? 'unreadable');
+      } else bare.push({ sentence: shown, instructs: read.instructsWithoutDestination(), negated: read.negation !== undefined });
       continue;
     }
     const inSentence = roles.map((r) => ({ raw: raws[r.n] ?? '', sentence: shown, ...r.settled }));
     for (const m of inSentence) mentions.push(m);
     previous = inSentence;
   }
-  return { mentions, bare, confirmFirst };
+  return { mentions, bare, confirmFirst, answersEarlier };
 }
 
 /** "Never." after a sentence: what it named is forbidden, or withheld where it was an instruction. */

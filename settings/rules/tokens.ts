@@ -66,16 +66,18 @@ export function splitSentences(masked: string): string[] {
   let start = 0;
   for (const end of masked.matchAll(SENTENCE_END)) {
     const at = end.index;
-    const lastWord = /([A-Za-z.]+)$/
-      .exec(masked.slice(Math.max(start, at - 12), at))?.[1]
-      ?.replace(/\./g, '')
-      .toLowerCase();
-    if (end[0] === '.' && lastWord !== undefined && ABBREVIATIONS.has(lastWord)) continue;
+    if (end[0] === '.' && endsInAbbreviation(masked.slice(Math.max(start, at - 12), at))) continue;
     sentences.push(masked.slice(start, at + end[0].length));
     start = at + end[0].length;
   }
   sentences.push(masked.slice(start));
   return sentences.filter((s) => s.trim() !== '');
+}
+
+/** Whether text ends in an abbreviation ("Dr", "e.g", "etc"), after which a '.' does not end a sentence. */
+export function endsInAbbreviation(before: string): boolean {
+  const lastWord = /([A-Za-z.]+)$/.exec(before.slice(-12))?.[1]?.replace(/\./g, '').toLowerCase();
+  return lastWord !== undefined && ABBREVIATIONS.has(lastWord);
 }
 
 export function tokenize(sentence: string): { tokens: Token[]; unreadable: boolean } {

@@ -97,7 +97,8 @@ describe('accepting a proposed plan', () => {
 
   it('refuses the whole plan when a forbid it adds hits a destination another rule allows', () => {
     // The parser reads ext:2001 in rule 3 as part of a condition; the model reads it as forbidden.
-    const text = `${RULES} If the caller mentions ext:2001, explain that it is for sales.`;
+    // ("Should ...", not "If ...": a sentence starting with "If" would be a rule of its own.)
+    const text = `${RULES} Should the caller mention ext:2001, explain that it is for sales.`;
     const parser = parserPlan(text);
     const { plan, differences } = acceptProposal(parser, withRule(3, { forbids: ['ext:2001'] }));
     expect(plan).toBe(parser);

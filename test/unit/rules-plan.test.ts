@@ -40,7 +40,8 @@ If the caller asks for Eric, warm transfer to +15125551234. Do not transfer to +
 
 const TABLE: Array<[string, string, Expected]> = [
   // The issue's example and the product's own.
-  ['the issue example', ISSUE_EXAMPLE, { rules: [['ext:1002'], [], ['+15125551234']], never: ['ext:1999', '+15125559999', '+15125550000'] }],
+  // "Do not transfer ..." after Eric's rule on the same line is a rule of its own (text.ts): the denylist is the same.
+  ['the issue example', ISSUE_EXAMPLE, { rules: [['ext:1002'], [], ['+15125551234'], []], never: ['ext:1999', '+15125559999', '+15125550000'] }],
   [
     'the product example',
     'If the caller has a billing dispute, warm transfer to ext:1002.\n\nIf the caller asks for Eric, warm transfer to +15125551234.\nFirst confirm with the caller that they would like to be transferred.',
@@ -48,9 +49,9 @@ const TABLE: Array<[string, string, Expected]> = [
   ],
   // Negations, in each wording.
   ['never', 'Never transfer to ext:1999.', { rules: [[]], never: ['ext:1999'] }],
-  ['do not', 'If the caller asks for sales, transfer to ext:2001. Do not transfer to ext:2009.', { rules: [['ext:2001']], never: ['ext:2009'] }],
-  ["don't", "If billing, transfer to ext:1002. Don't send anyone to ext:1003.", { rules: [['ext:1002']], never: ['ext:1003'] }],
-  ['curly don’t', 'If billing, transfer to ext:1002. Don\u2019t transfer to ext:1003.', { rules: [['ext:1002']], never: ['ext:1003'] }],
+  ['do not', 'If the caller asks for sales, transfer to ext:2001. Do not transfer to ext:2009.', { rules: [['ext:2001'], []], never: ['ext:2009'] }],
+  ["don't", "If billing, transfer to ext:1002. Don't send anyone to ext:1003.", { rules: [['ext:1002'], []], never: ['ext:1003'] }],
+  ['curly don’t', 'If billing, transfer to ext:1002. Don\u2019t transfer to ext:1003.', { rules: [['ext:1002'], []], never: ['ext:1003'] }],
   // A sentence that forbids anything makes nothing in it dialable: default deny.
   ['not to', 'For billing, transfer to ext:1002, not to ext:1003.', { rules: [[]], never: ['ext:1003'], notDialled: ['ext:1002'] }],
   ['except', 'If the caller needs sales, transfer to ext:2001, except ext:2009.', { rules: [[]], never: ['ext:2009'], notDialled: ['ext:2001'] }],
@@ -98,7 +99,11 @@ const TABLE: Array<[string, string, Expected]> = [
     'Transfer billing calls to ext:1002, never to ext:1999.',
     { rules: [[]], never: ['ext:1999'], notDialled: ['ext:1002'] },
   ],
-  ['allowed and forbidden in two sentences', 'Transfer billing calls to ext:1002. Never transfer to ext:1999.', { rules: [['ext:1002']], never: ['ext:1999'] }],
+  [
+    'allowed and forbidden in two sentences',
+    'Transfer billing calls to ext:1002. Never transfer to ext:1999.',
+    { rules: [['ext:1002'], []], never: ['ext:1999'] },
+  ],
   // Fallbacks, in each wording.
   [
     'or if they are unavailable',
@@ -195,8 +200,13 @@ describe('errors', () => {
     ],
     [
       'allowed and forbidden by the same rule',
+      'If billing, transfer to ext:1002. Calls must never go to pbx:1002.',
+      ["rule 1 both names ext:1002 as a destination and forbids it ('Calls must never go to pbx:1002.'); say one or the other"],
+    ],
+    [
+      'allowed, then forbidden by a rule on the same line',
       'If billing, transfer to ext:1002. Never transfer to pbx:1002.',
-      ["rule 1 both names ext:1002 as a destination and forbids it ('Never transfer to pbx:1002.'); say one or the other"],
+      ["ext:1002 is a destination of rule 1 and forbidden by rule 2 ('Never transfer to pbx:1002.'); say one or the other"],
     ],
     [
       'a fallback forbidden by another rule',
@@ -230,9 +240,9 @@ describe('errors', () => {
 
   it('a forbidden destination that could not be dialled anyway is a warning, not an error', () => {
     const plan = planOf('If billing, transfer to ext:1002. Never transfer to +44 20 7946 0958.');
-    expect(shape(plan)).toEqual({ rules: [['ext:1002']], never: [] });
+    expect(shape(plan)).toEqual({ rules: [['ext:1002'], []], never: [] });
     expect(plan.warnings).toEqual([
-      "rule 1: '+44 20 7946 0958' is not a US phone number: only +1 numbers can be dialled (it is forbidden, so nothing changes)",
+      "rule 2: '+44 20 7946 0958' is not a US phone number: only +1 numbers can be dialled (it is forbidden, so nothing changes)",
     ]);
   });
 });
@@ -271,6 +281,7 @@ describe('read-back', () => {
       'billing dispute → ext:1002 (confirm first: no)',
       'rule 2 → no destination; forbids ext:1999, +15125559999',
       'Eric → +15125551234 (confirm first: no)',
+      'rule 4 → no destination; forbids +15125550000',
       'never: ext:1999, +15125559999, +15125550000',
     ]);
   });

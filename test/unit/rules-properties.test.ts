@@ -240,6 +240,11 @@ describe('the reader on hostile lengths', () => {
     ['a list of forbidden extensions', (i) => (i === 0 ? 'Never transfer to ' : `ext:${i} or `)],
     ['a chain of fallbacks', (i) => (i === 0 ? 'Transfer to ext:1' : `, otherwise ext:${i + 1}`)],
     ['many rules', (i) => `If b${i}, transfer to ext:${i}. Never transfer to ext:${i + 1}.\n\n`],
+    // One line of many sentences that may each start a rule (text.ts reads each piece a few times).
+    ['many rules on one line', (i) => `If b${i}, transfer to ext:${i}. Never transfer to ext:${i + 1}. `],
+    ['answers on one line', (i) => `If b${i}, transfer to ext:${i}. Never. `],
+    ['quoted sentence ends before rule words', () => '"x." If '],
+    ['stops', () => '. '],
   ];
   const textOf = (piece: (i: number) => string, length: number) => {
     const parts: string[] = [];
