@@ -52,7 +52,11 @@ type bridge struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	setUp  chan struct{} // closed once run() has joined both rooms, or given up
-	left   chan struct{} // closed once both rooms are left
+	// When the bridge was asked for, and when both rooms were joined (ms after): the ready event says how long
+	// the set-up took, and how much of it was joining.
+	started  time.Time
+	joinedMs atomic.Int64
+	left     chan struct{} // closed once both rooms are left
 
 	mu    sync.Mutex
 	ended bool // torn down (or being): callbacks stay quiet from now on
@@ -71,7 +75,7 @@ func newBridge(c command, out *emitter, lost func(*bridge)) (*bridge, error) {
 		l.out = track
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	b := &bridge{id: c.ID, url: c.URL, out: out, lost: lost, ctx: ctx, cancel: cancel, setUp: make(chan struct{}), left: make(chan struct{})}
+	b := &bridge{id: c.ID, url: c.URL, out: out, lost: lost, ctx: ctx, cancel: cancel, setUp: make(chan struct{}), left: make(chan struct{}), started: time.Now()}
 	b.legs = [2]*leg{a, z}
 	return b, nil
 }
@@ -98,6 +102,7 @@ func (b *bridge) connect() error {
 	if err := bothLegs(b.legs, func(l *leg) error { return b.join(ctx, l) }); err != nil {
 		return err
 	}
+	b.joinedMs.Store(time.Since(b.started).Milliseconds())
 	if err := bothLegs(b.legs, b.publish); err != nil {
 		return err
 	}
@@ -227,7 +232,7 @@ func (b *bridge) maybeReady() {
 	b.ready = true
 	b.mu.Unlock()
 	if first {
-		b.out.emit(event{"event": "ready", "id": b.id})
+		b.out.emit(event{"event": "ready", "id": b.id, "ms": time.Since(b.started).Milliseconds(), "joinedMs": b.joinedMs.Load()})
 	}
 }
 

@@ -14,7 +14,8 @@
 //	    Joins A and B with the given tokens (the caller of this process makes them; it holds no API secret),
 //	    carries a.from's audio into B as track "transfer-caller" and b.from's audio into A as track
 //	    "transfer-destination", and a.from's keys (SipDTMF) into B, b.from's into A.
-//	    -> {"event":"ready","id"} once both tracks are published and both sources subscribed.
+//	    -> {"event":"ready","id","ms","joinedMs"} once both tracks are published and both sources subscribed
+//	       (ms: since the command; joinedMs: when both rooms were joined, the rest is publishing and subscribing).
 //	    -> {"event":"left","id","room","identity"} when a.from or b.from leaves its room.
 //	    -> {"event":"room_closed","id","room"} when a room closes under the bridge (the bridge is then ended).
 //	    -> {"event":"error","id","message"} when the bridge cannot be made or is lost (it is then gone).

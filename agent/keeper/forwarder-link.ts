@@ -26,6 +26,12 @@ export interface BridgeSpec {
   b: BridgeLeg;
 }
 
+/** How long a bridge took to be ready (ms since the command), and how much of that was joining both rooms. */
+export interface BridgeReady {
+  ms?: number | undefined;
+  joinedMs?: number | undefined;
+}
+
 export type LinkEvents = {
   /** `identity` left `room`: the bridge's call is over. */
   left: [id: string, room: string, identity: string];
@@ -41,7 +47,7 @@ export type LinkEvents = {
 export interface Forwarder extends EventEmitter<LinkEvents> {
   readonly running: boolean;
   /** Resolves once both tracks are published and both sources subscribed; rejects with the forwarder's reason. */
-  bridge(spec: BridgeSpec): Promise<void>;
+  bridge(spec: BridgeSpec): Promise<BridgeReady | void>;
   /** Resolves once the bridge has left both rooms (or there was no such bridge). */
   stop(id: string): Promise<void>;
   /** Ends the process (it leaves every room first). */
@@ -49,7 +55,7 @@ export interface Forwarder extends EventEmitter<LinkEvents> {
 }
 
 interface Pending {
-  resolve(): void;
+  resolve(ready?: BridgeReady): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
 }
@@ -98,16 +104,16 @@ export class ForwarderLink extends EventEmitter<LinkEvents> implements Forwarder
     return !this.#exited && this.#child.exitCode === null && this.#child.signalCode === null;
   }
 
-  bridge(spec: BridgeSpec): Promise<void> {
+  bridge(spec: BridgeSpec): Promise<BridgeReady> {
     if (!this.running) return Promise.reject(new Error('the forwarder is not running'));
     if (this.#ready.has(spec.id)) return Promise.reject(new Error(`bridge ${spec.id} is being set up already`));
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<BridgeReady>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#ready.delete(spec.id);
         reject(new Error(`the forwarder's bridge was not ready within ${BRIDGE_READY_TIMEOUT_MS} ms`));
         void this.stop(spec.id);
       }, BRIDGE_READY_TIMEOUT_MS);
-      this.#ready.set(spec.id, { resolve, reject, timer });
+      this.#ready.set(spec.id, { resolve: (ready) => resolve(ready ?? {}), reject, timer });
       this.#send({ op: 'bridge', ...spec });
     });
   }
@@ -124,7 +130,7 @@ export class ForwarderLink extends EventEmitter<LinkEvents> implements Forwarder
         resolve();
       }, BRIDGE_STOP_TIMEOUT_MS);
       const waiting = this.#stopping.get(id) ?? [];
-      waiting.push({ resolve, reject: () => resolve(), timer });
+      waiting.push({ resolve: () => resolve(), reject: () => resolve(), timer });
       this.#stopping.set(id, waiting);
       this.#send({ op: 'stop', id });
     });
@@ -143,14 +149,14 @@ export class ForwarderLink extends EventEmitter<LinkEvents> implements Forwarder
     this.#child.stdin.write(`${JSON.stringify(command)}\n`);
   }
 
-  #settle(pending: Pending, error?: Error): void {
+  #settle(pending: Pending, error?: Error, ready?: BridgeReady): void {
     clearTimeout(pending.timer);
     if (error) pending.reject(error);
-    else pending.resolve();
+    else pending.resolve(ready);
   }
 
   #line(line: string): void {
-    let event: { event?: string; id?: string; room?: string; identity?: string; message?: string };
+    let event: { event?: string; id?: string; room?: string; identity?: string; message?: string; ms?: number; joinedMs?: number };
     try {
       event = JSON.parse(line) as typeof event;
     } catch {
@@ -162,7 +168,7 @@ export class ForwarderLink extends EventEmitter<LinkEvents> implements Forwarder
         const pending = id === undefined ? undefined : this.#ready.get(id);
         if (pending) {
           this.#ready.delete(id!);
-          this.#settle(pending);
+          this.#settle(pending, undefined, { ms: event.ms, joinedMs: event.joinedMs });
         }
         return;
       }

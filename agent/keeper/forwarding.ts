@@ -3,7 +3,7 @@
 // reports (someone left, a room closed, a bridge lost, the process gone) goes back to the keeper by transfer id.
 import { DESTINATION_IDENTITY } from '../transfer/consultation.ts';
 import type { TransferRecord } from '../transfer/record/store.ts';
-import type { Forwarder } from './forwarder-link.ts';
+import type { BridgeReady, Forwarder } from './forwarder-link.ts';
 
 /**
  * The identity the forwarder joins both rooms with, the same for every bridge: a forwarder that died is replaced
@@ -34,7 +34,7 @@ export class Forwarding {
   constructor(private readonly options: ForwardingOptions) {}
 
   /** Bridges the record's caller room and consultation room; resolves once both directions are carried. */
-  async bridge(record: TransferRecord): Promise<void> {
+  async bridge(record: TransferRecord): Promise<BridgeReady | void> {
     const forwarder = this.#running();
     const { url, token } = this.options;
     const [callerToken, consultationToken] = await Promise.all([
@@ -42,7 +42,7 @@ export class Forwarding {
       token(record.consultationRoom!, FORWARDER_IDENTITY),
     ]);
     this.#callers.set(record.id, { room: record.callerRoom, identity: record.callerIdentity });
-    await forwarder.bridge({
+    return forwarder.bridge({
       id: record.id,
       url,
       a: { room: record.callerRoom, token: callerToken, from: record.callerIdentity },

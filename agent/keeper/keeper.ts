@@ -9,50 +9,31 @@
 //   - a bridged record nobody attends any more (its job, keeper or whole worker died) is claimed by a watcher
 //     and carried on here in the same way, with no job at all;
 //   - while it keeps a call it renews the record's lease, and ends the call when either side hangs up (the
-//     forwarder says who left; on Cloud the caller's room is looked at every PRESENCE_POLL_MS), after
+//     forwarder says who left; on Cloud RoomService is asked, presence.ts), after
 //     MAX_BRIDGED_CALL_S, or when a room is closed under it: both rooms are deleted (hanging up whoever is left)
 //     and the record is closed `handed_off`;
 //   - a bridge the forwarder lost (or it exited) is bridged again (forwarding.ts); one it cannot carry is given up:
 //     `keeperFailures` goes up in the record, its lease runs out, and a job is sent to relay it.
 import { errorFields } from '../../core/pii.ts';
-import { quietly, type RoomApi } from '../livekit/room-api.ts';
-import { FencedError, LEASE_RENEW_MS, type TransferRecord, type TransferRecordStore } from '../transfer/record/store.ts';
-import { type TimelineEntry, TransferTimeline } from '../transfer/timeline.ts';
-import type { Forwarder } from './forwarder-link.ts';
+import { quietly } from '../livekit/room-api.ts';
+import { FencedError, LEASE_RENEW_MS, type TransferRecord } from '../transfer/record/store.ts';
+import { TransferTimeline } from '../transfer/timeline.ts';
 import { Forwarding } from './forwarding.ts';
+import type { KeeperOptions } from './options.ts';
 import { type Carrier, type EndedBy, onTheLine } from './on-the-line.ts';
+import { PresenceWatch } from './presence.ts';
 import { DESTINATION_IDENTITY } from '../transfer/consultation.ts';
 
 export const KEEPER = 'keeper:'; // a keeper owns its records as `keeper:<workerKey>`
 /** A bridged call the forwarder failed this many times is relayed by a job instead. */
 export const KEEPER_TRIES = 2;
-/** On Cloud, how often the caller's room is looked at for a hang-up (either side then ends the other within ~1 s). */
-export const PRESENCE_POLL_MS = 1000;
+export { PRESENCE_POLL_MS } from './presence.ts'; // on Cloud, how often kept calls are looked at for a hang-up
+export type { KeeperOptions } from './options.ts';
 /** Bridging again after the forwarder lost a bridge (or exited): this many tries, this far apart. */
 export const REBRIDGE_TRIES = 3;
 export const REBRIDGE_DELAY_MS = 300;
 /** A job's ask the keeper could not carry out is looked at again after this long. */
 export const ASK_RETRY_MS = 30_000;
-
-export interface KeeperOptions {
-  store: TransferRecordStore;
-  workerKey: string;
-  api: Required<Pick<RoomApi, 'deleteRoom' | 'removeParticipant' | 'participantIdentities'>>;
-  /** Whether a job process of this worker still runs (processAlive); none is taken to run unless given. */
-  jobAlive?(pid: number): boolean;
-  /** The LiveKit URL the forwarder joins. */
-  url: string;
-  /** A token for the forwarder to join `room` as `identity`. */
-  token(room: string, identity: string): Promise<string>;
-  /** Starts a forwarder; without one, calls relayed between two rooms stay with their jobs. */
-  startForwarder?: () => Forwarder;
-  /** MAX_BRIDGED_CALL_S, counted from the record's bridgedAt. */
-  maxBridgedMs: number;
-  /** Each timeline entry of a kept call, with the record it is about (the organization's stream, the logs). */
-  onTimeline?: (record: TransferRecord, entry: TimelineEntry) => void;
-  log?(entry: Record<string, unknown>): void;
-  now?(): number;
-}
 
 interface Kept {
   record: TransferRecord;
@@ -71,10 +52,12 @@ export class BridgeKeeper {
   readonly #taking = new Set<string>();
   readonly #refused = new Map<string, number>();
   readonly #forwarding: Forwarding | undefined;
+  readonly #presence: PresenceWatch;
   #closed = false;
   constructor(options: KeeperOptions) {
     this.#options = options;
     this.owner = `${KEEPER}${options.workerKey}`;
+    this.#presence = new PresenceWatch(options.api, () => this.#now());
     this.#forwarding =
       options.startForwarder &&
       new Forwarding({
@@ -160,6 +143,7 @@ export class BridgeKeeper {
     this.#closed = true;
     for (const kept of this.#kept.values()) for (const timer of kept.timers) clearInterval(timer);
     this.#kept.clear();
+    this.#presence.close();
     await this.#forwarding?.close();
   }
 
@@ -168,6 +152,7 @@ export class BridgeKeeper {
     const carrier: Carrier = record.topology === 'move' ? 'server' : 'forwarder';
     const since = this.#now();
     const present = await onTheLine(this.#options.api, record, carrier);
+    const looked = this.#now();
     if (present !== 'both' && how === 'ask') throw new Error(`not both on the line (${present}): the job ends the call`);
     if (present !== 'both') {
       // Taken over after a hang-up nobody saw: what is left of the call is ended.
@@ -175,7 +160,8 @@ export class BridgeKeeper {
       if (fence !== undefined) await this.#end(this.#keep(record, fence, carrier), present);
       return;
     }
-    if (carrier === 'forwarder') await this.#forwarding!.bridge(record);
+    const ready = carrier === 'forwarder' ? await this.#forwarding!.bridge(record) : undefined;
+    const bridged = this.#now();
     const fence = await store.handOver(record.id, record.fence, this.owner).catch(async (error: unknown) => {
       if (carrier === 'forwarder') await this.#forwarding?.stop(record.id);
       throw error;
@@ -190,6 +176,7 @@ export class BridgeKeeper {
       carrier,
       from: how === 'ask' ? 'job' : 'takeover',
       tookMs: this.#now() - since,
+      steps: { lineMs: looked - since, bridgeMs: bridged - looked, ...(ready ? { forwarder: ready } : {}), recordMs: this.#now() - bridged },
       ...(how === 'ask' && record.handoff ? { sinceAskMs: this.#now() - record.handoff.askedAt } : { gapMs: this.#now() - record.renewedAt }),
     });
     // A hang-up while the bridge was being made went to whoever carried the call then (the job, which may have
@@ -208,7 +195,7 @@ export class BridgeKeeper {
     kept.timers.push(setInterval(() => void this.#renew(kept), LEASE_RENEW_MS));
     const bridgedAt = record.bridgedAt ?? this.#now();
     kept.timers.push(setTimeout(() => void this.#end(kept, 'max_duration'), Math.max(0, bridgedAt + this.#options.maxBridgedMs - this.#now())));
-    if (carrier === 'server') kept.timers.push(setInterval(() => void this.#look(kept), PRESENCE_POLL_MS));
+    if (carrier === 'server') this.#presence.add(record.id, record.callerRoom, () => this.#look(kept));
     for (const timer of kept.timers) timer.unref();
     return kept;
   }
@@ -289,7 +276,9 @@ export class BridgeKeeper {
   #forget(kept: Kept): void {
     for (const timer of kept.timers) clearInterval(timer);
     kept.timers = [];
-    if (this.#kept.get(kept.record.id) === kept) this.#kept.delete(kept.record.id);
+    if (this.#kept.get(kept.record.id) !== kept) return;
+    this.#kept.delete(kept.record.id);
+    this.#presence.remove(kept.record.id);
   }
 
   readonly #now = (): number => (this.#options.now ?? Date.now)();

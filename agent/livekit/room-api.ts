@@ -10,6 +10,8 @@ export interface RoomApi {
   moveParticipant(room: string, identity: string, destinationRoom: string): Promise<void>;
   /** Who is in a room, by identity; 'no_room' when the server has no such room. Optional: a takeover's shortcut. */
   participantIdentities?(room: string): Promise<string[] | 'no_room'>;
+  /** How many participants each of `rooms` has now (one ListRooms); a room that does not exist is left out. */
+  participantCounts?(rooms: string[]): Promise<Map<string, number>>;
 }
 
 export interface LiveKitCredentials {
@@ -33,6 +35,11 @@ export function roomServiceApi(credentials: LiveKitCredentials): RoomApi {
     deleteRoom: (name) => call('deleteRoom', client.deleteRoom(name)),
     removeParticipant: (room, identity) => call('removeParticipant', client.removeParticipant(room, identity)),
     moveParticipant: (room, identity, destinationRoom) => call('moveParticipant', client.moveParticipant(room, identity, destinationRoom)),
+    async participantCounts(rooms) {
+      if (rooms.length === 0) return new Map();
+      const found = await call('listRooms', client.listRooms(rooms));
+      return new Map(found.map((room) => [room.name, room.numParticipants]));
+    },
     async participantIdentities(room) {
       try {
         return (await call('listParticipants', client.listParticipants(room))).map((p) => p.identity);

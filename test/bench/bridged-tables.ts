@@ -95,6 +95,11 @@ export function whereItGoes(rows: BridgedRow[]): string[] {
     if (!steps.length && !p && !byRole.length) continue;
     md.push('', `Forwarder, ${r.concurrent} calls:`);
     if (steps.length) md.push(`- hand-over (p50 / max): ${steps.join('; ')}.`);
+    const t = r.takeSteps;
+    if (t && t.bridgeMs.p50 !== null)
+      md.push(
+        `- the keeper's take (p50 / max): both on the line? ${pair(t.lineMs, 'max')} ms; the forwarder's bridge ${pair(t.bridgeMs, 'max')} ms (joining both rooms ${pair(t.joinedMs, 'max')} ms of it, the rest publishing and subscribing); the record handed over ${pair(t.recordMs, 'max')} ms.`,
+      );
     if (byRole.length) md.push(`- worker CPU per call by process (cores, idle not subtracted): ${byRole.join(', ')}.`);
     if (p) {
       md.push(`- wt-forwarder's own time (profile, ${num(p.cores, 3)} cores; \`${p.file.split('/').pop()}\`): ${parts.join(', ')}.`);

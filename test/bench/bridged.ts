@@ -18,6 +18,13 @@ import { cycleBurstDelay } from './listen.ts';
 import { jobsInCalls, sampleGroup, watchCommands, watchGroup, watchMachine } from './proc.ts';
 import { distribution, frameStats, sleep, type Distribution } from './stats.ts';
 
+export interface TakeSteps {
+  lineMs: Distribution;
+  bridgeMs: Distribution;
+  joinedMs: Distribution;
+  recordMs: Distribution;
+}
+
 export interface BridgedRow {
   carrier: Carrier;
   concurrent: number;
@@ -53,6 +60,8 @@ export interface BridgedRow {
   /** The hand-over, step by step (forwarder): the job's ask to the keeper having the call (its `kept` entry), and from there to the job process gone. */
   askToKeptMs?: Distribution;
   keptToGoneMs?: Distribution;
+  /** The keeper's take, step by step (its `kept` entries' steps): RoomService, the forwarder's bridge (of it, joining both rooms), the record. */
+  takeSteps?: TakeSteps;
   /** Where wt-forwarder's CPU went in the window (forwarder rows, when it could be profiled). */
   forwarderProfile?: ForwarderProfile;
 }
@@ -118,9 +127,21 @@ export function bridgedEntries(worker: RunningWorker, after: number): number[] {
 }
 
 /** The keeper's `kept` entries of calls its jobs handed over since `after`: how long from the ask, and when. */
-function keptFromJobs(worker: RunningWorker, after: number): { sinceAskMs: number[]; at: number[] } {
+function keptFromJobs(worker: RunningWorker, after: number): { sinceAskMs: number[]; at: number[]; steps: TakeSteps } {
   const entries = worker.timeline().filter((e) => e.type === 'kept' && e.from === 'job' && Date.parse(String(e.at)) >= after);
-  return { sinceAskMs: entries.map((e) => Number(e.sinceAskMs)).filter(Number.isFinite), at: entries.map((e) => Date.parse(String(e.at))) };
+  const numbers = (pick: (e: Record<string, unknown>) => unknown) => entries.map((e) => Number(pick(e))).filter(Number.isFinite);
+  type Steps = { lineMs?: number; bridgeMs?: number; recordMs?: number; forwarder?: { joinedMs?: number } };
+  const steps = (e: Record<string, unknown>) => (e.steps ?? {}) as Steps;
+  return {
+    sinceAskMs: numbers((e) => e.sinceAskMs),
+    at: entries.map((e) => Date.parse(String(e.at))),
+    steps: {
+      lineMs: distribution(numbers((e) => steps(e).lineMs)),
+      bridgeMs: distribution(numbers((e) => steps(e).bridgeMs)),
+      joinedMs: distribution(numbers((e) => steps(e).forwarder?.joinedMs)),
+      recordMs: distribution(numbers((e) => steps(e).recordMs)),
+    },
+  };
 }
 
 /** RSS of the group's processes by kind (MB), and how many job processes there are. */
@@ -219,6 +240,7 @@ export async function bridgedRow(stack: StackInfo, cast: BridgedCast, carrier: C
         ? {
             askToKeptMs: distribution(kept.sinceAskMs),
             keptToGoneMs: distribution(matchExits(kept.at, exited).gapsMs),
+            takeSteps: kept.steps,
             ...(m.forwarderProfile ? { forwarderProfile: m.forwarderProfile } : {}),
           }
         : {}),

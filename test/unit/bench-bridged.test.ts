@@ -143,6 +143,12 @@ describe('the bridged benchmark', () => {
           row({
             askToKeptMs: distribution([300, 400, 500]),
             keptToGoneMs: distribution([600, 700, 900]),
+            takeSteps: {
+              lineMs: distribution([10, 20]),
+              bridgeMs: distribution([250, 300, 900]),
+              joinedMs: distribution([150, 200, 700]),
+              recordMs: distribution([2, 3]),
+            },
             byCommand: { 'worker forwarder': 0.1, 'worker main': 0.04, 'livekit-server': 0.3 },
             forwarderProfile: { file: '/x/bench-forwarder-4.pprof', cores: 0.095, byPart: { 'system calls (UDP, epoll)': 0.4 }, top: [['runtime.futex', 0.2]] },
           }),
@@ -152,6 +158,9 @@ describe('the bridged benchmark', () => {
       2,
     ).join('\n');
     expect(md).toContain("hand-over (p50 / max): the job's ask → the keeper has the call 400 / 500 ms; the keeper has it → the job process gone 700 / 900 ms.");
+    expect(md).toContain(
+      "the keeper's take (p50 / max): both on the line? 10 / 20 ms; the forwarder's bridge 300 / 900 ms (joining both rooms 200 / 700 ms of it, the rest publishing and subscribing); the record handed over 2 / 3 ms.",
+    );
     expect(md).toContain('worker CPU per call by process (cores, idle not subtracted): forwarder 0.0250, main 0.0100.');
     expect(md).toContain("wt-forwarder's own time (profile, 0.095 cores; `bench-forwarder-4.pprof`): system calls (UDP, epoll) 40.00 %.");
     expect(md).toContain('busiest functions: `runtime.futex` 20.00 %.');

@@ -91,6 +91,16 @@ export function modelRoomApi(rooms: CloudRooms, faults: Faults, job: string): Ro
         const found = rooms.get(name);
         return found ? [...found.members.keys()] : 'no_room';
       }),
+    // ListRooms with names: the rooms that exist, each with its participant count.
+    participantCounts: (names) =>
+      call('participantCounts', names, () => {
+        const counts = new Map<string, number>();
+        for (const name of names) {
+          const found = rooms.get(name);
+          if (found) counts.set(name, found.members.size);
+        }
+        return counts;
+      }),
   };
 }
 
