@@ -5,6 +5,7 @@
 // (A whole worker killed under a kept call is in transfer-takeover.test.ts, with the other worker kills.)
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { roomServiceApi } from '../../agent/livekit/room-api.ts';
 import { processAlive } from '../../agent/takeover/watcher.ts';
 import type { TransferRecord } from '../../agent/transfer/record/store.ts';
 import { AGENT_KIND, roomService } from '../support/calls.ts';
@@ -89,6 +90,17 @@ describe('a bridged call kept by the worker, not its job', { timeout: 180_000 },
     const gone = Date.now();
     console.log(JSON.stringify({ jobProcessGoneAfterBridgeMs: gone - bridged }));
     await noAgentIn(record.callerRoom);
+    // One ListRooms gives each room's participant count, as the keeper watches the calls the server carries (Cloud):
+    // here the caller and the forwarder in one room, the person and the forwarder in the other; no such room, no count.
+    const api = roomServiceApi({ url: stack.livekitUrl, apiKey: stack.apiKey, apiSecret: stack.apiSecret });
+    await eventually(
+      async () => {
+        const counts = await api.participantCounts!([record.callerRoom, record.consultationRoom!, 'no-such-room']);
+        return counts.get(record.callerRoom) === 2 && counts.get(record.consultationRoom!) === 2 && !counts.has('no-such-room');
+      },
+      5000,
+      'ListRooms to count the two in each room',
+    );
     // Both directions, from after the job ended: the person's tone at the caller, the caller's voice at the person.
     await sleep(2000);
     expect(call.caller.received.toneRatio(DESTINATION_TONE_HZ, gone, gone + 2000)).toBeGreaterThan(0.5);
