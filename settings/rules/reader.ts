@@ -19,7 +19,9 @@
 //      or backwards when nothing follows it), every other destination forbidden too unless an instruction
 //      clearly names it, and then it is withheld, not dialled.
 // A sentence that only answers the one before ("Never.") or points back at it ("Never transfer there.")
-// applies to that sentence's destinations. Every step is a bounded look around a token, so the time
+// applies to that sentence's destinations, and so does a prohibitive sentence that points back while naming
+// destinations of its own ("Never transfer there, use ext:1002.": ext:1002 is not dialled either, a mixed
+// sentence). Every step is a bounded look around a token, so the time
 // grows linearly with the text.
 //
 // Where each step lives: the tokens (tokens.ts), steps 1 and 2 and the sentence as a whole (sentence.ts),
@@ -56,6 +58,8 @@ export interface RuleReading {
    * transfer there."): in this text it has nothing to apply to, so it belongs with the text before (text.ts).
    */
   answersEarlier: boolean;
+  /** The first such sentence, as written, for the warning that it forbids nothing (plan.ts). */
+  unanswered?: string;
 }
 
 /** Reads a rule's whole text. */
@@ -65,6 +69,7 @@ export function readRule(text: string): RuleReading {
   const bare: RuleReading['bare'] = [];
   let confirmFirst = false;
   let answersEarlier = false;
+  let unanswered: string | undefined;
   let previous: ReadMention[] = [];
   for (const sentence of splitSentences(masked)) {
     const shown = sentence.replace(PLACEHOLDER_RE, (_, n: string) => raws[indexOf(n)] ?? '').trim();
@@ -77,16 +82,24 @@ export function readRule(text: string): RuleReading {
       const unchecked = unreadable && read.isElliptic();
       const answersBefore = unchecked || (read.negation !== undefined && (read.isElliptic() || read.pointsBack()));
       if (answersBefore) {
+        if (previous.length === 0) unanswered ??= shown;
         answersEarlier ||= previous.length === 0;
         applyLater(previous, read.negation ?? 'unreadable');
       } else bare.push({ sentence: shown, instructs: read.instructsWithoutDestination(), negated: read.negation !== undefined });
       continue;
     }
+    // "Never transfer there, use ext:1002.": a prohibition pointing back applies to the sentence before even
+    // where this sentence names a destination of its own.
+    if (read.negation !== undefined && read.pointsBack(true)) {
+      if (previous.length === 0) unanswered ??= shown;
+      answersEarlier ||= previous.length === 0;
+      applyLater(previous, read.negation);
+    }
     const inSentence = roles.map((r) => ({ raw: raws[r.n] ?? '', sentence: shown, ...r.settled }));
     for (const m of inSentence) mentions.push(m);
     previous = inSentence;
   }
-  return { mentions, bare, confirmFirst, answersEarlier };
+  return { mentions, bare, confirmFirst, answersEarlier, ...(unanswered === undefined ? {} : { unanswered }) };
 }
 
 /** "Never." after a sentence: what it named is forbidden, or withheld where it was an instruction. */

@@ -20,6 +20,9 @@ import {
 } from './words.ts';
 import type { Token } from './tokens.ts';
 
+/** Words after a verb's object that lead to its destination: "transfer them to ...", "put them through ...". */
+const OBJECT_THEN_TARGET = new Set(['to', 'through', 'over', 'onto', 'on', 'off']);
+
 /** What follows "no", "nobody" in a fallback condition: "if nobody answers", "if no one picks up". */
 const NOBODY_ANSWERS = new Set(['answer', 'answers', 'one', 'picks', 'responds', 'response', 'reply', 'is', 'available']);
 
@@ -123,14 +126,36 @@ export class Sentence {
     return words.length > 0 && words.length <= 8 && !words.some((w) => TO_VERBS.has(w) || THROUGH_VERBS.has(w) || DIRECT_VERBS.has(w) || w === 'hand');
   }
 
-  /** "Never transfer there.", "Do not call that number.": it points back at the sentence before. */
-  pointsBack(): boolean {
-    return this.words.some((w, i) => {
-      if (w === 'there') return true;
+  /**
+   * "Never transfer there.", "Do not call that number.": it points back at the sentence before. With
+   * `ownDestinations` (the sentence names destinations of its own: "Never transfer there, use ext:1002."),
+   * "them"/"it" followed by "to"/"through" are the caller, the object of a transfer to what follows ("Never
+   * transfer them to ext:1999"), not a pointer back.
+   */
+  pointsBack(ownDestinations = false): boolean {
+    return this.words.some((_, i) => this.refersBackAt(i, ownDestinations));
+  }
+
+  /**
+   * A word at i that points back at the destination of the sentence before: "there", "it"/"them" after "to"
+   * or a transfer verb, "that number", "the same line". Not when a destination follows it as its name ("that
+   * number: ext:1999", "this line (ext:1999)"): then it names that destination, in this sentence.
+   */
+  refersBackAt(i: number, ownDestinations = true): boolean {
+    const w = this.words[i];
+    if (w === undefined) return false;
+    let last = i;
+    if (w === 'it' || w === 'them') {
       const before = this.words[i - 1];
-      if (w === 'it' || w === 'them') return before === 'to' || (before !== undefined && (TO_VERBS.has(before) || DIRECT_VERBS.has(before)));
-      return w !== undefined && BACK_REFERENCES.has(w) && this.isWord(i + 1, DESTINATION_NOUNS);
-    });
+      if (!(before === 'to' || (before !== undefined && (TO_VERBS.has(before) || DIRECT_VERBS.has(before))))) return false;
+      if (ownDestinations && before !== 'to' && this.isWord(i + 1, OBJECT_THEN_TARGET)) return false;
+    } else if (w !== 'there') {
+      if (!BACK_REFERENCES.has(w) || !this.isWord(i + 1, DESTINATION_NOUNS)) return false;
+      last = i + 1;
+    }
+    let k = last + 1;
+    while (this.tokens[k]?.kind === 'boundary' || this.tokens[k]?.kind === 'open') k++;
+    return !this.isDest(k);
   }
 
   /** "transfer them to someone nice": an instruction with no destination the tools could dial. */
