@@ -33,10 +33,11 @@
 // there." as a list item, "Never." after a blank line) has nothing in its own text to apply to, and read
 // alone it would leave the destination it answers dialable. It is joined to the last rule before it that
 // names a destination (with any rules between, which name none), so the answer applies to that rule's last
-// sentence with a destination, as it would on one line. Joining rather than refusing: the reader reads any
-// short prohibitive sentence as an answer ("Never hang up on a caller."), and refusing the settings for that
-// would refuse ordinary guidance; joining can only make the rule before stricter, and the read-back shows it
-// (not dialled: 'later'). An answer with no destination anywhere before it (the text starts with "Never
+// sentence with a destination, as it would on one line. Joining rather than refusing: the reader reads a
+// short prohibition whose verb it does not know ("Never bother them.") as an answer, and refusing the settings
+// for that would refuse ordinary guidance; joining can only make the rule before stricter, and the read-back
+// shows it (not dialled: 'later'). Guidance with a verb of its own ("Never hang up on a caller.") is no answer
+// (Sentence.isGuidance) and stays a rule of its own, which names no destination. An answer with no destination anywhere before it (the text starts with "Never
 // transfer there.") stays a rule of its own: it has nothing to forbid, and plan.ts warns that it forbids nothing.
 // Forbidding is never per rule anyway: every rule's forbidden destinations form one denylist (plan.ts).
 // The '.' of an abbreviation the reader knows ("e.g.", "i.e.", "etc.", "Dr.") ends no sentence, whatever the

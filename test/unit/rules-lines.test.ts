@@ -3,7 +3,8 @@
 // ("If ext:2001 is busy, try ext:2002.") or only asks to confirm one of its destinations first continues the
 // rule above; an answer after a blank line or as a list item joins the rule it answers. The invariant: no
 // wording that forbids a destination leaves it dialable, wherever the answer is written, and confirm-first is
-// never lost. Table tests over a hostile corpus, then fast-check.
+// never lost. And its converse: guidance right after a rule ("Never hang up on a caller.") is no answer, so
+// it changes nothing in the plan. Table tests over a hostile corpus, then fast-check.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalDestination } from '../../settings/destination.ts';
@@ -54,6 +55,9 @@ const ANSWERS = [
   "Don't transfer them, transfer to ext:1009.",
 ];
 
+// The answers above that neither point back nor name a destination: after a fallback they refuse the whole chain.
+const BARE_ANSWERS = new Set(['Never.', 'Never!', 'NEVER.', 'never.', 'Never do that.', 'Do not.', "Don't."]);
+
 const RULE = 'If billing, transfer to ext:1001.';
 const OTHER = 'If sales, transfer to ext:1002.';
 // Where the answer is written after RULE: the same line, the next line, and past every hard boundary.
@@ -76,12 +80,16 @@ const LAYOUTS: Array<[string, (answer: string) => string]> = [
 describe('an answer to a rule, wherever it is written', () => {
   const cases = LAYOUTS.flatMap(([layout, write]) => ANSWERS.map((answer): [string, string, string] => [answer, layout, write(answer)]));
 
-  it.each(cases)('%j %s leaves the destination it answers undialable and the next rule as it was', (_, layout, text) => {
+  it.each(cases)('%j %s leaves the destination it answers undialable and the next rule as it was', (answer, layout, text) => {
     const plan = planOf(text);
-    // After a fallback sentence the answer is to that sentence, as on one line: the fallback is what it forbids.
-    const answered = layout === 'after a fallback line' ? 'ext:1003' : 'ext:1001';
-    expect(planFor(plan, answered), text).toBeUndefined();
-    expect(allowedDestinations(plan).map(canonicalDestination)).not.toContain(answered);
+    // After a fallback sentence the answer is to that sentence, as on one line: the fallback is what it
+    // forbids; a bare one ("Never.", "Don't.") cannot say which it means, so the whole chain is refused.
+    const answered = layout === 'after a fallback line' ? ['ext:1003'] : ['ext:1001'];
+    if (layout === 'after a fallback line' && BARE_ANSWERS.has(answer)) answered.push('ext:1001');
+    for (const d of answered) {
+      expect(planFor(plan, d), text).toBeUndefined();
+      expect(allowedDestinations(plan).map(canonicalDestination)).not.toContain(d);
+    }
     expect(planFor(plan, 'ext:1002')?.chain.map(canonicalDestination), text).toEqual(['ext:1002']);
   });
 
@@ -118,19 +126,6 @@ describe('an answer to a rule, wherever it is written', () => {
     }
   });
 
-  it('pays for reading any short "no" as an answer: guidance right after a rule leaves its destination not dialled', () => {
-    // The reader cannot tell "Never do that." from "Never hang up on a caller.": both answer the rule before.
-    for (const text of [`${RULE}\nNever hang up on a caller.\n${OTHER}`, `- ${RULE}\n- Never hang up on a caller.\n- ${OTHER}`]) {
-      const plan = planOf(text);
-      expect(allowedDestinations(plan).map(canonicalDestination), text).toEqual(['ext:1002']);
-      expect(plan.notDialled?.map((n) => [canonicalDestination(n.destination), n.reason])).toEqual([['ext:1001', 'later']]);
-    }
-    // Written first, it answers nothing: a warning, and the rules after it are as they were.
-    const first = planOf(`Never hang up on a caller.\n\n${RULE}`);
-    expect(allowedDestinations(first).map(canonicalDestination)).toEqual(['ext:1001']);
-    expect(first.warnings).toHaveLength(1);
-  });
-
   it('reads a destination named after "that number" as its own, not as a pointer back', () => {
     const plan = planOf(`${RULE} Never transfer to this number: ext:1999. Do not call that line (ext:1998).`);
     expect(dialable(`${RULE} Never transfer to this number: ext:1999.`)).toEqual(['ext:1001']);
@@ -153,6 +148,117 @@ describe('an answer to a rule, wherever it is written', () => {
       ['ext:1001', 'later'],
       ['ext:1009', 'mixed'],
     ]);
+  });
+});
+
+// Short guidance right after a rule: a prohibition with a verb of its own that cannot mean a transfer. It
+// answers nothing: the rule above stays dialable and the guidance forbids nothing.
+const GUIDANCE = [
+  'Never hang up on a caller.',
+  'Never put the caller on hold for long.',
+  // "phone numbers" names no destination and points at none.
+  'Do not give out personal phone numbers.',
+  "Don't promise a callback time.",
+  'Never share internal extensions with the caller.',
+  'Do not interrupt the caller.',
+  'Never guess an answer.',
+];
+
+describe('guidance right after a rule, wherever it is written', () => {
+  const layouts = LAYOUTS.filter(([layout]) => layout !== 'after a fallback line');
+  const cases = layouts.flatMap(([layout, write]) => GUIDANCE.map((g): [string, string, string] => [g, layout, write(g)]));
+
+  it.each(cases)('%j %s leaves the rule above dialable and forbids nothing', (_, __, text) => {
+    const plan = planOf(text);
+    expect(planFor(plan, 'ext:1001')?.chain.map(canonicalDestination), text).toEqual(['ext:1001']);
+    expect(planFor(plan, 'ext:1002')?.chain.map(canonicalDestination), text).toEqual(['ext:1002']);
+    expect(plan.forbidden, text).toEqual([]);
+    expect(plan.notDialled ?? [], text).toEqual([]);
+  });
+
+  it.each(GUIDANCE)('leaves a fallback chain whole after %j', (g) => {
+    for (const text of [
+      `${RULE}\nIf they are busy, try ext:1003.\n${g}`,
+      `- ${RULE}\n- If they are busy, try ext:1003.\n- ${g}`,
+      `${RULE} If they are busy, try ext:1003. ${g}`,
+    ]) {
+      const plan = planOf(text);
+      expect(planFor(plan, 'ext:1001')?.chain.map(canonicalDestination), text).toEqual(['ext:1001', 'ext:1003']);
+      expect(plan.forbidden, text).toEqual([]);
+    }
+  });
+
+  it('reads guidance written first as guidance, with the warning any rule naming no destination gets', () => {
+    const first = planOf(`Never hang up on a caller.\n\n${RULE}`);
+    expect(allowedDestinations(first).map(canonicalDestination)).toEqual(['ext:1001']);
+    expect(first.warnings).toEqual(["rule 1 names no destination; the agent reads it as guidance only: 'Never hang up on a caller.'"]);
+    // As a list item of its own it stays a rule of its own (text.ts joins only answers to the rule before).
+    expect(splitRules(`- ${RULE}\n- Never hang up on a caller.\n- ${OTHER}`)).toEqual([RULE, 'Never hang up on a caller.', OTHER]);
+  });
+
+  // Decided cases: what makes a short prohibition an answer is its verb. A transfer verb (wherever a verb
+  // stands), a pro-verb ("do that"), no verb at all, or a verb the reader does not know (the safe side: it
+  // forbids, and the read-back shows the rule not dialled) make an answer; a known verb of its own makes guidance.
+  it.each([
+    ['Never do that for billing calls.', 'answer'],
+    ['Never send them there.', 'answer'],
+    ['Never do so.', 'answer'],
+    ['Do not do it.', 'answer'],
+    ['No.', 'answer'],
+    ['Not there.', 'answer'],
+    ['Not that one.', 'answer'],
+    ['Never to that number.', 'answer'],
+    ['Not allowed.', 'answer'],
+    ['Never use that number.', 'answer'],
+    ['Never connect them.', 'answer'],
+    ['Never forward it.', 'answer'],
+    ['Never route them there.', 'answer'],
+    ['Do not dial that number.', 'answer'],
+    ['Never patch them through.', 'answer'],
+    ['Never escalate it.', 'answer'],
+    ['Never pass them on.', 'answer'],
+    // A verb the reader does not know: it might mean a transfer, so it answers.
+    ['Never bother them.', 'answer'],
+    // A transfer verb beside a verb of its own: the transfer wins.
+    ['Never hang up or transfer there.', 'answer'],
+    ["Don't hang up, never transfer them.", 'answer'],
+    ['Never leave them there.', 'answer'],
+    ['Never hang up on that line.', 'answer'],
+    ['Never let them through.', 'answer'],
+    ["Don't make that call.", 'answer'],
+    ['Never do that transfer.', 'answer'],
+    ['Never be rude.', 'guidance'],
+    ['If the caller is not a customer, never hang up.', 'guidance'],
+    ['Do not give out personal phone numbers, not even to family.', 'guidance'],
+    ['Callers must never be kept waiting.', 'guidance'],
+    ['Never be put on hold.', 'guidance'],
+    ['Never use jargon.', 'guidance'],
+    ['Never try to guess.', 'guidance'],
+    ["Don't do refunds over the phone.", 'guidance'],
+    ['Never hang up on a call.', 'guidance'],
+    ['At no time should you argue with a caller.', 'guidance'],
+    ['Never, ever hang up.', 'guidance'],
+    ['Avoid interrupting the caller.', 'guidance'],
+    // A pointer back with a verb of its own: the number is not to be given out, transferring there is fine.
+    ["Don't share that number.", 'guidance'],
+  ])('reads %j after a rule as an %s', (sentence, kind) => {
+    for (const text of [`${RULE} ${sentence}`, `${RULE}\n${sentence}`, `- ${RULE}\n- ${sentence}`, `${RULE}\n\n${sentence}`]) {
+      expect(dialable(text), text).toEqual(kind === 'answer' ? [] : ['ext:1001']);
+    }
+  });
+
+  it('refuses the whole chain for a bare answer after a fallback, and only the fallback for one that points back', () => {
+    const bare = planOf(`If billing, transfer to ext:1001.\nIf they are busy, try ext:1003.\nNever.\n${OTHER}`);
+    expect(allowedDestinations(bare).map(canonicalDestination)).toEqual(['ext:1002']);
+    expect(bare.notDialled?.map((n) => [canonicalDestination(n.destination), n.reason])).toEqual([
+      ['ext:1001', 'later'],
+      ['ext:1003', 'later'],
+    ]);
+    const there = planOf(`If billing, transfer to ext:1001.\nIf they are busy, try ext:1003.\nNever transfer there.\n${OTHER}`);
+    expect(allowedDestinations(there).map(canonicalDestination)).toEqual(['ext:1001', 'ext:1002']);
+    // Two fallbacks: a bare answer refuses all three; a fresh instruction starts a chain of its own.
+    expect(dialable(`${RULE} If they are busy, try ext:1003. If they don't answer, try ext:1004. No.`)).toEqual([]);
+    expect(dialable(`${RULE} If they are busy, try ext:1003. Transfer refunds to ext:1005. Never.`)).toEqual(['ext:1001', 'ext:1003']);
   });
 });
 
@@ -276,7 +382,121 @@ const generated = fc.oneof(
 const answers = fc.constantFrom(...ANSWERS);
 const separators = fc.constantFrom(' ', '\n', '\r\n', '\n\n', '\n- ');
 
+// Guidance: a prohibition with a verb of its own that cannot mean a transfer.
+const guidanceSentences = fc
+  .tuple(
+    fc.constantFrom('Never', 'Do not', "Don't", 'Dont', 'Don\u2019t', 'NEVER', 'Please never', 'You must never', 'Never ever', 'Avoid'),
+    fc.constantFrom(
+      'hang up on a caller',
+      'put the caller on hold for long',
+      'give out personal phone numbers',
+      'promise a callback time',
+      'share internal extensions with the caller',
+      'interrupt the caller',
+      'guess an answer',
+      'be rude to anyone',
+      'keep callers waiting',
+      'argue with the caller',
+      'read out account numbers',
+      'leave a caller on hold',
+      'discuss pricing',
+      'say that you are a bot',
+      'make promises about refunds',
+      'ask for a card number',
+      'use jargon',
+      'tell them the manager is away',
+      'disclose internal phone numbers',
+      'hang up on a call',
+    ),
+    fc.constantFrom('.', '!'),
+  )
+  .map(([opener, phrase, end]) => {
+    // "Avoid" takes the -ing form: "Avoid hanging up on a caller."
+    if (opener !== 'Avoid') return `${opener} ${phrase}${end}`;
+    const [verb, ...rest] = phrase.split(' ');
+    const ing = verb === 'be' ? 'being' : verb!.endsWith('e') ? `${verb!.slice(0, -1)}ing` : verb === 'put' ? 'putting' : `${verb}ing`;
+    return `${opener} ${[ing, ...rest].join(' ')}${end}`;
+  });
+
+// Answers: a transfer verb, a pro-verb, or nothing, after "Never"/"Do not"/"Don't".
+const answerSentences = fc
+  .tuple(
+    fc.constantFrom('Never', 'Do not', "Don't", 'Dont', 'NEVER', 'Please never', 'You must never'),
+    fc.constantFrom(
+      '',
+      ' transfer there',
+      ' send them there',
+      ' put them through',
+      ' connect them there',
+      ' forward them there',
+      ' route them there',
+      ' dial that number',
+      ' call that number',
+      ' patch them through',
+      ' hand them over there',
+      ' pass them to that line',
+      ' escalate to that line',
+      ' do that',
+      ' do this',
+      ' do so',
+      ' do it',
+      ' do that for billing calls',
+    ),
+    fc.constantFrom('.', '!'),
+  )
+  .map(([opener, phrase, end]) => `${opener}${phrase}${end}`);
+
+/** What the tools obey: every chain, and the denylist. */
+const planShape = (text: string) => {
+  const compiled = compilePlan(text);
+  if (!compiled.ok) return { errors: compiled.errors };
+  const { plan } = compiled;
+  const chains = allowedDestinations(plan).map((d) => planFor(plan, canonicalDestination(d))?.chain.map(canonicalDestination));
+  return { chains, forbidden: plan.forbidden.map(canonicalDestination).sort() };
+};
+
 describe('properties of answers to rules', () => {
+  it('never changes what is dialable or forbidden when guidance follows a rule, on its line, the next line, the next item or paragraph', () => {
+    fc.assert(
+      fc.property(
+        fc.array(generated, { minLength: 1, maxLength: 4 }),
+        fc.nat(),
+        guidanceSentences,
+        separators,
+        separators,
+        (made, at, guidance, before, after) => {
+          const texts = made.map((r, i) => r(100 + i));
+          const k = at % texts.length;
+          const head = texts.slice(0, k + 1).join('\n- ');
+          const tail = texts.slice(k + 1);
+          const rest = tail.length > 0 ? `\n- ${tail.join('\n- ')}` : '';
+          const text = `- ${head}${before}${guidance}${tail.length > 0 ? after + tail.join('\n- ') : ''}`;
+          expect(planShape(text), text).toEqual(planShape(`- ${head}${rest}`));
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('always refuses the destination of the rule an answer with a transfer verb, a pro-verb or nothing follows', () => {
+    fc.assert(
+      fc.property(fc.array(generated, { minLength: 1, maxLength: 4 }), fc.nat(), answerSentences, separators, separators, (made, at, answer, before, after) => {
+        const texts = made.map((r, i) => r(100 + i));
+        const k = at % texts.length;
+        const head = texts.slice(0, k + 1).join('\n- ');
+        const tail = texts.slice(k + 1);
+        const text = `- ${head}${before}${answer}${tail.length > 0 ? after + tail.join('\n- ') : ''}`;
+        const mentions = readRule(texts[k]!).mentions;
+        const last = mentions[mentions.length - 1]?.sentence;
+        const answered = mentions.filter((m) => m.sentence === last && ['start', 'alternative', 'fallback'].includes(m.role));
+        const compiled = compilePlan(text);
+        if (!compiled.ok) return; // refused as a whole: nothing is dialled
+        for (const m of answered) expect(planFor(compiled.plan, m.raw), text).toBeUndefined();
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
   it('never leaves dialable a destination of the rule an answer follows, on its line, the next line or the next item', () => {
     fc.assert(
       fc.property(fc.array(generated, { minLength: 1, maxLength: 4 }), fc.nat(), answers, separators, separators, (made, at, answer, before, after) => {
