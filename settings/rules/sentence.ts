@@ -55,7 +55,7 @@ const TRANSFER_NOUNS = new Set(['transfer', 'transfers', 'handoff', 'handoffs', 
 /** Words before "call" that make it the transfer just written: "Never make that call." */
 const THAT_CALL = new Set(['that', 'this', 'such', 'same']);
 /** Prepositions that make a destination pointed back at a place the caller would go: "Never hang up on that line." */
-const TOWARDS = new Set(['to', 'through', 'onto', 'into', 'at', 'on', 'via']);
+const TOWARDS = new Set(['to', 'through', 'onto', 'into', 'at', 'on', 'via', 'with']);
 
 export class Sentence {
   readonly tokens: Token[];

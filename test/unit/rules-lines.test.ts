@@ -224,6 +224,7 @@ describe('guidance right after a rule, wherever it is written', () => {
     ["Don't hang up, never transfer them.", 'answer'],
     ['Never leave them there.', 'answer'],
     ['Never hang up on that line.', 'answer'],
+    ['Never leave a caller with that desk.', 'answer'],
     ['Never let them through.', 'answer'],
     ["Don't make that call.", 'answer'],
     ['Never do that transfer.', 'answer'],
