@@ -23,6 +23,9 @@ export function negationScope(s: Sentence): Set<number> {
     if (s.isDest(i)) {
       scope.add(i);
       active.captured = true;
+    } else if (s.refersBackAt(i)) {
+      // "Never transfer there, use ext:1002": it governs the destination before (reader.ts), not what follows.
+      active.captured = true;
     } else if (s.isBoundary(i) && s.inLeading(active.at)) {
       // "If the caller has never called before, ...": the negation belongs to the condition.
       active = undefined;

@@ -10,7 +10,9 @@
 //   - forbids: destinations after "never", "do not", "don't", "not to", "except", "other than",
 //     "instead of", "no longer", or described as off limits ("ext:1999 is no longer in use"). All rules'
 //     forbids form one denylist; a destination that is both allowed and forbidden is an error naming both rules.
-//   - confirmFirst: the rule asks the agent to check with the caller before transferring.
+//   - confirmFirst: the rule asks the agent to check with the caller before transferring. A rule that asks it
+//     but dials nothing passes it on to the rules that dial what it names, or to every rule when it names
+//     nothing (confirmWhereNamed): a confirmation is never lost.
 // A destination inside a condition ("if the caller is calling from 512-555-0000, ...") is not one to
 // dial; like a sentence with a destination the parser cannot place, it is reported as a warning.
 //
@@ -86,9 +88,26 @@ export function compilePlan(text: string): PlanResult {
     for (const w of read.warnings) warnings.push(w);
     rules.push(read.rule);
   });
+  confirmWhereNamed(rules);
   for (const e of conflicts(rules)) errors.push(e);
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, plan: { rules, forbidden: forbiddenOf(rules), notDialled: notDialledOf(rules), warnings, source: 'parser' } };
+}
+
+/**
+ * A rule that asks to confirm first and dials nothing itself is about other rules' transfers: "When
+ * transferring to ext:1001, confirm with the caller first." as a list item of its own makes every rule that
+ * dials ext:1001 confirm first, and "Always confirm with the caller first." in a paragraph of its own, naming
+ * no destination, makes every rule confirm first. Losing a confirmation would dial without asking, so the
+ * stricter reading wins. (A rule that dials confirms its own transfers only.)
+ */
+function confirmWhereNamed(rules: PlanRule[]) {
+  const confirming = rules.filter((r) => r.confirmFirst && r.chains.length === 0);
+  const everywhere = confirming.some((r) => r.forbids.length === 0 && (r.notDialled ?? []).length === 0);
+  const named = new Set(confirming.flatMap((r) => (r.notDialled ?? []).map((n) => destinationKey(n.destination))));
+  for (const rule of rules) {
+    if (rule.chains.length > 0 && (everywhere || rule.chains.some((c) => c.some((d) => named.has(destinationKey(d)))))) rule.confirmFirst = true;
+  }
 }
 
 /** The denylist of a set of rules: each forbidden destination once, in the order first named. */
@@ -201,16 +220,25 @@ function readRule(index: number, text: string): { rule: PlanRule; errors: string
     }
   }
 
-  if (reading.mentions.length === 0) {
-    // "transfer them to someone nice": an instruction the tools cannot carry out. A negated one
-    // ("never transfer calls to the CEO") forbids nothing that could be dialled: guidance only.
-    const instructions = reading.bare.filter((s) => s.instructs);
-    const negated = instructions.find((s) => s.negated);
-    if (instructions.some((s) => !s.negated)) {
-      errors.push(`rule ${index}: it says 'transfer to' but names no destination (write ext:1002, a US phone number or a sip: address)`);
-    } else if (negated) {
-      warnings.push(`rule ${index}: forbids a transfer but names no destination, so nothing is added to the denylist: ${quoteSentence(negated.sentence)}`);
-    }
+  // "transfer them to someone nice": an instruction the tools cannot carry out, in a rule of its own or in a
+  // sentence of a rule that names destinations elsewhere. A negated one ("never transfer calls to the CEO")
+  // forbids nothing that could be dialled: guidance only.
+  const instructions = reading.bare.filter((s) => s.instructs);
+  const negated = instructions.find((s) => s.negated);
+  if (instructions.some((s) => !s.negated)) {
+    errors.push(`rule ${index}: it says 'transfer to' but names no destination (write ext:1002, a US phone number or a sip: address)`);
+  } else if (negated && reading.mentions.length === 0) {
+    warnings.push(`rule ${index}: forbids a transfer but names no destination, so nothing is added to the denylist: ${quoteSentence(negated.sentence)}`);
+  }
+  if (reading.unanswered !== undefined) {
+    // "Never transfer there." with no destination before it anywhere in the rules (text.ts attaches an answer
+    // to the rule it answers, across blank lines and list items): it has nothing to forbid.
+    warnings.push(
+      `rule ${index}: ${quoteSentence(reading.unanswered)} answers or points back at a sentence before it, but no destination is named before it, so it forbids nothing; if it means a destination, name it ('Never transfer to ext:1002.')`,
+    );
+  }
+  if (reading.mentions.length === 0 && reading.confirmFirst && errors.length === 0 && warnings.length === 0) {
+    warnings.push(`rule ${index} names no destination but asks to confirm first, so every transfer confirms first: ${quoteSentence(text)}`);
   }
   if (reading.mentions.length === 0 && errors.length === 0 && warnings.length === 0) {
     warnings.push(`rule ${index} names no destination; the agent reads it as guidance only: ${quoteSentence(text)}`);

@@ -19,7 +19,11 @@
 //      or backwards when nothing follows it), every other destination forbidden too unless an instruction
 //      clearly names it, and then it is withheld, not dialled.
 // A sentence that only answers the one before ("Never.") or points back at it ("Never transfer there.")
-// applies to that sentence's destinations. Every step is a bounded look around a token, so the time
+// applies to that sentence's destinations, and so does a prohibitive sentence that points back while naming
+// destinations of its own ("Never transfer there, use ext:1002.": ext:1002 is not dialled either, a mixed
+// sentence). A bare answer after fallback sentences ("... If they are busy, try ext:1003. Never.") applies to
+// the whole chain. Guidance with a verb of its own ("Never hang up on a caller.") answers nothing
+// (Sentence.isGuidance). Every step is a bounded look around a token, so the time
 // grows linearly with the text.
 //
 // Where each step lives: the tokens (tokens.ts), steps 1 and 2 and the sentence as a whole (sentence.ts),
@@ -56,6 +60,8 @@ export interface RuleReading {
    * transfer there."): in this text it has nothing to apply to, so it belongs with the text before (text.ts).
    */
   answersEarlier: boolean;
+  /** The first such sentence, as written, for the warning that it forbids nothing (plan.ts). */
+  unanswered?: string;
 }
 
 /** Reads a rule's whole text. */
@@ -65,7 +71,11 @@ export function readRule(text: string): RuleReading {
   const bare: RuleReading['bare'] = [];
   let confirmFirst = false;
   let answersEarlier = false;
+  let unanswered: string | undefined;
   let previous: ReadMention[] = [];
+  // The destinations of the sentence with the last instruction and of the fallback sentences after it ("If
+  // billing, transfer to ext:1001. If they are busy, try ext:1003."): what a bare "Never." after them answers.
+  let chain: ReadMention[] = [];
   for (const sentence of splitSentences(masked)) {
     const shown = sentence.replace(PLACEHOLDER_RE, (_, n: string) => raws[indexOf(n)] ?? '').trim();
     const { tokens, unreadable } = tokenize(sentence);
@@ -75,18 +85,33 @@ export function readRule(text: string): RuleReading {
     if (roles.length === 0) {
       // A short answer in letters the reader cannot check ("Nеver." with a Cyrillic е) may be a "never" too.
       const unchecked = unreadable && read.isElliptic();
-      const answersBefore = unchecked || (read.negation !== undefined && (read.isElliptic() || read.pointsBack()));
+      // "Never hang up on a caller.": a prohibition with a verb of its own is guidance, not an answer.
+      const answersBefore =
+        unchecked || (read.negation !== undefined && !read.isGuidance() && (read.isElliptic() || read.pointsBack() || read.namesTransferBack()));
       if (answersBefore) {
+        if (previous.length === 0) unanswered ??= shown;
         answersEarlier ||= previous.length === 0;
-        applyLater(previous, read.negation ?? 'unreadable');
+        // A bare answer after a fallback sentence ("... If they are busy, try ext:1003. Never.") cannot say
+        // whether it refuses the fallback or the transfer it falls back from: it refuses both. One that points
+        // back ("Never transfer there.") refuses what the sentence before names.
+        applyLater(read.pointsBack() || read.namesTransferBack() ? previous : chain, read.negation ?? 'unreadable');
       } else bare.push({ sentence: shown, instructs: read.instructsWithoutDestination(), negated: read.negation !== undefined });
       continue;
     }
+    // "Never transfer there, use ext:1002.": a prohibition pointing back applies to the sentence before even
+    // where this sentence names a destination of its own.
+    if (read.negation !== undefined && read.pointsBack(true) && !read.isGuidance()) {
+      if (previous.length === 0) unanswered ??= shown;
+      answersEarlier ||= previous.length === 0;
+      applyLater(previous, read.negation);
+    }
     const inSentence = roles.map((r) => ({ raw: raws[r.n] ?? '', sentence: shown, ...r.settled }));
     for (const m of inSentence) mentions.push(m);
+    const fallsBack = inSentence.some((m) => m.role === 'fallback') && !inSentence.some((m) => m.role === 'start' || m.role === 'alternative');
+    chain = fallsBack ? [...chain, ...inSentence] : inSentence;
     previous = inSentence;
   }
-  return { mentions, bare, confirmFirst, answersEarlier };
+  return { mentions, bare, confirmFirst, answersEarlier, ...(unanswered === undefined ? {} : { unanswered }) };
 }
 
 /** "Never." after a sentence: what it named is forbidden, or withheld where it was an instruction. */

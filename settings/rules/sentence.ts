@@ -4,11 +4,18 @@
 // the sentence before. The look-arounds every later step shares are here too, each bounded to a few tokens.
 import {
   BACK_REFERENCES,
+  BEFORE_PROHIBITED_VERB,
   CLAUSE_WORDS,
   CONDITION_OPENERS,
   DESTINATION_NOUNS,
   DIRECT_VERBS,
+  GUIDANCE_ADJECTIVES,
   LEAD_INS,
+  MODALS,
+  NOT_BEFORE_VERB,
+  PARTICIPLES,
+  PASSIVE_AUXILIARIES,
+  PRO_OBJECTS,
   QUESTION_OPENERS,
   RESTRICTIONS,
   THROUGH_VERBS,
@@ -16,12 +23,39 @@ import {
   UNANSWERED_SUBJECTS,
   UNANSWERED_VERBS,
   UNAVAILABLE,
+  VERB_AS_NOUN_BEFORE,
+  guidanceVerb,
   negationAt,
+  negationWidth,
+  stemsOf,
 } from './words.ts';
 import type { Token } from './tokens.ts';
 
+/** Words after a verb's object that lead to its destination: "transfer them to ...", "put them through ...". */
+const OBJECT_THEN_TARGET = new Set(['to', 'through', 'over', 'onto', 'on', 'off']);
+
 /** What follows "no", "nobody" in a fallback condition: "if nobody answers", "if no one picks up". */
 const NOBODY_ANSWERS = new Set(['answer', 'answers', 'one', 'picks', 'responds', 'response', 'reply', 'is', 'available']);
+
+/** Words after which a transfer verb stands as a verb ("never transfer", "or send", "to call"), not a noun ("a call"). */
+const VERB_LEADERS: ReadonlySet<string> = new Set(
+  [...LEAD_INS, ...MODALS, ...PASSIVE_AUXILIARIES, ...BEFORE_PROHIBITED_VERB, 'or', 'nor', 'and', 'to', 'do', 'does', 'did', 'been', 'being'].filter(
+    (w) => w === 'to' || w === 'and' || w === 'or' || w === 'be' || !NOT_BEFORE_VERB.has(w),
+  ),
+);
+/** "Never put the caller on hold": "put" with these after it is no transfer. */
+const ON_HOLD = new Set(['hold', 'wait', 'waiting', 'mute', 'speaker', 'spot']);
+/** Verbs that are a transfer only when their object is a destination: "never use that number", not "never use jargon". */
+const WITH_DESTINATION_OBJECT = new Set(['use', 'try']);
+/** Words between such a verb and its object: "use the same line", "try that one". */
+const OBJECT_ARTICLES = new Set(['the', 'a', 'an', 'any', 'that', 'this', 'those', 'these', 'same', 'their', 'our', 'your']);
+const TRANSFER_BASES: ReadonlySet<string> = new Set([...TO_VERBS, ...THROUGH_VERBS, ...DIRECT_VERBS, 'hand']);
+/** Nouns that name a transfer: "Never promise a transfer.", "Don't attempt that handoff." */
+const TRANSFER_NOUNS = new Set(['transfer', 'transfers', 'handoff', 'handoffs', 'handover', 'escalation', 'connection']);
+/** Words before "call" that make it the transfer just written: "Never make that call." */
+const THAT_CALL = new Set(['that', 'this', 'such', 'same']);
+/** Prepositions that make a destination pointed back at a place the caller would go: "Never hang up on that line." */
+const TOWARDS = new Set(['to', 'through', 'onto', 'into', 'at', 'on', 'via', 'with']);
 
 export class Sentence {
   readonly tokens: Token[];
@@ -123,14 +157,142 @@ export class Sentence {
     return words.length > 0 && words.length <= 8 && !words.some((w) => TO_VERBS.has(w) || THROUGH_VERBS.has(w) || DIRECT_VERBS.has(w) || w === 'hand');
   }
 
-  /** "Never transfer there.", "Do not call that number.": it points back at the sentence before. */
-  pointsBack(): boolean {
-    return this.words.some((w, i) => {
-      if (w === 'there') return true;
+  /**
+   * "Never hang up on a caller.", "Do not give out personal phone numbers.", "Never put the caller on hold.":
+   * a prohibition whose verb is one of its own, which cannot mean a transfer, is guidance: it answers no
+   * sentence before it. Not when the sentence has a transfer verb where a verb stands ("Never hang up or
+   * transfer there.", "Never send them there."), when what it prohibits is a pro-verb ("Never do that for
+   * billing calls.", "Don't do so."), nothing ("Never.", "Not that one.", "Never to that number.") or a word
+   * the reader does not know as a guidance verb ("Not allowed.", "Never bother them."): those answer the
+   * sentence before, which forbids rather than leaves dialable (the safe side, shown by the read-back).
+   */
+  isGuidance(): boolean {
+    if (this.negation === undefined) return false;
+    for (let i = 0; i < this.tokens.length; i++) if (this.#transferVerbAt(i) || this.#transferPlaceAt(i)) return false;
+    // The first prohibition outside a leading condition decides ("If the caller is not a customer, never hang
+    // up." is guidance); a transfer anywhere in the sentence was looked for above.
+    for (let i = 0; i < this.tokens.length; i++) {
+      const width = this.idiom[i] || this.inLeading(i) ? 0 : negationWidth(this.words, i);
+      if (width > 0) return this.#ownVerbAfter(i + width);
+    }
+    return false;
+  }
+
+  /** Whether the verb a prohibition ends at k governs is one of guidance's own (isGuidance). */
+  #ownVerbAfter(k: number): boolean {
+    const n = this.tokens.length;
+    while (k < n && (this.isBoundary(k) || this.isWord(k, BEFORE_PROHIBITED_VERB) || negationAt(this.words, k))) k++;
+    const word = this.words[k];
+    if (word === undefined) return false;
+    const stems = stemsOf(word);
+    if (stems.includes('put')) return this.#onHoldAfter(k);
+    // "Avoid using jargon": "use" or "try" with no destination for its object (isGuidance looked for one first).
+    if (stems.some((s) => WITH_DESTINATION_OBJECT.has(s))) return true;
+    if (word === 'do' || word === 'does' || word === 'doing' || word === 'did' || word === 'done') {
+      // "Never do that", "Don't do so": a pro-verb; "Don't do refunds": a verb of its own.
+      const object = this.words[k + 1] === 'the' ? k + 2 : k + 1;
+      const what = this.words[object];
+      return what !== undefined && !PRO_OBJECTS.has(what);
+    }
+    if (word === 'be' || word === 'been' || word === 'being' || word === 'get' || word === 'got' || word === 'getting') {
+      // "Never be rude", "Callers must never be kept waiting", "Never be put on hold".
+      const next = this.words[k + 1];
+      if (next === undefined) return false;
+      return GUIDANCE_ADJECTIVES.has(next) || guidanceVerb(next) || (stemsOf(next).includes('put') && this.#onHoldAfter(k + 1));
+    }
+    return guidanceVerb(word);
+  }
+
+  /**
+   * A transfer named without a transfer verb, which no guidance verb makes guidance: a transfer noun ("Never
+   * promise a transfer."), "that call", or a place pointed back at ("Never leave them there.", "Never hang up
+   * on that line."). Not "that number" as an object ("Don't share that number."): that is not where the caller goes.
+   */
+  #transferPlaceAt(i: number): boolean {
+    const word = this.words[i];
+    if (word === undefined) return false;
+    if (TRANSFER_NOUNS.has(word) || (word === 'call' && this.isWord(i - 1, THAT_CALL))) return true;
+    if (word === 'there') return this.refersBackAt(i, false);
+    return this.isWord(i - 1, TOWARDS) && BACK_REFERENCES.has(word) && this.isWord(i + 1, DESTINATION_NOUNS) && this.refersBackAt(i, false);
+  }
+
+  /** "Don't make that call.", "Never do that transfer.": the transfer written before, named again. */
+  namesTransferBack(): boolean {
+    return this.words.some(
+      (w, i) => w !== undefined && this.isWord(i - 1, THAT_CALL) && (TRANSFER_NOUNS.has(w) || stemsOf(w).some((s) => TRANSFER_BASES.has(s))),
+    );
+  }
+
+  /** "put the caller on hold", "put them on hold for long". */
+  #onHoldAfter(k: number): boolean {
+    for (let j = k + 1; j <= k + 6 && j < this.tokens.length; j++) if (this.isWord(j, ON_HOLD)) return true;
+    return false;
+  }
+
+  /** A transfer verb, in any form, where a verb stands (not "a call", not "phone numbers", not "put on hold"). */
+  #transferVerbAt(i: number): boolean {
+    const word = this.words[i];
+    if (word === undefined) return false;
+    const stems = stemsOf(word);
+    if (!PARTICIPLES.has(word) && !stems.some((s) => TRANSFER_BASES.has(s))) return false;
+    const before = this.tokens[i - 1];
+    const previous = this.words[i - 1];
+    const verbPosition =
+      before === undefined ||
+      before.kind === 'boundary' ||
+      before.kind === 'open' ||
+      negationAt(this.words, i - 1) ||
+      (previous !== undefined && VERB_LEADERS.has(previous));
+    if (!verbPosition || this.isWord(i + 1, VERB_AS_NOUN_BEFORE)) return false;
+    if (stems.includes('put') && this.#onHoldAfter(i)) return false;
+    if (stems.some((s) => WITH_DESTINATION_OBJECT.has(s))) {
+      // "Never use that number", "Don't try it", "Never try.": not "Never use jargon", "Never try to guess".
+      let k = i + 1;
+      while (this.isWord(k, OBJECT_ARTICLES) && !this.isWord(k + 1, DESTINATION_NOUNS) && k < i + 3) k++;
+      const object = this.words[k];
+      return (
+        !this.isWord(k, new Set(['to'])) &&
+        (object === undefined || object === 'it' || object === 'them' || object === 'there' || BACK_REFERENCES.has(object) || DESTINATION_NOUNS.has(object))
+      );
+    }
+    return true;
+  }
+
+  /**
+   * "Never transfer there.", "Do not call that number.": it points back at the sentence before. With
+   * `ownDestinations` (the sentence names destinations of its own: "Never transfer there, use ext:1002."),
+   * "them"/"it" followed by "to"/"through" are the caller, the object of a transfer to what follows ("Never
+   * transfer them to ext:1999"), not a pointer back.
+   */
+  pointsBack(ownDestinations = false): boolean {
+    return this.words.some((_, i) => this.refersBackAt(i, ownDestinations));
+  }
+
+  /**
+   * A word at i that points back at the destination of the sentence before: "there", "it"/"them" after "to"
+   * or a transfer verb, "that number", "the same line". Not when a destination follows it as its name ("that
+   * number: ext:1999", "this line (ext:1999)"): then it names that destination, in this sentence.
+   */
+  refersBackAt(i: number, ownDestinations = true): boolean {
+    const w = this.words[i];
+    if (w === undefined) return false;
+    let last = i;
+    if (w === 'it' || w === 'them') {
       const before = this.words[i - 1];
-      if (w === 'it' || w === 'them') return before === 'to' || (before !== undefined && (TO_VERBS.has(before) || DIRECT_VERBS.has(before)));
-      return w !== undefined && BACK_REFERENCES.has(w) && this.isWord(i + 1, DESTINATION_NOUNS);
-    });
+      if (!(
+        before === 'to' ||
+        (before !== undefined && (TO_VERBS.has(before) || DIRECT_VERBS.has(before) || THROUGH_VERBS.has(before) || before === 'hand'))
+      )) {
+        return false;
+      }
+      if (ownDestinations && before !== 'to' && this.isWord(i + 1, OBJECT_THEN_TARGET)) return false;
+    } else if (w !== 'there') {
+      if (!BACK_REFERENCES.has(w) || !this.isWord(i + 1, DESTINATION_NOUNS)) return false;
+      last = i + 1;
+    }
+    let k = last + 1;
+    while (this.tokens[k]?.kind === 'boundary' || this.tokens[k]?.kind === 'open') k++;
+    return !this.isDest(k);
   }
 
   /** "transfer them to someone nice": an instruction with no destination the tools could dial. */

@@ -23,17 +23,26 @@ const EMPHASIS = new Set(['*', '_']);
 const SENTENCE_END = /[.!?;]+(?=\s|$)/g;
 const ABBREVIATIONS = new Set(['mr', 'mrs', 'ms', 'dr', 'prof', 'st', 'jr', 'sr', 'eg', 'ie', 'etc', 'vs', 'approx', 'dept']);
 const TOKEN = /\u27e6([a-p]+)\u27e7|[\p{L}\p{N}]+(?:'[\p{L}]+)*|[,;:]|[-\u2013\u2014]+|[()]/gu;
+/**
+ * The marks people type for an apostrophe: the reader folds them all into "'" (normalizeRuleText), and the
+ * rules splitter (text.ts) accepts each in "Don't" at the start of a rule, so both read the same words.
+ */
+export const APOSTROPHES = "'\u2018\u2019\u02bc\u0060\u00b4";
+const APOSTROPHE_LIKE = new RegExp(`[${APOSTROPHES.slice(1)}]`, 'g');
 /** Zero-width and other invisible format characters, which could hide a word from the reader. */
 const INVISIBLE = /[\p{Cf}\u00ad]/gu;
 
 /** The rule's text as the reader sees it: compatibility forms folded, invisible characters gone, plain apostrophes. */
 export function normalizeRuleText(text: string): string {
   // The reader's own placeholder brackets are removed too, so no text can pose as a masked destination.
+  // Apostrophes before NFKC, which would take "\u00b4" apart into a space and a combining accent ("Don\u00b4t"
+  // read "Don t"), and after it, which makes "`" of a full-width "\uff40".
   return text
+    .replace(APOSTROPHE_LIKE, "'")
     .normalize('NFKC')
+    .replace(APOSTROPHE_LIKE, "'")
     .replace(INVISIBLE, '')
-    .replace(/[\u27e6\u27e7]/g, '')
-    .replace(/[\u2018\u2019\u02bc\u0060\u00b4]/g, "'");
+    .replace(/[\u27e6\u27e7]/g, '');
 }
 
 /** Masks destination tokens (so their dots and colons stay inside them) and returns them with the masked text. */

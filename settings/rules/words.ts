@@ -58,13 +58,19 @@ export const RESTRICTIONS = new Set([
 
 /** The negation at tokens[i] (a word, or the first word of a pair), if there is one there. */
 export function negationAt(words: readonly (string | undefined)[], i: number): boolean {
+  return negationWidth(words, i) > 0;
+}
+
+/** How many words the negation at tokens[i] takes: 1 for a word, 2 for a pair, 3 for "out of service"; 0 for none. */
+export function negationWidth(words: readonly (string | undefined)[], i: number): number {
   const word = words[i];
-  if (word === undefined) return false;
+  if (word === undefined) return 0;
   // "n't" and its misspelling "'nt" ("do'nt") both negate.
-  if (NEGATIONS.has(word) || word.endsWith("n't") || word.endsWith("'nt")) return true;
+  if (NEGATIONS.has(word) || word.endsWith("n't") || word.endsWith("'nt")) return 1;
   const next = NEGATING_PAIRS.get(word);
-  if (!next || !next.has(words[i + 1] ?? '')) return false;
-  return word !== 'out' || OUT_OF_NEGATING.has(words[i + 2] ?? '');
+  if (!next || !next.has(words[i + 1] ?? '')) return 0;
+  if (word !== 'out') return 2;
+  return OUT_OF_NEGATING.has(words[i + 2] ?? '') ? 3 : 0;
 }
 
 /** Words that open a condition ("If the caller ..., transfer ..."). */
@@ -170,4 +176,86 @@ export const TARGET_JOINERS = new Set(['at', 'on', 'via', 'using', 'through', 'b
 export const CLAUSE_WORDS = new Set([
   'and', 'or', 'but', 'if', 'when', 'unless', 'then', 'tell', 'say', 'give', 'ask', 'is', 'are', 'was', 'were', 'be',
   'to', 'through', 'say', 'explain', 'let', 'inform', 'note', 'mention', 'because', 'since', 'so', 'whenever',
+]);
+
+/**
+ * Verbs that make a prohibition guidance of its own rather than an answer to the sentence before ("Never
+ * hang up on a caller.", "Do not give out personal phone numbers."): base forms; their -s, -ing and -ed
+ * forms count too (guidanceVerb). Only verbs that cannot mean a transfer are here: a verb missing from this
+ * list leaves a short prohibition read as an answer, which forbids the destination before it (the safe side).
+ */
+// prettier-ignore
+const GUIDANCE_VERBS = new Set([
+  'hang', 'share', 'promise', 'interrupt', 'give', 'guess', 'disclose', 'reveal', 'divulge', 'leak', 'tell', 'say',
+  'speak', 'talk', 'discuss', 'mention', 'argue', 'debate', 'yell', 'shout', 'swear', 'curse', 'insult', 'blame',
+  'lie', 'pretend', 'assume', 'speculate', 'diagnose', 'offer', 'quote', 'accept', 'agree', 'commit', 'guarantee',
+  'admit', 'apologise', 'apologize', 'rush', 'pressure', 'threaten', 'mock', 'laugh', 'joke', 'judge',
+  'criticise', 'criticize', 'ignore', 'mute', 'leave', 'keep', 'hold', 'end', 'drop', 'disconnect', 'cut', 'stall',
+  'delay', 'wait', 'read', 'spell', 'repeat', 'ask', 'request', 'collect', 'store', 'record', 'write', 'email',
+  'text', 'provide', 'process', 'refund', 'charge', 'cancel', 'book', 'schedule', 'change', 'modify', 'reset',
+  'update', 'delete', 'sell', 'upsell', 'recommend', 'advise', 'answer', 'make', 'lose', 'raise', 'sound',
+  'act', 'forget', 'rely', 'mislead', 'confuse', 'overpromise', 'sigh', 'eat', 'chew',
+  'type', 'post', 'publish', 'reply', 'respond', 'contradict', 'correct', 'waste', 'recite',
+  'invent', 'sign', 'log', 'bill', 'invoice', 'waive', 'discount', 'negotiate', 'bargain', 'haggle', 'ramble',
+]);
+/** Irregular forms of the verbs above. */
+// prettier-ignore
+const GUIDANCE_IRREGULAR = new Set([
+  'gave', 'given', 'told', 'said', 'spoke', 'spoken', 'hung', 'kept', 'left', 'held', 'made', 'lost',
+  'forgot', 'forgotten', 'misled', 'ate', 'eaten', 'wrote', 'written',
+]);
+
+/** Words after "be" that make a prohibition guidance: "Never be rude to a caller." */
+// prettier-ignore
+export const GUIDANCE_ADJECTIVES = new Set([
+  'rude', 'impolite', 'short', 'curt', 'sarcastic', 'pushy', 'aggressive', 'abrupt', 'dismissive', 'condescending',
+  'patronising', 'patronizing', 'impatient', 'late', 'vague', 'careless', 'informal', 'negative', 'judgmental',
+  'judgemental', 'unprofessional', 'afraid', 'shy', 'silent', 'quiet', 'loud', 'hasty', 'argumentative', 'defensive',
+  'rushed', 'robotic', 'overly', 'too', 'so', 'mean', 'snarky', 'flippant', 'casual', 'evasive', 'slow',
+]);
+
+/** Whether a word is a guidance verb (GUIDANCE_VERBS) in any form: "hangs", "sharing", "promised", "gave". */
+export function guidanceVerb(word: string): boolean {
+  if (GUIDANCE_IRREGULAR.has(word)) return true;
+  return stemsOf(word).some((s) => GUIDANCE_VERBS.has(s));
+}
+
+/** The base forms a word may be an inflection of: "sharing" -> "share", "putting" -> "put", "tries" -> "try". */
+export function stemsOf(word: string): string[] {
+  const out = [word];
+  const undouble = (s: string) => (/([b-df-hj-np-tv-z])\1$/.test(s) ? s.slice(0, -1) : s);
+  for (const [suffix, ...ends] of [
+    ['ies', 'y'],
+    ['ied', 'y'],
+    ['es', ''],
+    ['s', ''],
+    ['ing', '', 'e'],
+    ['ed', '', 'e'],
+  ] as const) {
+    if (!word.endsWith(suffix) || word.length < suffix.length + 2) continue;
+    const base = word.slice(0, -suffix.length);
+    for (const end of ends) out.push(base + end);
+    if (suffix === 'ing' || suffix === 'ed') out.push(undouble(base));
+  }
+  return out;
+}
+
+/** What "do" may stand for as a pro-verb: "Never do that.", "Don't do so.", "Never do the same." */
+// prettier-ignore
+export const PRO_OBJECTS = new Set(['that', 'this', 'so', 'it', 'same', 'such', 'either', 'anything', 'any', 'thing', 'one', 'them', 'those', 'these', 'there']);
+
+/** Words between a prohibition and its verb: "never ever hang up", "at no time should you hang up". */
+// prettier-ignore
+export const BEFORE_PROHIBITED_VERB = new Set([
+  'ever', 'again', 'please', 'just', 'really', 'even', 'absolutely', 'always', 'under', 'any', 'circumstances',
+  'circumstance', 'account', 'case', 'event', 'time', 'at', 'all', 'you', 'we', 'i', 'should', 'must', 'can', 'may',
+  'will', 'shall', 'would', 'could', 'ought', 'dare', 'try', 'to', 'the', 'agent', 'assistant', 'one', 'anyone',
+  'yourself', 'then', 'also', 'simply', 'directly', 'immediately', 'now', 'ok', 'okay', 'so',
+]);
+
+/** Nouns after "call", "phone", "contact" that make it a noun itself: "phone numbers", "contact details". */
+// prettier-ignore
+export const VERB_AS_NOUN_BEFORE = new Set([
+  'number', 'numbers', 'details', 'detail', 'line', 'lines', 'centre', 'center', 'list', 'log', 'logs', 'queue',
+  'time', 'times', 'history', 'information', 'info', 'card', 'record', 'records', 'notes', 'recording',
 ]);

@@ -225,7 +225,7 @@ describe('errors', () => {
     ],
     [
       'a transfer with no destination',
-      'If billing, transfer to ext:1.\nIf the caller wants a human, transfer them to someone nice.',
+      'If billing, transfer to ext:1.\n\nIf the caller wants a human, transfer them to someone nice.',
       ["rule 2: it says 'transfer to' but names no destination (write ext:1002, a US phone number or a sip: address)"],
     ],
     [

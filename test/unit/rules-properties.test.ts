@@ -151,13 +151,26 @@ describe('properties of the rules reader', () => {
     fc.assert(
       fc.property(
         dialableSentence,
-        fc.constantFrom('Never.', 'No!', 'Absolutely not.', 'Not allowed.', 'Never transfer there.', 'Do not call that number.'),
-        ({ text }, answer) => {
-          const end = /[.!]$/.test(text) ? '' : '.';
-          expect(dialable(`${text}${end} ${answer}`)).toEqual([]);
+        fc.constantFrom(
+          'Never.',
+          'No!',
+          'Absolutely not.',
+          'Not allowed.',
+          'Never transfer there.',
+          'Do not call that number.',
+          "Don't transfer them.",
+          'Never transfer there, use ext:1009.',
+        ),
+        // On the same line, the next line, after a blank line, as the next list item (text.ts keeps them together).
+        fc.constantFrom(' ', '\n', '\r\n', '\n\n', '\n- '),
+        fc.boolean(),
+        ({ text }, answer, between, stop) => {
+          const end = /[.!]$/.test(text) || (!stop && between !== ' ') ? '' : '.';
+          const written = `${between === '\n- ' ? '- ' : ''}${text}${end}${between}${answer}`;
+          expect(dialable(written), written).toEqual([]);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 600 },
     );
   });
 
@@ -243,6 +256,12 @@ describe('the reader on hostile lengths', () => {
     // One line of many sentences that may each start a rule (text.ts reads each piece a few times).
     ['many rules on one line', (i) => `If b${i}, transfer to ext:${i}. Never transfer to ext:${i + 1}. `],
     ['answers on one line', (i) => `If b${i}, transfer to ext:${i}. Never. `],
+    // Lines that begin with a rule word are pieces too, and answers after blank lines or as list items join the rule they answer.
+    ['many rules on lines', (i) => `If b${i}, transfer to ext:${i}\nNever transfer to ext:${i + 1}\n`],
+    ['answers on lines', (i) => `If b${i}, transfer to ext:${i}.\nNever.\n`],
+    ['answers as list items', (i) => `- If b${i}, transfer to ext:${i}.\n- Never transfer there.\n`],
+    ['answers after guidance paragraphs', (i) => (i === 0 ? 'If b, transfer to ext:1.\n\n' : 'Be kind.\n\nNever.\n\n')],
+    ['guidance lines', () => 'If the caller is upset, apologise.\n'],
     ['quoted sentence ends before rule words', () => '"x." If '],
     ['stops', () => '. '],
   ];

@@ -150,8 +150,12 @@ const ONE_LINE: Array<[string, string, string[]]> = [
     'If a, transfer to ext:1. Iffy callers: transfer to ext:2. Whenever b, transfer to ext:3.',
     ['If a, transfer to ext:1. Iffy callers: transfer to ext:2. Whenever b, transfer to ext:3.'],
   ],
-  // The apostrophes the line splitter does not know either (only ' and \u2019): kept, forbidding all the same.
-  ['a modifier-letter apostrophe', 'If a, transfer to ext:1. Don\u02bct transfer to ext:3.', ['If a, transfer to ext:1. Don\u02bct transfer to ext:3.']],
+  // Every apostrophe the reader folds starts a rule in "Don't", and so does "Dont".
+  ...(['\u02bc', '`', '\u00b4', '\u2018', ''] as const).map((mark): [string, string, string[]] => [
+    `"Don${mark}t" (${JSON.stringify(mark)})`,
+    `If a, transfer to ext:1. Don${mark}t transfer to ext:3.`,
+    ['If a, transfer to ext:1.', `Don${mark}t transfer to ext:3.`],
+  ]),
   // Kept with the rule before: an answer to it, nothing of its own, or read differently apart.
   ...(['Never.', 'No! Never.', 'Never transfer there.', 'Do not call that number.', "Don't put them through to it."] as const).map(
     (answer): [string, string, string[]] => [
