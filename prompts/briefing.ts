@@ -13,8 +13,9 @@ export interface BriefingInput {
   transcript: string;
 }
 
+/** Said the moment the person answers; the keys work from then on, and they are told so at once. */
 export function briefingIntro(): string {
-  return 'Hi, this is the virtual assistant with a call I would like to transfer to you.';
+  return 'Hi, this is the virtual assistant with a call to transfer to you. Press 1 at any time to take it, or 9 to turn it down.';
 }
 
 /**

@@ -75,4 +75,29 @@ describe('warm transfer accepted with keypad 1', () => {
     expect(end.hungUpBy).toBe('remote');
     expect(await timelineEntry(cast.worker, 'ended', 10_000)).toMatchObject({ outcome: 'accepted' });
   });
+
+  it('takes 1 pressed in the middle of the briefing, as the introduction says it may be', async () => {
+    const placed = Date.now();
+    call = await placeTransferCall(stack, 'keypad-accept-mid-briefing');
+    const { caller, callee } = call;
+    await caller.waitAnswered(20_000);
+    await callee.waitAnswered(45_000);
+    const started = await timelineEntry(cast.worker, 'briefing_started', 20_000, placed);
+    expect(String(started.intro)).toMatch(/press 1 at any time/i);
+    // Into the introduction, well before the question.
+    await new Promise((r) => setTimeout(r, 1500));
+    const pressed = Date.now();
+    await callee.press('1');
+    const decision = await timelineEntry(cast.worker, 'decision', 10_000, pressed - 100);
+    expect(decision).toMatchObject({ choice: 'accept', source: 'keypad' });
+    // Decided before the question was reached.
+    expect(cast.worker.timeline().some((e) => e.type === 'prompted' && at(e) >= at(started))).toBe(false);
+    const bridged = at(await timelineEntry(cast.worker, 'bridged', 10_000, pressed - 100));
+    const heard = await caller.waitForAudio({ minRms: 300, withinMs: 10_000, after: bridged });
+    console.log(JSON.stringify({ midBriefingKey: '1', pressToBridgedMs: bridged - pressed, pressToHeardMs: heard - pressed }));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(caller.received.toneRatio(DESTINATION_TONE_HZ, heard, heard + 1000)).toBeGreaterThan(0.5);
+    await caller.hangup();
+    expect((await callee.waitEnded(15_000)).hungUpBy).toBe('remote');
+  });
 });

@@ -51,4 +51,25 @@ describe('warm transfer rejected with keypad 9', () => {
     const toolResult = cast.model.chats.flatMap((c) => c.messages).find((m) => m.role === 'tool');
     expect(JSON.stringify(toolResult)).toContain('rejected');
   });
+
+  it('takes 9 pressed in the middle of the briefing: the person is let go and the caller is back with the agent', async () => {
+    const placed = Date.now();
+    call = await placeTransferCall(stack, 'keypad-reject-mid-briefing');
+    const { caller, callee } = call;
+    await caller.waitAnswered(20_000);
+    await callee.waitAnswered(45_000);
+    const started = await timelineEntry(cast.worker, 'briefing_started', 20_000, placed);
+    expect(String(started.intro)).toMatch(/or 9 to turn it down/i);
+    await new Promise((r) => setTimeout(r, 1500));
+    const pressed = Date.now();
+    await callee.press('9');
+    expect(await timelineEntry(cast.worker, 'decision', 10_000, pressed - 100)).toMatchObject({ choice: 'reject', source: 'keypad' });
+    expect(cast.worker.timeline().some((e) => e.type === 'prompted' && at(e) >= at(started))).toBe(false);
+    const ended = await timelineEntry(cast.worker, 'ended', 15_000, pressed - 100);
+    expect(ended.outcome).toBe('rejected');
+    expect((await callee.waitEnded(15_000)).hungUpBy).toBe('remote');
+    const spoke = await waitForSpeech(caller, at(ended), 20_000);
+    expect(caller.received.toneRatio(HOLD_TONE_HZ, spoke, spoke + 500)).toBeLessThan(0.3);
+    expect(caller.events.some((e) => e.type === 'bye-received')).toBe(false);
+  });
 });

@@ -77,9 +77,10 @@ export class BriefingScript {
       return;
     }
     const session = await this.#session!;
-    context.timeline.record('briefing_started', {});
+    const introText = briefingIntro();
+    context.timeline.record('briefing_started', { intro: introText });
     // The introduction goes out at once; the summary (prepared while the phone rang) follows it.
-    const intro = session.say(briefingIntro(), signal);
+    const intro = session.say(introText, signal);
     const summary = await Promise.race([this.#summary!, new Promise<string>((resolve) => setTimeout(() => resolve(reason), SUMMARY_GRACE_MS))]);
     await intro;
     if (signal.aborted) return;
