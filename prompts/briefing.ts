@@ -15,16 +15,16 @@ export interface BriefingInput {
 
 /** Said the moment the person answers; the keys work from then on, and they are told so at once. */
 export function briefingIntro(): string {
-  return 'Hi, this is the virtual assistant with a call to transfer to you. Press 1 at any time to take it, or 9 to turn it down.';
+  return 'Hi, this is the virtual assistant with a call for you. Press 1 at any time to take it.';
 }
 
 /**
- * What the person hears after the introduction. `known` (facts gathered without a model, e.g. a keypad
- * transfer's) comes first; the summary follows unless it is only `known` again (no model, or it was too slow).
+ * What the person hears after the introduction, before the question. `known` (facts gathered without a model,
+ * e.g. a keypad transfer's) comes first; the summary follows unless it is only `known` again (no model, or it
+ * was too slow).
  */
-export function briefingBody({ summary, known }: Pick<BriefingInput, 'summary'> & { known?: string | undefined }): string {
-  const parts = known !== undefined && summary !== known ? [known, summary] : [summary];
-  return `${parts.join(' ')} ${DECISION_QUESTION}`;
+export function briefingFacts({ summary, known }: Pick<BriefingInput, 'summary'> & { known?: string | undefined }): string {
+  return (known !== undefined && summary !== known ? [known, summary] : [summary]).join(' ');
 }
 
 /**

@@ -4,7 +4,7 @@
 import type { VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import type { Redis } from 'ioredis';
-import { briefingIntro } from '../../prompts/briefing.ts';
+import { briefingIntro, DECISION_QUESTION } from '../../prompts/briefing.ts';
 import { proposalsFromEnv, withProposals } from '../../settings/rules/model-compile.ts';
 import type { AgentSettings, SettingsSet } from '../../settings/settings.ts';
 import type { WorkerConfig } from '../config.ts';
@@ -83,6 +83,6 @@ export async function settingsForCall(prepared: Prepared, agentId: string | unde
 async function preparePhrases(config: WorkerConfig, vad: VAD, greetings: Iterable<string | undefined>): Promise<Phrases | undefined> {
   if (config.tts !== 'espeak') return undefined;
   const phrases = new Phrases(createModels(config, vad).tts);
-  await phrases.prepare([config.greeting, ...[...greetings].filter((g): g is string => g !== undefined), briefingIntro()]);
+  await phrases.prepare([config.greeting, ...[...greetings].filter((g): g is string => g !== undefined), briefingIntro(), DECISION_QUESTION]);
   return phrases;
 }

@@ -18,6 +18,7 @@ export type TimelineEventType =
   | 'ringing'
   | 'answered'
   | 'briefing_started'
+  | 'question_started'
   | 'prompted'
   | 'reprompted'
   | 'decision'

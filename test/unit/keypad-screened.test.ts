@@ -3,7 +3,7 @@
 // test/integration/keypad-screened*.test.ts.)
 import { initializeLogger } from '@livekit/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { briefingBody, DECISION_QUESTION } from '../../prompts/briefing.ts';
+import { briefingFacts } from '../../prompts/briefing.ts';
 import { keypadBriefing, keypadHoldMessage, spokenNumber } from '../../prompts/keypad.ts';
 import { callerMessage } from '../../prompts/outcomes.ts';
 import { agentSettingsSchema } from '../../settings/schema.ts';
@@ -94,9 +94,9 @@ describe('the briefing a keypad rule builds without a model', () => {
 
   it('puts the facts before the summary, and speaks them once when there is no summary', () => {
     const known = 'A caller from 5 1 2 pressed 1 for sales, after 3 seconds on the line.';
-    expect(briefingBody({ summary: known, known })).toBe(`${known} ${DECISION_QUESTION}`);
-    expect(briefingBody({ summary: 'They want a quote.', known })).toBe(`${known} They want a quote. ${DECISION_QUESTION}`);
-    expect(briefingBody({ summary: 'They want a quote.' })).toBe(`They want a quote. ${DECISION_QUESTION}`);
+    expect(briefingFacts({ summary: known, known })).toBe(known);
+    expect(briefingFacts({ summary: 'They want a quote.', known })).toBe(`${known} They want a quote.`);
+    expect(briefingFacts({ summary: 'They want a quote.' })).toBe('They want a quote.');
   });
 });
 

@@ -3,7 +3,7 @@
 // the question again after a wrong key or a silence; after a takeover, an apology and the question; and, if the
 // caller leaves before the bridge, a notice so nobody waits on a dead line. The words are in prompts/.
 import type { Room } from '@livekit/rtc-node';
-import { briefingBody, briefingIntro, callerLeftNotice, reassurance, reprompt } from '../../../prompts/briefing.ts';
+import { briefingFacts, briefingIntro, callerLeftNotice, DECISION_QUESTION, reassurance, reprompt } from '../../../prompts/briefing.ts';
 import { settleWithin, SESSION_START_TIMEOUT_MS } from '../../../core/bounded.ts';
 import type { TransferOutcome } from '../../../core/outcome.ts';
 import type { Models } from '../../conversation/models.ts';
@@ -84,10 +84,14 @@ export class BriefingScript {
     const summary = await Promise.race([this.#summary!, new Promise<string>((resolve) => setTimeout(() => resolve(reason), SUMMARY_GRACE_MS))]);
     await intro;
     if (signal.aborted) return;
-    const body = briefingBody({ summary, known });
-    await session.say(body, signal, { fromCaller: true });
+    const facts = briefingFacts({ summary, known });
+    await session.say(facts, signal, { fromCaller: true });
     if (signal.aborted) return;
-    context.timeline.record('prompted', { 'lk.pii.briefing': body });
+    // The question is the same on every call: prepared with the introduction, it follows the facts at once.
+    context.timeline.record('question_started', {});
+    await session.say(DECISION_QUESTION, signal);
+    if (signal.aborted) return;
+    context.timeline.record('prompted', { 'lk.pii.briefing': `${facts} ${DECISION_QUESTION}` });
     context.send({ type: 'prompted' });
   }
 
