@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the local stack and the tests need, once; later runs only check.
-#   - Debian packages: SIPp (sip-tester), espeak-ng, sox, chromium, lame, ffmpeg, and the C libraries livekit-sip links against.
+#   - Debian packages: SIPp (sip-tester), espeak-ng, sox, chromium, lame, ffmpeg, pocketsphinx with its English model,
+#     and the C libraries livekit-sip links against.
 #   - livekit-server and livekit-sip, built from their Go modules at pinned versions into a per-user cache.
 #   - wt-forwarder, built from this checkout's forwarder/ into the same cache (again whenever its sources change).
 #   - npm dependencies (npm ci) when node_modules is missing or older than the lockfile.
@@ -37,6 +38,9 @@ command -v chromium >/dev/null || missing_debs+=(chromium)
 command -v lame >/dev/null || missing_debs+=(lame)
 # ffmpeg decodes hold music (uploads in the settings service, music files in the worker).
 command -v ffmpeg >/dev/null || missing_debs+=(ffmpeg)
+# PocketSphinx hears a spoken accept or reject offline (agent/conversation/speech/decision-recogniser.ts).
+command -v pocketsphinx_continuous >/dev/null || missing_debs+=(pocketsphinx)
+[ -f /usr/share/pocketsphinx/model/en-us/en-us/mdef ] || missing_debs+=(pocketsphinx-en-us)
 need_sip_build=0
 if [ -z "${LIVEKIT_SIP_BIN:-}" ] && ! command -v livekit-sip >/dev/null && [ ! -x "$bin/livekit-sip-$LIVEKIT_SIP_VERSION" ]; then
   need_sip_build=1

@@ -1,0 +1,272 @@
+// An offline recogniser of the person's spoken decision (take the call or not), for the embedded defaults: no
+// model service, nothing downloaded. It runs CMU PocketSphinx (Debian packages pocketsphinx and
+// pocketsphinx-en-us) on one utterance twice at once: with a grammar of the phrases in decision-phrases.ts
+// (which phrase does it sound most like?) and with a phone loop (how well can any English sounds fit it?). The
+// phrase counts only when it fits about as well as the loop; anything else is 'unsure'. Decoder processes last
+// one utterance (they load in tens of milliseconds): one that hangs or crashes is killed with it, not the call.
+import { spawn } from 'node:child_process';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AudioFrame, AudioResampler } from '@livekit/rtc-node';
+import { type Decision, decisionDictionary, decisionGrammar, decisionKeywords, decisionOf, decisionOfSpotted, garbageGrammar } from './decision-phrases.ts';
+
+export type { Decision } from './decision-phrases.ts';
+
+/** The rate of the Debian acoustic model (en-us, trained on 16 kHz speech); phone audio is upsampled to it. */
+export const DECODER_RATE = 16_000;
+export const DEFAULT_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us/en-us';
+export const DEFAULT_DICTIONARY = '/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict';
+export const MISSING_BINARY = 'pocketsphinx_continuous not found: install the Debian package pocketsphinx (stack/setup.sh does)';
+export const MISSING_MODEL = 'the PocketSphinx English model is missing: install the Debian package pocketsphinx-en-us (stack/setup.sh does)';
+
+export type DecisionSearch =
+  /** The phrase grammar against the phone loop: `margin` is the least score per frame (phrase minus loop) that counts. */
+  | { kind: 'grammar'; margin: number }
+  /** Keyword spotting of the phrases over a phone loop; `threshold` is the detection threshold of every phrase. */
+  | { kind: 'keywords'; threshold: number };
+
+export interface DecisionRecogniserOptions {
+  binary: string;
+  modelDir: string;
+  dictionary: string;
+  search: DecisionSearch;
+  /** Bound on one utterance's decoding; past it the decoders are killed and the answer is 'unsure'. */
+  timeoutMs: number;
+  /** Silence added before and after the utterance, so the decoder hears where speech starts and ends. */
+  padMs: number;
+  /**
+   * RMS of the noise put in the 4-8 kHz band of upsampled phone audio. The model was trained on 16 kHz speech:
+   * an empty upper band is nothing it ever heard (its upper filters' log energies sink without bound), and it
+   * then hears little but silence; a quiet hiss there is what a 16 kHz microphone in a room gives it. Added
+   * whatever the input rate: a session hears the phone at 16 kHz, but its upper band is as empty.
+   */
+  bandFillRms: number;
+  /** 'high': the hiss is only in the 4-8 kHz band; 'white': over the whole band (the speech band gets some too). */
+  hiss: 'high' | 'white';
+  /** More decoder options (`-name value` pairs), for tuning. */
+  extraArgs: string[];
+}
+
+export const DEFAULT_DECISION_OPTIONS: DecisionRecogniserOptions = {
+  binary: 'pocketsphinx_continuous',
+  modelDir: DEFAULT_MODEL_DIR,
+  dictionary: DEFAULT_DICTIONARY,
+  // Chosen on the tuning voices of test/bench/spoken-decision.ts (see its figures in the commit message).
+  search: { kind: 'grammar', margin: -4 },
+  timeoutMs: 3000,
+  padMs: 200,
+  bandFillRms: 100,
+  hiss: 'white',
+  extraArgs: [],
+};
+
+export interface DecisionResult {
+  decision: Decision;
+  /** The phrase heard (empty when unsure). */
+  text: string;
+  /** What the decoders made of it, whatever the decision (for logs and tuning). */
+  heard: string;
+  /** How sure, 0..1: the phrase's margin over the phone loop, through a logistic curve centred on the least margin. */
+  confidence?: number;
+  /** Set when the decoder ran out of time (the decision is then 'unsure'). */
+  timedOut?: boolean;
+}
+
+interface Prepared {
+  dir: string;
+  /** The decoder runs for one utterance (its file is added as -infile). */
+  runs: string[][];
+}
+
+export class DecisionRecogniser {
+  readonly opts: DecisionRecogniserOptions;
+  #prepared: Promise<Prepared> | undefined;
+  #count = 0;
+
+  constructor(opts: Partial<DecisionRecogniserOptions> = {}) {
+    this.opts = { ...DEFAULT_DECISION_OPTIONS, ...opts };
+  }
+
+  /** Checks the model and writes the grammars and dictionary (once); rejects with a clear error when something is missing. */
+  prepare(): Promise<Prepared> {
+    this.#prepared ??= this.#prepare();
+    this.#prepared.catch(() => (this.#prepared = undefined));
+    return this.#prepared;
+  }
+
+  /** One utterance of mono PCM16 at `sampleRate`; resolves 'unsure' rather than waiting past the timeout. */
+  async recognise(pcm: Int16Array, sampleRate: number, signal?: AbortSignal): Promise<DecisionResult> {
+    const { dir, runs } = await this.prepare();
+    const { padMs, bandFillRms, binary, timeoutMs } = this.opts;
+    const audio = withHiss(resample(pcm, sampleRate, DECODER_RATE), Math.round((padMs * DECODER_RATE) / 1000), bandFillRms, this.opts.hiss);
+    // The decoder reads a file: node's stdin pipes are sockets, which it cannot open as /dev/stdin.
+    const file = join(dir, `utterance-${++this.#count}.raw`);
+    await writeFile(file, audio);
+    const done = await Promise.all(runs.map((args) => runDecoder(binary, [...args, '-infile', file], timeoutMs, signal))).finally(() =>
+      rm(file, { force: true }),
+    );
+    if (done.some((d) => d.timedOut)) return { decision: 'unsure', text: '', heard: '', timedOut: true };
+    return this.opts.search.kind === 'keywords' ? spotted(done[0]!.stdout) : this.#compare(done[0]!.stderr, done[1]!.stderr);
+  }
+
+  /** Removes the grammar and dictionary files. */
+  async close(): Promise<void> {
+    const prepared = this.#prepared;
+    this.#prepared = undefined;
+    const dir = await prepared?.then((p) => p.dir).catch(() => undefined);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
+
+  #compare(phraseLog: string, garbageLog: string): DecisionResult {
+    const phrase = hypothesisOf(phraseLog);
+    const garbage = hypothesisOf(garbageLog);
+    const frames = Number(/(\d+) frames/.exec(phraseLog)?.[1] ?? 0);
+    if (!phrase || !garbage || frames <= 0) return { decision: 'unsure', text: '', heard: phrase?.text ?? '' };
+    const perFrame = (phrase.score - garbage.score) / frames;
+    const least = this.opts.search.kind === 'grammar' ? this.opts.search.margin : 0;
+    const decision = perFrame >= least ? decisionOf(phrase.text) : 'unsure';
+    const confidence = 1 / (1 + Math.exp(-(perFrame - least)));
+    const heard = `${phrase.text} (${perFrame.toFixed(2)}/frame over the phone loop)`;
+    return decision === 'unsure' ? { decision, text: '', heard } : { decision, text: phrase.text, heard, confidence };
+  }
+
+  async #prepare(): Promise<Prepared> {
+    const { modelDir, dictionary, search, extraArgs } = this.opts;
+    const model = await Promise.all([access(join(modelDir, 'mdef')), readFile(dictionary, 'utf8')]).catch(() => undefined);
+    if (!model) throw new Error(`${MISSING_MODEL} (looked for ${modelDir} and ${dictionary})`);
+    const dir = await mkdtemp(join(tmpdir(), 'decision-'));
+    try {
+      await writeFile(join(dir, 'decision.dict'), decisionDictionary(model[1]));
+      const base: Record<string, string> = {
+        '-hmm': modelDir,
+        '-dict': join(dir, 'decision.dict'),
+        '-samprate': String(DECODER_RATE),
+        // The framework's VAD has cut the utterance already: decode it whole, as one hypothesis.
+        '-remove_silence': 'no',
+        // Word lines on stdout for keyword spotting ("phrase start end probability").
+        '-time': 'yes',
+        // The final hypothesis with its path score, in the log.
+        '-backtrace': 'yes',
+      };
+      for (let i = 0; i + 1 < extraArgs.length; i += 2) base[extraArgs[i]!] = extraArgs[i + 1]!;
+      const run = (more: Record<string, string>) => Object.entries({ ...base, ...more }).flat();
+      if (search.kind === 'keywords') {
+        await writeFile(join(dir, 'decision.kws'), decisionKeywords(search.threshold));
+        return { dir, runs: [run({ '-kws': join(dir, 'decision.kws') })] };
+      }
+      await writeFile(join(dir, 'decision.gram'), decisionGrammar());
+      await writeFile(join(dir, 'garbage.gram'), garbageGrammar());
+      return { dir, runs: [run({ '-jsgf': join(dir, 'decision.gram') }), run({ '-jsgf': join(dir, 'garbage.gram') })] };
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+}
+
+/** The decoder's final hypothesis and its path score, from its log ("INFO: pocketsphinx.c(1168): yes please (-5963)"). */
+function hypothesisOf(log: string): { text: string; score: number } | undefined {
+  const matches = [...log.matchAll(/^INFO: pocketsphinx\.c\(\d+\): (.*) \((-?\d+)\)$/gm)];
+  const last = matches.at(-1);
+  return last ? { text: last[1]!.trim(), score: Number(last[2]) } : undefined;
+}
+
+/** A word line of `-time yes`: word (a keyphrase may have spaces), start and end in seconds, posterior probability. */
+const TIMED_WORD = /^(.+?) +(-?\d+(?:\.\d+)?) (-?\d+(?:\.\d+)?) (-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)$/;
+
+function spotted(stdout: string): DecisionResult {
+  const found = stdout
+    .split('\n')
+    .map((l) => TIMED_WORD.exec(l.trim()))
+    .filter((m) => m !== null)
+    .map((m) => ({ phrase: m[1]!, probability: Number(m[4]) }));
+  const decision = decisionOfSpotted(found.map((f) => f.phrase));
+  const heard = found.map((f) => f.phrase).join(' ');
+  if (decision === 'unsure') return { decision, text: '', heard };
+  return { decision, text: heard, heard, confidence: Math.min(...found.map((f) => f.probability)) };
+}
+
+/** Runs the decoder (`args` name its input); its output and log, or timedOut. */
+export function runDecoder(
+  binary: string,
+  args: string[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<{ stdout: string; stderr: string; timedOut: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    const stop = () => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    };
+    const timer = setTimeout(stop, timeoutMs);
+    signal?.addEventListener('abort', stop, { once: true });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const settle = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
+    };
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      settle();
+      reject(err.code === 'ENOENT' ? new Error(`${MISSING_BINARY} (${binary})`) : err);
+    });
+    child.once('close', (code) => {
+      settle();
+      if (timedOut) resolve({ stdout: '', stderr: '', timedOut: true });
+      else if (code !== 0) reject(new Error(`${binary} failed (exit ${code}): ${errorsOf(stderr)}`));
+      else resolve({ stdout, stderr, timedOut: false });
+    });
+  });
+}
+
+/** The decoder's log is long (INFO lines); its ERROR and FATAL lines say what went wrong. */
+function errorsOf(stderr: string): string {
+  const errors = stderr.split('\n').filter((l) => /^(ERROR|FATAL)/.test(l));
+  return (errors.length ? errors.join('\n') : stderr.trim()).slice(-500);
+}
+
+/** PCM16 at `from` Hz as PCM16 at `to` Hz (rtc-node's resampler, as the framework's own). */
+export function resample(pcm: Int16Array, from: number, to: number): Int16Array {
+  if (from === to || pcm.length === 0) return pcm;
+  const resampler = new AudioResampler(from, to, 1);
+  try {
+    const frames = [...resampler.push(new AudioFrame(pcm, from, 1, pcm.length)), ...resampler.flush()];
+    const out = new Int16Array(frames.reduce((n, f) => n + f.samplesPerChannel, 0));
+    let at = 0;
+    for (const f of frames) {
+      out.set(f.data.subarray(0, f.samplesPerChannel), at);
+      at += f.samplesPerChannel;
+    }
+    return out;
+  } finally {
+    resampler.close();
+  }
+}
+
+/**
+ * 16 kHz `pcm` with `padSamples` of quiet before and after, and a hiss of `highRms` in the 4-8 kHz band
+ * throughout (white noise shifted up: (-1)^n times its 4-point moving average, which has its zeros at 0 and 4 kHz).
+ * Seeded, so the same utterance always decodes the same way.
+ */
+export function withHiss(pcm: Int16Array, padSamples: number, highRms: number, shape: 'high' | 'white' = 'high'): Int16Array {
+  const out = new Int16Array(pcm.length + 2 * Math.max(0, padSamples));
+  let seed = 12345;
+  const white = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x3fffffff - 1) * Math.sqrt(3); // unit RMS
+  const history = [0, 0, 0];
+  for (let i = 0; i < out.length; i++) {
+    const w = white();
+    const average = (w + history[0]! + history[1]! + history[2]!) / 4;
+    history.unshift(w);
+    history.length = 3;
+    // The moving average of unit white noise has RMS 1/2.
+    const hiss = shape === 'white' ? highRms * w : highRms * 2 * average * (i % 2 ? -1 : 1);
+    const speech = i >= padSamples && i - padSamples < pcm.length ? pcm[i - padSamples]! : 3 * white();
+    out[i] = Math.max(-32768, Math.min(32767, Math.round(speech + hiss)));
+  }
+  return out;
+}
