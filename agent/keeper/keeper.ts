@@ -213,9 +213,11 @@ export class BridgeKeeper {
   }
 
   async #look(kept: Kept): Promise<void> {
-    if (kept.ending) return;
+    // A poll under way may reach a call this keeper no longer has (fenced meanwhile): not its to end.
+    const ours = () => !kept.ending && this.#kept.get(kept.record.id) === kept;
+    if (!ours()) return;
     const present = await onTheLine(this.#options.api, kept.record, kept.carrier).catch(() => 'both' as const); // the server did not answer: look again
-    if (present !== 'both') await this.#end(kept, present);
+    if (present !== 'both' && ours()) await this.#end(kept, present);
   }
 
   async #rebridge(kept: Kept): Promise<void> {
