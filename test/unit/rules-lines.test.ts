@@ -456,6 +456,27 @@ const planShape = (text: string) => {
   return { chains, forbidden: plan.forbidden.map(canonicalDestination).sort() };
 };
 
+/** For random rule lists, `answer` written after one rule (by `before`, then `after` before the next) refuses that rule's destinations. */
+function answerRefuses(answer: fc.Arbitrary<string>): void {
+  fc.assert(
+    fc.property(fc.array(generated, { minLength: 1, maxLength: 4 }), fc.nat(), answer, separators, separators, (made, at, said, before, after) => {
+      const texts = made.map((r, i) => r(100 + i));
+      const k = at % texts.length;
+      const head = texts.slice(0, k + 1).join('\n- ');
+      const tail = texts.slice(k + 1);
+      const text = `- ${head}${before}${said}${tail.length > 0 ? after + tail.join('\n- ') : ''}`;
+      // The answer is to the last sentence of the rule that names a destination (as the reader reads it).
+      const mentions = readRule(texts[k]!).mentions;
+      const last = mentions[mentions.length - 1]?.sentence;
+      const answered = mentions.filter((m) => m.sentence === last && ['start', 'alternative', 'fallback'].includes(m.role));
+      const compiled = compilePlan(text);
+      if (!compiled.ok) return; // refused as a whole: nothing is dialled
+      for (const m of answered) expect(planFor(compiled.plan, m.raw), text).toBeUndefined();
+    }),
+    { numRuns: 1500 },
+  );
+}
+
 describe('properties of answers to rules', () => {
   it('never changes what is dialable or forbidden when guidance follows a rule, on its line, the next line, the next item or paragraph', () => {
     fc.assert(
@@ -480,41 +501,10 @@ describe('properties of answers to rules', () => {
   });
 
   it('always refuses the destination of the rule an answer with a transfer verb, a pro-verb or nothing follows', () => {
-    fc.assert(
-      fc.property(fc.array(generated, { minLength: 1, maxLength: 4 }), fc.nat(), answerSentences, separators, separators, (made, at, answer, before, after) => {
-        const texts = made.map((r, i) => r(100 + i));
-        const k = at % texts.length;
-        const head = texts.slice(0, k + 1).join('\n- ');
-        const tail = texts.slice(k + 1);
-        const text = `- ${head}${before}${answer}${tail.length > 0 ? after + tail.join('\n- ') : ''}`;
-        const mentions = readRule(texts[k]!).mentions;
-        const last = mentions[mentions.length - 1]?.sentence;
-        const answered = mentions.filter((m) => m.sentence === last && ['start', 'alternative', 'fallback'].includes(m.role));
-        const compiled = compilePlan(text);
-        if (!compiled.ok) return; // refused as a whole: nothing is dialled
-        for (const m of answered) expect(planFor(compiled.plan, m.raw), text).toBeUndefined();
-      }),
-      { numRuns: 1500 },
-    );
+    answerRefuses(answerSentences);
   });
 
   it('never leaves dialable a destination of the rule an answer follows, on its line, the next line or the next item', () => {
-    fc.assert(
-      fc.property(fc.array(generated, { minLength: 1, maxLength: 4 }), fc.nat(), answers, separators, separators, (made, at, answer, before, after) => {
-        const texts = made.map((r, i) => r(100 + i));
-        const k = at % texts.length;
-        const head = texts.slice(0, k + 1).join('\n- ');
-        const tail = texts.slice(k + 1);
-        const text = `- ${head}${before}${answer}${tail.length > 0 ? after + tail.join('\n- ') : ''}`;
-        // The answer is to the last sentence of the rule that names a destination (as the reader reads it).
-        const mentions = readRule(texts[k]!).mentions;
-        const last = mentions[mentions.length - 1]?.sentence;
-        const answered = mentions.filter((m) => m.sentence === last && ['start', 'alternative', 'fallback'].includes(m.role));
-        const compiled = compilePlan(text);
-        if (!compiled.ok) return; // refused as a whole: nothing is dialled
-        for (const m of answered) expect(planFor(compiled.plan, m.raw), text).toBeUndefined();
-      }),
-      { numRuns: 1500 },
-    );
+    answerRefuses(answers);
   });
 });
