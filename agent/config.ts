@@ -70,7 +70,11 @@ const schema = z
     OPENAI_TTS_MODEL: z.string().min(1).default('gpt-4o-mini-tts'),
     OPENAI_TTS_VOICE: z.string().min(1).default('alloy'),
     ESPEAK_VOICE: z.string().min(1).default('en-us'),
+    // Words per minute of the embedded voice: a little above espeak-ng's 175, so a briefing fits in ten seconds.
+    ESPEAK_SPEED: z.coerce.number().int().min(80).max(400).default(190),
     TTS_PROVIDER: z.enum(['auto', 'espeak', 'openai']).default('auto'),
+    // Without a transcription service, the briefing hears spoken yes and no with the offline recogniser.
+    OFFLINE_DECISION: z.enum(['on', 'off']).default('on'),
     WARM_TRANSFER_ENABLED: flag(true),
     WARM_TRANSFER_DESTINATION: optionalText,
     WARM_TRANSFER_RULES: optionalText,
@@ -153,8 +157,11 @@ export interface WorkerConfig {
   redisUrl: string;
   openai: { apiKey: string; baseURL: string | undefined; model: string; sttModel: string; ttsModel: string; ttsVoice: string } | undefined;
   espeakVoice: string;
+  espeakSpeed: number;
   /** Which TTS speaks: OpenAI's when a key is set (unless forced), else the embedded espeak-ng. */
   tts: 'espeak' | 'openai';
+  /** Whether, with no transcription service, the briefing listens for spoken decisions offline (PocketSphinx). */
+  offlineDecision: boolean;
   /** A settings file or folder (agent/settings); without it the settings come from these variables. */
   settingsPath: string | undefined;
   /** The shared settings store (settings-service/): agents are read from it at each call. */
@@ -230,7 +237,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
         }
       : undefined,
     espeakVoice: e.ESPEAK_VOICE,
+    espeakSpeed: e.ESPEAK_SPEED,
     tts: e.TTS_PROVIDER === 'auto' ? (e.OPENAI_API_KEY ? 'openai' : 'espeak') : e.TTS_PROVIDER,
+    offlineDecision: e.OFFLINE_DECISION === 'on',
     settingsPath: e.AGENT_SETTINGS,
     settingsStore: e.SETTINGS_REDIS_URL ? { url: e.SETTINGS_REDIS_URL, prefix: e.SETTINGS_KEY_PREFIX } : undefined,
     messagesFile: e.MESSAGES_FILE,

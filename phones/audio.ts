@@ -106,7 +106,13 @@ export function sineSamples(freqHz: number, seconds: number, amplitude = 0.3): I
 
 /** What a phone streams for the whole call (SIPp loops the file). */
 export type AudioSpec =
-  { tone: number; amplitude?: number; seconds?: number } | { speech: string; voice?: string; gapSeconds?: number } | { silence: true } | { file: string }; // an existing raw A-law file
+  | { tone: number; amplitude?: number; seconds?: number }
+  /** Said after `leadSeconds` of silence (default none), then `gapSeconds` of silence (default 1) before the loop repeats. */
+  | { speech: string; voice?: string; gapSeconds?: number; leadSeconds?: number }
+  /** A burst of white noise (a cough, a knock) of `seconds`, placed like speech. */
+  | { noise: number; amplitude?: number; gapSeconds?: number; leadSeconds?: number }
+  | { silence: true }
+  | { file: string }; // an existing raw A-law file
 
 /** Write a raw 8 kHz A-law file for spec into dir and return its path. */
 export async function makeAlawFile(spec: AudioSpec, dir: string, name = 'send'): Promise<string> {
@@ -117,11 +123,15 @@ export async function makeAlawFile(spec: AudioSpec, dir: string, name = 'send'):
     await writeFile(out, encodeAlaw(sineSamples(spec.tone, spec.seconds ?? 1, spec.amplitude)));
   } else if ('silence' in spec) {
     await writeFile(out, encodeAlaw(new Int16Array(SAMPLE_RATE)));
+  } else if ('noise' in spec) {
+    const pad = ['pad', String(spec.leadSeconds ?? 0), String(spec.gapSeconds ?? 1)];
+    const noise = ['synth', String(spec.noise), 'whitenoise', 'vol', String(spec.amplitude ?? 0.3)];
+    await execFileAsync('sox', ['-n', '-r', '8000', '-c', '1', '-e', 'a-law', '-t', 'raw', out, ...noise, ...pad]);
   } else {
     const wav = join(dir, `${name}.wav`);
     await execFileAsync('espeak-ng', ['-v', spec.voice ?? 'en-us', '-w', wav, spec.speech]);
     // The pause after the sentence keeps looped speech from running together.
-    const pad = ['pad', '0', String(spec.gapSeconds ?? 1)];
+    const pad = ['pad', String(spec.leadSeconds ?? 0), String(spec.gapSeconds ?? 1)];
     await execFileAsync('sox', [wav, '-r', '8000', '-c', '1', '-e', 'a-law', '-t', 'raw', out, ...pad]);
   }
   return out;

@@ -15,7 +15,7 @@ export interface BriefingInput {
 
 /** Said the moment the person answers; the keys work from then on, and they are told so at once. */
 export function briefingIntro(): string {
-  return 'Hi, this is the virtual assistant with a call for you. Press 1 at any time to take it.';
+  return 'Hi, this is the virtual assistant with a call for you. Press 1 any time to take it.';
 }
 
 /**
@@ -81,7 +81,11 @@ export function reassurance(options: { apologised?: boolean } = {}): string {
   return options.apologised ? DECISION_QUESTION : `${APOLOGY} ${DECISION_QUESTION}`;
 }
 
-export function reprompt(reason: 'invalid_key' | 'timeout'): string {
+/** Why the question is asked again: a key that means nothing, a silence, or words the offline recogniser missed. */
+export type RepromptReason = 'invalid_key' | 'timeout' | 'unclear';
+
+export function reprompt(reason: RepromptReason): string {
+  if (reason === 'unclear') return "Sorry, I didn't catch that. Please press 1 to accept the transfer, or 9 to reject it.";
   return reason === 'invalid_key' ? `Sorry, that key does nothing here. ${DECISION_QUESTION}` : `Are you still there? ${DECISION_QUESTION}`;
 }
 

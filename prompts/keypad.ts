@@ -16,14 +16,14 @@ export interface KeypadFacts {
   onLineMs: number;
 }
 
-/** The briefing's facts, one or two sentences for espeak: numbers are read digit by digit. */
+/** The briefing's facts, one sentence for espeak: numbers are read digit by digit, in groups. */
 export function keypadBriefing({ digit, label, callerNumber, shownNumber, onLineMs }: KeypadFacts): string {
   const who = callerNumber
     ? `A caller from ${spokenNumber(callerNumber)}`
     : shownNumber
       ? `A caller whose number is not passed on, shown to you as ${spokenNumber(shownNumber)},`
       : 'A caller whose number is unknown';
-  return `${who} pressed ${spokenKey(digit)} for ${label}, after ${spokenDuration(onLineMs)} on the line.`;
+  return `${who} pressed ${spokenKey(digit)} for ${label}, ${spokenDuration(onLineMs)} into the call.`;
 }
 
 /** "+15125550142" -> "5 1 2, 5 5 5, 0 1 4 2": a text-to-speech voice reads a bare number as one quantity. */

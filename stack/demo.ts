@@ -4,7 +4,8 @@
 // 1 after the greeting; the destination answers, listens to the briefing and presses 1; then each hears the
 // other (each phone sends its own tone, so "the other phone" is told by pitch). Every step is printed as it
 // happens, then a summary table; both recordings and a timeline picture are saved under .stack/logs/demo/.
-//   DEMO_DECISION=accept (default) | reject | busy | no-answer
+//   DEMO_DECISION=accept (default) | reject | busy | no-answer | spoken (the destination says "yes, send them
+//   through" partway through the briefing: the agent stops talking, the offline recogniser hears it, and bridges)
 // With OPENAI_API_KEY (or OPENAI_BASE_URL, any OpenAI-compatible server) the conversational path runs instead:
 // the caller phone asks for a person in speech, and the model's warm_transfer tool starts the same transfer.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { repoRoot, startLocalStack } from './local-stack.ts';
 import { AGENT_NUMBER, type StackInfo } from './stack-info.ts';
 import { startWorker, type RunningWorker } from './worker-process.ts';
 
-const DECISIONS = ['accept', 'reject', 'busy', 'no-answer'] as const;
+const DECISIONS = ['accept', 'reject', 'busy', 'no-answer', 'spoken'] as const;
 type Decision = (typeof DECISIONS)[number];
 const CALLER_NUMBER = '+15125550199';
 const DESTINATION_NUMBER = '+15125551234';
@@ -27,6 +28,9 @@ const DESTINATION_PORT = 5080;
 const CALLER_TONE_HZ = 600;
 const DESTINATION_TONE_HZ = 1000;
 const SAMPLE_RATE = 8000;
+/** DEMO_DECISION=spoken: what the destination says, and how long after answering (partway through the briefing). */
+const SPOKEN_ACCEPT = 'Yes, send them through.';
+const SPOKEN_AFTER_S = 4;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const decision = (process.env.DEMO_DECISION ?? 'accept') as Decision;
@@ -51,6 +55,15 @@ async function speakingCaller(dir: string): Promise<AudioSpec> {
   const speech = await makeAlawFile({ speech: CALLER_REQUEST }, dir, 'caller-request');
   const tone = await makeAlawFile({ tone: CALLER_TONE_HZ, seconds: 12 }, dir, 'caller-tone');
   const file = join(dir, 'caller-speaks.alaw');
+  writeFileSync(file, Buffer.concat([readFileSync(speech), readFileSync(tone)]));
+  return { file };
+}
+
+/** The destination for DEMO_DECISION=spoken: silence, then the accept over the briefing, then its own tone. */
+async function speakingDestination(dir: string): Promise<AudioSpec> {
+  const speech = await makeAlawFile({ speech: SPOKEN_ACCEPT, leadSeconds: SPOKEN_AFTER_S, gapSeconds: 0.2 }, dir, 'destination-accept');
+  const tone = await makeAlawFile({ tone: DESTINATION_TONE_HZ, seconds: 60 }, dir, 'destination-tone');
+  const file = join(dir, 'destination-speaks.alaw');
   writeFileSync(file, Buffer.concat([readFileSync(speech), readFileSync(tone)]));
   return { file };
 }
@@ -136,7 +149,8 @@ try {
   );
 
   const behaviour = decision === 'busy' ? 'busy' : decision === 'no-answer' ? 'no-answer' : 'answer';
-  destination = await startCallee({ port: DESTINATION_PORT, behaviour, ringMs: 1500, audio: { tone: DESTINATION_TONE_HZ }, name: 'demo-destination' });
+  const destinationAudio: AudioSpec = decision === 'spoken' ? await speakingDestination(outDir) : { tone: DESTINATION_TONE_HZ };
+  destination = await startCallee({ port: DESTINATION_PORT, behaviour, ringMs: 1500, audio: destinationAudio, name: 'demo-destination' });
   const callerAudio: AudioSpec = conversational ? await speakingCaller(outDir) : { tone: CALLER_TONE_HZ };
   caller = await startCaller({ to: AGENT_NUMBER, from: CALLER_NUMBER, audio: callerAudio, name: 'demo-caller' });
   const phones = { caller, destination };
@@ -169,6 +183,12 @@ try {
     watch.say('caller presses 1', pressed);
   }
   let destinationKey: { at: number; digit: string } | undefined;
+  let spokeAt: number | undefined;
+  if (decision === 'spoken') {
+    spokeAt = (await phones.destination.waitAnswered(45_000)).at + SPOKEN_AFTER_S * 1000;
+    await sleep(Math.max(0, spokeAt - Date.now()));
+    watch.say(`destination says: "${SPOKEN_ACCEPT}"`, spokeAt);
+  }
   if (decision === 'accept' || decision === 'reject') {
     await phones.destination.waitAnswered(45_000);
     await watch.waitFor('prompted', 60_000, pressed);
@@ -177,7 +197,8 @@ try {
     await phones.destination.press(destinationKey.digit);
     watch.say(`destination presses ${destinationKey.digit}`, destinationKey.at);
   }
-  const end = await watch.waitFor(decision === 'accept' ? 'bridged' : 'ended', 60_000, pressed);
+  const bridges = decision === 'accept' || decision === 'spoken';
+  const end = await watch.waitFor(bridges ? 'bridged' : 'ended', 60_000, pressed);
   // Let the two people talk (or the caller hear the agent again) for a few seconds.
   await sleep(6000);
   await caller.hangup().catch(() => undefined);
@@ -193,7 +214,7 @@ try {
   const ended = at(e('ended'));
   const callerHeardDestination = bridged === undefined ? undefined : firstHeard(callerLane, 'other party', bridged);
   const destinationHeardCaller = bridged === undefined ? undefined : firstHeard(destinationLane, 'other party', bridged);
-  const callerBack = decision === 'accept' || ended === undefined ? undefined : firstHeard(callerLane, 'speech', ended);
+  const callerBack = bridges || ended === undefined ? undefined : firstHeard(callerLane, 'speech', ended);
   const rows: Array<[string, number | undefined]> = [
     ['hold started (worker)', at(e('hold_started'))],
     ['caller hears hold music', firstHeard(callerLane, 'music', pressed)],
@@ -202,17 +223,19 @@ try {
     ['destination hears the briefing', answered === undefined ? undefined : firstHeard(destinationLane, 'speech', answered)],
     ['question begins (press 1 or 9)', at(e('question_started'))],
     ['question asked', at(e('prompted'))],
+    [`destination says "${SPOKEN_ACCEPT}"`, spokeAt],
+    ['briefing stops for them (barge-in)', at(e('barged_in'))],
     [decision === 'reject' ? 'destination presses 9' : 'destination presses 1', destinationKey?.at],
     ['decision recorded', at(e('decision'))],
     ['calls bridged', bridged],
     ['caller hears the destination', callerHeardDestination],
     ['destination hears the caller', destinationHeardCaller],
     ['dial returned (busy / no answer)', at(e('returned'))],
-    ['transfer ended', decision === 'accept' ? undefined : ended],
+    ['transfer ended', bridges ? undefined : ended],
     ['caller hears the agent again', callerBack],
   ];
   const shown = rows.filter(([, t]) => t !== undefined);
-  const outcome = decision === 'accept' ? 'accepted' : String(e('ended')?.outcome ?? 'none');
+  const outcome = bridges && bridged !== undefined ? 'accepted' : String(e('ended')?.outcome ?? 'none');
   console.log(
     `\n[demo] summary (${decision}: outcome ${outcome}); times in ms after ${conversational ? 'the model called warm_transfer' : 'the caller pressed 1'}\n`,
   );
@@ -230,6 +253,7 @@ try {
     ['answered', 'answered'],
     ['briefing_started', 'briefing'],
     ['prompted', 'question'],
+    ['barged_in', 'barge-in'],
     ['decision', 'decision'],
     ['bridged', 'bridged'],
     ['returned', 'dial returned'],
@@ -253,11 +277,13 @@ try {
   );
   console.log(`\n[demo] recordings: ${callerWav}\n[demo]             ${destinationWav}\n[demo] picture:    ${picture}\n[demo] worker log: ${worker.logFile}`);
 
-  const expected: Record<Decision, string> = { accept: 'accepted', reject: 'rejected', busy: 'busy', 'no-answer': 'no_answer' };
-  // Every ending is checked at the phones: connected both ways, or the caller back with the agent.
+  const expected: Record<Decision, string> = { accept: 'accepted', reject: 'rejected', busy: 'busy', 'no-answer': 'no_answer', spoken: 'accepted' };
+  // Every ending is checked at the phones: connected both ways, or the caller back with the agent. A spoken
+  // accept must have been heard as spoken.
   ok =
     outcome === expected[decision] &&
-    (decision === 'accept' ? end.type === 'bridged' && callerHeardDestination !== undefined && destinationHeardCaller !== undefined : callerBack !== undefined);
+    (decision !== 'spoken' || e('decision')?.source === 'voice') &&
+    (bridges ? end.type === 'bridged' && callerHeardDestination !== undefined && destinationHeardCaller !== undefined : callerBack !== undefined);
   if (!ok) console.error(`[demo] failed: the ${decision} ending did not happen as expected`);
   else
     console.log(

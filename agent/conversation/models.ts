@@ -3,6 +3,7 @@
 import type { llm, stt, tts, VAD } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
 import type { WorkerConfig } from '../config.ts';
+import { DecisionSTT } from './speech/decision-stt.ts';
 import { EspeakTTS } from './speech/espeak-tts.ts';
 import type { Phrases } from './speech/phrases.ts';
 
@@ -20,6 +21,11 @@ export interface Models {
   vad: VAD;
   /** Fixed sentences synthesised ahead of the call (the embedded voice only). */
   phrases?: Phrases;
+  /**
+   * With no transcription service: the offline recogniser of spoken decisions, the briefing's only ear. It hears
+   * a closed set of ways to say yes or no, and nothing else.
+   */
+  decisionStt?: DecisionSTT;
 }
 
 export function createModels(config: WorkerConfig, vad: VAD): Models {
@@ -28,8 +34,8 @@ export function createModels(config: WorkerConfig, vad: VAD): Models {
   const speech =
     config.tts === 'openai' && ai
       ? new openai.TTS({ ...connection, model: ai.ttsModel, voice: ai.ttsVoice as openai.TTSOptions['voice'] })
-      : new EspeakTTS({ voice: config.espeakVoice });
-  if (!ai || !connection) return { tts: speech, stt: undefined, llm: undefined, vad };
+      : new EspeakTTS({ voice: config.espeakVoice, speed: config.espeakSpeed });
+  if (!ai || !connection) return { tts: speech, stt: undefined, llm: undefined, vad, ...(config.offlineDecision ? { decisionStt: new DecisionSTT() } : {}) };
   return {
     tts: speech,
     // Non-realtime transcription: the VAD cuts turns and each turn is sent to /audio/transcriptions.

@@ -18,7 +18,7 @@ import { type Destination, formatDestination } from '../../settings/destination.
 import type { Models } from '../conversation/models.ts';
 import type { OrganizationSlot, RequestPlaces } from '../capacity/transfer-limits.ts';
 import type { ResumeFrom } from './attempt-context.ts';
-import { transcriptOf } from './briefing/session.ts';
+import { transcriptOf } from './briefing/summary.ts';
 import type { TransferCall } from './call-context.ts';
 import { TransferChain } from './chain.ts';
 import { CallerHold } from './hold/caller-hold.ts';

@@ -19,6 +19,8 @@ export type TimelineEventType =
   | 'answered'
   | 'briefing_started'
   | 'question_started'
+  | 'barged_in'
+  | 'briefing_interrupted'
   | 'prompted'
   | 'reprompted'
   | 'decision'

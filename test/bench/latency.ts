@@ -6,7 +6,7 @@
 //   spoken     the decision (the worker's `decision`, from "send them through") → caller hears the destination
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { makeAlawFile, startCallee, startCaller, type AudioSpec, type Phone } from '../../phones/index.ts';
+import { decodeAlaw, makeAlawFile, rms, startCallee, startCaller, type AudioSpec, type Phone } from '../../phones/index.ts';
 import type { StackInfo } from '../../stack/stack-info.ts';
 import type { RunningWorker } from '../../stack/worker-process.ts';
 import { AGENT_KIND, AGENT_NUMBER, callerNumber, roomService } from '../support/calls.ts';
@@ -39,6 +39,12 @@ export interface LatencyRun {
   spokenCallerHearsMs?: number;
   /** Destination answered → the spoken decision (the utterance, end of speech, transcription, the model's turn). */
   answerToSpokenDecisionMs?: number;
+  /** The person starts talking over the briefing → the destination's phone hears the agent stop. */
+  onsetToSilentMs?: number;
+  /** The end of the person's "yes, put them through" → the caller hears them (endpointing included). */
+  speechEndToCallerHearsMs?: number;
+  /** Destination answered → the worker's `bridged`, with the person speaking BARGE_LEAD_S after the answer. */
+  answerToBridgedMs?: number;
 }
 
 export interface LatencySummary {
@@ -51,6 +57,9 @@ export interface LatencySummary {
   keypadBridgedMs: Distribution;
   spokenCallerHearsMs: Distribution;
   answerToSpokenDecisionMs: Distribution;
+  onsetToSilentMs: Distribution;
+  speechEndToCallerHearsMs: Distribution;
+  answerToBridgedMs: Distribution;
 }
 
 export function summarise(runs: LatencyRun[]): LatencySummary {
@@ -65,6 +74,9 @@ export function summarise(runs: LatencyRun[]): LatencySummary {
     keypadBridgedMs: d('keypadBridgedMs'),
     spokenCallerHearsMs: d('spokenCallerHearsMs'),
     answerToSpokenDecisionMs: d('answerToSpokenDecisionMs'),
+    onsetToSilentMs: d('onsetToSilentMs'),
+    speechEndToCallerHearsMs: d('speechEndToCallerHearsMs'),
+    answerToBridgedMs: d('answerToBridgedMs'),
   };
 }
 
@@ -157,26 +169,35 @@ async function keypadRun(stack: StackInfo, worker: RunningWorker, i: number): Pr
 
 /** The scripted model for spoken acceptance: once the destination answered, what is heard is them. */
 export function spokenModel(state: { destinationAnswered: boolean }, acceptTool = 'accept_transfer') {
-  const model = scriptedModel(Array.from({ length: 2000 }, () => () => (state.destinationAnswered ? 'Sure, send them through.' : CALLER_REQUEST)));
+  const model = scriptedModel(Array.from({ length: 2000 }, () => () => (state.destinationAnswered ? ACCEPT_WORDS : CALLER_REQUEST)));
   model.onChat(hasToolResult(acceptTool), { text: 'Connecting you now.' });
-  model.onChat(allOf(toolsInclude(acceptTool), lastUserMessageIncludes('send them through')), { toolCalls: [{ name: acceptTool, arguments: {} }] });
+  model.onChat(allOf(toolsInclude(acceptTool), lastUserMessageIncludes('put them through')), { toolCalls: [{ name: acceptTool, arguments: {} }] });
   return model;
 }
 
-let acceptAudio: string | undefined;
-/** The destination says "Sure, send them through." and holds a tone for 4 s, again and again. */
-export async function acceptFile(): Promise<string> {
-  acceptAudio ??= requestThenTone(
-    readFileSync(await makeAlawFile({ speech: 'Sure, send them through.', gapSeconds: 0.3 }, tmpdir(), `bench-accept-${process.pid}`)),
-    DESTINATION_TONE_HZ,
-    4,
-  );
+/** When the destination starts to speak, after answering (the issue's case: over the introduction). */
+export const BARGE_LEAD_S = 1.5;
+export const ACCEPT_WORDS = 'Yes, put them through.';
+
+let acceptAudio: { file: string; speechStartMs: number; speechEndMs: number } | undefined;
+/**
+ * The destination, BARGE_LEAD_S after answering, says "Yes, put them through." and then holds a tone for 4 s,
+ * again and again; with where in the file the speech starts and ends (the first and last 10 ms above a whisper).
+ */
+export async function acceptFile(): Promise<{ file: string; speechStartMs: number; speechEndMs: number }> {
+  if (acceptAudio) return acceptAudio;
+  const speech = readFileSync(await makeAlawFile({ speech: ACCEPT_WORDS, gapSeconds: 0.3, leadSeconds: BARGE_LEAD_S }, tmpdir(), `bench-accept-${process.pid}`));
+  const samples = decodeAlaw(speech);
+  const loud: number[] = [];
+  for (let i = 0; i + 80 <= samples.length; i += 80) if (rms(samples.subarray(i, i + 80)) > 300) loud.push(i / 8);
+  acceptAudio = { file: requestThenTone(speech, DESTINATION_TONE_HZ, 4), speechStartMs: loud[0] ?? 0, speechEndMs: (loud.at(-1) ?? 0) + 10 };
   return acceptAudio;
 }
 
 async function spokenRun(stack: StackInfo, worker: RunningWorker, state: { destinationAnswered: boolean }, i: number): Promise<LatencyRun> {
   state.destinationAnswered = false;
-  const call = await placeCall(stack, `spoken-${i}`, { file: await acceptFile() });
+  const audio = await acceptFile();
+  const call = await placeCall(stack, `spoken-${i}`, { file: audio.file });
   const run: LatencyRun = { ok: false };
   try {
     const { caller, destination } = call;
@@ -190,6 +211,14 @@ async function spokenRun(stack: StackInfo, worker: RunningWorker, state: { desti
     if (briefed !== undefined) run.briefingMs = briefed - answered;
     const decision = at(await timelineEntry(worker, 'decision', 40_000, answered));
     run.answerToSpokenDecisionMs = decision - answered;
+    // The phone's stream starts at the answer (SIPp sends from its ACK, a millisecond later on loopback).
+    const onset = answered + audio.speechStartMs;
+    const silent = await firstWindow(destination, onset, 5000, (t) => destination.received.rms(t, t + 200) < 150);
+    if (silent !== undefined && briefed !== undefined && briefed < onset) run.onsetToSilentMs = silent - onset;
+    const bridged = await within(10_000, () => timelineEntry(worker, 'bridged', 10_000, answered));
+    if (bridged) run.answerToBridgedMs = at(bridged) - answered;
+    const callerHears = await hearsTone(caller, DESTINATION_TONE_HZ, decision - 1000, 10_000);
+    if (callerHears !== undefined) run.speechEndToCallerHearsMs = callerHears - (answered + audio.speechEndMs);
     // The destination's speech, not the hold music.
     const heard = await firstWindow(
       caller,

@@ -26,7 +26,7 @@ import { LIVEKIT_SERVER_VERSION, LIVEKIT_SIP_VERSION, repoRoot } from '../../sta
 import { callsWorker, concurrentCalls, waitSettled, type CallsRow } from './calls.ts';
 import { benchChart, type LatencyBar } from './chart.ts';
 import { floorDelay, type FloorRun } from './floor.ts';
-import { latency, summarise, type LatencyRun } from './latency.ts';
+import { ACCEPT_WORDS, BARGE_LEAD_S, latency, summarise, type LatencyRun } from './latency.ts';
 import { livekitTask, type TaskRun } from './livekit-task/run.ts';
 import { RULES_LENGTHS, rulesBench, type RulesRow } from './rules.ts';
 import { bridgedScenario, type BridgedResults } from './bridged-run.ts';
@@ -54,7 +54,7 @@ const TALK_S = Number(process.env.BENCH_TALK_S ?? 30);
 const IDLE = Number(process.env.BENCH_IDLE ?? 8);
 /** Transfers at once against a worker at its default limits (WORKER_MAX_CALLS one per core): how it behaves when full. */
 const FULL = Number(process.env.BENCH_FULL ?? 8);
-const TARGETS = { holdMs: 300, briefingMs: 400, keypadCallerHearsMs: 150, bridgeAddedMs: 40, greetingP95Ms: 1500, lateFraction: 0.01, perCallMb: 150 };
+const TARGETS = { holdMs: 300, briefingMs: 400, keypadCallerHearsMs: 150, bridgeAddedMs: 40, greetingP95Ms: 1500, lateFraction: 0.01, perCallMb: 150, onsetToSilentMs: 300, speechEndToCallerHearsMs: 1000 };
 
 const packageVersion = (name: string) =>
   (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
@@ -200,7 +200,7 @@ if (results.latency) {
   md.push(`| keypad 1 → destination hears the caller | ${cell(ours.keypadDestinationHearsMs)} | no keypad decision in the task |`);
   md.push(`| keypad 1 → worker's \`bridged\` (worker side) | ${cell(ours.keypadBridgedMs)} | - |`);
   md.push(
-    `| spoken "send them through": decision → caller hears the destination | ${cell(voice.spokenCallerHearsMs)} | ${task
+    `| spoken "${ACCEPT_WORDS}": decision → caller hears the destination | ${cell(voice.spokenCallerHearsMs)} | ${task
       .map((t) => t.merge ?? t.failedAt ?? '?')
       .filter((v, i, a) => a.indexOf(v) === i)
       .join(
@@ -208,7 +208,16 @@ if (results.latency) {
       )}: caller heard the destination in ${task.filter((t) => t.callerHeardDestination).length}/${task.length}, still on hold music in ${task.filter((t) => t.holdMusicAfterMerge).length}/${task.length} |`,
   );
   md.push(
-    `| spoken: destination answers → decision (briefing, utterance, STT, model) | ${cell(voice.answerToSpokenDecisionMs)} | ${cell(distribution(task.map((t) => t.answerToMergeMs ?? Number.NaN)))} (to the failed move) |`,
+    `| spoken: destination answers → decision (utterance over the briefing, end of speech, STT) | ${cell(voice.answerToSpokenDecisionMs)} | ${cell(distribution(task.map((t) => t.answerToMergeMs ?? Number.NaN)))} (to the failed move) |`,
+  );
+  md.push(
+    `| spoken over the briefing: the person starts talking → the agent is silent at their phone | ${cell(voice.onsetToSilentMs)}${verdict(voice.onsetToSilentMs, TARGETS.onsetToSilentMs)} | ${cell(distribution(task.map((t) => t.onsetToSilentMs ?? Number.NaN)))} (its greeting) |`,
+  );
+  md.push(
+    `| spoken over the briefing: end of "${ACCEPT_WORDS}" → caller hears the destination | ${cell(voice.speechEndToCallerHearsMs)}${verdict(voice.speechEndToCallerHearsMs, TARGETS.speechEndToCallerHearsMs)} | never (the move fails on self-hosted) |`,
+  );
+  md.push(
+    `| spoken ${BARGE_LEAD_S} s after answering: destination answers → bridged | ${cell(voice.answerToBridgedMs)} | ${cell(distribution(task.map((t) => t.answerToMergeMs ?? Number.NaN)))} to its decision (then the failed move) |`,
   );
   md.push(`| audio delay: two phones in one room (floor) | ${cell(floorMs)} | - |`);
   if (bridgeRuns)

@@ -4,7 +4,8 @@
 import { llm } from '@livekit/agents';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { briefingAgent, transcriptOf } from '../../agent/transfer/briefing/session.ts';
+import { briefingAgent } from '../../agent/transfer/briefing/session.ts';
+import { transcriptOf } from '../../agent/transfer/briefing/summary.ts';
 import { briefingInstructions, callDetails, saidToColleague, summaryRequest } from '../../prompts/briefing.ts';
 import { neutralise, UNTRUSTED_CLOSE } from '../../prompts/quoted.ts';
 

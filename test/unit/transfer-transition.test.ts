@@ -29,6 +29,7 @@ const EVENTS = {
   accept: { type: 'decision', choice: 'accept', source: 'keypad' },
   reject: { type: 'decision', choice: 'reject', source: 'voice' },
   invalid_key: { type: 'invalid_key', digit: '5' },
+  unclear: { type: 'unclear' },
   talking: { type: 'conversation', active: true },
   quiet: { type: 'conversation', active: false },
   decision_timeout: { type: 'decision_timeout' },
@@ -60,6 +61,7 @@ const EVENT_TYPES: Record<TransferEvent['type'], true> = {
   prompted: true,
   decision: true,
   invalid_key: true,
+  unclear: true,
   decision_timeout: true,
   voicemail: true,
   destination_left: true,
@@ -122,6 +124,9 @@ const HANDLED: Partial<Record<`${Phase} + ${Event}`, Row>> = {
   ...each(['briefing', 'prompted', 'reprompted'], () => ({
     resume_failed: [ended('interrupted'), [disarm, hangUpDestination, ...told('interrupted')]],
   })),
+  // Words the offline recogniser could not make out: "please press 1 or 9", once the question has been asked
+  // (before it, the briefing goes on by itself).
+  ...each(['prompted', 'reprompted'], (name) => ({ unclear: [PHASES[name], [{ type: 'reprompt', reason: 'unclear' }]] })),
   'notifying_hung_up + resume_failed': [ended('caller_hung_up'), [hangUpDestination, finish('caller_hung_up')]],
   'notifying_cancelled + resume_failed': [ended('cancelled'), [hangUpDestination, finish('cancelled')]],
   'connecting + resume_failed': [ended('interrupted'), [hangUpDestination, ...told('interrupted')]],

@@ -33,10 +33,24 @@ export class DecisionSTT extends stt.STT {
     return 'pocketsphinx';
   }
 
+  /** The same recogniser, reporting every result to `onResult` (one per session that listens). */
+  withListener(onResult: (result: DecisionResult) => void): DecisionSTT {
+    return new DecisionSTT(this.recogniser, onResult);
+  }
+
+  /** Whether the recogniser can run here (the decoder and its model are installed); never throws. */
+  async available(): Promise<boolean> {
+    return this.recogniser.prepare().then(
+      () => true,
+      () => false,
+    );
+  }
+
   protected async _recognize(buffer: AudioBuffer, abortSignal?: AbortSignal): Promise<stt.SpeechEvent> {
     const frame = mergeFrames(buffer);
     const mono = monoOf(frame.data, frame.channels, frame.samplesPerChannel);
-    const result = await this.recogniser.recognise(mono, frame.sampleRate, abortSignal);
+    // A decoder that cannot run hears nothing: the person still has the keys, and the session is not failed.
+    const result = await this.recogniser.recognise(mono, frame.sampleRate, abortSignal).catch((): DecisionResult => ({ decision: 'unsure', text: '', heard: '' }));
     this.lastResult = result;
     this.onResult?.(result);
     const seconds = frame.samplesPerChannel / frame.sampleRate;

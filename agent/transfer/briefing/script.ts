@@ -3,18 +3,39 @@
 // the question again after a wrong key or a silence; after a takeover, an apology and the question; and, if the
 // caller leaves before the bridge, a notice so nobody waits on a dead line. The words are in prompts/.
 import type { Room } from '@livekit/rtc-node';
-import { briefingFacts, briefingIntro, callerLeftNotice, DECISION_QUESTION, reassurance, reprompt } from '../../../prompts/briefing.ts';
+import { briefingFacts, briefingIntro, callerLeftNotice, DECISION_QUESTION, reassurance, reprompt, type RepromptReason } from '../../../prompts/briefing.ts';
 import { settleWithin, SESSION_START_TIMEOUT_MS } from '../../../core/bounded.ts';
 import type { TransferOutcome } from '../../../core/outcome.ts';
 import type { Models } from '../../conversation/models.ts';
 import type { EarlyRejoin } from '../../takeover/early-rejoin.ts';
 import type { AttemptContext } from '../attempt-context.ts';
 import { spokenDecision, UNBRIEFED_ACCEPT } from '../decision.ts';
-import { type BriefingSession, type startBriefingSession, summarize } from './session.ts';
+import type { BriefingSession, startBriefingSession } from './session.ts';
+import { summarize } from './summary.ts';
 
 /** How long the summary may take once the destination has answered before the reason is used instead. */
 const SUMMARY_GRACE_MS = 1500;
 const NOTICE_TIMEOUT_MS = 10_000;
+/** How often one part of the briefing may be stopped by sounds that said nothing before it is said through. */
+const MAX_RESUMES = 2;
+/** How often the question is asked again after the person talked over it. */
+const MAX_QUESTIONS = 3;
+/** How long the consultation must be quiet, after the person asked something, before the question is asked. */
+const QUIET_BEFORE_QUESTION_MS = 1200;
+
+interface BriefingPart {
+  text: string;
+  part: 'intro' | 'facts' | 'question';
+  fromCaller?: boolean;
+}
+
+/** A text's sentences, so that a briefing stopped midway resumes at the sentence it was in. */
+export function sentencesOf(text: string): string[] {
+  return text
+    .split(/(?<=[.!?])\s+(?=\S)/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
 const BRIEFING_CLOSE_WAIT_MS = 2000;
 
 export interface BriefingScriptOptions {
@@ -64,12 +85,18 @@ export class BriefingScript {
       onDecision: (decision) => context.send(spokenDecision(decision)),
       onUnconfirmedAccept: () => context.timeline.record('unconfirmed_accept', { phase: context.phase().kind }),
       onConversation: (active) => context.send({ type: 'conversation', active }),
+      onBargeIn: () => context.timeline.record('barged_in', { phase: context.phase().kind }),
+      onUnclear: () => context.send({ type: 'unclear' }),
       startTimeoutMs: ringingTimeoutMs + SESSION_START_TIMEOUT_MS,
     });
     this.#session.catch(() => undefined);
   }
 
-  /** The brief effect: introduction, summary and question; then the decision wait starts. */
+  /**
+   * The brief effect: introduction, summary and question; then the decision wait starts. The person may talk over
+   * any of it (barge-in): a plain yes or no decides at once; a question is answered and then the question asked
+   * again once the conversation is quiet; a cough or a "hello?" lets the briefing go on from the part it stopped.
+   */
   async brief(signal: AbortSignal): Promise<void> {
     const { context, reason, known } = this.options;
     if (!this.options.brief) {
@@ -80,19 +107,45 @@ export class BriefingScript {
     const introText = briefingIntro();
     context.timeline.record('briefing_started', { intro: introText });
     // The introduction goes out at once; the summary (prepared while the phone rang) follows it.
-    const intro = session.say(introText, signal);
-    const summary = await Promise.race([this.#summary!, new Promise<string>((resolve) => setTimeout(() => resolve(reason), SUMMARY_GRACE_MS))]);
-    await intro;
-    if (signal.aborted) return;
-    const facts = briefingFacts({ summary, known });
-    await session.say(facts, signal, { fromCaller: true });
-    if (signal.aborted) return;
-    // The question is the same on every call: prepared with the introduction, it follows the facts at once.
-    context.timeline.record('question_started', {});
-    await session.say(DECISION_QUESTION, signal);
-    if (signal.aborted) return;
+    const summary = Promise.race([this.#summary!, new Promise<string>((resolve) => setTimeout(() => resolve(reason), SUMMARY_GRACE_MS))]);
+    let said = await this.#sayParts(session, [{ text: introText, part: 'intro' }], signal);
+    const facts = briefingFacts({ summary: await summary, known });
+    if (said === 'played') said = await this.#sayParts(session, sentencesOf(facts).map((text) => ({ text, part: 'facts', fromCaller: true })), signal);
+    // The question is the same on every call: prepared with the introduction, it follows the facts at once, or
+    // follows the answer to what the person asked over the briefing.
+    for (let asked = 0; said !== 'aborted' && said !== 'decided' && asked < MAX_QUESTIONS; asked++) {
+      if (said === 'ask') await session.quiet(QUIET_BEFORE_QUESTION_MS, signal);
+      if (signal.aborted) return;
+      context.timeline.record('question_started', asked ? { again: true } : {});
+      said = await this.#sayParts(session, [{ text: DECISION_QUESTION, part: 'question' }], signal);
+      if (said === 'played') break;
+    }
+    if (signal.aborted || said === 'decided') return;
     context.timeline.record('prompted', { 'lk.pii.briefing': `${facts} ${DECISION_QUESTION}` });
     context.send({ type: 'prompted' });
+  }
+
+  /**
+   * Says the parts in order, each open to barge-in (while there is a transcriber to hear what was said). A part
+   * the person stopped is said again from its start when nothing intelligible came of it, at most
+   * MAX_RESUMES times (then it is said through): a noisy line cannot hold the briefing up for ever.
+   */
+  async #sayParts(session: BriefingSession, parts: BriefingPart[], signal: AbortSignal): Promise<'played' | 'ask' | 'decided' | 'aborted'> {
+    const { context } = this.options;
+    for (const { text, part, fromCaller } of parts) {
+      for (let resumes = 0; ; resumes++) {
+        const bargeIn = session.hears && resumes < MAX_RESUMES;
+        const said = await session.say(text, signal, { fromCaller: fromCaller === true, bargeIn });
+        if (said === 'aborted') return 'aborted';
+        if (said === 'played') break;
+        const heard = await session.heard(signal);
+        context.timeline.record('briefing_interrupted', { part, heard });
+        if (signal.aborted) return 'aborted';
+        if (heard === 'decided') return 'decided';
+        if (heard === 'words') return 'ask';
+      }
+    }
+    return 'played';
   }
 
   /** The reassure effect (takeover mid-briefing): sorry, and the question again. */
@@ -113,7 +166,7 @@ export class BriefingScript {
   }
 
   /** The question again, after a key that means nothing or a silence. */
-  async reprompt(why: 'invalid_key' | 'timeout', signal: AbortSignal): Promise<void> {
+  async reprompt(why: RepromptReason, signal: AbortSignal): Promise<void> {
     this.options.context.timeline.record('reprompted', { reason: why });
     await (await this.#session)?.say(reprompt(why), signal);
   }

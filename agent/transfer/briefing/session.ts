@@ -2,13 +2,15 @@
 // destination. It speaks the briefing, answers questions, and reports spoken decisions through tools.
 import { llm, voice } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
-import { briefingInstructions, callDetails, saidToColleague, SUMMARY_INSTRUCTIONS, summaryRequest, type BriefingInput } from '../../../prompts/briefing.ts';
+import { briefingInstructions, callDetails, saidToColleague, type BriefingInput } from '../../../prompts/briefing.ts';
 import { type Models, SESSION_INPUT_RATE } from '../../conversation/models.ts';
 import { bounded, SESSION_CLOSE_TIMEOUT_MS, SESSION_START_TIMEOUT_MS, settleWithin } from '../../../core/bounded.ts';
 import { saidYes } from '../tools/consent.ts';
 import { HeldSpeech } from './persons-words.ts';
+import { BargeIn, type Heard } from './barge-in.ts';
+import type { SpokenDecision } from './spoken.ts';
 
-export type SpokenDecision = 'accept' | 'reject' | 'voicemail';
+export type { SpokenDecision } from './spoken.ts';
 
 /** Told to the model when it accepts before the person has said yes. */
 export const ACCEPT_NEEDS_YES =
@@ -18,7 +20,14 @@ export interface BriefingHooks {
   onDecision: (decision: SpokenDecision) => void;
   /** The model called accept_transfer, but the person's own latest words do not say yes: nothing was decided. */
   onUnconfirmedAccept?: () => void;
+  /** Speech was stopped because the person started talking over it. */
+  onBargeIn?: (info: { speechMs: number }) => void;
+  /** The offline recogniser heard words it could not take for a yes or a no. */
+  onUnclear?: () => void;
 }
+
+/** How long after the person stops talking over the briefing their words may still be transcribed. */
+export const BARGE_IN_GRACE_MS = 1500;
 
 /**
  * The briefing agent: fixed instructions, the call details as a quoted message of their own, and the decision
@@ -26,7 +35,7 @@ export interface BriefingHooks {
  * caller's confirmation does: a model talked into accepting by the caller's words gets a ToolError, not a bridge.
  * A decline or a voicemail needs no such check: at worst it ends as the decision timeout would (the caller back).
  */
-export function briefingAgent(input: BriefingInput, hooks: BriefingHooks): voice.Agent {
+export function briefingAgent(input: BriefingInput, hooks: BriefingHooks, answeredElsewhere: (text: string) => boolean = () => false): voice.Agent {
   const decide = (decision: SpokenDecision, description: string) =>
     llm.tool({
       description,
@@ -41,7 +50,7 @@ export function briefingAgent(input: BriefingInput, hooks: BriefingHooks): voice
     });
   const chatCtx = llm.ChatContext.empty();
   chatCtx.addMessage({ role: 'system', content: callDetails(input) });
-  return new voice.Agent({
+  return new BriefingAgent(answeredElsewhere, {
     instructions: briefingInstructions(),
     chatCtx,
     tools: {
@@ -55,12 +64,36 @@ export function briefingAgent(input: BriefingInput, hooks: BriefingHooks): voice
   });
 }
 
+/** The briefing agent; a turn already answered without the model (a plain yes, a "hello?") gets no reply. */
+class BriefingAgent extends voice.Agent {
+  constructor(
+    private readonly answeredElsewhere: (text: string) => boolean,
+    options: ConstructorParameters<typeof voice.Agent>[0],
+  ) {
+    super(options);
+  }
+
+  override async onUserTurnCompleted(_chatCtx: llm.ChatContext, message: llm.ChatMessage): Promise<void> {
+    if (this.answeredElsewhere(message.textContent ?? '')) throw new voice.StopResponse();
+  }
+}
+
+/** How a said text ended: played out, stopped by the person talking over it, or dropped because `signal` aborted. */
+export type Said = 'played' | 'interrupted' | 'aborted';
+
 export interface BriefingSession {
+  /** Whether anything hears the person's words (a transcription service or the offline recogniser). */
+  readonly hears: boolean;
   /**
    * Speaks `text`; resolves when it has been played out, or at once if `signal` aborts. Text written from the
    * caller's words (`fromCaller`: the summary) goes into the agent's conversation only quoted, not as its own words.
+   * `bargeIn`: the person's voice stops it (then see heard()).
    */
-  say(text: string, signal?: AbortSignal, options?: { fromCaller?: boolean }): Promise<void>;
+  say(text: string, signal?: AbortSignal, options?: { fromCaller?: boolean; bargeIn?: boolean }): Promise<Said>;
+  /** After a say() the person interrupted: what their words came to. */
+  heard(signal: AbortSignal): Promise<Heard>;
+  /** Resolves once nobody in the consultation has spoken for `ms` (or `signal` aborts). */
+  quiet(ms: number, signal: AbortSignal): Promise<void>;
   /** Stops whatever is being said. */
   interrupt(): void;
   close(): Promise<void>;
@@ -79,47 +112,73 @@ export async function startBriefingSession(
     onConversation?: (active: boolean) => void;
     /** Bound on starting the session, which waits for the destination to join (so: the ringing, and then some). */
     startTimeoutMs?: number;
+    /** How long after the person stops talking over the briefing a transcript may still come. */
+    bargeInGraceMs?: number;
   } & BriefingHooks,
 ): Promise<BriefingSession> {
   const { models } = options;
-  const agent = briefingAgent(options.input, options);
+  let closed = false;
+  let current: voice.SpeechHandle | undefined;
+  const bargeIn = new BargeIn({
+    interrupt: () => current?.interrupt(true),
+    onDecision: (decision) => {
+      if (!closed) options.onDecision(decision);
+    },
+    hasModel: models.llm !== undefined,
+    graceMs: options.bargeInGraceMs ?? BARGE_IN_GRACE_MS,
+    ...(options.onBargeIn ? { onStopped: options.onBargeIn } : {}),
+    ...(options.onUnclear ? { onUnclear: options.onUnclear } : {}),
+  });
+  // The session's ear: the transcription service, or else the offline recogniser of yes and no (if it can run).
+  const offline = !models.stt && models.decisionStt && (await models.decisionStt.available()) ? models.decisionStt : undefined;
+  const ear = models.stt ?? offline?.withListener((result) => {
+    if (result.decision === 'unsure' && result.heard) bargeIn.unclear();
+  });
+  const agent = briefingAgent(options.input, options, (text) => bargeIn.handles(text));
   const session = new voice.AgentSession({
     // Keep hearing the person while the briefing speaks uninterruptibly (by default the framework feeds the
     // STT silence then): a voicemail greeting over the briefing must be transcribed. HeldSpeech answers it.
     turnHandling: { interruption: { discardAudioIfUninterruptible: false } },
     vad: models.vad,
     tts: models.tts,
-    ...(models.stt ? { stt: models.stt } : {}),
+    ...(ear ? { stt: ear } : {}),
     ...(models.llm ? { llm: models.llm } : {}),
   });
   let personTalking = false;
   let agentTalking = false;
   let active = false;
+  let quietSince = Date.now();
+  const quietWaiters = new Set<() => void>();
   const report = () => {
     const now = personTalking || agentTalking;
     if (now === active) return;
     active = now;
+    if (!now) quietSince = Date.now();
+    for (const wake of quietWaiters) wake();
     options.onConversation?.(now);
   };
   session.on(voice.AgentSessionEventTypes.UserStateChanged, (event) => {
     personTalking = event.newState === 'speaking';
+    if (personTalking) bargeIn.personStarted();
+    else bargeIn.personStopped();
     report();
   });
   session.on(voice.AgentSessionEventTypes.AgentStateChanged, (event) => {
     agentTalking = event.newState === 'speaking' || event.newState === 'thinking';
     report();
   });
-  // Words said over the briefing or the question (a voicemail greeting, "send them through") are answered
-  // once it has been said, with the decision tools available as for any turn.
-  let closed = false;
+  // Words said over speech that could not be stopped (a voicemail greeting over the apology, "send them through"
+  // over a re-prompt) are answered once it has been said, with the decision tools available as for any turn.
   const held = new HeldSpeech((text) => {
-    if (!closed)
+    if (!closed && !bargeIn.handles(text))
       void Promise.resolve()
         .then(() => session.generateReply({ userInput: text, toolChoice: 'auto' }))
         .catch(() => undefined);
   });
   session.on(voice.AgentSessionEventTypes.UserInputTranscribed, (event) => {
-    if (event.isFinal) held.transcribed(event.transcript);
+    if (!event.isFinal) return;
+    bargeIn.transcribed(event.transcript);
+    held.transcribed(event.transcript);
   });
   session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (event) => {
     const item = event.item;
@@ -135,19 +194,30 @@ export async function startBriefingSession(
     'starting the briefing session',
     () => session.close(),
   );
+  const quoted = new Set<string>();
   return {
+    hears: ear !== undefined,
     async say(text, signal, sayOptions = {}) {
-      if (closed) return;
-      // Without the note the model only lacks what was said; the briefing goes on.
-      if (sayOptions.fromCaller) await quote(agent, saidToColleague(text)).catch(() => undefined);
-      if (closed) return;
-      // The person answering usually says "hello?": that must not cut the briefing or the question short.
+      if (closed) return 'aborted';
+      // Without the note the model only lacks what was said; the briefing goes on. Said once, however often the
+      // text is said again after an interruption.
+      if (sayOptions.fromCaller && !quoted.has(text)) {
+        quoted.add(text);
+        await quote(agent, saidToColleague(text)).catch(() => undefined);
+      }
+      if (closed || signal?.aborted) return 'aborted';
+      // The person answering usually says "hello?": that must not cut the briefing or the question short for
+      // good. The framework never interrupts it; barge-in (when asked for) stops it, and the briefing resumes.
       const handle = session.say(text, {
         allowInterruptions: false,
         ...(sayOptions.fromCaller ? { addToChatCtx: false } : {}),
         ...models.phrases?.audioFor(text),
       });
-      held.speechStarted();
+      const interruptible = sayOptions.bargeIn === true;
+      if (interruptible) {
+        current = handle;
+        bargeIn.open(true);
+      } else held.speechStarted();
       const aborted = new Promise<void>((resolve) => {
         if (signal?.aborted) resolve();
         signal?.addEventListener('abort', () => resolve(), { once: true });
@@ -155,7 +225,30 @@ export async function startBriefingSession(
       try {
         await Promise.race([handle.waitForPlayout(), aborted]);
       } finally {
-        held.speechEnded();
+        if (interruptible) {
+          bargeIn.open(false);
+          if (current === handle) current = undefined;
+        } else held.speechEnded();
+      }
+      if (signal?.aborted || closed) return 'aborted';
+      return handle.interrupted ? 'interrupted' : 'played';
+    },
+    heard: (signal) => bargeIn.heard(signal),
+    async quiet(ms, signal) {
+      while (!closed && !signal.aborted) {
+        const left = active ? ms : quietSince + ms - Date.now();
+        if (!active && left <= 0) return;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, Math.max(left, 50));
+          function done() {
+            clearTimeout(timer);
+            quietWaiters.delete(done);
+            signal.removeEventListener('abort', done);
+            resolve();
+          }
+          quietWaiters.add(done);
+          signal.addEventListener('abort', done, { once: true });
+        });
       }
     },
     interrupt() {
@@ -165,6 +258,7 @@ export async function startBriefingSession(
       if (closed) return;
       closed = true;
       held.close();
+      bargeIn.close();
       await settleWithin(session.close(), SESSION_CLOSE_TIMEOUT_MS);
     },
   };
@@ -175,38 +269,4 @@ async function quote(agent: voice.Agent, content: string): Promise<void> {
   const chatCtx = agent.chatCtx.copy();
   chatCtx.addMessage({ role: 'system', content });
   await agent.updateChatCtx(chatCtx);
-}
-
-/**
- * The conversation so far, one line per turn, for the summary and for answering the destination's questions.
- * A turn's own line breaks are flattened, so no words can start a line that looks like another speaker's.
- */
-export function transcriptOf(history: llm.ChatContext): string {
-  const lines: string[] = [];
-  for (const item of history.items) {
-    if (item.type !== 'message' || (item.role !== 'user' && item.role !== 'assistant')) continue;
-    const text = item.textContent?.replace(/\s+/g, ' ').trim();
-    if (text) lines.push(`${item.role === 'user' ? 'Caller' : 'Agent'}: ${text}`);
-  }
-  return lines.join('\n');
-}
-
-/** Asks the model for a two-sentence summary; falls back to the reason when it cannot (or takes too long). */
-export async function summarize(model: llm.LLM | undefined, transcript: string, reason: string, timeoutMs: number): Promise<string> {
-  if (!model || !transcript) return reason;
-  const chatCtx = llm.ChatContext.empty();
-  chatCtx.addMessage({ role: 'system', content: SUMMARY_INSTRUCTIONS });
-  chatCtx.addMessage({ role: 'user', content: summaryRequest(reason, transcript) });
-  const stream = model.chat({ chatCtx });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
-  try {
-    const collected = await Promise.race([stream.collect(), timeout]);
-    return collected?.text.trim() || reason;
-  } catch {
-    return reason;
-  } finally {
-    clearTimeout(timer);
-    stream.close();
-  }
 }

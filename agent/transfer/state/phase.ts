@@ -32,6 +32,8 @@
  *   decision{accept} → connecting [disarm_decision_timer, bridge]
  *   decision{reject} → ended{rejected} [disarm_decision_timer, hang_up_destination, unhold, tell_caller, finish]
  *   invalid_key → briefing [reprompt{invalid_key}] (the decision stays open)
+ *   unclear (the offline recogniser heard words it could not take for a yes or a no), once prompted →
+ *     briefing [reprompt{unclear}] ("please press 1 or 9"; before the question the briefing itself goes on)
  *   conversation{active}, once prompted: active → [disarm_decision_timer]; quiet again → [arm_decision_timer]
  *     (someone is talking: the person, or the briefing agent answering them. A person asking questions is
  *     not re-prompted or rejected while the conversation goes on; the wait starts again when it stops.)
@@ -87,6 +89,7 @@ export type TransferEvent =
   | { readonly type: 'prompted' }
   | { readonly type: 'decision'; readonly choice: 'accept' | 'reject'; readonly source: 'keypad' | 'voice' }
   | { readonly type: 'invalid_key'; readonly digit: string }
+  | { readonly type: 'unclear' }
   | { readonly type: 'conversation'; readonly active: boolean }
   | { readonly type: 'decision_timeout' }
   | { readonly type: 'voicemail' }
@@ -107,7 +110,7 @@ export type TransferEffect =
   | { readonly type: 'reassure' }
   | { readonly type: 'cancel_dial' }
   | { readonly type: 'brief' }
-  | { readonly type: 'reprompt'; readonly reason: 'invalid_key' | 'timeout' }
+  | { readonly type: 'reprompt'; readonly reason: 'invalid_key' | 'timeout' | 'unclear' }
   | { readonly type: 'arm_decision_timer' }
   | { readonly type: 'disarm_decision_timer' }
   | { readonly type: 'bridge' }
@@ -261,6 +264,8 @@ function briefing(phase: Extract<TransferPhase, { kind: 'briefing' }>, event: Tr
         : backToCaller('rejected', [DISARM, HANG_UP_DESTINATION], event.source);
     case 'invalid_key':
       return go(phase, { type: 'reprompt', reason: 'invalid_key' });
+    case 'unclear':
+      return phase.prompted ? go(phase, { type: 'reprompt', reason: 'unclear' }) : undefined;
     case 'conversation':
       // Before the question there is no clock to hold; after it, talking pauses the wait and silence restarts it.
       if (!phase.prompted) return undefined;

@@ -8,7 +8,7 @@ import type { llm } from '@livekit/agents';
 export const CONFIRMATION_TURNS = 2;
 
 const YES = new RegExp(
-  String.raw`\b(?:yes|yeah|yep|yup|sure|ok(?:ay)?|alright|all\s+right|please(?:\s+do)?|go\s+ahead|do\s+it|sounds\s+good|` +
+  String.raw`\b(?:yes|yeah|yep|yup|sure|ok(?:ay)?|accept|alright|all\s+right|please(?:\s+do)?|go\s+ahead|do\s+it|sounds\s+good|` +
     String.raw`that['’]?s\s+fine|fine|correct|right|absolutely|definitely|of\s+course|i\s+would|i['’]?d\s+like\s+that|` +
     String.raw`transfer\s+me|(?:put|send)\s+(?:me|them|him|her)\s+(?:through|on|over)|connect\s+(?:me|them|him|her|us)|` +
     String.raw`i(?:['’]ll|\s+will|\s+can)\s+take\s+(?:it|them|him|her|the\s+call))\b`,

@@ -9,7 +9,7 @@ import { repoRoot } from '../../../stack/local-stack.ts';
 import type { StackInfo } from '../../../stack/stack-info.ts';
 import { DESTINATION_TONE_HZ, HOLD_TONE_HZ, holdToneWav } from '../../support/transfer-call.ts';
 import { acceptFile, placeCall, spokenModel } from '../latency.ts';
-import { hears, hearsTone } from '../listen.ts';
+import { firstWindow, hears, hearsTone } from '../listen.ts';
 import { sleep } from '../stats.ts';
 
 export interface TaskRun {
@@ -20,6 +20,8 @@ export interface TaskRun {
   /** Destination answered → the task's merge attempt ended (the briefing, the person's answer, the move). */
   answerToMergeMs?: number;
   callerHeardDestination: boolean;
+  /** The person starts talking over the task's greeting → the destination's phone hears it stop. */
+  onsetToSilentMs?: number;
   /** Whether the caller still heard hold music 3 s after the failed merge (the task does not end: its
    *  connect_to_caller tool fails, the briefing agent carries on, the caller stays on hold). */
   holdMusicAfterMerge?: boolean;
@@ -114,7 +116,8 @@ export async function livekitTask(stack: StackInfo, runs: number, log: (line: st
   try {
     for (let i = 1; i <= runs; i++) {
       state.destinationAnswered = false;
-      const call = await placeCall(stack, `lktask-${i}`, { file: await acceptFile() });
+      const audio = await acceptFile();
+      const call = await placeCall(stack, `lktask-${i}`, { file: audio.file });
       const run: TaskRun = { callerHeardDestination: false };
       try {
         const started = Date.now();
@@ -129,6 +132,9 @@ export async function livekitTask(stack: StackInfo, runs: number, log: (line: st
           state.destinationAnswered = true;
           const first = await hears(call.destination, answered, 10_000);
           if (first !== undefined) run.answerToFirstAudioMs = first - answered;
+          const onset = answered + audio.speechStartMs;
+          const silent = await firstWindow(call.destination, onset, 5000, (t) => call.destination.received.rms(t, t + 200) < 150);
+          if (silent !== undefined && first !== undefined && first < onset) run.onsetToSilentMs = silent - onset;
           const merge = await line(runner, ['merged', 'error', 'merge_failed'], answered, 45_000);
           if (merge) {
             run.merge = merge.lkTask === 'merged' ? 'merged' : String(merge.message);

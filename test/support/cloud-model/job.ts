@@ -38,7 +38,13 @@ export async function cloudJob(model: CloudModel, name: string, options: CloudJo
   let fenced = false;
   const briefed: string[] = [];
   const briefing: BriefingSession = {
-    say: async (text) => void briefed.push(text),
+    hears: false,
+    say: async (text) => {
+      briefed.push(text);
+      return 'played';
+    },
+    heard: async () => 'nothing',
+    quiet: async () => undefined,
     interrupt: () => undefined,
     close: async () => undefined,
   };

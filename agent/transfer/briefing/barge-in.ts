@@ -1,0 +1,127 @@
+// The person may talk over the briefing. Their voice stops it at once (the session's VAD says they started
+// speaking); then what they said decides what follows:
+//   - a plain yes or no (quick-decision.ts) decides the transfer there and then, with or without a model;
+//   - anything else a model can answer (a question, a voicemail greeting) goes to the model;
+//   - nothing intelligible (a cough, a knock, "hello?", words with no model to hear them): the briefing resumes
+//     where it stopped, once the person has been quiet for a moment.
+// The framework's turns are not interruptible during the briefing (so it never cuts it short itself): this
+// stops the speech instead, and only speech the briefing marked as open to it.
+import type { SpokenDecision } from './spoken.ts';
+import { quickDecision } from './quick-decision.ts';
+
+/** What the person's words over the briefing came to. */
+export type Heard = 'nothing' | 'words' | 'decided';
+
+/** A lone "hello?" from someone picking up, or "okay" while listening, needs no answer of its own. */
+const NO_ANSWER_NEEDED = /^(?:hello|hi|hey|hallo|okay|ok|alright|right|mm+|uh+|um+|hmm+)[\s?!.,]*$/i;
+
+export interface BargeInOptions {
+  /** Stops the speech that is playing. */
+  interrupt: () => void;
+  onDecision: (decision: SpokenDecision) => void;
+  /** Whether a model hears words that decide nothing (otherwise they count as nothing heard). */
+  hasModel: boolean;
+  /** How long after the person stops talking a transcript may still come before it is "nothing". */
+  graceMs: number;
+  /** Told when speech was stopped for the person: how long after they started speaking, by the VAD's account. */
+  onStopped?: (info: { speechMs: number }) => void;
+  /** The person said something the recogniser could not take for a yes or a no, other than over the briefing. */
+  onUnclear?: () => void;
+}
+
+export class BargeIn {
+  #open = false;
+  #pending = false;
+  #timer: NodeJS.Timeout | undefined;
+  #waiters: Array<(heard: Heard) => void> = [];
+  #last: Heard | undefined;
+
+  constructor(private readonly options: BargeInOptions) {}
+
+  /** Speech that the person may stop starts (true) or ends (false). */
+  open(open: boolean): void {
+    this.#open = open;
+  }
+
+  /** The VAD heard the person start; `speechMs` is how much speech it had heard by then. */
+  personStarted(speechMs = 0): void {
+    clearTimeout(this.#timer);
+    if (!this.#open) return;
+    this.#open = false;
+    this.#pending = true;
+    this.#last = undefined;
+    this.options.interrupt();
+    this.options.onStopped?.({ speechMs });
+  }
+
+  /** The VAD heard them stop: if no words come within the grace, nothing was said. */
+  personStopped(): void {
+    if (!this.#pending) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#settle('nothing'), this.options.graceMs);
+  }
+
+  /**
+   * A final transcript of the person, at any time in the briefing. Returns whether it was dealt with here
+   * (decided, or needing no answer), so the model is not asked to reply to it.
+   */
+  transcribed(text: string): boolean {
+    const decision = quickDecision(text);
+    if (decision) {
+      this.options.onDecision(decision);
+      this.#settle('decided');
+      return true;
+    }
+    if (!text.trim() || NO_ANSWER_NEEDED.test(text.trim())) {
+      this.#settle('nothing');
+      return true;
+    }
+    this.#settle(this.options.hasModel ? 'words' : 'nothing');
+    return !this.options.hasModel;
+  }
+
+  /** The recogniser heard an utterance it could not make out: over the briefing it resumes now, else it is told. */
+  unclear(): void {
+    if (this.#pending) this.#settle('nothing');
+    else this.options.onUnclear?.();
+  }
+
+  /** Whether a turn's words are answered here rather than by the model (the same test as transcribed()). */
+  handles(text: string): boolean {
+    const t = text.trim();
+    return !this.options.hasModel || !t || NO_ANSWER_NEEDED.test(t) || quickDecision(t) !== undefined;
+  }
+
+  /** After an interruption: resolves with what the person's words came to (or 'nothing' if `signal` aborts). */
+  heard(signal: AbortSignal): Promise<Heard> {
+    if (!this.#pending && this.#last) return Promise.resolve(this.#last);
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve('nothing');
+      const done = (heard: Heard) => {
+        signal.removeEventListener('abort', aborted);
+        resolve(heard);
+      };
+      const aborted = () => {
+        this.#waiters = this.#waiters.filter((w) => w !== done);
+        resolve('nothing');
+      };
+      signal.addEventListener('abort', aborted, { once: true });
+      this.#waiters.push(done);
+    });
+  }
+
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#settle('nothing');
+  }
+
+  #settle(heard: Heard): void {
+    if (!this.#pending) return;
+    clearTimeout(this.#timer);
+    this.#pending = false;
+    this.#last = heard;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) waiter(heard);
+  }
+}

@@ -1,0 +1,142 @@
+// Barge-in's rules, without a call: what stops the briefing, and what the person's words come to afterwards.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BargeIn, type BargeInOptions } from '../../agent/transfer/briefing/barge-in.ts';
+import type { SpokenDecision } from '../../agent/transfer/briefing/session.ts';
+
+function setUp(options: Partial<BargeInOptions> = {}) {
+  const decisions: SpokenDecision[] = [];
+  const calls = { interrupts: 0, stops: 0, unclear: 0 };
+  const bargeIn = new BargeIn({
+    interrupt: () => calls.interrupts++,
+    onDecision: (d) => decisions.push(d),
+    hasModel: true,
+    graceMs: 1500,
+    onStopped: () => calls.stops++,
+    onUnclear: () => calls.unclear++,
+    ...options,
+  });
+  return { bargeIn, decisions, calls };
+}
+
+const never = new AbortController().signal;
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+describe('BargeIn', () => {
+  it('stops only speech that is open to it, and only once per interruption', () => {
+    const { bargeIn, calls } = setUp();
+    bargeIn.personStarted();
+    expect(calls.interrupts).toBe(0);
+    bargeIn.open(true);
+    bargeIn.personStarted();
+    bargeIn.personStarted();
+    expect(calls).toMatchObject({ interrupts: 1, stops: 1 });
+  });
+
+  it('a plain yes over the briefing decides accept at once and is not passed to the model', async () => {
+    const { bargeIn, decisions } = setUp();
+    bargeIn.open(true);
+    bargeIn.personStarted();
+    const heard = bargeIn.heard(never);
+    expect(bargeIn.transcribed('Yes, send them through.')).toBe(true);
+    expect(await heard).toBe('decided');
+    expect(decisions).toEqual(['accept']);
+    expect(bargeIn.handles('Yes, send them through.')).toBe(true);
+  });
+
+  it('a plain no decides reject', async () => {
+    const { bargeIn, decisions } = setUp();
+    bargeIn.open(true);
+    bargeIn.personStarted();
+    const heard = bargeIn.heard(never);
+    bargeIn.transcribed("No, I can't take this now.");
+    expect(await heard).toBe('decided');
+    expect(decisions).toEqual(['reject']);
+  });
+
+  it('a question goes to the model: words, and no decision', async () => {
+    const { bargeIn, decisions } = setUp();
+    bargeIn.open(true);
+    bargeIn.personStarted();
+    const heard = bargeIn.heard(never);
+    expect(bargeIn.transcribed('Who is calling?')).toBe(false);
+    expect(await heard).toBe('words');
+    expect(decisions).toEqual([]);
+    expect(bargeIn.handles('Who is calling?')).toBe(false);
+  });
+
+  it('with no model, words that decide nothing are nothing: the briefing resumes', async () => {
+    const { bargeIn, decisions } = setUp({ hasModel: false });
+    bargeIn.open(true);
+    bargeIn.personStarted();
+    const heard = bargeIn.heard(never);
+    expect(bargeIn.transcribed('Who is calling?')).toBe(true);
+    expect(await heard).toBe('nothing');
+    expect(decisions).toEqual([]);
+  });
+
+  it('"hello?" is nothing, and needs no answer from the model', async () => {
+    const { bargeIn } = setUp();
+    bargeIn.open(true);
+    bargeIn.personStarted();
+    const heard = bargeIn.heard(never);
+    expect(bargeIn.transcribed('Hello?')).toBe(true);
+    expect(await heard).toBe('nothing');
+  });
+
+  it('a noise (no transcript) is nothing once the grace after the person stops has passed', async () => {
+    const { bargeIn } = setUp();
+    bargeIn.open(true);
+    bargeIn.personStarted();
+    let heard: string | undefined;
+    void bargeIn.heard(never).then((h) => (heard = h));
+    bargeIn.personStopped();
+    await vi.advanceTimersByTimeAsync(1400);
+    expect(heard).toBeUndefined();
+    // Talking again restarts the wait.
+    bargeIn.personStarted();
+    bargeIn.personStopped();
+    await vi.advanceTimersByTimeAsync(1400);
+    expect(heard).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(heard).toBe('nothing');
+  });
+
+  it('an unclear utterance resumes the briefing at once; after the question it asks for keys', async () => {
+    const { bargeIn, calls } = setUp({ hasModel: false });
+    bargeIn.open(true);
+    bargeIn.personStarted();
+    const heard = bargeIn.heard(never);
+    bargeIn.unclear();
+    expect(await heard).toBe('nothing');
+    expect(calls.unclear).toBe(0);
+    bargeIn.unclear();
+    expect(calls.unclear).toBe(1);
+  });
+
+  it('a plain yes decides even when it came over speech that could not be stopped', () => {
+    const { bargeIn, decisions } = setUp();
+    expect(bargeIn.transcribed('Yes.')).toBe(true);
+    expect(decisions).toEqual(['accept']);
+  });
+
+  it('a backchannel "okay" decides nothing', () => {
+    const { bargeIn, decisions } = setUp();
+    expect(bargeIn.transcribed('Okay.')).toBe(true);
+    expect(decisions).toEqual([]);
+  });
+
+  it('an aborted wait resolves nothing, and closing settles a pending one', async () => {
+    const { bargeIn } = setUp();
+    bargeIn.open(true);
+    bargeIn.personStarted();
+    const controller = new AbortController();
+    const aborted = bargeIn.heard(controller.signal);
+    controller.abort();
+    expect(await aborted).toBe('nothing');
+    const pending = bargeIn.heard(never);
+    bargeIn.close();
+    expect(await pending).toBe('nothing');
+  });
+});
