@@ -186,7 +186,9 @@ let acceptAudio: { file: string; speechStartMs: number; speechEndMs: number } | 
  */
 export async function acceptFile(): Promise<{ file: string; speechStartMs: number; speechEndMs: number }> {
   if (acceptAudio) return acceptAudio;
-  const speech = readFileSync(await makeAlawFile({ speech: ACCEPT_WORDS, gapSeconds: 0.3, leadSeconds: BARGE_LEAD_S }, tmpdir(), `bench-accept-${process.pid}`));
+  const speech = readFileSync(
+    await makeAlawFile({ speech: ACCEPT_WORDS, gapSeconds: 0.3, leadSeconds: BARGE_LEAD_S }, tmpdir(), `bench-accept-${process.pid}`),
+  );
   const samples = decodeAlaw(speech);
   const loud: number[] = [];
   for (let i = 0; i + 80 <= samples.length; i += 80) if (rms(samples.subarray(i, i + 80)) > 300) loud.push(i / 8);

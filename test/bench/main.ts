@@ -54,7 +54,17 @@ const TALK_S = Number(process.env.BENCH_TALK_S ?? 30);
 const IDLE = Number(process.env.BENCH_IDLE ?? 8);
 /** Transfers at once against a worker at its default limits (WORKER_MAX_CALLS one per core): how it behaves when full. */
 const FULL = Number(process.env.BENCH_FULL ?? 8);
-const TARGETS = { holdMs: 300, briefingMs: 400, keypadCallerHearsMs: 150, bridgeAddedMs: 40, greetingP95Ms: 1500, lateFraction: 0.01, perCallMb: 150, onsetToSilentMs: 300, speechEndToCallerHearsMs: 1000 };
+const TARGETS = {
+  holdMs: 300,
+  briefingMs: 400,
+  keypadCallerHearsMs: 150,
+  bridgeAddedMs: 40,
+  greetingP95Ms: 1500,
+  lateFraction: 0.01,
+  perCallMb: 150,
+  onsetToSilentMs: 300,
+  speechEndToCallerHearsMs: 1000,
+};
 
 const packageVersion = (name: string) =>
   (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;

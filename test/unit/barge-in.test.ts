@@ -61,9 +61,27 @@ describe('BargeIn', () => {
     bargeIn.personStarted();
     const heard = bargeIn.heard(never);
     expect(bargeIn.transcribed('Who is calling?')).toBe(false);
+    expect(bargeIn.handles('Who is calling?')).toBe(false);
+    // Settled when the framework makes the words a turn (the model's reply follows), not before.
+    let settled: string | undefined;
+    void heard.then((h) => (settled = h));
+    bargeIn.personStopped();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(settled).toBeUndefined();
+    bargeIn.turnCompleted();
     expect(await heard).toBe('words');
     expect(decisions).toEqual([]);
-    expect(bargeIn.handles('Who is calling?')).toBe(false);
+  });
+
+  it('words for the model whose turn never comes still count as words, a little later', async () => {
+    const { bargeIn } = setUp();
+    bargeIn.open(true);
+    bargeIn.personStarted();
+    const heard = bargeIn.heard(never);
+    bargeIn.personStopped();
+    bargeIn.transcribed('What is this about?');
+    await vi.advanceTimersByTimeAsync(3100);
+    expect(await heard).toBe('words');
   });
 
   it('with no model, words that decide nothing are nothing: the briefing resumes', async () => {
@@ -125,6 +143,18 @@ describe('BargeIn', () => {
     const { bargeIn, decisions } = setUp();
     expect(bargeIn.transcribed('Okay.')).toBe(true);
     expect(decisions).toEqual([]);
+  });
+
+  it('a line that never goes quiet holds the briefing for 15 s at most', async () => {
+    const { bargeIn } = setUp();
+    bargeIn.open(true);
+    bargeIn.personStarted();
+    let heard: string | undefined;
+    void bargeIn.heard(never).then((h) => (heard = h));
+    await vi.advanceTimersByTimeAsync(14_900);
+    expect(heard).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(heard).toBe('nothing');
   });
 
   it('an aborted wait resolves nothing, and closing settles a pending one', async () => {

@@ -58,7 +58,28 @@ describe('quickDecision', () => {
   });
 
   it('a quick accept always passes the consent check a model accept must pass', () => {
-    const word = fc.constantFrom('yes', 'no', 'sure', 'okay', 'not', 'send', 'them', 'through', 'please', 'wait', "don't", 'never', 'who', 'put', 'on', 'take', 'it', '?', ',', '.');
+    const word = fc.constantFrom(
+      'yes',
+      'no',
+      'sure',
+      'okay',
+      'not',
+      'send',
+      'them',
+      'through',
+      'please',
+      'wait',
+      "don't",
+      'never',
+      'who',
+      'put',
+      'on',
+      'take',
+      'it',
+      '?',
+      ',',
+      '.',
+    );
     fc.assert(
       fc.property(fc.array(word, { maxLength: 8 }), (words) => {
         const text = words.join(' ');

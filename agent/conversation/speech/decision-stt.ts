@@ -50,7 +50,9 @@ export class DecisionSTT extends stt.STT {
     const frame = mergeFrames(buffer);
     const mono = monoOf(frame.data, frame.channels, frame.samplesPerChannel);
     // A decoder that cannot run hears nothing: the person still has the keys, and the session is not failed.
-    const result = await this.recogniser.recognise(mono, frame.sampleRate, abortSignal).catch((): DecisionResult => ({ decision: 'unsure', text: '', heard: '' }));
+    const result = await this.recogniser
+      .recognise(mono, frame.sampleRate, abortSignal)
+      .catch((): DecisionResult => ({ decision: 'unsure', text: '', heard: '' }));
     this.lastResult = result;
     this.onResult?.(result);
     const seconds = frame.samplesPerChannel / frame.sampleRate;

@@ -15,6 +15,11 @@ export type Heard = 'nothing' | 'words' | 'decided';
 /** A lone "hello?" from someone picking up, or "okay" while listening, needs no answer of its own. */
 const NO_ANSWER_NEEDED = /^(?:hello|hi|hey|hallo|okay|ok|alright|right|mm+|uh+|um+|hmm+)[\s?!.,]*$/i;
 
+/** How long after words for the model are transcribed their turn may take to be completed by the framework. */
+const TURN_WAIT_MS = 3000;
+/** The longest the briefing waits on the person's words after they stopped it. */
+const HEARD_BOUND_MS = 15_000;
+
 export interface BargeInOptions {
   /** Stops the speech that is playing. */
   interrupt: () => void;
@@ -32,6 +37,8 @@ export interface BargeInOptions {
 export class BargeIn {
   #open = false;
   #pending = false;
+  /** Words for the model were heard: the wait is now for their turn, not for a transcript. */
+  #awaitingTurn = false;
   #timer: NodeJS.Timeout | undefined;
   #waiters: Array<(heard: Heard) => void> = [];
   #last: Heard | undefined;
@@ -45,7 +52,7 @@ export class BargeIn {
 
   /** The VAD heard the person start; `speechMs` is how much speech it had heard by then. */
   personStarted(speechMs = 0): void {
-    clearTimeout(this.#timer);
+    if (!this.#awaitingTurn) clearTimeout(this.#timer);
     if (!this.#open) return;
     this.#open = false;
     this.#pending = true;
@@ -56,7 +63,7 @@ export class BargeIn {
 
   /** The VAD heard them stop: if no words come within the grace, nothing was said. */
   personStopped(): void {
-    if (!this.#pending) return;
+    if (!this.#pending || this.#awaitingTurn) return;
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.#settle('nothing'), this.options.graceMs);
   }
@@ -76,8 +83,23 @@ export class BargeIn {
       this.#settle('nothing');
       return true;
     }
-    this.#settle(this.options.hasModel ? 'words' : 'nothing');
-    return !this.options.hasModel;
+    if (!this.options.hasModel) {
+      this.#settle('nothing');
+      return true;
+    }
+    // Words for the model: they count once the framework has made them a turn (the model's reply follows), so
+    // nothing is said over the reply. Should the turn never come, they count anyway a little later.
+    if (this.#pending) {
+      clearTimeout(this.#timer);
+      this.#awaitingTurn = true;
+      this.#timer = setTimeout(() => this.#settle('words'), TURN_WAIT_MS);
+    }
+    return false;
+  }
+
+  /** The framework completed a turn of the person's that goes to the model (its reply is on its way). */
+  turnCompleted(): void {
+    this.#settle('words');
   }
 
   /** The recogniser heard an utterance it could not make out: over the briefing it resumes now, else it is told. */
@@ -92,21 +114,24 @@ export class BargeIn {
     return !this.options.hasModel || !t || NO_ANSWER_NEEDED.test(t) || quickDecision(t) !== undefined;
   }
 
-  /** After an interruption: resolves with what the person's words came to (or 'nothing' if `signal` aborts). */
+  /**
+   * After an interruption: resolves with what the person's words came to; 'nothing' if `signal` aborts, or if
+   * nothing came of them within HEARD_BOUND_MS (a line that never goes quiet must not hold the briefing).
+   */
   heard(signal: AbortSignal): Promise<Heard> {
     if (!this.#pending && this.#last) return Promise.resolve(this.#last);
     return new Promise((resolve) => {
       if (signal.aborted) return resolve('nothing');
-      const done = (heard: Heard) => {
+      const bound = setTimeout(() => finish('nothing'), HEARD_BOUND_MS);
+      const finish = (heard: Heard) => {
+        clearTimeout(bound);
         signal.removeEventListener('abort', aborted);
+        this.#waiters = this.#waiters.filter((w) => w !== finish);
         resolve(heard);
       };
-      const aborted = () => {
-        this.#waiters = this.#waiters.filter((w) => w !== done);
-        resolve('nothing');
-      };
+      const aborted = () => finish('nothing');
       signal.addEventListener('abort', aborted, { once: true });
-      this.#waiters.push(done);
+      this.#waiters.push(finish);
     });
   }
 
@@ -119,6 +144,7 @@ export class BargeIn {
     if (!this.#pending) return;
     clearTimeout(this.#timer);
     this.#pending = false;
+    this.#awaitingTurn = false;
     this.#last = heard;
     const waiters = this.#waiters;
     this.#waiters = [];

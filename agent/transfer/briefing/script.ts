@@ -110,7 +110,12 @@ export class BriefingScript {
     const summary = Promise.race([this.#summary!, new Promise<string>((resolve) => setTimeout(() => resolve(reason), SUMMARY_GRACE_MS))]);
     let said = await this.#sayParts(session, [{ text: introText, part: 'intro' }], signal);
     const facts = briefingFacts({ summary: await summary, known });
-    if (said === 'played') said = await this.#sayParts(session, sentencesOf(facts).map((text) => ({ text, part: 'facts', fromCaller: true })), signal);
+    if (said === 'played')
+      said = await this.#sayParts(
+        session,
+        sentencesOf(facts).map((text) => ({ text, part: 'facts', fromCaller: true })),
+        signal,
+      );
     // The question is the same on every call: prepared with the introduction, it follows the facts at once, or
     // follows the answer to what the person asked over the briefing.
     for (let asked = 0; said !== 'aborted' && said !== 'decided' && asked < MAX_QUESTIONS; asked++) {

@@ -64,7 +64,10 @@ export function briefingAgent(input: BriefingInput, hooks: BriefingHooks, answer
   });
 }
 
-/** The briefing agent; a turn already answered without the model (a plain yes, a "hello?") gets no reply. */
+/**
+ * The briefing agent; a turn already answered without the model (a plain yes, a "hello?") gets no reply.
+ * `answeredElsewhere` says which, and hears of every turn that goes to the model.
+ */
 class BriefingAgent extends voice.Agent {
   constructor(
     private readonly answeredElsewhere: (text: string) => boolean,
@@ -131,10 +134,16 @@ export async function startBriefingSession(
   });
   // The session's ear: the transcription service, or else the offline recogniser of yes and no (if it can run).
   const offline = !models.stt && models.decisionStt && (await models.decisionStt.available()) ? models.decisionStt : undefined;
-  const ear = models.stt ?? offline?.withListener((result) => {
-    if (result.decision === 'unsure' && result.heard) bargeIn.unclear();
+  const ear =
+    models.stt ??
+    offline?.withListener((result) => {
+      if (result.decision === 'unsure' && result.heard) bargeIn.unclear();
+    });
+  const agent = briefingAgent(options.input, options, (text) => {
+    if (bargeIn.handles(text)) return true;
+    bargeIn.turnCompleted();
+    return false;
   });
-  const agent = briefingAgent(options.input, options, (text) => bargeIn.handles(text));
   const session = new voice.AgentSession({
     // Keep hearing the person while the briefing speaks uninterruptibly (by default the framework feeds the
     // STT silence then): a voicemail greeting over the briefing must be transcribed. HeldSpeech answers it.
@@ -217,7 +226,10 @@ export async function startBriefingSession(
       if (interruptible) {
         current = handle;
         bargeIn.open(true);
-      } else held.speechStarted();
+      }
+      // A turn that ends while this plays is skipped by the framework (it cannot be interrupted, as far as the
+      // framework knows): one that started before it did, say. Its words are answered once it is over.
+      held.speechStarted();
       const aborted = new Promise<void>((resolve) => {
         if (signal?.aborted) resolve();
         signal?.addEventListener('abort', () => resolve(), { once: true });
@@ -228,15 +240,18 @@ export async function startBriefingSession(
         if (interruptible) {
           bargeIn.open(false);
           if (current === handle) current = undefined;
-        } else held.speechEnded();
+        }
+        held.speechEnded();
       }
       if (signal?.aborted || closed) return 'aborted';
       return handle.interrupted ? 'interrupted' : 'played';
     },
     heard: (signal) => bargeIn.heard(signal),
     async quiet(ms, signal) {
+      // Quiet for `ms` from now at least: a reply about to start (the model thinking) has its moment to.
+      const from = Date.now();
       while (!closed && !signal.aborted) {
-        const left = active ? ms : quietSince + ms - Date.now();
+        const left = active ? ms : Math.max(quietSince, from) + ms - Date.now();
         if (!active && left <= 0) return;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, Math.max(left, 50));
