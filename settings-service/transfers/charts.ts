@@ -25,7 +25,7 @@ export const GROUP_COLOURS: Readonly<Record<OutcomeGroup, string>> = {
 
 const WIDTH = 720;
 const HEIGHT = 220;
-const PLOT = { left: 34, right: 8, top: 10, bottom: 34 };
+const PLOT = { left: 34, right: 8, top: 18, bottom: 34 };
 
 /** A rounded-up axis top and its ticks: 1, 2, 5 times a power of ten apart, at most five. */
 function axis(max: number): { top: number; ticks: number[] } {

@@ -9,7 +9,7 @@ import type { DestinationStats, TransferSummary } from './summary.ts';
 const STYLE = `
   body { max-width: 52rem; }
   table { border-collapse: collapse; width: 100%; font-size: .92em; } th, td { text-align: left; padding: .3rem .4rem; border-bottom: 1px solid #e3e7ee; vertical-align: top; }
-  td.n, th.n { text-align: right; } tr.never td { background: #fff4e0; }
+  td.n, th.n { text-align: right; } td.when { white-space: nowrap; } tr.never td { background: #fff4e0; }
   .legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .4rem 1.2rem; } .legend svg { vertical-align: -1px; }
   .steps { color: #5b6577; font-size: .88em; } nav { display: flex; gap: 1rem; align-items: center; }
   .notice { background: #fff4e0; border-radius: 6px; padding: .5rem 1rem; }`;
@@ -64,7 +64,7 @@ function recentRows(summary: TransferSummary): string {
     .map((t) => {
       const who = t.attempts.map((a) => esc(a.destination)).join(' → ') || 'unknown destination';
       const outcome = `${GROUP_LABELS[t.group]}${t.outcome && t.outcome !== t.group ? ` <span class="muted">(${esc(t.outcome)})</span>` : ''}`;
-      return `<tr data-transfer="${esc(t.transferId)}"><td>${esc(time(t.startedAt))}</td><td>${who}${t.how === 'refer' ? ' <span class="muted">(REFER)</span>' : ''}</td><td>${outcome}</td><td class="n">${t.holdMs === undefined ? '—' : duration(t.holdMs / 1000)}</td></tr>
+      return `<tr data-transfer="${esc(t.transferId)}"><td class="when">${esc(time(t.startedAt))}</td><td>${who}${t.how === 'refer' ? ' <span class="muted">(REFER)</span>' : ''}</td><td>${outcome}</td><td class="n">${t.holdMs === undefined ? '—' : duration(t.holdMs / 1000)}</td></tr>
 <tr class="timeline"><td></td><td colspan="3" class="steps">${steps(t)}</td></tr>`;
     })
     .join('');

@@ -13,7 +13,12 @@ beforeAll(async () => {
   const globex = { organizationId: 'globex', warmTransfer: { enabled: false } };
   expect((await api.call(api.globexToken, { method: 'PUT', url: '/v1/agents/globex.desk', payload: globex })).statusCode).toBe(200);
   await storeTransfers(api.db, 'acme.support', [
-    { transferId: 'acme-secret-transfer', startMs: Date.now() - 60_000, caller: '+15125550142', attempts: [{ destination: 'ext:1002', outcome: 'accepted', ringS: 3 }] },
+    {
+      transferId: 'acme-secret-transfer',
+      startMs: Date.now() - 60_000,
+      caller: '+15125550142',
+      attempts: [{ destination: 'ext:1002', outcome: 'accepted', ringS: 3 }],
+    },
   ]);
 });
 afterAll(async () => {
@@ -124,10 +129,13 @@ describe("the sign-in form's way back", () => {
     expect(response.headers.location).toBe('/agents/acme.support/transfers');
   });
 
-  it.each(['https://evil.example/', '//evil.example', '/agents/globex.desk/transfers', 'transfers/../../x'])("is no redirect anywhere else: then='%s' is refused", async (then) => {
-    const response = await post(then);
-    expect(response.statusCode).toBe(422);
-    expect(response.headers.location).toBeUndefined();
-    expect(response.headers['set-cookie']).toBeUndefined();
-  });
+  it.each(['https://evil.example/', '//evil.example', '/agents/globex.desk/transfers', 'transfers/../../x'])(
+    "is no redirect anywhere else: then='%s' is refused",
+    async (then) => {
+      const response = await post(then);
+      expect(response.statusCode).toBe(422);
+      expect(response.headers.location).toBeUndefined();
+      expect(response.headers['set-cookie']).toBeUndefined();
+    },
+  );
 });
