@@ -123,7 +123,8 @@ function transferOf(transferId: string, entries: StoredEvent[]): TransferView | 
     attempts: attempts.map(({ destination, destinationKind, answered, outcome }) => ({ destination, destinationKind, answered, outcome })),
     outcome,
     group: outcome === undefined ? 'open' : (GROUP_OF[outcome] ?? 'failed'),
-    holdMs: holdFrom !== undefined && holdTo !== undefined && outcome !== undefined ? holdTo - holdFrom : undefined,
+    // Entries of two processes (a job and a takeover's) may disagree by a clock's drift: never a negative hold.
+    holdMs: holdFrom !== undefined && holdTo !== undefined && outcome !== undefined ? Math.max(0, holdTo - holdFrom) : undefined,
     steps,
   };
 }

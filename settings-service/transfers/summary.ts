@@ -87,7 +87,7 @@ export function summarize(newestFirst: StoredEvent[], nowMs: number, { cap = REA
     totals[t.group]++;
     hours[Math.min(WINDOW_HOURS - 1, Math.floor((t.startedMs - fromMs) / HOUR_MS))]![t.group]++;
   }
-  const holds = transfers.flatMap((t) => (t.holdMs === undefined ? [] : [Math.max(0, t.holdMs) / 1000])).sort((a, b) => a - b);
+  const holds = transfers.flatMap((t) => (t.holdMs === undefined ? [] : [t.holdMs / 1000])).sort((a, b) => a - b);
   const buckets = HOLD_BUCKETS.map((b) => ({ ...b, count: 0 }));
   for (const s of holds) buckets[buckets.findLastIndex((b) => s >= b.fromS)]!.count++;
   const oldest = newestFirst[newestFirst.length - 1];
