@@ -10,6 +10,7 @@ import { holdMusicRoutes } from './routes/hold-music.ts';
 import { organizationRoutes } from './routes/organizations.ts';
 import { pageRoutes, type SessionOptions } from './routes/page.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { transferRoutes } from './routes/transfers.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
 import { isRedisUnavailable } from '../settings/store/redis-options.ts';
 import { webhookSecretRoutes } from './routes/webhook-secret.ts';
@@ -119,6 +120,7 @@ export async function buildApp({
   agentOwnershipRoutes(app, store);
   eventRoutes(app, store);
   webhookSecretRoutes(app, store);
+  transferRoutes(app, store, adminToken);
   await app.register(async (scope) => holdMusicRoutes(scope, store, uploads));
   await app.register(async (scope) => pageRoutes(scope, store, adminToken, { ...DEFAULT_SESSIONS, ...sessions }));
 

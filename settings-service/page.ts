@@ -5,9 +5,11 @@ import { NOT_DIALLED_HEADING } from '../settings/rules/read-back.ts';
 import type { WarmTransferSection } from './agents.ts';
 import type { StoredEvent } from '../settings/store/store.ts';
 
-const esc = (text: unknown) => String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+export const esc = (text: unknown) =>
+  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
-const layout = (title: string, nonce: string, body: string) => `<!doctype html>
+/** A whole page; `style`: rules of its own beside the shared ones. */
+export const layout = (title: string, nonce: string, body: string, style = '') => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title>
 <style nonce="${esc(nonce)}">
@@ -17,16 +19,24 @@ const layout = (title: string, nonce: string, body: string) => `<!doctype html>
   label { display: block; margin: .6rem 0; } textarea { width: 100%; min-height: 8rem; font: inherit; }
   .plan { background: #f4f7fb; border-radius: 6px; padding: .5rem 1rem; } .plan li { margin: .2rem 0; } .plan li.heading { font-weight: 600; margin-top: .6rem; } .plan li.not-dialled { margin-left: 1.2rem; color: #8a4b00; }
   .error { color: #a11b1b; } .ok { color: #17692f; } .muted { color: #5b6577; }
-  button { font: inherit; padding: .35rem .9rem; } code { font-size: .9em; }
+  button { font: inherit; padding: .35rem .9rem; } code { font-size: .9em; }${style}
 </style></head><body>${body}</body></html>`;
 
-export function signInPage(agentId: string, nonce: string, problem?: string): string {
+/** Which page signing in leads back to: the settings page, or its transfers page. */
+export type PageName = 'settings' | 'transfers';
+
+export function signInPage(agentId: string, nonce: string, problem?: string, then: PageName = 'settings'): string {
   return layout(
     `Sign in: ${agentId}`,
     nonce,
     `<h1>Agent ${esc(agentId)}</h1>
 <form method="post" action="/agents/${esc(agentId)}/session">
-  <label>Access token <input id="token" name="token" type="password" autocomplete="off" required></label>
+  <label>Access token <input id="token" name="token" type="password" autocomplete="off" required></label>${
+    then === 'settings'
+      ? ''
+      : `
+  <input type="hidden" name="then" value="${then}">`
+  }
   ${problem ? `<p class="error" role="alert">${esc(problem)}</p>` : ''}
   <button id="sign-in" type="submit">Sign in</button>
 </form>`,
@@ -34,7 +44,7 @@ export function signInPage(agentId: string, nonce: string, problem?: string): st
 }
 
 /** Ends the session (the cookie is sent only by this site's own pages: SameSite=Strict). */
-const signOut = (agentId: string) =>
+export const signOut = (agentId: string) =>
   `<form method="post" action="/agents/${esc(agentId)}/sign-out"><button id="sign-out" type="submit">Sign out</button></form>`;
 
 /** The not-dialled heading and its entries stand apart from the plan's own lines. */
@@ -54,7 +64,7 @@ function planList(section: WarmTransferSection): string {
   );
 }
 
-function events(transfers: Array<{ transferId: string; entries: StoredEvent[] }>, messages: StoredEvent[]): string {
+function events(agentId: string, transfers: Array<{ transferId: string; entries: StoredEvent[] }>, messages: StoredEvent[]): string {
   const transferItems = transfers
     .map((t) => {
       const steps = t.entries.map((e) => esc(e.data.type)).join(' → ');
@@ -65,7 +75,9 @@ function events(transfers: Array<{ transferId: string; entries: StoredEvent[] }>
   const messageItems = messages
     .map((m) => `<li>${esc(m.at)}: <b>${esc(m.data.name)}</b> (${esc(m.data.callbackNumber)}): ${esc(m.data.message)}</li>`)
     .join('');
-  return `<h2>Recent transfers</h2><ul id="transfers">${transferItems || '<li class="muted">None yet.</li>'}</ul>
+  return `<h2>Recent transfers</h2>
+<p><a id="transfers-page" href="/agents/${esc(agentId)}/transfers">The last day's transfers: outcomes, time on hold, destinations</a></p>
+<ul id="transfers">${transferItems || '<li class="muted">None yet.</li>'}</ul>
 <h2>Messages</h2><ul id="messages">${messageItems || '<li class="muted">None yet.</li>'}</ul>`;
 }
 
@@ -82,7 +94,7 @@ export function settingsPage(
       nonce,
       `<h1>Agent ${esc(agentId)}</h1>${signOut(agentId)}<section id="warm-transfer"><h2>Warm Transfer</h2>
 <p id="unavailable">Warm transfer is not available to your organization. Contact your administrator or service provider to make it available.</p></section>
-${events(transfers, messages)}`,
+${events(agentId, transfers, messages)}`,
     );
   }
   const music = section.holdMusic
@@ -111,7 +123,7 @@ ${events(transfers, messages)}`,
   <p class="muted">MP3 or WAV, at most 4 MB.</p>
   <p id="upload-status" role="status"></p>
 </section>
-${events(transfers, messages)}
+${events(agentId, transfers, messages)}
 <script nonce="${esc(nonce)}">${script(agentId)}</script>`,
   );
 }

@@ -5,17 +5,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cookieValue, MAX_TOKEN_LENGTH, identify, principalOf, requestCredentials, requireOrganization, SESSION_COOKIE } from '../auth.ts';
 import { warmTransferSection } from '../agents.ts';
-import { settingsPage, signInPage } from '../page.ts';
+import { type PageName, settingsPage, signInPage } from '../page.ts';
 import { id } from '../schemas.ts';
 import { newNonce, pagePolicy } from '../security-headers.ts';
 import { countSignInAttempt, createSession, deleteSession } from '../sessions.ts';
-import type { SettingsStore } from '../../settings/store/store.ts';
+import type { SettingsStore, StoredAgent } from '../../settings/store/store.ts';
 import { groupTimelines } from './events.ts';
 
 const params = { type: 'object', properties: { agentId: id }, required: ['agentId'] } as const;
 const signInBody = {
   type: 'object',
-  properties: { token: { type: 'string', maxLength: MAX_TOKEN_LENGTH } },
+  properties: { token: { type: 'string', maxLength: MAX_TOKEN_LENGTH }, then: { type: 'string', enum: ['settings', 'transfers'] } },
   maxProperties: 4,
 } as const;
 type Params = { Params: { agentId: string } };
@@ -29,7 +29,7 @@ export interface SessionOptions {
 }
 
 /** An HTML answer with a fresh nonce and the page's policy naming it. */
-function html(reply: FastifyReply): string {
+export function html(reply: FastifyReply): string {
   const nonce = newNonce();
   reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', pagePolicy(nonce));
   return nonce;
@@ -41,6 +41,43 @@ function sessionCookie(request: FastifyRequest, value: string, maxAgeSeconds: nu
   return `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAgeSeconds}${secure}`;
 }
 
+/**
+ * The agent a page may show to whoever asks, or undefined once the answer is sent: the sign-in form (no
+ * session or token, or one that ended), 404 for no such agent, 403 for another organization's. `then` is the
+ * page the form leads back to.
+ */
+export async function pageAgent(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  store: SettingsStore,
+  adminToken: string,
+  nonce: string,
+  then: PageName,
+): Promise<StoredAgent | undefined> {
+  const agentId = (request.params as { agentId: string }).agentId;
+  const found = requestCredentials(request);
+  const principal = found && found !== 'malformed' ? await principalOf(store, adminToken, found) : undefined;
+  if (!principal) {
+    if (found) reply.header('set-cookie', sessionCookie(request, '', 0));
+    const ended = found ? 'Your session has ended, or the token is no longer valid. Sign in again.' : undefined;
+    reply.code(found ? 401 : 200).send(signInPage(agentId, nonce, ended, then));
+    return undefined;
+  }
+  const agent = await store.agent(agentId);
+  if (!agent) {
+    reply.code(404).send(signInPage(agentId, nonce, `There is no agent '${agentId}'.`, then));
+    return undefined;
+  }
+  request.principal = principal;
+  try {
+    requireOrganization(request, agent.organizationId);
+  } catch {
+    reply.code(403).send(signInPage(agentId, nonce, 'This token belongs to another organization.', then));
+    return undefined;
+  }
+  return agent;
+}
+
 export function pageRoutes(app: FastifyInstance, store: SettingsStore, adminToken: string, options: SessionOptions): void {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));
@@ -49,22 +86,8 @@ export function pageRoutes(app: FastifyInstance, store: SettingsStore, adminToke
   app.get<Params>('/agents/:agentId', { config: { access: 'public' }, schema: { hide: true, params } }, async (request, reply) => {
     const { agentId } = request.params;
     const nonce = html(reply);
-    const found = requestCredentials(request);
-    const principal = found && found !== 'malformed' ? await principalOf(store, adminToken, found) : undefined;
-    if (!principal) {
-      if (found) reply.header('set-cookie', sessionCookie(request, '', 0));
-      return reply
-        .code(found ? 401 : 200)
-        .send(signInPage(agentId, nonce, found ? 'Your session has ended, or the token is no longer valid. Sign in again.' : undefined));
-    }
-    const agent = await store.agent(agentId);
-    if (!agent) return reply.code(404).send(signInPage(agentId, nonce, `There is no agent '${agentId}'.`));
-    request.principal = principal;
-    try {
-      requireOrganization(request, agent.organizationId);
-    } catch {
-      return reply.code(403).send(signInPage(agentId, nonce, 'This token belongs to another organization.'));
-    }
+    const agent = await pageAgent(request, reply, store, adminToken, nonce, 'settings');
+    if (!agent) return reply;
     const section = warmTransferSection(agent, await store.organization(agent.organizationId));
     const transfers = groupTimelines(await store.recentEvents(agentId, 'transfers', 300)).slice(0, 10);
     const messages = await store.recentEvents(agentId, 'messages', 10);
@@ -93,7 +116,7 @@ export function pageRoutes(app: FastifyInstance, store: SettingsStore, adminToke
     }
   });
 
-  app.post<Params & { Body: { token?: string } | undefined }>(
+  app.post<Params & { Body: { token?: string; then?: PageName } | undefined }>(
     '/agents/:agentId/session',
     { config: { access: 'public' }, schema: { hide: true, params, body: signInBody } },
     async (request, reply) => {
@@ -104,16 +127,16 @@ export function pageRoutes(app: FastifyInstance, store: SettingsStore, adminToke
       ]);
       if (wait !== undefined) {
         reply.header('retry-after', String(wait));
-        return reply.code(429).send(signInPage(agentId, html(reply), `Too many sign-in attempts. Try again in ${wait} s.`));
+        return reply.code(429).send(signInPage(agentId, html(reply), `Too many sign-in attempts. Try again in ${wait} s.`, request.body?.then));
       }
       const token = request.body?.token?.trim() ?? '';
       const principal = token ? await identify(store, adminToken, token) : undefined;
-      if (!principal) return reply.code(401).send(signInPage(agentId, html(reply), 'That token is not valid.'));
+      if (!principal) return reply.code(401).send(signInPage(agentId, html(reply), 'That token is not valid.', request.body?.then));
       const sessionId = await createSession(store, principal, token, options.sessionTtlSeconds);
       reply.header('set-cookie', sessionCookie(request, sessionId, options.sessionTtlSeconds));
       return reply
         .code(303)
-        .header('location', `/agents/${encodeURIComponent(agentId)}`)
+        .header('location', `/agents/${encodeURIComponent(agentId)}${request.body?.then === 'transfers' ? '/transfers' : ''}`)
         .send();
     },
   );

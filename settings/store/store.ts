@@ -218,9 +218,13 @@ export class SettingsStore {
     return event;
   }
 
-  /** The newest `count` events of one kind, newest first; scrubbed again, as earlier versions stored events whole. */
-  async recentEvents(agentId: string, kind: EventKind, count: number): Promise<StoredEvent[]> {
-    const entries = await this.redis.xrevrange(this.keys.stream(agentId, kind), '+', '-', 'COUNT', count);
+  /**
+   * The newest `count` events of one kind (stored at `sinceMs` or later, when given), newest first; scrubbed
+   * again, as earlier versions stored events whole.
+   */
+  async recentEvents(agentId: string, kind: EventKind, count: number, sinceMs?: number): Promise<StoredEvent[]> {
+    const oldest = sinceMs === undefined ? '-' : String(Math.max(0, Math.floor(sinceMs)));
+    const entries = await this.redis.xrevrange(this.keys.stream(agentId, kind), '+', oldest, 'COUNT', count);
     return entries.map(([, fields]) => withoutPii(JSON.parse(fields[1] ?? '{}') as StoredEvent));
   }
 
