@@ -23,7 +23,7 @@ export function keypadBriefing({ digit, label, callerNumber, shownNumber, onLine
     : shownNumber
       ? `A caller whose number is not passed on, shown to you as ${spokenNumber(shownNumber)},`
       : 'A caller whose number is unknown';
-  return `${who} pressed ${spokenKey(digit)} for ${label}, ${spokenDuration(onLineMs)} into the call.`;
+  return `${who} pressed ${spokenKey(digit)} for ${label} after ${spokenDuration(onLineMs)}.`;
 }
 
 /** "+15125550142" -> "5 1 2, 5 5 5, 0 1 4 2": a text-to-speech voice reads a bare number as one quantity. */

@@ -21,7 +21,8 @@ beforeAll(async () => {
   // Until the transfer starts (its summary is requested) what is heard is the caller's request; after that
   // the caller is on hold, and what is transcribed is the destination.
   const summaryRequested = systemPromptIncludes('Summarise this phone conversation');
-  const heard = () => (model.chats.some(summaryRequested) ? 'Sure, send them through.' : CALLER_REQUEST);
+  // Not a plain yes the briefing takes by itself (quick-decision.ts): these words go to the model.
+  const heard = () => (model.chats.some(summaryRequested) ? 'Sure, I can take that one, send them through.' : CALLER_REQUEST);
   const model = scriptedModel(Array.from({ length: 200 }, () => heard));
   // The briefing agent hears "send them through" and accepts through its tool.
   model.onChat(hasToolResult('accept_transfer'), { text: 'Connecting you now.' });

@@ -74,16 +74,14 @@ describe('a keypad rule in the settings', () => {
 });
 
 describe('the briefing a keypad rule builds without a model', () => {
-  it('says who is calling from which number, what they pressed and how long into the call', () => {
+  it('says who is calling from which number, what they pressed and after how long', () => {
     const text = keypadBriefing({ digit: '1', label: 'sales', callerNumber: '+15125550142', shownNumber: '+15550100', onLineMs: 8400 });
-    expect(text).toBe('A caller from 5 1 2, 5 5 5, 0 1 4 2 pressed 1 for sales, 8 seconds into the call.');
+    expect(text).toBe('A caller from 5 1 2, 5 5 5, 0 1 4 2 pressed 1 for sales after 8 seconds.');
   });
 
   it("with pass-through off, names the agent's number the destination's phone shows instead", () => {
     const text = keypadBriefing({ digit: '#', label: 'support', callerNumber: undefined, shownNumber: '+15125550100', onLineMs: 130_000 });
-    expect(text).toBe(
-      'A caller whose number is not passed on, shown to you as 5 1 2, 5 5 5, 0 1 0 0, pressed hash for support, about 2 minutes into the call.',
-    );
+    expect(text).toBe('A caller whose number is not passed on, shown to you as 5 1 2, 5 5 5, 0 1 0 0, pressed hash for support after about 2 minutes.');
     expect(text).not.toContain('0142');
   });
 

@@ -25,6 +25,11 @@ export class Phrases {
     }
   }
 
+  /** Drops texts said on one call only (a briefing's facts), once that call is done with them. */
+  forget(texts: Iterable<string>): void {
+    for (const text of texts) this.#ready.delete(text);
+  }
+
   /** `session.say` options carrying `text`'s audio when it is ready; none otherwise. */
   audioFor(text: string): { audio?: ReadableStream<AudioFrame> } {
     const frames = this.#ready.get(text);

@@ -58,6 +58,8 @@ export interface BriefingScriptOptions {
 export class BriefingScript {
   #session: Promise<BriefingSession> | undefined;
   #summary: Promise<string> | undefined;
+  /** The facts' sentences synthesised ahead for this call (forgotten when it closes). */
+  #prepared: string[] = [];
 
   constructor(private readonly options: BriefingScriptOptions) {}
 
@@ -70,6 +72,16 @@ export class BriefingScript {
   prepareSummary(): Promise<string> {
     const { models, transcript, reason, ringingTimeoutMs, resumed } = this.options;
     this.#summary = resumed ? Promise.resolve(resumed.summary ?? reason) : summarize(models.llm, transcript, reason, ringingTimeoutMs);
+    // The facts are known before the answer: synthesised while the phone rings, they follow the introduction at once.
+    const { known, brief } = this.options;
+    if (brief && models.phrases) {
+      void this.#summary
+        .then(async (summary) => {
+          this.#prepared = sentencesOf(briefingFacts({ summary, known }));
+          await models.phrases?.prepare(this.#prepared);
+        })
+        .catch(() => undefined);
+    }
     return this.#summary;
   }
 
@@ -191,6 +203,7 @@ export class BriefingScript {
    * destination to join, which a busy or unanswered destination never does): that is not waited for here.
    */
   async close(): Promise<void> {
+    this.options.models.phrases?.forget(this.#prepared);
     const closing = this.#session?.then((session) => session.close()).catch(() => undefined);
     await settleWithin(closing, BRIEFING_CLOSE_WAIT_MS);
   }
