@@ -1,6 +1,6 @@
 // The private consultation: a second agent session in the consultation room, talking only to the
 // destination. It speaks the briefing, answers questions, and reports spoken decisions through tools.
-import { llm, voice } from '@livekit/agents';
+import { llm, log, voice } from '@livekit/agents';
 import type { Room } from '@livekit/rtc-node';
 import { briefingInstructions, callDetails, saidToColleague, type BriefingInput } from '../../../prompts/briefing.ts';
 import { type Models, SESSION_INPUT_RATE } from '../../conversation/models.ts';
@@ -137,7 +137,8 @@ export async function startBriefingSession(
   const ear =
     models.stt ??
     offline?.withListener((result) => {
-      if (result.decision === 'unsure' && result.heard) bargeIn.unclear();
+      log().debug({ decision: result.decision, confidence: result.confidence, 'lk.pii.heard': result.heard }, 'offline decision recogniser');
+      if (result.decision === 'unsure') bargeIn.unclear();
     });
   const agent = briefingAgent(options.input, options, (text) => {
     if (bargeIn.handles(text)) return true;
