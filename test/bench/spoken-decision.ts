@@ -204,6 +204,8 @@ export const CONFIGS: Record<string, Partial<DecisionRecogniserOptions>> = {
   'grammar-m-4-white100': { search: { kind: 'grammar', margin: -4 }, bandFillRms: 100, hiss: 'white' },
   'grammar-m0-upperf3800': { search: { kind: 'grammar', margin: 0 }, bandFillRms: 0, modelDir: MODEL_3800 },
   'grammar-m0-upperf3800-fill': { search: { kind: 'grammar', margin: 0 }, modelDir: MODEL_3800 },
+  // Bars open: every utterance is decided by the better kind; its margins (FEATURES=file) choose the bars.
+  'classes-open': { search: { kind: 'classes', accept: { overOther: -1e9, overLoop: -1e9 }, reject: { overOther: -1e9, overLoop: -1e9 } } },
   'kws-1e-10': { search: { kind: 'keywords', threshold: 1e-10 } },
   'kws-1e-30': { search: { kind: 'keywords', threshold: 1e-30 } },
 };
@@ -216,6 +218,7 @@ async function bench(name: string, utterances: Utterance[]): Promise<void> {
   const cpu: number[] = [];
   const wall: number[] = [];
   const mistakes: string[] = [];
+  const features: { truth: Truth; voice: string; label: string; heard: string }[] = [];
   // Per-frame margins over the phone loop of the phrase the grammar chose, by truth and by the phrase's kind.
   const margins: Record<string, number[]> = {};
   for (const u of utterances) {
@@ -231,6 +234,7 @@ async function bench(name: string, utterances: Utterance[]): Promise<void> {
     counts[key] = (counts[key] ?? 0) + 1;
     const m = /^(.*) \((-?[\d.]+)\/frame/.exec(result.heard);
     if (m) (margins[`${u.truth} as ${decisionOf(m[1]!)}`] ??= []).push(Number(m[2]));
+    features.push({ truth: u.truth, voice: u.voice, label: u.label, heard: result.heard });
     const right = result.decision === u.truth || (u.truth === 'neither' && result.decision === 'unsure');
     if (!right) mistakes.push(`  ${u.voice.padEnd(20)} ${u.truth.padEnd(8)} ${JSON.stringify(u.label).padEnd(36)} -> ${result.decision} "${result.heard}"`);
   }
@@ -260,6 +264,7 @@ async function bench(name: string, utterances: Utterance[]): Promise<void> {
         .join(' ')}`,
     );
   if (process.env.MISTAKES) console.log(mistakes.join('\n'));
+  if (process.env.FEATURES) await writeFile(`${process.env.FEATURES}-${name}.json`, JSON.stringify(features));
 }
 
 const [set = 'tune', ...names] = process.argv.slice(2);

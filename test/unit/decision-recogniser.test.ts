@@ -114,6 +114,48 @@ describe('the decoder process', () => {
     await Promise.all([fits.close(), far.close(), nothing.close()]);
   });
 
+  it('with a grammar per kind, takes the better kind only when it clears its own bar over the other kind and the loop', async () => {
+    // Over 100 frames: accept -1000, reject -1300 (3/frame below), phone loop -1100 (1/frame below the accept).
+    const kinds = (accept: string, reject: string, loop: number) =>
+      [
+        'case "$*" in',
+        `  *garbage.gram*) echo 'INFO: pocketsphinx.c(1168): gggaa (${loop})' >&2 ;;`,
+        `  *accept.gram*) echo 'INFO: fsg_search.c(853): 100 frames, 5160 HMMs (29/fr)' >&2; ${accept} ;;`,
+        `  *) echo 'INFO: fsg_search.c(853): 100 frames, 5160 HMMs (29/fr)' >&2; ${reject} ;;`,
+        'esac',
+      ].join('\n');
+    const said = (text: string, score: number) => `echo 'INFO: pocketsphinx.c(1168): ${text} (${score})' >&2`;
+    const bars = (acceptOverOther: number) => ({
+      kind: 'classes' as const,
+      accept: { overOther: acceptOverOther, overLoop: 2 },
+      reject: { overOther: 0, overLoop: 0 },
+    });
+    const binary = await fakeDecoder('kinds', kinds(said('go ahead', -1000), said('not now', -1300), -1300));
+    const clears = new DecisionRecogniser({ ...fakeModel, binary, search: bars(2) });
+    const sure = await clears.recognise(second, 16_000);
+    expect(sure).toMatchObject({ decision: 'accept', text: 'go ahead', heard: 'go ahead (3.00/frame over the phone loop, 3.00 over the other kind)' });
+    // The nearer of the two bars sets the confidence: 1 over either.
+    expect(sure.confidence).toBeCloseTo(1 / (1 + Math.exp(-1)));
+    // The same scores under a stricter bar for accepts: unsure, not reject.
+    const strict = new DecisionRecogniser({ ...fakeModel, binary, search: bars(4) });
+    expect(await strict.recognise(second, 16_000)).toMatchObject({ decision: 'unsure', text: '' });
+    // A reject grammar with no path to its end leaves the accept as sure as the loop allows.
+    const lost = await fakeDecoder('lost', kinds(said('go ahead', -1000), 'true', -1300));
+    const alone = new DecisionRecogniser({ ...fakeModel, binary: lost, search: bars(4) });
+    expect(await alone.recognise(second, 16_000)).toMatchObject({ decision: 'accept', text: 'go ahead' });
+    // The reject kind wins on its own bar (0, 0); the phone loop fitting better makes it unsure.
+    const rejects = await fakeDecoder('rejects', kinds(said('go ahead', -1500), said('not now', -1200), -1100));
+    const loopWins = new DecisionRecogniser({ ...fakeModel, binary: rejects, search: bars(2) });
+    expect(await loopWins.recognise(second, 16_000)).toMatchObject({
+      decision: 'unsure',
+      heard: 'not now (-1.00/frame over the phone loop, 3.00 over the other kind)',
+    });
+    const rejectsClear = await fakeDecoder('rejects-clear', kinds(said('go ahead', -1500), said('not now', -1200), -1250));
+    const rejected = new DecisionRecogniser({ ...fakeModel, binary: rejectsClear, search: bars(2) });
+    expect(await rejected.recognise(second, 16_000)).toMatchObject({ decision: 'reject', text: 'not now' });
+    await Promise.all([clears, strict, alone, loopWins, rejected].map((r) => r.close()));
+  });
+
   it('reads spotted keywords', async () => {
     const spots = await fakeDecoder('spots', `printf 'go ahead 0.41 0.9 0.8\\nyes 0.1 0.3 0.9\\n'`);
     const r = new DecisionRecogniser({ ...fakeModel, binary: spots, search: { kind: 'keywords', threshold: 1e-20 } });
