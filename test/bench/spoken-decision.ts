@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeAlaw, encodeAlaw } from '../../phones/audio.ts';
-import { DecisionRecogniser, type DecisionRecogniserOptions, DEFAULT_MODEL_DIR } from '../../agent/conversation/speech/decision-recogniser.ts';
+import { DecisionRecogniser, type DecisionRecogniserOptions, DEFAULT_MODEL_DIR, levelSpreadDb } from '../../agent/conversation/speech/decision-recogniser.ts';
 import { decisionOf } from '../../agent/conversation/speech/decision-phrases.ts';
 
 const execFileAsync = promisify(execFile);
@@ -201,11 +201,15 @@ export const CONFIGS: Record<string, Partial<DecisionRecogniserOptions>> = {
   'grammar-m0-white200': { search: { kind: 'grammar', margin: 0 }, bandFillRms: 200, hiss: 'white' },
   'grammar-m0-white100-upperf3800': { search: { kind: 'grammar', margin: 0 }, bandFillRms: 100, hiss: 'white', modelDir: MODEL_3800 },
   'grammar-m-3-white100': { search: { kind: 'grammar', margin: -3 }, bandFillRms: 100, hiss: 'white' },
-  'grammar-m-4-white100': { search: { kind: 'grammar', margin: -4 }, bandFillRms: 100, hiss: 'white' },
+  'grammar-m-4-white100': { search: { kind: 'grammar', margin: -4 }, bandFillRms: 100, hiss: 'white', minSpreadDb: 0 },
   'grammar-m0-upperf3800': { search: { kind: 'grammar', margin: 0 }, bandFillRms: 0, modelDir: MODEL_3800 },
   'grammar-m0-upperf3800-fill': { search: { kind: 'grammar', margin: 0 }, modelDir: MODEL_3800 },
   // Bars open: every utterance is decided by the better kind; its margins (FEATURES=file) choose the bars.
-  'classes-open': { search: { kind: 'classes', accept: { overOther: -1e9, overLoop: -1e9 }, reject: { overOther: -1e9, overLoop: -1e9 } } },
+  default: {},
+  'classes-open': {
+    search: { kind: 'classes', accept: { overOther: -1e9, overLoop: -1e9 }, reject: { overOther: -1e9, overLoop: -1e9 } },
+    minSpreadDb: 0,
+  },
   'kws-1e-10': { search: { kind: 'keywords', threshold: 1e-10 } },
   'kws-1e-30': { search: { kind: 'keywords', threshold: 1e-30 } },
 };
@@ -218,7 +222,7 @@ async function bench(name: string, utterances: Utterance[]): Promise<void> {
   const cpu: number[] = [];
   const wall: number[] = [];
   const mistakes: string[] = [];
-  const features: { truth: Truth; voice: string; label: string; heard: string }[] = [];
+  const features: { truth: Truth; voice: string; label: string; heard: string; spreadDb: number }[] = [];
   // Per-frame margins over the phone loop of the phrase the grammar chose, by truth and by the phrase's kind.
   const margins: Record<string, number[]> = {};
   for (const u of utterances) {
@@ -234,7 +238,7 @@ async function bench(name: string, utterances: Utterance[]): Promise<void> {
     counts[key] = (counts[key] ?? 0) + 1;
     const m = /^(.*) \((-?[\d.]+)\/frame/.exec(result.heard);
     if (m) (margins[`${u.truth} as ${decisionOf(m[1]!)}`] ??= []).push(Number(m[2]));
-    features.push({ truth: u.truth, voice: u.voice, label: u.label, heard: result.heard });
+    features.push({ truth: u.truth, voice: u.voice, label: u.label, heard: result.heard, spreadDb: levelSpreadDb(u.pcm, RATE) });
     const right = result.decision === u.truth || (u.truth === 'neither' && result.decision === 'unsure');
     if (!right) mistakes.push(`  ${u.voice.padEnd(20)} ${u.truth.padEnd(8)} ${JSON.stringify(u.label).padEnd(36)} -> ${result.decision} "${result.heard}"`);
   }

@@ -18,7 +18,14 @@ import {
   phraseWords,
   REJECT_PHRASES,
 } from '../../agent/conversation/speech/decision-phrases.ts';
-import { DecisionRecogniser, type DecisionResult, MISSING_BINARY, MISSING_MODEL, resample } from '../../agent/conversation/speech/decision-recogniser.ts';
+import {
+  DecisionRecogniser,
+  type DecisionResult,
+  levelSpreadDb,
+  MISSING_BINARY,
+  MISSING_MODEL,
+  resample,
+} from '../../agent/conversation/speech/decision-recogniser.ts';
 import { DecisionSTT } from '../../agent/conversation/speech/decision-stt.ts';
 import { decodeAlaw, encodeAlaw } from '../../phones/audio.ts';
 
@@ -48,7 +55,8 @@ async function fakeDecoder(name: string, body: string): Promise<string> {
   return path;
 }
 
-const second = new Int16Array(16_000);
+/** A second at 16 kHz that comes and goes like syllables (100 ms of tone, 100 ms of quiet): not a steady sound. */
+const second = Int16Array.from({ length: 16_000 }, (_, i) => (Math.floor(i / 1600) % 2 ? 0 : Math.round(6000 * Math.sin(i / 5))));
 
 describe('what the decoder heard means', () => {
   it('takes each accept phrase as accept and each reject phrase as reject, whatever the case and punctuation', () => {
@@ -93,6 +101,17 @@ const twoRuns = (phrase: string, score: number, loop: number) =>
     'esac',
   ].join('\n');
 
+/** A stand-in for the three runs of the 'classes' search: accept grammar, reject grammar (shell commands), phone loop. */
+const kinds = (accept: string, reject: string, loop: number) =>
+  [
+    'case "$*" in',
+    `  *garbage.gram*) echo 'INFO: pocketsphinx.c(1168): gggaa (${loop})' >&2 ;;`,
+    `  *accept.gram*) echo 'INFO: fsg_search.c(853): 100 frames, 5160 HMMs (29/fr)' >&2; ${accept} ;;`,
+    `  *) echo 'INFO: fsg_search.c(853): 100 frames, 5160 HMMs (29/fr)' >&2; ${reject} ;;`,
+    'esac',
+  ].join('\n');
+const said = (text: string, score: number) => `echo 'INFO: pocketsphinx.c(1168): ${text} (${score})' >&2`;
+
 describe('the decoder process', () => {
   it('takes the phrase when it fits as well as the phone loop, and is unsure when the loop fits far better', async () => {
     const fits = new DecisionRecogniser({
@@ -115,16 +134,7 @@ describe('the decoder process', () => {
   });
 
   it('with a grammar per kind, takes the better kind only when it clears its own bar over the other kind and the loop', async () => {
-    // Over 100 frames: accept -1000, reject -1300 (3/frame below), phone loop -1100 (1/frame below the accept).
-    const kinds = (accept: string, reject: string, loop: number) =>
-      [
-        'case "$*" in',
-        `  *garbage.gram*) echo 'INFO: pocketsphinx.c(1168): gggaa (${loop})' >&2 ;;`,
-        `  *accept.gram*) echo 'INFO: fsg_search.c(853): 100 frames, 5160 HMMs (29/fr)' >&2; ${accept} ;;`,
-        `  *) echo 'INFO: fsg_search.c(853): 100 frames, 5160 HMMs (29/fr)' >&2; ${reject} ;;`,
-        'esac',
-      ].join('\n');
-    const said = (text: string, score: number) => `echo 'INFO: pocketsphinx.c(1168): ${text} (${score})' >&2`;
+    // Over 100 frames: accept -1000, reject -1300 (3/frame below), phone loop -1300.
     const bars = (acceptOverOther: number) => ({
       kind: 'classes' as const,
       accept: { overOther: acceptOverOther, overLoop: 2 },
@@ -188,6 +198,19 @@ describe('the decoder process', () => {
     await r.close();
   });
 
+  it('answers unsure to a steady sound without decoding it, and decodes what comes and goes', async () => {
+    // A decoder that would accept anything: only the level check stands between a hum and an accept.
+    const binary = await fakeDecoder('accepts-all', kinds(said('yes', -1000), 'true', -1000));
+    const r = new DecisionRecogniser({ ...fakeModel, binary });
+    const hum = Int16Array.from({ length: 8000 }, (_, i) => Math.round(4000 * Math.sin((2 * Math.PI * 50 * i) / 8000)));
+    expect(levelSpreadDb(hum, 8000)).toBeLessThan(1);
+    expect(await r.recognise(hum, 8000)).toMatchObject({ decision: 'unsure', heard: expect.stringMatching(/^\(steady sound/) });
+    expect(await r.recognise(new Int16Array(8000), 8000)).toMatchObject({ decision: 'unsure' });
+    expect(levelSpreadDb(second, 16_000)).toBeGreaterThan(30);
+    expect(await r.recognise(second, 16_000)).toMatchObject({ decision: 'accept', text: 'yes' });
+    await r.close();
+  });
+
   it('resamples phone audio to the model rate', () => {
     const tone = Int16Array.from({ length: 8000 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
     const up = resample(tone, 8000, 16_000);
@@ -197,15 +220,15 @@ describe('the decoder process', () => {
 
 describe('as an STT', () => {
   it('gives the phrase as a final transcript, and an empty one when unsure', async () => {
-    const said = await fakeDecoder('stt-accepts', twoRuns('send them through', -1000, -1000));
-    const model = new DecisionSTT({ ...fakeModel, binary: said });
+    const accepts = await fakeDecoder('stt-accepts', kinds(said('send them through', -1000), said('not now', -1800), -1000));
+    const model = new DecisionSTT({ ...fakeModel, binary: accepts });
     expect(model.capabilities).toMatchObject({ streaming: false, interimResults: false });
-    const frame = new AudioFrame(new Int16Array(16_000), 16_000, 1, 16_000);
+    const frame = new AudioFrame(second, 16_000, 1, 16_000);
     const event = await model.recognize([frame]);
     expect(event.type).toBe(stt.SpeechEventType.FINAL_TRANSCRIPT);
     expect(event.alternatives?.[0]).toMatchObject({ text: 'send them through', metadata: { decision: 'accept' } });
-    // A margin of 0 per frame, 4 over the least that counts (the default -4).
-    expect(event.alternatives?.[0].confidence).toBeCloseTo(1 / (1 + Math.exp(-4)));
+    // 0 per frame over the loop (12 over the default accept bar), 8 over the other kind (2 over its bar).
+    expect(event.alternatives?.[0].confidence).toBeCloseTo(1 / (1 + Math.exp(-2)));
     await model.close();
 
     const results: DecisionResult[] = [];

@@ -65,6 +65,12 @@ export interface DecisionRecogniserOptions {
   bandFillRms: number;
   /** 'high': the hiss is only in the 4-8 kHz band; 'white': over the whole band (the speech band gets some too). */
   hiss: 'high' | 'white';
+  /**
+   * Least spread, in dB, between the loud and the quiet moments of the utterance (90th and 10th percentile of its
+   * 20 ms levels) for it to be decoded at all. Speech comes in syllables and pauses; a steady sound (line noise,
+   * hum, silence) does not, and the grammars can take it for a short phrase. 0 decodes everything.
+   */
+  minSpreadDb: number;
   /** More decoder options (`-name value` pairs), for tuning. */
   extraArgs: string[];
 }
@@ -73,12 +79,15 @@ export const DEFAULT_DECISION_OPTIONS: DecisionRecogniserOptions = {
   binary: 'pocketsphinx_continuous',
   modelDir: DEFAULT_MODEL_DIR,
   dictionary: DEFAULT_DICTIONARY,
-  // Chosen on the tuning voices of test/bench/spoken-decision.ts (see its figures in the commit message).
-  search: { kind: 'grammar', margin: -4 },
+  // Chosen on the tuning voices of test/bench/spoken-decision.ts (see its figures in the commit message): the
+  // accept bar is the laxest with no false accept there, the reject bar trades a few false rejects for recall.
+  search: { kind: 'classes', accept: { overOther: 6, overLoop: -12 }, reject: { overOther: 3, overLoop: -14 } },
   timeoutMs: 3000,
   padMs: 200,
   bandFillRms: 100,
   hiss: 'white',
+  // Steady sounds measure under 1 dB, speech and coughs over 14 (the bench's tuning set).
+  minSpreadDb: 6,
   extraArgs: [],
 };
 
@@ -119,7 +128,9 @@ export class DecisionRecogniser {
   /** One utterance of mono PCM16 at `sampleRate`; resolves 'unsure' rather than waiting past the timeout. */
   async recognise(pcm: Int16Array, sampleRate: number, signal?: AbortSignal): Promise<DecisionResult> {
     const { dir, runs } = await this.prepare();
-    const { padMs, bandFillRms, binary, timeoutMs } = this.opts;
+    const { padMs, bandFillRms, binary, timeoutMs, minSpreadDb } = this.opts;
+    const spread = levelSpreadDb(pcm, sampleRate);
+    if (spread < minSpreadDb) return { decision: 'unsure', text: '', heard: `(steady sound: ${spread.toFixed(1)} dB between loud and quiet)` };
     const audio = withHiss(resample(pcm, sampleRate, DECODER_RATE), Math.round((padMs * DECODER_RATE) / 1000), bandFillRms, this.opts.hiss);
     // The decoder reads a file: node's stdin pipes are sockets, which it cannot open as /dev/stdin.
     const file = join(dir, `utterance-${++this.#count}.raw`);
@@ -239,6 +250,20 @@ function spotted(stdout: string): DecisionResult {
   const heard = found.map((f) => f.phrase).join(' ');
   if (decision === 'unsure') return { decision, text: '', heard };
   return { decision, text: heard, heard, confidence: Math.min(...found.map((f) => f.probability)) };
+}
+
+/** The spread, in dB, between the 90th and the 10th percentile of the levels of `pcm`'s 20 ms frames. */
+export function levelSpreadDb(pcm: Int16Array, sampleRate: number): number {
+  const size = Math.max(1, Math.round(sampleRate / 50));
+  const levels: number[] = [];
+  for (let at = 0; at + size <= pcm.length; at += size) {
+    let energy = 0;
+    for (let i = at; i < at + size; i++) energy += pcm[i]! * pcm[i]!;
+    levels.push(10 * Math.log10(energy / size + 1));
+  }
+  if (levels.length < 2) return 0;
+  levels.sort((a, b) => a - b);
+  return levels[Math.floor(levels.length * 0.9)]! - levels[Math.floor(levels.length * 0.1)]!;
 }
 
 /** PCM16 at `from` Hz as PCM16 at `to` Hz (rtc-node's resampler, as the framework's own). */
