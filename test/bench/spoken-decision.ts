@@ -8,7 +8,9 @@
 //
 // Not part of `npm test` (it decodes a few hundred utterances; about a minute per configuration per set).
 // MISTAKES=1 lists every utterance decided wrongly with what the decoders heard. The margins printed are the
-// phrase grammar's score per frame over the phone loop's: the search's `margin` is a cut in them.
+// phrase's score per frame over the phone loop's: the search's `margin` (or a kind's `overLoop`) is a cut in them.
+// FEATURES=prefix writes each configuration's utterances with what was heard (both margins of the 'classes'
+// search) and their loud-to-quiet spread, to choose bars from: run 'classes-open' on `tune` for that.
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -279,3 +281,6 @@ for (const name of names.length ? names : Object.keys(CONFIGS)) {
   if (!CONFIGS[name]) throw new Error(`no configuration ${name}; known: ${Object.keys(CONFIGS).join(', ')}`);
   await bench(name, utterances);
 }
+// The process does not end by itself once the last configuration is printed (a native handle, rtc-node's
+// resampler it seems, keeps the event loop alive): end it here.
+process.exit(0);

@@ -252,7 +252,7 @@ async function phoneSpeech(text: string, voice: string): Promise<Int16Array> {
 }
 
 describe('the real decoder on phone speech (pocketsphinx, espeak-ng)', () => {
-  // Recognition is weak on 8 kHz espeak-ng speech (test/bench/spoken-decision.ts: about half the phrases are
+  // Recognition is weak on 8 kHz espeak-ng speech (test/bench/spoken-decision.ts: about two phrases in three are
   // heard), so this asserts what it is relied on for: questions and silence never accept, and a phrase it does
   // hear is heard as what it is (no accept for a reject or the reverse).
   it('never accepts a question or silence, and hears phrases as what they are or not at all', async () => {
