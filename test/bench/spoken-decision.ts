@@ -8,14 +8,16 @@
 //
 // Not part of `npm test` (it decodes a few hundred utterances; about a minute per configuration per set).
 // MISTAKES=1 lists every utterance decided wrongly with what the decoders heard. The margins printed are the
-// phrase grammar's score per frame over the phone loop's: the search's `margin` is a cut in them.
+// phrase's score per frame over the phone loop's: the search's `margin` (or a kind's `overLoop`) is a cut in them.
+// FEATURES=prefix writes each configuration's utterances with what was heard (both margins of the 'classes'
+// search) and their loud-to-quiet spread, to choose bars from: run 'classes-open' on `tune` for that.
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeAlaw, encodeAlaw } from '../../phones/audio.ts';
-import { DecisionRecogniser, type DecisionRecogniserOptions, DEFAULT_MODEL_DIR } from '../../agent/conversation/speech/decision-recogniser.ts';
+import { DecisionRecogniser, type DecisionRecogniserOptions, DEFAULT_MODEL_DIR, levelSpreadDb } from '../../agent/conversation/speech/decision-recogniser.ts';
 import { decisionOf } from '../../agent/conversation/speech/decision-phrases.ts';
 
 const execFileAsync = promisify(execFile);
@@ -201,9 +203,15 @@ export const CONFIGS: Record<string, Partial<DecisionRecogniserOptions>> = {
   'grammar-m0-white200': { search: { kind: 'grammar', margin: 0 }, bandFillRms: 200, hiss: 'white' },
   'grammar-m0-white100-upperf3800': { search: { kind: 'grammar', margin: 0 }, bandFillRms: 100, hiss: 'white', modelDir: MODEL_3800 },
   'grammar-m-3-white100': { search: { kind: 'grammar', margin: -3 }, bandFillRms: 100, hiss: 'white' },
-  'grammar-m-4-white100': { search: { kind: 'grammar', margin: -4 }, bandFillRms: 100, hiss: 'white' },
+  'grammar-m-4-white100': { search: { kind: 'grammar', margin: -4 }, bandFillRms: 100, hiss: 'white', minSpreadDb: 0 },
   'grammar-m0-upperf3800': { search: { kind: 'grammar', margin: 0 }, bandFillRms: 0, modelDir: MODEL_3800 },
   'grammar-m0-upperf3800-fill': { search: { kind: 'grammar', margin: 0 }, modelDir: MODEL_3800 },
+  // Bars open: every utterance is decided by the better kind; its margins (FEATURES=file) choose the bars.
+  default: {},
+  'classes-open': {
+    search: { kind: 'classes', accept: { overOther: -1e9, overLoop: -1e9 }, reject: { overOther: -1e9, overLoop: -1e9 } },
+    minSpreadDb: 0,
+  },
   'kws-1e-10': { search: { kind: 'keywords', threshold: 1e-10 } },
   'kws-1e-30': { search: { kind: 'keywords', threshold: 1e-30 } },
 };
@@ -216,6 +224,7 @@ async function bench(name: string, utterances: Utterance[]): Promise<void> {
   const cpu: number[] = [];
   const wall: number[] = [];
   const mistakes: string[] = [];
+  const features: { truth: Truth; voice: string; label: string; heard: string; spreadDb: number }[] = [];
   // Per-frame margins over the phone loop of the phrase the grammar chose, by truth and by the phrase's kind.
   const margins: Record<string, number[]> = {};
   for (const u of utterances) {
@@ -231,6 +240,7 @@ async function bench(name: string, utterances: Utterance[]): Promise<void> {
     counts[key] = (counts[key] ?? 0) + 1;
     const m = /^(.*) \((-?[\d.]+)\/frame/.exec(result.heard);
     if (m) (margins[`${u.truth} as ${decisionOf(m[1]!)}`] ??= []).push(Number(m[2]));
+    features.push({ truth: u.truth, voice: u.voice, label: u.label, heard: result.heard, spreadDb: levelSpreadDb(u.pcm, RATE) });
     const right = result.decision === u.truth || (u.truth === 'neither' && result.decision === 'unsure');
     if (!right) mistakes.push(`  ${u.voice.padEnd(20)} ${u.truth.padEnd(8)} ${JSON.stringify(u.label).padEnd(36)} -> ${result.decision} "${result.heard}"`);
   }
@@ -260,6 +270,7 @@ async function bench(name: string, utterances: Utterance[]): Promise<void> {
         .join(' ')}`,
     );
   if (process.env.MISTAKES) console.log(mistakes.join('\n'));
+  if (process.env.FEATURES) await writeFile(`${process.env.FEATURES}-${name}.json`, JSON.stringify(features));
 }
 
 const [set = 'tune', ...names] = process.argv.slice(2);
@@ -270,3 +281,6 @@ for (const name of names.length ? names : Object.keys(CONFIGS)) {
   if (!CONFIGS[name]) throw new Error(`no configuration ${name}; known: ${Object.keys(CONFIGS).join(', ')}`);
   await bench(name, utterances);
 }
+// The process does not end by itself once the last configuration is printed (a native handle, rtc-node's
+// resampler it seems, keeps the event loop alive): end it here.
+process.exit(0);

@@ -105,6 +105,12 @@ export function decisionGrammar(): string {
   ].join('\n');
 }
 
+/** The grammar of one kind's phrases alone (the 'classes' search scores each kind on its own). */
+export function kindGrammar(kind: 'accept' | 'reject'): string {
+  const phrases = kind === 'accept' ? ACCEPT_PHRASES : REJECT_PHRASES;
+  return ['#JSGF V1.0;', `grammar ${kind};`, `public <${kind}> = ${phrases.map((p) => `(${p})`).join(' | ')};`, ''].join('\n');
+}
+
 /**
  * The garbage model, a grammar of its own: any sequence of phones. Whether the utterance was a phrase at all is
  * told by how much better the phrase fits it than this does (a question fits a phone loop far better than any
