@@ -143,7 +143,9 @@ try {
       2,
     )}\n`,
   );
-  worker = await startWorker(info, 'demo', { TTS_PROVIDER: 'espeak', AGENT_SETTINGS: settingsPath, ...modelEnv() });
+  // The spoken decision needs the offline recogniser, off by default (it has not met its accuracy target).
+  const offline = decision === 'spoken' ? { OFFLINE_DECISION: 'on' } : {};
+  worker = await startWorker(info, 'demo', { TTS_PROVIDER: 'espeak', AGENT_SETTINGS: settingsPath, ...offline, ...modelEnv() });
   console.log(
     `[demo] worker registered (log: ${worker.logFile}); decision: ${decision}; ${conversational ? 'conversational path (model)' : 'keypad path (no model)'}`,
   );

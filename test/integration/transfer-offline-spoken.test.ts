@@ -30,7 +30,12 @@ beforeAll(async () => {
     warmTransfer: { enabled: false, holdMusic: holdToneWav(), ringingTimeoutSeconds: 15, decisionTimeoutSeconds: 20 },
     keypad: { '1': { destination: DESTINATION_NUMBER, label: 'sales', warm: true } },
   });
-  worker = await startWorker(stack, 'offline-spoken', { TTS_PROVIDER: 'espeak', AGENT_SETTINGS: file.path, AGENT_GREETING: 'Hello. Press 1 for sales.' });
+  worker = await startWorker(stack, 'offline-spoken', {
+    TTS_PROVIDER: 'espeak',
+    AGENT_SETTINGS: file.path,
+    AGENT_GREETING: 'Hello. Press 1 for sales.',
+    OFFLINE_DECISION: 'on',
+  });
 });
 afterEach(async () => {
   await call?.close();
