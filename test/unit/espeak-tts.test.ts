@@ -68,6 +68,18 @@ describe('EspeakTTS', () => {
     expect(seconds(fast.map((i) => i.frame))).toBeLessThan(seconds(slow.map((i) => i.frame)) * 0.7);
   });
 
+  it("drops espeak-ng's closing silence but for 60 ms, and keeps the pauses inside the utterance", async () => {
+    const items = await collect(new EspeakTTS({ sampleRate: 24_000 }).synthesize('Yes. Go ahead.'));
+    const frames = items.map((i) => i.frame);
+    const silent = frames.map((f) => f.data.every((v) => Math.abs(v) <= 64));
+    const trailing = silent.length - 1 - silent.lastIndexOf(false);
+    expect(trailing).toBeLessThanOrEqual(3);
+    // The pause between the two sentences is still there: a run of silent frames before the end.
+    let longestInside = 0;
+    for (let i = 0, run = 0; i <= silent.lastIndexOf(false); i++) longestInside = Math.max(longestInside, (run = silent[i] ? run + 1 : 0));
+    expect(longestInside).toBeGreaterThan(3);
+  });
+
   it('stops when aborted', async () => {
     const text = 'This sentence is long enough to keep espeak busy for a while. '.repeat(80);
     const controller = new AbortController();

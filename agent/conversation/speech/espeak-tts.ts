@@ -17,6 +17,10 @@ export interface EspeakTTSOptions {
 
 const DEFAULTS: EspeakTTSOptions = { voice: 'en-us', sampleRate: 24_000, binary: 'espeak-ng' };
 const FRAME_MS = 20; // small frames keep interruptions responsive
+/** Frames of an utterance's closing silence kept (the rest of it is dropped). */
+const TAIL_FRAMES = 3;
+/** Peak below which a frame counts as silence (PCM16; espeak-ng's silence is exactly 0). */
+const SILENT_PEAK = 64;
 const NOT_FOUND = 'espeak-ng not found: install the Debian package espeak-ng';
 const EMPTY = Buffer.alloc(0);
 
@@ -81,10 +85,22 @@ export class EspeakChunkedStream extends tts.ChunkedStream {
     let framer: FrameMaker | undefined;
     // Hold one frame back so the last one can be marked final, as the OpenAI plugin does.
     let pending: AudioFrame | undefined;
+    const put = (frame: AudioFrame) => {
+      if (pending) this.queue.put({ requestId, segmentId: requestId, frame: pending, final: false });
+      pending = frame;
+    };
+    // Silent frames wait until speech follows them: the silence espeak-ng ends every utterance with (about
+    // 0.3 s) is dropped but for TAIL_FRAMES, so that sentences said one after another follow each other closely.
+    let quiet: AudioFrame[] = [];
     const emit = (frames: AudioFrame[]) => {
       for (const frame of frames) {
-        if (pending) this.queue.put({ requestId, segmentId: requestId, frame: pending, final: false });
-        pending = frame;
+        if (isSilent(frame)) {
+          quiet.push(frame);
+          continue;
+        }
+        for (const q of quiet) put(q);
+        quiet = [];
+        put(frame);
       }
     };
 
@@ -97,6 +113,7 @@ export class EspeakChunkedStream extends tts.ChunkedStream {
       const code = await exited;
       if (code !== 0) throw new Error(`espeak-ng failed (exit ${code}): ${stderr.trim()}`);
       if (framer) emit(framer.flush());
+      for (const q of quiet.slice(0, TAIL_FRAMES)) put(q);
       if (pending) this.queue.put({ requestId, segmentId: requestId, frame: pending, final: true });
     } catch (err) {
       if (signal.aborted) return; // the consumer stopped listening; not an error
@@ -107,6 +124,11 @@ export class EspeakChunkedStream extends tts.ChunkedStream {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   }
+}
+
+function isSilent(frame: AudioFrame): boolean {
+  for (const sample of frame.data) if (sample > SILENT_PEAK || sample < -SILENT_PEAK) return false;
+  return true;
 }
 
 /** PCM bytes at the WAV's rate -> frames of FRAME_MS at the output rate (rtc-node's sox resampler when the rates differ). */
