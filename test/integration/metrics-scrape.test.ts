@@ -22,6 +22,9 @@ let call: TransferCall | undefined;
 
 beforeAll(async () => {
   cast = await startTransferWorker(stack, 'metrics', { METRICS_PORT: String(METRICS_PORT) });
+  // The warm job process starts after the worker registers; on a busy 2-core machine that took 8-9 s, and a
+  // first call that finds none waits for it past the inbound trunk's 8 s ringing (486). Give it the time.
+  await new Promise((r) => setTimeout(r, 10_000));
 });
 afterEach(async () => {
   await call?.close();
