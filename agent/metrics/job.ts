@@ -23,7 +23,12 @@ export function jobMetrics(config: WorkerConfig, redis: Redis): JobMetrics | und
   return {
     send,
     timeline(agent, entry) {
-      for (const observation of observer.observe(agent, entry)) send(observation);
+      // Called from the timeline's own emit: whatever goes wrong here must not reach the transfer.
+      try {
+        for (const observation of observer.observe(agent, entry)) send(observation);
+      } catch (error) {
+        log().warn({ error: String(error) }, 'a timeline entry was not observed for the metrics');
+      }
     },
   };
 }

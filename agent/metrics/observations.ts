@@ -59,13 +59,24 @@ const MAX_TRACKED = 1000;
 export class TransferObserver {
   readonly #marks = new Map<string, Marks>();
 
-  /** The observations `entry` completes, for a transfer of agent `agent`. */
+  /**
+   * The observations `entry` completes, for a transfer of agent `agent`. Each is checked by the schema the main
+   * process applies; one that fails it (a gap of Infinity) is left out: counting never stops a call.
+   */
   observe(agent: string, entry: TimelineEntry): Observation[] {
+    const out: unknown[] = this.#observe(agent, entry);
+    return out.flatMap((candidate) => {
+      const checked = observationSchema.safeParse(candidate);
+      return checked.success ? [checked.data] : [];
+    });
+  }
+
+  #observe(agent: string, entry: TimelineEntry): unknown[] {
     const at = Date.parse(entry.at);
     const marks = this.#marksOf(entry.transferId);
-    const out: Observation[] = [];
+    const out: unknown[] = [];
     const since = (start: number | undefined) => (start === undefined || !(at >= start) ? undefined : (at - start) / 1000);
-    const push = (seconds: number | undefined, make: (seconds: number) => Observation) => {
+    const push = (seconds: number | undefined, make: (seconds: number) => unknown) => {
       if (seconds !== undefined) out.push(make(seconds));
     };
     switch (entry.type) {
@@ -96,13 +107,11 @@ export class TransferObserver {
         if (!marks.briefed) push(since(marks.briefingAt), (s) => ({ metric: 'briefing', seconds: s }));
         marks.briefed = marks.briefingAt !== undefined;
         if (entry.type === 'decision') {
-          push(since(marks.answeredAt), (s) => observationSchema.parse({ metric: 'decision', choice: entry.choice, source: entry.source, seconds: s }));
+          push(since(marks.answeredAt), (s) => ({ metric: 'decision', choice: entry.choice, source: entry.source, seconds: s }));
         }
         break;
       case 'resumed':
-        if (typeof entry.gapMs === 'number' && entry.gapMs >= 0) {
-          out.push(observationSchema.parse({ metric: 'takeover_gap', phase: entry.phase, seconds: entry.gapMs / 1000 }));
-        }
+        if (typeof entry.gapMs === 'number') out.push({ metric: 'takeover_gap', phase: entry.phase, seconds: entry.gapMs / 1000 });
         break;
       case 'kept':
         marks.counted = true; // the keeper's call was counted at its bridge, by the job or the keeper's own takeover
@@ -123,12 +132,12 @@ export class TransferObserver {
   }
 
   /** An attempt's outcome; `holdEnds` when the caller is connected, or taken back (or gone) with nobody left to try. */
-  #outcome(agent: string, marks: Marks, outcome: unknown, at: number, holdEnds: boolean): Observation[] {
-    const out: Observation[] = [];
-    if (!marks.counted) out.push(observationSchema.parse({ metric: 'transfer', outcome, agent }));
+  #outcome(agent: string, marks: Marks, outcome: unknown, at: number, holdEnds: boolean): unknown[] {
+    const out: unknown[] = [];
+    if (!marks.counted) out.push({ metric: 'transfer', outcome, agent });
     marks.counted = true;
     if (!holdEnds) return out;
-    if (marks.holdAt !== undefined && at >= marks.holdAt) out.push(observationSchema.parse({ metric: 'hold', outcome, seconds: (at - marks.holdAt) / 1000 }));
+    if (marks.holdAt !== undefined && at >= marks.holdAt) out.push({ metric: 'hold', outcome, seconds: (at - marks.holdAt) / 1000 });
     marks.holdAt = undefined;
     return out;
   }

@@ -150,7 +150,12 @@ export class WorkerMetrics {
   timelineObserver(): (agent: string | undefined, entry: TimelineEntry) => void {
     const observer = new TransferObserver();
     return (agent, entry) => {
-      for (const observation of observer.observe(agent ?? '', entry)) this.apply(observation);
+      // Called from the keeper's timeline: whatever goes wrong here must not reach the kept call.
+      try {
+        for (const observation of observer.observe(agent ?? '', entry)) this.apply(observation);
+      } catch (error) {
+        console.error(JSON.stringify({ event: 'metric_observation_failed', error: String(error) }));
+      }
     };
   }
 

@@ -148,6 +148,7 @@ describe('the observations of a transfer timeline', () => {
       [100, 'answered'],
       [0, 'resumed', { phase: 'a phase from a later version', gapMs: 700 }],
       [0, 'resumed', { phase: 'briefing', gapMs: -5 }],
+      [0, 'resumed', { phase: 'briefing', gapMs: Infinity }],
       [0, 'decision', { choice: 'maybe', source: 'telepathy' }],
       [0, 'ended', { outcome: '+15125551234' }],
     ]);
