@@ -90,7 +90,13 @@ if (command === 'import') {
     log: (msg, fields) => app.log.warn(fields, msg),
     ...(metrics ? { onDelivery: (result: WebhookResult) => metrics.webhook(result) } : {}),
   });
-  const metricsServer = metrics && metricsListen.value ? await serveMetrics(metrics.registry, metricsListen.value) : undefined;
+  const listen = metricsListen.value;
+  const metricsServer =
+    metrics && listen
+      ? await serveMetrics(metrics.registry, listen).catch((error: unknown) =>
+          fail(`SETTINGS_METRICS_PORT: cannot serve metrics on ${listen.host}:${listen.port}: ${(error as Error).message}`),
+        )
+      : undefined;
   const shutdown = async () => {
     await sender.stop();
     await metricsServer?.close();

@@ -17,7 +17,11 @@ export async function startWorkerMetrics(config: WorkerConfig, redis: Redis, wor
     if (!metrics.applySent(json) && invalid++ % 100 === 0) console.error(JSON.stringify({ event: 'metric_observation_invalid', count: invalid }));
   });
   const { host, port } = config.metrics;
-  const server = await serveMetrics(metrics.registry, { host, port, beforeScrape: received.readNow });
+  const server = await serveMetrics(metrics.registry, { host, port, beforeScrape: received.readNow }).catch((error: unknown) => {
+    // A port taken or an address not on this machine: the operator's to fix, said at start like any setting.
+    console.error(`METRICS_PORT: cannot serve metrics on ${host}:${port}: ${(error as Error).message}`);
+    process.exit(1);
+  });
   console.log(JSON.stringify({ event: 'metrics_serving', host, port: server.port, path: '/metrics' }));
   return metrics;
 }

@@ -66,10 +66,20 @@ afterAll(async () => {
 });
 
 describe('the settings service metrics', () => {
-  it('refuses to start with a SETTINGS_METRICS_PORT that is not a port', async () => {
+  it('refuses to start with a SETTINGS_METRICS_PORT that is not a port, or is taken', async () => {
     const refused = start({ SETTINGS_PORT: String(await freePort()), SETTINGS_METRICS_PORT: 'metrics' });
     expect(await exited(refused)).toBe(1);
     expect(output).toContain("SETTINGS_METRICS_PORT must be a TCP port, not 'metrics'");
+    // A port already taken is said at start, not left to a stack trace.
+    const taken = createServer();
+    const takenPort = await new Promise<number>((done) => taken.listen(0, '127.0.0.1', () => done((taken.address() as { port: number }).port)));
+    try {
+      const clash = start({ SETTINGS_PORT: String(await freePort()), SETTINGS_METRICS_PORT: String(takenPort) });
+      expect(await exited(clash)).toBe(1);
+      expect(output).toContain(`SETTINGS_METRICS_PORT: cannot serve metrics on 127.0.0.1:${takenPort}: listen EADDRINUSE`);
+    } finally {
+      await new Promise((done) => taken.close(done));
+    }
   });
 
   it('counts webhook deliveries by result on a loopback port of their own, aggregates only', async () => {
