@@ -3,6 +3,7 @@
 // with the agent settings they become (agent-settings.ts), in the same pass at start-up.
 // A call must never reach "please hold" with a bad setting.
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseSipHostPolicy, type SipHostPolicy } from './transfer/dial/sip-host.ts';
@@ -47,6 +48,13 @@ const schema = z
     AGENT_GREETING: z.string().min(1).default('Hello, thanks for calling. How can I help you today?'),
     AGENT_INSTRUCTIONS: optionalText,
     WORKER_HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(8081),
+    // Prometheus metrics on a port of their own (the framework's health port serves nothing else); unset: none.
+    METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    METRICS_HOST: z
+      .string()
+      .trim()
+      .refine((host) => isIP(host) !== 0 || host === 'localhost', 'an IP address to listen on (127.0.0.1, 0.0.0.0, ::)')
+      .default('127.0.0.1'),
     // Above 1 the worker never reports itself full (the load is a CPU share from 0 to 1).
     WORKER_LOAD_THRESHOLD: z.coerce.number().gt(0).max(100).default(0.9),
     // Unset: as many as WORKER_MAX_CALLS, up to 4 (a burst up to the worker's capacity finds warm processes).
@@ -150,6 +158,8 @@ export interface WorkerConfig {
   greeting: string;
   instructions: string | undefined;
   workerHttpPort: number;
+  /** Where the main process serves its metrics (METRICS_PORT, METRICS_HOST); job processes send theirs when set. */
+  metrics: { host: string; port: number } | undefined;
   idleProcesses: number;
   maxCalls: number;
   processStartTimeoutMs: number;
@@ -221,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     greeting: e.AGENT_GREETING,
     instructions: e.AGENT_INSTRUCTIONS,
     workerHttpPort: e.WORKER_HTTP_PORT,
+    metrics: e.METRICS_PORT === undefined ? undefined : { host: e.METRICS_HOST, port: e.METRICS_PORT },
     idleProcesses: e.WORKER_IDLE_PROCESSES ?? Math.min(4, maxCalls),
     maxCalls,
     processStartTimeoutMs: e.WORKER_PROCESS_START_TIMEOUT_S * 1000,

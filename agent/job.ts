@@ -17,6 +17,7 @@ import { createModels } from './conversation/models.ts';
 import { quietly, roomServiceApi } from './livekit/room-api.ts';
 import { resumeOrderFromMetadata, Takeover } from './takeover/resume.ts';
 import { joinAsWorker } from './livekit/join.ts';
+import { jobMetrics } from './metrics/job.ts';
 import { callTransfers } from './transfer/call-transfers.ts';
 import { redisTopologyMemory } from './transfer/hold/choose-topology.ts';
 import { TransferRecordStore } from './transfer/record/store.ts';
@@ -31,6 +32,7 @@ export default defineAgent({
     measureLoopDelay((report) => ctx.addShutdownCallback(report));
     const prepared = ctx.proc.userData.prepared as Prepared;
     const { config, vad, redis } = prepared;
+    const metrics = jobMetrics(config, redis);
     const models = { ...createModels(config, vad), ...(prepared.phrases ? { phrases: prepared.phrases } : {}) };
     const api = roomServiceApi(config.livekit);
     const metadata = ctx.job.metadata;
@@ -42,6 +44,7 @@ export default defineAgent({
       // out, and ending the call here would drop the person being briefed too.
       if (resumeOrderFromMetadata(metadata)) throw error;
       log().error({ ...errorFields(error), agentId: agentIdFromMetadata(metadata) }, 'no settings for this call: the caller hears an apology');
+      metrics?.send({ metric: 'call_refused', reason: 'no_settings' });
       await apologiseAndEnd(ctx, models, prepared.phrases, api);
       return;
     }
@@ -82,7 +85,11 @@ export default defineAgent({
       sipHosts: config.sipHosts,
       ...(config.transfer.fault ? { fault: config.transfer.fault } : {}),
       deadlineMs: config.transfer.deadlineMs,
-      ...(store ? { onTimeline: (entry: TimelineEntry) => store.publishTimeline(settings.agentId, entry) } : {}),
+      // Each timeline entry goes to the agent's stream in the store (when settings come from it) and the metrics.
+      onTimeline: (entry: TimelineEntry) => {
+        store?.publishTimeline(settings.agentId, entry);
+        metrics?.timeline(settings.agentId, entry);
+      },
       maxBridgedMs: config.transfer.maxBridgedMs,
       records,
       owner: `${config.workerKey ?? 'worker'}/${process.pid}`,

@@ -1,7 +1,7 @@
 // Entry point: validate the configuration, then hand over to the LiveKit Agents CLI.
 //   node dist/agent/main.js start | dev | connect --room <name>   (npm run build first; tsx agent/main.ts works too)
 // Wiring only: the settings checked at start (call-settings/), the capacity the worker reports (capacity/),
-// the takeover watcher (takeover/), and the job each call runs (job.ts).
+// the takeover watcher (takeover/), the metrics (metrics/), and the job each call runs (job.ts).
 import { cli, initializeLogger, ServerOptions } from '@livekit/agents';
 import { randomUUID } from 'node:crypto';
 import { extname } from 'node:path';
@@ -14,6 +14,7 @@ import { ConfigError, loadConfig, WORKER_KEY_ENV, type WorkerConfig } from './co
 import { connectRedis } from './redis.ts';
 import { startTakeoverWatcher } from './takeover/dispatch.ts';
 import { startKeeper } from './keeper/start.ts';
+import { startWorkerMetrics } from './metrics/worker.ts';
 import { TransferRecordStore } from './transfer/record/store.ts';
 
 let config: WorkerConfig;
@@ -36,13 +37,16 @@ const redis = connectRedis(config.redisUrl);
 // (Loading logs through the framework's logger, which the CLI sets up again below with its own options.)
 initializeLogger({ pretty: false, level: 'warn' });
 await decodeHoldMusic(redis, checked.musicFiles);
-const capacity = new WorkerCapacity(config, redis, workerKey);
+// Prometheus metrics on METRICS_PORT (metrics/): counted here, and sent here by the job processes through Redis.
+const metrics = await startWorkerMetrics(config, redis, workerKey);
+const capacity = new WorkerCapacity(config, redis, workerKey, metrics && (() => metrics.apply({ metric: 'call_refused', reason: 'max_calls' })));
 
 // Bridged calls are kept here, so their job processes can end (keeper/); set before any job process is forked.
-const keeper = startKeeper(config, new TransferRecordStore({ redis }), workerKey);
+const keeper = startKeeper(config, new TransferRecordStore({ redis }), workerKey, metrics);
 // Takeover: this worker's job processes that die, and any worker's records whose lease ran out, are carried on
 // by a new job dispatched into the caller's room (a bridged call by the keeper).
-startTakeoverWatcher(config, redis, workerKey, keeper);
+startTakeoverWatcher(config, redis, workerKey, keeper, metrics);
+metrics?.watch({ calls: () => capacity.calls(), transfers: () => capacity.carrying, kept: () => keeper?.kept.size ?? 0 });
 
 cli.runApp(
   new ServerOptions({

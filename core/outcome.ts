@@ -14,21 +14,24 @@
  * - `timed_out`: the overall deadline passed after the destination had answered.
  * - `interrupted`: the job carrying the transfer died and it could not be carried on (or failed too often).
  */
-export type TransferOutcome =
-  | 'accepted'
-  | 'rejected'
-  | 'busy'
-  | 'declined'
-  | 'no_answer'
-  | 'voicemail'
-  | 'destination_hung_up'
-  | 'dial_failed'
-  | 'bridge_failed'
-  | 'hold_failed'
-  | 'caller_hung_up'
-  | 'cancelled'
-  | 'timed_out'
-  | 'interrupted';
+export const TRANSFER_OUTCOMES = [
+  'accepted',
+  'rejected',
+  'busy',
+  'declined',
+  'no_answer',
+  'voicemail',
+  'destination_hung_up',
+  'dial_failed',
+  'bridge_failed',
+  'hold_failed',
+  'caller_hung_up',
+  'cancelled',
+  'timed_out',
+  'interrupted',
+] as const;
+
+export type TransferOutcome = (typeof TRANSFER_OUTCOMES)[number];
 
 /** How the destination's decision arrived; `timeout` means they never gave one and it counted as a rejection. */
 export type DecisionSource = 'keypad' | 'voice' | 'timeout';

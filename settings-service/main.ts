@@ -11,6 +11,8 @@ import { type Tenancy, tenancyFromEnv } from './tenancy.ts';
 import { webhookHostPolicy } from '../settings/webhook-url.ts';
 import { startWebhookSender, WEBHOOK_DEFAULTS } from './webhooks.ts';
 import { uploadLimitsFromEnv } from './upload-limits.ts';
+import { parseMetricsListen, ServiceMetrics, type WebhookResult } from './metrics.ts';
+import { serveMetrics } from '../core/metrics-http.ts';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { organization: { type: 'string', default: 'default' } } });
 const [command = 'serve', path] = positionals;
@@ -65,8 +67,11 @@ if (command === 'import') {
     fail(`SETTINGS_WEBHOOK_MAX_QUEUED must be a positive whole number, not '${process.env.SETTINGS_WEBHOOK_MAX_QUEUED}'`);
   const trustProxy = parseTrustProxy(process.env.SETTINGS_TRUST_PROXY);
   const sessionTtl = parseSessionTtl(process.env.SETTINGS_SESSION_TTL_S);
-  const problems = [trustProxy, sessionTtl].flatMap((p) => (p.ok ? [] : [p.error]));
-  if (problems.length > 0 || !trustProxy.ok || !sessionTtl.ok) fail(problems.join('\n'));
+  const metricsListen = parseMetricsListen(process.env);
+  const problems = [trustProxy, sessionTtl, metricsListen].flatMap((p) => (p.ok ? [] : [p.error]));
+  if (problems.length > 0 || !trustProxy.ok || !sessionTtl.ok || !metricsListen.ok) fail(problems.join('\n'));
+  // Metrics on a port of their own (SETTINGS_METRICS_PORT), never on the service's: aggregates only (metrics.ts).
+  const metrics = metricsListen.value && new ServiceMetrics();
   const store = SettingsStore.connect(redisUrl, prefix);
   const app = await buildApp({
     store,
@@ -83,9 +88,18 @@ if (command === 'import') {
     retentionMs: retentionS * 1000,
     maxQueuedPerOrganization: maxQueued,
     log: (msg, fields) => app.log.warn(fields, msg),
+    ...(metrics ? { onDelivery: (result: WebhookResult) => metrics.webhook(result) } : {}),
   });
+  const listen = metricsListen.value;
+  const metricsServer =
+    metrics && listen
+      ? await serveMetrics(metrics.registry, listen).catch((error: unknown) =>
+          fail(`SETTINGS_METRICS_PORT: cannot serve metrics on ${listen.host}:${listen.port}: ${(error as Error).message}`),
+        )
+      : undefined;
   const shutdown = async () => {
     await sender.stop();
+    await metricsServer?.close();
     await app.close();
     await store.close();
     process.exit(0);

@@ -19,6 +19,7 @@ import type { HostPolicy } from '../core/restricted-hosts.ts';
 import { signatureHeaders, signingSecrets } from './webhook-secrets.ts';
 import { endpointId, type Endpoint, WebhookQueues } from './webhook-queue.ts';
 import { postChecked, type Resolve, webhookHostPolicy } from '../settings/webhook-url.ts';
+import type { WebhookResult } from './metrics.ts';
 import type { SettingsStore, StoredAgent, StoredEvent } from '../settings/store/store.ts';
 
 export interface WebhookOptions {
@@ -36,6 +37,8 @@ export interface WebhookOptions {
   concurrency?: number;
   pollMs?: number;
   log?: (message: string, fields: Record<string, unknown>) => void;
+  /** What became of each event (and each failed try): the service's metrics count them (metrics.ts). */
+  onDelivery?: (result: WebhookResult) => void;
   /** How long an outbox entry handed to a fan-out may stay unacknowledged before another claims it. */
   claimIdleMs?: number;
 }
@@ -75,6 +78,7 @@ export function startWebhookSender(store: SettingsStore, options: WebhookOptions
   const o = { ...WEBHOOK_DEFAULTS, ...options };
   const policy = options.allowedHosts ?? webhookHostPolicy();
   const log = options.log ?? (() => undefined);
+  const counted = options.onDelivery ?? (() => undefined);
   const queues = new WebhookQueues(store);
   const reader = store.redis.duplicate();
   const controller = new AbortController();
@@ -91,6 +95,7 @@ export function startWebhookSender(store: SettingsStore, options: WebhookOptions
         event = JSON.parse(fields[1] ?? '') as StoredEvent;
       } catch {
         log('webhook outbox entry is not JSON; dropped', { entryId });
+        counted('dropped');
       }
       if (event && typeof event.agentId === 'string') {
         if (!agents.has(event.agentId)) agents.set(event.agentId, await store.agent(event.agentId));
@@ -98,10 +103,12 @@ export function startWebhookSender(store: SettingsStore, options: WebhookOptions
         // Written for the organization that owned the agent then: never sent to another that owns it now.
         if (agent && event.organizationId !== undefined && event.organizationId !== agent.organizationId) {
           log('webhook event dropped: its agent now belongs to another organization', { eventId: event.id, agentId: event.agentId });
+          counted('dropped');
         } else if (agent?.webhookUrl) {
           const endpoint: Endpoint = { id: endpointId(agent.organizationId, agent.webhookUrl), url: agent.webhookUrl, organizationId: agent.organizationId };
           const queued = await queues.enqueue(endpoint, JSON.stringify(event), o.maxQueuedPerOrganization);
           if (!queued.queued) {
+            counted('dropped');
             log('webhook event dropped: the organization has too many events queued', {
               eventId: event.id,
               organizationId: agent.organizationId,
@@ -157,6 +164,7 @@ export function startWebhookSender(store: SettingsStore, options: WebhookOptions
     const { endpoint } = taken;
     let head: string | undefined | false = taken.head;
     const failed = async (eventId: string | undefined, fields: Record<string, unknown>) => {
+      counted('failed');
       const { failures, pauseMs } = await queues.fail(id, token, o.firstPauseMs, o.maxPauseMs);
       log('webhook delivery failed; the endpoint pauses, its events stay queued', {
         eventId,
@@ -170,6 +178,7 @@ export function startWebhookSender(store: SettingsStore, options: WebhookOptions
     while (typeof head === 'string' && !signal.aborted) {
       const event = JSON.parse(head) as StoredEvent;
       if (!(Date.now() - Date.parse(event.at) <= o.retentionMs)) {
+        counted('expired');
         log('webhook event expired undelivered', { eventId: event.id, organizationId: endpoint.organizationId, endpoint: id, retentionMs: o.retentionMs });
         head = await queues.pop(endpoint, token, false, leaseMs);
         continue;
@@ -184,6 +193,7 @@ export function startWebhookSender(store: SettingsStore, options: WebhookOptions
       const outcome = await postChecked(endpoint.url, body, headers, policy, o.timeoutMs, options.resolve, signal);
       if (signal.aborted) break;
       if (!outcome.ok) return failed(event.id, { status: outcome.status, why: outcome.why });
+      counted('delivered');
       head = await queues.pop(endpoint, token, true, leaseMs);
     }
     if (head !== false) await queues.release(id, token);

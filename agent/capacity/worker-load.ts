@@ -29,7 +29,8 @@ export class WorkerCapacity {
   /** The transfers carried at the last count that Redis answered. */
   #carrying = 0;
 
-  constructor(config: WorkerConfig, redis: Redis, workerKey: string) {
+  /** `onRefused`: each call refused for want of room (the worker's metrics count them). */
+  constructor(config: WorkerConfig, redis: Redis, workerKey: string, onRefused?: () => void) {
     this.#config = config;
     this.#redis = redis;
     this.#workerKey = workerKey;
@@ -38,9 +39,22 @@ export class WorkerCapacity {
       running: () => this.#server?.activeJobs.map((job) => job.job.id) ?? [],
       // The assignment (the framework waits 7.5 s for it) and a process start, at most.
       acceptedForMs: config.processStartTimeoutMs + 10_000,
-      onRefused: (jobId, calls) => console.log(JSON.stringify({ event: 'call_refused', jobId, calls, maxCalls: config.maxCalls })),
+      onRefused: (jobId, calls) => {
+        console.log(JSON.stringify({ event: 'call_refused', jobId, calls, maxCalls: config.maxCalls }));
+        onRefused?.();
+      },
     });
     setInterval(() => this.#admission.count(), ADMISSION_COUNT_MS).unref();
+  }
+
+  /** The calls this worker runs or has accepted. */
+  calls(): number {
+    return this.#admission.count();
+  }
+
+  /** The transfers its job processes carried at the last count (every 2.5 s). */
+  get carrying(): number {
+    return this.#carrying;
   }
 
   /** The worker's requestFunc: past WORKER_MAX_CALLS a call is refused at once, even in a burst. */

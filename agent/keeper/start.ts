@@ -8,6 +8,7 @@ import { SettingsStore } from '../../settings/store/store.ts';
 import { KEEPER_ENV, type WorkerConfig } from '../config.ts';
 import { forwarderBinary } from '../livekit/forwarder-bin.ts';
 import { roomServiceApi } from '../livekit/room-api.ts';
+import type { WorkerMetrics } from '../metrics/registry.ts';
 import type { TopologyKind } from '../transfer/hold/topology.ts';
 import type { TransferRecordStore } from '../transfer/record/store.ts';
 import { BridgeKeeper } from './keeper.ts';
@@ -21,7 +22,7 @@ const TIMELINE_WRITE_TIMEOUT_MS = 2000;
  * The keeper for this worker, and which bridged calls its jobs may hand it (also put in the environment its job
  * processes inherit, KEEPER_ENV). None with BRIDGE_CARRIER=relay: jobs keep their bridged calls to the end.
  */
-export function startKeeper(config: WorkerConfig, records: TransferRecordStore, workerKey: string): BridgeKeeper | undefined {
+export function startKeeper(config: WorkerConfig, records: TransferRecordStore, workerKey: string, metrics?: WorkerMetrics): BridgeKeeper | undefined {
   if (config.transfer.bridgeCarrier === 'relay') {
     delete process.env[KEEPER_ENV];
     return undefined;
@@ -36,6 +37,7 @@ export function startKeeper(config: WorkerConfig, records: TransferRecordStore, 
   process.env[KEEPER_ENV] = carries.join(',');
   const { livekit } = config;
   const store = config.settingsStore ? SettingsStore.connect(config.settingsStore.url, config.settingsStore.prefix) : undefined;
+  const observe = metrics?.timelineObserver();
   const keeper = new BridgeKeeper({
     store: records,
     workerKey,
@@ -50,6 +52,7 @@ export function startKeeper(config: WorkerConfig, records: TransferRecordStore, 
     maxBridgedMs: config.transfer.maxBridgedMs,
     jobAlive: processAlive,
     onTimeline: (record, entry) => {
+      observe?.(record.agentId, entry);
       if (!store || !record.agentId) return;
       void bounded(
         store.appendEvent(record.agentId, 'transfer.timeline', { ...entry }, record.organizationId),

@@ -10,8 +10,9 @@ import { connectedSince } from '../redis.ts';
 import { TransferRecordStore } from '../transfer/record/store.ts';
 import { TakeoverWatcher } from './watcher.ts';
 import type { BridgeKeeper } from '../keeper/keeper.ts';
+import type { WorkerMetrics } from '../metrics/registry.ts';
 
-export function startTakeoverWatcher(config: WorkerConfig, redis: Redis, workerKey: string, keeper?: BridgeKeeper): TakeoverWatcher {
+export function startTakeoverWatcher(config: WorkerConfig, redis: Redis, workerKey: string, keeper?: BridgeKeeper, metrics?: WorkerMetrics): TakeoverWatcher {
   const { url, apiKey, apiSecret } = config.livekit;
   const dispatches = new AgentDispatchClient(httpUrl(url), apiKey, apiSecret);
   const rooms = roomServiceApi(config.livekit);
@@ -23,6 +24,7 @@ export function startTakeoverWatcher(config: WorkerConfig, redis: Redis, workerK
     // A lease that ran out while Redis was away (a restart) is no sign of a dead owner.
     connectedSince: connectedSince(redis),
     ...(keeper ? { keeper } : {}),
+    ...(metrics ? { onClaim: (mode, reason) => metrics.takeover(mode, reason) } : {}),
     dispatch: async (record, order) => {
       const metadata = JSON.stringify({ ...(record.agentId ? { agentId: record.agentId } : {}), resume: order });
       await bounded(dispatches.createDispatch(record.callerRoom, config.agentName, { metadata }), ROOM_API_TIMEOUT_MS, 'dispatching the takeover');
@@ -37,6 +39,7 @@ export function startTakeoverWatcher(config: WorkerConfig, redis: Redis, workerK
       await Promise.all([record.consultationRoom, record.holdRoom, record.callerRoom].map((room) => room && quietly(rooms.deleteRoom(room))));
       await records.remove(record.id, fence, record.callerRoom).catch(() => undefined);
       console.log(JSON.stringify({ transferId: record.id, type: 'ended', at: new Date().toISOString(), outcome, resumes: record.resumes }));
+      metrics?.transferEnded(record.agentId, outcome);
     },
   });
   watcher.start();

@@ -65,10 +65,17 @@ export interface TakeoverOptions {
   connectedSince?(): number | undefined;
   /** This worker's keeper of bridged calls; without one, a bridged call stays with (or goes to) a job. */
   keeper?: Pick<BridgeKeeper, 'wants' | 'ask' | 'carryOn'>;
+  /** Each claim, with what is done with it and why it was made (the worker's metrics count them). */
+  onClaim?(mode: ClaimMode, reason: ClaimReason): void;
   log?(entry: Record<string, unknown>): void;
   now?(): number;
   intervalMs?: number;
 }
+
+/** What a claim leads to: carried on, ended by a job, or ended by the watcher itself. */
+export type ClaimMode = ResumeOrder['mode'] | 'abandon';
+/** Why a record was claimed: its job process exited, its lease ran out, or the job dispatched for it never came. */
+export type ClaimReason = 'job_exited' | 'lease_expired' | 'dispatch_lost';
 
 /** The owner of a job's record: `<workerKey>/<pid>`; a watcher's claim: `watcher:<workerKey>`. */
 export function ownerOf(owner: string): { workerKey: string; pid?: number } {
@@ -186,13 +193,8 @@ export class TakeoverWatcher {
       if (fence === undefined) continue; // another watcher was first, or the transfer just ended
       const claimed: TransferRecord = { ...record, fence, resumes: record.resumes + 1 };
       const gone = await (this.#options.callGone?.(claimed) ?? Promise.resolve(false)).catch(() => false);
-      const mode: ResumeOrder['mode'] | 'abandon' = gone
-        ? 'abandon'
-        : claimed.resumes <= MAX_RESUMES
-          ? 'resume'
-          : claimed.resumes === MAX_RESUMES + 1
-            ? 'end'
-            : 'abandon';
+      const mode: ClaimMode = gone ? 'abandon' : claimed.resumes <= MAX_RESUMES ? 'resume' : claimed.resumes === MAX_RESUMES + 1 ? 'end' : 'abandon';
+      this.#options.onClaim?.(mode, processExited ? 'job_exited' : owner.pid === undefined ? 'dispatch_lost' : 'lease_expired');
       this.#log({
         event: 'takeover',
         transfer: record.id,

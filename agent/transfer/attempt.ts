@@ -267,6 +267,7 @@ export class TransferAttempt {
     // Independent steps (deleting the room ends every leg in it anyway): side by side, the end is as late as
     // the slowest of them, not their sum, on a machine that is slow to answer.
     await Promise.all([this.#briefing.close(), this.#consultation.close()]);
-    this.timeline.record('ended', { outcome });
+    // `next`: the caller stays on hold while the rule's next destination is tried (the same transfer goes on).
+    this.timeline.record('ended', { outcome, ...(this.deps.willRetry?.(outcome) ? { next: 'destination' } : {}) });
   }
 }

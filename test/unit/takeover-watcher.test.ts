@@ -145,6 +145,17 @@ describe('the takeover watcher', () => {
     expect(later.logged[0]).toMatchObject({ why: 'dispatched job never took over', resumes: 2 });
   });
 
+  it('reports each claim for the metrics: what it did with the record, and why it claimed it', async () => {
+    const claims: string[] = [];
+    const onClaim: TakeoverOptions['onClaim'] = (mode, reason) => void claims.push(`${mode}/${reason}`);
+    await records.store.create(fresh('worker-a/107'));
+    await watcher('worker-a', new Set([107]), { onClaim }).w.sweep();
+    await watcher('worker-a', new Set(), { onClaim }, HANDOVER_MS + 1000).w.sweep();
+    await records.store.create(fresh('worker-a/108'));
+    await watcher('worker-a', new Set([108]), { onClaim, callGone: async () => true }).w.sweep();
+    expect(claims).toEqual(['resume/job_exited', 'resume/dispatch_lost', 'abandon/job_exited']);
+  });
+
   it(`carries a transfer on ${MAX_RESUMES} times, then only ends it, then ends both legs itself`, async () => {
     const created = await records.store.create(fresh('worker-a/200'));
     const modes: string[] = [];

@@ -24,6 +24,14 @@ describe('worker configuration', () => {
     expect(() => loadConfig({ ...base, WARM_TRANSFER_FAULT: 'brigde' })).toThrow(/WARM_TRANSFER_FAULT/);
   });
 
+  it('serves metrics only when METRICS_PORT is set, on loopback unless METRICS_HOST names an IP address', () => {
+    expect(loadConfig(base).metrics).toBeUndefined();
+    expect(loadConfig({ ...base, METRICS_PORT: '9464' }).metrics).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(loadConfig({ ...base, METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' }).metrics).toEqual({ host: '0.0.0.0', port: 9464 });
+    expect(() => loadConfig({ ...base, METRICS_PORT: '70000' })).toThrow(/METRICS_PORT/);
+    expect(() => loadConfig({ ...base, METRICS_PORT: '9464', METRICS_HOST: 'prometheus scrapes me' })).toThrow(/METRICS_HOST/);
+  });
+
   it('gives a job process 30 s to start unless told otherwise, and refuses a start timeout of nothing', () => {
     expect(loadConfig(base).processStartTimeoutMs).toBe(30_000);
     expect(loadConfig({ ...base, WORKER_PROCESS_START_TIMEOUT_S: '45' }).processStartTimeoutMs).toBe(45_000);
