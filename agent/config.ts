@@ -79,7 +79,7 @@ const schema = z
     OPENAI_TTS_VOICE: z.string().min(1).default('alloy'),
     ESPEAK_VOICE: z.string().min(1).default('en-us'),
     // Words per minute of the embedded voice: a little above espeak-ng's 175, so a briefing fits in ten seconds.
-    ESPEAK_SPEED: z.coerce.number().int().min(80).max(400).default(190),
+    ESPEAK_SPEED: z.coerce.number().int().min(80).max(400).default(200),
     TTS_PROVIDER: z.enum(['auto', 'espeak', 'openai']).default('auto'),
     // Without a transcription service, the briefing may hear spoken yes and no with the offline recogniser. Off
     // by default: it has not met its accuracy target (it took 2 of 80 other utterances for an accept).

@@ -26,12 +26,15 @@ export function keypadBriefing({ digit, label, callerNumber, shownNumber, onLine
   return `${who} pressed ${spokenKey(digit)} for ${label} after ${spokenDuration(onLineMs)}.`;
 }
 
-/** "+15125550142" -> "5 1 2, 5 5 5, 0 1 4 2": a text-to-speech voice reads a bare number as one quantity. */
+/**
+ * "+15125550142" -> "5 1 2, 5 5 5, oh 1 4 2": a text-to-speech voice reads a bare number as one quantity, so
+ * digit by digit in groups; a zero is "oh", as phone numbers are read aloud (and a syllable shorter).
+ */
 export function spokenNumber(number: string): string {
   const digits = number.replace(/\D/g, '');
   const national = number.startsWith('+1') && digits.length === 11 ? digits.slice(1) : digits;
   const groups = national.length === 10 ? [national.slice(0, 3), national.slice(3, 6), national.slice(6)] : [national];
-  return groups.map((g) => g.split('').join(' ')).join(', ');
+  return groups.map((g) => [...g].map((d) => (d === '0' ? 'oh' : d)).join(' ')).join(', ');
 }
 
 function spokenKey(digit: string): string {

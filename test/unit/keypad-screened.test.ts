@@ -76,18 +76,18 @@ describe('a keypad rule in the settings', () => {
 describe('the briefing a keypad rule builds without a model', () => {
   it('says who is calling from which number, what they pressed and after how long', () => {
     const text = keypadBriefing({ digit: '1', label: 'sales', callerNumber: '+15125550142', shownNumber: '+15550100', onLineMs: 8400 });
-    expect(text).toBe('A caller from 5 1 2, 5 5 5, 0 1 4 2 pressed 1 for sales after 8 seconds.');
+    expect(text).toBe('A caller from 5 1 2, 5 5 5, oh 1 4 2 pressed 1 for sales after 8 seconds.');
   });
 
   it("with pass-through off, names the agent's number the destination's phone shows instead", () => {
     const text = keypadBriefing({ digit: '#', label: 'support', callerNumber: undefined, shownNumber: '+15125550100', onLineMs: 130_000 });
-    expect(text).toBe('A caller whose number is not passed on, shown to you as 5 1 2, 5 5 5, 0 1 0 0, pressed hash for support after about 2 minutes.');
+    expect(text).toBe('A caller whose number is not passed on, shown to you as 5 1 2, 5 5 5, oh 1 oh oh, pressed hash for support after about 2 minutes.');
     expect(text).not.toContain('0142');
   });
 
   it('reads numbers digit by digit', () => {
-    expect(spokenNumber('+442071838750')).toBe('4 4 2 0 7 1 8 3 8 7 5 0');
-    expect(spokenNumber('+15550100')).toBe('1 5 5 5 0 1 0 0');
+    expect(spokenNumber('+442071838750')).toBe('4 4 2 oh 7 1 8 3 8 7 5 oh');
+    expect(spokenNumber('+15550100')).toBe('1 5 5 5 oh 1 oh oh');
   });
 
   it('puts the facts before the summary, and speaks them once when there is no summary', () => {
