@@ -16,6 +16,7 @@ import { summarize } from './summary.ts';
 /** How long the summary may take once the destination has answered before the reason is used instead. */
 const SUMMARY_GRACE_MS = 1500;
 const NOTICE_TIMEOUT_MS = 10_000;
+const BRIEFING_CLOSE_WAIT_MS = 2000;
 /** How often one part of the briefing may be stopped by sounds that said nothing before it is said through. */
 const MAX_RESUMES = 2;
 /** How often the question is asked again after the person talked over it. */
@@ -36,7 +37,6 @@ export function sentencesOf(text: string): string[] {
     .map((s) => s.trim())
     .filter(Boolean);
 }
-const BRIEFING_CLOSE_WAIT_MS = 2000;
 
 export interface BriefingScriptOptions {
   context: AttemptContext;
