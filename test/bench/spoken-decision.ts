@@ -19,34 +19,13 @@ import { promisify } from 'node:util';
 import { decodeAlaw, encodeAlaw } from '../../phones/audio.ts';
 import { DecisionRecogniser, type DecisionRecogniserOptions, DEFAULT_MODEL_DIR, levelSpreadDb } from '../../agent/conversation/speech/decision-recogniser.ts';
 import { decisionOf } from '../../agent/conversation/speech/decision-phrases.ts';
+import { ACCEPTS, REJECTS } from './decision-corpus.ts';
+
+export { ACCEPTS, REJECTS };
 
 const execFileAsync = promisify(execFile);
 const RATE = 8000;
 
-export const ACCEPTS = [
-  'Yes.',
-  'Yes, send them through.',
-  'Go ahead.',
-  'Put them through.',
-  "Sure, I'll take it.",
-  'Okay, connect them.',
-  'Accept.',
-  'Yeah, put them on.',
-  "I'll take the call.",
-  'Sure.',
-];
-export const REJECTS = [
-  'No.',
-  "No, I can't take this now.",
-  'Not now.',
-  'Reject.',
-  "I'm busy.",
-  'Decline.',
-  'No thanks.',
-  "I can't talk right now.",
-  'Call them back later.',
-  "Sorry, I can't.",
-];
 export const NEITHER_SPOKEN = [
   'Who is calling?',
   'What is this about?',

@@ -18,6 +18,7 @@ import { DecisionRecogniser } from '../../agent/conversation/speech/decision-rec
 import { briefingIntro, callerLeftNotice, DECISION_QUESTION, reprompt } from '../../prompts/briefing.ts';
 import { onHoldNote } from '../../prompts/hold.ts';
 import { keypadBriefing, keypadHoldMessage } from '../../prompts/keypad.ts';
+import { ACCEPTS, REJECTS } from './decision-corpus.ts';
 
 const execFileAsync = promisify(execFile);
 const PHONE_RATE = 8000;
@@ -42,32 +43,6 @@ export const SENTENCES: { name: string; text: string; briefing?: true }[] = [
   { name: 'keypad hold', text: keypadHoldMessage({ label: 'Sales' }) },
   { name: 'hold: next', text: onHoldNote({ kind: 'next', unavailable: 'Alice', next: 'Bob' }) },
   { name: 'hold: still trying', text: onHoldNote({ kind: 'still_trying', unavailable: 'Alice' }) },
-];
-
-// The same lists as test/bench/spoken-decision.ts's ACCEPTS and REJECTS (that module runs its bench on import).
-export const ACCEPTS = [
-  'Yes.',
-  'Yes, send them through.',
-  'Go ahead.',
-  'Put them through.',
-  "Sure, I'll take it.",
-  'Okay, connect them.',
-  'Accept.',
-  'Yeah, put them on.',
-  "I'll take the call.",
-  'Sure.',
-];
-export const REJECTS = [
-  'No.',
-  "No, I can't take this now.",
-  'Not now.',
-  'Reject.',
-  "I'm busy.",
-  'Decline.',
-  'No thanks.',
-  "I can't talk right now.",
-  'Call them back later.',
-  "Sorry, I can't.",
 ];
 
 interface Voice {

@@ -4,16 +4,15 @@
 // that starts during the briefing is still taken for voicemail.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { allOf, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from '../support/fake-openai/index.ts';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { encodeAlaw, makeAlawFile, sineSamples, type AudioSpec } from '../../phones/index.ts';
+import type { AudioSpec } from '../../phones/index.ts';
+import { eventually } from '../support/rooms.ts';
 import {
   at,
   CALLER_REQUEST,
   DESTINATION_TONE_HZ,
   HOLD_TONE_HZ,
   placeTransferCall,
+  saysThenTone,
   scriptedModel,
   startTransferWorker,
   timelineEntries,
@@ -70,7 +69,7 @@ async function transferWith(name: string, says: string, audio: AudioSpec) {
 
 describe('the person talks over the briefing', () => {
   it('"yes, send them through" stops the briefing and bridges at once, without the model', async () => {
-    const { callee, caller, started } = await transferWith('barge-accept', 'Yes, send them through.', await speechThenTone('Yes, send them through.'));
+    const { callee, caller, started } = await transferWith('barge-accept', 'Yes, send them through.', await saysThenTone('Yes, send them through.', 2, 0.2));
     const stopped = await timelineEntry(cast.worker, 'barged_in', 20_000, started);
     expect(stopped.phase).toBe('briefing');
     expect(await timelineEntry(cast.worker, 'decision', 20_000, started)).toMatchObject({ choice: 'accept', source: 'voice' });
@@ -79,7 +78,11 @@ describe('the person talks over the briefing', () => {
     expect(timelineEntries(cast.worker, 'prompted', started)).toHaveLength(0);
     expect(cast.model.chats.some((c) => c.messages.some((m) => JSON.stringify(m).includes('accept_transfer') && m.role === 'assistant'))).toBe(false);
     // The destination's phone (its tone, after the words) reaches the caller.
-    await eventuallyTrue(() => caller.received.toneRatio(DESTINATION_TONE_HZ, Date.now() - 600, Date.now() - 100) > 0.5, 15_000);
+    await eventually(
+      () => caller.received.toneRatio(DESTINATION_TONE_HZ, Date.now() - 600, Date.now() - 100) > 0.5,
+      15_000,
+      'the destination heard by the caller',
+    );
     expect(Date.now()).toBeGreaterThan(at(bridged));
     expect(callee.events.some((e) => e.type === 'bye-received')).toBe(false);
   });
@@ -103,7 +106,11 @@ describe('the person talks over the briefing', () => {
     const { callee, started } = await transferWith('barge-question', QUESTION, { speech: QUESTION, leadSeconds: 2, gapSeconds: 120 });
     expect(await timelineEntry(cast.worker, 'briefing_interrupted', 20_000, started)).toMatchObject({ heard: 'words' });
     // The model answered the question from the call details.
-    await eventuallyTrue(() => cast.model.chats.some((c) => c.messages.some((m) => JSON.stringify(m.content ?? '').includes(QUESTION))), 15_000);
+    await eventually(
+      () => cast.model.chats.some((c) => c.messages.some((m) => JSON.stringify(m.content ?? '').includes(QUESTION))),
+      15_000,
+      'the question put to the model',
+    );
     const asked = await timelineEntry(cast.worker, 'prompted', 30_000, started);
     expect(timelineEntries(cast.worker, 'question_started', started).length).toBeGreaterThan(0);
     await callee.press('1');
@@ -128,20 +135,3 @@ describe('the person talks over the briefing', () => {
     expect(ended.outcome).toBe('voicemail');
   });
 });
-
-/** Said once after two seconds, then the destination phone's own tone: the caller can tell it by pitch. */
-async function speechThenTone(words: string): Promise<AudioSpec> {
-  const dir = mkdtempSync(join(tmpdir(), 'barge-'));
-  const speech = readFileSync(await makeAlawFile({ speech: words, leadSeconds: 2, gapSeconds: 0.2 }, dir, 'words'));
-  const file = join(dir, 'words-tone.alaw');
-  writeFileSync(file, Buffer.concat([speech, encodeAlaw(sineSamples(DESTINATION_TONE_HZ, 60, 0.3))]));
-  return { file };
-}
-
-async function eventuallyTrue(check: () => boolean, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

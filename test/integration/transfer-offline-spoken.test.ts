@@ -2,10 +2,7 @@
 // recogniser (PocketSphinx) is the briefing's ear. A screened keypad transfer starts it; the person says yes or
 // no over the briefing, or says something it cannot make out after the question and is asked for the keys.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { encodeAlaw, makeAlawFile, sineSamples, type AudioSpec } from '../../phones/index.ts';
+import type { AudioSpec } from '../../phones/index.ts';
 import { startWorker, type RunningWorker } from '../../stack/worker-process.ts';
 import {
   at,
@@ -14,6 +11,7 @@ import {
   HOLD_TONE_HZ,
   holdToneWav,
   placeTransferCall,
+  saysThenTone,
   settingsFile,
   timelineEntries,
   timelineEntry,
@@ -45,15 +43,6 @@ afterAll(async () => {
   await worker?.stop();
 });
 
-/** `words` once, `leadSeconds` after the answer, then the destination phone's own tone (so the caller can tell it). */
-async function saysThenTone(words: string, leadSeconds: number): Promise<AudioSpec> {
-  const dir = mkdtempSync(join(tmpdir(), 'offline-spoken-'));
-  const speech = readFileSync(await makeAlawFile({ speech: words, leadSeconds, gapSeconds: 0.5 }, dir, 'words'));
-  const file = join(dir, 'words-tone.alaw');
-  writeFileSync(file, Buffer.concat([speech, encodeAlaw(sineSamples(DESTINATION_TONE_HZ, 60, 0.3))]));
-  return { file };
-}
-
 /** The caller dials in, hears the greeting and presses 1 (a screened transfer to sales); returns when. */
 async function transferWith(name: string, audio: AudioSpec): Promise<number> {
   call = await placeTransferCall(stack, name, { audio });
@@ -67,7 +56,7 @@ async function transferWith(name: string, audio: AudioSpec): Promise<number> {
 
 describe('a spoken decision with no model (offline recogniser)', () => {
   it('"yes, send them through" over the briefing bridges the call', async () => {
-    const pressed = await transferWith('offline-yes', await saysThenTone('Yes, send them through.', 3));
+    const pressed = await transferWith('offline-yes', await saysThenTone('Yes, send them through.', 3, 0.5));
     await timelineEntry(worker!, 'barged_in', 30_000, pressed);
     expect(await timelineEntry(worker!, 'decision', 30_000, pressed)).toMatchObject({ choice: 'accept', source: 'voice' });
     const bridged = at(await timelineEntry(worker!, 'bridged', 15_000, pressed));
@@ -78,7 +67,7 @@ describe('a spoken decision with no model (offline recogniser)', () => {
   });
 
   it('"no, I can\'t take this now" over the briefing brings the caller back', async () => {
-    const pressed = await transferWith('offline-no', await saysThenTone("No, I can't take this now.", 3));
+    const pressed = await transferWith('offline-no', await saysThenTone("No, I can't take this now.", 3, 0.5));
     expect(await timelineEntry(worker!, 'decision', 30_000, pressed)).toMatchObject({ choice: 'reject', source: 'voice' });
     const ended = await timelineEntry(worker!, 'ended', 15_000, pressed);
     expect(ended.outcome).toBe('rejected');
@@ -88,7 +77,10 @@ describe('a spoken decision with no model (offline recogniser)', () => {
 
   it('words it cannot make out after the question get "please press 1 or 9", and 9 then rejects', async () => {
     // Said after the whole briefing (about 16 s on the embedded voice; 24 s leaves a margin), while the decision waits.
-    const pressed = await transferWith('offline-unclear', await saysThenTone('Can you tell me more about the caller and their billing problem please?', 24));
+    const pressed = await transferWith(
+      'offline-unclear',
+      await saysThenTone('Can you tell me more about the caller and their billing problem please?', 24, 0.5),
+    );
     const prompted = at(await timelineEntry(worker!, 'prompted', 40_000, pressed));
     expect(await timelineEntry(worker!, 'reprompted', 30_000, prompted)).toMatchObject({ reason: 'unclear' });
     expect(timelineEntries(worker!, 'decision', pressed)).toHaveLength(0);

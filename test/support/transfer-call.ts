@@ -1,6 +1,6 @@
 // The cast of a warm-transfer test on the local stack: a scripted model, the worker, a caller phone
 // that dials in and asks for a person, and a destination phone behind the PSTN trunk (127.0.0.1:5080).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StackInfo } from '../../stack/stack-info.ts';
@@ -8,7 +8,17 @@ import type { TransferRecordStore } from '../../agent/transfer/record/store.ts';
 import { AGENT_KIND, AGENT_NUMBER, callerNumber, roomService } from './calls.ts';
 import { allOf, FakeOpenAI, type TranscriptionReply, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from './fake-openai/index.ts';
 import type { ChatRequest } from './fake-openai/matchers.ts';
-import { sineSamples, startCallee, startCaller, type CalleeOptions, type CallerOptions, type Phone } from '../../phones/index.ts';
+import {
+  encodeAlaw,
+  makeAlawFile,
+  sineSamples,
+  startCallee,
+  startCaller,
+  type AudioSpec,
+  type CalleeOptions,
+  type CallerOptions,
+  type Phone,
+} from '../../phones/index.ts';
 import { eventually } from './rooms.ts';
 import { wavBytes } from '../../phones/wav.ts';
 import { startWorker, type RunningWorker } from '../../stack/worker-process.ts';
@@ -221,4 +231,16 @@ export async function nothingLeftBehind(stack: StackInfo, records: TransferRecor
   ).catch((error: Error) => {
     throw new Error(`${error.message}: ${left.join('; ')}`);
   });
+}
+
+/**
+ * The destination's audio: `words` once, `leadSeconds` after the answer, then `gapSeconds` of silence and the
+ * destination phone's own tone (by which the caller tells it once bridged).
+ */
+export async function saysThenTone(words: string, leadSeconds: number, gapSeconds: number): Promise<AudioSpec> {
+  const dir = mkdtempSync(join(tmpdir(), 'says-then-tone-'));
+  const speech = readFileSync(await makeAlawFile({ speech: words, leadSeconds, gapSeconds }, dir, 'words'));
+  const file = join(dir, 'words-tone.alaw');
+  writeFileSync(file, Buffer.concat([speech, encodeAlaw(sineSamples(DESTINATION_TONE_HZ, 60, 0.3))]));
+  return { file };
 }
