@@ -65,6 +65,8 @@ const schema = z
     // How long a job process may take to start before the framework kills it (its own default is 10 s, which a
     // burst of calls on a busy machine exceeds: the killed process's start-up CPU is wasted and begun again).
     WORKER_PROCESS_START_TIMEOUT_S: z.coerce.number().min(1).max(300).default(30),
+    // SIGTERM: the worker stops taking calls, hands its bridged calls to another worker, and has exited by then.
+    DRAIN_TIMEOUT_S: z.coerce.number().min(5).max(3600).default(120),
     // Open transfers and bridged calls the worker carries at most: at that many it reports itself full.
     WORKER_MAX_TRANSFERS: z.coerce.number().int().min(1).max(1000).default(8),
     REDIS_URL: z
@@ -180,6 +182,8 @@ export interface WorkerConfig {
   messagesFile: string;
   /** SIP_ALLOWED_HOSTS: the restricted hosts `sip:` destinations may still reach (authorise.ts). */
   sipHosts: SipHostPolicy;
+  /** DRAIN_TIMEOUT_S: from SIGTERM to the worker's exit, at most (drain.ts). */
+  drainTimeoutMs: number;
   /** The worker's key (WORKER_KEY_ENV): set in a job process; in the main process only when given. */
   workerKey: string | undefined;
   /** Who compiles the rules into the plan: the parser alone, or a model whose proposal the parser checks. */
@@ -237,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     processStartTimeoutMs: e.WORKER_PROCESS_START_TIMEOUT_S * 1000,
     loadThreshold: e.WORKER_LOAD_THRESHOLD,
     maxTransfers: e.WORKER_MAX_TRANSFERS,
+    drainTimeoutMs: e.DRAIN_TIMEOUT_S * 1000,
     redisUrl: e.REDIS_URL,
     openai: e.OPENAI_API_KEY
       ? {

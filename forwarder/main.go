@@ -25,8 +25,10 @@
 //	{"op":"ping"}        -> {"event":"pong","bridges":N}
 //
 // A line that is not a valid command gets {"event":"error","message"} (no id) and is otherwise ignored. An
-// error that carries an id means that bridge does not exist (any more). Closing stdin (or SIGTERM/SIGINT)
-// leaves every room and exits 0.
+// error that carries an id means that bridge does not exist (any more). Closing stdin leaves every room and
+// exits 0: the worker that started it closes it when it has handed its calls over (or it exits). SIGTERM and
+// SIGINT are ignored, as the framework's job processes ignore them: a stop sent to the whole process group
+// (systemd's default, Ctrl-C) is the worker's to carry out, and its calls must not go silent meanwhile.
 package main
 
 import (
@@ -289,23 +291,12 @@ func main() {
 
 	f := &forwarder{out: &emitter{w: events}, bridges: map[string]*bridge{}}
 
-	// SIGPIPE on stdout (the reader died) must not kill us before we have left the rooms.
-	signal.Ignore(syscall.SIGPIPE)
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
-	eof := make(chan struct{})
-	go func() {
-		readLines(os.Stdin, f.handle, func() {
-			f.out.emit(errorEvent("", fmt.Sprintf("line longer than %d bytes ignored", maxLineBytes)))
-		})
-		close(eof)
-	}()
-
-	select {
-	case <-eof:
-	case sig := <-stop:
-		log.Printf("%s: leaving every room", sig)
-	}
+	// SIGPIPE on stdout (the reader died) must not kill us before we have left the rooms; SIGTERM and SIGINT are
+	// the worker's (see above): we end when stdin does.
+	signal.Ignore(syscall.SIGPIPE, syscall.SIGTERM, syscall.SIGINT)
+	readLines(os.Stdin, f.handle, func() {
+		f.out.emit(errorEvent("", fmt.Sprintf("line longer than %d bytes ignored", maxLineBytes)))
+	})
 	f.shutdown()
 	os.Exit(0)
 }

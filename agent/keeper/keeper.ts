@@ -1,17 +1,17 @@
 // The keeper: bridged calls carried on in the worker's main process, so that the job process that made the
-// transfer can end. Once caller and person talk, the agent has nothing more to say; what is left is to carry
-// their audio and to end the call properly. The keeper reads only the transfer record (record/store.ts):
+// transfer can end (once caller and person talk, what is left is to carry their audio and end the call properly).
+// The keeper reads only the transfer record (record/store.ts):
 //   - a job whose call is bridged asks for it (the record's `handoff`); its worker's watcher passes the ask here.
 //     The keeper gets the call into its own hands first (self-hosted: the forwarder bridges the caller's room and
 //     the consultation room, forwarding the encoded audio; Cloud: the server already carries it, and both are
-//     checked to be in the caller's room), then takes the record over (handOver: the job's fence is raised).
-//     The job sees that, takes its relays down, and ends;
+//     checked to be in the caller's room), then takes the record over (handOver raises the job's fence); the job
+//     sees that, takes its relays down, and ends. A worker that is stopping offers its calls (and its jobs' asks)
+//     to the other workers' keepers, which take them in the same way (takeOffered; drain.ts);
 //   - a bridged record nobody attends any more (its job, keeper or whole worker died) is claimed by a watcher
 //     and carried on here in the same way, with no job at all;
-//   - while it keeps a call it renews the record's lease, and ends the call when either side hangs up (the
-//     forwarder says who left; on Cloud RoomService is asked, presence.ts), after
-//     MAX_BRIDGED_CALL_S, or when a room is closed under it: both rooms are deleted (hanging up whoever is left)
-//     and the record is closed `handed_off`;
+//   - while it keeps a call it renews the record's lease, and ends the call when either side hangs up (the forwarder
+//     says who left; on Cloud RoomService is asked, presence.ts), after MAX_BRIDGED_CALL_S, or when a room is
+//     closed under it: both rooms are deleted (hanging up whoever is left), the record is closed `handed_off`;
 //   - a bridge the forwarder lost (or it exited) is bridged again (forwarding.ts); one it cannot carry is given up:
 //     `keeperFailures` goes up in the record, its lease runs out, and a job is sent to relay it.
 import { errorFields } from '../../core/pii.ts';
@@ -19,30 +19,14 @@ import { quietly } from '../livekit/room-api.ts';
 import { FencedError, LEASE_RENEW_MS, type TransferRecord } from '../transfer/record/store.ts';
 import { TransferTimeline } from '../transfer/timeline.ts';
 import { Forwarding } from './forwarding.ts';
-import type { KeeperOptions } from './options.ts';
+import { ASK_RETRY_MS, KEEPER, KEEPER_TRIES, REBRIDGE_DELAY_MS, REBRIDGE_TRIES, type KeeperOptions, type Kept } from './options.ts';
 import { type Carrier, type EndedBy, onTheLine } from './on-the-line.ts';
 import { PresenceWatch } from './presence.ts';
 import { DESTINATION_IDENTITY } from '../transfer/consultation.ts';
 
-export const KEEPER = 'keeper:'; // a keeper owns its records as `keeper:<workerKey>`
-/** A bridged call the forwarder failed this many times is relayed by a job instead. */
-export const KEEPER_TRIES = 2;
+export { ASK_RETRY_MS, KEEPER, KEEPER_TRIES, REBRIDGE_DELAY_MS, REBRIDGE_TRIES } from './options.ts';
 export { PRESENCE_POLL_MS } from './presence.ts'; // on Cloud, how often kept calls are looked at for a hang-up
 export type { KeeperOptions } from './options.ts';
-/** Bridging again after the forwarder lost a bridge (or exited): this many tries, this far apart. */
-export const REBRIDGE_TRIES = 3;
-export const REBRIDGE_DELAY_MS = 300;
-/** A job's ask the keeper could not carry out is looked at again after this long. */
-export const ASK_RETRY_MS = 30_000;
-
-interface Kept {
-  record: TransferRecord;
-  fence: number;
-  carrier: Carrier;
-  timeline: TransferTimeline;
-  timers: NodeJS.Timeout[];
-  ending: boolean;
-}
 
 export class BridgeKeeper {
   readonly owner: string;
@@ -54,6 +38,8 @@ export class BridgeKeeper {
   readonly #forwarding: Forwarding | undefined;
   readonly #presence: PresenceWatch;
   #closed = false;
+  /** Stopping (drain.ts): no call is taken any more, and the calls kept are offered to the other workers. */
+  #draining = false;
   constructor(options: KeeperOptions) {
     this.#options = options;
     this.owner = `${KEEPER}${options.workerKey}`;
@@ -105,6 +91,7 @@ export class BridgeKeeper {
   wants(record: TransferRecord): boolean {
     return (
       !this.#closed &&
+      !this.#draining &&
       record.phase.kind === 'bridged' &&
       record.consultationRoom !== undefined &&
       record.holdRoom === undefined &&
@@ -138,6 +125,28 @@ export class BridgeKeeper {
     }
   }
 
+  /**
+   * A call another worker offers as it stops (a bridged call its keeper or its job carries), taken by this keeper
+   * when it is the first to claim the offer; as a job's ask, the one carrying it now lets go once it is taken.
+   */
+  async takeOffered(record: TransferRecord): Promise<void> {
+    if (!this.wants(record) || record.owner === this.owner || this.#taking.has(record.id) || this.#kept.has(record.id)) return;
+    if (!(await this.#options.store.takeOffer(record.id, this.owner))) return;
+    this.#taking.add(record.id);
+    await this.#take(record, 'drain').finally(() => this.#taking.delete(record.id));
+  }
+
+  /** From now on no call is taken; the calls kept are handed over by the worker's drain (drain.ts). */
+  drain = (): void => void (this.#draining = true);
+
+  /** Stops carrying call `id` (another keeper has it now): the forwarder leaves its rooms; nothing is ended. */
+  async letGo(id: string): Promise<void> {
+    const kept = this.#kept.get(id);
+    if (!kept || kept.ending) return;
+    this.#forget(kept);
+    if (kept.carrier === 'forwarder') await this.#forwarding?.stop(id);
+  }
+
   /** Leaves every call as it is (another worker's keeper takes them when their leases run out). */
   async close(): Promise<void> {
     this.#closed = true;
@@ -147,13 +156,13 @@ export class BridgeKeeper {
     await this.#forwarding?.close();
   }
 
-  async #take(record: TransferRecord, how: 'ask' | 'takeover'): Promise<void> {
+  async #take(record: TransferRecord, how: 'ask' | 'takeover' | 'drain'): Promise<void> {
     const { store } = this.#options;
     const carrier: Carrier = record.topology === 'move' ? 'server' : 'forwarder';
     const since = this.#now();
     const present = await onTheLine(this.#options.api, record, carrier);
     const looked = this.#now();
-    if (present !== 'both' && how === 'ask') throw new Error(`not both on the line (${present}): the job ends the call`);
+    if (present !== 'both' && how !== 'takeover') throw new Error(`not both on the line (${present}): the job ends the call`);
     if (present !== 'both') {
       // Taken over after a hang-up nobody saw: what is left of the call is ended.
       const fence = await store.handOver(record.id, record.fence, this.owner);
@@ -162,22 +171,25 @@ export class BridgeKeeper {
     }
     const ready = carrier === 'forwarder' ? await this.#forwarding!.bridge(record) : undefined;
     const bridged = this.#now();
+    const unbridge = async () => void (carrier === 'forwarder' && (await this.#forwarding?.stop(record.id)));
     const fence = await store.handOver(record.id, record.fence, this.owner).catch(async (error: unknown) => {
-      if (carrier === 'forwarder') await this.#forwarding?.stop(record.id);
+      await unbridge();
       throw error;
     });
-    if (fence === undefined) {
-      // Ended meanwhile (a hang-up), or someone else has it now: not ours to carry.
-      if (carrier === 'forwarder') await this.#forwarding?.stop(record.id);
-      return;
-    }
+    // Ended meanwhile (a hang-up), or someone else has it now: not ours to carry.
+    if (fence === undefined) return unbridge();
     const kept = this.#keep(record, fence, carrier);
     kept.timeline.record('kept', {
       carrier,
-      from: how === 'ask' ? 'job' : 'takeover',
+      from: how === 'ask' ? 'job' : how,
       tookMs: this.#now() - since,
       steps: { lineMs: looked - since, bridgeMs: bridged - looked, ...(ready ? { forwarder: ready } : {}), recordMs: this.#now() - bridged },
-      ...(how === 'ask' && record.handoff ? { sinceAskMs: this.#now() - record.handoff.askedAt } : { gapMs: this.#now() - record.renewedAt }),
+      // From a job: since it asked. From a dead carrier: how long nobody attended the call. From a stopping keeper: who.
+      ...(how !== 'takeover' && record.handoff && !record.owner.startsWith(KEEPER)
+        ? { sinceAskMs: this.#now() - record.handoff.askedAt }
+        : how === 'drain'
+          ? { previous: record.owner }
+          : { gapMs: this.#now() - record.renewedAt }),
     });
     // A hang-up while the bridge was being made went to whoever carried the call then (the job, which may have
     // stood down before it saw it): looked for once more now that it is this keeper's.
@@ -205,9 +217,8 @@ export class BridgeKeeper {
       await this.#options.store.renew(kept.record.id, kept.fence, kept.record.callerRoom);
     } catch (error) {
       if (!(error instanceof FencedError) || kept.ending) return; // Redis away: the next renewal tries again
-      // Someone else has it (this worker was taken for dead): their keeper carries the call now.
-      this.#forget(kept);
-      if (kept.carrier === 'forwarder') await this.#forwarding?.stop(kept.record.id);
+      // Someone else has it (this worker was taken for dead, or stopped): their keeper carries the call now.
+      await this.letGo(kept.record.id);
       this.#log({ event: 'keeper_fenced', transfer: kept.record.id });
     }
   }

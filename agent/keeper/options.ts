@@ -3,7 +3,9 @@
 import type { RoomApi } from '../livekit/room-api.ts';
 import type { TransferRecord, TransferRecordStore } from '../transfer/record/store.ts';
 import type { TimelineEntry } from '../transfer/timeline.ts';
+import type { TransferTimeline } from '../transfer/timeline.ts';
 import type { Forwarder } from './forwarder-link.ts';
+import type { Carrier } from './on-the-line.ts';
 
 export interface KeeperOptions {
   store: TransferRecordStore;
@@ -23,4 +25,23 @@ export interface KeeperOptions {
   onTimeline?: (record: TransferRecord, entry: TimelineEntry) => void;
   log?(entry: Record<string, unknown>): void;
   now?(): number;
+}
+
+export const KEEPER = 'keeper:'; // a keeper owns its records as `keeper:<workerKey>`
+/** A bridged call the forwarder failed this many times is relayed by a job instead. */
+export const KEEPER_TRIES = 2;
+/** Bridging again after the forwarder lost a bridge (or exited): this many tries, this far apart. */
+export const REBRIDGE_TRIES = 3;
+export const REBRIDGE_DELAY_MS = 300;
+/** A job's ask the keeper could not carry out is looked at again after this long. */
+export const ASK_RETRY_MS = 30_000;
+
+/** A call a keeper carries now. */
+export interface Kept {
+  record: TransferRecord;
+  fence: number;
+  carrier: Carrier;
+  timeline: TransferTimeline;
+  timers: NodeJS.Timeout[];
+  ending: boolean;
 }

@@ -38,6 +38,8 @@ export const MAX_RESUMES = 2;
 export const REACHABLE_BEFORE_CLAIM_MS = LEASE_MS + 2 * LEASE_RENEW_MS + RECONNECT_MAX_MS;
 /** One read of the open records; a Redis that accepts and never answers must not stop the watcher. */
 export const SWEEP_READ_TIMEOUT_MS = 2000;
+/** While the worker stops, a bridged call not taken yet is offered to the other workers again this often. */
+export const OFFER_AGAIN_MS = 2000;
 /** The prefix of a watcher's owner name while the job it dispatched has not adopted the record yet. */
 const WATCHER = 'watcher:';
 
@@ -64,7 +66,7 @@ export interface TakeoverOptions {
    */
   connectedSince?(): number | undefined;
   /** This worker's keeper of bridged calls; without one, a bridged call stays with (or goes to) a job. */
-  keeper?: Pick<BridgeKeeper, 'wants' | 'ask' | 'carryOn'>;
+  keeper?: Pick<BridgeKeeper, 'wants' | 'ask' | 'carryOn' | 'takeOffered'>;
   /** Each claim, with what is done with it and why it was made (the worker's metrics count them). */
   onClaim?(mode: ClaimMode, reason: ClaimReason): void;
   log?(entry: Record<string, unknown>): void;
@@ -118,6 +120,11 @@ export class TakeoverWatcher {
   readonly #options: TakeoverOptions;
   #timer: NodeJS.Timeout | undefined;
   #asks: { close(): void } | undefined;
+  #offers: { close(): void } | undefined;
+  /** Stopping (drain.ts): other workers' records are left to them, and our jobs' asks are offered to them. */
+  #draining = false;
+  /** When each ask was last offered while stopping. */
+  readonly #offered = new Map<string, number>();
   #sweeping: Promise<void> | undefined;
   /** Since when the sweeps have read Redis without a failure (-Infinity: none has failed yet). */
   #readingSince: number | undefined = -Infinity;
@@ -131,6 +138,8 @@ export class TakeoverWatcher {
     // A job's ask to have its bridged call kept reaches the keeper as it is written; the sweeps find it too.
     const { keeper, store, workerKey } = this.#options;
     if (keeper) this.#asks = store.listenForAsks(workerKey, (id) => void this.#asked(id));
+    // The bridged calls of a worker that is stopping, offered to every other worker's keeper.
+    if (keeper) this.#offers = store.listenForOffers((id) => void this.#takeOffered(id));
     this.#timer = setInterval(() => {
       // One sweep at a time: a slow Redis must not stack them up.
       this.#sweeping ??= this.sweep()
@@ -140,9 +149,22 @@ export class TakeoverWatcher {
     this.#timer.unref();
   }
 
+  /**
+   * The worker is stopping: from now on this watcher claims only its own jobs' records (a job that dies is still
+   * carried on, by a job the server sends to another worker), offers their asks to the other workers' keepers,
+   * and takes no offers.
+   */
+  drain(): void {
+    this.#draining = true;
+    this.#offers?.close();
+    this.#offers = undefined;
+  }
+
   async stop(): Promise<void> {
     this.#asks?.close();
     this.#asks = undefined;
+    this.#offers?.close();
+    this.#offers = undefined;
     clearInterval(this.#timer);
     this.#timer = undefined;
     await this.#sweeping;
@@ -152,9 +174,27 @@ export class TakeoverWatcher {
   async #asked(id: string): Promise<void> {
     const { store, workerKey, keeper } = this.#options;
     const record = await store.read(id).catch(() => undefined);
-    if (!record?.handoff || !keeper?.wants(record)) return;
+    if (!record?.handoff) return;
     const owner = ownerOf(record.owner);
-    if (owner.pid !== undefined && owner.workerKey === workerKey && (this.#options.isOurJob ?? isChildProcess)(owner.pid)) keeper.ask(record);
+    if (owner.pid === undefined || owner.workerKey !== workerKey || !(this.#options.isOurJob ?? isChildProcess)(owner.pid)) return;
+    if (this.#draining) this.#offer(record);
+    else if (keeper?.wants(record)) keeper.ask(record);
+  }
+
+  /** While stopping, a job's ask goes to the other workers' keepers (again every OFFER_AGAIN_MS until one takes it). */
+  #offer(record: TransferRecord): void {
+    const now = (this.#options.now ?? Date.now)();
+    if (record.phase.kind !== 'bridged' || (this.#offered.get(record.id) ?? -Infinity) > now - OFFER_AGAIN_MS) return;
+    this.#offered.set(record.id, now);
+    this.#options.store.offer(record.id).catch((error: unknown) => this.#log({ event: 'offer_failed', transfer: record.id, ...errorFields(error) }));
+  }
+
+  /** Another worker, stopping, offers record `id`: this worker's keeper takes it if it is the first to claim it. */
+  async #takeOffered(id: string): Promise<void> {
+    const { store, keeper } = this.#options;
+    const record = await store.read(id).catch(() => undefined);
+    if (this.#draining || !record || !keeper) return;
+    await keeper.takeOffered(record).catch((error: unknown) => this.#log({ event: 'offer_not_taken', transfer: id, ...errorFields(error) }));
   }
 
   /** One pass over the open records: claims and carries on every one nobody is attending. */
@@ -184,10 +224,12 @@ export class TakeoverWatcher {
       // death is seen about a second after it.
       if (ours && !processExited && isOurJob(owner.pid!)) {
         await store.renew(record.id, record.fence, record.callerRoom).catch(() => undefined); // claimed or ended meanwhile
-        // A bridged call its job asks to be kept, so that the job can end.
-        if (record.handoff && this.#options.keeper?.wants(record)) this.#options.keeper.ask(record);
+        // A bridged call its job asks to be kept, so that the job can end (by another worker's keeper while stopping).
+        if (record.handoff && this.#draining) this.#offer(record);
+        else if (record.handoff && this.#options.keeper?.wants(record)) this.#options.keeper.ask(record);
         continue;
       }
+      if (this.#draining && !ours) continue; // the other workers' records are theirs to claim
       if (!processExited && (record.leaseUntil > now() || !leasesTell)) continue;
       const fence = await store.claim(record.id, `${WATCHER}${workerKey}`, processExited, HANDOVER_MS);
       if (fence === undefined) continue; // another watcher was first, or the transfer just ended

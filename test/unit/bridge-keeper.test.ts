@@ -3,12 +3,11 @@
 // record then, how the call ends, and what happens when the forwarder fails. The forwarder itself, the job
 // process ending and the phones are the integration tests' (keeper-bridged.test.ts).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ASK_RETRY_MS, BridgeKeeper, KEEPER_TRIES, PRESENCE_POLL_MS, REBRIDGE_TRIES, type KeeperOptions } from '../../agent/keeper/keeper.ts';
+import { ASK_RETRY_MS, BridgeKeeper, KEEPER_TRIES, PRESENCE_POLL_MS, REBRIDGE_TRIES } from '../../agent/keeper/keeper.ts';
 import { REACHABLE_BEFORE_CLAIM_MS, TakeoverWatcher } from '../../agent/takeover/watcher.ts';
 import { DESTINATION_IDENTITY } from '../../agent/transfer/consultation.ts';
 import { FencedError, HANDED_OFF, type NewRecord, type TransferRecord, TransferRecordStore } from '../../agent/transfer/record/store.ts';
-import type { TimelineEntry } from '../../agent/transfer/timeline.ts';
-import { bridgedRecord, CALLER, FakeForwarder } from '../support/keeper.ts';
+import { bridgedRecord, CALLER, FakeForwarder, testKeeper, type TestKeeperOptions } from '../support/keeper.ts';
 import { testRecords } from '../support/records.ts';
 
 let records: ReturnType<typeof testRecords>;
@@ -19,30 +18,6 @@ afterEach(async () => {
   await records.cleanup();
 });
 
-/** Rooms by name with who is in each (a room the test never named holds both); a deleted room is gone. */
-function fakeRooms() {
-  const rooms = new Map<string, Set<string>>();
-  const deleted: string[] = [];
-  const removed: string[] = [];
-  const both = [CALLER, DESTINATION_IDENTITY, 'warm-transfer-agent'];
-  return {
-    rooms,
-    deleted,
-    removed,
-    put(room: string, ...identities: string[]) {
-      rooms.set(room, new Set(identities));
-    },
-    api: {
-      deleteRoom: async (room: string) => {
-        deleted.push(room);
-        rooms.delete(room);
-      },
-      removeParticipant: async (room: string, identity: string) => void removed.push(`${room} ${identity}`),
-      participantIdentities: async (room: string) => (deleted.includes(room) ? ('no_room' as const) : rooms.has(room) ? [...rooms.get(room)!] : both),
-    },
-  };
-}
-
 /** A job's record that asks to be kept, as request.ts writes it. */
 async function askedRecord(overrides: Partial<NewRecord> = {}): Promise<TransferRecord> {
   const created = await records.store.create(bridgedRecord('worker-a/101', overrides));
@@ -50,34 +25,7 @@ async function askedRecord(overrides: Partial<NewRecord> = {}): Promise<Transfer
   return (await records.store.read(created.id))!;
 }
 
-function keeper(overrides: Partial<KeeperOptions> & { noForwarder?: true } = {}) {
-  const { noForwarder, ...options } = overrides;
-  const forwarders: FakeForwarder[] = [];
-  const timeline: TimelineEntry[] = [];
-  const logged: Array<Record<string, unknown>> = [];
-  const room = fakeRooms();
-  const k = new BridgeKeeper({
-    store: records.store,
-    workerKey: 'worker-a',
-    api: room.api,
-    url: 'ws://127.0.0.1:7880',
-    token: async (name, identity) => `token-for-${name}-as-${identity}`,
-    ...(noForwarder
-      ? {}
-      : {
-          startForwarder: () => {
-            const forwarder = new FakeForwarder();
-            forwarders.push(forwarder);
-            return forwarder;
-          },
-        }),
-    maxBridgedMs: 3_600_000,
-    onTimeline: (_record, entry) => void timeline.push(entry),
-    log: (entry) => void logged.push(entry),
-    ...options,
-  });
-  return { k, forwarders, timeline, logged, room, forwarder: () => forwarders.at(-1)! };
-}
+const keeper = (overrides: TestKeeperOptions = {}) => testKeeper(records.store, overrides);
 
 const waitFor = (check: () => unknown, timeout = 3000) => vi.waitFor(check, { timeout, interval: 10 });
 

@@ -29,6 +29,8 @@ export const HANDOVER_MS = 15_000;
 /** The call slot's value once the caller has been handed off; it lasts this long (the call ends meanwhile). */
 export const HANDED_OFF = 'handed-off';
 export const HANDED_OFF_LINGER_MS = 60_000;
+/** The keeper that takes an offered record holds it alone this long (a second offer of it is left to the first). */
+export const OFFER_TAKE_MS = 10_000;
 
 export interface TransferRecord {
   readonly id: string;
@@ -129,6 +131,9 @@ export class TransferRecordStore {
   }
   #call = (room: string) => `${this.#prefix}call:${room}`;
   #asks = (workerKey = '') => `${this.#prefix}handoff-asks:${workerKey}`;
+  get #offers() {
+    return `${this.#prefix}handoff-offers`;
+  }
 
   /**
    * Creates the record with fence 1 and a fresh lease; refuses (CallBusyError) when the caller's room already
@@ -166,10 +171,31 @@ export class TransferRecordStore {
    * do nothing else; ioredis subscribes again after a reconnect.
    */
   listenForAsks(workerKey: string, onAsk: (id: string) => void): { close(): void } {
+    return this.#listen(this.#asks(workerKey), onAsk);
+  }
+
+  /**
+   * A worker that is stopping offers record `id` (a bridged call it keeps, or one its job asks to hand over) to
+   * the keepers of the other workers; `listenForOffers` hears it, and `takeOffer` says which keeper takes it.
+   */
+  async offer(id: string): Promise<void> {
+    await this.#redis.publish(this.#offers, id);
+  }
+
+  listenForOffers(onOffer: (id: string) => void): { close(): void } {
+    return this.#listen(this.#offers, onOffer);
+  }
+
+  /** True for the first `taker` to ask for offered record `id` within OFFER_TAKE_MS: that keeper alone bridges it. */
+  async takeOffer(id: string, taker: string, ms = OFFER_TAKE_MS): Promise<boolean> {
+    return (await this.#redis.set(`${this.#prefix}handoff-taker:${id}`, taker, 'PX', ms, 'NX')) === 'OK';
+  }
+
+  #listen(channel: string, onMessage: (id: string) => void): { close(): void } {
     const subscriber = this.#redis.duplicate();
     subscriber.on('error', () => undefined); // its reconnects are ioredis's; meanwhile the sweeps carry the asks
-    subscriber.on('message', (_channel: string, id: string) => onAsk(id));
-    subscriber.subscribe(this.#asks(workerKey)).catch(() => undefined);
+    subscriber.on('message', (_channel: string, id: string) => onMessage(id));
+    subscriber.subscribe(channel).catch(() => undefined);
     return { close: () => subscriber.disconnect() };
   }
 

@@ -1,0 +1,96 @@
+// Stopping a worker without dropping a call (SIGTERM: a deploy, a scale-down). Within DRAIN_TIMEOUT_S:
+//   - the worker stops taking calls at once (the framework's drain reports it full, so the server offers new
+//     calls to the other workers);
+//   - the bridged calls its keeper carries are offered to the other workers' keepers (the watcher's offers
+//     channel): the first to claim one bridges it with its own forwarder and takes the record over; this keeper
+//     lets go as soon as it sees that (make before break: for a moment both carry the call, nobody hears a gap);
+//   - its jobs go on as if nothing happened: a transfer on hold, ringing or being briefed finishes here, and a
+//     call that gets bridged meanwhile is offered to the other keepers in the same way, so the job can end;
+//   - at the bound, what is left is ended here: a job still running is closed by the framework, and its
+//     transfer (if any) is taken over by another worker's watcher when its lease runs out, as after a crash; a
+//     kept call nobody took is left to the next worker's watcher likewise.
+import type { BridgeKeeper } from './keeper/keeper.ts';
+import { OFFER_AGAIN_MS, type TakeoverWatcher } from './takeover/watcher.ts';
+import type { TransferRecordStore } from './transfer/record/store.ts';
+
+/** How often the calls offered are looked at for whether another keeper has them yet. */
+export const DRAIN_POLL_MS = 100;
+/** Of the bound, this much (at most) is kept for closing what is left and exiting. */
+export const CLOSE_RESERVE_MS = 5000;
+
+export interface DrainParts {
+  /** The framework's server: drain() stops new jobs and waits for the running ones; close() ends whatever is left. */
+  server: { drain(timeoutMs?: number): Promise<void>; close(): Promise<void> };
+  keeper?: Pick<BridgeKeeper, 'drain' | 'kept' | 'letGo' | 'owner' | 'close'> | undefined;
+  watcher: Pick<TakeoverWatcher, 'drain' | 'stop'>;
+  store: Pick<TransferRecordStore, 'offer' | 'read'>;
+  /** DRAIN_TIMEOUT_S: the worker has exited by then. */
+  boundMs: number;
+  log(entry: Record<string, unknown>): void;
+  now?(): number;
+}
+
+export interface DrainReport {
+  /** Milliseconds from the signal to the end of the drain. */
+  ms: number;
+  /** Kept calls another worker's keeper took, and those nobody took by the bound. */
+  handedOver: number;
+  notTaken: number;
+  /** Whether every job process had ended by itself before the bound. */
+  jobsEnded: boolean;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Drains the worker (see above); resolves when it may exit, within `boundMs` of the call. */
+export async function drainWorker(parts: DrainParts): Promise<DrainReport> {
+  const now = parts.now ?? Date.now;
+  const started = now();
+  const reserve = Math.min(CLOSE_RESERVE_MS, parts.boundMs / 4);
+  const until = started + parts.boundMs - reserve;
+  parts.watcher.drain();
+  parts.keeper?.drain();
+  parts.log({ event: 'drain_started', boundMs: parts.boundMs, kept: parts.keeper?.kept.size ?? 0 });
+  const [handed, jobsEnded] = await Promise.all([
+    parts.keeper ? handOverKept(parts, parts.keeper, until) : { handedOver: 0, notTaken: 0 },
+    // The framework's own timeout, and ours in case it does not keep to it.
+    Promise.race([parts.server.drain(Math.max(1, until - now())), sleep(Math.max(0, until - now())).then(() => Promise.reject(new Error('timed out')))]).then(
+      () => true,
+      () => false,
+    ),
+  ]);
+  if (!jobsEnded) parts.log({ event: 'drain_bound_reached', what: 'jobs still running are closed; their transfers are taken over elsewhere' });
+  await Promise.race([parts.server.close(), sleep(Math.max(0, started + parts.boundMs - now() - 500))]);
+  await parts.watcher.stop();
+  await parts.keeper?.close();
+  const report: DrainReport = { ms: now() - started, ...handed, jobsEnded };
+  parts.log({ event: 'drain_finished', ...report });
+  return report;
+}
+
+/** Offers every kept call until another keeper has it (then lets it go), or until `until`. */
+async function handOverKept(parts: DrainParts, keeper: NonNullable<DrainParts['keeper']>, until: number): Promise<{ handedOver: number; notTaken: number }> {
+  const now = parts.now ?? Date.now;
+  const started = now();
+  const offered = new Map<string, number>();
+  let handedOver = 0;
+  while (keeper.kept.size > 0 && now() < until) {
+    await Promise.all(
+      [...keeper.kept.keys()].map(async (id) => {
+        if ((offered.get(id) ?? -Infinity) <= now() - OFFER_AGAIN_MS) {
+          offered.set(id, now());
+          await parts.store.offer(id).catch(() => undefined); // Redis away: offered again next time
+        }
+        const record = await parts.store.read(id).catch(() => null);
+        // Gone: the call ended (a keeper that took it saw a hang-up). Another owner: that keeper carries it now.
+        if (record === undefined || (record && record.owner !== keeper.owner)) {
+          await keeper.letGo(id);
+          handedOver += 1;
+          parts.log({ event: 'drain_handed_over', transfer: id, to: record?.owner ?? 'ended', afterMs: now() - started });
+        }
+      }),
+    );
+    await sleep(DRAIN_POLL_MS);
+  }
+  return { handedOver, notTaken: keeper.kept.size };
+}
