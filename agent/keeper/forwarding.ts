@@ -2,15 +2,32 @@
 // kept), started again when it has died, and told for each kept record which two rooms to bridge. What it
 // reports (someone left, a room closed, a bridge lost, the process gone) goes back to the keeper by transfer id.
 import { DESTINATION_IDENTITY } from '../transfer/consultation.ts';
-import type { TransferRecord } from '../transfer/record/store.ts';
+import type { TransferRecord, TransferRecordStore } from '../transfer/record/store.ts';
 import type { BridgeReady, Forwarder } from './forwarder-link.ts';
 
 /**
  * The identity the forwarder joins both rooms with, the same for every bridge: a forwarder that died is replaced
  * in the rooms at once by the next one's join (the server removes the duplicate), and two keepers that both
- * believe they carry a call (one about to learn it was fenced) are never heard twice.
+ * believe they carry a call (one about to learn it was fenced) are never heard twice. A keeper taking a call over
+ * from a live one (a worker stopping, drain.ts) therefore swaps the forwarders in one step: the old one is told
+ * DUPLICATE_IDENTITY, and must then not bridge again (it would push the new one out) unless the new keeper
+ * never takes the record.
  */
 export const FORWARDER_IDENTITY = 'transfer-forwarder';
+/** How long a forwarder pushed out of its rooms waits for the record to name another keeper. */
+export const REPLACED_WAIT_MS = 3000;
+
+/** Whether a lost bridge's message says another forwarder joined with our identity. */
+export const replacedBy = (message: string): boolean => message.includes('DUPLICATE_IDENTITY');
+
+/** True once record `id` has another fence than `fence` (or is gone) within `ms`: another keeper has the call. */
+export async function takenOver(store: Pick<TransferRecordStore, 'read'>, id: string, fence: number, ms = REPLACED_WAIT_MS): Promise<boolean> {
+  for (const until = Date.now() + ms; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 100))) {
+    const record = await store.read(id).catch(() => null);
+    if (record === undefined || (record && record.fence !== fence)) return true;
+  }
+  return false;
+}
 
 export interface ForwardingOptions {
   start(): Forwarder;

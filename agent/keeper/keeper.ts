@@ -15,14 +15,13 @@
 //   - a bridge the forwarder lost (or it exited) is bridged again (forwarding.ts); one it cannot carry is given up:
 //     `keeperFailures` goes up in the record, its lease runs out, and a job is sent to relay it.
 import { errorFields } from '../../core/pii.ts';
-import { quietly } from '../livekit/room-api.ts';
 import { FencedError, LEASE_RENEW_MS, type TransferRecord } from '../transfer/record/store.ts';
 import { TransferTimeline } from '../transfer/timeline.ts';
-import { Forwarding } from './forwarding.ts';
+import { endKept } from './end.ts';
+import { Forwarding, replacedBy, takenOver } from './forwarding.ts';
 import { ASK_RETRY_MS, KEEPER, KEEPER_TRIES, REBRIDGE_DELAY_MS, REBRIDGE_TRIES, type KeeperOptions, type Kept } from './options.ts';
 import { type Carrier, type EndedBy, onTheLine } from './on-the-line.ts';
 import { PresenceWatch } from './presence.ts';
-import { DESTINATION_IDENTITY } from '../transfer/consultation.ts';
 
 export { ASK_RETRY_MS, KEEPER, KEEPER_TRIES, REBRIDGE_DELAY_MS, REBRIDGE_TRIES } from './options.ts';
 export { PRESENCE_POLL_MS } from './presence.ts'; // on Cloud, how often kept calls are looked at for a hang-up
@@ -50,22 +49,18 @@ export class BridgeKeeper {
         start: options.startForwarder,
         url: options.url,
         token: options.token,
-        onLeft: (id, side) => {
-          const kept = this.#kept.get(id);
-          if (!kept) return;
-          kept.timeline.record('participant_left', { side });
-          void this.#end(kept, side === 'caller' ? 'caller_hung_up' : 'destination_hung_up');
-        },
-        onRoomClosed: (id) => {
-          const kept = this.#kept.get(id);
-          if (kept) void this.#end(kept, 'room_closed');
-        },
-        onLost: (id, message) => {
-          const kept = this.#kept.get(id);
-          if (!kept) return;
-          kept.timeline.record('error', { effect: 'forward', lost: true, ...errorFields(new Error(message)) });
-          void this.#rebridge(kept);
-        },
+        onLeft: (id, side) =>
+          this.#with(id, (kept) => {
+            kept.timeline.record('participant_left', { side });
+            void this.#end(kept, side === 'caller' ? 'caller_hung_up' : 'destination_hung_up');
+          }),
+        onRoomClosed: (id) => this.#with(id, (kept) => void this.#end(kept, 'room_closed')),
+        onLost: (id, message) =>
+          this.#with(id, (kept) => {
+            const replaced = replacedBy(message);
+            kept.timeline.record('error', { effect: 'forward', lost: true, ...(replaced ? { replaced } : {}), ...errorFields(new Error(message)) });
+            void (replaced ? this.#replaced(kept) : this.#rebridge(kept));
+          }),
         onExit: (code, signal) => {
           if (this.#closed) return;
           this.#log({ event: 'forwarder_exited', code, signal, calls: this.#kept.size });
@@ -231,6 +226,15 @@ export class BridgeKeeper {
     if (present !== 'both' && ours()) await this.#end(kept, present);
   }
 
+  /**
+   * Another forwarder joined the call's rooms as ours did (a keeper taking it over, this worker stopping or taken
+   * for dead): let go once its keeper has the record; bridged again if it never takes it.
+   */
+  async #replaced(kept: Kept): Promise<void> {
+    if (await takenOver(this.#options.store, kept.record.id, kept.fence)) await this.letGo(kept.record.id);
+    else if (this.#kept.get(kept.record.id) === kept) await this.#rebridge(kept);
+  }
+
   async #rebridge(kept: Kept): Promise<void> {
     const since = this.#now();
     for (let attempt = 1; attempt <= REBRIDGE_TRIES && !kept.ending && this.#kept.get(kept.record.id) === kept; attempt++) {
@@ -254,36 +258,17 @@ export class BridgeKeeper {
     this.#log({ event: 'keeper_gave_up', transfer: kept.record.id });
   }
 
-  /** Both rooms deleted (whoever is left is hung up), the record closed handed_off, the timeline ended. */
+  /** Both rooms deleted (whoever is left is hung up), the record closed handed_off, the timeline ended (end.ts). */
   async #end(kept: Kept, endedBy: EndedBy): Promise<void> {
     if (kept.ending) return;
     kept.ending = true;
     this.#forget(kept);
-    const { record } = kept;
-    if (endedBy === 'max_duration') kept.timeline.record('max_duration', { maxBridgedMs: this.#options.maxBridgedMs });
-    const { api } = this.#options;
-    // The job that asked may still run (it stands down within a few hundred ms) and be ending the call too: two
-    // DeleteRooms of one room at once make livekit-server create it again, empty. Then only the people are hung up.
-    const job = /\/(\d+)$/.exec(record.owner);
-    const jobRuns = job !== null && (this.#options.jobAlive?.(Number(job[1])) ?? false);
-    const personRoom = kept.carrier === 'server' ? record.callerRoom : record.consultationRoom!;
-    // The forwarder leaving its rooms (slow on a busy machine) holds up neither the hang-up nor the record.
-    if (kept.carrier === 'forwarder') void this.#forwarding?.stop(record.id);
-    await Promise.all(
-      jobRuns
-        ? [quietly(api.removeParticipant(record.callerRoom, record.callerIdentity)), quietly(api.removeParticipant(personRoom, DESTINATION_IDENTITY))]
-        : [quietly(api.deleteRoom(record.callerRoom)), quietly(api.deleteRoom(record.consultationRoom!))],
-    );
-    const closed = await this.#options.store.handOff(record.id, kept.fence, record.callerRoom).then(
-      () => true,
-      (error: unknown) => {
-        // Redis away: the lease runs out and a watcher finds the call gone (it ends what is left).
-        this.#log({ event: 'keeper_close_failed', transfer: record.id, ...errorFields(error) });
-        return !(error instanceof FencedError);
-      },
-    );
-    // Fenced: someone else had it by then, and its end is theirs to record.
-    if (closed) kept.timeline.record('ended', { outcome: 'accepted', endedBy, carrier: kept.carrier });
+    await endKept(kept, endedBy, this.#options, this.#forwarding, (entry) => this.#log(entry));
+  }
+
+  #with(id: string, act: (kept: Kept) => void): void {
+    const kept = this.#kept.get(id);
+    if (kept) act(kept);
   }
 
   #forget(kept: Kept): void {

@@ -1,16 +1,16 @@
-// A deploy at the phones (issue 23): a rolling restart of two workers while transfers are in every phase. The
-// first worker carries four calls when it is sent SIGTERM: one bridged (kept by its keeper), one waiting for
-// the person's decision, one whose person is being briefed, one still ringing. The second worker is running.
-// From the signal on, at the phones:
-//   - a new call goes to the second worker;
-//   - the bridged call moves to the second worker's keeper, and the caller never goes a second without the
-//     person's tone;
-//   - the three transfers go on in the first worker's jobs as if nothing happened: accepted, rejected, and
-//     answered late then accepted; each bridged call moves to the second worker's keeper in the same way;
-//   - the first worker has exited, by itself, well within its DRAIN_TIMEOUT_S;
-// then a third worker starts and the second is sent SIGTERM: its three bridged calls move to the third, again
-// with no gap of a second. No one hears an apology, no transfer is taken over as after a crash, and every
-// call ends where it would have without the restarts.
+// A deploy at the phones (issue 23): a rolling restart of two workers while transfers are in every phase, at
+// most two transfers' jobs at a time (a two-core machine carries that without the calls themselves suffering).
+//   1. The first worker is sent SIGTERM (the main process only, as Kubernetes or Docker send it) while it carries
+//      a bridged call (its keeper's), a person being briefed and a destination still ringing, both callers on
+//      hold; a second worker runs. The bridged call moves to the second worker's keeper at once; the briefing
+//      goes on in the first worker's job, the question waits for the decision and 9 takes the caller back; the
+//      ringing desk answers after the signal, is briefed and accepts, and its bridged call moves too; a new call
+//      goes to the second worker. The first worker exits by itself well within its DRAIN_TIMEOUT_S.
+//   2. The second worker, now keeping two bridged calls, takes a new call whose person is left waiting for the
+//      decision; a third worker starts and the second is sent SIGTERM. Its two kept calls move to the third; the
+//      person waiting presses 1, and that call moves to the third too.
+// At every move the caller goes less than a second without the person's tone. No one hears an apology, no
+// transfer is taken over as after a crash, and every call ends where it would have without the restarts.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startCallee, startCaller, type Phone } from '../../phones/index.ts';
 import { startWorker, type RunningWorker } from '../../stack/worker-process.ts';
@@ -24,7 +24,7 @@ import type { TransferRecord } from '../../agent/transfer/record/store.ts';
 
 const stack = inject('stack');
 /** The first worker's bound: every transfer it has at the signal finishes well within it. */
-const DRAIN_TIMEOUT_S = 40;
+const DRAIN_TIMEOUT_S = 60;
 /** The longest stretch a bridged caller may go without the person's tone at a handover. */
 const MAX_GAP_MS = 1000;
 /** How long after a handover the caller's line is looked at for gaps. */
@@ -74,7 +74,7 @@ beforeAll(async () => {
   ({ baseURL, close: closeModel } = await model.start());
   const rules = [1, 2, 3, 4, 5].map((d) => `If the caller asks for desk ${d}, warm transfer to ${deskAddress(d)}.`).join('\n');
   settings = settingsFile(stack, {
-    warmTransfer: { enabled: true, rules, holdMusic: holdToneWav(), ringingTimeoutSeconds: 60, decisionTimeoutSeconds: 60 },
+    warmTransfer: { enabled: true, rules, holdMusic: holdToneWav(), ringingTimeoutSeconds: 75, decisionTimeoutSeconds: 120 },
   }).path;
 });
 afterAll(async () => {
@@ -98,7 +98,7 @@ async function startDrainWorker(name: string, port: number): Promise<Worker> {
     TRANSFER_TOPOLOGY: 'bridge',
     WARM_TRANSFER_WORKER_KEY: key,
     WORKER_HTTP_PORT: String(port),
-    WORKER_IDLE_PROCESSES: '2',
+    WORKER_IDLE_PROCESSES: '1',
     DRAIN_TIMEOUT_S: String(DRAIN_TIMEOUT_S),
   });
   const worker = { key, running };
@@ -162,6 +162,14 @@ async function movedTo(call: Call, worker: Worker, since: number): Promise<numbe
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The drain's own lines in `worker`'s log (drain.ts). */
+const drainLog = (worker: Worker) =>
+  worker.running
+    .log()
+    .split('\n')
+    .filter((line) => line.includes('"event":"drain_'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
 /** When `worker`'s main process has gone. */
 function exited(worker: Worker): Promise<{ at: number }> {
   return new Promise((resolve) => {
@@ -176,54 +184,49 @@ function exited(worker: Worker): Promise<{ at: number }> {
   });
 }
 
-describe('a rolling restart of two workers with transfers in every phase', { timeout: 420_000 }, () => {
+describe('a rolling restart of two workers with transfers in every phase', { timeout: 480_000 }, () => {
   it('hands every call on: nobody is dropped or apologised to, no bridged caller hears a gap of a second', async () => {
     const first = await startDrainWorker('drain-first', 8101);
 
-    // The first worker's four calls, each brought to its phase.
+    // 1. The first worker's calls: one bridged, then two whose desks ring until told to answer.
     const bridged = await placeCall('bridged');
     await entry(bridged, 'prompted', 45_000);
     await bridged.desk.press('1');
     await entry(bridged, 'kept', 20_000, (e) => e.from === 'job');
-    const deciding = await placeCall('deciding');
-    await entry(deciding, 'prompted', 45_000);
-    const ringing = await placeCall('ringing', true);
     const briefed = await placeCall('briefed', true);
-
+    const ringing = await placeCall('ringing', true);
+    // The second worker starts only now: the server would send it new calls.
     const second = await startDrainWorker('drain-second', 8102);
     await briefed.desk.answer();
     await entry(briefed, 'answered', 10_000);
     await sleep(1500); // into the briefing
 
     expect(await ownerOf(bridged)).toBe(`keeper:${first.key}`);
-    for (const call of [deciding, ringing, briefed]) expect(await ownerOf(call)).toMatch(new RegExp(`^${first.key}/\\d+$`));
-    expect(await phaseOf(deciding)).toMatchObject({ kind: 'briefing', prompted: true });
+    for (const call of [briefed, ringing]) expect(await ownerOf(call)).toMatch(new RegExp(`^${first.key}/\\d+$`));
     expect(await phaseOf(briefed)).toMatchObject({ kind: 'briefing', prompted: false });
     expect(await phaseOf(ringing)).toMatchObject({ kind: 'dialing', ringing: true });
 
     const firstGone = exited(first);
     const signalled = Date.now();
-    process.kill(first.running.pid, 'SIGTERM'); // the main process only, as Kubernetes or Docker sends it
+    process.kill(first.running.pid, 'SIGTERM');
 
-    // A new call goes to the second worker.
-    const fresh = await placeCall('fresh');
-    expect(await ownerOf(fresh)).toMatch(new RegExp(`^${second.key}/\\d+$`));
-    await fresh.caller.hangup();
-
-    // The bridged call moves at once; the one waiting for a decision is accepted and moves too.
-    await movedTo(bridged, second, signalled);
-    await deciding.desk.press('1');
-    await entry(deciding, 'bridged', 15_000);
-    await movedTo(deciding, second, signalled);
-
-    // The ringing desk answers now, is briefed, accepts.
+    // The bridged call moves at once. The ringing desk answers now, is briefed, and accepts: that call moves too.
+    // Meanwhile a new call comes in: the second worker takes it (its caller hangs up once on hold).
     await ringing.desk.answer();
+    const fresh = placeCall('fresh');
+    fresh.catch(() => undefined); // awaited below
+    await movedTo(bridged, second, signalled);
     await entry(ringing, 'prompted', 45_000);
     await ringing.desk.press('1');
     await movedTo(ringing, second, signalled);
 
-    // The person being briefed at the signal declines: the caller is back with the agent.
+    const freshCall = await fresh;
+    expect(await ownerOf(freshCall)).toMatch(new RegExp(`^${second.key}/\\d+$`));
+    await freshCall.caller.hangup();
+
+    // The person briefed at the signal was asked, and declines: the caller is back with the agent.
     const prompted = at(await entry(briefed, 'prompted', 45_000));
+    expect(await phaseOf(briefed)).toMatchObject({ kind: 'briefing', prompted: true });
     await briefed.desk.press('9');
     await entry(briefed, 'ended', 15_000, (e) => e.outcome === 'rejected');
     await waitForSpeech(briefed.caller, prompted, 20_000);
@@ -231,34 +234,34 @@ describe('a rolling restart of two workers with transfers in every phase', { tim
 
     const gone = await Promise.race([firstGone, sleep((DRAIN_TIMEOUT_S + 5) * 1000).then(() => undefined)]);
     expect(gone, 'the first worker to have exited within its bound').toBeDefined();
-    const drained = first.running
-      .log()
-      .split('\n')
-      .filter((l) => l.includes('"event":"drain_'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(drained.find((e) => e.event === 'drain_finished')).toMatchObject({ handedOver: 1, notTaken: 0, jobsEnded: true });
     console.log(JSON.stringify({ firstWorkerExitedAfterSignalMs: gone!.at - signalled, boundMs: DRAIN_TIMEOUT_S * 1000 }));
     expect(gone!.at - signalled).toBeLessThan(DRAIN_TIMEOUT_S * 1000);
+    expect(drainLog(first).find((e) => e.event === 'drain_finished')).toMatchObject({ handedOver: 1, notTaken: 0, jobsEnded: true });
 
-    // The second step: a third worker, and the second stopped; its three kept calls move to the third.
+    // 2. A call on the second worker waits for its person's decision; a third worker starts; the second is stopped.
+    const deciding = await placeCall('deciding');
+    await entry(deciding, 'prompted', 45_000);
+    expect(await ownerOf(deciding)).toMatch(new RegExp(`^${second.key}/\\d+$`));
     const third = await startDrainWorker('drain-third', 8103);
     const secondGone = exited(second);
     const signalledAgain = Date.now();
     process.kill(second.running.pid, 'SIGTERM');
-    for (const call of [bridged, deciding, ringing]) await movedTo(call, third, signalledAgain);
+    await deciding.desk.press('1');
+    for (const call of [bridged, ringing, deciding]) await movedTo(call, third, signalledAgain);
     const secondExit = await Promise.race([secondGone, sleep((DRAIN_TIMEOUT_S + 5) * 1000).then(() => undefined)]);
-    expect(secondExit, 'the second worker to have exited').toBeDefined();
+    expect(secondExit, 'the second worker to have exited within its bound').toBeDefined();
     console.log(JSON.stringify({ secondWorkerExitedAfterSignalMs: secondExit!.at - signalledAgain }));
+    expect(drainLog(second).find((e) => e.event === 'drain_finished')).toMatchObject({ handedOver: 2, notTaken: 0, jobsEnded: true });
 
     // Everyone ends where they would have: the three accepted calls still carry both ways.
-    for (const call of [bridged, deciding, ringing]) {
+    for (const call of [bridged, ringing, deciding]) {
       const now = Date.now();
       await sleep(1500);
       expect(call.caller.received.toneRatio(DESTINATION_TONE_HZ, now, now + 1500), `${call.name}: the caller hears the person`).toBeGreaterThan(0.5);
       await call.desk.waitForAudio({ minRms: 300, withinMs: 15_000, after: now });
     }
     // No transfer was taken over as after a crash, and nobody heard an apology for a lost line.
-    for (const call of [bridged, deciding, ringing, briefed]) {
+    for (const call of [bridged, ringing, deciding, briefed]) {
       expect(
         entries(call).filter((e) => e.type === 'resumed'),
         `${call.name}: resumed`,
@@ -266,7 +269,7 @@ describe('a rolling restart of two workers with transfers in every phase', { tim
       expect((await records.store.read(call.record.id))?.resumes ?? 0).toBe(0);
     }
     for (const w of workers) expect(w.running.log()).not.toContain('"event":"takeover"');
-    for (const call of [bridged, deciding, ringing]) {
+    for (const call of [bridged, ringing, deciding]) {
       await call.caller.hangup();
       expect((await call.desk.waitEnded(10_000)).hungUpBy).toBe('remote');
       expect(await entry(call, 'ended', 10_000)).toMatchObject({ outcome: 'accepted', endedBy: 'caller_hung_up' });

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CLOSE_RESERVE_MS, drainWorker, type DrainParts } from '../../agent/drain.ts';
+import { REPLACED_WAIT_MS } from '../../agent/keeper/forwarding.ts';
 import { OFFER_AGAIN_MS, TakeoverWatcher } from '../../agent/takeover/watcher.ts';
 import type { TransferRecord } from '../../agent/transfer/record/store.ts';
 import { bridgedRecord, testKeeper, type TestKeeperOptions } from '../support/keeper.ts';
@@ -143,6 +144,31 @@ describe('a stopping worker hands its bridged calls to another worker', () => {
     expect(report).toMatchObject({ handedOver: 0, notTaken: 1 });
     expect(b.k.kept.size).toBe(0);
     expect((await records.store.read(kept.id))!.owner).toBe('keeper:worker-a');
+  });
+});
+
+describe('a forwarder pushed out of its rooms by another with the same identity (DUPLICATE_IDENTITY)', () => {
+  const pushedOut = 'disconnected from room "wt-1": DUPLICATE_IDENTITY';
+
+  it('lets the call go once another keeper has the record, without bridging it again (which would push that one out)', async () => {
+    const a = worker('worker-a');
+    const kept = await keptBy(a);
+    a.forwarder().emit('lost', kept.id, pushedOut);
+    await sleep(200);
+    expect(await records.store.handOver(kept.id, kept.fence, 'keeper:worker-b')).toBe(kept.fence + 1);
+    await waitFor(() => expect(a.k.kept.size).toBe(0));
+    expect(a.forwarder().bridged.map((b) => b.id)).toEqual([kept.id]); // the first bridge only
+    expect(a.timeline.find((e) => e.type === 'error')).toMatchObject({ effect: 'forward', lost: true, replaced: true });
+  });
+
+  it('bridges again when no keeper takes the record within REPLACED_WAIT_MS', async () => {
+    const a = worker('worker-a');
+    const kept = await keptBy(a);
+    const pushed = Date.now();
+    a.forwarder().emit('lost', kept.id, pushedOut);
+    await waitFor(() => expect(a.forwarder().bridged.map((b) => b.id)).toEqual([kept.id, kept.id]), REPLACED_WAIT_MS + 2000);
+    expect(Date.now() - pushed).toBeGreaterThanOrEqual(REPLACED_WAIT_MS - 100);
+    expect(a.k.kept.has(kept.id)).toBe(true);
   });
 });
 

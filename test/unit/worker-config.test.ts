@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { agentIdFromMetadata, resolveSettings } from '../../agent/call-settings/files.ts';
 import { ConfigError, loadConfig } from '../../agent/config.ts';
+import { logLevel } from '../../agent/serve.ts';
 import { SettingsError } from '../../settings/settings.ts';
 import { planFor } from '../../settings/rules/plan.ts';
 
@@ -36,6 +37,20 @@ describe('worker configuration', () => {
     expect(loadConfig(base).processStartTimeoutMs).toBe(30_000);
     expect(loadConfig({ ...base, WORKER_PROCESS_START_TIMEOUT_S: '45' }).processStartTimeoutMs).toBe(45_000);
     expect(() => loadConfig({ ...base, WORKER_PROCESS_START_TIMEOUT_S: '0' })).toThrow(/WORKER_PROCESS_START_TIMEOUT_S/);
+  });
+
+  it('drains within 120 s of SIGTERM unless told otherwise, from 5 s to an hour; refuses anything else', () => {
+    expect(loadConfig(base).drainTimeoutMs).toBe(120_000);
+    expect(loadConfig({ ...base, DRAIN_TIMEOUT_S: '45' }).drainTimeoutMs).toBe(45_000);
+    for (const bad of ['0', '4', '3601', '-30', 'two minutes', '']) expect(() => loadConfig({ ...base, DRAIN_TIMEOUT_S: bad }), bad).toThrow(/DRAIN_TIMEOUT_S/);
+  });
+
+  it("reads `start`'s log level as the framework's CLI does: --log-level, else LOG_LEVEL, else info; refuses others", () => {
+    expect(logLevel([], {})).toBe('info');
+    expect(logLevel([], { LOG_LEVEL: 'debug' })).toBe('debug');
+    expect(logLevel(['--log-level', 'warn'], { LOG_LEVEL: 'debug' })).toBe('warn');
+    for (const args of [['--log-level'], ['--log-level', 'verbose'], ['--log-level', '--url']]) expect(() => logLevel(args, {})).toThrow(ConfigError);
+    expect(() => logLevel([], { LOG_LEVEL: 'loud' })).toThrow(/--log-level/);
   });
 
   it('takes one call per core and keeps as many processes warm (up to 4) unless told otherwise', () => {

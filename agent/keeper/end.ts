@@ -1,0 +1,43 @@
+// How a kept call ends (keeper.ts): whoever is left is hung up (both rooms deleted, or only the two people while
+// the job that asked still runs), the record is closed handed_off, and the timeline says why.
+import { errorFields } from '../../core/pii.ts';
+import { quietly } from '../livekit/room-api.ts';
+import { DESTINATION_IDENTITY } from '../transfer/consultation.ts';
+import { FencedError } from '../transfer/record/store.ts';
+import type { Forwarding } from './forwarding.ts';
+import type { EndedBy } from './on-the-line.ts';
+import type { KeeperOptions, Kept } from './options.ts';
+
+export async function endKept(
+  kept: Kept,
+  endedBy: EndedBy,
+  options: KeeperOptions,
+  forwarding: Forwarding | undefined,
+  log: (entry: Record<string, unknown>) => void,
+): Promise<void> {
+  const { record } = kept;
+  if (endedBy === 'max_duration') kept.timeline.record('max_duration', { maxBridgedMs: options.maxBridgedMs });
+  const { api } = options;
+  // The job that asked may still run (it stands down within a few hundred ms) and be ending the call too: two
+  // DeleteRooms of one room at once make livekit-server create it again, empty. Then only the people are hung up.
+  const job = /\/(\d+)$/.exec(record.owner);
+  const jobRuns = job !== null && (options.jobAlive?.(Number(job[1])) ?? false);
+  const personRoom = kept.carrier === 'server' ? record.callerRoom : record.consultationRoom!;
+  // The forwarder leaving its rooms (slow on a busy machine) holds up neither the hang-up nor the record.
+  if (kept.carrier === 'forwarder') void forwarding?.stop(record.id);
+  await Promise.all(
+    jobRuns
+      ? [quietly(api.removeParticipant(record.callerRoom, record.callerIdentity)), quietly(api.removeParticipant(personRoom, DESTINATION_IDENTITY))]
+      : [quietly(api.deleteRoom(record.callerRoom)), quietly(api.deleteRoom(record.consultationRoom!))],
+  );
+  const closed = await options.store.handOff(record.id, kept.fence, record.callerRoom).then(
+    () => true,
+    (error: unknown) => {
+      // Redis away: the lease runs out and a watcher finds the call gone (it ends what is left).
+      log({ event: 'keeper_close_failed', transfer: record.id, ...errorFields(error) });
+      return !(error instanceof FencedError);
+    },
+  );
+  // Fenced: someone else had it by then, and its end is theirs to record.
+  if (closed) kept.timeline.record('ended', { outcome: 'accepted', endedBy, carrier: kept.carrier });
+}
