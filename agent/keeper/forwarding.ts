@@ -6,14 +6,16 @@ import type { TransferRecord, TransferRecordStore } from '../transfer/record/sto
 import type { BridgeReady, Forwarder } from './forwarder-link.ts';
 
 /**
- * The identity the forwarder joins both rooms with, the same for every bridge: a forwarder that died is replaced
- * in the rooms at once by the next one's join (the server removes the duplicate), and two keepers that both
- * believe they carry a call (one about to learn it was fenced) are never heard twice. A keeper taking a call over
- * from a live one (a worker stopping, drain.ts) therefore swaps the forwarders in one step: the old one is told
- * DUPLICATE_IDENTITY, and must then not bridge again (it would push the new one out) unless the new keeper
- * never takes the record.
+ * The identity a keeper's forwarder joins both rooms with: `transfer-forwarder-<worker key>`, the same for every
+ * bridge of that keeper, so a forwarder that died is replaced in the rooms at once by the next one's join (the
+ * server removes the duplicate). Another keeper's forwarder has another identity: a keeper taking a call over
+ * from a live one (a worker stopping, drain.ts) bridges it first, then takes the record, and the old one leaves
+ * once it sees that (make before break: for a moment the call is carried twice, never not at all). A forwarder
+ * pushed out by a duplicate nonetheless (two workers given one key) waits for the record to change hands before
+ * it bridges again, as bridging again would push the other one out.
  */
 export const FORWARDER_IDENTITY = 'transfer-forwarder';
+export const forwarderIdentity = (workerKey: string): string => `${FORWARDER_IDENTITY}-${workerKey}`;
 /** How long a forwarder pushed out of its rooms waits for the record to name another keeper. */
 export const REPLACED_WAIT_MS = 3000;
 
@@ -31,6 +33,8 @@ export async function takenOver(store: Pick<TransferRecordStore, 'read'>, id: st
 
 export interface ForwardingOptions {
   start(): Forwarder;
+  /** The identity it joins the rooms with (forwarderIdentity). */
+  identity: string;
   /** The LiveKit URL the forwarder joins. */
   url: string;
   /** A token for the forwarder to join `room`. */
@@ -55,8 +59,8 @@ export class Forwarding {
     const forwarder = this.#running();
     const { url, token } = this.options;
     const [callerToken, consultationToken] = await Promise.all([
-      token(record.callerRoom, FORWARDER_IDENTITY),
-      token(record.consultationRoom!, FORWARDER_IDENTITY),
+      token(record.callerRoom, this.options.identity),
+      token(record.consultationRoom!, this.options.identity),
     ]);
     this.#callers.set(record.id, { room: record.callerRoom, identity: record.callerIdentity });
     return forwarder.bridge({

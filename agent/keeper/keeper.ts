@@ -18,7 +18,7 @@ import { errorFields } from '../../core/pii.ts';
 import { FencedError, LEASE_RENEW_MS, type TransferRecord } from '../transfer/record/store.ts';
 import { TransferTimeline } from '../transfer/timeline.ts';
 import { endKept } from './end.ts';
-import { Forwarding, replacedBy, takenOver } from './forwarding.ts';
+import { forwarderIdentity, Forwarding, replacedBy, takenOver } from './forwarding.ts';
 import { ASK_RETRY_MS, KEEPER, KEEPER_TRIES, REBRIDGE_DELAY_MS, REBRIDGE_TRIES, type KeeperOptions, type Kept } from './options.ts';
 import { type Carrier, type EndedBy, onTheLine } from './on-the-line.ts';
 import { PresenceWatch } from './presence.ts';
@@ -47,6 +47,7 @@ export class BridgeKeeper {
       options.startForwarder &&
       new Forwarding({
         start: options.startForwarder,
+        identity: forwarderIdentity(options.workerKey),
         url: options.url,
         token: options.token,
         onLeft: (id, side) =>

@@ -43,10 +43,10 @@ describe('the keeper takes a bridged call from its job', () => {
       {
         id: asked.id,
         url: 'ws://127.0.0.1:7880',
-        a: { room: asked.callerRoom, token: expect.stringMatching(`^token-for-${asked.callerRoom}-as-transfer-forwarder$`), from: CALLER },
+        a: { room: asked.callerRoom, token: expect.stringMatching(`^token-for-${asked.callerRoom}-as-transfer-forwarder-worker-a$`), from: CALLER },
         b: {
           room: asked.consultationRoom,
-          token: expect.stringMatching(`^token-for-${asked.consultationRoom}-as-transfer-forwarder$`),
+          token: expect.stringMatching(`^token-for-${asked.consultationRoom}-as-transfer-forwarder-worker-a$`),
           from: DESTINATION_IDENTITY,
         },
       },
