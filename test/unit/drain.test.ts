@@ -97,6 +97,9 @@ describe('a stopping worker hands its bridged calls to another worker', () => {
     expect(report).toMatchObject({ handedOver: 1, notTaken: 0, jobsEnded: true });
     expect(report.ms).toBeLessThan(2000);
     expect(order).toEqual([`b bridged ${kept.id}`, `a stopped ${kept.id}`]);
+    // Each keeper's forwarder joins as itself, so the new one does not push the old one out before it carries the call.
+    expect(a.forwarder().bridged[0]!.a.token).toMatch(/-as-transfer-forwarder-worker-a$/);
+    expect(b.forwarder().bridged[0]!.a.token).toMatch(/-as-transfer-forwarder-worker-b$/);
     expect(await records.store.read(kept.id)).toMatchObject({ owner: 'keeper:worker-b', fence: kept.fence + 1, resumes: 0 });
     expect(b.k.kept.has(kept.id)).toBe(true);
     expect(a.k.kept.size).toBe(0);
