@@ -6,8 +6,9 @@
 //     lets go as soon as it sees that (make before break: for a moment both carry the call, nobody hears a gap);
 //   - its jobs go on as if nothing happened: a transfer on hold, ringing or being briefed finishes here, and a
 //     call that gets bridged meanwhile is offered to the other keepers in the same way, so the job can end;
-//   - at the bound, what is left is ended here: a job still running is closed by the framework, and its
-//     transfer (if any) is taken over by another worker's watcher when its lease runs out, as after a crash; a
+//   - at the bound, what is left is ended here: a job still running is closed by the framework; a conversation
+//     it carried (no transfer open) is first handed to a new job on another worker (takeover/continue.ts), and a
+//     transfer it carried is taken over by another worker's watcher when its lease runs out, as after a crash; a
 //     kept call nobody took is left to the next worker's watcher likewise.
 import type { BridgeKeeper } from './keeper/keeper.ts';
 import { OFFER_AGAIN_MS, type TakeoverWatcher } from './takeover/watcher.ts';
@@ -23,6 +24,11 @@ export interface DrainParts {
   server: { drain(timeoutMs?: number): Promise<void>; close(): Promise<void> };
   keeper?: Pick<BridgeKeeper, 'drain' | 'kept' | 'letGo' | 'owner' | 'close'> | undefined;
   watcher: Pick<TakeoverWatcher, 'drain' | 'stop'>;
+  /**
+   * At the bound, before the jobs still running are closed: has the calls among them with no transfer open
+   * continued by jobs on other workers (takeover/continue.ts); returns how many.
+   */
+  continueConversations?(): Promise<number>;
   store: Pick<TransferRecordStore, 'offer' | 'read'>;
   /** DRAIN_TIMEOUT_S: the worker has exited by then. */
   boundMs: number;
@@ -59,7 +65,10 @@ export async function drainWorker(parts: DrainParts): Promise<DrainReport> {
       () => false,
     ),
   ]);
-  if (!jobsEnded) parts.log({ event: 'drain_bound_reached', what: 'jobs still running are closed; their transfers are taken over elsewhere' });
+  if (!jobsEnded) {
+    const continued = await Promise.race([parts.continueConversations?.() ?? 0, sleep(Math.max(0, started + parts.boundMs - now() - 1000)).then(() => -1)]);
+    parts.log({ event: 'drain_bound_reached', what: 'jobs still running are closed; calls continued elsewhere, transfers taken over', continued });
+  }
   await Promise.race([parts.server.close(), sleep(Math.max(0, started + parts.boundMs - now() - 500))]);
   await parts.watcher.stop();
   await parts.keeper?.close();

@@ -23,6 +23,7 @@ import { redisTopologyMemory } from './transfer/hold/choose-topology.ts';
 import { TransferRecordStore } from './transfer/record/store.ts';
 import type { TimelineEntry } from './transfer/timeline.ts';
 import { listenForKeys } from './transfer/tools/keypad.ts';
+import { continuedFromMetadata } from './takeover/continue.ts';
 
 export default defineAgent({
   prewarm: async (proc: JobProcess) => {
@@ -136,6 +137,7 @@ export default defineAgent({
       return;
     }
     await startCallerSession(session, agent, ctx.room, callerIdentity);
-    greet(session, settings.greeting ?? config.greeting, models);
+    // A call continued from a worker that stopped (takeover/continue.ts) is under way: no greeting.
+    if (!continuedFromMetadata(metadata)) greet(session, settings.greeting ?? config.greeting, models);
   },
 });

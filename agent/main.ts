@@ -14,7 +14,7 @@ import { type CheckedSettings, checkSettingsAtStart, decodeHoldMusic } from './c
 import { WorkerCapacity } from './capacity/worker-load.ts';
 import { ConfigError, loadConfig, WORKER_KEY_ENV, type WorkerConfig } from './config.ts';
 import { connectRedis } from './redis.ts';
-import { startTakeoverWatcher } from './takeover/dispatch.ts';
+import { jobDispatcher, startTakeoverWatcher } from './takeover/dispatch.ts';
 import { startKeeper } from './keeper/start.ts';
 import { logLevel, serveUntilStopped } from './serve.ts';
 import { startWorkerMetrics } from './metrics/worker.ts';
@@ -75,4 +75,11 @@ const options = new ServerOptions({
 });
 const records = new TransferRecordStore({ redis });
 if (level === undefined) cli.runApp(options);
-else await serveUntilStopped(options, level, { keeper, watcher, store: records, boundMs: config.drainTimeoutMs });
+else
+  await serveUntilStopped(options, level, {
+    keeper,
+    watcher,
+    store: records,
+    boundMs: config.drainTimeoutMs,
+    continueWith: { openFor: (room) => records.openFor(room), dispatch: jobDispatcher(config) },
+  });

@@ -5,6 +5,7 @@
 import { AgentServer, initializeLogger, log, ServerOptions } from '@livekit/agents';
 import { ConfigError } from './config.ts';
 import { drainWorker, type DrainParts } from './drain.ts';
+import { continueConversations, type ContinueParts } from './takeover/continue.ts';
 
 /** Past the bound by this much, the process exits whatever the drain is doing. */
 const HARD_EXIT_AFTER_MS = 3000;
@@ -20,7 +21,9 @@ export function logLevel(args: readonly string[], env: NodeJS.ProcessEnv = proce
 }
 
 /** Runs the worker until a signal has drained it; never returns. */
-export async function serveUntilStopped(options: ServerOptions, level: string, parts: Omit<DrainParts, 'server' | 'log'>): Promise<never> {
+export type StopParts = Omit<DrainParts, 'server' | 'log' | 'continueConversations'> & { continueWith: Omit<ContinueParts, 'log'> };
+
+export async function serveUntilStopped(options: ServerOptions, level: string, { continueWith, ...parts }: StopParts): Promise<never> {
   initializeLogger({ pretty: false, level });
   // As the CLI's `start` builds it: production, and the token a LiveKit Cloud deployment gives its workers.
   const { production: _, ...given } = options;
@@ -39,7 +42,10 @@ export async function serveUntilStopped(options: ServerOptions, level: string, p
       say({ event: 'drain_overran', boundMs: parts.boundMs });
       process.exit(1);
     }, parts.boundMs + HARD_EXIT_AFTER_MS).unref();
-    drainWorker({ ...parts, server, log: say }).then(
+    // At the bound, the calls still running with no transfer open go on in jobs on other workers.
+    const running = () => server.activeJobs.map(({ job }) => ({ room: job.room?.name, metadata: job.metadata }));
+    const continueRunning = () => continueConversations(running(), { ...continueWith, log: say });
+    drainWorker({ ...parts, server, log: say, continueConversations: continueRunning }).then(
       () => process.exit(0),
       (error: unknown) => {
         say({ event: 'drain_failed', message: String(error) });

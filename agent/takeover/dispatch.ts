@@ -12,9 +12,18 @@ import { TakeoverWatcher } from './watcher.ts';
 import type { BridgeKeeper } from '../keeper/keeper.ts';
 import type { WorkerMetrics } from '../metrics/registry.ts';
 
-export function startTakeoverWatcher(config: WorkerConfig, redis: Redis, workerKey: string, keeper?: BridgeKeeper, metrics?: WorkerMetrics): TakeoverWatcher {
+/** Dispatches a job of this worker's agent into a room (AgentDispatchService): the server picks a worker that is not full. */
+export function jobDispatcher(config: WorkerConfig): (room: string, metadata: string) => Promise<void> {
   const { url, apiKey, apiSecret } = config.livekit;
   const dispatches = new AgentDispatchClient(httpUrl(url), apiKey, apiSecret);
+  return async (room, metadata) => {
+    await bounded(dispatches.createDispatch(room, config.agentName, { metadata }), ROOM_API_TIMEOUT_MS, 'dispatching a job');
+  };
+}
+
+export function startTakeoverWatcher(config: WorkerConfig, redis: Redis, workerKey: string, keeper?: BridgeKeeper, metrics?: WorkerMetrics): TakeoverWatcher {
+  const { url, apiKey, apiSecret } = config.livekit;
+  const dispatch = jobDispatcher(config);
   const rooms = roomServiceApi(config.livekit);
   const roomClient = new RoomServiceClient(httpUrl(url), apiKey, apiSecret);
   const records = new TransferRecordStore({ redis });
@@ -25,10 +34,7 @@ export function startTakeoverWatcher(config: WorkerConfig, redis: Redis, workerK
     connectedSince: connectedSince(redis),
     ...(keeper ? { keeper } : {}),
     ...(metrics ? { onClaim: (mode, reason) => metrics.takeover(mode, reason) } : {}),
-    dispatch: async (record, order) => {
-      const metadata = JSON.stringify({ ...(record.agentId ? { agentId: record.agentId } : {}), resume: order });
-      await bounded(dispatches.createDispatch(record.callerRoom, config.agentName, { metadata }), ROOM_API_TIMEOUT_MS, 'dispatching the takeover');
-    },
+    dispatch: (record, order) => dispatch(record.callerRoom, JSON.stringify({ ...(record.agentId ? { agentId: record.agentId } : {}), resume: order })),
     callGone: async (record) => {
       const found = await bounded(roomClient.listRooms([record.callerRoom]), ROOM_API_TIMEOUT_MS, 'looking up the call');
       return found.length === 0;

@@ -5,7 +5,8 @@
 //      hold; a second worker runs. The bridged call moves to the second worker's keeper at once; the briefing
 //      goes on in the first worker's job, the question waits for the decision and 9 takes the caller back; the
 //      ringing desk answers after the signal, is briefed and accepts, and its bridged call moves too; a new call
-//      goes to the second worker. The first worker exits by itself well within its DRAIN_TIMEOUT_S.
+//      goes to the second worker. The caller taken back goes on talking with the agent past DRAIN_TIMEOUT_S: at
+//      the bound the first worker has a job of the second worker continue that conversation, and exits.
 //   2. The second worker, now keeping two bridged calls, takes a new call whose person is left waiting for the
 //      decision; a third worker starts and the second is sent SIGTERM. Its two kept calls move to the third; the
 //      person waiting presses 1, and that call moves to the third too.
@@ -14,7 +15,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startCallee, startCaller, type Phone } from '../../phones/index.ts';
 import { startWorker, type RunningWorker } from '../../stack/worker-process.ts';
-import { AGENT_NUMBER, callerNumber } from '../support/calls.ts';
+import { AGENT_KIND, AGENT_NUMBER, callerNumber, roomService } from '../support/calls.ts';
 import { allOf, FakeOpenAI, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from '../support/fake-openai/index.ts';
 import type { ChatRequest } from '../support/fake-openai/matchers.ts';
 import { eventually } from '../support/rooms.ts';
@@ -34,6 +35,8 @@ const HANDOVER_WINDOW_MS = 4000;
 const deskPort = (desk: number) => 5100 + desk;
 const deskAddress = (desk: number) => `sip:desk${desk}@127.0.0.1:${deskPort(desk)}`;
 let nextDesk = 1;
+/** Off while a call should only talk with the agent (it is continued elsewhere, and must not start a transfer). */
+let transfersAllowed = true;
 
 function deskModel(): FakeOpenAI {
   const model = new FakeOpenAI({ defaultChatReply: { text: 'Okay.' } });
@@ -41,9 +44,14 @@ function deskModel(): FakeOpenAI {
   model.onChat(hasToolResult('warm_transfer'), { text: 'Is there anything else I can help you with?' });
   const noTransferYet = (request: ChatRequest) =>
     !request.messages.some((m) => m.role === 'tool' || m.tool_calls?.some((c) => c.function.name === 'warm_transfer'));
-  model.onChat(allOf(toolsInclude('warm_transfer'), lastUserMessageIncludes('billing'), noTransferYet), () => ({
-    toolCalls: [{ name: 'warm_transfer', arguments: { destination: deskAddress(nextDesk), reason: 'Caller has a billing dispute.', caller_confirmed: true } }],
-  }));
+  model.onChat(
+    allOf(toolsInclude('warm_transfer'), lastUserMessageIncludes('billing'), noTransferYet, () => transfersAllowed),
+    () => ({
+      toolCalls: [
+        { name: 'warm_transfer', arguments: { destination: deskAddress(nextDesk), reason: 'Caller has a billing dispute.', caller_confirmed: true } },
+      ],
+    }),
+  );
   model.onTranscription(...Array.from({ length: 2000 }, () => CALLER_REQUEST));
   return model;
 }
@@ -231,19 +239,31 @@ describe('a rolling restart of two workers with transfers in every phase', { tim
     expect(await ownerOf(freshCall)).toMatch(new RegExp(`^${second.key}/\\d+$`));
     await freshCall.caller.hangup();
 
-    // The person briefed at the signal was asked, and declines: the caller is back with the agent.
+    // The person briefed at the signal was asked, and declines: the caller is back with the agent, and goes on
+    // talking with it past the bound (nothing the caller says starts another transfer now).
+    transfersAllowed = false;
     const prompted = at(await entry(briefed, 'prompted', 45_000));
     expect(await phaseOf(briefed)).toMatchObject({ kind: 'briefing', prompted: true });
     await briefed.desk.press('9');
     await entry(briefed, 'ended', 15_000, (e) => e.outcome === 'rejected');
     await waitForSpeech(briefed.caller, prompted, 20_000);
-    await briefed.caller.hangup();
 
+    // At the bound the first worker has the conversation continued by a job of the second, and exits.
     const gone = await Promise.race([firstGone, sleep((DRAIN_TIMEOUT_S + 5) * 1000).then(() => undefined)]);
     expect(gone, 'the first worker to have exited within its bound').toBeDefined();
     console.log(JSON.stringify({ firstWorkerExitedAfterSignalMs: gone!.at - signalled, boundMs: DRAIN_TIMEOUT_S * 1000 }));
     expect(gone!.at - signalled).toBeLessThan(DRAIN_TIMEOUT_S * 1000);
-    expect(drainLog(first).find((e) => e.event === 'drain_finished')).toMatchObject({ handedOver: 1, notTaken: 0, jobsEnded: true });
+    expect(drainLog(first).find((e) => e.event === 'drain_bound_reached')).toMatchObject({ continued: 1 });
+    expect(drainLog(first).find((e) => e.event === 'drain_finished')).toMatchObject({ handedOver: 1, notTaken: 0, jobsEnded: false });
+    const rooms = roomService(stack);
+    await eventually(
+      async () => (await rooms.listParticipants(briefed.record.callerRoom)).some((p) => p.kind === AGENT_KIND),
+      15_000,
+      "the second worker's agent in the briefed caller's room",
+    );
+    await waitForSpeech(briefed.caller, gone!.at, 30_000);
+    await briefed.caller.hangup();
+    transfersAllowed = true;
 
     // 2. A call on the second worker waits for its person's decision; a third worker starts; the second is stopped.
     const deciding = await placeCall('deciding');
