@@ -82,6 +82,7 @@ async function handOverKept(parts: DrainParts, keeper: NonNullable<DrainParts['k
   const now = parts.now ?? Date.now;
   const started = now();
   const offered = new Map<string, number>();
+  const leaving: Promise<void>[] = [];
   let handedOver = 0;
   while (keeper.kept.size > 0 && now() < until) {
     await Promise.all(
@@ -93,7 +94,8 @@ async function handOverKept(parts: DrainParts, keeper: NonNullable<DrainParts['k
         const record = await parts.store.read(id).catch(() => null);
         // Gone: the call ended (a keeper that took it saw a hang-up). Another owner: that keeper carries it now.
         if (record === undefined || (record && record.owner !== keeper.owner)) {
-          await keeper.letGo(id);
+          // (Not awaited: the forwarder stays a moment for the phones to start hearing the new one; see below.)
+          leaving.push(keeper.letGo(id));
           handedOver += 1;
           parts.log({ event: 'drain_handed_over', transfer: id, to: record?.owner ?? 'ended', afterMs: now() - started });
         }
@@ -101,5 +103,7 @@ async function handOverKept(parts: DrainParts, keeper: NonNullable<DrainParts['k
     );
     await sleep(DRAIN_POLL_MS);
   }
+  // The forwarders that are leaving, unless that would take past the bound (the close ends them then).
+  await Promise.race([Promise.all(leaving), sleep(Math.max(0, until - now()))]);
   return { handedOver, notTaken: keeper.kept.size };
 }

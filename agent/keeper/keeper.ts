@@ -19,11 +19,11 @@ import { FencedError, LEASE_RENEW_MS, type TransferRecord } from '../transfer/re
 import { TransferTimeline } from '../transfer/timeline.ts';
 import { endKept } from './end.ts';
 import { forwarderIdentity, Forwarding, replacedBy, takenOver } from './forwarding.ts';
-import { ASK_RETRY_MS, KEEPER, KEEPER_TRIES, REBRIDGE_DELAY_MS, REBRIDGE_TRIES, type KeeperOptions, type Kept } from './options.ts';
+import { ASK_RETRY_MS, HANDOVER_OVERLAP_MS, KEEPER, KEEPER_TRIES, REBRIDGE_DELAY_MS, REBRIDGE_TRIES, type KeeperOptions, type Kept } from './options.ts';
 import { type Carrier, type EndedBy, onTheLine } from './on-the-line.ts';
 import { PresenceWatch } from './presence.ts';
 
-export { ASK_RETRY_MS, KEEPER, KEEPER_TRIES, REBRIDGE_DELAY_MS, REBRIDGE_TRIES } from './options.ts';
+export { ASK_RETRY_MS, HANDOVER_OVERLAP_MS, KEEPER, KEEPER_TRIES, REBRIDGE_DELAY_MS, REBRIDGE_TRIES } from './options.ts';
 export { PRESENCE_POLL_MS } from './presence.ts'; // on Cloud, how often kept calls are looked at for a hang-up
 export type { KeeperOptions } from './options.ts';
 
@@ -135,12 +135,17 @@ export class BridgeKeeper {
   /** From now on no call is taken; the calls kept are handed over by the worker's drain (drain.ts). */
   drain = (): void => void (this.#draining = true);
 
-  /** Stops carrying call `id` (another keeper has it now): the forwarder leaves its rooms; nothing is ended. */
-  async letGo(id: string): Promise<void> {
+  /**
+   * Stops carrying call `id` (another keeper has it now): no longer kept at once; the forwarder leaves its rooms
+   * after `overlapMs`, while the phones start hearing the new one. Nothing is ended.
+   */
+  async letGo(id: string, overlapMs = HANDOVER_OVERLAP_MS): Promise<void> {
     const kept = this.#kept.get(id);
     if (!kept || kept.ending) return;
     this.#forget(kept);
-    if (kept.carrier === 'forwarder') await this.#forwarding?.stop(id);
+    if (kept.carrier !== 'forwarder') return;
+    await new Promise((resolve) => setTimeout(resolve, overlapMs));
+    await this.#forwarding?.stop(id);
   }
 
   /** Leaves every call as it is (another worker's keeper takes them when their leases run out). */
@@ -232,7 +237,7 @@ export class BridgeKeeper {
    * for dead): let go once its keeper has the record; bridged again if it never takes it.
    */
   async #replaced(kept: Kept): Promise<void> {
-    if (await takenOver(this.#options.store, kept.record.id, kept.fence)) await this.letGo(kept.record.id);
+    if (await takenOver(this.#options.store, kept.record.id, kept.fence)) await this.letGo(kept.record.id, 0);
     else if (this.#kept.get(kept.record.id) === kept) await this.#rebridge(kept);
   }
 

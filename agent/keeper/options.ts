@@ -33,6 +33,12 @@ export const KEEPER_TRIES = 2;
 /** Bridging again after the forwarder lost a bridge (or exited): this many tries, this far apart. */
 export const REBRIDGE_TRIES = 3;
 export const REBRIDGE_DELAY_MS = 300;
+/**
+ * A keeper that sees another keeper take its call over goes on carrying it this long before its forwarder leaves:
+ * the new forwarder is ready once it has joined and published, but the phones' SIP participants subscribe to its
+ * tracks only after that (about a second on a busy machine), and leaving at once left them that long in silence.
+ */
+export const HANDOVER_OVERLAP_MS = 1500;
 /** A job's ask the keeper could not carry out is looked at again after this long. */
 export const ASK_RETRY_MS = 30_000;
 
