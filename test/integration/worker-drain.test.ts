@@ -28,6 +28,8 @@ const stack = inject('stack');
 const DRAIN_TIMEOUT_S = 60;
 /** The longest stretch a bridged caller may go without the person's tone at a handover. */
 const MAX_GAP_MS = 1000;
+/** The phones outlive the whole test (SIPp's own default would end the first calls in the middle of it). */
+const PHONE_LIFETIME_MS = 480_000;
 /** How long around a handover the caller's line is looked at for gaps. */
 const HANDOVER_WINDOW_MS = 4000;
 
@@ -122,9 +124,16 @@ async function placeCall(name: string, ringing = false): Promise<Call> {
     ...(ringing ? { behaviour: 'no-answer' as const } : { ringMs: 300 }),
     audio: { tone: DESTINATION_TONE_HZ },
     name: `drain-${name}-desk${desk}`,
+    maxLifetimeMs: PHONE_LIFETIME_MS,
   });
   const from = callerNumber();
-  const caller = await startCaller({ to: AGENT_NUMBER, from, audio: { speech: CALLER_REQUEST, gapSeconds: 6 }, name: `drain-${name}-caller` });
+  const caller = await startCaller({
+    to: AGENT_NUMBER,
+    from,
+    audio: { speech: CALLER_REQUEST, gapSeconds: 6 },
+    name: `drain-${name}-caller`,
+    maxLifetimeMs: PHONE_LIFETIME_MS,
+  });
   const record = await records.open((r) => r.callerRoom.startsWith(`call_${from}_`), 45_000);
   await eventually(async () => (await records.store.read(record.id))?.phase.kind === 'dialing', 20_000, `${name} dialing desk ${desk}`);
   nextDesk += 1;
