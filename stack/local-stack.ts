@@ -217,7 +217,8 @@ export function nodeConfig(index: number): { httpPort: number; tcpPort: number; 
 
 /** The node id the server logs as it starts ("starting LiveKit server" ... "nodeID": "ND_..."). */
 function loggedNodeId(logFile: string, from: number): string | undefined {
-  const text = readFileSync(logFile, 'utf8').slice(from);
+  // `from` is a byte offset (the log has multi-byte characters: durations in µs).
+  const text = readFileSync(logFile).subarray(from).toString('utf8');
   return /"nodeID": "([^"]+)"/.exec(text)?.[1];
 }
 
