@@ -11,7 +11,10 @@ if (!Number.isInteger(nodes) || nodes < 1) {
   process.exit(2);
 }
 
-const stack = await startLocalStack({ nodes });
+const stack = await startLocalStack({ nodes }).catch((error: Error) => {
+  console.error(`[stack] ${error.message}`);
+  process.exit(1);
+});
 let stopping = false;
 const stop = async () => {
   if (stopping) return;

@@ -206,7 +206,7 @@ export function nodeConfig(index: number): { httpPort: number; tcpPort: number; 
   };
   const regions = (config.node_selector?.regions ?? []).map((r) => r.name);
   const region = index === 0 ? (config.region ?? '') : regions.filter((r) => r !== config.region)[index - 1];
-  if (region === undefined) throw new Error(`livekit.yaml lists ${regions.length} regions: no region for node ${index + 1}`);
+  if (region === undefined) throw new Error(`livekit.yaml lists ${regions.length} regions (node_selector.regions): no region for node ${index + 1}`);
   const step = index * NODE_PORT_STEP;
   const httpPort = config.port + step;
   const tcpPort = config.rtc.tcp_port + step;
@@ -275,6 +275,8 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     await Promise.all([group.stop(), ...nodes.splice(0).map((node) => node.stop())]);
   };
   const { apiKey, apiSecret } = readKeys();
+  // Each node needs a region of its own in livekit.yaml: say so before anything starts.
+  for (let index = 0; index < (options.nodes ?? 1); index++) nodeConfig(index);
   try {
     const redisAddress = await ensureRedis(group, logDir, log);
     for (let index = 0; index < (options.nodes ?? 1); index++) nodes.push(await startLiveKitNode({ index, redisAddress, logDir, log }));
