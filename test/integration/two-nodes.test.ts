@@ -11,6 +11,7 @@ import { startLiveKitNode, type LiveKitNode } from '../../stack/local-stack.ts';
 import type { StackInfo, StackNode } from '../../stack/stack-info.ts';
 import type { TransferRecord } from '../../agent/transfer/record/store.ts';
 import type { RunningWorker } from '../../stack/worker-process.ts';
+import { processAlive } from '../../agent/takeover/watcher.ts';
 import { eventually } from '../support/rooms.ts';
 import { roomService } from '../support/calls.ts';
 import { BACK_WITHIN_MS, reportGap, startTakeoverWorker, takeoverRecords, toneBack, type TakeoverCast, type TakeoverRecords } from '../support/takeover.ts';
@@ -169,6 +170,7 @@ describe('two livekit-server nodes: the caller on node A, the consultation on no
     expect(await entry(onNodeA.worker, id, 'prompted', 20_000)).toMatchObject({ resumed: true, apologisedFirst: true });
     // The consultation room stayed on B: node A's worker joined it there.
     expect(await nodeOf(record.consultationRoom!)).toBe('B');
+    const resumedBy = await records.open((r) => r.id === id && r.owner.startsWith(`${onNodeA.key}/`), 5000);
 
     await callee.press('1');
     const bridged = at(await entry(onNodeA.worker, id, 'bridged', 15_000));
@@ -176,6 +178,12 @@ describe('two livekit-server nodes: the caller on node A, the consultation on no
     const heard = await toneBack(caller, DESTINATION_TONE_HZ, bridged - 600);
     expect(heard).toBeGreaterThan(bridged - 600);
     await callee.waitForAudio({ minRms: 300, withinMs: 12_000, after: heard });
+    // The job that bridged has left the call to the keeper and ended (as it does within a second or so), so the
+    // caller's hang-up is the keeper's alone: it deletes both rooms, through node A, one of them on node B. (A
+    // hang-up while the job still ran would leave the call's room to the server, which keeps the killed job's
+    // participant there for about 20 s.)
+    const jobPid = Number(resumedBy.owner.slice(resumedBy.owner.lastIndexOf('/') + 1));
+    await eventually(() => !processAlive(jobPid), 10_000, 'the resumed job to end');
     await caller.hangup();
     expect((await callee.waitEnded(15_000)).hungUpBy).toBe('remote');
     expect(await entry(onNodeA.worker, id, 'ended', 10_000)).toMatchObject({ outcome: 'accepted' });
