@@ -2,19 +2,35 @@
 // stopped by it. Each server runs in its own process group so that stop() ends it and anything it spawned.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdirSync, openSync, readFileSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, closeSync, statSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export const LIVEKIT_SERVER_VERSION = 'v1.13.5';
 export const LIVEKIT_SIP_VERSION = 'v1.8.0';
 
+/** One livekit-server of the stack. */
+export interface LiveKitNode {
+  /** ws://127.0.0.1:<port>: a worker's LIVEKIT_URL, and (as http://) its RoomService. */
+  url: string;
+  /** The node's id, as Redis's `room_node_map` names the node a room lives on. */
+  nodeId: string;
+  /** Its region (livekit.yaml): rooms created through this node are placed in it. */
+  region: string;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
 export interface LocalStack {
+  /** The first node's URL: livekit-sip's, and the one a worker uses unless told another node. */
   livekitUrl: string;
+  /** Every livekit-server node, the first one first; all of them share the stack's Redis. */
+  nodes: LiveKitNode[];
   apiKey: string;
   apiSecret: string;
   redisAddress: string;
@@ -28,10 +44,13 @@ export interface LocalStack {
 export interface StackOptions {
   logDir?: string;
   log?: (line: string) => void;
+  /** How many livekit-server nodes to start on the one Redis (default 1; at most one per region in livekit.yaml). */
+  nodes?: number;
 }
 
-const HTTP_PORT = 7880;
 const SIP_PORT = 5060;
+/** Node n (from 0) listens on HTTP 7880 + 10n, RTC TCP 7881 + 10n and UDP 7882 + 10n. */
+const NODE_PORT_STEP = 10;
 
 function cacheBin(name: string, version: string): string {
   const cache = process.env.WARM_TRANSFER_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'warm-transfer');
@@ -177,50 +196,113 @@ async function stopGroup(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Starts Redis (unless one answers), livekit-server and livekit-sip, and waits until each is ready. */
+/** Where node `index` listens, and its region, from livekit.yaml (node 0 is the file as it is). */
+export function nodeConfig(index: number): { httpPort: number; tcpPort: number; udpPort: number; region: string; body: string } {
+  const config = parseYaml(readFileSync(join(repoRoot, 'livekit.yaml'), 'utf8')) as {
+    port: number;
+    region?: string;
+    rtc: { tcp_port: number; udp_port: number };
+    node_selector?: { regions?: Array<{ name: string }> };
+  };
+  const regions = (config.node_selector?.regions ?? []).map((r) => r.name);
+  const region = index === 0 ? (config.region ?? '') : regions.filter((r) => r !== config.region)[index - 1];
+  if (region === undefined) throw new Error(`livekit.yaml lists ${regions.length} regions (node_selector.regions): no region for node ${index + 1}`);
+  const step = index * NODE_PORT_STEP;
+  const httpPort = config.port + step;
+  const tcpPort = config.rtc.tcp_port + step;
+  const udpPort = config.rtc.udp_port + step;
+  const body = stringifyYaml({ ...config, port: httpPort, region, rtc: { ...config.rtc, tcp_port: tcpPort, udp_port: udpPort } });
+  return { httpPort, tcpPort, udpPort, region, body };
+}
+
+/** The node id the server logs as it starts ("starting LiveKit server" ... "nodeID": "ND_..."). */
+function loggedNodeId(logFile: string, from: number): string | undefined {
+  // `from` is a byte offset (the log has multi-byte characters: durations in µs).
+  const text = readFileSync(logFile).subarray(from).toString('utf8');
+  return /"nodeID": "([^"]+)"/.exec(text)?.[1];
+}
+
+/**
+ * Starts livekit-server node `index` (0 is the stack's first) on the Redis at `redisAddress`, and waits until it
+ * answers and has logged its id. A test can add a node to a running stack this way and stop it alone.
+ */
+export async function startLiveKitNode(options: { index: number; redisAddress: string; logDir?: string; log?: (line: string) => void }): Promise<LiveKitNode> {
+  const { index, redisAddress } = options;
+  const log = options.log ?? ((line: string) => process.stderr.write(`[stack] ${line}\n`));
+  const logDir = options.logDir ?? join(repoRoot, '.stack', 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const { httpPort, region, body } = nodeConfig(index);
+  if (await tcpOpen('127.0.0.1', httpPort)) {
+    throw new Error(`port ${httpPort} (livekit-server HTTP) is already in use on 127.0.0.1; stop whatever holds it (another stack?)`);
+  }
+  const logFile = join(logDir, index === 0 ? 'livekit-server.log' : `livekit-server-${index + 1}.log`);
+  const from = existsSync(logFile) ? statSync(logFile).size : 0;
+  const config = index === 0 ? ['--config', join(repoRoot, 'livekit.yaml')] : ['--config-body', body];
+  const group = new ProcessGroup();
+  const server = group.start(
+    'livekit-server',
+    findBinary('livekit-server'),
+    [...config, '--redis-host', redisAddress, '--bind', '127.0.0.1', '--node-ip', '127.0.0.1'],
+    logFile,
+  );
+  try {
+    let nodeId: string | undefined;
+    await waitFor(
+      'livekit-server',
+      async () => (await httpOk(`http://127.0.0.1:${httpPort}/`)) && (nodeId = loggedNodeId(logFile, from)) !== undefined,
+      30_000,
+      server,
+      logFile,
+    );
+    const url = `ws://127.0.0.1:${httpPort}`;
+    log(`livekit-server ${LIVEKIT_SERVER_VERSION} node ${index + 1} (${nodeId}, region ${region}) ready on ${url} (log: ${logFile})`);
+    return { url, nodeId: nodeId!, region, logFile, stop: () => group.stop() };
+  } catch (error) {
+    await group.stop();
+    throw error;
+  }
+}
+
+/** Starts Redis (unless one answers), the livekit-server nodes and livekit-sip, and waits until each is ready. */
 export async function startLocalStack(options: StackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? ((line: string) => process.stderr.write(`[stack] ${line}\n`));
   const logDir = options.logDir ?? join(repoRoot, '.stack', 'logs');
   mkdirSync(logDir, { recursive: true });
   const group = new ProcessGroup();
+  const nodes: LiveKitNode[] = [];
+  // Every process at once, as before there were several nodes (livekit-sip, the nodes, Redis if we started it).
+  const stopAll = async () => {
+    await Promise.all([group.stop(), ...nodes.splice(0).map((node) => node.stop())]);
+  };
   const { apiKey, apiSecret } = readKeys();
+  // Each node needs a region of its own in livekit.yaml: say so before anything starts.
+  for (let index = 0; index < (options.nodes ?? 1); index++) nodeConfig(index);
   try {
     const redisAddress = await ensureRedis(group, logDir, log);
-    for (const [port, what] of [[HTTP_PORT, 'livekit-server HTTP']] as const) {
-      if (await tcpOpen('127.0.0.1', port)) {
-        throw new Error(`port ${port} (${what}) is already in use on 127.0.0.1; stop whatever holds it (another stack?)`);
-      }
-    }
-    const serverLog = join(logDir, 'livekit-server.log');
-    const server = group.start(
-      'livekit-server',
-      findBinary('livekit-server'),
-      ['--config', join(repoRoot, 'livekit.yaml'), '--redis-host', redisAddress, '--bind', '127.0.0.1', '--node-ip', '127.0.0.1'],
-      serverLog,
-    );
-    await waitFor('livekit-server', () => httpOk(`http://127.0.0.1:${HTTP_PORT}/`), 30_000, server, serverLog);
-    log(`livekit-server ${LIVEKIT_SERVER_VERSION} ready on ws://127.0.0.1:${HTTP_PORT} (log: ${serverLog})`);
+    for (let index = 0; index < (options.nodes ?? 1); index++) nodes.push(await startLiveKitNode({ index, redisAddress, logDir, log }));
 
+    // livekit-sip talks to the first node; the rooms it creates (inbound calls) are placed there.
     const sipLog = join(logDir, 'livekit-sip.log');
     const sipConfig =
       readFileSync(join(repoRoot, 'stack', 'sip.yaml'), 'utf8') +
-      `\napi_key: ${apiKey}\napi_secret: ${apiSecret}\nws_url: ws://127.0.0.1:${HTTP_PORT}\nredis:\n  address: ${redisAddress}\n`;
+      `\napi_key: ${apiKey}\napi_secret: ${apiSecret}\nws_url: ${nodes[0]!.url}\nredis:\n  address: ${redisAddress}\n`;
     const sip = group.start('livekit-sip', findBinary('livekit-sip'), ['--config-body', sipConfig], sipLog);
     await waitFor('livekit-sip', () => sipAnswers(SIP_PORT), 30_000, sip, sipLog);
     log(`livekit-sip ${LIVEKIT_SIP_VERSION} ready on udp 127.0.0.1:${SIP_PORT} (log: ${sipLog})`);
 
     return {
-      livekitUrl: `ws://127.0.0.1:${HTTP_PORT}`,
+      livekitUrl: nodes[0]!.url,
+      nodes: [...nodes],
       apiKey,
       apiSecret,
       redisAddress,
       sipHost: '127.0.0.1',
       sipPort: SIP_PORT,
       logDir,
-      stop: () => group.stop(),
+      stop: stopAll,
     };
   } catch (error) {
-    await group.stop();
+    await stopAll();
     throw error;
   }
 }

@@ -2,8 +2,19 @@
 // is, its keys, where logs go, and the IDs of the SIP trunks applied to it.
 import type { TrunkIds } from '../sip-trunk/apply.ts';
 
+/** A livekit-server node of the stack, as its clients see it. */
+export interface StackNode {
+  url: string;
+  /** As Redis's `room_node_map` names it. */
+  nodeId: string;
+  region: string;
+}
+
 export interface StackInfo extends TrunkIds {
+  /** The first node's URL (livekit-sip's, and every worker's unless a test points one at another node). */
   livekitUrl: string;
+  /** Every node, the first one first (one unless the stack was started with more). */
+  nodes?: StackNode[];
   apiKey: string;
   apiSecret: string;
   logDir: string;

@@ -21,6 +21,7 @@ export default async function setup(project: TestProject) {
     const ids = await applyTrunks({ url: stack.livekitUrl, apiKey: stack.apiKey, apiSecret: stack.apiSecret });
     project.provide('stack', {
       livekitUrl: stack.livekitUrl,
+      nodes: stack.nodes.map(({ url, nodeId, region }) => ({ url, nodeId, region })),
       apiKey: stack.apiKey,
       apiSecret: stack.apiSecret,
       redisUrl: `redis://${stack.redisAddress}`,
