@@ -94,8 +94,8 @@ async function handOverKept(parts: DrainParts, keeper: NonNullable<DrainParts['k
         const record = await parts.store.read(id).catch(() => null);
         // Gone: the call ended (a keeper that took it saw a hang-up). Another owner: that keeper carries it now.
         if (record === undefined || (record && record.owner !== keeper.owner)) {
-          // (Not awaited: the forwarder stays a moment for the phones to start hearing the new one; see below.)
-          leaving.push(keeper.letGo(id));
+          // At once: the new keeper's bridge carries nothing until this one's forwarder has left (keeper.ts #take).
+          leaving.push(keeper.letGo(id, 0));
           handedOver += 1;
           parts.log({ event: 'drain_handed_over', transfer: id, to: record?.owner ?? 'ended', afterMs: now() - started });
         }

@@ -72,6 +72,7 @@ func newBridge(c command, out *emitter, lost func(*bridge)) (*bridge, error) {
 		if err != nil {
 			return nil, err
 		}
+		track.held.Store(c.Held)
 		l.out = track
 	}
 	ctx, cancel := context.WithCancel(context.Background())

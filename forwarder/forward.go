@@ -25,6 +25,7 @@ type outTrack struct {
 	*webrtc.TrackLocalStaticRTP
 
 	levelID atomic.Uint32 // the audio-level extension's id on the publishing connection; 0 if not negotiated
+	held    atomic.Bool   // published, carrying nothing yet (a bridge made held, until its release)
 	source  atomic.Uint64 // generation of the track now being followed; older pumps stop
 
 	mu  sync.Mutex
@@ -93,6 +94,9 @@ func (o *outTrack) pump(track *webrtc.TrackRemote, generation uint64, levelID ui
 }
 
 func (o *outTrack) write(packet *rtp.Packet, generation uint64, sourceLevelID uint8) {
+	if o.held.Load() {
+		return
+	}
 	// The extensions are the subscribing connection's, numbered as it negotiated them; under the publishing
 	// connection's numbers they could mean something else. Drop them, and carry over the audio level alone
 	// (the server's speaker detection reads it). The publisher's interceptors add their own (transport-cc).

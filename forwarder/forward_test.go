@@ -68,3 +68,24 @@ func TestProfilesOnlyOnLoopback(t *testing.T) {
 		t.Errorf("127.0.0.1:0: %v", err)
 	}
 }
+
+func TestAHeldTrackCarriesNothingUntilReleased(t *testing.T) {
+	o, err := newOutTrack("TR_test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.held.Store(true)
+	packet := func(seq uint16) *rtp.Packet {
+		return &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(seq) * 960}, Payload: []byte{1, 2, 3}}
+	}
+	o.write(packet(1), 1, 0)
+	o.write(packet(2), 1, 0)
+	if n := o.packets.Load(); n != 0 {
+		t.Fatalf("a held track wrote %d packets", n)
+	}
+	o.held.Store(false)
+	o.write(packet(3), 1, 0)
+	if n := o.packets.Load(); n != 1 {
+		t.Fatalf("a released track wrote %d packets, want 1", n)
+	}
+}

@@ -14,11 +14,15 @@
 //	    Joins A and B with the given tokens (the caller of this process makes them; it holds no API secret),
 //	    carries a.from's audio into B as track "transfer-caller" and b.from's audio into A as track
 //	    "transfer-destination", and a.from's keys (SipDTMF) into B, b.from's into A.
+//	    With "held":true the tracks are published but carry nothing until {"op":"release"}: a keeper taking a call
+//	    over from a live one makes its bridge ready while the old one still carries the call, and releases it
+//	    once the old one has left (so the phones never hear the call twice).
 //	    -> {"event":"ready","id","ms","joinedMs"} once both tracks are published and both sources subscribed
 //	       (ms: since the command; joinedMs: when both rooms were joined, the rest is publishing and subscribing).
 //	    -> {"event":"left","id","room","identity"} when a.from or b.from leaves its room.
 //	    -> {"event":"room_closed","id","room"} when a room closes under the bridge (the bridge is then ended).
 //	    -> {"event":"error","id","message"} when the bridge cannot be made or is lost (it is then gone).
+//	{"op":"release","id"} -> {"event":"released","id"}: a held bridge carries the audio from now on.
 //	{"op":"stop","id"}   -> {"event":"stopped","id"} once both rooms are left (also for an unknown id).
 //	{"op":"stats","id"}  -> {"event":"stats","id","aToB":{"packets","bytes","dtmf"},"bToA":{...}}
 //	                        (bytes: RTP payload bytes, i.e. Opus data)
@@ -63,11 +67,12 @@ type legSpec struct {
 }
 
 type command struct {
-	Op  string   `json:"op"`
-	ID  string   `json:"id"`
-	URL string   `json:"url"`
-	A   *legSpec `json:"a"`
-	B   *legSpec `json:"b"`
+	Op   string   `json:"op"`
+	ID   string   `json:"id"`
+	URL  string   `json:"url"`
+	A    *legSpec `json:"a"`
+	B    *legSpec `json:"b"`
+	Held bool     `json:"held"`
 }
 
 // event is one line on stdout.
@@ -125,6 +130,18 @@ func (f *forwarder) handle(line []byte) {
 		f.startBridge(c)
 	case "stop":
 		f.stopBridge(c.ID)
+	case "release":
+		f.mu.Lock()
+		b := f.bridges[c.ID]
+		f.mu.Unlock()
+		if b == nil {
+			f.out.emit(errorEvent(c.ID, fmt.Sprintf("no bridge %q", c.ID)))
+			return
+		}
+		for _, l := range b.legs {
+			l.out.held.Store(false)
+		}
+		f.out.emit(event{"event": "released", "id": c.ID})
 	case "stats":
 		f.mu.Lock()
 		b := f.bridges[c.ID]

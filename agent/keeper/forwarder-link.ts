@@ -24,6 +24,8 @@ export interface BridgeSpec {
   /** The caller's room: `a.from`'s audio goes to b as "transfer-caller", b's comes back as "transfer-destination". */
   a: BridgeLeg;
   b: BridgeLeg;
+  /** Published but carrying nothing until `release` (a call taken over from a keeper that still carries it). */
+  held?: boolean;
 }
 
 /** How long a bridge took to be ready (ms since the command), and how much of that was joining both rooms. */
@@ -48,6 +50,8 @@ export interface Forwarder extends EventEmitter<LinkEvents> {
   readonly running: boolean;
   /** Resolves once both tracks are published and both sources subscribed; rejects with the forwarder's reason. */
   bridge(spec: BridgeSpec): Promise<BridgeReady | void>;
+  /** A held bridge carries the audio from now on. */
+  release(id: string): void;
   /** Resolves once the bridge has left both rooms (or there was no such bridge). */
   stop(id: string): Promise<void>;
   /** Ends the process (it leaves every room first). */
@@ -116,6 +120,10 @@ export class ForwarderLink extends EventEmitter<LinkEvents> implements Forwarder
       this.#ready.set(spec.id, { resolve: (ready) => resolve(ready ?? {}), reject, timer });
       this.#send({ op: 'bridge', ...spec });
     });
+  }
+
+  release(id: string): void {
+    if (this.running) this.#send({ op: 'release', id });
   }
 
   stop(id: string): Promise<void> {

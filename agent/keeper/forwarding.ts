@@ -3,6 +3,7 @@
 // reports (someone left, a room closed, a bridge lost, the process gone) goes back to the keeper by transfer id.
 import { DESTINATION_IDENTITY } from '../transfer/consultation.ts';
 import type { TransferRecord, TransferRecordStore } from '../transfer/record/store.ts';
+import type { RoomApi } from '../livekit/room-api.ts';
 import type { BridgeReady, Forwarder } from './forwarder-link.ts';
 
 /**
@@ -16,6 +17,18 @@ import type { BridgeReady, Forwarder } from './forwarder-link.ts';
  */
 export const FORWARDER_IDENTITY = 'transfer-forwarder';
 export const forwarderIdentity = (workerKey: string): string => `${FORWARDER_IDENTITY}-${workerKey}`;
+/** How long a bridge taken over from a live keeper stays held, at most, waiting for the old forwarder to leave. */
+export const RELEASE_WAIT_MS = 2000;
+
+/** Resolves once `identity` is not in `room` (looked at every 100 ms), or after `ms` anyway; says which. */
+export async function leftRoom(api: Required<Pick<RoomApi, 'participantIdentities'>>, room: string, identity: string, ms = RELEASE_WAIT_MS): Promise<boolean> {
+  for (const until = Date.now() + ms; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 100))) {
+    const there = await api.participantIdentities(room).catch(() => [identity]);
+    if (there === 'no_room' || !there.includes(identity)) return true;
+  }
+  return false;
+}
+
 /** How long a forwarder pushed out of its rooms waits for the record to name another keeper. */
 export const REPLACED_WAIT_MS = 3000;
 
@@ -54,8 +67,8 @@ export class Forwarding {
 
   constructor(private readonly options: ForwardingOptions) {}
 
-  /** Bridges the record's caller room and consultation room; resolves once both directions are carried. */
-  async bridge(record: TransferRecord): Promise<BridgeReady | void> {
+  /** Bridges the record's caller room and consultation room; resolves once both directions are carried (held: once they could be). */
+  async bridge(record: TransferRecord, held = false): Promise<BridgeReady | void> {
     const forwarder = this.#running();
     const { url, token } = this.options;
     const [callerToken, consultationToken] = await Promise.all([
@@ -68,7 +81,13 @@ export class Forwarding {
       url,
       a: { room: record.callerRoom, token: callerToken, from: record.callerIdentity },
       b: { room: record.consultationRoom!, token: consultationToken, from: DESTINATION_IDENTITY },
+      ...(held ? { held } : {}),
     });
+  }
+
+  /** A held bridge carries the audio from now on. */
+  release(id: string): void {
+    this.#forwarder?.release(id);
   }
 
   /** The forwarder started, if it is not running (before the first bridge, which then need not wait for it). */

@@ -18,7 +18,7 @@ import { errorFields } from '../../core/pii.ts';
 import { FencedError, LEASE_RENEW_MS, type TransferRecord } from '../transfer/record/store.ts';
 import { TransferTimeline } from '../transfer/timeline.ts';
 import { endKept } from './end.ts';
-import { forwarderIdentity, Forwarding, replacedBy, takenOver } from './forwarding.ts';
+import { forwarderIdentity, Forwarding, leftRoom, replacedBy, takenOver } from './forwarding.ts';
 import { ASK_RETRY_MS, HANDOVER_OVERLAP_MS, KEEPER, KEEPER_TRIES, REBRIDGE_DELAY_MS, REBRIDGE_TRIES, type KeeperOptions, type Kept } from './options.ts';
 import { type Carrier, type EndedBy, onTheLine } from './on-the-line.ts';
 import { PresenceWatch } from './presence.ts';
@@ -170,7 +170,9 @@ export class BridgeKeeper {
       if (fence !== undefined) await this.#end(this.#keep(record, fence, carrier), present);
       return;
     }
-    const ready = carrier === 'forwarder' ? await this.#forwarding!.bridge(record) : undefined;
+    // From a keeper that still carries the call (its worker stopping): held until its forwarder has left.
+    const fromKeeper = how === 'drain' && carrier === 'forwarder' && record.owner.startsWith(KEEPER);
+    const ready = carrier === 'forwarder' ? await this.#forwarding!.bridge(record, fromKeeper) : undefined;
     const bridged = this.#now();
     const unbridge = async () => void (carrier === 'forwarder' && (await this.#forwarding?.stop(record.id)));
     const fence = await store.handOver(record.id, record.fence, this.owner).catch(async (error: unknown) => {
@@ -180,11 +182,15 @@ export class BridgeKeeper {
     // Ended meanwhile (a hang-up), or someone else has it now: not ours to carry.
     if (fence === undefined) return unbridge();
     const kept = this.#keep(record, fence, carrier);
+    const handed = this.#now();
+    const oldLeft = fromKeeper ? await leftRoom(this.#options.api, record.callerRoom, forwarderIdentity(record.owner.slice(KEEPER.length))) : undefined;
+    if (fromKeeper) this.#forwarding!.release(record.id);
     kept.timeline.record('kept', {
       carrier,
       from: how === 'ask' ? 'job' : how,
       tookMs: this.#now() - since,
-      steps: { lineMs: looked - since, bridgeMs: bridged - looked, ...(ready ? { forwarder: ready } : {}), recordMs: this.#now() - bridged },
+      steps: { lineMs: looked - since, bridgeMs: bridged - looked, ...(ready ? { forwarder: ready } : {}), recordMs: handed - bridged },
+      ...(fromKeeper ? { held: { ms: this.#now() - handed, oldLeft } } : {}),
       // From a job: since it asked. From a dead carrier: how long nobody attended the call. From a stopping keeper: who.
       ...(how !== 'takeover' && record.handoff && !record.owner.startsWith(KEEPER)
         ? { sinceAskMs: this.#now() - record.handoff.askedAt }
@@ -218,8 +224,9 @@ export class BridgeKeeper {
       await this.#options.store.renew(kept.record.id, kept.fence, kept.record.callerRoom);
     } catch (error) {
       if (!(error instanceof FencedError) || kept.ending) return; // Redis away: the next renewal tries again
-      // Someone else has it (this worker was taken for dead, or stopped): their keeper carries the call now.
-      await this.letGo(kept.record.id);
+      // Someone else has it (this worker was taken for dead, or stopped): their keeper carries the call now (when
+      // stopping, it waits for this one to leave before it carries the call: see #take).
+      await this.letGo(kept.record.id, this.#draining ? 0 : HANDOVER_OVERLAP_MS);
       this.#log({ event: 'keeper_fenced', transfer: kept.record.id });
     }
   }

@@ -15,6 +15,7 @@ export class FakeForwarder extends EventEmitter<LinkEvents> implements Forwarder
   running = true;
   readonly bridged: BridgeSpec[] = [];
   readonly stopped: string[] = [];
+  readonly released: string[] = [];
   fail: string[] = [];
 
   async bridge(spec: BridgeSpec): Promise<void> {
@@ -22,6 +23,9 @@ export class FakeForwarder extends EventEmitter<LinkEvents> implements Forwarder
     const failure = this.fail.shift();
     if (failure) throw new Error(failure);
     this.bridged.push(spec);
+  }
+  release(id: string): void {
+    this.released.push(id);
   }
   async stop(id: string): Promise<void> {
     this.stopped.push(id);

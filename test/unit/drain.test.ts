@@ -103,7 +103,16 @@ describe('a stopping worker hands its bridged calls to another worker', () => {
     expect(await records.store.read(kept.id)).toMatchObject({ owner: 'keeper:worker-b', fence: kept.fence + 1, resumes: 0 });
     expect(b.k.kept.has(kept.id)).toBe(true);
     expect(a.k.kept.size).toBe(0);
-    expect(b.timeline.find((e) => e.type === 'kept')).toMatchObject({ transferId: kept.id, carrier: 'forwarder', from: 'drain', previous: 'keeper:worker-a' });
+    expect(b.timeline.find((e) => e.type === 'kept')).toMatchObject({
+      transferId: kept.id,
+      carrier: 'forwarder',
+      from: 'drain',
+      previous: 'keeper:worker-a',
+      held: { oldLeft: true },
+    });
+    // Bridged held (nothing carried while the old forwarder still is), released once the old one has left.
+    expect(b.forwarder().bridged[0]!.held).toBe(true);
+    expect(b.forwarder().released).toEqual([kept.id]);
     expect(logged.map((e) => e.event)).toEqual(['drain_started', 'drain_handed_over', 'drain_finished']);
     expect(logged[1]).toMatchObject({ transfer: kept.id, to: 'keeper:worker-b' });
   });
@@ -119,6 +128,8 @@ describe('a stopping worker hands its bridged calls to another worker', () => {
     expect(await records.store.read(created.id)).toMatchObject({ owner: 'keeper:worker-b', resumes: 0 });
     expect(a.forwarders.flatMap((f) => f.bridged)).toEqual([]);
     expect(b.timeline.find((e) => e.type === 'kept')).toMatchObject({ from: 'drain', sinceAskMs: expect.any(Number) });
+    // From a job, whose relay stands down once fenced: not held.
+    expect(b.forwarders.flatMap((f) => f.bridged).map((spec) => spec.held)).toEqual([undefined]);
   });
 
   it('is taken by exactly one of the other workers, and never by another worker that is stopping too', async () => {
@@ -257,7 +268,7 @@ describe('the drain is over within its bound', () => {
             log: () => undefined,
           });
           const elapsed = Date.now() - started;
-          expect(elapsed).toBeLessThanOrEqual(boundMs + 150);
+          expect(elapsed).toBeLessThanOrEqual(boundMs + 400);
           expect(report.handedOver + report.notTaken).toBe(ids.length);
           // Let go only of what another keeper has; anything taken well before the give-up is let go.
           for (const id of letGo) expect(takenAfter[ids.indexOf(id)]).toBeDefined();
