@@ -81,29 +81,33 @@ export async function drainWorker(parts: DrainParts): Promise<DrainReport> {
 async function handOverKept(parts: DrainParts, keeper: NonNullable<DrainParts['keeper']>, until: number): Promise<{ handedOver: number; notTaken: number }> {
   const now = parts.now ?? Date.now;
   const started = now();
+  // The calls kept at the signal (the keeper takes no more now); each until another keeper has it, or it ends.
+  const pending = new Set(keeper.kept.keys());
   const offered = new Map<string, number>();
   const leaving: Promise<void>[] = [];
   let handedOver = 0;
-  while (keeper.kept.size > 0 && now() < until) {
+  while (pending.size > 0 && now() < until) {
     await Promise.all(
-      [...keeper.kept.keys()].map(async (id) => {
+      [...pending].map(async (id) => {
+        const record = await parts.store.read(id).catch(() => null); // null: Redis away, looked at again next time
+        if (record === undefined || (record && record.owner !== keeper.owner) || (record && !keeper.kept.has(id))) {
+          pending.delete(id);
+          if (!record || record.owner === keeper.owner) return void parts.log({ event: 'drain_call_ended', transfer: id });
+          // Another keeper has it. Let go at once: its bridge carries nothing until this one's forwarder has left
+          // (keeper.ts #take). (The keeper may have let go already, its renewal fenced.)
+          leaving.push(keeper.letGo(id, 0));
+          handedOver += 1;
+          return void parts.log({ event: 'drain_handed_over', transfer: id, to: record.owner, afterMs: now() - started });
+        }
         if ((offered.get(id) ?? -Infinity) <= now() - OFFER_AGAIN_MS) {
           offered.set(id, now());
           await parts.store.offer(id).catch(() => undefined); // Redis away: offered again next time
         }
-        const record = await parts.store.read(id).catch(() => null);
-        // Gone: the call ended (a keeper that took it saw a hang-up). Another owner: that keeper carries it now.
-        if (record === undefined || (record && record.owner !== keeper.owner)) {
-          // At once: the new keeper's bridge carries nothing until this one's forwarder has left (keeper.ts #take).
-          leaving.push(keeper.letGo(id, 0));
-          handedOver += 1;
-          parts.log({ event: 'drain_handed_over', transfer: id, to: record?.owner ?? 'ended', afterMs: now() - started });
-        }
       }),
     );
-    await sleep(DRAIN_POLL_MS);
+    if (pending.size > 0) await sleep(DRAIN_POLL_MS);
   }
   // The forwarders that are leaving, unless that would take past the bound (the close ends them then).
   await Promise.race([Promise.all(leaving), sleep(Math.max(0, until - now()))]);
-  return { handedOver, notTaken: keeper.kept.size };
+  return { handedOver, notTaken: pending.size };
 }

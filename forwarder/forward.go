@@ -25,7 +25,7 @@ type outTrack struct {
 	*webrtc.TrackLocalStaticRTP
 
 	levelID atomic.Uint32 // the audio-level extension's id on the publishing connection; 0 if not negotiated
-	held    atomic.Bool   // published, carrying nothing yet (a bridge made held, until its release)
+	held    atomic.Bool   // published, carrying silence in place of the audio (a bridge made held, until its release)
 	source  atomic.Uint64 // generation of the track now being followed; older pumps stop
 
 	mu  sync.Mutex
@@ -93,10 +93,10 @@ func (o *outTrack) pump(track *webrtc.TrackRemote, generation uint64, levelID ui
 	}
 }
 
+// opusSilence is a 20 ms Opus frame of silence (CELT, full band, mono; a decoder plays nothing).
+var opusSilence = []byte{0xf8, 0xff, 0xfe}
+
 func (o *outTrack) write(packet *rtp.Packet, generation uint64, sourceLevelID uint8) {
-	if o.held.Load() {
-		return
-	}
 	// The extensions are the subscribing connection's, numbered as it negotiated them; under the publishing
 	// connection's numbers they could mean something else. Drop them, and carry over the audio level alone
 	// (the server's speaker detection reads it). The publisher's interceptors add their own (transport-cc).
@@ -105,6 +105,12 @@ func (o *outTrack) write(packet *rtp.Packet, generation uint64, sourceLevelID ui
 		if v := packet.GetExtension(sourceLevelID); len(v) == 1 {
 			level = []byte{v[0]}
 		}
+	}
+	if o.held.Load() {
+		// Held: the stream runs (so the subscribers' path is set up and playing when it is released) but says
+		// nothing; 127 is the audio level of silence (-127 dBov).
+		packet.Payload = opusSilence
+		level = []byte{127}
 	}
 	packet.Extension = false
 	packet.ExtensionProfile = 0

@@ -69,23 +69,24 @@ func TestProfilesOnlyOnLoopback(t *testing.T) {
 	}
 }
 
-func TestAHeldTrackCarriesNothingUntilReleased(t *testing.T) {
+func TestAHeldTrackCarriesSilenceUntilReleased(t *testing.T) {
 	o, err := newOutTrack("TR_test")
 	if err != nil {
 		t.Fatal(err)
 	}
 	o.held.Store(true)
 	packet := func(seq uint16) *rtp.Packet {
-		return &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(seq) * 960}, Payload: []byte{1, 2, 3}}
+		return &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(seq) * 960}, Payload: []byte{1, 2, 3, 4, 5}}
 	}
-	o.write(packet(1), 1, 0)
-	o.write(packet(2), 1, 0)
-	if n := o.packets.Load(); n != 0 {
-		t.Fatalf("a held track wrote %d packets", n)
+	held := packet(1)
+	o.write(held, 1, 0)
+	if !bytes.Equal(held.Payload, opusSilence) || o.packets.Load() != 1 || o.bytes.Load() != uint64(len(opusSilence)) {
+		t.Fatalf("a held track wrote %v (%d packets, %d bytes), want Opus silence", held.Payload, o.packets.Load(), o.bytes.Load())
 	}
 	o.held.Store(false)
-	o.write(packet(3), 1, 0)
-	if n := o.packets.Load(); n != 1 {
-		t.Fatalf("a released track wrote %d packets, want 1", n)
+	released := packet(2)
+	o.write(released, 1, 0)
+	if !bytes.Equal(released.Payload, []byte{1, 2, 3, 4, 5}) || o.bytes.Load() != uint64(len(opusSilence))+5 {
+		t.Fatalf("a released track wrote %v (%d bytes), want the audio as it came", released.Payload, o.bytes.Load())
 	}
 }

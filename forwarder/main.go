@@ -14,9 +14,10 @@
 //	    Joins A and B with the given tokens (the caller of this process makes them; it holds no API secret),
 //	    carries a.from's audio into B as track "transfer-caller" and b.from's audio into A as track
 //	    "transfer-destination", and a.from's keys (SipDTMF) into B, b.from's into A.
-//	    With "held":true the tracks are published but carry nothing until {"op":"release"}: a keeper taking a call
-//	    over from a live one makes its bridge ready while the old one still carries the call, and releases it
-//	    once the old one has left (so the phones never hear the call twice).
+//	    With "held":true the tracks carry Opus silence in place of the audio until {"op":"release"}: a keeper
+//	    taking a call over from a live one makes its bridge ready while the old one still carries the call, and
+//	    releases it once the old one has left (the phones never hear the call twice, and the new stream is
+//	    already playing when its audio starts).
 //	    -> {"event":"ready","id","ms","joinedMs"} once both tracks are published and both sources subscribed
 //	       (ms: since the command; joinedMs: when both rooms were joined, the rest is publishing and subscribing).
 //	    -> {"event":"left","id","room","identity"} when a.from or b.from leaves its room.
