@@ -17,6 +17,13 @@ import type { BridgeReady, Forwarder } from './forwarder-link.ts';
  */
 export const FORWARDER_IDENTITY = 'transfer-forwarder';
 export const forwarderIdentity = (workerKey: string): string => `${FORWARDER_IDENTITY}-${workerKey}`;
+/**
+ * A bridge taken over from a live keeper is ready (joined, published, subscribed) before the phones' side has
+ * subscribed to its tracks: it stays held this long before the record is taken (and the old forwarder leaves),
+ * so the phones are already receiving its (silent) stream when its audio starts. Measured: 0.9 s on a busy
+ * two-core machine; the server's word that a track is subscribed would be exact (not used yet).
+ */
+export const HELD_SETTLE_MS = 1000;
 /** How long a bridge taken over from a live keeper stays held, at most, waiting for the old forwarder to leave. */
 export const RELEASE_WAIT_MS = 2000;
 

@@ -18,7 +18,7 @@ import { errorFields } from '../../core/pii.ts';
 import { FencedError, LEASE_RENEW_MS, type TransferRecord } from '../transfer/record/store.ts';
 import { TransferTimeline } from '../transfer/timeline.ts';
 import { endKept } from './end.ts';
-import { forwarderIdentity, Forwarding, leftRoom, replacedBy, takenOver } from './forwarding.ts';
+import { forwarderIdentity, Forwarding, HELD_SETTLE_MS, leftRoom, replacedBy, takenOver } from './forwarding.ts';
 import { ASK_RETRY_MS, HANDOVER_OVERLAP_MS, KEEPER, KEEPER_TRIES, REBRIDGE_DELAY_MS, REBRIDGE_TRIES, type KeeperOptions, type Kept } from './options.ts';
 import { type Carrier, type EndedBy, onTheLine } from './on-the-line.ts';
 import { PresenceWatch } from './presence.ts';
@@ -173,6 +173,7 @@ export class BridgeKeeper {
     // From a keeper that still carries the call (its worker stopping): held until its forwarder has left.
     const fromKeeper = how === 'drain' && carrier === 'forwarder' && record.owner.startsWith(KEEPER);
     const ready = carrier === 'forwarder' ? await this.#forwarding!.bridge(record, fromKeeper) : undefined;
+    if (fromKeeper) await new Promise((resolve) => setTimeout(resolve, HELD_SETTLE_MS));
     const bridged = this.#now();
     const unbridge = async () => void (carrier === 'forwarder' && (await this.#forwarding?.stop(record.id)));
     const fence = await store.handOver(record.id, record.fence, this.owner).catch(async (error: unknown) => {
@@ -279,10 +280,7 @@ export class BridgeKeeper {
     await endKept(kept, endedBy, this.#options, this.#forwarding, (entry) => this.#log(entry));
   }
 
-  #with(id: string, act: (kept: Kept) => void): void {
-    const kept = this.#kept.get(id);
-    if (kept) act(kept);
-  }
+  #with = (id: string, act: (kept: Kept) => void): void => void (this.#kept.has(id) && act(this.#kept.get(id)!));
 
   #forget(kept: Kept): void {
     for (const timer of kept.timers) clearInterval(timer);
