@@ -241,8 +241,10 @@ describe('a rolling restart of two workers with transfers in every phase', { tim
     await ringing.desk.press('1');
     await movedTo(ringing, second, signalled);
 
-    // A new call, while the first worker still drains, goes to the second (its caller hangs up once on hold).
-    const fresh = await placeCall('fresh');
+    // A new call, while the first worker still drains, goes to the second (its caller hangs up while its desk
+    // rings).
+    const fresh = await placeCall('fresh', true);
+    await entry(fresh, 'ringing', 15_000);
     expect(await ownerOf(fresh)).toMatch(new RegExp(`^${second.key}/\\d+$`));
     await fresh.caller.hangup();
 
