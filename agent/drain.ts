@@ -2,8 +2,9 @@
 //   - the worker stops taking calls at once (the framework's drain reports it full, so the server offers new
 //     calls to the other workers);
 //   - the bridged calls its keeper carries are offered to the other workers' keepers (the watcher's offers
-//     channel): the first to claim one bridges it with its own forwarder and takes the record over; this keeper
-//     lets go as soon as it sees that (make before break: for a moment both carry the call, nobody hears a gap);
+//     channel): the first to claim one bridges it with its own forwarder, held (silent) while this one still
+//     carries it, and takes the record over; this keeper lets go as soon as it sees that, and the new bridge
+//     is released once this one's forwarder has left (keeper.ts #take): nobody hears it twice, or for long not;
 //   - its jobs go on as if nothing happened: a transfer on hold, ringing or being briefed finishes here, and a
 //     call that gets bridged meanwhile is offered to the other keepers in the same way, so the job can end;
 //   - at the bound, what is left is ended here: a job still running is closed by the framework; a conversation

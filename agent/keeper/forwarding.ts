@@ -10,10 +10,10 @@ import type { BridgeReady, Forwarder } from './forwarder-link.ts';
  * The identity a keeper's forwarder joins both rooms with: `transfer-forwarder-<worker key>`, the same for every
  * bridge of that keeper, so a forwarder that died is replaced in the rooms at once by the next one's join (the
  * server removes the duplicate). Another keeper's forwarder has another identity: a keeper taking a call over
- * from a live one (a worker stopping, drain.ts) bridges it first, then takes the record, and the old one leaves
- * once it sees that (make before break: for a moment the call is carried twice, never not at all). A forwarder
- * pushed out by a duplicate nonetheless (two workers given one key) waits for the record to change hands before
- * it bridges again, as bridging again would push the other one out.
+ * from a live one (a worker stopping, drain.ts) bridges it held (silent) beside the old one, takes the record,
+ * and releases its bridge once the old one has left (keeper.ts #take). A forwarder pushed out by a duplicate
+ * nonetheless (two workers given one key) waits for the record to change hands before it bridges again, as
+ * bridging again would push the other one out.
  */
 export const FORWARDER_IDENTITY = 'transfer-forwarder';
 export const forwarderIdentity = (workerKey: string): string => `${FORWARDER_IDENTITY}-${workerKey}`;
