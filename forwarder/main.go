@@ -132,29 +132,30 @@ func (f *forwarder) handle(line []byte) {
 	case "stop":
 		f.stopBridge(c.ID)
 	case "release":
-		f.mu.Lock()
-		b := f.bridges[c.ID]
-		f.mu.Unlock()
-		if b == nil {
-			f.out.emit(errorEvent(c.ID, fmt.Sprintf("no bridge %q", c.ID)))
-			return
+		if b := f.existing(c.ID); b != nil {
+			for _, l := range b.legs {
+				l.out.held.Store(false)
+			}
+			f.out.emit(event{"event": "released", "id": c.ID})
 		}
-		for _, l := range b.legs {
-			l.out.held.Store(false)
-		}
-		f.out.emit(event{"event": "released", "id": c.ID})
 	case "stats":
-		f.mu.Lock()
-		b := f.bridges[c.ID]
-		f.mu.Unlock()
-		if b == nil {
-			f.out.emit(errorEvent(c.ID, fmt.Sprintf("no bridge %q", c.ID)))
-			return
+		if b := f.existing(c.ID); b != nil {
+			f.out.emit(b.stats())
 		}
-		f.out.emit(b.stats())
 	default:
 		f.out.emit(errorEvent("", fmt.Sprintf("unknown op %q", c.Op)))
 	}
+}
+
+// existing is the bridge of that id; without one it answers an error naming the id, and is nil.
+func (f *forwarder) existing(id string) *bridge {
+	f.mu.Lock()
+	b := f.bridges[id]
+	f.mu.Unlock()
+	if b == nil {
+		f.out.emit(errorEvent(id, fmt.Sprintf("no bridge %q", id)))
+	}
+	return b
 }
 
 func validate(c command) error {

@@ -28,11 +28,16 @@ export const HELD_SETTLE_MS = 1000;
 export const RELEASE_WAIT_MS = 2000;
 
 /** Resolves once `identity` is not in `room` (looked at every 100 ms), or after `ms` anyway; says which. */
-export async function leftRoom(api: Required<Pick<RoomApi, 'participantIdentities'>>, room: string, identity: string, ms = RELEASE_WAIT_MS): Promise<boolean> {
-  for (const until = Date.now() + ms; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 100))) {
+export function leftRoom(api: Required<Pick<RoomApi, 'participantIdentities'>>, room: string, identity: string, ms = RELEASE_WAIT_MS): Promise<boolean> {
+  return within(ms, async () => {
     const there = await api.participantIdentities(room).catch(() => [identity]);
-    if (there === 'no_room' || !there.includes(identity)) return true;
-  }
+    return there === 'no_room' || !there.includes(identity);
+  });
+}
+
+/** True once `check` is, looked at every 100 ms; false if it never is within `ms`. */
+async function within(ms: number, check: () => Promise<boolean>): Promise<boolean> {
+  for (const until = Date.now() + ms; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 100))) if (await check()) return true;
   return false;
 }
 
@@ -43,12 +48,11 @@ export const REPLACED_WAIT_MS = 3000;
 export const replacedBy = (message: string): boolean => message.includes('DUPLICATE_IDENTITY');
 
 /** True once record `id` has another fence than `fence` (or is gone) within `ms`: another keeper has the call. */
-export async function takenOver(store: Pick<TransferRecordStore, 'read'>, id: string, fence: number, ms = REPLACED_WAIT_MS): Promise<boolean> {
-  for (const until = Date.now() + ms; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 100))) {
+export function takenOver(store: Pick<TransferRecordStore, 'read'>, id: string, fence: number, ms = REPLACED_WAIT_MS): Promise<boolean> {
+  return within(ms, async () => {
     const record = await store.read(id).catch(() => null);
-    if (record === undefined || (record && record.fence !== fence)) return true;
-  }
-  return false;
+    return record === undefined || (record !== null && record.fence !== fence);
+  });
 }
 
 export interface ForwardingOptions {

@@ -10,8 +10,16 @@ import { processAlive } from '../../agent/takeover/watcher.ts';
 import type { TransferRecord } from '../../agent/transfer/record/store.ts';
 import { AGENT_KIND, roomService } from '../support/calls.ts';
 import { eventually } from '../support/rooms.ts';
-import type { Phone } from '../../phones/index.ts';
-import { BACK_WITHIN_MS, reportGap, startTakeoverWorker, takeoverRecords, toneBack, type TakeoverCast, type TakeoverRecords } from '../support/takeover.ts';
+import {
+  BACK_WITHIN_MS,
+  longestWithout,
+  reportGap,
+  startTakeoverWorker,
+  takeoverRecords,
+  toneBack,
+  type TakeoverCast,
+  type TakeoverRecords,
+} from '../support/takeover.ts';
 import { at, DESTINATION_TONE_HZ, placeTransferCall, timelineEntry, type TransferCall } from '../support/transfer-call.ts';
 
 const stack = inject('stack');
@@ -62,17 +70,6 @@ async function keptCall(name: string): Promise<{ call: TransferCall; pid: number
 async function noAgentIn(room: string): Promise<void> {
   const rooms = roomService(stack);
   await eventually(async () => !(await rooms.listParticipants(room)).some((p) => p.kind === AGENT_KIND), 10_000, 'the job to leave the call room');
-}
-
-/** The longest run of 100 ms windows between `from` and `to` in which `phone` does not hear the tone at `hz`. */
-function longestWithout(phone: Phone, hz: number, from: number, to: number): number {
-  let longest = 0;
-  let run = 0;
-  for (let t = from; t + 100 <= to; t += 100) {
-    run = phone.received.toneRatio(hz, t, t + 100) < 0.5 ? run + 100 : 0;
-    longest = Math.max(longest, run);
-  }
-  return longest;
 }
 
 /** The worker's forwarder: its child process running the wt-forwarder binary. */

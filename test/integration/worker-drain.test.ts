@@ -19,7 +19,7 @@ import { AGENT_KIND, AGENT_NUMBER, callerNumber, roomService } from '../support/
 import { allOf, FakeOpenAI, hasToolResult, lastUserMessageIncludes, systemPromptIncludes, toolsInclude } from '../support/fake-openai/index.ts';
 import type { ChatRequest } from '../support/fake-openai/matchers.ts';
 import { eventually } from '../support/rooms.ts';
-import { reportGap, takeoverRecords, type TakeoverRecords } from '../support/takeover.ts';
+import { longestWithout, reportGap, takeoverRecords, type TakeoverRecords } from '../support/takeover.ts';
 import { at, CALLER_REQUEST, DESTINATION_TONE_HZ, holdToneWav, settingsFile, waitForSpeech } from '../support/transfer-call.ts';
 import type { TransferRecord } from '../../agent/transfer/record/store.ts';
 
@@ -154,17 +154,6 @@ async function entry(call: Call, type: string, ms: number, test: (e: Record<stri
 const phaseOf = async (call: Call) => (await records.store.read(call.record.id))?.phase;
 const ownerOf = async (call: Call) => (await records.store.read(call.record.id))?.owner;
 
-/** The longest run of 100 ms windows from `from` to `to` in which `phone` does not hear the person's tone. */
-function longestWithoutTone(phone: Phone, from: number, to: number): number {
-  let longest = 0;
-  let run = 0;
-  for (let t = from; t + 100 <= to; t += 100) {
-    run = phone.received.toneRatio(DESTINATION_TONE_HZ, t, t + 100) < 0.5 ? run + 100 : 0;
-    longest = Math.max(longest, run);
-  }
-  return longest;
-}
-
 /** Waits until `call` is kept by `worker`'s keeper (from a stopping worker), then checks the caller heard no gap. */
 async function movedTo(call: Call, worker: Worker, since: number): Promise<number> {
   const kept = await entry(call, 'kept', 45_000, (e) => e.from === 'drain' && at(e) >= since);
@@ -175,7 +164,7 @@ async function movedTo(call: Call, worker: Worker, since: number): Promise<numbe
   const from = Math.max(at(kept) - HANDOVER_WINDOW_MS / 2, bridged ? at(bridged) + 1000 : 0);
   const to = at(kept) + HANDOVER_WINDOW_MS / 2;
   await sleep(Math.max(0, to - Date.now()));
-  const gap = longestWithoutTone(call.caller, from, to);
+  const gap = longestWithout(call.caller, DESTINATION_TONE_HZ, from, to);
   const quiet = [];
   for (let t = from; t + 100 <= to; t += 100) if (call.caller.received.toneRatio(DESTINATION_TONE_HZ, t, t + 100) < 0.5) quiet.push(t - at(kept));
   console.log(JSON.stringify({ call: call.name, keptAt: kept.at, windowMs: [from - at(kept), to - at(kept)], withoutToneMsFromKept: quiet }));

@@ -89,6 +89,17 @@ export function reportGap(what: string, ms: number): void {
   console.log(JSON.stringify({ takeoverGapAtPhone: what, ms }));
 }
 
+/** The longest run of 100 ms windows between `from` and `to` in which `phone` does not hear the tone at `hz`. */
+export function longestWithout(phone: Phone, hz: number, from: number, to: number): number {
+  let longest = 0;
+  let run = 0;
+  for (let t = from; t + 100 <= to; t += 100) {
+    run = phone.received.toneRatio(hz, t, t + 100) < 0.5 ? run + 100 : 0;
+    longest = Math.max(longest, run);
+  }
+  return longest;
+}
+
 /** The first 500 ms window from `after` in which `phone` hears the tone at `hz` (ratio > 0.5), or undefined. */
 function toneFrom(phone: Phone, hz: number, after: number): number | undefined {
   for (let t = after; t + 500 <= Date.now(); t += 100) if (phone.received.toneRatio(hz, t, t + 500) > 0.5) return t;
