@@ -15,6 +15,9 @@ import type { CallerHold } from './hold/caller-hold.ts';
 import type { TransferLinks } from './links.ts';
 
 export const DESTINATION_IDENTITY = 'transfer-destination';
+/** How often an abandoned dial's leg is looked for, and how long past its ringing time. */
+const SWEEP_EVERY_MS = 1000;
+const SWEEP_GRACE_MS = 5000;
 
 export interface ConsultationOptions {
   context: AttemptContext;
@@ -63,6 +66,12 @@ export class Consultation {
     if (!authorised || signal.aborted) return;
     await this.options.api.createRoom(this.name, { emptyTimeoutS: 60, maxParticipants: 3 });
     const room = await this.options.links.join(this.name);
+    if (signal.aborted) {
+      // The transfer ended while the room was made (the caller hung up): close() may have deleted it already,
+      // and this join made it again.
+      await Promise.all([settleWithin(room.disconnect(), DISCONNECT_TIMEOUT_MS), quietly(this.options.api.deleteRoom(this.name))]);
+      return;
+    }
     this.adopt(room);
     this.options.onJoined(room);
     await this.dialInto(authorised, signal);
@@ -97,7 +106,14 @@ export class Consultation {
     const { context, fromNumber } = this.options;
     context.timeline.record('dialing', { ...destinationFields(authorised.destination), ...pii({ phoneNumber: fromNumber ?? '' }) });
     const result = await this.options.links.dial(
-      { dial: authorised, room: this.name, identity: DESTINATION_IDENTITY, fromNumber, ringingTimeoutMs: this.options.ringingTimeoutMs },
+      {
+        dial: authorised,
+        room: this.name,
+        identity: DESTINATION_IDENTITY,
+        fromNumber,
+        ringingTimeoutMs: this.options.ringingTimeoutMs,
+        abandoned: (answered) => void this.#sweep(answered),
+      },
       signal,
     );
     if (result.ok) {
@@ -150,6 +166,24 @@ export class Consultation {
   /** The worker leaves and the room goes, side by side; the listeners were removed with the attempt's. */
   async close(): Promise<void> {
     await Promise.all([settleWithin(this.#room?.disconnect(), DISCONNECT_TIMEOUT_MS), quietly(this.options.api.deleteRoom(this.name))]);
+  }
+
+  /**
+   * A dial given up in flight (the caller hung up as it left) may still reach the person: livekit-sip rings
+   * them and puts them in the room, making it again if close() deleted it, where nobody would ever speak to
+   * them. Until the dial settles their leg is removed whenever it is there (a ringing one is cancelled), and
+   * then the room is deleted once more.
+   */
+  async #sweep(answered: Promise<boolean>): Promise<void> {
+    const { api, ringingTimeoutMs } = this.options;
+    let settled = false;
+    void answered.then(() => (settled = true));
+    const until = Date.now() + ringingTimeoutMs + SWEEP_GRACE_MS;
+    while (!settled && Date.now() < until) {
+      await Promise.race([answered, new Promise((r) => setTimeout(r, SWEEP_EVERY_MS))]);
+      await quietly(api.removeParticipant(this.name, DESTINATION_IDENTITY));
+    }
+    await quietly(api.deleteRoom(this.name));
   }
 
   #watch(room: Room): void {

@@ -2,6 +2,8 @@
 // destination rings or is being briefed. Nobody is left on hold or on a dead line.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rms } from '../../phones/index.ts';
+import { roomService } from '../support/calls.ts';
+import { eventually } from '../support/rooms.ts';
 import {
   at,
   placeTransferCall,
@@ -68,6 +70,37 @@ describe('hang-ups during a warm transfer', () => {
     await caller.hangup();
     await callee.waitForEvent('cancel-received', 15_000);
     expect(await timelineEntry(cast.worker, 'ended', 15_000, started)).toMatchObject({ outcome: 'caller_hung_up' });
+  });
+
+  it('caller hangs up as the dial leaves and the person answers at once: their line is closed, not left dead', async () => {
+    // The race behind it: the job deletes the consultation room while the dial is on its way, and the person's
+    // answer (or the worker's late join) makes the room again. How often this timing hits it depends on the
+    // machine's load; test/unit/consultation-abandoned-dial.test.ts drives each side of it with fakes.
+    const started = Date.now();
+    call = await placeTransferCall(stack, 'caller-hangs-up-at-dial', { ringMs: 0 });
+    const { caller, callee } = call;
+    await timelineEntry(cast.worker, 'dialing', 45_000, started);
+    await caller.hangup();
+    expect(await timelineEntry(cast.worker, 'ended', 15_000, started)).toMatchObject({ outcome: 'caller_hung_up' });
+    expect(timelineEntries(cast.worker, 'briefing_started', started)).toEqual([]);
+    // Their phone was either never answered, or is hung up on within seconds of the answer.
+    await new Promise((r) => setTimeout(r, 3000));
+    if (callee.events.some((e) => e.type === 'answered')) expect((await callee.waitEnded(10_000)).hungUpBy).toBe('remote');
+    const rooms = roomService(stack);
+    let holding: string[] = [];
+    await eventually(
+      async () => {
+        holding = [];
+        for (const room of await rooms.listRooms()) {
+          if ((await rooms.listParticipants(room.name)).some((p) => p.identity === 'transfer-destination')) holding.push(room.name);
+        }
+        return holding.length === 0;
+      },
+      10_000,
+      'no room left holding the person',
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}: ${holding.join(', ')}`);
+    });
   });
 
   it('caller hangs up during the briefing: the destination hears why before the line closes', async () => {

@@ -13,6 +13,11 @@ export interface DialRequest {
   /** Caller ID the destination sees. */
   fromNumber: string | undefined;
   ringingTimeoutMs: number;
+  /**
+   * Told when the dial is given up (the signal aborted) while still in flight, with whether the person answered
+   * in the end: livekit-sip goes on ringing them and puts them in the room (making it again if it was deleted).
+   */
+  abandoned?(answered: Promise<boolean>): void;
 }
 
 export type DialResult = { ok: true } | { ok: false; reason: DialFailure; sipStatus?: number; message: string };
@@ -24,6 +29,8 @@ export function ringingTimeoutSeconds(ms: number): number {
 
 export async function dial(credentials: LiveKitCredentials, request: DialRequest, signal: AbortSignal): Promise<DialResult> {
   assertAuthorised(request.dial);
+  // Given up before it left: nothing is dialled.
+  if (signal.aborted) throw signal.reason;
   const sip = new SipClient(httpUrl(credentials.url), credentials.apiKey, credentials.apiSecret);
   const { target } = request.dial;
   const options = {
@@ -45,8 +52,14 @@ export async function dial(credentials: LiveKitCredentials, request: DialRequest
     await Promise.race([call, aborted]);
     return { ok: true };
   } catch (error) {
-    if (signal.aborted) throw error;
-    return classifyDialError(error);
+    if (!signal.aborted) return classifyDialError(error);
+    request.abandoned?.(
+      call.then(
+        () => true,
+        () => false,
+      ),
+    );
+    throw error;
   } finally {
     call.catch(() => undefined);
   }
