@@ -66,7 +66,7 @@ export class Consultation {
     if (!authorised || signal.aborted) return;
     await this.options.api.createRoom(this.name, { emptyTimeoutS: 60, maxParticipants: 3 });
     const room = await this.options.links.join(this.name);
-    if (signal.aborted) {
+    if (this.#endedDuring(signal)) {
       // The transfer ended while the room was made (the caller hung up): close() may have deleted it already,
       // and this join made it again.
       await Promise.all([settleWithin(room.disconnect(), DISCONNECT_TIMEOUT_MS), quietly(this.options.api.deleteRoom(this.name))]);
@@ -112,7 +112,7 @@ export class Consultation {
         identity: DESTINATION_IDENTITY,
         fromNumber,
         ringingTimeoutMs: this.options.ringingTimeoutMs,
-        abandoned: (answered) => void this.#sweep(answered),
+        abandoned: (answered) => void (this.#endedDuring(signal) && this.#sweep(answered)),
       },
       signal,
     );
@@ -166,6 +166,14 @@ export class Consultation {
   /** The worker leaves and the room goes, side by side; the listeners were removed with the attempt's. */
   async close(): Promise<void> {
     await Promise.all([settleWithin(this.#room?.disconnect(), DISCONNECT_TIMEOUT_MS), quietly(this.options.api.deleteRoom(this.name))]);
+  }
+
+  /**
+   * The transfer ended while this effect ran. Only that: a taken-over leg dialled again may be seen answering
+   * by the room's watch first, which moves the transfer on to the briefing and aborts the dial as well.
+   */
+  #endedDuring(signal: AbortSignal): boolean {
+    return signal.aborted && this.options.context.phase().kind === 'ended';
   }
 
   /**

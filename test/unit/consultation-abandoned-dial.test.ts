@@ -19,13 +19,21 @@ const parsed = parseDestination('+15125551234');
 if (!parsed.ok) throw new Error(parsed.error);
 const authorised = { destination: parsed.destination, target: { via: 'trunk', trunkId: 'ST_pstn', number: '+15125551234' } } as unknown as AuthorisedDial;
 
-function consultation(links: Pick<TransferLinks, 'join' | 'dial'>, ringingTimeoutMs = 3000): { consultation: Consultation; calls: LoggedCall[] } {
+interface Made {
+  consultation: Consultation;
+  calls: LoggedCall[];
+  /** Where the transfer is: the tests move it on as the machine would, before aborting the dial. */
+  phase: { kind: string };
+}
+
+function consultation(links: Pick<TransferLinks, 'join' | 'dial'>, ringingTimeoutMs = 3000): Made {
   const { api, calls } = recordingRoomApi();
+  const phase = { kind: 'dialing' };
   const context = {
     timeline: { record: (type: string) => void calls.push(['timeline', type]) },
     send: (event: { type: string }) => void calls.push(['send', event.type]),
     listen: () => undefined,
-    phase: () => ({ kind: 'dialing', ringing: false }),
+    phase: () => phase,
   } as unknown as AttemptContext;
   const made = new Consultation({
     context,
@@ -41,7 +49,7 @@ function consultation(links: Pick<TransferLinks, 'join' | 'dial'>, ringingTimeou
     resumed: false,
     onJoined: () => void calls.push(['joined']),
   });
-  return { consultation: made, calls };
+  return { consultation: made, calls, phase };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -50,9 +58,14 @@ describe('a dial the transfer gives up on the way', () => {
   it('dials nobody when the transfer ended while the room was joined, and deletes the room the late join made again', async () => {
     const controller = new AbortController();
     let dialled = 0;
-    const { consultation: c, calls } = consultation({
+    const {
+      consultation: c,
+      calls,
+      phase,
+    } = consultation({
       join: async (name) => {
         // The caller hangs up meanwhile: the transfer ends and close() deletes the room before this join lands.
+        phase.kind = 'ended';
         controller.abort(new Error('transfer left dialing for ended'));
         await c.close();
         return fakeRoom(name, { onEffect: (effect) => void calls.push([effect.kind, effect.room]) });
@@ -71,7 +84,11 @@ describe('a dial the transfer gives up on the way', () => {
   it('removes a person answered after the end from the room, which it deletes again; a leg still ringing is cancelled the same way', async () => {
     const controller = new AbortController();
     let answer!: (answered: boolean) => void;
-    const { consultation: c, calls } = consultation({
+    const {
+      consultation: c,
+      calls,
+      phase,
+    } = consultation({
       join: async (name) => fakeRoom(name),
       dial: (request: DialRequest, signal: AbortSignal): Promise<DialResult> =>
         new Promise((_, reject) => {
@@ -84,6 +101,7 @@ describe('a dial the transfer gives up on the way', () => {
     });
     const dialling = c.dial(controller.signal);
     await sleep(10);
+    phase.kind = 'ended';
     controller.abort(new Error('transfer left dialing for ended'));
     await expect(dialling).rejects.toThrow(/left dialing/);
     await c.close();
@@ -99,7 +117,11 @@ describe('a dial the transfer gives up on the way', () => {
 
   it('stops looking once the ringing time is over, even if the dial never settles', async () => {
     const controller = new AbortController();
-    const { consultation: c, calls } = consultation(
+    const {
+      consultation: c,
+      calls,
+      phase,
+    } = consultation(
       {
         join: async (name) => fakeRoom(name),
         dial: (request, signal) =>
@@ -114,6 +136,7 @@ describe('a dial the transfer gives up on the way', () => {
     );
     const dialling = c.dial(controller.signal);
     await sleep(10);
+    phase.kind = 'ended';
     controller.abort(new Error('ended'));
     await dialling.catch(() => undefined);
     calls.length = 0;
@@ -126,4 +149,33 @@ describe('a dial the transfer gives up on the way', () => {
     await sleep(1500);
     expect(calls.length).toBe(count);
   }, 15_000);
+
+  it('leaves alone a leg whose answer moved the transfer on to the briefing (a taken-over leg dialled again)', async () => {
+    const controller = new AbortController();
+    let answer!: (answered: boolean) => void;
+    const {
+      consultation: c,
+      calls,
+      phase,
+    } = consultation({
+      join: async (name) => fakeRoom(name),
+      dial: (request, signal) =>
+        new Promise((_, reject) =>
+          signal.addEventListener('abort', () => {
+            request.abandoned?.(new Promise((r) => (answer = r)));
+            reject(signal.reason);
+          }),
+        ),
+    });
+    const dialling = c.dial(controller.signal);
+    await sleep(10);
+    // The room's watch saw the person answer before the dial's own answer came back.
+    phase.kind = 'briefing';
+    controller.abort(new Error('transfer left dialing for briefing'));
+    await dialling.catch(() => undefined);
+    calls.length = 0;
+    answer(true);
+    await sleep(1200);
+    expect(calls).toEqual([]);
+  });
 });
