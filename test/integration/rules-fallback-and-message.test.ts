@@ -14,6 +14,7 @@ import {
 } from '../support/fake-openai/index.ts';
 import type { ChatRequest } from '../support/fake-openai/matchers.ts';
 import { startCallee, type Phone } from '../../phones/index.ts';
+import { eventually } from '../support/rooms.ts';
 import {
   at,
   CALLER_REQUEST,
@@ -131,6 +132,7 @@ describe('a rule with two destinations', () => {
       message: 'Please call me about the double charge.',
     });
     expect(stored[0]?.['lk.pii.caller_number']).toBe(call.from);
-    expect(cast.worker.log()).toContain('"event":"message_taken"');
+    // The event line reaches the worker's output through the job process's pipe, a moment after the file is written.
+    await eventually(() => cast.worker.log().includes('"event":"message_taken"'), 5000, 'the message_taken event in the worker log');
   });
 });
