@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import type { AttemptContext } from '../../agent/transfer/attempt-context.ts';
 import { Consultation, DESTINATION_IDENTITY } from '../../agent/transfer/consultation.ts';
 import type { AuthorisedDial } from '../../agent/transfer/dial/authorise.ts';
-import type { DialRequest, DialResult } from '../../agent/transfer/dial/dial.ts';
 import type { CallerHold } from '../../agent/transfer/hold/caller-hold.ts';
 import type { TransferLinks } from '../../agent/transfer/links.ts';
 import { parseDestination } from '../../settings/destination.ts';
@@ -54,6 +53,37 @@ function consultation(links: Pick<TransferLinks, 'join' | 'dial'>, ringingTimeou
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A SIP leg in flight: whether the person answers in the end, settled by the test. */
+function inFlight(): { answered: Promise<boolean>; answer: (answered: boolean) => void } {
+  let answer!: (answered: boolean) => void;
+  const answered = new Promise<boolean>((r) => (answer = r));
+  return { answered, answer };
+}
+
+/** As dial.ts does once the INVITE is out: given up, it tells of the leg still in flight, then throws. */
+const dialInFlight =
+  (leg: Promise<boolean>): TransferLinks['dial'] =>
+  (request, signal) =>
+    new Promise((_, reject) =>
+      signal.addEventListener('abort', () => {
+        request.abandoned?.(leg);
+        reject(signal.reason);
+      }),
+    );
+
+/** Starts the dial, then moves the transfer to `kind` and aborts it, as the machine would; the dial's error. */
+async function giveUp({ consultation: c, phase }: Made, kind: string): Promise<Error | undefined> {
+  const controller = new AbortController();
+  const dialling = c.dial(controller.signal);
+  await sleep(10);
+  phase.kind = kind;
+  controller.abort(new Error(`transfer left dialing for ${kind}`));
+  return dialling.then(
+    () => undefined,
+    (error: Error) => error,
+  );
+}
+
 describe('a dial the transfer gives up on the way', () => {
   it('dials nobody when the transfer ended while the room was joined, and deletes the room the late join made again', async () => {
     const controller = new AbortController();
@@ -82,63 +112,25 @@ describe('a dial the transfer gives up on the way', () => {
   });
 
   it('removes a person answered after the end from the room, which it deletes again; a leg still ringing is cancelled the same way', async () => {
-    const controller = new AbortController();
-    let answer!: (answered: boolean) => void;
-    const {
-      consultation: c,
-      calls,
-      phase,
-    } = consultation({
-      join: async (name) => fakeRoom(name),
-      dial: (request: DialRequest, signal: AbortSignal): Promise<DialResult> =>
-        new Promise((_, reject) => {
-          // As dial.ts does: the INVITE is out; on abort the caller is told of the leg still in flight.
-          signal.addEventListener('abort', () => {
-            request.abandoned?.(new Promise((r) => (answer = r)));
-            reject(signal.reason);
-          });
-        }),
-    });
-    const dialling = c.dial(controller.signal);
-    await sleep(10);
-    phase.kind = 'ended';
-    controller.abort(new Error('transfer left dialing for ended'));
-    await expect(dialling).rejects.toThrow(/left dialing/);
+    const leg = inFlight();
+    const made = consultation({ join: async (name) => fakeRoom(name), dial: dialInFlight(leg.answered) });
+    expect((await giveUp(made, 'ended'))?.message).toMatch(/left dialing/);
+    const { consultation: c, calls } = made;
     await c.close();
     calls.length = 0;
     // While the person's phone rings, their leg is looked for about once a second (and removed: a cancel).
     await sleep(1200);
     expect(calls.map((call) => call.join(' '))).toEqual([`removeParticipant ${ROOM} ${DESTINATION_IDENTITY}`]);
     // They answer into the room made again: removed at once, and the room deleted.
-    answer(true);
+    leg.answer(true);
     await sleep(50);
     expect(calls.map((call) => call.join(' ')).slice(1)).toEqual([`removeParticipant ${ROOM} ${DESTINATION_IDENTITY}`, `deleteRoom ${ROOM}`]);
   });
 
   it('stops looking once the ringing time is over, even if the dial never settles', async () => {
-    const controller = new AbortController();
-    const {
-      consultation: c,
-      calls,
-      phase,
-    } = consultation(
-      {
-        join: async (name) => fakeRoom(name),
-        dial: (request, signal) =>
-          new Promise((_, reject) =>
-            signal.addEventListener('abort', () => {
-              request.abandoned?.(new Promise(() => undefined));
-              reject(signal.reason);
-            }),
-          ),
-      },
-      0,
-    );
-    const dialling = c.dial(controller.signal);
-    await sleep(10);
-    phase.kind = 'ended';
-    controller.abort(new Error('ended'));
-    await dialling.catch(() => undefined);
+    const made = consultation({ join: async (name) => fakeRoom(name), dial: dialInFlight(new Promise(() => undefined)) }, 0);
+    await giveUp(made, 'ended');
+    const { calls } = made;
     calls.length = 0;
     // Ringing time 0 plus the 5 s of grace: five or six looks, then the room deleted, then nothing more.
     await sleep(7500);
@@ -151,31 +143,13 @@ describe('a dial the transfer gives up on the way', () => {
   }, 15_000);
 
   it('leaves alone a leg whose answer moved the transfer on to the briefing (a taken-over leg dialled again)', async () => {
-    const controller = new AbortController();
-    let answer!: (answered: boolean) => void;
-    const {
-      consultation: c,
-      calls,
-      phase,
-    } = consultation({
-      join: async (name) => fakeRoom(name),
-      dial: (request, signal) =>
-        new Promise((_, reject) =>
-          signal.addEventListener('abort', () => {
-            request.abandoned?.(new Promise((r) => (answer = r)));
-            reject(signal.reason);
-          }),
-        ),
-    });
-    const dialling = c.dial(controller.signal);
-    await sleep(10);
+    const leg = inFlight();
+    const made = consultation({ join: async (name) => fakeRoom(name), dial: dialInFlight(leg.answered) });
     // The room's watch saw the person answer before the dial's own answer came back.
-    phase.kind = 'briefing';
-    controller.abort(new Error('transfer left dialing for briefing'));
-    await dialling.catch(() => undefined);
-    calls.length = 0;
-    answer(true);
+    await giveUp(made, 'briefing');
+    made.calls.length = 0;
+    leg.answer(true);
     await sleep(1200);
-    expect(calls).toEqual([]);
+    expect(made.calls).toEqual([]);
   });
 });
