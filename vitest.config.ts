@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     // Integration tests share one local stack and fixed SIP ports; unit tests are quick enough in series.
+    // `npm test` runs the integration project beside the other two (test/lanes.sh).
     fileParallelism: false,
     projects: [
       {
