@@ -32,9 +32,9 @@ export default defineAgent({
   entry: async (ctx: JobContext) => {
     measureLoopDelay((report) => ctx.addShutdownCallback(report));
     const prepared = ctx.proc.userData.prepared as Prepared;
-    const { config, vad, redis } = prepared;
+    const { config, vad, briefingVad, redis } = prepared;
     const metrics = jobMetrics(config, redis);
-    const models = { ...createModels(config, vad), ...(prepared.phrases ? { phrases: prepared.phrases } : {}) };
+    const models = { ...createModels(config, vad, briefingVad), ...(prepared.phrases ? { phrases: prepared.phrases } : {}) };
     const api = roomServiceApi(config.livekit);
     const metadata = ctx.job.metadata;
     let call: SettingsForCall;

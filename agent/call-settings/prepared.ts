@@ -8,7 +8,7 @@ import { briefingIntro, DECISION_QUESTION } from '../../prompts/briefing.ts';
 import { proposalsFromEnv, withProposals } from '../../settings/rules/model-compile.ts';
 import type { AgentSettings, SettingsSet } from '../../settings/settings.ts';
 import type { WorkerConfig } from '../config.ts';
-import { createModels } from '../conversation/models.ts';
+import { BRIEFING_SILENCE_MS, createModels } from '../conversation/models.ts';
 import { Phrases } from '../conversation/speech/phrases.ts';
 import { connectRedis } from '../redis.ts';
 import { type HoldMusic, loadHoldMusicShared } from '../transfer/hold/music.ts';
@@ -27,6 +27,8 @@ export type Prepared = (
   /** This process's Redis client (REDIS_URL), shared by the calls it runs. */
   redis: Redis;
   vad: VAD;
+  /** The briefing session's VAD: the same model, ending an utterance after a shorter silence (models.ts). */
+  briefingVad: VAD;
   phrases: Phrases | undefined;
 };
 
@@ -42,8 +44,8 @@ export async function prepareJobProcess(config: WorkerConfig): Promise<Prepared>
   if (config.settingsStore) {
     // A call with the store reads its agent when it starts; nothing is decoded ahead but the built-in music.
     const store = await StoreSettingsSource.open(config.settingsStore.url, config.settingsStore.prefix, loadHoldMusicShared(redis));
-    const vad = await silero.VAD.load();
-    return { config, store, redis, vad, phrases: await preparePhrases(config, vad, []) };
+    const { vad, briefingVad } = await loadVads();
+    return { config, store, redis, vad, briefingVad, phrases: await preparePhrases(config, vad, []) };
   }
   // The plans the main process accepted from the model, checked again here; else the parser's.
   const settings = withProposals(await resolveSettings(config), proposalsFromEnv());
@@ -52,13 +54,18 @@ export async function prepareJobProcess(config: WorkerConfig): Promise<Prepared>
     const file = agent.warmTransfer.holdMusic ?? '';
     if (!music.has(file)) music.set(file, await loadHoldMusicShared(redis, file || undefined));
   }
-  const vad = await silero.VAD.load();
+  const { vad, briefingVad } = await loadVads();
   const phrases = await preparePhrases(
     config,
     vad,
     [...settings.agents.values()].map((agent) => agent.greeting),
   );
-  return { config, settings, redis, music, vad, phrases };
+  return { config, settings, redis, music, vad, briefingVad, phrases };
+}
+
+/** Silero's default for the caller's turns; the briefing's own for the person's short answers over it. */
+async function loadVads(): Promise<{ vad: VAD; briefingVad: VAD }> {
+  return { vad: await silero.VAD.load(), briefingVad: await silero.VAD.load({ minSilenceDuration: BRIEFING_SILENCE_MS }) };
 }
 
 /** The settings store, when the settings come from it. */

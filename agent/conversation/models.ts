@@ -14,11 +14,21 @@ import type { Phrases } from './speech/phrases.ts';
  */
 export const SESSION_INPUT_RATE = 16_000;
 
+/**
+ * How long the person must be quiet before the briefing takes their words as said (silero's default, 550 ms,
+ * suits the caller's turns). Over the briefing they say short things, "yes, put them through", and every
+ * millisecond of this is waited before the caller hears them; a pause inside a sentence longer than this makes
+ * two utterances, which the transcripts of one turn join again (and "yes" alone already decides).
+ */
+export const BRIEFING_SILENCE_MS = 300;
+
 export interface Models {
   tts: tts.TTS;
   stt: stt.STT | undefined;
   llm: llm.LLM | undefined;
   vad: VAD;
+  /** The briefing session's VAD (BRIEFING_SILENCE_MS); the caller's when none is given. */
+  briefingVad?: VAD;
   /** Fixed sentences synthesised ahead of the call (the embedded voice only). */
   phrases?: Phrases;
   /**
@@ -28,19 +38,21 @@ export interface Models {
   decisionStt?: DecisionSTT;
 }
 
-export function createModels(config: WorkerConfig, vad: VAD): Models {
+export function createModels(config: WorkerConfig, vad: VAD, briefingVad?: VAD): Models {
   const ai = config.openai;
   const connection = ai ? { apiKey: ai.apiKey, ...(ai.baseURL ? { baseURL: ai.baseURL } : {}) } : undefined;
   const speech =
     config.tts === 'openai' && ai
       ? new openai.TTS({ ...connection, model: ai.ttsModel, voice: ai.ttsVoice as openai.TTSOptions['voice'] })
       : new EspeakTTS({ voice: config.espeakVoice, speed: config.espeakSpeed });
-  if (!ai || !connection) return { tts: speech, stt: undefined, llm: undefined, vad, ...(config.offlineDecision ? { decisionStt: new DecisionSTT() } : {}) };
+  const vads = { vad, ...(briefingVad ? { briefingVad } : {}) };
+  if (!ai || !connection)
+    return { tts: speech, stt: undefined, llm: undefined, ...vads, ...(config.offlineDecision ? { decisionStt: new DecisionSTT() } : {}) };
   return {
     tts: speech,
     // Non-realtime transcription: the VAD cuts turns and each turn is sent to /audio/transcriptions.
     stt: new openai.STT({ ...connection, model: ai.sttModel, useRealtime: false, vad }),
     llm: new openai.LLM({ ...connection, model: ai.model }),
-    vad,
+    ...vads,
   };
 }

@@ -68,9 +68,40 @@ describe('BargeIn', () => {
     bargeIn.personStopped();
     await vi.advanceTimersByTimeAsync(2000);
     expect(settled).toBeUndefined();
-    bargeIn.turnCompleted();
+    expect(bargeIn.turnCompleted('Who is calling?')).toBe(false);
     expect(await heard).toBe('words');
     expect(decisions).toEqual([]);
+  });
+
+  it('a yes that a pause split into two utterances decides when their turn completes, and not the model', async () => {
+    const { bargeIn, decisions } = setUp();
+    bargeIn.open(true);
+    bargeIn.personStarted();
+    const heard = bargeIn.heard(never);
+    expect(bargeIn.transcribed('Put them')).toBe(false);
+    expect(bargeIn.transcribed('through.')).toBe(false);
+    expect(decisions).toEqual([]);
+    expect(bargeIn.turnCompleted('Put them through.')).toBe(true);
+    expect(await heard).toBe('decided');
+    expect(decisions).toEqual(['accept']);
+  });
+
+  it('decides once: a no in one utterance, and the turn that joins it to more', async () => {
+    const { bargeIn, decisions } = setUp();
+    bargeIn.open(true);
+    bargeIn.personStarted();
+    expect(bargeIn.transcribed('No.')).toBe(true);
+    expect(bargeIn.transcribed('No.')).toBe(true);
+    expect(bargeIn.turnCompleted("No. I can't take this now.")).toBe(true);
+    expect(await bargeIn.heard(never)).toBe('decided');
+    expect(decisions).toEqual(['reject']);
+  });
+
+  it('a turn with nothing to answer (hello, or no model) stays here and decides nothing', () => {
+    expect(setUp().bargeIn.turnCompleted('Hello?')).toBe(true);
+    const noModel = setUp({ hasModel: false });
+    expect(noModel.bargeIn.turnCompleted('Who is calling?')).toBe(true);
+    expect(noModel.decisions).toEqual([]);
   });
 
   it('words for the model whose turn never comes still count as words, a little later', async () => {

@@ -42,6 +42,7 @@ export class BargeIn {
   #timer: NodeJS.Timeout | undefined;
   #waiters: Array<(heard: Heard) => void> = [];
   #last: Heard | undefined;
+  #decided = false;
 
   constructor(private readonly options: BargeInOptions) {}
 
@@ -75,8 +76,7 @@ export class BargeIn {
   transcribed(text: string): boolean {
     const decision = quickDecision(text);
     if (decision) {
-      this.options.onDecision(decision);
-      this.#settle('decided');
+      this.#decide(decision);
       return true;
     }
     if (!text.trim() || NO_ANSWER_NEEDED.test(text.trim())) {
@@ -97,9 +97,20 @@ export class BargeIn {
     return false;
   }
 
-  /** The framework completed a turn of the person's that goes to the model (its reply is on its way). */
-  turnCompleted(): void {
+  /**
+   * The framework completed a turn of the person's: the transcripts of its utterances, joined. Returns whether
+   * it is answered here; if not, it goes to the model (whose reply is on its way). A yes or no said across a
+   * pause that made two utterances of it ("put them" ... "through") decides here, unless a part already did.
+   */
+  turnCompleted(text: string): boolean {
+    const decision = quickDecision(text);
+    if (decision) {
+      this.#decide(decision);
+      return true;
+    }
+    if (this.handles(text)) return true;
     this.#settle('words');
+    return false;
   }
 
   /** The recogniser heard an utterance it could not make out: over the briefing it resumes now, else it is told. */
@@ -138,6 +149,15 @@ export class BargeIn {
   close(): void {
     clearTimeout(this.#timer);
     this.#settle('nothing');
+  }
+
+  /** The person decided: the transfer is told once, whatever else they say. */
+  #decide(decision: SpokenDecision): void {
+    if (!this.#decided) {
+      this.#decided = true;
+      this.options.onDecision(decision);
+    }
+    this.#settle('decided');
   }
 
   #settle(heard: Heard): void {

@@ -140,16 +140,12 @@ export async function startBriefingSession(
       log().debug({ decision: result.decision, confidence: result.confidence, 'lk.pii.heard': result.heard }, 'offline decision recogniser');
       if (result.decision === 'unsure') bargeIn.unclear();
     });
-  const agent = briefingAgent(options.input, options, (text) => {
-    if (bargeIn.handles(text)) return true;
-    bargeIn.turnCompleted();
-    return false;
-  });
+  const agent = briefingAgent(options.input, options, (text) => bargeIn.turnCompleted(text));
   const session = new voice.AgentSession({
     // Keep hearing the person while the briefing speaks uninterruptibly (by default the framework feeds the
     // STT silence then): a voicemail greeting over the briefing must be transcribed. HeldSpeech answers it.
     turnHandling: { interruption: { discardAudioIfUninterruptible: false } },
-    vad: models.vad,
+    vad: models.briefingVad ?? models.vad,
     tts: models.tts,
     ...(ear ? { stt: ear } : {}),
     ...(models.llm ? { llm: models.llm } : {}),
