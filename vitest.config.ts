@@ -1,10 +1,12 @@
 import { defineConfig } from 'vitest/config';
+import GapsLastSequencer from './test/sequencer.ts';
 
 export default defineConfig({
   test: {
     // Integration tests share one local stack and fixed SIP ports; unit tests are quick enough in series.
     // `npm test` runs the integration project beside the other two (test/lanes.sh).
     fileParallelism: false,
+    sequence: { sequencer: GapsLastSequencer },
     projects: [
       {
         test: {
