@@ -18,7 +18,8 @@ export const SESSION_INPUT_RATE = 16_000;
  * How long the person must be quiet before the briefing takes their words as said (silero's default, 550 ms,
  * suits the caller's turns). Over the briefing they say short things, "yes, put them through", and every
  * millisecond of this is waited before the caller hears them; a pause inside a sentence longer than this makes
- * two utterances, which the transcripts of one turn join again (and "yes" alone already decides).
+ * two utterances, which the transcripts of one turn join again (and "yes" alone already decides). With a
+ * transcription service only: the offline recogniser needs its phrases whole.
  */
 export const BRIEFING_SILENCE_MS = 300;
 
