@@ -82,8 +82,9 @@ describe('hang-ups during a warm transfer', () => {
     await timelineEntry(cast.worker, 'dialing', 45_000, started);
     await caller.hangup();
     expect(await timelineEntry(cast.worker, 'ended', 15_000, started)).toMatchObject({ outcome: 'caller_hung_up' });
-    expect(timelineEntries(cast.worker, 'briefing_started', started)).toEqual([]);
-    // Their phone was either never answered, or is hung up on within seconds of the answer.
+    // Their phone was either never answered, or is hung up on within seconds of the answer. The answer may also
+    // beat the hang-up to the worker (it rings for no time at all): then the briefing starts, and the person is
+    // told the caller has gone before the line closes, as in the briefing case below.
     await new Promise((r) => setTimeout(r, 3000));
     if (callee.events.some((e) => e.type === 'answered')) expect((await callee.waitEnded(10_000)).hungUpBy).toBe('remote');
     const rooms = roomService(stack);
