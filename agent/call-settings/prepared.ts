@@ -27,8 +27,11 @@ export type Prepared = (
   /** This process's Redis client (REDIS_URL), shared by the calls it runs. */
   redis: Redis;
   vad: VAD;
-  /** The briefing session's VAD: the same model, ending an utterance after a shorter silence (models.ts). */
-  briefingVad: VAD;
+  /**
+   * The briefing session's VAD: the same model, ending an utterance after a shorter silence (models.ts). Only
+   * with a transcription service; the offline recogniser keeps `vad`.
+   */
+  briefingVad: VAD | undefined;
   phrases: Phrases | undefined;
 };
 
@@ -44,7 +47,7 @@ export async function prepareJobProcess(config: WorkerConfig): Promise<Prepared>
   if (config.settingsStore) {
     // A call with the store reads its agent when it starts; nothing is decoded ahead but the built-in music.
     const store = await StoreSettingsSource.open(config.settingsStore.url, config.settingsStore.prefix, loadHoldMusicShared(redis));
-    const { vad, briefingVad } = await loadVads();
+    const { vad, briefingVad } = await loadVads(config);
     return { config, store, redis, vad, briefingVad, phrases: await preparePhrases(config, vad, []) };
   }
   // The plans the main process accepted from the model, checked again here; else the parser's.
@@ -54,7 +57,7 @@ export async function prepareJobProcess(config: WorkerConfig): Promise<Prepared>
     const file = agent.warmTransfer.holdMusic ?? '';
     if (!music.has(file)) music.set(file, await loadHoldMusicShared(redis, file || undefined));
   }
-  const { vad, briefingVad } = await loadVads();
+  const { vad, briefingVad } = await loadVads(config);
   const phrases = await preparePhrases(
     config,
     vad,
@@ -63,9 +66,13 @@ export async function prepareJobProcess(config: WorkerConfig): Promise<Prepared>
   return { config, settings, redis, music, vad, briefingVad, phrases };
 }
 
-/** Silero's default for the caller's turns; the briefing's own for the person's short answers over it. */
-async function loadVads(): Promise<{ vad: VAD; briefingVad: VAD }> {
-  return { vad: await silero.VAD.load(), briefingVad: await silero.VAD.load({ minSilenceDuration: BRIEFING_SILENCE_MS }) };
+/**
+ * Silero's default for the caller's turns; with a transcription service, the briefing's own for the person's
+ * short answers over it (each copy of the model costs a job process about 7 MB and 100 ms to load).
+ */
+async function loadVads(config: WorkerConfig): Promise<{ vad: VAD; briefingVad: VAD | undefined }> {
+  const vad = await silero.VAD.load();
+  return { vad, briefingVad: config.openai ? await silero.VAD.load({ minSilenceDuration: BRIEFING_SILENCE_MS }) : undefined };
 }
 
 /** The settings store, when the settings come from it. */

@@ -56,13 +56,16 @@ describe('over-long fields of PUT /v1/agents/{agentId}', () => {
 describe('rules: the same cap everywhere, and 100k characters refused at once', () => {
   it('100 000 characters of rules are refused in PUT /v1/agents/{agentId} quickly, naming warmTransfer.rules', async () => {
     const before = await api.db.store.agent('acme.support');
-    const started = performance.now();
+    // This process's CPU time (the service runs in it), not the wall clock: `npm test` runs this lane at low
+    // priority beside the integration tests, where a wall-clock bound would measure their load.
+    const started = process.cpuUsage();
     const response = await api.call(api.acmeToken, {
       method: 'PUT',
       url: '/v1/agents/acme.support',
       payload: acmeAgent({ warmTransfer: { enabled: true, rules: rulesOf(100_000) } }),
     });
-    const elapsedMs = performance.now() - started;
+    const used = process.cpuUsage(started);
+    const elapsedMs = (used.user + used.system) / 1000;
     expect(response.statusCode).toBe(422);
     expect(response.body).toContain('warmTransfer.rules: must NOT have more than 20000 characters');
     expect(elapsedMs).toBeLessThan(500);

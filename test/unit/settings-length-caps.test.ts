@@ -40,10 +40,13 @@ describe('length caps in settings files', () => {
     expect(await problemsOf(settings)).toMatch(new RegExp(`${field.replaceAll('.', '\\.')}: at most \\d+ characters`));
   });
 
+  // Work done is measured as this process's CPU time, not the wall clock: `npm test` runs this lane at low
+  // priority beside the integration tests, where a wall-clock bound would measure their load.
   it('100 000 characters of rules are refused at once, not compiled', async () => {
-    const started = performance.now();
+    const started = process.cpuUsage();
     const message = await problemsOf({ warmTransfer: { enabled: true, rules: RULE.repeat(Math.ceil(100_000 / RULE.length)) } });
     expect(message).toMatch(/warmTransfer\.rules: at most 20000 characters/);
-    expect(performance.now() - started).toBeLessThan(500);
+    const used = process.cpuUsage(started);
+    expect((used.user + used.system) / 1000).toBeLessThan(500);
   });
 });

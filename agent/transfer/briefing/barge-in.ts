@@ -108,7 +108,7 @@ export class BargeIn {
       this.#decide(decision);
       return true;
     }
-    if (this.handles(text)) return true;
+    if (this.#needsNoAnswer(text)) return true;
     this.#settle('words');
     return false;
   }
@@ -121,8 +121,13 @@ export class BargeIn {
 
   /** Whether a turn's words are answered here rather than by the model (the same test as transcribed()). */
   handles(text: string): boolean {
+    return this.#needsNoAnswer(text) || quickDecision(text.trim()) !== undefined;
+  }
+
+  /** No model to answer them, or nothing in them that needs an answer. */
+  #needsNoAnswer(text: string): boolean {
     const t = text.trim();
-    return !this.options.hasModel || !t || NO_ANSWER_NEEDED.test(t) || quickDecision(t) !== undefined;
+    return !this.options.hasModel || !t || NO_ANSWER_NEEDED.test(t);
   }
 
   /**
