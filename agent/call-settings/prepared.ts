@@ -8,7 +8,7 @@ import { briefingIntro, DECISION_QUESTION } from '../../prompts/briefing.ts';
 import { proposalsFromEnv, withProposals } from '../../settings/rules/model-compile.ts';
 import type { AgentSettings, SettingsSet } from '../../settings/settings.ts';
 import type { WorkerConfig } from '../config.ts';
-import { BRIEFING_SILENCE_MS, createModels } from '../conversation/models.ts';
+import { createModels, loadBriefingVad } from '../conversation/models.ts';
 import { Phrases } from '../conversation/speech/phrases.ts';
 import { connectRedis } from '../redis.ts';
 import { type HoldMusic, loadHoldMusicShared } from '../transfer/hold/music.ts';
@@ -28,10 +28,10 @@ export type Prepared = (
   redis: Redis;
   vad: VAD;
   /**
-   * The briefing session's VAD: the same model, ending an utterance after a shorter silence (models.ts). Only
-   * with a transcription service; the offline recogniser keeps `vad`.
+   * The briefing session's VAD: the same model, quicker to hear the person start, and with a transcription
+   * service quicker to hear them stop (models.ts).
    */
-  briefingVad: VAD | undefined;
+  briefingVad: VAD;
   phrases: Phrases | undefined;
 };
 
@@ -66,13 +66,9 @@ export async function prepareJobProcess(config: WorkerConfig): Promise<Prepared>
   return { config, settings, redis, music, vad, briefingVad, phrases };
 }
 
-/**
- * Silero's default for the caller's turns; with a transcription service, the briefing's own for the person's
- * short answers over it (each copy of the model costs a job process about 7 MB and 100 ms to load).
- */
-async function loadVads(config: WorkerConfig): Promise<{ vad: VAD; briefingVad: VAD | undefined }> {
-  const vad = await silero.VAD.load();
-  return { vad, briefingVad: config.openai ? await silero.VAD.load({ minSilenceDuration: BRIEFING_SILENCE_MS }) : undefined };
+/** Silero's default for the caller's turns; the briefing's own for the person's short answers over it. */
+async function loadVads(config: WorkerConfig): Promise<{ vad: VAD; briefingVad: VAD }> {
+  return { vad: await silero.VAD.load(), briefingVad: await loadBriefingVad(config.openai !== undefined) };
 }
 
 /** The settings store, when the settings come from it. */

@@ -215,7 +215,7 @@ async function spokenRun(stack: StackInfo, worker: RunningWorker, state: { desti
     run.answerToSpokenDecisionMs = decision - answered;
     // The phone's stream starts at the answer (SIPp sends from its ACK, a millisecond later on loopback).
     const onset = answered + audio.speechStartMs;
-    const silent = await firstWindow(destination, onset, 5000, (t) => destination.received.rms(t, t + 200) < 150);
+    const silent = await firstWindow(destination, onset, 5000, (t) => destination.received.rms(t, t + 200) < 150, 200);
     if (silent !== undefined && briefed !== undefined && briefed < onset) run.onsetToSilentMs = silent - onset;
     const bridged = await within(10_000, () => timelineEntry(worker, 'bridged', 10_000, answered));
     if (bridged) run.answerToBridgedMs = at(bridged) - answered;

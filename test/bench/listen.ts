@@ -6,12 +6,15 @@ import { join } from 'node:path';
 import { encodeAlaw, rms, sineSamples, toneRatio, type Phone } from '../../phones/index.ts';
 import { sleep } from './stats.ts';
 
-/** Start of the first 100 ms window at or after `from` (5 ms steps) in which `test` holds, or undefined. */
-export async function firstWindow(phone: Phone, from: number, withinMs: number, test: (start: number) => boolean): Promise<number | undefined> {
+/**
+ * Start of the first `windowMs` window at or after `from` (5 ms steps) in which `test` holds, or undefined. A
+ * window is tested only once it has passed, so that what has not arrived yet is not taken for silence.
+ */
+export async function firstWindow(phone: Phone, from: number, withinMs: number, test: (start: number) => boolean, windowMs = 100): Promise<number | undefined> {
   const deadline = Date.now() + withinMs;
   let t = from;
   while (Date.now() < deadline) {
-    for (; t + 100 <= Date.now(); t += 5) if (test(t)) return t;
+    for (; t + windowMs <= Date.now(); t += 5) if (test(t)) return t;
     await sleep(20);
   }
   return undefined;

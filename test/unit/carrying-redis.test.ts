@@ -3,6 +3,7 @@
 // stops counting at once, and one whose process died (no more renewals) stops counting within its lease.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { carried, carry } from '../../agent/capacity/carrying.ts';
+import { manualClock } from '../support/clock.ts';
 import { testRedis } from '../support/redis.ts';
 
 const { redis, prefix, close } = testRedis(inject('redisUrl'), 'transfers', 'carrying');
@@ -30,13 +31,16 @@ describe('transfers carried, counted in Redis', () => {
   });
 
   it('keeps counting a transfer whose lease is renewed, and stops within a lease once renewals stop', async () => {
-    const options = { redis, workerKey: 'worker-c', prefix, leaseMs: 400, renewMs: 100 };
+    const clock = manualClock();
+    const options = { redis, workerKey: 'worker-c', prefix, leaseMs: 400, renewMs: 100, now: clock.now };
     const alive = carry(options, 'alive');
     // A process that died: its lease was written once and never renewed (nor released).
-    await redis.zadd(`${prefix}carrying:worker-c`, Date.now() + 400, 'died');
-    await sleep(100);
-    expect(await carried(options)).toBe(2);
-    await sleep(700);
+    await redis.zadd(`${prefix}carrying:worker-c`, clock.now() + 400, 'died');
+    await expect.poll(() => carried(options)).toBe(2);
+    // Past the lease: the live one's next renewal (on its own timer) writes a lease from the new time.
+    clock.advance(700);
+    await expect.poll(() => carried(options), { timeout: 5000 }).toBe(1);
+    await sleep(300);
     expect(await carried(options)).toBe(1);
     await alive.release();
   });

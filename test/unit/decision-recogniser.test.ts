@@ -1,11 +1,9 @@
 // The offline spoken-decision recogniser: what a decoder's words mean, its bounds (a hanging decoder, a
 // missing one, a missing model), its STT adapter, and the real PocketSphinx on a few espeak-ng phrases that
 // went through 8 kHz A-law as from a phone. test/bench/spoken-decision.ts measures it on many more.
-import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { initializeLogger, stt } from '@livekit/agents';
 import { AudioFrame } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,9 +25,8 @@ import {
   resample,
 } from '../../agent/conversation/speech/decision-recogniser.ts';
 import { DecisionSTT } from '../../agent/conversation/speech/decision-stt.ts';
-import { decodeAlaw, encodeAlaw } from '../../phones/audio.ts';
+import { phoneSpeech } from '../support/phone-speech.ts';
 
-const execFileAsync = promisify(execFile);
 let dir: string;
 let fakeModel: { modelDir: string; dictionary: string };
 
@@ -241,15 +238,6 @@ describe('as an STT', () => {
     await unsure.close();
   });
 });
-
-/** espeak-ng's speech as 8 kHz PCM16 after G.711 A-law, as a SIPp phone sends it. */
-async function phoneSpeech(text: string, voice: string): Promise<Int16Array> {
-  const { stdout } = await execFileAsync('espeak-ng', ['-v', voice, '--stdout', text], { encoding: 'buffer' });
-  const rate = stdout.readUInt32LE(24);
-  const data = stdout.indexOf('data') + 8;
-  const pcm = new Int16Array(stdout.buffer.slice(stdout.byteOffset + data, stdout.byteOffset + stdout.byteLength - ((stdout.byteLength - data) & 1)));
-  return decodeAlaw(encodeAlaw(resample(pcm, rate, 8000)));
-}
 
 describe('the real decoder on phone speech (pocketsphinx, espeak-ng)', () => {
   // Recognition is weak on 8 kHz espeak-ng speech (test/bench/spoken-decision.ts: about two phrases in three are

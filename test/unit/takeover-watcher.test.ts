@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isChildProcess, MAX_RESUMES, ownerOf, processAlive, TakeoverWatcher, type TakeoverOptions } from '../../agent/takeover/watcher.ts';
 import { FencedError, HANDOVER_MS, TransferRecordStore, type NewRecord, type TransferRecord } from '../../agent/transfer/record/store.ts';
 import { type ResumeOrder, resumeOrderFromMetadata } from '../../agent/takeover/resume.ts';
+import { manualClock } from '../support/clock.ts';
 import { testRecords } from '../support/records.ts';
 
 let records: ReturnType<typeof testRecords>;
@@ -86,12 +87,13 @@ describe('the takeover watcher', () => {
   it("does not judge another worker's processes by pid: their records wait for the lease to run out", async () => {
     const short = testRecords();
     try {
-      const store = new TransferRecordStore({ redis: short.redis, prefix: short.prefix, leaseMs: 150 });
+      const clock = manualClock();
+      const store = new TransferRecordStore({ redis: short.redis, prefix: short.prefix, leaseMs: 150, now: clock.now });
       const created = await store.create(fresh('worker-b/104'));
-      const { w, dispatched } = watcher('worker-a', new Set([104]), { store });
+      const { w, dispatched } = watcher('worker-a', new Set([104]), { store, now: clock.now });
       await w.sweep();
       expect(dispatched).toEqual([]);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      clock.advance(200);
       await w.sweep();
       expect(dispatched.map((d) => d.order)).toEqual([{ id: created.id, fence: 2, mode: 'resume' }]);
     } finally {
@@ -102,22 +104,23 @@ describe('the takeover watcher', () => {
   it('leaves the record of its own job process alone while that process runs, however late its lease (a busy machine, not a death)', async () => {
     const short = testRecords();
     try {
-      const store = new TransferRecordStore({ redis: short.redis, prefix: short.prefix, leaseMs: 150 });
+      const clock = manualClock();
+      const store = new TransferRecordStore({ redis: short.redis, prefix: short.prefix, leaseMs: 150, now: clock.now });
       const created = await store.create(fresh('worker-a/107'));
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const running = watcher('worker-a', new Set(), { store, isOurJob: (pid) => pid === 107 });
+      clock.advance(200);
+      const running = watcher('worker-a', new Set(), { store, now: clock.now, isOurJob: (pid) => pid === 107 });
       await running.w.sweep();
       expect(running.dispatched).toEqual([]);
       // It vouches for its job: the lease is renewed, so another worker's watcher leaves it alone too.
       const vouched = await store.read(created.id);
-      expect(vouched!.leaseUntil).toBeGreaterThan(Date.now());
+      expect(vouched!.leaseUntil).toBeGreaterThan(clock.now());
       expect(vouched).toMatchObject({ fence: 1, owner: 'worker-a/107' });
-      const other = watcher('worker-b', new Set(), { store });
+      const other = watcher('worker-b', new Set(), { store, now: clock.now });
       await other.w.sweep();
       expect(other.dispatched).toEqual([]);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      clock.advance(200);
       // The same pid alive but not a child of this worker (reused after a restart): the lease decides.
-      const reused = watcher('worker-a', new Set(), { store, isOurJob: () => false });
+      const reused = watcher('worker-a', new Set(), { store, now: clock.now, isOurJob: () => false });
       await reused.w.sweep();
       expect(reused.dispatched.map((d) => d.order)).toEqual([{ id: created.id, fence: 2, mode: 'resume' }]);
       expect(reused.logged[0]).toMatchObject({ why: 'lease expired' });

@@ -4,13 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CallBusyError, FencedError, TransferRecordStore, type NewRecord } from '../../agent/transfer/record/store.ts';
+import { manualClock } from '../support/clock.ts';
 import { testRedis, unreachableRedis } from '../support/redis.ts';
 
 const { redis, prefix, close } = testRedis(inject('redisUrl'), 'transfers', 'record-store');
 beforeAll(() => redis.ping());
 afterAll(close);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function fresh(overrides: Partial<NewRecord> = {}): NewRecord {
   return {
@@ -59,11 +58,12 @@ describe('the transfer record store', () => {
   });
 
   it('lists a record whose owner stopped renewing, and only that one', async () => {
-    const store = new TransferRecordStore({ redis, prefix, leaseMs: 300 });
+    const clock = manualClock();
+    const store = new TransferRecordStore({ redis, prefix, leaseMs: 300, now: clock.now });
     const renewed = await store.create(fresh());
     const abandoned = await store.create(fresh());
     for (let i = 0; i < 5; i++) {
-      await sleep(100);
+      clock.advance(100);
       await store.renew(renewed.id, 1, renewed.callerRoom);
     }
     const expired = await store.expired();
@@ -72,10 +72,11 @@ describe('the transfer record store', () => {
   });
 
   it('claims an expired record by raising the fence: the old owner can never write or renew again', async () => {
-    const store = new TransferRecordStore({ redis, prefix, leaseMs: 200 });
+    const clock = manualClock();
+    const store = new TransferRecordStore({ redis, prefix, leaseMs: 200, now: clock.now });
     const record = await store.create(fresh({ phase: { kind: 'dialing', ringing: true } }));
     expect(await store.claim(record.id, 'worker-b/job-7')).toBeUndefined(); // the lease still holds
-    await sleep(250);
+    clock.advance(250);
     const fence = await store.claim(record.id, 'worker-b/job-7');
     expect(fence).toBe(2);
     expect(await store.claim(record.id, 'worker-c/job-1')).toBeUndefined(); // the new owner's lease holds

@@ -145,10 +145,8 @@ export async function startBriefingSession(
     // Keep hearing the person while the briefing speaks uninterruptibly (by default the framework feeds the
     // STT silence then): a voicemail greeting over the briefing must be transcribed. HeldSpeech answers it.
     turnHandling: { interruption: { discardAudioIfUninterruptible: false } },
-    // The briefing's quicker VAD for a transcription service, whose transcripts of a sentence split by a pause
-    // join again in the turn; the offline recogniser hears whole phrases of its grammar ("no, I can't take this
-    // now"), which a split leaves as two it cannot make out, so it keeps the caller's.
-    vad: offline ? models.vad : (models.briefingVad ?? models.vad),
+    // The briefing's quicker VAD (models.ts), which with the offline recogniser keeps the caller's silence.
+    vad: models.briefingVad ?? models.vad,
     tts: models.tts,
     ...(ear ? { stt: ear } : {}),
     ...(models.llm ? { llm: models.llm } : {}),

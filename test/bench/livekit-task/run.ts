@@ -133,7 +133,7 @@ export async function livekitTask(stack: StackInfo, runs: number, log: (line: st
           const first = await hears(call.destination, answered, 10_000);
           if (first !== undefined) run.answerToFirstAudioMs = first - answered;
           const onset = answered + audio.speechStartMs;
-          const silent = await firstWindow(call.destination, onset, 5000, (t) => call.destination.received.rms(t, t + 200) < 150);
+          const silent = await firstWindow(call.destination, onset, 5000, (t) => call.destination.received.rms(t, t + 200) < 150, 200);
           if (silent !== undefined && first !== undefined && first < onset) run.onsetToSilentMs = silent - onset;
           const merge = await line(runner, ['merged', 'error', 'merge_failed'], answered, 45_000);
           if (merge) {
