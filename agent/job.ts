@@ -130,7 +130,9 @@ export default defineAgent({
       },
       takenOver: takeover !== undefined,
     });
-    endWhenCallerHangsUp(ctx.room, callerIdentity, transfers.transferring, () => ctx.shutdown('caller hung up'));
+    // The call is over for everyone once the caller has gone: the room goes with them, rather than idling on the
+    // server for its departure timeout (20 s by default) with whatever is still in it.
+    endWhenCallerHangsUp(ctx.room, callerIdentity, transfers.transferring, () => void endCall('caller hung up'));
     if (settings.keypad.size > 0) listenForKeys(ctx.room, callerIdentity, transfers.keypadTransfer);
     if (takeover) {
       await takeover.carryOn(transfers.resume, () => caller !== undefined && ctx.room.remoteParticipants.has(callerIdentity), endCall);

@@ -30,6 +30,9 @@ export async function endKept(
       ? [quietly(api.removeParticipant(record.callerRoom, record.callerIdentity)), quietly(api.removeParticipant(personRoom, DESTINATION_IDENTITY))]
       : [quietly(api.deleteRoom(record.callerRoom)), quietly(api.deleteRoom(record.consultationRoom!))],
   );
+  // Whatever is left of the rooms goes once that job has gone, rather than idling on the server for its
+  // departure timeout (20 s by default) with whatever is still in them.
+  if (jobRuns) void deleteOnceGone(Number(job![1]), [record.callerRoom, record.consultationRoom!], options);
   const closed = await options.store.handOff(record.id, kept.fence, record.callerRoom).then(
     () => true,
     (error: unknown) => {
@@ -40,4 +43,21 @@ export async function endKept(
   );
   // Fenced: someone else had it by then, and its end is theirs to record.
   if (closed) kept.timeline.record('ended', { outcome: 'accepted', endedBy, carrier: kept.carrier });
+}
+
+/** How long a kept call's end waits for the job that asked to go before it deletes the rooms itself. */
+export const JOB_GONE_WAIT_MS = 5000;
+const JOB_GONE_POLL_MS = 100;
+
+/** Once the job `pid` has exited (or after JOB_GONE_WAIT_MS), deletes each of `rooms` that still exists. */
+async function deleteOnceGone(pid: number, rooms: string[], options: KeeperOptions): Promise<void> {
+  const until = Date.now() + JOB_GONE_WAIT_MS;
+  while ((options.jobAlive?.(pid) ?? false) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, JOB_GONE_POLL_MS));
+  const { api } = options;
+  await Promise.all(
+    rooms.map(async (room) => {
+      const left = await api.participantIdentities(room).catch(() => 'no_room' as const);
+      if (left !== 'no_room') await quietly(api.deleteRoom(room));
+    }),
+  );
 }

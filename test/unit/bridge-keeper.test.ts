@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ASK_RETRY_MS, BridgeKeeper, KEEPER_TRIES, PRESENCE_POLL_MS, REBRIDGE_TRIES } from '../../agent/keeper/keeper.ts';
 import { REACHABLE_BEFORE_CLAIM_MS, TakeoverWatcher } from '../../agent/takeover/watcher.ts';
 import { DESTINATION_IDENTITY } from '../../agent/transfer/consultation.ts';
+import { JOB_GONE_WAIT_MS } from '../../agent/keeper/end.ts';
 import { FencedError, HANDED_OFF, type NewRecord, type TransferRecord, TransferRecordStore } from '../../agent/transfer/record/store.ts';
 import { bridgedRecord, CALLER, FakeForwarder, testKeeper, type TestKeeperOptions } from '../support/keeper.ts';
 import { testRecords } from '../support/records.ts';
@@ -178,7 +179,24 @@ describe('a kept call ends', () => {
     await k.close();
   });
 
-  it('by hanging the two up, not deleting the rooms, while the job that asked still runs (it may be deleting them)', async () => {
+  it('by hanging the two up, not deleting the rooms, while the job that asked still runs (it may be deleting them); the rooms go once it has', async () => {
+    const asked = await askedRecord();
+    let jobRuns = true;
+    const { k, forwarder, room, timeline } = keeper({ jobAlive: (pid) => pid === 101 && jobRuns });
+    k.ask(asked);
+    await waitFor(() => expect(k.kept.has(asked.id)).toBe(true));
+    forwarder().emit('left', asked.id, asked.callerRoom, CALLER);
+    await waitFor(() => expect(timeline.at(-1)).toMatchObject({ type: 'ended', endedBy: 'caller_hung_up' }));
+    expect(room.deleted).toEqual([]);
+    expect(room.removed.sort()).toEqual([`${asked.callerRoom} ${CALLER}`, `${asked.consultationRoom} ${DESTINATION_IDENTITY}`].sort());
+    // The job has gone, having deleted the consultation room itself: the caller's room, still there, goes now.
+    await room.api.deleteRoom(asked.consultationRoom!);
+    jobRuns = false;
+    await waitFor(() => expect(room.deleted).toEqual([asked.consultationRoom, asked.callerRoom]));
+    await k.close();
+  });
+
+  it('deletes the rooms after JOB_GONE_WAIT_MS even if the job that asked never seems to go', async () => {
     const asked = await askedRecord();
     const { k, forwarder, room, timeline } = keeper({ jobAlive: (pid) => pid === 101 });
     k.ask(asked);
@@ -186,7 +204,7 @@ describe('a kept call ends', () => {
     forwarder().emit('left', asked.id, asked.callerRoom, CALLER);
     await waitFor(() => expect(timeline.at(-1)).toMatchObject({ type: 'ended', endedBy: 'caller_hung_up' }));
     expect(room.deleted).toEqual([]);
-    expect(room.removed.sort()).toEqual([`${asked.callerRoom} ${CALLER}`, `${asked.consultationRoom} ${DESTINATION_IDENTITY}`].sort());
+    await waitFor(() => expect(room.deleted.sort()).toEqual([asked.callerRoom, asked.consultationRoom].sort()), JOB_GONE_WAIT_MS + 2000);
     await k.close();
   });
 
