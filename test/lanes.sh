@@ -44,9 +44,7 @@ fi
 set -m
 (lane --project integration "$@" 2>&1 | sed -u 's/^/[integration] /') &
 integration=$!
-# The unit and service lane at the lowest priority: the integration tests wait on real time (calls, speech,
-# timeouts) and are slowed by every core taken from the stack; the unit tests only take longer.
-(isolated nice -n 19 bash -c "$(declare -f lane); lane --project unit --project service \"\$@\"" lane "$@" 2>&1 | sed -u 's/^/[unit+service] /') &
+(isolated bash -c "$(declare -f lane); lane --project unit --project service \"\$@\"" lane "$@" 2>&1 | sed -u 's/^/[unit+service] /') &
 others=$!
 set +m
 

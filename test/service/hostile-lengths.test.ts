@@ -56,8 +56,8 @@ describe('over-long fields of PUT /v1/agents/{agentId}', () => {
 describe('rules: the same cap everywhere, and 100k characters refused at once', () => {
   it('100 000 characters of rules are refused in PUT /v1/agents/{agentId} quickly, naming warmTransfer.rules', async () => {
     const before = await api.db.store.agent('acme.support');
-    // This process's CPU time (the service runs in it), not the wall clock: `npm test` runs this lane at low
-    // priority beside the integration tests, where a wall-clock bound would measure their load.
+    // This process's CPU time (the service runs in it), not the wall clock: `npm test` runs this lane beside
+    // the integration tests, where a wall-clock bound would measure their load.
     const started = process.cpuUsage();
     const response = await api.call(api.acmeToken, {
       method: 'PUT',

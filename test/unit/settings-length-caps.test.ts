@@ -40,8 +40,8 @@ describe('length caps in settings files', () => {
     expect(await problemsOf(settings)).toMatch(new RegExp(`${field.replaceAll('.', '\\.')}: at most \\d+ characters`));
   });
 
-  // Work done is measured as this process's CPU time, not the wall clock: `npm test` runs this lane at low
-  // priority beside the integration tests, where a wall-clock bound would measure their load.
+  // Work done is measured as this process's CPU time, not the wall clock: `npm test` runs this lane beside the
+  // integration tests, where a wall-clock bound would measure their load.
   it('100 000 characters of rules are refused at once, not compiled', async () => {
     const started = process.cpuUsage();
     const message = await problemsOf({ warmTransfer: { enabled: true, rules: RULE.repeat(Math.ceil(100_000 / RULE.length)) } });
