@@ -9,6 +9,7 @@ import * as silero from '@livekit/agents-plugin-silero';
 import { AudioFrame } from '@livekit/rtc-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BRIEFING_SILENCE_MS, loadBriefingVad } from '../../agent/conversation/models.ts';
+import { rms } from '../../phones/index.ts';
 import { ACCEPTS, REJECTS } from '../bench/decision-corpus.ts';
 import { phoneSpeech } from '../support/phone-speech.ts';
 
@@ -24,8 +25,6 @@ interface Heard {
   /** From the last 10 ms above a whisper to the end of speech. */
   endMs: number;
 }
-
-const rms = (s: Int16Array) => Math.sqrt(s.reduce((sum, x) => sum + x * x, 0) / Math.max(1, s.length));
 
 /** Feeds `LEAD_MS` of silence, the phrase and 1.5 s of silence to a stream of `vad`, 10 ms at a time. */
 async function hear(vad: VAD, speech: Int16Array): Promise<Heard> {
