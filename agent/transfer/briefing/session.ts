@@ -8,6 +8,7 @@ import { bounded, SESSION_CLOSE_TIMEOUT_MS, SESSION_START_TIMEOUT_MS, settleWith
 import { saidYes } from '../tools/consent.ts';
 import { HeldSpeech } from './persons-words.ts';
 import { BargeIn, type Heard } from './barge-in.ts';
+import { PlayingSpeech } from './playing-speech.ts';
 import type { SpokenDecision } from './spoken.ts';
 
 export type { SpokenDecision } from './spoken.ts';
@@ -122,8 +123,17 @@ export async function startBriefingSession(
   const { models } = options;
   let closed = false;
   let current: voice.SpeechHandle | undefined;
+  const speeches = new PlayingSpeech();
   const bargeIn = new BargeIn({
-    interrupt: () => current?.interrupt(true),
+    interrupt: () => {
+      if (!current) return;
+      const playing = speeches.isFirst(current);
+      current.interrupt(true);
+      // The framework drops the audio it has queued for the room (up to 200 ms) only once the speech's tasks
+      // have stopped; dropped here, the person hears the briefing stop that much sooner. Only if it is the
+      // briefing's speech that plays: an uninterruptible one before it goes on.
+      if (playing) session.output.audio?.clearBuffer();
+    },
     onDecision: (decision) => {
       if (!closed) options.onDecision(decision);
     },
@@ -151,6 +161,7 @@ export async function startBriefingSession(
     ...(ear ? { stt: ear } : {}),
     ...(models.llm ? { llm: models.llm } : {}),
   });
+  session.on(voice.AgentSessionEventTypes.SpeechCreated, (event) => speeches.created(event.speechHandle));
   let personTalking = false;
   let agentTalking = false;
   let active = false;
