@@ -41,6 +41,8 @@ export interface LatencyRun {
   answerToSpokenDecisionMs?: number;
   /** The person starts talking over the briefing → the destination's phone hears the agent stop. */
   onsetToSilentMs?: number;
+  /** Of which: the person starts talking → the worker's `barged_in` (their audio to the worker, and its VAD). */
+  onsetToBargedInMs?: number;
   /** The end of the person's "yes, put them through" → the caller hears them (endpointing included). */
   speechEndToCallerHearsMs?: number;
   /** Destination answered → the worker's `bridged`, with the person speaking BARGE_LEAD_S after the answer. */
@@ -58,6 +60,7 @@ export interface LatencySummary {
   spokenCallerHearsMs: Distribution;
   answerToSpokenDecisionMs: Distribution;
   onsetToSilentMs: Distribution;
+  onsetToBargedInMs: Distribution;
   speechEndToCallerHearsMs: Distribution;
   answerToBridgedMs: Distribution;
 }
@@ -75,6 +78,7 @@ export function summarise(runs: LatencyRun[]): LatencySummary {
     spokenCallerHearsMs: d('spokenCallerHearsMs'),
     answerToSpokenDecisionMs: d('answerToSpokenDecisionMs'),
     onsetToSilentMs: d('onsetToSilentMs'),
+    onsetToBargedInMs: d('onsetToBargedInMs'),
     speechEndToCallerHearsMs: d('speechEndToCallerHearsMs'),
     answerToBridgedMs: d('answerToBridgedMs'),
   };
@@ -217,6 +221,8 @@ async function spokenRun(stack: StackInfo, worker: RunningWorker, state: { desti
     const onset = answered + audio.speechStartMs;
     const silent = await firstWindow(destination, onset, 5000, (t) => destination.received.rms(t, t + 200) < 150, 200);
     if (silent !== undefined && briefed !== undefined && briefed < onset) run.onsetToSilentMs = silent - onset;
+    const bargedIn = await within(2000, () => timelineEntry(worker, 'barged_in', 2000, answered));
+    if (bargedIn && briefed !== undefined && briefed < onset) run.onsetToBargedInMs = at(bargedIn) - onset;
     const bridged = await within(10_000, () => timelineEntry(worker, 'bridged', 10_000, answered));
     if (bridged) run.answerToBridgedMs = at(bridged) - answered;
     const callerHears = await hearsTone(caller, DESTINATION_TONE_HZ, decision - 1000, 10_000);

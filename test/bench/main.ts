@@ -224,6 +224,9 @@ if (results.latency) {
     `| spoken over the briefing: the person starts talking → the agent is silent at their phone | ${cell(voice.onsetToSilentMs)}${verdict(voice.onsetToSilentMs, TARGETS.onsetToSilentMs)} | ${cell(distribution(task.map((t) => t.onsetToSilentMs ?? Number.NaN)))} (its greeting) |`,
   );
   md.push(
+    `| of which: the person starts talking → the worker's \`barged_in\` (their audio in, the VAD; the rest is the agent's audio out) | ${cell(voice.onsetToBargedInMs)} | - |`,
+  );
+  md.push(
     `| spoken over the briefing: end of "${ACCEPT_WORDS}" → caller hears the destination | ${cell(voice.speechEndToCallerHearsMs)}${verdict(voice.speechEndToCallerHearsMs, TARGETS.speechEndToCallerHearsMs)} | never (the move fails on self-hosted) |`,
   );
   md.push(
