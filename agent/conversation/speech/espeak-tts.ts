@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { AudioByteStream, shortuuid, tts } from '@livekit/agents';
+import { shortuuid, tts } from '@livekit/agents';
 import type { APIConnectOptions } from '@livekit/agents';
 import { AudioResampler } from '@livekit/rtc-node';
 import type { AudioFrame } from '@livekit/rtc-node';
+import { PcmFramer } from './pcm-framer.ts';
 
 export interface EspeakTTSOptions {
   /** espeak-ng voice name (`espeak-ng --voices` lists them). */
@@ -133,14 +134,14 @@ function isSilent(frame: AudioFrame): boolean {
 
 /** PCM bytes at the WAV's rate -> frames of FRAME_MS at the output rate (rtc-node's sox resampler when the rates differ). */
 class FrameMaker {
-  readonly #out: AudioByteStream;
-  readonly #input: AudioByteStream;
+  readonly #out: PcmFramer;
+  readonly #input: PcmFramer;
   readonly #resampler: AudioResampler | undefined;
 
   constructor(inRate: number, outRate: number) {
-    this.#out = new AudioByteStream(outRate, 1, Math.round((outRate * FRAME_MS) / 1000));
+    this.#out = new PcmFramer(outRate, Math.round((outRate * FRAME_MS) / 1000));
     // Input framing aligns odd-sized pipe chunks to whole samples before the resampler.
-    this.#input = new AudioByteStream(inRate, 1, Math.round((inRate * FRAME_MS) / 1000));
+    this.#input = new PcmFramer(inRate, Math.round((inRate * FRAME_MS) / 1000));
     this.#resampler = inRate === outRate ? undefined : new AudioResampler(inRate, outRate, 1);
   }
 
