@@ -170,10 +170,14 @@ export class BridgeKeeper {
       if (fence !== undefined) await this.#end(this.#keep(record, fence, carrier), present);
       return;
     }
-    // From a keeper that still carries the call (its worker stopping): held until its forwarder has left.
-    const fromKeeper = how === 'drain' && carrier === 'forwarder' && record.owner.startsWith(KEEPER);
-    const ready = carrier === 'forwarder' ? await this.#forwarding!.bridge(record, fromKeeper) : undefined;
-    if (fromKeeper) await new Promise((resolve) => setTimeout(resolve, HELD_SETTLE_MS));
+    // Someone still carries the call (its job, or a keeper whose worker is stopping): bridged held (silent) until the
+    // phones' side has subscribed to the forwarder's tracks, so it takes over the audio with no silence between.
+    // From a keeper: released once its forwarder has left; from a job: at once, the job taking its relays down as
+    // soon as it sees the record taken (within HAND_OVER_POLL_MS: both are heard for that long, nothing is lost).
+    const held = how !== 'takeover' && carrier === 'forwarder';
+    const fromKeeper = held && how === 'drain' && record.owner.startsWith(KEEPER);
+    const ready = carrier === 'forwarder' ? await this.#forwarding!.bridge(record, held) : undefined;
+    if (held) await new Promise((resolve) => setTimeout(resolve, HELD_SETTLE_MS));
     const bridged = this.#now();
     const unbridge = async () => void (carrier === 'forwarder' && (await this.#forwarding?.stop(record.id)));
     const fence = await store.handOver(record.id, record.fence, this.owner).catch(async (error: unknown) => {
@@ -185,13 +189,13 @@ export class BridgeKeeper {
     const kept = this.#keep(record, fence, carrier);
     const handed = this.#now();
     const oldLeft = fromKeeper ? await leftRoom(this.#options.api, record.callerRoom, forwarderIdentity(record.owner.slice(KEEPER.length))) : undefined;
-    if (fromKeeper) this.#forwarding!.release(record.id);
+    if (held) this.#forwarding!.release(record.id);
     kept.timeline.record('kept', {
       carrier,
       from: how === 'ask' ? 'job' : how,
       tookMs: this.#now() - since,
       steps: { lineMs: looked - since, bridgeMs: bridged - looked, ...(ready ? { forwarder: ready } : {}), recordMs: handed - bridged },
-      ...(fromKeeper ? { held: { ms: this.#now() - handed, oldLeft } } : {}),
+      ...(held ? { held: { ms: this.#now() - bridged + HELD_SETTLE_MS, ...(fromKeeper ? { oldLeft } : {}) } } : {}),
       // From a job: since it asked. From a dead carrier: how long nobody attended the call. From a stopping keeper: who.
       ...(how !== 'takeover' && record.handoff && !record.owner.startsWith(KEEPER)
         ? { sinceAskMs: this.#now() - record.handoff.askedAt }

@@ -25,6 +25,8 @@ import { at, DESTINATION_TONE_HZ, placeTransferCall, timelineEntry, type Transfe
 const stack = inject('stack');
 /** Either side hanging up ends the other's line within this long (the issue's promise). */
 const OTHER_ENDED_WITHIN_MS = 2000;
+/** The longest the caller may hear nothing of the person while the job hands the call to the keeper (100 ms windows). */
+const HANDOVER_GAP_MS = 300;
 
 let cast: TakeoverCast;
 let records: TakeoverRecords;
@@ -86,6 +88,13 @@ describe('a bridged call kept by the worker, not its job', { timeout: 180_000 },
     await eventually(() => !processAlive(pid), 15_000, `the job process ${pid} to end`);
     const gone = Date.now();
     console.log(JSON.stringify({ jobProcessGoneAfterBridgeMs: gone - bridged }));
+    // The job's relays gave way to the forwarder's with no silence between: the phones' side subscribes to the
+    // forwarder's tracks up to a second after it is ready, so the job must not take its relays down before then.
+    const heard = await call.caller.waitForAudio({ minRms: 300, withinMs: 5000, after: bridged });
+    await sleep(1500);
+    const handoverGap = longestWithout(call.caller, DESTINATION_TONE_HZ, heard, gone + 1500);
+    reportGap('the job hands its bridged call to the keeper (longest stretch without the other party)', handoverGap);
+    expect(handoverGap).toBeLessThan(HANDOVER_GAP_MS);
     await noAgentIn(record.callerRoom);
     // One ListRooms gives each room's participant count, as the keeper watches the calls the server carries (Cloud):
     // here the caller and the forwarder in one room, the person and the forwarder in the other; no such room, no count.

@@ -7,6 +7,7 @@ import { ASK_RETRY_MS, BridgeKeeper, KEEPER_TRIES, PRESENCE_POLL_MS, REBRIDGE_TR
 import { REACHABLE_BEFORE_CLAIM_MS, TakeoverWatcher } from '../../agent/takeover/watcher.ts';
 import { DESTINATION_IDENTITY } from '../../agent/transfer/consultation.ts';
 import { JOB_GONE_WAIT_MS } from '../../agent/keeper/end.ts';
+import { HELD_SETTLE_MS } from '../../agent/keeper/forwarding.ts';
 import { FencedError, HANDED_OFF, type NewRecord, type TransferRecord, TransferRecordStore } from '../../agent/transfer/record/store.ts';
 import { bridgedRecord, CALLER, FakeForwarder, testKeeper, type TestKeeperOptions } from '../support/keeper.ts';
 import { testRecords } from '../support/records.ts';
@@ -50,12 +51,19 @@ describe('the keeper takes a bridged call from its job', () => {
           token: expect.stringMatching(`^token-for-${asked.consultationRoom}-as-transfer-forwarder-worker-a$`),
           from: DESTINATION_IDENTITY,
         },
+        // Held (silent) while the job still relays, until the phones' side has subscribed to the forwarder's tracks.
+        held: true,
       },
     ]);
     const stored = (await records.store.read(asked.id))!;
     expect(stored).toMatchObject({ owner: 'keeper:worker-a', fence: asked.fence + 1, resumes: 0 });
     await expect(records.store.write(asked.id, asked.fence, { index: 0 })).rejects.toBeInstanceOf(FencedError);
-    expect(timeline.find((e) => e.type === 'kept')).toMatchObject({ transferId: asked.id, carrier: 'forwarder', from: 'job' });
+    // Released once the record is taken: the job, fenced out, takes its relays down.
+    expect(forwarder().released).toEqual([asked.id]);
+    const kept = timeline.find((e) => e.type === 'kept');
+    expect(kept).toMatchObject({ transferId: asked.id, carrier: 'forwarder', from: 'job', held: { ms: expect.any(Number) } });
+    expect(kept!['held']).not.toHaveProperty('oldLeft');
+    expect((kept!['held'] as { ms: number }).ms).toBeGreaterThanOrEqual(HELD_SETTLE_MS);
     await k.close();
   });
 

@@ -128,8 +128,9 @@ describe('a stopping worker hands its bridged calls to another worker', () => {
     expect(await records.store.read(created.id)).toMatchObject({ owner: 'keeper:worker-b', resumes: 0 });
     expect(a.forwarders.flatMap((f) => f.bridged)).toEqual([]);
     expect(b.timeline.find((e) => e.type === 'kept')).toMatchObject({ from: 'drain', sinceAskMs: expect.any(Number) });
-    // From a job, whose relay stands down once fenced: not held.
-    expect(b.forwarders.flatMap((f) => f.bridged).map((spec) => spec.held)).toEqual([undefined]);
+    // From a job that still relays it: held until the phones hear the forwarder, released once the record is taken.
+    expect(b.forwarders.flatMap((f) => f.bridged).map((spec) => spec.held)).toEqual([true]);
+    expect(b.forwarders.flatMap((f) => f.released)).toEqual([created.id]);
   });
 
   it('is taken by exactly one of the other workers, and never by another worker that is stopping too', async () => {
