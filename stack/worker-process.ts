@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { COMPILED_MAIN, ensureBuilt } from './build.ts';
 import { repoRoot } from './local-stack.ts';
 import type { StackInfo } from './stack-info.ts';
+import { stopGroup } from './processes.ts';
 
 export type WorkerRuntime = 'compiled' | 'tsx';
 
@@ -67,24 +68,7 @@ export async function startWorker(
   });
   closeSync(fd);
   const read = () => readFileSync(logFile, 'utf8');
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((done) => child.once('exit', () => done()));
-    try {
-      process.kill(-child.pid!, 'SIGTERM');
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }, 5000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = () => stopGroup(child);
   const deadline = Date.now() + 60_000;
   while (!read().includes('registered worker')) {
     if (child.exitCode !== null) throw new Error(`worker exited (${child.exitCode}) before registering:\n${read()}`);

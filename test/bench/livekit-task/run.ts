@@ -11,6 +11,7 @@ import { DESTINATION_TONE_HZ, HOLD_TONE_HZ, holdToneWav } from '../../support/tr
 import { acceptFile, placeCall, spokenModel } from '../latency.ts';
 import { firstWindow, hears, hearsTone } from '../listen.ts';
 import { sleep } from '../stats.ts';
+import { stopGroup } from '../../../stack/processes.ts';
 
 export interface TaskRun {
   holdMs?: number;
@@ -57,24 +58,7 @@ async function startRunner(stack: StackInfo, baseURL: string): Promise<Runner> {
   });
   closeSync(fd);
   const log = () => readFileSync(file, 'utf8');
-  const stop = async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    try {
-      process.kill(-child.pid!, 'SIGTERM');
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }, 5000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = () => stopGroup(child);
   const deadline = Date.now() + 60_000;
   while (!log().includes('registered worker')) {
     if (child.exitCode !== null || Date.now() > deadline) {
