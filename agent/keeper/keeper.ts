@@ -170,10 +170,8 @@ export class BridgeKeeper {
       if (fence !== undefined) await this.#end(this.#keep(record, fence, carrier), present);
       return;
     }
-    // Someone still carries the call (its job, or a keeper whose worker is stopping): bridged held (silent) until the
-    // phones' side has subscribed to the forwarder's tracks, so it takes over the audio with no silence between.
-    // From a keeper: released once its forwarder has left; from a job: at once, the job taking its relays down as
-    // soon as it sees the record taken (within HAND_OVER_POLL_MS: both are heard for that long, nothing is lost).
+    // Someone still carries it (its job, a stopping keeper): held (silent) while the phones subscribe, then released
+    // once the old forwarder has left, or from a job at once (it sees the new fence within HAND_OVER_POLL_MS).
     const held = how !== 'takeover' && carrier === 'forwarder';
     const fromKeeper = held && how === 'drain' && record.owner.startsWith(KEEPER);
     const ready = carrier === 'forwarder' ? await this.#forwarding!.bridge(record, held) : undefined;
