@@ -21,6 +21,7 @@ import {
   type TransferCall,
   type TransferCast,
 } from '../support/transfer-call.ts';
+import { SOUND_STOPS } from '../../agent/transfer/briefing/barge-in.ts';
 
 const stack = inject('stack');
 let cast: TransferCast;
@@ -124,6 +125,18 @@ describe('the person talks over the briefing', () => {
     expect(await timelineEntry(cast.worker, 'briefing_interrupted', 20_000, started)).toMatchObject({ heard: 'nothing' });
     const asked = await timelineEntry(cast.worker, 'prompted', 40_000, started);
     expect(timelineEntries(cast.worker, 'decision', started)).toHaveLength(0);
+    await callee.press('9');
+    expect(await timelineEntry(cast.worker, 'decision', 10_000, at(asked))).toMatchObject({ choice: 'reject', source: 'keypad' });
+  });
+
+  it('a line that knocks on stops the briefing twice at most: the rest is said, and the question asked', async () => {
+    // A 30 ms burst of noise every few seconds: a sound each time (sound-onset.ts), never speech.
+    const { callee, started } = await transferWith('barge-knocks', '', { noise: 0.03, amplitude: 0.3, leadSeconds: 2, gapSeconds: 1.5 });
+    const asked = await timelineEntry(cast.worker, 'prompted', 60_000, started);
+    const stops = timelineEntries(cast.worker, 'briefing_interrupted', started);
+    expect(stops.length).toBeGreaterThanOrEqual(1);
+    expect(stops.length).toBeLessThanOrEqual(SOUND_STOPS);
+    expect(stops.map((stop) => stop['heard'])).toEqual(stops.map(() => 'nothing'));
     await callee.press('9');
     expect(await timelineEntry(cast.worker, 'decision', 10_000, at(asked))).toMatchObject({ choice: 'reject', source: 'keypad' });
   });

@@ -1,6 +1,6 @@
 // Barge-in's rules, without a call: what stops the briefing, and what the person's words come to afterwards.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BargeIn, type BargeInOptions } from '../../agent/transfer/briefing/barge-in.ts';
+import { BargeIn, SOUND_STOPS, type BargeInOptions } from '../../agent/transfer/briefing/barge-in.ts';
 import type { SpokenDecision } from '../../agent/transfer/briefing/session.ts';
 
 function setUp(options: Partial<BargeInOptions> = {}) {
@@ -199,5 +199,97 @@ describe('BargeIn', () => {
     const pending = bargeIn.heard(never);
     bargeIn.close();
     expect(await pending).toBe('nothing');
+  });
+
+  describe('a sound heard before the VAD has a word on it', () => {
+    it('stops the briefing at once; the VAD taking it for speech then goes on as if it had stopped it', async () => {
+      const { bargeIn, decisions, calls } = setUp();
+      bargeIn.open(true);
+      bargeIn.soundStarted();
+      expect(calls).toMatchObject({ interrupts: 1, stops: 1 });
+      bargeIn.personStarted(); // the VAD: speech
+      bargeIn.soundEnded(); // the sound's end is not the person's: the VAD says when they stop
+      await vi.advanceTimersByTimeAsync(5000);
+      const heard = bargeIn.heard(never);
+      bargeIn.personStopped();
+      expect(bargeIn.transcribed('Yes, send them through.')).toBe(true);
+      expect(await heard).toBe('decided');
+      expect(decisions).toEqual(['accept']);
+      expect(calls.interrupts).toBe(1);
+    });
+
+    it('one the VAD never takes for speech: nothing was said, and the briefing resumes after the grace', async () => {
+      const { bargeIn } = setUp();
+      bargeIn.open(true);
+      bargeIn.soundStarted();
+      const heard = bargeIn.heard(never);
+      bargeIn.soundEnded();
+      await vi.advanceTimersByTimeAsync(1499);
+      let settled: string | undefined;
+      void heard.then((h) => (settled = h));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(settled).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await heard).toBe('nothing');
+    });
+
+    it("more sounds while it waits do not put the resumption off: the grace runs from the first one's end", async () => {
+      const { bargeIn } = setUp();
+      bargeIn.open(true);
+      bargeIn.soundStarted();
+      bargeIn.open(false);
+      const heard = bargeIn.heard(never);
+      bargeIn.soundEnded();
+      let settled: string | undefined;
+      void heard.then((h) => (settled = h));
+      for (let i = 0; i < 2; i++) {
+        await vi.advanceTimersByTimeAsync(700);
+        bargeIn.soundStarted();
+        bargeIn.soundEnded();
+      }
+      await vi.advanceTimersByTimeAsync(100);
+      expect(settled).toBe('nothing');
+    });
+
+    it(`stops the briefing ${SOUND_STOPS} times at most when none was speech; the VAD still does after that`, async () => {
+      const { bargeIn, calls } = setUp();
+      for (let i = 0; i < SOUND_STOPS + 2; i++) {
+        bargeIn.open(true);
+        bargeIn.soundStarted();
+        bargeIn.soundEnded();
+        await vi.advanceTimersByTimeAsync(1500);
+        bargeIn.open(false);
+      }
+      expect(calls.interrupts).toBe(SOUND_STOPS);
+      bargeIn.open(true);
+      bargeIn.personStarted();
+      expect(calls.interrupts).toBe(SOUND_STOPS + 1);
+    });
+
+    it('a sound the VAD took for speech does not count against the sounds', async () => {
+      const { bargeIn, calls } = setUp();
+      for (let i = 0; i < SOUND_STOPS + 1; i++) {
+        bargeIn.open(true);
+        bargeIn.soundStarted();
+        bargeIn.personStarted();
+        bargeIn.soundEnded();
+        bargeIn.personStopped();
+        expect(bargeIn.transcribed('hello?')).toBe(true);
+        await vi.advanceTimersByTimeAsync(1500);
+        bargeIn.open(false);
+      }
+      expect(calls.interrupts).toBe(SOUND_STOPS + 1);
+      bargeIn.open(true);
+      bargeIn.soundStarted();
+      expect(calls.interrupts).toBe(SOUND_STOPS + 2);
+    });
+
+    it('a sound while nothing is open to it stops nothing, and its end settles nothing', async () => {
+      const { bargeIn, calls } = setUp();
+      bargeIn.soundStarted();
+      bargeIn.soundEnded();
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(calls.interrupts).toBe(0);
+    });
   });
 });

@@ -19,6 +19,11 @@ const NO_ANSWER_NEEDED = /^(?:hello|hi|hey|hallo|okay|ok|alright|right|mm+|uh+|u
 const TURN_WAIT_MS = 3000;
 /** The longest the briefing waits on the person's words after they stopped it. */
 const HEARD_BOUND_MS = 15_000;
+/**
+ * Stops by a sound the VAD never took for speech, after which sounds no longer stop the briefing (the VAD alone
+ * does): a line whose noise keeps rising above its floor must not keep the briefing from being said.
+ */
+export const SOUND_STOPS = 2;
 
 export interface BargeInOptions {
   /** Stops the speech that is playing. */
@@ -43,8 +48,29 @@ export class BargeIn {
   #waiters: Array<(heard: Heard) => void> = [];
   #last: Heard | undefined;
   #decided = false;
+  /** The speech was stopped by a sound (sound-onset.ts) the VAD has not yet said is speech. */
+  #bySound = false;
+  #soundGrace = false;
+  #soundStops = 0;
 
   constructor(private readonly options: BargeInOptions) {}
+
+  /** A sound from the person, heard before the VAD has a word on it: stops open speech at once, as the VAD would. */
+  soundStarted(): void {
+    if (!this.#open || this.#soundStops >= SOUND_STOPS) return;
+    this.personStarted();
+    this.#bySound = true;
+  }
+
+  /**
+   * The sound is over: unless the VAD took it for speech, the person stopped (nothing was said). Only the first
+   * sound's end starts the grace: a line that knocks on does not hold the briefing off with each knock.
+   */
+  soundEnded(): void {
+    if (!this.#bySound || this.#soundGrace) return;
+    this.#soundGrace = true;
+    this.personStopped();
+  }
 
   /** Speech that the person may stop starts (true) or ends (false). */
   open(open: boolean): void {
@@ -54,6 +80,7 @@ export class BargeIn {
   /** The VAD heard the person start; `speechMs` is how much speech it had heard by then. */
   personStarted(speechMs = 0): void {
     if (!this.#awaitingTurn) clearTimeout(this.#timer);
+    this.#bySound = this.#soundGrace = false;
     if (!this.#open) return;
     this.#open = false;
     this.#pending = true;
@@ -167,6 +194,8 @@ export class BargeIn {
 
   #settle(heard: Heard): void {
     if (!this.#pending) return;
+    if (this.#bySound && heard === 'nothing') this.#soundStops += 1;
+    this.#bySound = this.#soundGrace = false;
     clearTimeout(this.#timer);
     this.#pending = false;
     this.#awaitingTurn = false;

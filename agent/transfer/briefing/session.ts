@@ -9,6 +9,7 @@ import { saidYes } from '../tools/consent.ts';
 import { HeldSpeech } from './persons-words.ts';
 import { BargeIn, type Heard } from './barge-in.ts';
 import { PlayingSpeech } from './playing-speech.ts';
+import { watchSound } from './sound-onset.ts';
 import type { SpokenDecision } from './spoken.ts';
 
 export type { SpokenDecision } from './spoken.ts';
@@ -212,6 +213,8 @@ export async function startBriefingSession(
     'starting the briefing session',
     () => session.close(),
   );
+  // The person's first sound stops the briefing before the VAD's model has heard enough to (sound-onset.ts).
+  const stopListening = watchSound(options.room, options.destinationIdentity, { started: () => bargeIn.soundStarted(), ended: () => bargeIn.soundEnded() });
   const quoted = new Set<string>();
   return {
     hears: ear !== undefined,
@@ -281,6 +284,7 @@ export async function startBriefingSession(
     async close() {
       if (closed) return;
       closed = true;
+      stopListening();
       held.close();
       bargeIn.close();
       await settleWithin(session.close(), SESSION_CLOSE_TIMEOUT_MS);

@@ -1,0 +1,92 @@
+// The person's first sound over the briefing, from the loudness of their audio alone. The session's VAD (silero)
+// says speech started only once its model has taken a window or more of it: 66 / 98 ms after the onset (p50 / p95)
+// on espeak-ng's accept and reject phrases through the phone's A-law, later when its inference falls behind on a
+// busy machine. This hears the onset in 20 ms, so barge-in stops the briefing that much sooner; the VAD then
+// confirms it was speech, or the briefing resumes (barge-in.ts). Loudness is taken against the line's own floor,
+// which follows a steady hiss or hum, so only a sound clearly above it counts.
+import { AudioStream, type Room } from '@livekit/rtc-node';
+import { audioTrackWithin } from '../hold/tracks.ts';
+
+/** The frames looked at: 10 ms each. */
+const FRAME_MS = 10;
+/** A sound starts with this many frames in a row above the threshold. */
+const ONSET_FRAMES = 2;
+/** And ends after this long below it. */
+const QUIET_MS = 200;
+/** Nothing quieter counts, whatever the floor (about -40 dBFS: the tests' "above a whisper"). */
+const MIN_RMS = 300;
+/** A sound is this many times the floor's RMS (12 dB) or more. */
+const ABOVE_FLOOR = 4;
+/** The floor falls to a quieter frame at once, and rises towards a louder one by this share a frame (about 1 s)... */
+const FLOOR_RISE = 0.01;
+/**
+ * ...or, during a sound, by this share (about 5 s): a noise that starts and stays (a fan, a television) becomes the
+ * floor within a second or two and its sound ends, where a voice, which goes up and down, hardly moves it.
+ */
+const FLOOR_RISE_IN_SOUND = 0.002;
+
+export interface SoundHandlers {
+  started(): void;
+  ended(): void;
+}
+
+/** Frame by frame (any length; 10 ms expected), says when a sound starts and ends. */
+export class SoundOnset {
+  #floor: number | undefined;
+  #loud = 0;
+  #quietMs = 0;
+  #sounding = false;
+
+  constructor(private readonly handlers: SoundHandlers) {}
+
+  frame(samples: Int16Array, sampleRate: number): void {
+    if (samples.length === 0) return;
+    let sum = 0;
+    for (const sample of samples) sum += sample * sample;
+    const level = Math.sqrt(sum / samples.length);
+    const loud = level >= Math.max(MIN_RMS, (this.#floor ?? level) * ABOVE_FLOOR);
+    const floor = this.#floor ?? level;
+    this.#floor = level < floor ? level : floor + (level - floor) * (loud ? FLOOR_RISE_IN_SOUND : FLOOR_RISE);
+    if (loud) {
+      this.#quietMs = 0;
+      this.#loud += 1;
+      if (!this.#sounding && this.#loud >= ONSET_FRAMES) {
+        this.#sounding = true;
+        this.handlers.started();
+      }
+      return;
+    }
+    this.#loud = 0;
+    if (!this.#sounding) return;
+    this.#quietMs += (samples.length / sampleRate) * 1000;
+    if (this.#quietMs >= QUIET_MS) {
+      this.#sounding = false;
+      this.handlers.ended();
+    }
+  }
+}
+
+/**
+ * Listens to `identity`'s audio in `room` (once it is subscribed) and tells `handlers` when a sound starts and
+ * ends. Returns the stop.
+ */
+export function watchSound(room: Room, identity: string, handlers: SoundHandlers, sampleRate = 8000): () => void {
+  let stopped = false;
+  let reader: ReturnType<ReadableStream<unknown>['getReader']> | undefined;
+  const onset = new SoundOnset(handlers);
+  void (async () => {
+    const track = await audioTrackWithin(room, identity, 30_000);
+    if (!track || stopped) return;
+    const frames = new AudioStream(track, { sampleRate, numChannels: 1, frameSizeMs: FRAME_MS }).getReader();
+    reader = frames;
+    for (;;) {
+      const { done, value } = await frames.read();
+      if (done || stopped) break;
+      onset.frame(value.data, value.sampleRate);
+    }
+  })().catch(() => undefined);
+  return () => {
+    stopped = true;
+    void reader?.cancel().catch(() => undefined);
+  };
+}
