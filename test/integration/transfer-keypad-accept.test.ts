@@ -41,8 +41,10 @@ describe('warm transfer accepted with keypad 1', () => {
     const answered = at(await timelineEntry(cast.worker, 'answered', 1000));
     expect(caller.received.toneRatio(HOLD_TONE_HZ, answered + 300, at(prompted))).toBeGreaterThan(0.6);
     expect(caller.received.toneRatio(DESTINATION_TONE_HZ, answered, at(prompted))).toBeLessThan(0.02);
-    // The destination heard the briefing (speech) in the meantime.
+    // The destination heard the briefing (speech) in the meantime; its line's own tone, there from the answer,
+    // did not stop it (only a sound above the line's floor does: sound-onset.ts).
     expect(callee.received.rms(answered, at(prompted))).toBeGreaterThan(300);
+    expect(cast.worker.timeline().filter((e) => e.type === 'barged_in')).toEqual([]);
 
     // The caller pressing 1 or 9 decides nothing.
     await caller.press('1');

@@ -1,6 +1,6 @@
 // Barge-in's rules, without a call: what stops the briefing, and what the person's words come to afterwards.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BargeIn, SOUND_STOPS, type BargeInOptions } from '../../agent/transfer/briefing/barge-in.ts';
+import { BargeIn, SOUND_CONFIRM_MS, SOUND_STOPS, type BargeInOptions } from '../../agent/transfer/briefing/barge-in.ts';
 import type { SpokenDecision } from '../../agent/transfer/briefing/session.ts';
 
 function setUp(options: Partial<BargeInOptions> = {}) {
@@ -207,8 +207,8 @@ describe('BargeIn', () => {
       bargeIn.open(true);
       bargeIn.soundStarted();
       expect(calls).toMatchObject({ interrupts: 1, stops: 1 });
+      await vi.advanceTimersByTimeAsync(SOUND_CONFIRM_MS - 1);
       bargeIn.personStarted(); // the VAD: speech
-      bargeIn.soundEnded(); // the sound's end is not the person's: the VAD says when they stop
       await vi.advanceTimersByTimeAsync(5000);
       const heard = bargeIn.heard(never);
       bargeIn.personStopped();
@@ -218,37 +218,31 @@ describe('BargeIn', () => {
       expect(calls.interrupts).toBe(1);
     });
 
-    it('one the VAD never takes for speech: nothing was said, and the briefing resumes after the grace', async () => {
-      const { bargeIn } = setUp();
-      bargeIn.open(true);
-      bargeIn.soundStarted();
-      const heard = bargeIn.heard(never);
-      bargeIn.soundEnded();
-      await vi.advanceTimersByTimeAsync(1499);
-      let settled: string | undefined;
-      void heard.then((h) => (settled = h));
-      await vi.advanceTimersByTimeAsync(0);
-      expect(settled).toBeUndefined();
-      await vi.advanceTimersByTimeAsync(1);
-      expect(await heard).toBe('nothing');
-    });
-
-    it("more sounds while it waits do not put the resumption off: the grace runs from the first one's end", async () => {
+    it(`one the VAD has not taken for speech within ${SOUND_CONFIRM_MS} ms was nothing: the briefing resumes then`, async () => {
       const { bargeIn } = setUp();
       bargeIn.open(true);
       bargeIn.soundStarted();
       bargeIn.open(false);
-      const heard = bargeIn.heard(never);
-      bargeIn.soundEnded();
       let settled: string | undefined;
-      void heard.then((h) => (settled = h));
-      for (let i = 0; i < 2; i++) {
-        await vi.advanceTimersByTimeAsync(700);
-        bargeIn.soundStarted();
-        bargeIn.soundEnded();
-      }
-      await vi.advanceTimersByTimeAsync(100);
+      void bargeIn.heard(never).then((h) => (settled = h));
+      bargeIn.soundStarted(); // more sound while it waits: nothing more
+      await vi.advanceTimersByTimeAsync(SOUND_CONFIRM_MS - 1);
+      expect(settled).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
       expect(settled).toBe('nothing');
+    });
+
+    it('speech the VAD confirms after that stops the resumed briefing again', async () => {
+      const { bargeIn, calls } = setUp();
+      bargeIn.open(true);
+      bargeIn.soundStarted();
+      bargeIn.open(false);
+      const heard = bargeIn.heard(never);
+      await vi.advanceTimersByTimeAsync(SOUND_CONFIRM_MS);
+      expect(await heard).toBe('nothing');
+      bargeIn.open(true); // resumed
+      bargeIn.personStarted();
+      expect(calls.interrupts).toBe(2);
     });
 
     it(`stops the briefing ${SOUND_STOPS} times at most when none was speech; the VAD still does after that`, async () => {
@@ -256,8 +250,7 @@ describe('BargeIn', () => {
       for (let i = 0; i < SOUND_STOPS + 2; i++) {
         bargeIn.open(true);
         bargeIn.soundStarted();
-        bargeIn.soundEnded();
-        await vi.advanceTimersByTimeAsync(1500);
+        await vi.advanceTimersByTimeAsync(SOUND_CONFIRM_MS);
         bargeIn.open(false);
       }
       expect(calls.interrupts).toBe(SOUND_STOPS);
@@ -272,7 +265,6 @@ describe('BargeIn', () => {
         bargeIn.open(true);
         bargeIn.soundStarted();
         bargeIn.personStarted();
-        bargeIn.soundEnded();
         bargeIn.personStopped();
         expect(bargeIn.transcribed('hello?')).toBe(true);
         await vi.advanceTimersByTimeAsync(1500);
@@ -284,10 +276,9 @@ describe('BargeIn', () => {
       expect(calls.interrupts).toBe(SOUND_STOPS + 2);
     });
 
-    it('a sound while nothing is open to it stops nothing, and its end settles nothing', async () => {
+    it('a sound while nothing is open to it stops nothing and settles nothing', async () => {
       const { bargeIn, calls } = setUp();
       bargeIn.soundStarted();
-      bargeIn.soundEnded();
       await vi.advanceTimersByTimeAsync(5000);
       expect(calls.interrupts).toBe(0);
     });

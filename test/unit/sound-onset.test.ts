@@ -50,12 +50,12 @@ function firstSound(speech: Int16Array): number {
 }
 
 describe("the briefing's ear for a first sound", { timeout: 120_000 }, () => {
-  it('hears every accept and reject phrase start within 40 ms of its first sound, over a quiet line or a hiss', async () => {
+  it("hears every accept and reject phrase start within 40 ms of its first sound, over a quiet line (an A-law phone's idle noise) or a hiss", async () => {
     const delays: number[] = [];
     for (const voice of ['en-us', 'en-gb-x-rp'])
       for (const text of [...ACCEPTS, ...REJECTS]) {
         const speech = await phoneSpeech(text, voice);
-        for (const line of [new Int16Array(RATE), noise(1, 60, text.length)]) {
+        for (const line of [noise(1, 8, text.length), noise(1, 60, text.length)]) {
           const withLine = joined(
             line,
             speech.map((s, i) => s + (line[i % line.length] ?? 0)),
@@ -84,11 +84,22 @@ describe("the briefing's ear for a first sound", { timeout: 120_000 }, () => {
     );
   });
 
+  it('a tone or hiss the line carries from its first half second is not a sound; one that starts after it is', () => {
+    for (const startsMs of [0, 100, 300]) {
+      const line = joined(new Int16Array((startsMs / 1000) * RATE), hum(3, 3000), noise(3, 500, startsMs));
+      expect(listen(line).started, `from ${startsMs} ms`).toEqual([]);
+    }
+    // Zeros (a phone still ringing) do not count: the line starts with its first sound.
+    expect(listen(joined(new Int16Array(3 * RATE), hum(3, 3000))).started).toEqual([]);
+    const late = listen(joined(new Int16Array(RATE), noise(1, 8, 1), hum(3, 3000)));
+    expect(late.started).toEqual([2020]);
+  });
+
   it('a noise that starts and stays is a sound until it has become the floor, within 2 s; then a voice over it is heard', async () => {
     const speech = await phoneSpeech(ACCEPTS[0]!, 'en-us');
     const fan = noise(4 + speech.length / RATE, 400, 7);
     const voiceOverFan = speech.map((s, i) => s + fan[4 * RATE + i]!);
-    const { started, ended } = listen(joined(new Int16Array(RATE), fan.subarray(0, 4 * RATE), voiceOverFan));
+    const { started, ended } = listen(joined(noise(1, 8, 3), fan.subarray(0, 4 * RATE), voiceOverFan));
     expect(started[0]).toBeGreaterThanOrEqual(1000);
     expect(started[0]).toBeLessThanOrEqual(1020);
     expect(ended[0]! - started[0]!).toBeLessThan(2000);

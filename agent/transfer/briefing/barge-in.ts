@@ -24,6 +24,12 @@ const HEARD_BOUND_MS = 15_000;
  * does): a line whose noise keeps rising above its floor must not keep the briefing from being said.
  */
 export const SOUND_STOPS = 2;
+/**
+ * A sound the VAD has not taken for speech within this long stopped the briefing for nothing: it resumes at once
+ * (silero says speech 66 / 98 ms after the onset offline, and stays within this on a busy machine but for rare
+ * stalls; speech it confirms later stops the resumed briefing again).
+ */
+export const SOUND_CONFIRM_MS = 400;
 
 export interface BargeInOptions {
   /** Stops the speech that is playing. */
@@ -50,7 +56,7 @@ export class BargeIn {
   #decided = false;
   /** The speech was stopped by a sound (sound-onset.ts) the VAD has not yet said is speech. */
   #bySound = false;
-  #soundGrace = false;
+  #confirm: NodeJS.Timeout | undefined;
   #soundStops = 0;
 
   constructor(private readonly options: BargeInOptions) {}
@@ -60,16 +66,7 @@ export class BargeIn {
     if (!this.#open || this.#soundStops >= SOUND_STOPS) return;
     this.personStarted();
     this.#bySound = true;
-  }
-
-  /**
-   * The sound is over: unless the VAD took it for speech, the person stopped (nothing was said). Only the first
-   * sound's end starts the grace: a line that knocks on does not hold the briefing off with each knock.
-   */
-  soundEnded(): void {
-    if (!this.#bySound || this.#soundGrace) return;
-    this.#soundGrace = true;
-    this.personStopped();
+    this.#confirm = setTimeout(() => this.#bySound && this.#settle('nothing'), SOUND_CONFIRM_MS);
   }
 
   /** Speech that the person may stop starts (true) or ends (false). */
@@ -80,7 +77,8 @@ export class BargeIn {
   /** The VAD heard the person start; `speechMs` is how much speech it had heard by then. */
   personStarted(speechMs = 0): void {
     if (!this.#awaitingTurn) clearTimeout(this.#timer);
-    this.#bySound = this.#soundGrace = false;
+    clearTimeout(this.#confirm);
+    this.#bySound = false;
     if (!this.#open) return;
     this.#open = false;
     this.#pending = true;
@@ -180,6 +178,7 @@ export class BargeIn {
 
   close(): void {
     clearTimeout(this.#timer);
+    clearTimeout(this.#confirm);
     this.#settle('nothing');
   }
 
@@ -195,7 +194,8 @@ export class BargeIn {
   #settle(heard: Heard): void {
     if (!this.#pending) return;
     if (this.#bySound && heard === 'nothing') this.#soundStops += 1;
-    this.#bySound = this.#soundGrace = false;
+    this.#bySound = false;
+    clearTimeout(this.#confirm);
     clearTimeout(this.#timer);
     this.#pending = false;
     this.#awaitingTurn = false;

@@ -214,7 +214,7 @@ export async function startBriefingSession(
     () => session.close(),
   );
   // The person's first sound stops the briefing before the VAD's model has heard enough to (sound-onset.ts).
-  const stopListening = watchSound(options.room, options.destinationIdentity, { started: () => bargeIn.soundStarted(), ended: () => bargeIn.soundEnded() });
+  const stopListening = watchSound(options.room, options.destinationIdentity, { started: () => bargeIn.soundStarted() });
   const quoted = new Set<string>();
   return {
     hears: ear !== undefined,

@@ -24,10 +24,17 @@ const FLOOR_RISE = 0.01;
  * floor within a second or two and its sound ends, where a voice, which goes up and down, hardly moves it.
  */
 const FLOOR_RISE_IN_SOUND = 0.002;
+/**
+ * The line's first half second only sets the floor (following its level both ways, by this share a frame): a line
+ * that carries a tone or a hiss from the answer is not a sound. It counts from the first frame that is not digital
+ * silence: the person's track is there while their phone rings, carrying zeros until the answer.
+ */
+const WARM_UP_MS = 500;
+const WARM_UP_SHARE = 0.3;
 
 export interface SoundHandlers {
   started(): void;
-  ended(): void;
+  ended?(): void;
 }
 
 /** Frame by frame (any length; 10 ms expected), says when a sound starts and ends. */
@@ -36,6 +43,7 @@ export class SoundOnset {
   #loud = 0;
   #quietMs = 0;
   #sounding = false;
+  #heardMs = 0;
 
   constructor(private readonly handlers: SoundHandlers) {}
 
@@ -44,6 +52,12 @@ export class SoundOnset {
     let sum = 0;
     for (const sample of samples) sum += sample * sample;
     const level = Math.sqrt(sum / samples.length);
+    if (this.#heardMs < WARM_UP_MS) {
+      if (this.#heardMs === 0 && level < 1) return;
+      this.#heardMs += (samples.length / sampleRate) * 1000;
+      this.#floor = this.#floor === undefined ? level : this.#floor + (level - this.#floor) * WARM_UP_SHARE;
+      return;
+    }
     const loud = level >= Math.max(MIN_RMS, (this.#floor ?? level) * ABOVE_FLOOR);
     const floor = this.#floor ?? level;
     this.#floor = level < floor ? level : floor + (level - floor) * (loud ? FLOOR_RISE_IN_SOUND : FLOOR_RISE);
@@ -61,7 +75,7 @@ export class SoundOnset {
     this.#quietMs += (samples.length / sampleRate) * 1000;
     if (this.#quietMs >= QUIET_MS) {
       this.#sounding = false;
-      this.handlers.ended();
+      this.handlers.ended?.();
     }
   }
 }
