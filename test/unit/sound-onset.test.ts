@@ -84,6 +84,17 @@ describe("the briefing's ear for a first sound", { timeout: 120_000 }, () => {
     );
   });
 
+  it('never hears a sound in a noisy line that loses packets now and then (30 ms of silence each)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 300, max: 3000 }), fc.integer(), fc.array(fc.integer({ min: 60, max: 480 }), { maxLength: 5 }), (level, seed, lost) => {
+        const line = noise(5, level, seed);
+        for (const at of lost) line.fill(0, at * FRAME, at * FRAME + 3 * FRAME);
+        expect(listen(line).started).toEqual([]);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('a tone or hiss the line carries from its first half second is not a sound; one that starts after it is', () => {
     for (const startsMs of [0, 100, 300]) {
       const line = joined(new Int16Array((startsMs / 1000) * RATE), hum(3, 3000), noise(3, 500, startsMs));

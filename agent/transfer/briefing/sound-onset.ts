@@ -17,20 +17,19 @@ const QUIET_MS = 200;
 const MIN_RMS = 300;
 /** A sound is this many times the floor's RMS (12 dB) or more. */
 const ABOVE_FLOOR = 4;
-/** The floor falls to a quieter frame at once, and rises towards a louder one by this share a frame (about 1 s)... */
-const FLOOR_RISE = 0.01;
 /**
- * ...or, during a sound, by this share (about 5 s): a noise that starts and stays (a fan, a television) becomes the
- * floor within a second or two and its sound ends, where a voice, which goes up and down, hardly moves it.
+ * The floor: the level a fifth of the last second's frames were under. A steady hiss, hum or tone is its own
+ * floor; a few packets lost (silence for 30 ms) do not pull it down, so the noise after them is not a sound; a
+ * noise that starts and stays (a fan, a television) becomes the floor within a second, and its sound ends.
  */
-const FLOOR_RISE_IN_SOUND = 0.002;
+const FLOOR_WINDOW_MS = 1000;
+const FLOOR_SHARE = 0.2;
 /**
- * The line's first half second only sets the floor (following its level both ways, by this share a frame): a line
- * that carries a tone or a hiss from the answer is not a sound. It counts from the first frame that is not digital
- * silence: the person's track is there while their phone rings, carrying zeros until the answer.
+ * The line's first half second only sets the floor: a line that carries a tone or a hiss from the answer is not a
+ * sound. It counts from the first frame that is not digital silence: the person's track is there while their
+ * phone rings, carrying zeros until the answer.
  */
 const WARM_UP_MS = 500;
-const WARM_UP_SHARE = 0.3;
 
 export interface SoundHandlers {
   started(): void;
@@ -39,7 +38,8 @@ export interface SoundHandlers {
 
 /** Frame by frame (any length; 10 ms expected), says when a sound starts and ends. */
 export class SoundOnset {
-  #floor: number | undefined;
+  /** The levels of the last FLOOR_WINDOW_MS of frames, oldest first. */
+  #levels: number[] = [];
   #loud = 0;
   #quietMs = 0;
   #sounding = false;
@@ -52,15 +52,16 @@ export class SoundOnset {
     let sum = 0;
     for (const sample of samples) sum += sample * sample;
     const level = Math.sqrt(sum / samples.length);
+    const frameMs = (samples.length / sampleRate) * 1000;
+    if (this.#heardMs === 0 && level < 1) return;
+    const floor = this.#floor();
+    this.#levels.push(level);
+    if (this.#levels.length * frameMs > FLOOR_WINDOW_MS) this.#levels.shift();
     if (this.#heardMs < WARM_UP_MS) {
-      if (this.#heardMs === 0 && level < 1) return;
-      this.#heardMs += (samples.length / sampleRate) * 1000;
-      this.#floor = this.#floor === undefined ? level : this.#floor + (level - this.#floor) * WARM_UP_SHARE;
+      this.#heardMs += frameMs;
       return;
     }
-    const loud = level >= Math.max(MIN_RMS, (this.#floor ?? level) * ABOVE_FLOOR);
-    const floor = this.#floor ?? level;
-    this.#floor = level < floor ? level : floor + (level - floor) * (loud ? FLOOR_RISE_IN_SOUND : FLOOR_RISE);
+    const loud = level >= Math.max(MIN_RMS, floor * ABOVE_FLOOR);
     if (loud) {
       this.#quietMs = 0;
       this.#loud += 1;
@@ -72,11 +73,16 @@ export class SoundOnset {
     }
     this.#loud = 0;
     if (!this.#sounding) return;
-    this.#quietMs += (samples.length / sampleRate) * 1000;
+    this.#quietMs += frameMs;
     if (this.#quietMs >= QUIET_MS) {
       this.#sounding = false;
       this.handlers.ended?.();
     }
+  }
+
+  #floor(): number {
+    const sorted = [...this.#levels].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length * FLOOR_SHARE)] ?? 0;
   }
 }
 
